@@ -1,0 +1,30 @@
+# goscope — every target sets up its own .venv, so a fresh clone needs only python3.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_WORKERS ?= 2
+
+.PHONY: test demo bench screenshots lint clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check goscope addons tests benchmarks
+
+test: lint
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q -p no:cacheprovider
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/goscope demo
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/run.py
+
+screenshots: $(VENV)/.installed
+	$(PY) -m goscope.screenshots
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist

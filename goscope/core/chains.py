@@ -1,0 +1,343 @@
+"""Fallback chains: how one fetch walked the GOPROXY list.
+
+`TryProxies` (src/cmd/go/internal/modfetch/proxy.go) asks each entry in turn.
+After `,` it moves on only when the answer means "not found" (404 or 410);
+after `|` it moves on after any error. `direct` means the version control
+system, `off` refuses. And `fetch` in src/cmd/go/internal/web/http.go asks an
+https URL a second time after any 4xx, with GOAUTH credentials: that second
+request is the same attempt, not a new one.
+
+`ChainTracker` folds a stream of events into chains incrementally, so the UI
+and the headless report share one implementation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .events import Event
+from .goenv import GoEnv, ProxyEntry
+
+NOT_FOUND = (404, 410)
+FETCH_KINDS = ("proxy", "toolchain")
+DIRECT_ENDPOINTS = ("go-get", "git-info-refs", "git-upload-pack")
+
+
+def is_success(status: int | None, error: str | None) -> bool:
+    return error is None and status is not None and status < 400
+
+
+def is_not_found(status: int | None, error: str | None) -> bool:
+    return error is None and status in NOT_FOUND
+
+
+@dataclass
+class Attempt:
+    host: str
+    proxy: str | None  # GOPROXY entry base URL, or "direct" / "off"
+    url: str | None
+    status: int | None = None
+    error: str | None = None
+    outcome: str = "pending"  # served | fell-through | stopped | failed | pending | unknown
+    auth_retry: bool = False
+    separator: str | None = None  # what followed the entry in GOPROXY, when known
+    seqs: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class FallbackChain:
+    id: int
+    module: str
+    version: str | None
+    endpoint: str
+    kind: str = "proxy"
+    attempts: list[Attempt] = field(default_factory=list)
+    result: str = "pending"  # served | failed | pending | unknown
+    served_by: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None, str]:
+        return (self.module, self.version, self.endpoint)
+
+    @property
+    def done(self) -> bool:
+        return self.result in ("served", "failed")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "module": self.module,
+            "version": self.version,
+            "endpoint": self.endpoint,
+            "kind": self.kind,
+            "attempts": [a.to_dict() for a in self.attempts],
+            "result": self.result,
+            "served_by": self.served_by,
+        }
+
+
+class ChainTracker:
+    """Builds FallbackChains from events in the order the proxy saw them."""
+
+    def __init__(self, env: GoEnv | None = None):
+        self.env = env
+        self._entries: tuple[ProxyEntry, ...] = env.proxy_list.entries if env else ()
+        self.chains: list[FallbackChain] = []
+        self._open: dict[tuple[str, str | None, str], FallbackChain] = {}
+        self._awaiting_direct: list[FallbackChain] = []
+        self._direct_state: dict[str, Attempt] = {}  # module root -> direct result
+        self._repo_roots: dict[str, str] = {}  # repo URL -> module root (from go-get)
+        self.by_seq: dict[int, FallbackChain] = {}
+
+    # -- public ---------------------------------------------------------
+    def add(self, event: Event) -> list[FallbackChain]:
+        """Feed one event; returns the chains it changed (maybe none)."""
+        if event.kind in FETCH_KINDS and event.module and event.endpoint != "other":
+            return [self._add_fetch(event)]
+        if event.kind == "direct" and event.endpoint in DIRECT_ENDPOINTS and event.module:
+            return self._add_direct(event)
+        return []
+
+    def extend(self, events: list[Event]) -> ChainTracker:
+        for event in events:
+            self.add(event)
+        return self
+
+    def finish(self) -> None:
+        """The session ended: what still waits will not be answered."""
+        for chain in self.chains:
+            if chain.result != "pending" or not chain.attempts:
+                continue
+            last = chain.attempts[-1]
+            if last.proxy == "direct":
+                # go fell through to direct but we saw no VCS traffic for it.
+                last.outcome, chain.result = "unknown", "unknown"
+            else:
+                # go never asked the next entry (it was interrupted or gave up).
+                last.outcome, chain.result = "failed", "failed"
+
+    # -- proxy fetches ----------------------------------------------------
+    def _add_fetch(self, event: Event) -> FallbackChain:
+        key = (event.module or "", event.version, event.endpoint)
+        chain = self._open.get(key)
+        if chain is not None and self._is_auth_retry(chain, event):
+            self._fold_retry(chain, event)
+            return chain
+        if chain is None or not self._continues(chain, event):
+            chain = FallbackChain(len(self.chains), key[0], key[1], key[2], kind=event.kind)
+            self.chains.append(chain)
+            self._open[key] = chain
+        self._close_previous(chain)
+        attempt = Attempt(
+            host=event.host,
+            proxy=event.proxy,
+            url=event.url,
+            status=event.status,
+            error=event.error,
+            auth_retry=event.auth_retry,
+            seqs=[event.seq],
+        )
+        chain.attempts.append(attempt)
+        self.by_seq[event.seq] = chain
+        self._settle(chain)
+        return chain
+
+    @staticmethod
+    def _last_real(chain: FallbackChain) -> int | None:
+        """Index of the newest attempt that was a request (not a keyword placeholder)."""
+        for i in range(len(chain.attempts) - 1, -1, -1):
+            if chain.attempts[i].proxy not in ("direct", "off"):
+                return i
+        return None
+
+    def _is_auth_retry(self, chain: FallbackChain, event: Event) -> bool:
+        i = self._last_real(chain)
+        if i is None:
+            return False
+        last = chain.attempts[i]
+        placeholders_only = all(not a.seqs for a in chain.attempts[i + 1 :])
+        return (
+            placeholders_only
+            and not last.auth_retry
+            and last.url == event.url
+            and last.error is None
+            and last.status is not None
+            and 400 <= last.status < 500
+            and urlsplit(event.url).scheme == "https"
+        )
+
+    def _fold_retry(self, chain: FallbackChain, event: Event) -> None:
+        i = self._last_real(chain)
+        assert i is not None
+        del chain.attempts[i + 1 :]  # placeholders added after the first answer
+        if chain in self._awaiting_direct:
+            self._awaiting_direct.remove(chain)
+        attempt = chain.attempts[i]
+        attempt.status, attempt.error = event.status, event.error
+        attempt.auth_retry = True
+        attempt.seqs.append(event.seq)
+        self.by_seq[event.seq] = chain
+        event.auth_retry = True
+        chain.result, chain.served_by = "pending", None
+        self._settle(chain)
+
+    def _continues(self, chain: FallbackChain, event: Event) -> bool:
+        if chain.done and chain.result == "served":
+            return False
+        last = chain.attempts[-1] if chain.attempts else None
+        if last is None:
+            return True
+        here, there = self._index(event.proxy), self._index(last.proxy)
+        if here is not None and there is not None:
+            return here > there and last.outcome in ("fell-through", "failed")
+        return event.proxy not in {a.proxy for a in chain.attempts}
+
+    def _close_previous(self, chain: FallbackChain) -> None:
+        """A later attempt exists, so the one before it fell through."""
+        if chain.attempts:
+            last = chain.attempts[-1]
+            if last.outcome in ("failed", "stopped", "pending"):
+                last.outcome = "fell-through"
+                if last.separator is None and not is_not_found(last.status, last.error):
+                    last.separator = "|"
+
+    def _index(self, proxy: str | None) -> int | None:
+        if not proxy or not self._entries:
+            return None
+        if proxy in ("direct", "off"):
+            for i, entry in enumerate(self._entries):
+                if entry.url == proxy:
+                    return i
+            return None
+        return self.env.proxy_list.index_of_base(proxy) if self.env else None
+
+    def _settle(self, chain: FallbackChain) -> None:
+        """Decide the outcome of the newest attempt and the chain's result."""
+        attempt = chain.attempts[-1]
+        if attempt.proxy == "direct":
+            return
+        if is_success(attempt.status, attempt.error):
+            attempt.outcome = "served"
+            chain.result, chain.served_by = "served", attempt.host
+            return
+        index = self._index(attempt.proxy)
+        if index is None:
+            # No GOPROXY known for this session: the last attempt failed, for now.
+            attempt.outcome = "failed"
+            chain.result = "failed"
+            return
+        entry = self._entries[index]
+        attempt.separator = entry.separator
+        nxt = self._entries[index + 1] if index + 1 < len(self._entries) else None
+        if nxt is None:
+            attempt.outcome, chain.result = "failed", "failed"
+        elif entry.fall_back_on_error or is_not_found(attempt.status, attempt.error):
+            attempt.outcome = "fell-through"
+            chain.result = "pending"
+            self._fall_to_keyword(chain, nxt)
+        else:
+            attempt.outcome, chain.result = "stopped", "failed"
+
+    def _fall_to_keyword(self, chain: FallbackChain, nxt: ProxyEntry) -> None:
+        if nxt.url == "off":
+            chain.attempts.append(
+                Attempt(
+                    "off",
+                    "off",
+                    None,
+                    error="module lookup disabled by GOPROXY=off",
+                    outcome="failed",
+                )
+            )
+            chain.result = "failed"
+        elif nxt.url == "direct":
+            attempt = Attempt("direct", "direct", None)
+            chain.attempts.append(attempt)
+            known = self._direct_for(chain.module)
+            if known is not None:
+                # go already has this repository from an earlier direct fetch.
+                self._copy_direct(attempt, known)
+                self._settle_direct(chain)
+            else:
+                self._awaiting_direct.append(chain)
+
+    # -- direct (VCS) traffic ----------------------------------------------
+    def _add_direct(self, event: Event) -> list[FallbackChain]:
+        root = self._module_root(event)
+        if event.endpoint == "go-get" and event.repo:
+            self._repo_roots[_norm_repo(event.repo)] = root
+        state = self._direct_state.setdefault(root, Attempt(event.host, "direct", event.url))
+        state.host, state.url = event.host, state.url or event.url
+        state.status, state.error = event.status, event.error
+        state.seqs.append(event.seq)
+        state.outcome = "served" if is_success(event.status, event.error) else "failed"
+        changed = []
+        waiting = [c for c in self._awaiting_direct if _under(c.module, root)]
+        if not waiting:
+            waiting = [self._direct_chain(root, event)]
+        for chain in waiting:
+            self._copy_direct(chain.attempts[-1], state)
+            self.by_seq[event.seq] = chain
+            self._settle_direct(chain)
+            changed.append(chain)
+        return changed
+
+    def _direct_chain(self, root: str, event: Event) -> FallbackChain:
+        """Direct traffic no proxy chain waits for (GONOPROXY, GOPROXY=direct)."""
+        key = (root, None, "vcs")
+        chain = self._open.get(key)
+        if chain is None or chain.done:
+            chain = FallbackChain(len(self.chains), root, None, "vcs", kind="direct")
+            chain.attempts.append(Attempt(event.host, "direct", event.url))
+            self.chains.append(chain)
+            self._open[key] = chain
+        return chain
+
+    def _module_root(self, event: Event) -> str:
+        module = event.module or event.host
+        if event.endpoint != "go-get":
+            return self._repo_roots.get(module, module)
+        return module
+
+    def _direct_for(self, module: str) -> Attempt | None:
+        for root, state in self._direct_state.items():
+            if _under(module, root) and state.outcome == "served":
+                return state
+        return None
+
+    @staticmethod
+    def _copy_direct(attempt: Attempt, state: Attempt) -> None:
+        attempt.host, attempt.url = state.host, state.url
+        attempt.status, attempt.error = state.status, state.error
+        attempt.outcome = state.outcome
+        attempt.seqs = list(state.seqs)
+
+    def _settle_direct(self, chain: FallbackChain) -> None:
+        attempt = chain.attempts[-1]
+        if attempt.outcome == "served":
+            chain.result, chain.served_by = "served", "direct"
+            if chain in self._awaiting_direct:
+                self._awaiting_direct.remove(chain)
+        else:
+            chain.result, chain.served_by = "failed", None
+
+
+def _under(module: str, root: str) -> bool:
+    return module == root or module.startswith(root + "/")
+
+
+def _norm_repo(url: str) -> str:
+    parts = urlsplit(url)
+    path = parts.path.removesuffix("/").removesuffix(".git")
+    return f"{(parts.hostname or '').lower()}{path}"
+
+
+def build_chains(events: list[Event], env: GoEnv | None = None) -> list[FallbackChain]:
+    tracker = ChainTracker(env).extend(events)
+    tracker.finish()
+    return tracker.chains

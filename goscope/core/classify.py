@@ -1,0 +1,269 @@
+"""Classify one HTTP request of the go command (or git) by what it asks for.
+
+The URL shapes come from the go source: the module proxy protocol in
+src/cmd/go/internal/modfetch/proxy.go, the checksum database client in
+src/cmd/go/internal/modfetch/sumdb.go and golang.org/x/mod/sumdb/client.go,
+`?go-get=1` discovery in src/cmd/go/internal/vcs/vcs.go, and git's smart
+HTTP protocol. `classify_request` never raises: what it cannot read is
+`other`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .escaping import decode_wire
+from .goenv import GoEnv
+
+KINDS = ("proxy", "sumdb", "direct", "toolchain", "other")
+ENDPOINTS = (
+    "list",
+    "info",
+    "mod",
+    "zip",
+    "latest",
+    "supported",
+    "lookup",
+    "tile",
+    "sumdb-latest",
+    "go-get",
+    "git-info-refs",
+    "git-upload-pack",
+    "other",
+)
+
+TOOLCHAIN_MODULE = "golang.org/toolchain"
+KNOWN_SUMDB_HOSTS = frozenset({"sum.golang.org", "sum.golang.google.cn"})
+
+# tlog tile paths: tile/H/L/NNN with x-prefixed groups, optional .p/W (tlog/tile.go).
+_TILE = re.compile(r"^tile/\d+/(?:\d+|data)/(?:x\d{3}/)*\d{3}(?:\.p/\d+)?$")
+_PROXY_FILE = re.compile(r"^(.+)\.(info|mod|zip)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    kind: str = "other"
+    endpoint: str = "other"
+    module: str | None = None
+    version: str | None = None
+    proxy: str | None = None  # base URL of the GOPROXY entry (or sumdb base)
+    client: str = "other"
+    sumdb: str | None = None  # checksum database name for sumdb requests
+    bad_escape: bool = False  # the path's case-encoding was invalid
+
+
+OTHER = Classification()
+
+
+def client_of(headers: Mapping[str, str] | None) -> str:
+    ua = _header(headers, "user-agent")
+    if ua.startswith("GoCommand/"):
+        return "go"
+    if ua.startswith("git/") or ua.startswith("JGit/"):
+        return "git"
+    return "other"
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str:
+    if not headers:
+        return ""
+    try:
+        for key, value in headers.items():
+            if str(key).lower() == name:
+                return str(value)
+    except (AttributeError, TypeError):
+        return ""
+    return ""
+
+
+def classify_request(
+    method: str,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    env: GoEnv | None = None,
+) -> Classification:
+    """What this request is, in go's terms. Never raises."""
+    try:
+        client = client_of(headers)
+        result = _classify(str(method or "").upper(), str(url), env)
+    except Exception:  # the core must never raise into the proxy
+        return OTHER
+    return _with(result, client=client)
+
+
+def _with(c: Classification, **changes: object) -> Classification:
+    fields = {name: getattr(c, name) for name in Classification.__slots__}
+    fields.update(changes)
+    return Classification(**fields)  # type: ignore[arg-type]
+
+
+def _classify(method: str, url: str, env: GoEnv | None) -> Classification:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return OTHER
+    host = parts.hostname.lower()
+    raw_path = parts.path
+    query = parse_qs(parts.query)
+    origin = f"{parts.scheme}://{parts.netloc.rpartition('@')[2].lower()}"
+
+    if query.get("go-get") == ["1"]:
+        module = host + unquote(raw_path).rstrip("/")
+        return Classification("direct", "go-get", module=module)
+    git = _classify_git(method, host, raw_path, query)
+    if git:
+        return git
+    sumdb = _classify_sumdb(origin, host, raw_path, env)
+    if sumdb:
+        return sumdb
+    return _classify_proxy(origin, raw_path, env) or OTHER
+
+
+def _classify_git(
+    method: str, host: str, raw_path: str, query: dict[str, list[str]]
+) -> Classification | None:
+    path = unquote(raw_path)
+    if path.endswith("/info/refs") and query.get("service") == ["git-upload-pack"]:
+        repo, endpoint = path[: -len("/info/refs")], "git-info-refs"
+    elif path.endswith("/git-upload-pack") and method == "POST":
+        repo, endpoint = path[: -len("/git-upload-pack")], "git-upload-pack"
+    else:
+        return None
+    module = host + repo.removesuffix(".git")
+    return Classification("direct", endpoint, module=module)
+
+
+def _classify_sumdb(
+    origin: str, host: str, raw_path: str, env: GoEnv | None
+) -> Classification | None:
+    # Proxied: <proxy base>/sumdb/<name>/<op> (sumdb.go initBase).
+    marker = raw_path.find("/sumdb/")
+    if marker >= 0:
+        rest = raw_path[marker + len("/sumdb/") :]
+        for split in _name_splits(rest):
+            name, op = split
+            found = _sumdb_op(op)
+            if found:
+                endpoint, module, version, bad = found
+                return Classification(
+                    "sumdb",
+                    endpoint,
+                    module=module,
+                    version=version,
+                    proxy=origin + raw_path[:marker],
+                    sumdb=name,
+                    bad_escape=bad,
+                )
+    # Direct: https://<name>/lookup/..., /tile/..., /latest (or GOSUMDB's URL).
+    base_path, name = _direct_sumdb_base(origin, host, raw_path, env)
+    if base_path is None:
+        return None
+    op = raw_path[len(base_path) :].lstrip("/")
+    found = _sumdb_op(op)
+    if not found:
+        return None
+    endpoint, module, version, bad = found
+    if endpoint == "supported":
+        return None  # only ever asked of proxies
+    return Classification(
+        "sumdb",
+        endpoint,
+        module=module,
+        version=version,
+        proxy=None,
+        sumdb=name,
+        bad_escape=bad,
+    )
+
+
+def _name_splits(rest: str) -> list[tuple[str, str]]:
+    """Possible (name, op) splits: a sumdb name may itself contain slashes."""
+    pieces = rest.split("/")
+    return [("/".join(pieces[:i]), "/".join(pieces[i:])) for i in range(1, len(pieces))]
+
+
+def _direct_sumdb_base(
+    origin: str, host: str, raw_path: str, env: GoEnv | None
+) -> tuple[str | None, str | None]:
+    if env is not None:
+        db = env.sumdb
+        if db.direct_url and not db.off:
+            base = db.direct_url.rstrip("/")
+            parts = urlsplit(base)
+            if (parts.hostname or "").lower() == host and raw_path.startswith(parts.path + "/"):
+                return parts.path, db.name
+    if host in KNOWN_SUMDB_HOSTS:
+        return "", "sum.golang.org"
+    # Unknown host: only the unmistakable shapes count.
+    path = raw_path.lstrip("/")
+    if path.startswith("lookup/") and "@" in path or _TILE.match(path):
+        return "", host
+    return None, None
+
+
+def _sumdb_op(op: str) -> tuple[str, str | None, str | None, bool] | None:
+    if op == "supported":
+        return "supported", None, None, False
+    if op == "latest":
+        return "sumdb-latest", None, None, False
+    if op.startswith("lookup/"):
+        target = op[len("lookup/") :]
+        mod, at, ver = target.rpartition("@")
+        if not at or not mod or not ver:
+            return None
+        module, ok_m = decode_wire(mod)
+        version, ok_v = decode_wire(ver)
+        return "lookup", module, version, not (ok_m and ok_v)
+    if _TILE.match(op):
+        return "tile", None, None, False
+    return None
+
+
+def _classify_proxy(origin: str, raw_path: str, env: GoEnv | None) -> Classification | None:
+    if "/@v/" in raw_path:
+        prefix, _, file = raw_path.rpartition("/@v/")
+        if file == "list":
+            endpoint, version_wire = "list", None
+        else:
+            m = _PROXY_FILE.match(file)
+            if not m:
+                return None
+            version_wire, endpoint = m.group(1), m.group(2)
+    elif raw_path.endswith("/@latest"):
+        prefix, endpoint, version_wire = raw_path[: -len("/@latest")], "latest", None
+    else:
+        return None
+    base_path, module_wire = _split_base(origin, prefix, env)
+    if not module_wire:
+        return None
+    module, ok_m = decode_wire(module_wire)
+    version, ok_v = decode_wire(version_wire) if version_wire else (None, True)
+    kind = "toolchain" if module == TOOLCHAIN_MODULE else "proxy"
+    return Classification(
+        kind,
+        endpoint,
+        module=module,
+        version=version,
+        proxy=origin + base_path,
+        bad_escape=not (ok_m and ok_v),
+    )
+
+
+def _split_base(origin: str, prefix: str, env: GoEnv | None) -> tuple[str, str]:
+    """Split `/<base path>/<module>` into the proxy's base path and the module."""
+    if env is not None:
+        entry = env.proxy_list.find_base_for(origin + prefix)
+        if entry is not None:
+            base_path = urlsplit(entry.url).path.rstrip("/")
+            if prefix.startswith(base_path + "/"):
+                return base_path, prefix[len(base_path) + 1 :]
+    # A module path's first element contains a dot (module.CheckPath); the
+    # elements before it belong to the proxy's base path (/goproxy/ mirrors).
+    elements = prefix.strip("/").split("/")
+    for i, element in enumerate(elements):
+        if "." in unquote(element):
+            base = "/".join(elements[:i])
+            return ("/" + base if base else ""), "/".join(elements[i:])
+    return "", ""

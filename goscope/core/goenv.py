@@ -1,0 +1,388 @@
+"""The Go module environment: GOPROXY list, GOSUMDB, private patterns, and origins.
+
+Values resolve exactly as `cfg.Getenv` does (src/cmd/go/internal/cfg/cfg.go):
+a non-empty process variable wins, then the user's `go env -w` file (GOENV),
+then $GOROOT/go.env, then the built-in default. Every value remembers where it
+came from, because "works on my machine" is usually two of those disagreeing.
+Nothing here raises on bad input: errors are values on the result.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .patterns import matching_pattern
+
+GO_VARS = (
+    "GOPROXY",
+    "GONOPROXY",
+    "GONOSUMDB",
+    "GOPRIVATE",
+    "GOSUMDB",
+    "GOINSECURE",
+    "GOFLAGS",
+    "GOTOOLCHAIN",
+    "GOAUTH",
+    "GOVCS",
+)
+
+# $GOROOT/go.env as shipped with Go 1.21+, and cfg.go's own fallbacks.
+GOROOT_DEFAULTS = {
+    "GOPROXY": "https://proxy.golang.org,direct",
+    "GOSUMDB": "sum.golang.org",
+    "GOTOOLCHAIN": "auto",
+    "GOAUTH": "netrc",
+}
+
+# src/cmd/go/internal/modfetch/key.go
+KNOWN_GOSUMDB = {
+    "sum.golang.org": "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
+}
+
+ORIGIN_ENV = "environment"
+ORIGIN_FILE = "go env -w"
+ORIGIN_GOROOT = "GOROOT/go.env"
+ORIGIN_DEFAULT = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyEntry:
+    """One GOPROXY entry: a base URL or `direct`, `off`, `noproxy`.
+
+    `separator` is the character that follows the entry in GOPROXY (`,`, `|`,
+    or "" for the last); `|` means go falls through on any error.
+    """
+
+    url: str
+    separator: str = ""
+
+    @property
+    def fall_back_on_error(self) -> bool:
+        return self.separator == "|"
+
+    @property
+    def is_keyword(self) -> bool:
+        return self.url in ("direct", "off", "noproxy")
+
+    @property
+    def host(self) -> str:
+        if self.is_keyword:
+            return self.url
+        return (urlsplit(self.url).hostname or "").lower()
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyList:
+    entries: tuple[ProxyEntry, ...] = ()
+    error: str | None = None
+
+    @property
+    def proxies(self) -> tuple[ProxyEntry, ...]:
+        """The URL entries only (no keywords)."""
+        return tuple(e for e in self.entries if not e.is_keyword)
+
+    def index_of_base(self, base: str) -> int | None:
+        norm = _norm_base(base)
+        for i, entry in enumerate(self.entries):
+            if not entry.is_keyword and _norm_base(entry.url) == norm:
+                return i
+        return None
+
+    def find_base_for(self, url: str) -> ProxyEntry | None:
+        """The URL entry whose base is a prefix of url (longest first)."""
+        target = _norm_base(url)
+        best: ProxyEntry | None = None
+        for entry in self.proxies:
+            base = _norm_base(entry.url)
+            if (target == base or target.startswith(base + "/")) and (
+                best is None or len(base) > len(_norm_base(best.url))
+            ):
+                best = entry
+        return best
+
+
+def _norm_base(url: str) -> str:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.port and not (
+        (parts.scheme == "https" and parts.port == 443)
+        or (parts.scheme == "http" and parts.port == 80)
+    ):
+        host = f"{host}:{parts.port}"
+    return f"{parts.scheme.lower()}://{host}{parts.path.rstrip('/')}"
+
+
+def proxy_url_error(url: str) -> str | None:
+    """Why go's newProxyRepo would reject a base URL, or None."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError as exc:
+        return f"invalid proxy URL: {url}: {exc}"
+    if any(ord(c) < 0x20 or c == "\x7f" for c in url) or " " in url:
+        return f"invalid proxy URL: {url!r} contains spaces or control characters"
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        return None
+    if scheme == "file":
+        if parts.netloc or parts.query or parts.fragment:
+            return f"invalid file:// proxy URL with non-path elements: {url}"
+        return None
+    if scheme == "":
+        return f"invalid proxy URL missing scheme: {url}"
+    return f"invalid proxy URL scheme (must be https, http, file): {url}"
+
+
+def parse_goproxy(goproxy: str, gonoproxy: str = "") -> ProxyList:
+    """`proxyList` from src/cmd/go/internal/modfetch/proxy.go, as data."""
+    entries: list[ProxyEntry] = []
+    if gonoproxy and goproxy != "direct":
+        entries.append(ProxyEntry("noproxy", ","))
+    rest = goproxy
+    while rest:
+        cut = min((i for i in (rest.find(","), rest.find("|")) if i >= 0), default=-1)
+        if cut >= 0:
+            url, sep, rest = rest[:cut], rest[cut], rest[cut + 1 :]
+        else:
+            url, sep, rest = rest, "", ""
+        url = url.strip()
+        if not url:
+            continue
+        if url in ("off", "direct"):
+            # Both end the walk: entries after them are never used.
+            entries.append(ProxyEntry(url, ""))
+            break
+        # Single words are reserved; anything else without ":/" gets https://.
+        if any(c in url for c in ".:/") and ":/" not in url and not url.startswith("/"):
+            url = "https://" + url
+        error = proxy_url_error(url)
+        if error:
+            return ProxyList(tuple(entries), error)
+        entries.append(ProxyEntry(url, sep))
+    if not entries or (len(entries) == 1 and entries[0].url == "noproxy"):
+        return ProxyList(
+            tuple(entries), "GOPROXY list is not the empty string, but contains no entries"
+        )
+    # The last entry has nothing after it, whatever separator was typed.
+    last = entries[-1]
+    entries[-1] = ProxyEntry(last.url, "")
+    return ProxyList(tuple(entries))
+
+
+@dataclass(frozen=True, slots=True)
+class SumDB:
+    """GOSUMDB as `dbDial` in src/cmd/go/internal/modfetch/sumdb.go reads it."""
+
+    raw: str
+    off: bool = False
+    name: str = ""
+    key: str = ""
+    url: str | None = None  # explicit URL: bypasses the proxies
+    error: str | None = None
+
+    @property
+    def direct_url(self) -> str:
+        return self.url or (f"https://{self.name}" if self.name else "")
+
+    @property
+    def host(self) -> str:
+        return (urlsplit(self.direct_url).hostname or "").lower() if self.direct_url else ""
+
+
+def verifier_key_error(vkey: str) -> str | None:
+    """`note.NewVerifier`'s checks (src/cmd/vendor/golang.org/x/mod/sumdb/note/note.go)."""
+    name, _, rest = vkey.partition("+")
+    hash16, _, key64 = rest.partition("+")
+    try:
+        key = base64.b64decode(key64, validate=True)
+        want = int(hash16, 16)
+    except ValueError:
+        return "malformed verifier id"
+    valid_name = name and not any(c.isspace() for c in name) and "+" not in name
+    if len(hash16) != 8 or not valid_name or not key:
+        return "malformed verifier id"
+    digest = hashlib.sha256(name.encode() + b"\n" + key).digest()
+    if int.from_bytes(digest[:4], "big") != want:
+        return "invalid verifier hash"
+    if key[0] != 1:
+        return "unknown verifier algorithm"
+    if len(key) != 33:
+        return "malformed verifier id"
+    return None
+
+
+def parse_gosumdb(value: str) -> SumDB:
+    gosumdb = value
+    if gosumdb == "sum.golang.google.cn":
+        gosumdb = "sum.golang.org https://sum.golang.google.cn"
+    if gosumdb == "off":
+        return SumDB(value, off=True)
+    fields = gosumdb.split()
+    if not fields:
+        return SumDB(value, error="missing GOSUMDB")
+    if len(fields) > 2:
+        return SumDB(value, error="invalid GOSUMDB: too many fields")
+    key = KNOWN_GOSUMDB.get(fields[0], fields[0])
+    error = verifier_key_error(key)
+    name = key.partition("+")[0]
+    url = fields[1] if len(fields) == 2 else None
+    if error:
+        return SumDB(value, name=name, url=url, error=f"invalid GOSUMDB: {error}")
+    if name.endswith("/") or not urlsplit("https://" + name).hostname:
+        return SumDB(value, name=name, error=f"invalid sumdb name (must be host[/path]): {name}")
+    return SumDB(value, name=name, key=key, url=url)
+
+
+@dataclass(frozen=True)
+class GoEnv:
+    """The effective Go module environment, with the origin of every value."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    origins: Mapping[str, str] = field(default_factory=dict)
+    # Values as the go env -w file has them, kept to explain shadowing.
+    file_values: Mapping[str, str] = field(default_factory=dict)
+    env_file: str | None = None
+
+    @classmethod
+    def from_mapping(
+        cls,
+        env: Mapping[str, str],
+        file_values: Mapping[str, str] | None = None,
+        goroot_values: Mapping[str, str] | None = None,
+        env_file: str | None = None,
+    ) -> GoEnv:
+        """Resolve like cfg.Getenv: environment, then go env -w file, then defaults."""
+        file_values = dict(file_values or {})
+        goroot = dict(GOROOT_DEFAULTS)
+        goroot.update(goroot_values or {})
+        values: dict[str, str] = {}
+        origins: dict[str, str] = {}
+        for var in GO_VARS:
+            if env.get(var):
+                values[var], origins[var] = env[var], ORIGIN_ENV
+            elif file_values.get(var):
+                values[var], origins[var] = file_values[var], ORIGIN_FILE
+            elif goroot.get(var):
+                values[var], origins[var] = goroot[var], ORIGIN_GOROOT
+            else:
+                values[var], origins[var] = "", ORIGIN_DEFAULT
+        # GONOPROXY and GONOSUMDB default to GOPRIVATE (cfg.EnvOrAndChanged).
+        for var in ("GONOPROXY", "GONOSUMDB"):
+            if not values[var] and values["GOPRIVATE"]:
+                values[var] = values["GOPRIVATE"]
+                origins[var] = "GOPRIVATE"
+        return cls(values, origins, file_values, env_file)
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, go: str | None = None) -> GoEnv:
+        """The environment a go command started with `env` would see.
+
+        Reads the go env -w file itself; when `go` is given, asks `go env -json`
+        for GOROOT's go.env values. Never raises.
+        """
+        env = dict(os.environ if env is None else env)
+        path = env_file_path(env)
+        file_values = read_env_file(path) if path else {}
+        goroot_values = read_env_file(go_root_env_file(go, env)) if go else {}
+        return cls.from_mapping(env, file_values, goroot_values, path)
+
+    # -- derived views --------------------------------------------------
+    def get(self, var: str) -> str:
+        return self.values.get(var, "")
+
+    @property
+    def proxy_list(self) -> ProxyList:
+        return parse_goproxy(self.get("GOPROXY"), self.get("GONOPROXY"))
+
+    @property
+    def sumdb(self) -> SumDB:
+        return parse_gosumdb(self.get("GOSUMDB"))
+
+    def is_noproxy(self, module: str) -> bool:
+        return matching_pattern(self.get("GONOPROXY"), module) is not None
+
+    def is_nosumdb(self, module: str) -> bool:
+        return matching_pattern(self.get("GONOSUMDB"), module) is not None
+
+    def explicit(self, var: str) -> bool:
+        """Set by the user (environment or go env -w), not inherited or defaulted."""
+        return self.origins.get(var) in (ORIGIN_ENV, ORIGIN_FILE)
+
+    def to_dict(self) -> dict[str, dict[str, str]]:
+        return {
+            var: {"value": self.values.get(var, ""), "origin": self.origins.get(var, "")}
+            for var in GO_VARS
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> GoEnv:
+        """Inverse of to_dict (also accepts plain {VAR: value})."""
+        values: dict[str, str] = {}
+        origins: dict[str, str] = {}
+        for var, item in data.items():
+            if isinstance(item, Mapping):
+                values[var] = str(item.get("value", ""))
+                origins[var] = str(item.get("origin", ""))
+            elif isinstance(item, str):
+                values[var] = item
+                origins[var] = ORIGIN_ENV
+        if any(var not in values for var in GO_VARS):
+            return cls.from_mapping(values)
+        return cls(values, origins)
+
+
+def env_file_path(env: Mapping[str, str]) -> str | None:
+    """`cfg.EnvFile`: $GOENV, or os.UserConfigDir()/go/env; None for GOENV=off."""
+    goenv = env.get("GOENV", "")
+    if goenv == "off":
+        return None
+    if goenv:
+        return goenv
+    base = env.get("XDG_CONFIG_HOME") or (
+        str(Path(env["HOME"]) / ".config") if env.get("HOME") else ""
+    )
+    return str(Path(base) / "go" / "env") if base else None
+
+
+def read_env_file(path: str | None) -> dict[str, str]:
+    """`cfg.readEnvFile`: KEY=VALUE lines; comments and junk ignored."""
+    if not path:
+        return {}
+    try:
+        data = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    values: dict[str, str] = {}
+    for line in data.split("\n"):
+        key, eq, val = line.partition("=")
+        if not eq or not line or not "A" <= line[0] <= "Z":
+            continue
+        values[key] = val
+    return values
+
+
+def go_root_env_file(go: str | None, env: Mapping[str, str]) -> str | None:
+    """$GOROOT/go.env for the given go binary, asked of the binary itself."""
+    if not go:
+        return None
+    try:
+        out = subprocess.run(
+            [go, "env", "-json", "GOROOT"],
+            capture_output=True,
+            text=True,
+            env=dict(env),
+            timeout=30,
+            check=False,
+        )
+        goroot = json.loads(out.stdout or "{}").get("GOROOT", "")
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    return str(Path(goroot) / "go.env") if goroot else None

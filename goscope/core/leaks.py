@@ -1,0 +1,144 @@
+"""Private-module leaks: a private module path asked of a proxy or checksum database.
+
+go keeps a module away from proxies when GONOPROXY matches it and away from
+the checksum database when GONOSUMDB matches it (both default to GOPRIVATE;
+src/cmd/go/internal/modfetch/{proxy,sumdb}.go). A path that escapes either
+tells its name, and with `.info`/`.zip` its existence, to whoever runs that
+service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .events import Event
+from .goenv import ORIGIN_ENV, GoEnv
+from .patterns import matching_pattern
+
+PUBLIC_SERVICES = frozenset(
+    {
+        "proxy.golang.org",
+        "sum.golang.org",
+        "sum.golang.google.cn",
+        "goproxy.cn",
+        "goproxy.io",
+        "proxy.golang.com.cn",
+        "goproxy.baidu.com",
+        "goproxy.bj.bcebos.com",
+        "mirrors.aliyun.com",
+        "mirrors.cloud.tencent.com",
+        "mirrors.tencent.com",
+        "repo.huaweicloud.com",
+        "mirrors.huaweicloud.com",
+        "gosum.io",
+        "gocenter.io",
+        "athens.azurefd.net",
+        "goproxy.dev",
+    }
+)
+
+INTERNAL_SUFFIXES = (
+    ".internal",
+    ".corp",
+    ".local",
+    ".lan",
+    ".home.arpa",
+    ".intranet",
+    ".private",
+    ".localdomain",
+    ".intra",
+    ".priv",
+)
+
+LEAK_KINDS = {"proxy": "proxy", "toolchain": "proxy", "sumdb": "sumdb"}
+
+
+@dataclass(frozen=True, slots=True)
+class Leak:
+    module: str
+    host: str
+    url: str
+    kind: str  # proxy | sumdb
+    matched: str | None  # the private pattern that matched (None when suspected)
+    severity: str  # high | medium | suspected
+    fix: str
+    seq: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def is_public_service(host: str) -> bool:
+    host = host.lower()
+    return any(host == s or host.endswith("." + s) for s in PUBLIC_SERVICES)
+
+
+def looks_internal(module: str) -> bool:
+    """A module host that cannot be public: no dot, or an internal-only suffix."""
+    first = module.split("/", 1)[0].lower()
+    return "." not in first or first.endswith(INTERNAL_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class LeakDetector:
+    env: GoEnv
+    declared: str = ""  # private patterns the user declares (--private)
+    trusted: frozenset[str] = frozenset()  # hosts the user trusts with private paths
+
+    @property
+    def private_patterns(self) -> str:
+        parts = [
+            self.env.get("GOPRIVATE"),
+            self.env.get("GONOPROXY"),
+            self.env.get("GONOSUMDB"),
+            self.declared,
+        ]
+        return ",".join(p for p in parts if p)
+
+    def check(self, event: Event) -> Leak | None:
+        kind = LEAK_KINDS.get(event.kind)
+        module = event.module
+        if kind is None or not module or module == "golang.org/toolchain":
+            return None
+        host = event.host.lower()
+        if host == module.split("/", 1)[0].lower() or host in self.trusted:
+            return None  # asked of the module's own host, or a host the user trusts
+        matched = matching_pattern(self.private_patterns, module)
+        public = is_public_service(host)
+        if matched is not None:
+            severity = "high" if public else "medium"
+        elif public and looks_internal(module):
+            severity = "suspected"
+        else:
+            return None
+        fix = self.fix_for(module, kind, matched)
+        return Leak(module, host, event.url, kind, matched, severity, fix, event.seq)
+
+    def fix_for(self, module: str, kind: str, matched: str | None) -> str:
+        """The go env -w line that keeps this path away from this kind of service."""
+        pattern = matched or module.split("/", 1)[0]
+        var = "GONOPROXY" if kind == "proxy" else "GONOSUMDB"
+        if self.env.explicit(var):
+            target = var  # set explicitly, so GOPRIVATE no longer feeds it
+        else:
+            target = "GOPRIVATE"
+        current = [p for p in self.env.get(target).split(",") if p]
+        if pattern not in current:
+            current.append(pattern)
+        value = ",".join(current)
+        if self.env.origins.get(target) == ORIGIN_ENV:
+            # The process environment shadows go env -w, so change it where it lives.
+            return f"export {target}={value}"
+        return f"go env -w {target}={value}"
+
+
+def find_leaks(
+    events: Iterable[Event],
+    env: GoEnv,
+    declared: str = "",
+    trusted: Iterable[str] = (),
+) -> list[Leak]:
+    detector = LeakDetector(env, declared, frozenset(h.lower() for h in trusted))
+    return [leak for event in events if (leak := detector.check(event)) is not None]

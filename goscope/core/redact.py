@@ -1,0 +1,94 @@
+"""Secrets never leave goscope: credentials in URLs and headers are redacted.
+
+Used for every event, report, recording and export. The URL form follows Go's
+`url.URL.Redacted` (the password becomes `xxxxx`), so goscope's URLs line up
+with what `go -x` prints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+REDACTED = "REDACTED"
+
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "x-auth-token",
+        "private-token",
+        "job-token",
+        "x-goog-api-key",
+        "x-jfrog-art-api",
+    }
+)
+
+_SECRET_KEY = re.compile(
+    r"(token|secret|passw(or)?d|pwd|api[-_]?key|apikey|access[-_]?key|auth|credential|"
+    r"session|signature|^sig$|^key$|x-amz-security|x-amz-credential)",
+    re.IGNORECASE,
+)
+# Values that are tokens whatever their key: GitHub, GitLab, Slack, AWS, JWTs.
+_SECRET_VALUE = re.compile(
+    r"^(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abpr]-[\w-]+|"
+    r"AKIA[0-9A-Z]{16}|eyJ[\w-]+\.[\w-]+\.[\w-]+)$"
+)
+
+
+def is_secret_query(key: str, value: str) -> bool:
+    return bool(_SECRET_KEY.search(key) or _SECRET_VALUE.match(value))
+
+
+def redact_url(url: str) -> str:
+    """Remove the password from userinfo and token-like query values."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _redact_unparseable(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user, colon, _password = userinfo.partition(":")
+        netloc = f"{user}:xxxxx@{hostport}" if colon else f"{user}@{hostport}"
+        if not colon and _SECRET_VALUE.match(user):
+            netloc = f"{REDACTED}@{hostport}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(is_secret_query(k, v) for k, v in pairs):
+            query = urlencode(
+                [(k, REDACTED if is_secret_query(k, v) else v) for k, v in pairs],
+                quote_via=quote,
+                safe="/:",
+            )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _redact_unparseable(url: str) -> str:
+    return re.sub(r"//[^/@]*@", "//xxxxx@", url)
+
+
+def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[list[str]]:
+    """Headers as [name, value] pairs with credentials replaced."""
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    out = []
+    for name, value in items:
+        name, value = str(name), str(value)
+        if name.lower() in SECRET_HEADERS:
+            scheme = value.split(" ", 1)[0] if " " in value else ""
+            value = f"{scheme} {REDACTED}" if scheme.isalpha() else REDACTED
+        out.append([name, value])
+    return out
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    """Replace known secret strings (e.g. a password from GOPROXY) in free text."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    return text

