@@ -17,14 +17,15 @@ lint: $(VENV)/.installed
 test: lint
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q -p no:cacheprovider
 
+# Until the lab and the TUI land, the demo shows what goscope can do today.
 demo: $(VENV)/.installed
-	$(VENV)/bin/goscope demo
+	$(VENV)/bin/goscope --help
 
 bench: $(VENV)/.installed
-	$(PY) benchmarks/run.py
+	@echo "make bench: the benchmarks are not written yet (see the open issues)"
 
 screenshots: $(VENV)/.installed
-	$(PY) -m goscope.screenshots
+	@echo "make screenshots: the TUI is not written yet (see the open issues)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist

@@ -76,9 +76,9 @@ def test_glob_error_explains_malformed_globs():
 elements = st.text(alphabet="abcXY.-_~!*?[]^\\", min_size=0, max_size=5)
 globs = st.lists(elements, min_size=1, max_size=4).map("/".join)
 glob_lists = st.lists(globs, min_size=0, max_size=3).map(",".join)
-targets = st.lists(st.text(alphabet="abcXY.-_~", min_size=1, max_size=5), min_size=1, max_size=5).map(
-    "/".join
-)
+targets = st.lists(
+    st.text(alphabet="abcXY.-_~", min_size=1, max_size=5), min_size=1, max_size=5
+).map("/".join)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

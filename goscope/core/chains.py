@@ -13,6 +13,7 @@ and the headless report share one implementation.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -92,6 +93,7 @@ class ChainTracker:
         self._awaiting_direct: list[FallbackChain] = []
         self._direct_state: dict[str, Attempt] = {}  # module root -> direct result
         self._repo_roots: dict[str, str] = {}  # repo URL -> module root (from go-get)
+        self._direct_chains: dict[str, list[FallbackChain]] = {}  # root -> chains it serves
         self.by_seq: dict[int, FallbackChain] = {}
 
     # -- public ---------------------------------------------------------
@@ -160,10 +162,9 @@ class ChainTracker:
         if i is None:
             return False
         last = chain.attempts[i]
-        placeholders_only = all(not a.seqs for a in chain.attempts[i + 1 :])
+        # Only keyword attempts (direct/off) can follow it: go retries at once.
         return (
-            placeholders_only
-            and not last.auth_retry
+            not last.auth_retry
             and last.url == event.url
             and last.error is None
             and last.status is not None
@@ -177,6 +178,9 @@ class ChainTracker:
         del chain.attempts[i + 1 :]  # placeholders added after the first answer
         if chain in self._awaiting_direct:
             self._awaiting_direct.remove(chain)
+        for linked in self._direct_chains.values():
+            if chain in linked:
+                linked.remove(chain)
         attempt = chain.attempts[i]
         attempt.status, attempt.error = event.status, event.error
         attempt.auth_retry = True
@@ -263,6 +267,7 @@ class ChainTracker:
                 # go already has this repository from an earlier direct fetch.
                 self._copy_direct(attempt, known)
                 self._settle_direct(chain)
+                self._direct_chains.setdefault(self._root_of(chain.module), []).append(chain)
             else:
                 self._awaiting_direct.append(chain)
 
@@ -272,36 +277,37 @@ class ChainTracker:
         if event.endpoint == "go-get" and event.repo:
             self._repo_roots[_norm_repo(event.repo)] = root
         state = self._direct_state.setdefault(root, Attempt(event.host, "direct", event.url))
-        state.host, state.url = event.host, state.url or event.url
-        state.status, state.error = event.status, event.error
+        state.host, state.status, state.error = event.host, event.status, event.error
         state.seqs.append(event.seq)
         state.outcome = "served" if is_success(event.status, event.error) else "failed"
-        changed = []
+        linked = self._direct_chains.setdefault(root, [])
         waiting = [c for c in self._awaiting_direct if _under(c.module, root)]
-        if not waiting:
-            waiting = [self._direct_chain(root, event)]
-        for chain in waiting:
+        linked.extend(waiting)
+        if not linked:
+            linked.append(self._direct_chain(root, event))
+        for chain in linked:
             self._copy_direct(chain.attempts[-1], state)
             self.by_seq[event.seq] = chain
             self._settle_direct(chain)
-            changed.append(chain)
-        return changed
+        return list(linked)
 
     def _direct_chain(self, root: str, event: Event) -> FallbackChain:
         """Direct traffic no proxy chain waits for (GONOPROXY, GOPROXY=direct)."""
-        key = (root, None, "vcs")
-        chain = self._open.get(key)
-        if chain is None or chain.done:
-            chain = FallbackChain(len(self.chains), root, None, "vcs", kind="direct")
-            chain.attempts.append(Attempt(event.host, "direct", event.url))
-            self.chains.append(chain)
-            self._open[key] = chain
+        chain = FallbackChain(len(self.chains), root, None, "vcs", kind="direct")
+        chain.attempts.append(Attempt(event.host, "direct", event.url))
+        self.chains.append(chain)
         return chain
 
     def _module_root(self, event: Event) -> str:
         module = event.module or event.host
         if event.endpoint != "go-get":
             return self._repo_roots.get(module, module)
+        return module
+
+    def _root_of(self, module: str) -> str:
+        for root in self._direct_state:
+            if _under(module, root):
+                return root
         return module
 
     def _direct_for(self, module: str) -> Attempt | None:
@@ -341,3 +347,33 @@ def build_chains(events: list[Event], env: GoEnv | None = None) -> list[Fallback
     tracker = ChainTracker(env).extend(events)
     tracker.finish()
     return tracker.chains
+
+
+class AuthRetryMarker:
+    """Spots go's GOAUTH retry as events arrive (src/cmd/go/internal/web/http.go).
+
+    After a 4xx on an https URL go asks the same URL once more, at once, with
+    credentials. The second event is that retry; a third would be a new fetch.
+    """
+
+    def __init__(self, window_s: float = 10.0, size: int = 1024):
+        self.window_s = window_s
+        self.size = size
+        self._recent: dict[tuple[str, str], float] = {}
+
+    def mark(self, event: Event, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        key = (event.method, event.url)
+        asked = self._recent.pop(key, None)
+        is_retry = asked is not None and now - asked <= self.window_s
+        if (
+            not is_retry
+            and event.status is not None
+            and 400 <= event.status < 500
+            and event.error is None
+            and event.url.startswith("https:")
+        ):
+            self._recent[key] = now
+            if len(self._recent) > self.size:
+                self._recent.pop(next(iter(self._recent)))
+        return is_retry

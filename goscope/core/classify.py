@@ -60,7 +60,9 @@ OTHER = Classification()
 
 def client_of(headers: Mapping[str, str] | None) -> str:
     ua = _header(headers, "user-agent")
-    if ua.startswith("GoCommand/"):
+    # go's GOAUTH retry is built by a fresh http.NewRequest without go's own
+    # User-Agent (web/http.go), so net/http's default names the go command too.
+    if ua.startswith(("GoCommand/", "Go-http-client/")):
         return "go"
     if ua.startswith("git/") or ua.startswith("JGit/"):
         return "git"

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .patterns import matching_pattern
+from .redact import redact_userinfo
 
 GO_VARS = (
     "GOPROXY",
@@ -316,9 +317,11 @@ class GoEnv:
         """Set by the user (environment or go env -w), not inherited or defaulted."""
         return self.origins.get(var) in (ORIGIN_ENV, ORIGIN_FILE)
 
-    def to_dict(self) -> dict[str, dict[str, str]]:
+    def to_dict(self, redact: bool = True) -> dict[str, dict[str, str]]:
+        """For reports and recordings: URL passwords are redacted unless asked not to."""
+        clean = redact_userinfo if redact else str
         return {
-            var: {"value": self.values.get(var, ""), "origin": self.origins.get(var, "")}
+            var: {"value": clean(self.values.get(var, "")), "origin": self.origins.get(var, "")}
             for var in GO_VARS
         }
 

@@ -120,10 +120,8 @@ class LeakDetector:
         """The go env -w line that keeps this path away from this kind of service."""
         pattern = matched or module.split("/", 1)[0]
         var = "GONOPROXY" if kind == "proxy" else "GONOSUMDB"
-        if self.env.explicit(var):
-            target = var  # set explicitly, so GOPRIVATE no longer feeds it
-        else:
-            target = "GOPRIVATE"
+        # Set explicitly, the variable no longer follows GOPRIVATE: fix it directly.
+        target = var if self.env.explicit(var) else "GOPRIVATE"
         current = [p for p in self.env.get(target).split(",") if p]
         if pattern not in current:
             current.append(pattern)

@@ -69,6 +69,14 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+_USERINFO_PASSWORD = re.compile(r"(//[^/@:,|\s]*):[^@/,|\s]*@")
+
+
+def redact_userinfo(text: str) -> str:
+    """Passwords in every URL of a free-form value (a GOPROXY list, GOSUMDB, GOFLAGS)."""
+    return _USERINFO_PASSWORD.sub(r"\1:xxxxx@", text)
+
+
 def _redact_unparseable(url: str) -> str:
     return re.sub(r"//[^/@]*@", "//xxxxx@", url)
 
@@ -92,3 +100,26 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, REDACTED)
     return text
+
+
+def redact_har(har: dict) -> dict:
+    """Redact a HAR document in place (mitmproxy's export keeps every header)."""
+    for entry in har.get("log", {}).get("entries", []):
+        for side in ("request", "response"):
+            part = entry.get(side) or {}
+            if "url" in part:
+                part["url"] = redact_url(part["url"])
+            if "redirectURL" in part and part["redirectURL"]:
+                part["redirectURL"] = redact_url(part["redirectURL"])
+            part["headers"] = [
+                {"name": name, "value": value}
+                for name, value in redact_headers(
+                    [(h.get("name", ""), h.get("value", "")) for h in part.get("headers", [])]
+                )
+            ]
+            for cookie in part.get("cookies", []):
+                cookie["value"] = REDACTED
+            for item in part.get("queryString", []):
+                if is_secret_query(item.get("name", ""), item.get("value", "")):
+                    item["value"] = REDACTED
+    return har

@@ -1,0 +1,3 @@
+from goscope.cli import main
+
+main()

@@ -1,0 +1,307 @@
+"""The goscope command line (click). Errors are one line and exit status 2."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from goscope import __version__
+
+EXIT_USAGE = 2
+
+
+class GoscopeError(click.ClickException):
+    """One clear line on stderr, exit status 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None) -> None:
+        click.echo(f"goscope: {self.format_message()}", err=True)
+
+
+def fail(message: str) -> GoscopeError:
+    return GoscopeError(message)
+
+
+def split_list(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def validate_routes(routes: tuple[str, ...]) -> list[str]:
+    # Importing the addon pulls in mitmproxy; parse here without it.
+    from urllib.parse import urlsplit
+
+    for spec in routes:
+        host, eq, target = spec.partition("=")
+        parts = urlsplit(target)
+        if not eq or not host or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise fail(f"--route takes HOST=URL with an http(s) URL, not {spec!r}")
+    return list(routes)
+
+
+def run_options(**kw):
+    """The options shared by `run` and the bare `goscope -- CMD`."""
+    from goscope.headless import RunOptions
+
+    return RunOptions(
+        command=list(kw["command"]),
+        port=kw["port"],
+        listen_host=kw["listen_host"] or "127.0.0.1",
+        routes=validate_routes(kw["route"]),
+        upstream_proxy=kw["upstream_proxy"],
+        private=kw["private"] or "",
+        trusted=split_list(kw["trusted"]),
+        json_report=kw["json_report"],
+        jsonl=kw["jsonl"],
+        har=kw["har"],
+        save_flows=kw["save_flows"],
+        fail_on_leak=kw["fail_on_leak"],
+        ssl_insecure=kw["ssl_insecure"],
+    )
+
+
+def proxy_options(f):
+    options = [
+        click.option(
+            "--port",
+            type=click.IntRange(0, 65535),
+            default=8080,
+            show_default=True,
+            help="Port to listen on (0: a free port).",
+        ),
+        click.option(
+            "--listen-host",
+            default=None,
+            help="Address to listen on (default 127.0.0.1; others are reachable from the network).",
+        ),
+        click.option(
+            "--route",
+            multiple=True,
+            metavar="HOST=URL",
+            help="Forward requests for HOST to URL (events still show HOST).",
+        ),
+        click.option("--upstream-proxy", metavar="URL", help="Send traffic on through this proxy."),
+        click.option(
+            "--save-flows",
+            type=click.Path(dir_okay=False),
+            help="Also write mitmproxy's flow file.",
+        ),
+        click.option("--ssl-insecure", is_flag=True, hidden=True),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def run_flags(f):
+    options = [
+        click.option(
+            "--headless", is_flag=True, help="No TUI: pass output through, then print a summary."
+        ),
+        click.option(
+            "--json",
+            "json_report",
+            type=click.Path(dir_okay=False),
+            help="Write the report JSON here.",
+        ),
+        click.option(
+            "--jsonl",
+            type=click.Path(dir_okay=False),
+            help="Write the recording (JSON lines) here.",
+        ),
+        click.option(
+            "--har", type=click.Path(dir_okay=False), help="Write a HAR file (mitmproxy's export)."
+        ),
+        click.option(
+            "--private",
+            metavar="PATTERNS",
+            help="Module path patterns that are private (GOPRIVATE syntax).",
+        ),
+        click.option(
+            "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
+        ),
+        click.option("--fail-on-leak", is_flag=True, help="Exit 3 when a private module leaked."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="goscope")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """See, live, what the go command does on the network and why.
+
+    \b
+    goscope run --headless -- go mod download   run a command through goscope
+    goscope env                                 exports for another terminal
+    goscope report RECORDING.jsonl              the summary of a recording
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: `goscope -- CMD` is `goscope run -- CMD`."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "--":
+        args = ["run", *args]
+    cli.main(args=args, prog_name="goscope")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@run_flags
+@proxy_options
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def run(headless: bool, **kw) -> None:
+    """Run COMMAND with go and git wired through goscope.
+
+    \b
+    goscope run --headless --json report.json -- go mod download -x
+    """
+    from goscope.headless import CommandNotFound, run_headless
+    from goscope.home import HomeError
+    from goscope.proxy.launcher import ProxyStartError
+
+    opts = run_options(**kw)
+    if kw["listen_host"] and kw["listen_host"] not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"goscope: warning: listening on {kw['listen_host']}: others on the network can use this proxy",
+            err=True,
+        )
+    try:
+        code = run_headless(opts)
+    except (ProxyStartError, HomeError, CommandNotFound) as exc:
+        raise fail(str(exc)) from None
+    sys.exit(code)
+
+
+@cli.command()
+@click.argument("recording", type=click.Path(dir_okay=False))
+@click.option(
+    "--json", "json_report", type=click.Path(dir_okay=False), help="Write the report JSON here."
+)
+@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
+@click.option("--skip-bad", is_flag=True, help="Skip unreadable lines (and say how many).")
+def report(
+    recording: str,
+    json_report: str | None,
+    private: str | None,
+    trusted: str | None,
+    skip_bad: bool,
+) -> None:
+    """Summarise a recording (JSON lines) as `run` does."""
+    from goscope.core.events import RecordingError
+    from goscope.headless import report_from_recording, write_json
+    from goscope.summary import render_summary, stderr_console
+
+    try:
+        rep = report_from_recording(
+            recording, private or "", split_list(trusted), skip_bad=skip_bad
+        )
+    except RecordingError as exc:
+        raise fail(str(exc)) from None
+    console = stderr_console()
+    render_summary(rep, console)
+    if json_report:
+        write_json(json_report, rep)
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option(
+    "--shell", type=click.Choice(["bash", "zsh", "fish"]), default="bash", show_default=True
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the variables as JSON.")
+def env(port: int, shell: str, as_json: bool) -> None:
+    """Print the exports for another terminal: eval "$(goscope env)"."""
+    from goscope.home import HomeError, ensure_private_dir, home_dir
+    from goscope.proxy.ca import ensure_ca
+    from goscope.wiring import json_exports, proxy_env, shell_exports
+
+    try:
+        home = ensure_private_dir(home_dir())
+        ensure_ca(home)
+    except HomeError as exc:
+        raise fail(str(exc)) from None
+    variables = proxy_env(port, home)
+    click.echo(json_exports(variables) if as_json else shell_exports(variables, shell))
+
+
+@cli.command()
+@proxy_options
+@click.option("--jsonl", type=click.Path(dir_okay=False), help="Write the recording here.")
+@click.option("--har", type=click.Path(dir_okay=False), help="Write a HAR file when stopped.")
+def proxy(
+    port: int,
+    listen_host: str | None,
+    route: tuple[str, ...],
+    upstream_proxy: str | None,
+    save_flows: str | None,
+    ssl_insecure: bool,
+    jsonl: str | None,
+    har: str | None,
+) -> None:
+    """Run the proxy alone until Ctrl-C, for go commands in other terminals."""
+    import signal
+
+    from goscope.headless import go_environment
+    from goscope.home import HomeError, ensure_private_dir, home_dir
+    from goscope.proxy.launcher import ProxyConfig, ProxyProcess, ProxyStartError
+
+    try:
+        home = ensure_private_dir(home_dir())
+        config = ProxyConfig(
+            home=home,
+            port=port,
+            listen_host=listen_host or "127.0.0.1",
+            routes=validate_routes(route),
+            upstream_proxy=upstream_proxy,
+            recording=jsonl,
+            environment=go_environment(dict(os.environ)).to_dict(),
+            save_flows=save_flows,
+            har=har,
+            ssl_insecure=ssl_insecure,
+        )
+        proc = ProxyProcess(config).start()
+    except (ProxyStartError, HomeError) as exc:
+        raise fail(str(exc)) from None
+    port_arg = f" --port {proc.port}" if proc.port != 8080 else ""
+    click.echo(f"goscope proxy listening on {proc.url}", err=True)
+    click.echo(f'In another terminal: eval "$(goscope env{port_arg})"', err=True)
+    stop = {"now": False}
+
+    def _stop(*_):
+        stop["now"] = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    while not stop["now"] and proc.proc and proc.proc.poll() is None:
+        signal.pause() if hasattr(signal, "pause") else None
+    stats = proc.stop()
+    click.echo(f"goscope: {stats.get('events', 0)} requests seen", err=True)
+
+
+@cli.command()
+@click.option("--show", is_flag=True, help="Print the certificate path and fingerprint (default).")
+@click.option("--regenerate", is_flag=True, help="Replace the CA with a new one.")
+def ca(show: bool, regenerate: bool) -> None:
+    """goscope's certificate authority."""
+    from goscope.home import HomeError, home_dir
+    from goscope.proxy.ca import ensure_ca
+
+    try:
+        info = ensure_ca(home_dir(), regenerate=regenerate)
+    except HomeError as exc:
+        raise fail(str(exc)) from None
+    click.echo(f"certificate: {info.cert}")
+    click.echo(f"bundle:      {info.bundle}")
+    click.echo(f"sha256:      {info.fingerprint}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,48 @@
+"""Where goscope keeps its CA, bundle and run files: $GOSCOPE_HOME or the user data dir."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import platformdirs
+
+
+class HomeError(Exception):
+    """GOSCOPE_HOME cannot be used (one clear line for the user)."""
+
+
+def home_dir(env: dict[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    return Path(env.get("GOSCOPE_HOME") or platformdirs.user_data_dir("goscope"))
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create a directory only the user can read (0700); refuse one others can write."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            path.chmod(mode & 0o700)
+        probe = path / ".goscope-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise HomeError(
+            f"cannot use {path} as goscope's home: {exc.strerror or exc} "
+            "(set GOSCOPE_HOME to a writable directory)"
+        ) from None
+    return path
+
+
+def confdir(home: Path) -> Path:
+    return home / "mitmproxy"
+
+
+def ca_cert_path(home: Path) -> Path:
+    return confdir(home) / "mitmproxy-ca-cert.pem"
+
+
+def bundle_path(home: Path) -> Path:
+    return home / "ca-bundle.pem"

@@ -1,0 +1,137 @@
+"""Start and stop the proxy process from the app (no mitmproxy import here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ProxyStartError(Exception):
+    """The proxy did not start; the message is one line for the user."""
+
+
+@dataclass
+class ProxyConfig:
+    home: Path
+    port: int = 8080
+    listen_host: str = "127.0.0.1"
+    routes: list[str] = field(default_factory=list)
+    upstream_proxy: str | None = None
+    recording: str | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+    command: list[str] | None = None
+    events_socket: str | None = None
+    save_flows: str | None = None
+    har: str | None = None
+    log: str | None = None
+    ssl_insecure: bool = False
+    queue_size: int = 10000
+
+    def to_json(self) -> str:
+        data = {k: v for k, v in self.__dict__.items()}
+        data["home"] = str(self.home)
+        return json.dumps(data)
+
+
+class ProxyProcess:
+    """A running `python -m goscope.proxy.server`."""
+
+    def __init__(self, config: ProxyConfig):
+        self.config = config
+        self.proc: subprocess.Popen[str] | None = None
+        self.port: int | None = None
+        self.host: str = config.listen_host
+        self.stats: dict[str, Any] = {}
+
+    def start(self, timeout: float = 30.0) -> ProxyProcess:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "goscope.proxy.server"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL if self.config.log else None,
+            text=True,
+            start_new_session=True,  # Ctrl-C in the terminal goes to us, not straight to it
+        )
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(self.config.to_json())
+        self.proc.stdin.close()
+        self.proc.stdin = None  # communicate() must not flush it again
+        message = self._read_message(timeout)
+        if message is None:
+            self.kill()
+            raise ProxyStartError(f"the proxy did not start within {timeout:.0f}s")
+        if message.get("type") != "ready":
+            self.kill()
+            raise ProxyStartError(message.get("error") or "the proxy did not start")
+        self.port, self.host = int(message["port"]), message.get("host", self.host)
+        return self
+
+    def _read_message(self, timeout: float) -> dict[str, Any] | None:
+        assert self.proc is not None and self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.1)
+            if ready:
+                line = self.proc.stdout.readline()
+                if not line:
+                    return {"type": "error", "error": "the proxy process exited during start-up"}
+                try:
+                    return json.loads(line)
+                except ValueError:
+                    continue  # not ours (a library printing); keep waiting
+            elif self.proc.poll() is not None:
+                return {
+                    "type": "error",
+                    "error": f"the proxy process exited ({self.proc.returncode})",
+                }
+        return None
+
+    def stop(self, timeout: float = 10.0) -> dict[str, Any]:
+        """Ask the proxy to finish (it flushes the recording), and collect its stats."""
+        if self.proc is None:
+            return self.stats
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            out, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            out = ""
+        for line in (out or "").splitlines():
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message.get("type") == "stats":
+                self.stats = message
+        return self.stats
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self) -> ProxyProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,99 @@
+"""The headless summary: where each module came from, what failed and why, what leaked."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rich.console import Console
+from rich.text import Text
+
+from goscope.core.chains import FallbackChain
+from goscope.core.explain import chain_line, explain_attempt
+from goscope.core.report import Report
+
+
+def stderr_console() -> Console:
+    """Wrapped for people at a terminal; one line per item in logs (CI, pipes)."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        console.soft_wrap = True
+    return console
+
+
+SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "suspected": "magenta"}
+
+
+def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
+    events, chains, leaks = report.events, report.chains, report.leaks
+    failed = [c for c in chains if c.result == "failed"]
+    head = Text("goscope: ", style="bold")
+    head.append(f"{len(events)} requests · {len(_modules(chains))} modules · {len(chains)} fetches")
+    head.append(f" · {len(failed)} failed", style="red" if failed else "green")
+    head.append(f" · {len(leaks)} leaks", style="bold red" if leaks else "green")
+    if report.exit_code is not None:
+        head.append(f" · exit {report.exit_code}", style="red" if report.exit_code else "green")
+    console.print(head)
+    _served(console, chains)
+    _failures(console, failed)
+    _leaks(console, report)
+    if dropped:
+        console.print(f"[yellow]{dropped} events were not shown live (all are in the recording)[/]")
+
+
+def _modules(chains: list[FallbackChain]) -> dict[tuple[str, str | None], list[FallbackChain]]:
+    groups: dict[tuple[str, str | None], list[FallbackChain]] = defaultdict(list)
+    for chain in chains:
+        groups[(chain.module, chain.version)].append(chain)
+    return groups
+
+
+def _served(console: Console, chains: list[FallbackChain]) -> None:
+    groups = _modules(chains)
+    if not groups:
+        return
+    console.print(Text("Fetches", style="bold underline"))
+    for (module, version), group in groups.items():
+        name = f"{module}@{version}" if version else module
+        served_by = sorted({c.served_by for c in group if c.served_by})
+        endpoints = ",".join(c.endpoint for c in group)
+        line = Text(f"  {name} ", style="bold")
+        line.append(f"[{endpoints}] ", style="dim")
+        if served_by:
+            line.append("served by " + ", ".join(served_by), style="green")
+        else:
+            line.append(group[-1].result, style="red")
+        hops = {chain_line(c) for c in group if len(c.attempts) > 1}
+        for hop in sorted(hops):
+            line.append(f"\n      {hop}", style="dim")
+        console.print(line)
+
+
+def _failures(console: Console, failed: list[FallbackChain]) -> None:
+    if not failed:
+        return
+    console.print(Text("Failures", style="bold underline red"))
+    for chain in failed:
+        name = f"{chain.module}@{chain.version}" if chain.version else chain.module
+        console.print(Text(f"  {name} {chain.endpoint}", style="bold red"))
+        for attempt in chain.attempts:
+            console.print(Text(f"    {attempt.outcome:<12} {explain_attempt(attempt)}"))
+
+
+def _leaks(console: Console, report: Report) -> None:
+    if not report.leaks:
+        return
+    console.print(Text("Leaks", style="bold underline red"))
+    seen = set()
+    for leak in report.leaks:
+        key = (leak.module, leak.host, leak.kind)
+        if key in seen:
+            continue
+        seen.add(key)
+        line = Text(f"  {leak.severity:<9} ", style=SEVERITY_STYLE.get(leak.severity, ""))
+        what = "checksum database" if leak.kind == "sumdb" else "proxy"
+        line.append(f"{leak.module} was sent to the {what} {leak.host}")
+        if leak.matched:
+            line.append(f" (matches {leak.matched})", style="dim")
+        line.append("\n            fix: ", style="dim")
+        line.append(leak.fix, style="bold")
+        console.print(line)

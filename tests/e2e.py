@@ -1,0 +1,82 @@
+"""Helpers for end-to-end runs: goscope + the real go binary + loopback upstreams."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+TRACE_DONE = re.compile(r"^# get (\S+): (.*)$", re.MULTILINE)
+STATUS = re.compile(r"^(\d{3}) ")
+
+
+@dataclass
+class GoRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    report: dict
+
+    def trace(self) -> list[tuple[str, int | str]]:
+        """Every finished request in go's -x trace: (url, status or error text)."""
+        out = []
+        for url, rest in TRACE_DONE.findall(self.stderr):
+            m = STATUS.match(rest)
+            out.append((url, int(m.group(1)) if m else rest))
+        return out
+
+    def events(self) -> list[dict]:
+        return self.report["events"]
+
+    def go_events(self) -> list[dict]:
+        """Events go caused, its GOAUTH retries folded away."""
+        return [e for e in self.events() if not e["auth_retry"]]
+
+
+def goscope_run(
+    args: list[str],
+    command: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    tmp: Path,
+    timeout: int = 180,
+) -> GoRun:
+    report = tmp / "report.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goscope",
+            "run",
+            "--headless",
+            "--port",
+            "0",
+            "--json",
+            str(report),
+            *args,
+            "--",
+            *command,
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return GoRun(proc.returncode, proc.stdout, proc.stderr, data)
+
+
+def assert_trace_matches_events(run: GoRun) -> None:
+    """Every `# get URL: STATUS` has its event, and no event exists that go did not cause."""
+    trace = Counter(run.trace())
+    seen = Counter(
+        (e["url"], e["status"] if e["error"] is None or e["status"] else e["error"])
+        for e in run.go_events()
+    )
+    assert trace, run.stderr
+    assert seen == trace, f"events {seen} != trace {trace}"

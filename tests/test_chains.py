@@ -1,0 +1,157 @@
+"""Fallback chains follow TryProxies: `,` falls through on 404/410 only, `|` on any error."""
+
+from __future__ import annotations
+
+import pytest
+
+from goscope.core.chains import ChainTracker, build_chains
+from goscope.core.goenv import GoEnv
+
+from .factories import event
+
+A = "https://a.example"
+B = "https://b.example"
+MOD = "example.com/lib/@v/v1.0.0.info"
+
+
+def env_of(goproxy, **more):
+    return GoEnv.from_mapping({"GOPROXY": goproxy, **more})
+
+
+def fetch(env, *answers):
+    """One .info fetch answered by each proxy in turn: (base, status, error)."""
+    events = [event(f"{base}/{MOD}", status, error, env=env) for base, status, error in answers]
+    chains = build_chains(events, env)
+    assert len(chains) == 1, [c.to_dict() for c in chains]
+    return chains[0]
+
+
+def outcomes(chain):
+    return [(a.host, a.outcome) for a in chain.attempts]
+
+
+@pytest.mark.parametrize(
+    ("sep", "status", "error", "first", "result"),
+    [
+        (",", 404, None, "fell-through", "served"),
+        (",", 410, None, "fell-through", "served"),
+        (",", 500, None, "stopped", "failed"),
+        (",", 502, "connection refused", "stopped", "failed"),
+        (",", 403, None, "stopped", "failed"),
+        ("|", 404, None, "fell-through", "served"),
+        ("|", 503, None, "fell-through", "served"),
+        ("|", 502, "connection reset by peer", "fell-through", "served"),
+    ],
+)
+def test_outcome_table(sep, status, error, first, result):
+    env = env_of(f"{A}{sep}{B}")
+    answers = [(A, status, error)]
+    if first == "fell-through":
+        answers.append((B, 200, None))
+    chain = fetch(env, *answers)
+    assert chain.attempts[0].outcome == first
+    assert chain.attempts[0].separator == sep
+    assert chain.result == result
+    assert chain.served_by == ("b.example" if result == "served" else None)
+
+
+def test_last_entry_fails_and_the_chain_fails():
+    env = env_of(f"{A},{B}")
+    chain = fetch(env, (A, 404, None), (B, 410, None))
+    assert outcomes(chain) == [("a.example", "fell-through"), ("b.example", "failed")]
+    assert chain.result == "failed"
+
+
+def test_auth_retry_is_one_attempt_not_two():
+    # web/http.go asks an https URL again after any 4xx, with GOAUTH credentials.
+    env = env_of(f"{A},{B}")
+    url = f"{A}/{MOD}"
+    events = [event(url, 404, env=env), event(url, 404, env=env), event(f"{B}/{MOD}", 200, env=env)]
+    chains = build_chains(events, env)
+    assert len(chains) == 1
+    chain = chains[0]
+    assert outcomes(chain) == [("a.example", "fell-through"), ("b.example", "served")]
+    assert chain.attempts[0].auth_retry and chain.attempts[0].seqs == [events[0].seq, events[1].seq]
+    assert events[1].auth_retry and not events[0].auth_retry
+
+
+def test_auth_retry_that_succeeds_serves_the_fetch():
+    env = env_of(f"{A},{B}")
+    url = f"{A}/{MOD}"
+    chain = build_chains([event(url, 401, env=env), event(url, 200, env=env)], env)[0]
+    assert outcomes(chain) == [("a.example", "served")] and chain.attempts[0].auth_retry
+
+
+def test_fall_through_to_direct_is_served_by_the_vcs():
+    env = env_of(f"{A},direct")
+    events = [
+        event(f"{A}/vcs.example/team/lib/@v/v1.0.0.info", 404, env=env),
+        event(f"{A}/vcs.example/team/lib/@v/v1.0.0.info", 404, env=env),
+        event(
+            "https://vcs.example/team/lib?go-get=1",
+            200,
+            env=env,
+            repo="https://vcs.example/team/lib.git",
+        ),
+        event("https://vcs.example/team/lib.git/info/refs?service=git-upload-pack", 200, env=env),
+        event("https://vcs.example/team/lib.git/git-upload-pack", 200, method="POST", env=env),
+        # The .mod then falls through too; go already has the repository.
+        event(f"{A}/vcs.example/team/lib/@v/v1.0.0.mod", 404, env=env),
+        event(f"{A}/vcs.example/team/lib/@v/v1.0.0.mod", 404, env=env),
+    ]
+    info, mod = build_chains(events, env)
+    assert outcomes(info) == [("a.example", "fell-through"), ("vcs.example", "served")]
+    assert info.served_by == "direct" and info.attempts[1].proxy == "direct"
+    assert info.attempts[1].seqs == [e.seq for e in events[2:5]]
+    assert mod.result == "served" and mod.served_by == "direct"
+
+
+def test_direct_without_traffic_is_unknown_at_the_end():
+    env = env_of(f"{A},direct")
+    chain = fetch(env, (A, 404, None))
+    assert outcomes(chain)[-1] == ("direct", "unknown") and chain.result == "unknown"
+
+
+def test_gonoproxy_modules_get_a_direct_only_chain():
+    env = env_of(f"{A},direct", GOPRIVATE="vcs.example")
+    events = [
+        event("https://vcs.example/team/lib?go-get=1", 200, env=env),
+        event("https://vcs.example/team/lib.git/info/refs?service=git-upload-pack", 200, env=env),
+    ]
+    (chain,) = build_chains(events, env)
+    assert (chain.module, chain.endpoint, chain.result, chain.served_by) == (
+        "vcs.example/team/lib",
+        "vcs",
+        "served",
+        "direct",
+    )
+
+
+def test_off_after_a_404_fails_with_the_reason():
+    env = env_of(f"{A},off")
+    chain = fetch(env, (A, 404, None))
+    assert outcomes(chain) == [("a.example", "fell-through"), ("off", "failed")]
+    assert "GOPROXY=off" in chain.attempts[1].error and chain.result == "failed"
+
+
+def test_a_second_fetch_of_the_same_file_is_a_new_chain():
+    env = env_of(f"{A},{B}")
+    events = [event(f"{A}/{MOD}", 200, env=env), event(f"{A}/{MOD}", 200, env=env)]
+    assert len(build_chains(events, env)) == 2
+
+
+def test_without_env_order_tells_the_story():
+    chain = fetch(None, (A, 502, "connection reset by peer"), (B, 200, None))
+    assert outcomes(chain) == [("a.example", "fell-through"), ("b.example", "served")]
+    assert chain.attempts[0].separator == "|"  # only | falls through on an error
+    lone = fetch(None, (A, 404, None))
+    assert lone.result == "failed"
+
+
+def test_tracker_reports_which_chain_each_event_changed():
+    env = env_of(f"{A},{B}")
+    tracker = ChainTracker(env)
+    first = event(f"{A}/{MOD}", 404, env=env)
+    (chain,) = tracker.add(first)
+    assert chain.result == "pending" and tracker.by_seq[first.seq] is chain
+    assert tracker.add(event("https://example.com/", 200)) == []

@@ -1,0 +1,186 @@
+"""Every kind of request go makes is named correctly, from real-looking URLs."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from goscope.core.classify import OTHER, classify_request
+from goscope.core.goenv import GoEnv
+
+GO = {"User-Agent": "GoCommand/1 (+https://go.dev/cmd/go)"}
+GIT = {"User-Agent": "git/2.39.5"}
+
+
+def c(url, method="GET", headers=GO, env=None):
+    return classify_request(method, url, headers, env)
+
+
+@pytest.mark.parametrize(
+    ("url", "endpoint", "module", "version"),
+    [
+        ("https://proxy.golang.org/golang.org/x/text/@v/list", "list", "golang.org/x/text", None),
+        ("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.info", "info", "rsc.io/quote", "v1.5.2"),
+        ("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.mod", "mod", "rsc.io/quote", "v1.5.2"),
+        ("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.zip", "zip", "rsc.io/quote", "v1.5.2"),
+        ("https://proxy.golang.org/rsc.io/quote/@latest", "latest", "rsc.io/quote", None),
+        (
+            "https://proxy.golang.org/github.com/%21burnt%21sushi/toml/@v/v1.3.2.info",
+            "info",
+            "github.com/BurntSushi/toml",
+            "v1.3.2",
+        ),
+        (
+            "https://goproxy.example/example.com/!lib/@v/v0.3.0-%21beta.2.mod",
+            "mod",
+            "example.com/Lib",
+            "v0.3.0-Beta.2",
+        ),
+        (
+            "https://proxy.golang.org/rsc.io/quote/v3/@v/v3.1.0+incompatible.zip",
+            "zip",
+            "rsc.io/quote/v3",
+            "v3.1.0+incompatible",
+        ),
+    ],
+)
+def test_proxy_protocol(url, endpoint, module, version):
+    got = c(url)
+    assert (got.kind, got.endpoint, got.module, got.version) == ("proxy", endpoint, module, version)
+    assert got.proxy == "https://proxy.golang.org" or got.proxy == "https://goproxy.example"
+    assert got.client == "go"
+
+
+def test_base_path_mirror_without_env_uses_the_first_dotted_element():
+    got = c("https://mirrors.aliyun.com/goproxy/github.com/pkg/errors/@v/v0.9.1.info")
+    assert got.proxy == "https://mirrors.aliyun.com/goproxy"
+    assert (got.module, got.version) == ("github.com/pkg/errors", "v0.9.1")
+
+
+def test_base_path_with_dots_needs_the_env():
+    url = "https://art.example/api/go/go.remote/github.com/pkg/errors/@v/list"
+    env = GoEnv.from_mapping({"GOPROXY": "https://art.example/api/go/go.remote/,direct"})
+    got = c(url, env=env)
+    assert got.module == "github.com/pkg/errors"
+    assert got.proxy == "https://art.example/api/go/go.remote"
+    # Without the env the dotted base element is mistaken for the module's host.
+    assert c(url).module == "go.remote/github.com/pkg/errors"
+
+
+def test_toolchain_download():
+    got = c("https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go1.29.0.linux-amd64.zip")
+    assert (got.kind, got.endpoint, got.version) == (
+        "toolchain",
+        "zip",
+        "v0.0.1-go1.29.0.linux-amd64",
+    )
+
+
+def test_sumdb_direct():
+    lookup = c("https://sum.golang.org/lookup/github.com/!azure/go-autorest@v14.2.0+incompatible")
+    assert (lookup.kind, lookup.endpoint) == ("sumdb", "lookup")
+    assert (lookup.module, lookup.version) == (
+        "github.com/Azure/go-autorest",
+        "v14.2.0+incompatible",
+    )
+    assert lookup.sumdb == "sum.golang.org" and lookup.proxy is None
+    assert c("https://sum.golang.org/latest").endpoint == "sumdb-latest"
+    for tile in ("tile/8/0/x001/234", "tile/8/1/005.p/7", "tile/8/data/x003/002"):
+        assert c(f"https://sum.golang.org/{tile}").endpoint == "tile", tile
+    assert c("https://sum.golang.org/tile/8/0/12").kind == "other"
+
+
+def test_sumdb_proxied_through_a_proxy_with_base_path():
+    base = "https://mirrors.aliyun.com/goproxy/sumdb/sum.golang.org"
+    supported = c(f"{base}/supported")
+    assert (supported.kind, supported.endpoint, supported.sumdb) == (
+        "sumdb",
+        "supported",
+        "sum.golang.org",
+    )
+    assert supported.proxy == "https://mirrors.aliyun.com/goproxy"
+    lookup = c(f"{base}/lookup/golang.org/x/text@v0.14.0")
+    assert (lookup.endpoint, lookup.module, lookup.version) == (
+        "lookup",
+        "golang.org/x/text",
+        "v0.14.0",
+    )
+    assert c(f"{base}/tile/8/0/000").endpoint == "tile"
+    assert c(f"{base}/latest").endpoint == "sumdb-latest"
+
+
+def test_sumdb_at_a_custom_url_from_gosumdb():
+    env = GoEnv.from_mapping(
+        {
+            "GOSUMDB": "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8 https://db.example/sum"
+        }
+    )
+    assert c("https://db.example/sum/latest", env=env).endpoint == "sumdb-latest"
+    assert c("https://db.example/latest").kind == "other"
+
+
+def test_direct_vcs():
+    goget = c("https://git.corp.example/team/lib?go-get=1")
+    assert (goget.kind, goget.endpoint, goget.module) == (
+        "direct",
+        "go-get",
+        "git.corp.example/team/lib",
+    )
+    refs = c("https://git.corp.example/team/lib.git/info/refs?service=git-upload-pack", headers=GIT)
+    assert (refs.kind, refs.endpoint, refs.module, refs.client) == (
+        "direct",
+        "git-info-refs",
+        "git.corp.example/team/lib",
+        "git",
+    )
+    pack = c("https://git.corp.example/team/lib.git/git-upload-pack", method="POST", headers=GIT)
+    assert pack.endpoint == "git-upload-pack"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/",
+        "https://example.com/index.html",
+        "not a url",
+        "ftp://proxy.golang.org/rsc.io/quote/@v/list",
+        "https://proxy.golang.org/@v/list",
+        "https://proxy.golang.org/rsc.io/quote/@v/v1.0.0.tar",
+        "http://[::1",
+        "",
+    ],
+)
+def test_anything_else_is_other(url):
+    got = c(url)
+    assert (got.kind, got.endpoint, got.module) == (OTHER.kind, OTHER.endpoint, None)
+
+
+def test_bad_case_encoding_is_flagged_not_dropped():
+    got = c("https://proxy.golang.org/github.com/Azure/x/@v/list")
+    assert got.kind == "proxy" and got.module == "github.com/Azure/x" and got.bad_escape
+
+
+@given(
+    st.text(max_size=80),
+    st.text(max_size=10),
+    st.dictionaries(st.text(max_size=12), st.text(max_size=30)),
+)
+def test_never_raises(url, method, headers):
+    assert classify_request(method, url, headers).kind in (
+        "proxy",
+        "sumdb",
+        "direct",
+        "toolchain",
+        "other",
+    )
+
+
+@given(
+    st.from_regex(
+        r"https://[a-z]{1,8}\.example(/[a-zA-Z0-9!%@._~+-]{0,12}){0,6}(\?[a-z=&-]{0,12})?",
+        fullmatch=True,
+    )
+)
+def test_never_raises_on_url_shaped_input(url):
+    classify_request("GET", url, GO, GoEnv.from_mapping({}))

@@ -1,0 +1,104 @@
+"""Recordings round-trip, and bad ones name the line that is wrong."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from goscope.core.events import (
+    SCHEMA_VERSION,
+    Event,
+    RecordingError,
+    end_line,
+    header_line,
+    parse_recording,
+    read_recording,
+    write_recording,
+)
+from goscope.core.redact import redact_headers, redact_url
+
+from .factories import event
+
+
+def test_round_trip(tmp_path):
+    events = [event("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.info", 200, duration_ms=12.5)]
+    path = tmp_path / "r.jsonl"
+    with path.open("w") as fh:
+        write_recording(fh, events, {"GOPROXY": "https://proxy.golang.org,direct"})
+        fh.write(end_line(exit_code=0) + "\n")
+    rec = read_recording(str(path))
+    assert rec.header["schema_version"] == SCHEMA_VERSION
+    assert rec.events == events and rec.end["exit_code"] == 0
+    assert json.loads(events[0].to_json())["module"] == "rsc.io/quote"
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "reason"),
+    [
+        (b"", 1, "empty file"),
+        (b'{"seq": 1}\n', 1, "not a goscope recording"),
+        (b'{"format": "goscope-recording", "schema_version": 99}\n', 1, "schema_version 99"),
+        (header_line().encode() + b"\n" + b'{"seq": 1, "star', 2, "truncated line"),
+        (header_line().encode() + b"\n\xff\xfe\n", 2, "not UTF-8"),
+        (header_line().encode() + b"\n[1, 2]\n", 2, "invalid JSON"),
+        (header_line().encode() + b'\n{"seq": 1}\n', 2, "not an event"),
+    ],
+)
+def test_bad_recordings_name_the_line(content, line, reason):
+    with pytest.raises(RecordingError) as info:
+        parse_recording(io.BytesIO(content), "r.jsonl")
+    assert info.value.line == line and reason in str(info.value)
+    assert str(info.value).startswith(f"r.jsonl:{line}: ")
+
+
+def test_skip_bad_keeps_the_good_lines_and_counts_the_bad():
+    good = event("https://proxy.golang.org/rsc.io/quote/@latest").to_json()
+    content = f"{header_line()}\n{good}\n{{broken\n{good}\n".encode()
+    rec = parse_recording(io.BytesIO(content), "r.jsonl", skip_bad=True)
+    assert len(rec.events) == 2 and [e.line for e in rec.skipped] == [3]
+
+
+def test_missing_file_is_a_recording_error():
+    with pytest.raises(RecordingError, match="No such file"):
+        read_recording("/nonexistent/r.jsonl")
+
+
+def test_unknown_fields_from_newer_writers_are_ignored():
+    data = event("https://proxy.golang.org/rsc.io/quote/@latest").to_dict() | {"future": 1}
+    assert Event.from_dict(data).module == "rsc.io/quote"
+
+
+def test_url_credentials_and_tokens_are_redacted():
+    assert redact_url("https://user:hunter2@goproxy.corp.example/x/@v/list") == (
+        "https://user:xxxxx@goproxy.corp.example/x/@v/list"
+    )
+    assert redact_url("https://ghp_abcdefghijklmnopqrstuvwxyz0123@github.com/x") == (
+        "https://REDACTED@github.com/x"
+    )
+    redacted = redact_url("https://h.example/p?access_token=s3cr3t&go-get=1&X-Amz-Signature=abc")
+    assert "s3cr3t" not in redacted and "abc" not in redacted and "go-get=1" in redacted
+    assert redact_url("https://h.example/p?go-get=1") == "https://h.example/p?go-get=1"
+
+
+def test_secret_headers_are_redacted_keeping_the_scheme():
+    headers = redact_headers(
+        [("Authorization", "Basic dXNlcjpodW50ZXIy"), ("Cookie", "a=b"), ("Accept", "*/*")]
+    )
+    assert headers == [
+        ["Authorization", "Basic REDACTED"],
+        ["Cookie", "REDACTED"],
+        ["Accept", "*/*"],
+    ]
+
+
+def test_environment_in_reports_has_no_passwords():
+    from goscope.core.goenv import GoEnv
+
+    env = GoEnv.from_mapping({"GOPROXY": "https://u:pw123@a.example/p,https://b.example|direct"})
+    assert (
+        env.to_dict()["GOPROXY"]["value"] == "https://u:xxxxx@a.example/p,https://b.example|direct"
+    )
+    again = GoEnv.from_dict(env.to_dict())
+    assert again.proxy_list.index_of_base("https://a.example/p") == 0  # still usable for chains

@@ -1,0 +1,132 @@
+"""The Go environment resolves and parses exactly as cmd/go does."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from goscope.core.goenv import (
+    ORIGIN_DEFAULT,
+    ORIGIN_ENV,
+    ORIGIN_FILE,
+    GoEnv,
+    ProxyEntry,
+    parse_goproxy,
+    parse_gosumdb,
+    read_env_file,
+)
+
+SUM_GOLANG_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"
+
+
+def urls(plist):
+    return [(e.url, e.separator) for e in plist.entries]
+
+
+def test_default_list_is_the_public_mirror_then_direct():
+    env = GoEnv.from_mapping({})
+    assert env.get("GOPROXY") == "https://proxy.golang.org,direct"
+    assert urls(env.proxy_list) == [("https://proxy.golang.org", ","), ("direct", "")]
+    assert env.sumdb.name == "sum.golang.org" and env.sumdb.host == "sum.golang.org"
+
+
+def test_comma_and_pipe_are_kept_per_entry_with_base_paths():
+    plist = parse_goproxy(
+        "https://a.example,https://mirrors.aliyun.com/goproxy/|corp.example,direct"
+    )
+    assert urls(plist) == [
+        ("https://a.example", ","),
+        ("https://mirrors.aliyun.com/goproxy/", "|"),
+        ("https://corp.example", ","),  # implicit https:// for host-like entries
+        ("direct", ""),
+    ]
+    assert plist.entries[1].fall_back_on_error and not plist.entries[0].fall_back_on_error
+
+
+def test_entries_after_direct_or_off_are_never_used_and_empties_are_skipped():
+    assert urls(parse_goproxy(" ,https://a.example,,off,https://b.example")) == [
+        ("https://a.example", ","),
+        ("off", ""),
+    ]
+    assert urls(parse_goproxy("direct,https://b.example")) == [("direct", "")]
+
+
+def test_noproxy_comes_first_when_gonoproxy_is_set():
+    plist = parse_goproxy("https://a.example,direct", gonoproxy="*.corp.example")
+    assert plist.entries[0] == ProxyEntry("noproxy", ",")
+    assert urls(parse_goproxy("direct", gonoproxy="x")) == [("direct", "")]
+
+
+def test_invalid_lists_are_errors_not_exceptions():
+    assert (
+        parse_goproxy(",").error == "GOPROXY list is not the empty string, but contains no entries"
+    )
+    assert parse_goproxy(" | ", gonoproxy="x").error is not None
+    assert "missing scheme" in parse_goproxy("proxy").error
+    assert "must be https, http, file" in parse_goproxy("ftp://x.example").error
+    assert "non-path" in parse_goproxy("file://host/path").error
+    assert parse_goproxy("file:///srv/goproxy").error is None
+
+
+@given(st.text(max_size=60), st.text(max_size=20))
+def test_parse_goproxy_never_raises(value, noproxy):
+    result = parse_goproxy(value, noproxy)
+    assert result.error is not None or result.entries
+
+
+def test_private_defaults_feed_gonoproxy_and_gonosumdb():
+    env = GoEnv.from_mapping({"GOPRIVATE": "*.corp.example"})
+    assert env.get("GONOPROXY") == env.get("GONOSUMDB") == "*.corp.example"
+    assert env.origins["GONOPROXY"] == "GOPRIVATE"
+    assert env.is_noproxy("git.corp.example/x") and env.is_nosumdb("git.corp.example/x")
+    explicit = GoEnv.from_mapping({"GOPRIVATE": "a.example", "GONOSUMDB": "b.example"})
+    assert explicit.get("GONOSUMDB") == "b.example" and explicit.get("GONOPROXY") == "a.example"
+
+
+def test_origins_environment_beats_go_env_file_beats_default(tmp_path):
+    envfile = tmp_path / "env"
+    envfile.write_text(
+        "# comment\nGOPROXY=https://file.example\nGOPRIVATE=corp.example\nbad line\n"
+    )
+    assert read_env_file(str(envfile)) == {
+        "GOPROXY": "https://file.example",
+        "GOPRIVATE": "corp.example",
+    }
+    env = GoEnv.load({"GOENV": str(envfile), "GOPROXY": "https://env.example"})
+    assert env.get("GOPROXY") == "https://env.example" and env.origins["GOPROXY"] == ORIGIN_ENV
+    assert env.origins["GOPRIVATE"] == ORIGIN_FILE
+    assert env.file_values["GOPROXY"] == "https://file.example"
+    assert env.origins["GOINSECURE"] == ORIGIN_DEFAULT
+    # An empty process variable is "unset" for go.
+    assert (
+        GoEnv.load({"GOENV": str(envfile), "GOPROXY": ""}).get("GOPROXY") == "https://file.example"
+    )
+
+
+def test_goroot_go_env_is_read_from_the_real_toolchain(go_binary, go_env):
+    env = GoEnv.load(go_env, go=go_binary)
+    assert env.get("GOSUMDB") == "sum.golang.org"
+    assert env.get("GOTOOLCHAIN") == "local"
+
+
+def test_gosumdb_forms():
+    assert parse_gosumdb("off").off
+    default = parse_gosumdb("sum.golang.org")
+    assert (default.name, default.key, default.error) == ("sum.golang.org", SUM_GOLANG_KEY, None)
+    china = parse_gosumdb("sum.golang.google.cn")
+    assert china.name == "sum.golang.org" and china.host == "sum.golang.google.cn"
+    with_url = parse_gosumdb(f"{SUM_GOLANG_KEY} https://sumdb.corp.example/db")
+    assert with_url.url == "https://sumdb.corp.example/db" and with_url.host == "sumdb.corp.example"
+    assert parse_gosumdb("sum.corp.example").error == "invalid GOSUMDB: malformed verifier id"
+    assert parse_gosumdb("a b c").error == "invalid GOSUMDB: too many fields"
+    assert parse_gosumdb(
+        "sum.golang.org+033de0af+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"
+    ).error == ("invalid GOSUMDB: invalid verifier hash")
+
+
+def test_round_trip_through_report_dict():
+    env = GoEnv.from_mapping({"GOPROXY": "https://a.example|direct", "GOPRIVATE": "x.example"})
+    again = GoEnv.from_dict(env.to_dict())
+    assert again.values == env.values and again.origins == env.origins
+    plain = GoEnv.from_dict({"GOPROXY": "off"})
+    assert plain.get("GOPROXY") == "off" and plain.get("GOSUMDB") == "sum.golang.org"

@@ -1,0 +1,75 @@
+"""Private module paths sent to proxies or checksum databases are caught, with a fix."""
+
+from __future__ import annotations
+
+from goscope.core.goenv import GoEnv
+from goscope.core.leaks import find_leaks, looks_internal
+
+from .factories import event
+
+PRIVATE = "git.corp.example.com/team/secret"
+
+
+def test_private_path_at_a_public_proxy_is_high_with_goprivate_fix():
+    env = GoEnv.from_mapping({})
+    ev = event(f"https://proxy.golang.org/{PRIVATE}/@v/list", 404)
+    (leak,) = find_leaks([ev], env, declared="git.corp.example.com")
+    assert (leak.kind, leak.severity, leak.matched, leak.host) == (
+        "proxy",
+        "high",
+        "git.corp.example.com",
+        "proxy.golang.org",
+    )
+    assert leak.fix == "go env -w GOPRIVATE=git.corp.example.com"
+    assert leak.seq == ev.seq
+
+
+def test_sumdb_leak_when_only_gonoproxy_is_set():
+    # The module itself comes direct, but its checksum is looked up publicly.
+    env = GoEnv.from_mapping({"GONOPROXY": "git.corp.example.com"})
+    ev = event(f"https://sum.golang.org/lookup/{PRIVATE}@v1.2.0", 404)
+    (leak,) = find_leaks([ev], env)
+    assert (leak.kind, leak.severity, leak.matched) == ("sumdb", "high", "git.corp.example.com")
+    assert leak.fix == "export GOPRIVATE=git.corp.example.com" or leak.fix.startswith("go env -w")
+
+
+def test_fix_goes_to_gonosumdb_when_it_is_set_explicitly_and_respects_shadowing():
+    file_env = GoEnv.from_mapping(
+        {}, file_values={"GONOSUMDB": "other.example", "GONOPROXY": "git.corp.example.com"}
+    )
+    ev = event(f"https://sum.golang.org/lookup/{PRIVATE}@v1.2.0", 404)
+    (leak,) = find_leaks([ev], file_env)
+    assert leak.fix == "go env -w GONOSUMDB=other.example,git.corp.example.com"
+    process_env = GoEnv.from_mapping(
+        {"GONOSUMDB": "other.example", "GONOPROXY": "git.corp.example.com"}
+    )
+    (leak,) = find_leaks([ev], process_env)
+    assert leak.fix == "export GONOSUMDB=other.example,git.corp.example.com"
+
+
+def test_other_hosts_are_medium_unless_trusted():
+    env = GoEnv.from_mapping({"GONOSUMDB": "git.corp.example.com"})
+    ev = event(f"https://athens.example.net/{PRIVATE}/@v/v1.0.0.zip", 200)
+    (leak,) = find_leaks([ev], env)
+    assert leak.severity == "medium" and leak.fix == "go env -w GOPRIVATE=git.corp.example.com"
+    assert find_leaks([ev], env, trusted=["athens.example.net"]) == []
+
+
+def test_internal_looking_hosts_are_suspected_at_public_services():
+    env = GoEnv.from_mapping({})
+    for module in ("gitlab.internal/team/x", "git.acme.corp/x", "svn.home.arpa/x"):
+        assert looks_internal(module)
+        (leak,) = find_leaks([event(f"https://proxy.golang.org/{module}/@v/list", 404)], env)
+        assert leak.severity == "suspected" and leak.matched is None
+    assert looks_internal("intranet/x")  # go refuses such paths, but they are internal
+    assert find_leaks([event("https://proxy.golang.org/github.com/x/y/@v/list", 200)], env) == []
+
+
+def test_covered_or_own_host_traffic_is_not_a_leak():
+    env = GoEnv.from_mapping({"GOPRIVATE": "git.corp.example.com"})
+    direct = event("https://git.corp.example.com/team/secret?go-get=1", 200)
+    own_proxy = event(f"https://git.corp.example.com/{PRIVATE}/@v/list", 200)
+    toolchain = event(
+        "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go1.29.0.linux-amd64.zip"
+    )
+    assert find_leaks([direct, own_proxy, toolchain], env) == []
