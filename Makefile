@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check goscope addons tests benchmarks
+	$(VENV)/bin/ruff check .
 
 test: lint
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q -p no:cacheprovider
