@@ -206,6 +206,9 @@ def report(
     except RecordingError as exc:
         raise fail(str(exc)) from None
     console = stderr_console()
+    if rep.skipped:
+        plural = "s" if rep.skipped != 1 else ""
+        console.print(f"[yellow]goscope: skipped {rep.skipped} bad line{plural}[/]")
     render_summary(rep, console)
     if json_report:
         write_json(json_report, rep)

@@ -116,7 +116,7 @@ def report_from_recording(
     if rec.end is not None and exit_code is None:
         exit_code = rec.end.get("exit_code")
     command = command or rec.header.get("command")
-    return build_report(
+    report = build_report(
         rec.events,
         env,
         private=private,
@@ -124,6 +124,8 @@ def report_from_recording(
         command=command,
         exit_code=exit_code,
     )
+    report.skipped = len(rec.skipped)
+    return report
 
 
 def write_json(path: str, report: Report) -> None:

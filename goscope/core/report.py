@@ -23,6 +23,7 @@ class Report:
     command: list[str] | None = None
     exit_code: int | None = None
     findings: list[dict[str, Any]] = field(default_factory=list)
+    skipped: int = 0  # unreadable recording lines skipped with --skip-bad
 
     @property
     def fetches(self) -> list[FallbackChain]:

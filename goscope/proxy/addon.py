@@ -80,6 +80,8 @@ class Router:
         route = self.routes.get(flow.request.pretty_host.lower())
         if route is None:
             return
+        req = flow.request
+        flow.metadata["goscope_routed_from"] = (req.scheme, req.host, req.port, req.path)
         host_header = flow.request.host_header or flow.request.pretty_host
         flow.request.scheme = route.scheme
         flow.request.host = route.host
@@ -87,6 +89,23 @@ class Router:
         flow.request.path = route.prefix + flow.request.path
         # Keep the Host the client asked for: the lab serves virtual hosts.
         flow.request.host_header = host_header
+
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        self._restore(flow)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        self._restore(flow)
+
+    @staticmethod
+    def _restore(flow: http.HTTPFlow) -> None:
+        """Once sent, show the request as the client made it (flow files, HAR)."""
+        original = flow.metadata.pop("goscope_routed_from", None)
+        if original is None:
+            return
+        host_header = flow.request.host_header
+        req = flow.request
+        req.scheme, req.host, req.port, req.path = original
+        req.host_header = host_header
 
 
 class EventSink:

@@ -161,8 +161,10 @@ async def serve(config: dict[str, Any]) -> int:
     routes = parse_routes(config.get("routes") or [])
     opts = base_options({**config, "confdir": os.path.join(config["home"], "mitmproxy")})
     master = Master(opts, with_termlog=False)
+    # The router goes first so that flow files and HAR see requests as the client made them.
+    master.addons.add(Router(routes))
     master.addons.add(*addons.default_addons())
-    master.addons.add(Router(routes), addon, lifecycle)
+    master.addons.add(addon, lifecycle)
     opts.update(**addon_options(config))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,0 +1,60 @@
+"""The app's end of the live event stream: a Unix socket only the user can reach."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from goscope.core.events import Event
+
+
+def private_socket_path(home: Path) -> Path:
+    """A fresh 0700 directory under home/run holding the socket path."""
+    run = home / "run"
+    run.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(run, 0o700)
+    directory = Path(tempfile.mkdtemp(prefix="sock-", dir=run))  # mkdtemp makes it 0700
+    return directory / "events.sock"
+
+
+class EventListener:
+    """Accepts the proxy's connection and hands each event to `on_event`."""
+
+    def __init__(self, path: Path, on_event: Callable[[Event], None]):
+        self.path = path
+        self.on_event = on_event
+        self.server: asyncio.AbstractServer | None = None
+        self.bad_lines = 0
+
+    async def start(self) -> EventListener:
+        old = os.umask(0o177)  # the socket file is created 0600
+        try:
+            self.server = await asyncio.start_unix_server(self._handle, path=str(self.path))
+        finally:
+            os.umask(old)
+        os.chmod(self.path, 0o600)
+        return self
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while line := await reader.readline():
+                try:
+                    self.on_event(Event.from_dict(json.loads(line)))
+                except (ValueError, TypeError):
+                    self.bad_lines += 1
+        finally:
+            writer.close()
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            with contextlib.suppress(Exception):
+                await self.server.wait_closed()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+            self.path.parent.rmdir()

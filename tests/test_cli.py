@@ -1,0 +1,186 @@
+"""The command line as a user meets it: clear one-line errors, working exports, streams."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+
+import pytest
+from mitmproxy import io as mitm_io
+
+from goscope.core.events import header_line
+from goscope.proxy.launcher import ProxyConfig, ProxyProcess, ProxyStartError
+from goscope.proxy.stream import EventListener, private_socket_path
+from goscope.wiring import no_proxy_warnings
+
+from .factories import event
+from .modserver import HostBehaviour, ModServer, Module
+
+
+def goscope(*args, env=None, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "goscope", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        **kw,
+    )
+
+
+@pytest.fixture
+def home_env(tmp_path):
+    return {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+
+
+def test_env_prints_exports_for_bash_fish_and_json(home_env, tmp_path):
+    bash = goscope("env", "--port", "9090", env=home_env)
+    assert bash.returncode == 0, bash.stderr
+    assert "export HTTPS_PROXY=http://127.0.0.1:9090" in bash.stdout
+    bundle = tmp_path / "home" / "ca-bundle.pem"
+    assert (
+        f"export SSL_CERT_FILE={bundle}" in bash.stdout
+        and f"export GIT_SSL_CAINFO={bundle}" in bash.stdout
+    )
+    assert bundle.exists()
+    fish = goscope("env", "--shell", "fish", env=home_env)
+    assert "set -gx https_proxy http://127.0.0.1:8080;" in fish.stdout
+    as_json = json.loads(goscope("env", "--json", env=home_env).stdout)
+    assert as_json["HTTP_PROXY"] == "http://127.0.0.1:8080"
+
+
+def test_report_of_a_recording_and_a_bad_one(tmp_path, home_env):
+    rec = tmp_path / "r.jsonl"
+    ev = event("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.info", 200)
+    rec.write_text(
+        header_line({"GOPROXY": "https://proxy.golang.org,direct"}) + "\n" + ev.to_json() + "\n"
+    )
+    out = goscope("report", str(rec), "--json", str(tmp_path / "r.json"), env=home_env)
+    assert out.returncode == 0, out.stderr
+    assert "served by proxy.golang.org" in out.stderr
+    assert (
+        json.loads((tmp_path / "r.json").read_text())["fetches"][0]["served_by"]
+        == "proxy.golang.org"
+    )
+    rec.write_text(header_line() + "\n{not json\n")
+    bad = goscope("report", str(rec), env=home_env)
+    assert bad.returncode == 2
+    assert (
+        bad.stderr.strip()
+        == f"goscope: {rec}:2: invalid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"
+    )
+    skipped = goscope("report", str(rec), "--skip-bad", env=home_env)
+    assert skipped.returncode == 0 and "skipped 1 bad line" in skipped.stderr
+
+
+def test_port_in_use_is_one_clear_line(tmp_path, home_env):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ProxyStartError, match=f"port {port} on 127.0.0.1 is already in use"):
+            ProxyProcess(ProxyConfig(home=tmp_path / "home", port=port)).start()
+        out = goscope("run", "--headless", "--port", str(port), "--", "true", env=home_env)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        f"goscope: port {port} on 127.0.0.1 is already in use (choose another with --port, or --port 0)"
+    ]
+
+
+def test_bad_route_and_missing_command_are_one_line(home_env):
+    bad = goscope("run", "--route", "nourl", "--", "true", env=home_env)
+    assert (
+        bad.returncode == 2
+        and bad.stderr.strip() == "goscope: --route takes HOST=URL with an http(s) URL, not 'nourl'"
+    )
+    missing = goscope("run", "--headless", "--port", "0", "--", "no-such-command-xyz", env=home_env)
+    assert (
+        missing.returncode == 2
+        and "goscope: command not found: no-such-command-xyz" in missing.stderr
+    )
+
+
+def test_proxy_command_prints_the_env_line_and_stops_on_ctrl_c(home_env):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "goscope", "proxy", "--port", "0"],
+        env=home_env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = proc.stderr.readline()
+        second = proc.stderr.readline()
+        assert first.startswith("goscope proxy listening on http://127.0.0.1:")
+        port = first.strip().rsplit(":", 1)[1]
+        assert second.strip() == f'In another terminal: eval "$(goscope env --port {port})"'
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+        assert "0 requests seen" in proc.stderr.read()
+    finally:
+        proc.kill()
+
+
+def test_events_stream_over_a_private_socket_and_flows_are_saved(tmp_path):
+    lib = Module("example.com/lib", "v1.0.0")
+    received = []
+
+    async def main():
+        path = private_socket_path(tmp_path / "home")
+        listener = await EventListener(path, received.append).start()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        with ModServer({"proxy.example": HostBehaviour([lib])}) as server:
+            config = ProxyConfig(
+                home=tmp_path / "home",
+                port=0,
+                routes=server.routes(),
+                events_socket=str(path),
+                save_flows=str(tmp_path / "flows.mitm"),
+            )
+            proxy = await asyncio.to_thread(ProxyProcess(config).start)
+            env = {
+                **os.environ,
+                "HTTPS_PROXY": proxy.url,
+                "SSL_CERT_FILE": str(tmp_path / "home" / "ca-bundle.pem"),
+            }
+            curl = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                "import urllib.request as u; print(u.urlopen('https://proxy.example/example.com/lib/@v/list').read())",
+                env=env,
+                stdout=subprocess.PIPE,
+            )
+            out, _ = await curl.communicate()
+            assert b"v1.0.0" in out
+            for _ in range(100):
+                if received:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.to_thread(proxy.stop)
+        await listener.close()
+
+    asyncio.run(main())
+    assert [(e.kind, e.endpoint, e.module) for e in received] == [
+        ("proxy", "list", "example.com/lib")
+    ]
+    with open(tmp_path / "flows.mitm", "rb") as fh:
+        flows = list(mitm_io.FlowReader(fh).stream())
+    assert [f.request.pretty_url for f in flows] == [
+        "https://proxy.example/example.com/lib/@v/list"
+    ]
+
+
+def test_no_proxy_warnings():
+    assert no_proxy_warnings({"NO_PROXY": "localhost,127.0.0.1"}) == []
+    assert no_proxy_warnings({"NO_PROXY": "*"}) == [
+        "NO_PROXY=* sends everything around goscope: unset it to see traffic"
+    ]
+    assert no_proxy_warnings({"no_proxy": "corp.example,localhost"}) == [
+        "no_proxy hides corp.example from goscope (requests to them bypass the proxy)"
+    ]
