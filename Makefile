@@ -17,9 +17,9 @@ lint: $(VENV)/.installed
 test: lint
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q -p no:cacheprovider
 
-# Until the lab and the TUI land, the demo shows what goscope can do today.
+# The offline lab: simulated proxies, checksum database and git host (headless until the TUI lands).
 demo: $(VENV)/.installed
-	$(VENV)/bin/goscope --help
+	$(VENV)/bin/goscope demo
 
 bench: $(VENV)/.installed
 	@echo "make bench: the benchmarks are not written yet (see the open issues)"

@@ -251,6 +251,7 @@ def proxy(
 ) -> None:
     """Run the proxy alone until Ctrl-C, for go commands in other terminals."""
     import signal
+    import time
 
     from goscope.headless import go_environment
     from goscope.home import HomeError, ensure_private_dir, home_dir
@@ -273,20 +274,65 @@ def proxy(
         proc = ProxyProcess(config).start()
     except (ProxyStartError, HomeError) as exc:
         raise fail(str(exc)) from None
-    port_arg = f" --port {proc.port}" if proc.port != 8080 else ""
-    click.echo(f"goscope proxy listening on {proc.url}", err=True)
-    click.echo(f'In another terminal: eval "$(goscope env{port_arg})"', err=True)
     stop = {"now": False}
 
     def _stop(*_):
         stop["now"] = True
 
+    # Handlers first: a Ctrl-C right after the banner must still stop cleanly.
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    port_arg = f" --port {proc.port}" if proc.port != 8080 else ""
+    click.echo(f"goscope proxy listening on {proc.url}", err=True)
+    click.echo(f'In another terminal: eval "$(goscope env{port_arg})"', err=True)
     while not stop["now"] and proc.proc and proc.proc.poll() is None:
-        signal.pause() if hasattr(signal, "pause") else None
+        time.sleep(0.1)
     stats = proc.stop()
     click.echo(f"goscope: {stats.get('events', 0)} requests seen", err=True)
+
+
+@cli.command()
+@click.argument("scenario", required=False)
+@click.option("--list", "list_", is_flag=True, help="List the built-in scenarios.")
+@click.option("--verbose", "-v", is_flag=True, help="Show go's -x trace too.")
+def demo(scenario: str | None, list_: bool, verbose: bool) -> None:
+    """Run a lab scenario offline: simulated proxies, checksum database and git host."""
+    from goscope.headless import CommandNotFound
+    from goscope.home import HomeError
+    from goscope.lab.runner import DEFAULT_SCENARIO, NoGo, describe_scenarios, run_demo
+    from goscope.lab.scenario import ScenarioError
+    from goscope.proxy.launcher import ProxyStartError
+    from goscope.summary import stderr_console
+
+    if list_:
+        for name, description in describe_scenarios():
+            click.echo(f"{name:<18} {description}")
+        return
+    try:
+        code = run_demo(scenario or DEFAULT_SCENARIO, stderr_console(), verbose)
+    except (ScenarioError, NoGo, ProxyStartError, HomeError, CommandNotFound) as exc:
+        raise fail(str(exc)) from None
+    sys.exit(code)
+
+
+@cli.group()
+def lab() -> None:
+    """The offline lab on its own."""
+
+
+@lab.command("serve")
+@click.argument("scenario")
+def lab_serve(scenario: str) -> None:
+    """Run only the lab for SCENARIO, printing the --route arguments and Go environment."""
+    from goscope.lab.runner import serve_lab
+    from goscope.lab.scenario import ScenarioError, load_scenario
+    from goscope.summary import stderr_console
+
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as exc:
+        raise fail(str(exc)) from None
+    serve_lab(loaded, stderr_console())
 
 
 @cli.command()

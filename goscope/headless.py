@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -39,6 +40,8 @@ class RunOptions:
     save_flows: str | None = None
     fail_on_leak: bool = False
     ssl_insecure: bool = False
+    env: dict[str, str] | None = None  # the command's environment (default: ours)
+    cwd: str | None = None
 
 
 def go_environment(env: dict[str, str]) -> GoEnv:
@@ -51,10 +54,11 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
     home = ensure_private_dir(home_dir())
     rundir = Path(tempfile.mkdtemp(prefix="run-", dir=ensure_private_dir(home / "runs")))
     recording = opts.jsonl or str(rundir / "recording.jsonl")
-    base_env = dict(os.environ)
+    base_env = dict(os.environ if opts.env is None else opts.env)
     for warning in no_proxy_warnings(base_env):
         console.print(f"[yellow]goscope: {warning}[/]")
     goenv = go_environment(base_env)
+    keep = opts.jsonl is not None
     config = ProxyConfig(
         home=home,
         port=opts.port,
@@ -71,13 +75,16 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
     )
     proxy = ProxyProcess(config).start()
     try:
-        exit_code = run_command(opts.command, child_env(base_env, proxy.port, home, proxy.host))
+        env = child_env(base_env, proxy.port, home, proxy.host)
+        exit_code = run_command(opts.command, env, opts.cwd)
     finally:
         stats = proxy.stop()
     with open(recording, "a", encoding="utf-8") as fh:
         fh.write(end_line(exit_code=exit_code, stats=stats) + "\n")
     report = report_from_recording(recording, opts.private, opts.trusted, opts.command, exit_code)
-    render_summary(report, console, dropped=0)
+    render_summary(report, console, dropped=int(stats.get("dropped_live", 0)))
+    if not keep:
+        shutil.rmtree(rundir, ignore_errors=True)
     if opts.json_report:
         write_json(opts.json_report, report)
     if opts.fail_on_leak and report.leaks:
@@ -85,10 +92,10 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
     return exit_code
 
 
-def run_command(command: list[str], env: dict[str, str]) -> int:
+def run_command(command: list[str], env: dict[str, str], cwd: str | None = None) -> int:
     """Run with stdio passed through; Ctrl-C reaches the command, not us."""
     try:
-        proc = subprocess.Popen(command, env=env)
+        proc = subprocess.Popen(command, env=env, cwd=cwd)
     except FileNotFoundError:
         raise CommandNotFound(command[0]) from None
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)

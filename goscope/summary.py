@@ -47,25 +47,48 @@ def _modules(chains: list[FallbackChain]) -> dict[tuple[str, str | None], list[F
     return groups
 
 
+MAX_MODULE_LINES = 12
+
+
 def _served(console: Console, chains: list[FallbackChain]) -> None:
     groups = _modules(chains)
     if not groups:
         return
     console.print(Text("Fetches", style="bold underline"))
+    plain: dict[str, int] = defaultdict(int)  # served at the first try, by whom
+    shown = hidden = 0
     for (module, version), group in groups.items():
-        name = f"{module}@{version}" if version else module
         served_by = sorted({c.served_by for c in group if c.served_by})
-        endpoints = ",".join(c.endpoint for c in group)
+        hops = sorted({chain_line(c) for c in group if len(c.attempts) > 1})
+        interesting = hops or not served_by
+        if len(groups) > MAX_MODULE_LINES and not interesting:
+            plain[", ".join(served_by)] += 1
+            continue
+        if shown >= MAX_MODULE_LINES:
+            hidden += 1
+            continue
+        shown += 1
+        name = f"{module}@{version}" if version else module
         line = Text(f"  {name} ", style="bold")
-        line.append(f"[{endpoints}] ", style="dim")
+        line.append(f"[{','.join(c.endpoint for c in group)}] ", style="dim")
         if served_by:
             line.append("served by " + ", ".join(served_by), style="green")
         else:
             line.append(group[-1].result, style="red")
-        hops = {chain_line(c) for c in group if len(c.attempts) > 1}
-        for hop in sorted(hops):
+        for hop in hops:
             line.append(f"\n      {hop}", style="dim")
         console.print(line)
+    for who, count in plain.items():
+        console.print(
+            Text(f"  {count} more modules served by {who} at the first try", style="green")
+        )
+    if hidden:
+        console.print(
+            Text(
+                f"  {hidden} more modules with fallbacks or failures: see the report",
+                style="yellow",
+            )
+        )
 
 
 def _failures(console: Console, failed: list[FallbackChain]) -> None:

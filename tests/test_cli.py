@@ -184,3 +184,44 @@ def test_no_proxy_warnings():
     assert no_proxy_warnings({"no_proxy": "corp.example,localhost"}) == [
         "no_proxy hides corp.example from goscope (requests to them bypass the proxy)"
     ]
+
+
+def test_demo_lists_scenarios_and_rejects_unknown_ones(home_env):
+    listing = goscope("demo", "--list", env=home_env)
+    assert listing.returncode == 0
+    names = [line.split()[0] for line in listing.stdout.splitlines()]
+    assert {
+        "tour",
+        "fallthrough",
+        "comma-stops",
+        "pipe-falls",
+        "private-leak",
+        "sumdb-leak",
+        "direct-vcs",
+        "checksum-mismatch",
+        "offline",
+        "toolchain",
+        "big",
+    } <= set(names)
+    unknown = goscope("demo", "nosuch", env=home_env)
+    assert unknown.returncode == 2
+    assert (
+        unknown.stderr.strip() == "goscope: no scenario 'nosuch' (goscope demo --list shows them)"
+    )
+
+
+def test_demo_runs_the_default_scenario_offline(home_env):
+    out = goscope("demo", env=home_env)
+    assert out.returncode == 0, out.stderr
+    assert "goscope demo tour" in out.stderr and "using go version go1." in out.stderr
+    assert "old-mirror.example 404 → proxy.golang.org 200" in out.stderr
+    assert "fix: go env -w GOPRIVATE=git.corp.example.com" in out.stderr
+
+
+def test_a_broken_scenario_file_is_one_line(tmp_path):
+    from goscope.lab.scenario import ScenarioError, parse_scenario
+
+    with pytest.raises(ScenarioError, match="^bad: "):
+        parse_scenario("description = 'x'\n[hosts.'a.example']\nanswer = 'teapot'\n", "bad")
+    with pytest.raises(ScenarioError, match="unknown lab module"):
+        parse_scenario("description = 'x'\nmodules = ['nope@v1.0.0']\n", "bad")

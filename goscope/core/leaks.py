@@ -138,5 +138,12 @@ def find_leaks(
     declared: str = "",
     trusted: Iterable[str] = (),
 ) -> list[Leak]:
+    """One leak per request; go's GOAUTH retry of the same URL is not a second leak."""
     detector = LeakDetector(env, declared, frozenset(h.lower() for h in trusted))
-    return [leak for event in events if (leak := detector.check(event)) is not None]
+    leaks, seen = [], set()
+    for event in events:
+        leak = detector.check(event)
+        if leak is not None and (leak.url, leak.kind) not in seen:
+            seen.add((leak.url, leak.kind))
+            leaks.append(leak)
+    return leaks

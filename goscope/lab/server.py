@@ -1,0 +1,226 @@
+"""The lab's HTTP server: one loopback port, one behaviour per virtual host.
+
+goscope's `--route HOST=http://127.0.0.1:PORT` keeps the Host header, so a
+single server plays every proxy, the checksum database and the git host.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from goscope.core.escaping import escape, unescape
+
+from .modules import ModuleVersion, tampered
+from .sumdb import ChecksumDB
+from .vcs import GitHost
+
+ANSWERS = ("serve", "reset", "hang") + tuple(str(s) for s in (403, 404, 410, 500, 502, 503))
+
+
+@dataclass
+class HostSpec:
+    """How one lab host behaves (a [hosts."name"] table of a scenario)."""
+
+    name: str
+    role: str = "proxy"  # proxy | sumdb | vcs
+    answer: str = "serve"  # serve | reset | hang | an HTTP status
+    modules: list[str] | None = None  # serve only these module paths (proxy)
+    base_path: str = ""  # e.g. /goproxy like the Alibaba mirror
+    delay_ms: int = 0
+    sumdb_supported: bool = False  # answer /sumdb/<name>/supported with 200 and proxy it
+    tamper: list[str] = field(default_factory=list)  # module@version ids with a tampered zip
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    reset: bool = False
+
+
+def not_found(what: str, status: int = 404) -> Answer:
+    # The shape of proxy.golang.org's answers: "not found: <reason>".
+    word = "gone" if status == 410 else "not found"
+    return Answer(status, f"{word}: {what}\n".encode())
+
+
+class Lab:
+    def __init__(
+        self, hosts: list[HostSpec], modules: list[ModuleVersion], workdir: Path, sumdb_name: str
+    ):
+        self.hosts = {h.name: h for h in hosts}
+        self.modules = modules
+        self.by_path: dict[str, list[ModuleVersion]] = {}
+        for mod in modules:
+            self.by_path.setdefault(mod.path, []).append(mod)
+        self.files: dict[str, tuple[ModuleVersion, bytes]] = {}
+        for mod in modules:
+            for path, data in mod.proxy_files().items():
+                self.files[path] = (mod, data)
+        self.sumdb = ChecksumDB(sumdb_name, [m for m in modules if not m.private])
+        self.git = {
+            h.name: GitHost(workdir / h.name, h.name, modules) for h in hosts if h.role == "vcs"
+        }
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.requests = 0
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> Lab:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> Lab:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def routes(self) -> list[str]:
+        return [f"{name}=http://127.0.0.1:{self.port}" for name in self.hosts]
+
+    # -- answers -------------------------------------------------------------
+    def answer(
+        self, method: str, host: str, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> Answer:
+        spec = self.hosts.get(host)
+        if spec is None:
+            return Answer(502, f"the lab has no host {host}\n".encode())
+        if spec.delay_ms:
+            time.sleep(spec.delay_ms / 1000)
+        if spec.answer == "reset":
+            return Answer(0, reset=True)
+        if spec.answer == "hang":
+            time.sleep(3600)
+        if spec.answer.isdigit():
+            return (
+                not_found(f"{host} answers {spec.answer}", int(spec.answer))
+                if spec.answer in ("404", "410")
+                else Answer(int(spec.answer), f"{spec.answer} from {host}\n".encode())
+            )
+        parts = urlsplit(raw_path)
+        if spec.role == "sumdb":
+            status, data, ctype = self.sumdb.answer(unquote(parts.path))
+            return Answer(status, data, ctype)
+        if spec.role == "vcs":
+            return self._vcs(spec, method, parts.path, parts.query, headers, body)
+        return self._proxy(spec, unquote(parts.path))
+
+    def _proxy(self, spec: HostSpec, path: str) -> Answer:
+        if spec.base_path:
+            base = "/" + spec.base_path.strip("/")
+            if not path.startswith(base + "/"):
+                return not_found(path)
+            path = path[len(base) :]
+        sumdb_prefix = f"/sumdb/{self.sumdb.name}/"
+        if path.startswith(sumdb_prefix):
+            if not spec.sumdb_supported:
+                return not_found(f"{spec.name} does not proxy checksum databases")
+            rest = path[len(sumdb_prefix) :]
+            if rest == "supported":
+                return Answer(200, b"")
+            status, data, ctype = self.sumdb.answer(rest)
+            return Answer(status, data, ctype)
+        if "/@v/" in path or path.endswith("/@latest"):
+            return self._module_file(spec, path)
+        return not_found(path)
+
+    def _serves(self, spec: HostSpec, module: str) -> bool:
+        return spec.modules is None or module in spec.modules
+
+    def _module_file(self, spec: HostSpec, path: str) -> Answer:
+        if path.endswith("/@v/list") or path.endswith("/@latest"):
+            escaped = path.rsplit("/@", 1)[0].lstrip("/")
+            module = unescape(escaped)
+            versions = self.by_path.get(module or "", [])
+            if not versions or not self._serves(spec, module or ""):
+                return not_found(f"module {module}: no matching versions")
+            if path.endswith("/@v/list"):
+                return Answer(200, "".join(v.version + "\n" for v in versions).encode())
+            return Answer(200, versions[-1].info, "application/json")
+        found = self.files.get(path)
+        if found is None or not self._serves(spec, found[0].path):
+            return not_found(f"{path.lstrip('/')}: unknown revision")
+        mod, data = found
+        if path.endswith(".zip") and mod.id in spec.tamper:
+            data = tampered(mod)
+        ctype = {"info": "application/json", "zip": "application/zip"}.get(
+            path.rsplit(".", 1)[-1], "text/plain; charset=utf-8"
+        )
+        return Answer(200, data, ctype)
+
+    def _vcs(
+        self,
+        spec: HostSpec,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> Answer:
+        git = self.git[spec.name]
+        module = git.module_for(unquote(path))
+        if "go-get=1" in query.split("&"):
+            if module is None:
+                return Answer(404, b"no such repository\n")
+            return Answer(200, git.go_get_page(module), "text/html; charset=utf-8")
+        status, extra, payload = git.http_backend(method, unquote(path), query, headers, body)
+        ctype = extra.pop("Content-Type", "application/octet-stream")
+        return Answer(status, payload, ctype, extra)
+
+    def _handler(self):
+        lab = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _serve(self) -> None:
+                lab.requests += 1
+                host = (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                try:
+                    answer = lab.answer(self.command, host, self.path, headers, body)
+                except Exception as exc:  # a lab bug must look like a server error, not a hang
+                    answer = Answer(500, f"lab error: {exc!r}\n".encode())
+                if answer.reset:
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.close_connection = True
+                    return
+                self.send_response(answer.status)
+                self.send_header("Content-Type", answer.content_type)
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(answer.body)
+
+            do_GET = do_POST = do_HEAD = _serve
+
+        return Handler
+
+
+def escaped_id(mod: ModuleVersion) -> str:
+    return f"{escape(mod.path)}@{escape(mod.version)}"

@@ -1,0 +1,147 @@
+"""Every built-in lab scenario, run for real: go -x's trace is the oracle for goscope's report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from urllib.parse import urlsplit
+
+import pytest
+
+from goscope.core.classify import classify_request
+from goscope.lab.scenario import load_scenario, scenario_names
+
+from .e2e import TRACE_DONE, GoRun, goscope_run
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="session")
+def goscope_home(tmp_path_factory):
+    return tmp_path_factory.mktemp("home")
+
+
+def run_scenario(
+    name, tmp_path, go_binary, goscope_home, shared_gocache
+) -> tuple[GoRun, object, dict]:
+    scenario = load_scenario(name)
+    with scenario.lab(tmp_path / "lab") as lab:
+        env = scenario.go_env(lab, tmp_path, go_binary)
+        env.update(
+            GOSCOPE_HOME=str(goscope_home), GOCACHE=str(shared_gocache), PYTHONUNBUFFERED="1"
+        )
+        work = scenario.workspace(tmp_path)
+        args = [a for r in lab.routes() for a in ("--route", r)]
+        if scenario.private:
+            args += ["--private", scenario.private]
+        run = goscope_run(args, scenario.command, work, env, tmp_path)
+    return run, scenario, env
+
+
+def traced_hosts(run: GoRun) -> dict[tuple, list[str]]:
+    """For each (module, version, endpoint) go fetched from a proxy: the hosts, in order."""
+    hosts = defaultdict(list)
+    for url, _ in TRACE_DONE.findall(run.stderr):
+        c = classify_request("GET", url)
+        if c.kind in ("proxy", "toolchain"):
+            hosts[(c.module, c.version, c.endpoint)].append(urlsplit(url).hostname)
+    return hosts
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache):
+    run, scenario, _ = run_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache)
+    expect = scenario.expect
+    assert run.returncode == expect.exit, run.stderr[-3000:]
+    for phrase in expect.stderr:
+        assert phrase in run.stderr
+
+    # Every `# get URL: STATUS` has its event, and go caused every event (git's own are
+    # checked below: go -x shows the git commands, not their URLs).
+    trace = sorted(run.trace())
+    events = sorted((e["url"], e["status"]) for e in run.go_events() if e["client"] != "git")
+    if not expect.traced:
+        trace = sorted((url, status) for url, status in expect.requests)
+    assert events == sorted((u, s) for u, s in trace), "events and go -x trace differ"
+    if expect.no_events:
+        assert run.events() == []
+
+    # Each fetch asked the same hosts, in the same order, as the trace shows.
+    traced = traced_hosts(run)
+    for fetch in run.report["fetches"]:
+        if fetch["endpoint"] == "vcs":
+            continue
+        key = (fetch["module"], fetch["version"], fetch["endpoint"])
+        asked = [a["host"] for a in fetch["attempts"] if a["proxy"] not in ("direct", "off")]
+        if expect.traced:
+            assert asked == traced[key], key
+
+    served = defaultdict(set)
+    for fetch in run.report["fetches"]:
+        key = f"{fetch['module']}@{fetch['version']}" if fetch["version"] else fetch["module"]
+        served[key].add(fetch["served_by"] or fetch["result"])
+    for module, host in expect.served_by.items():
+        assert served[module] == {host}, (module, served[module])
+
+    def leak_keys(leaks):
+        return {(x["module"], x["host"], x["kind"], x["severity"]) for x in leaks}
+
+    assert leak_keys(run.report["leaks"]) == leak_keys(expect.leaks)
+    assert [f["id"] for f in run.report["findings"]] == expect.findings
+
+    kinds = {e["kind"] for e in run.events()}
+    endpoints = {e["endpoint"] for e in run.events()}
+    assert set(expect.kinds) <= kinds and set(expect.endpoints) <= endpoints
+
+
+def test_direct_vcs_really_runs_git_through_goscope(
+    tmp_path, go_binary, goscope_home, shared_gocache
+):
+    run, _, env = run_scenario("direct-vcs", tmp_path, go_binary, goscope_home, shared_gocache)
+    assert run.returncode == 0, run.stderr[-3000:]
+    git = [e for e in run.events() if e["client"] == "git"]
+    assert {e["endpoint"] for e in git} == {"git-info-refs", "git-upload-pack"}
+    assert all(e["host"] == "git.corp.example.com" and e["status"] == 200 for e in git)
+    cached = (
+        tmp_path
+        / "gopath"
+        / "pkg"
+        / "mod"
+        / "cache"
+        / "download"
+        / "git.corp.example.com"
+        / "team"
+        / "secret"
+        / "@v"
+    )
+    assert (cached / "v1.2.0.zip").exists()
+    goget = [e for e in run.events() if e["endpoint"] == "go-get"]
+    assert goget and goget[0]["repo"] == "https://git.corp.example.com/team/secret.git"
+
+
+def test_checksum_mismatch_points_at_the_tampered_zip(
+    tmp_path, go_binary, goscope_home, shared_gocache
+):
+    run, _, _ = run_scenario("checksum-mismatch", tmp_path, go_binary, goscope_home, shared_gocache)
+    assert "verifying module: checksum mismatch" in run.stderr
+    (zip_event,) = [e for e in run.events() if e["endpoint"] == "zip"]
+    assert (zip_event["host"], zip_event["status"], zip_event["module"]) == (
+        "evil.example",
+        200,
+        "example.com/hello",
+    )
+    lookups = [e for e in run.events() if e["endpoint"] == "lookup"]
+    assert lookups and lookups[0]["host"] == "sum.golang.org" and lookups[0]["status"] == 200
+
+
+def test_sumdb_scenarios_show_supported_lookup_and_tile(
+    tmp_path, go_binary, goscope_home, shared_gocache
+):
+    run, _, _ = run_scenario("fallthrough", tmp_path, go_binary, goscope_home, shared_gocache)
+    supported = [(e["host"], e["status"]) for e in run.go_events() if e["endpoint"] == "supported"]
+    # go asks each proxy in turn whether it proxies the database, then goes direct.
+    assert supported == [("old.example", 404), ("gone.example", 410), ("goproxy.example", 404)]
+    assert {e["endpoint"] for e in run.events() if e["kind"] == "sumdb"} == {
+        "supported",
+        "lookup",
+        "tile",
+    }
