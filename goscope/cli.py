@@ -292,6 +292,39 @@ def proxy(
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False),
+    help="Read this go env -w file instead of $(go env GOENV).",
+)
+def doctor(as_json: bool, private: str | None, env_file: str | None) -> None:
+    """Find Go module configuration mistakes. Exit 1 when any is an error."""
+    import json
+
+    from goscope.core.doctor import diagnose
+    from goscope.core.goenv import GoEnv
+    from goscope.core.gotool import find_go
+    from goscope.doctor_view import render_findings
+    from goscope.summary import stderr_console
+
+    process_env = dict(os.environ)
+    if env_file and not os.path.isfile(env_file):
+        raise fail(f"--env-file {env_file}: no such file")
+    if env_file:
+        process_env["GOENV"] = env_file
+    env = GoEnv.load(process_env, go=find_go())
+    findings = diagnose(env, process_env, private or "", expect_proxy=True)
+    if as_json:
+        data = {"environment": env.to_dict(), "findings": [f.to_dict() for f in findings]}
+        click.echo(json.dumps(data, indent=2))
+    else:
+        render_findings(findings, stderr_console())
+    sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
+
+
+@cli.command()
 @click.argument("scenario", required=False)
 @click.option("--list", "list_", is_flag=True, help="List the built-in scenarios.")
 @click.option("--verbose", "-v", is_flag=True, help="Show go's -x trace too.")

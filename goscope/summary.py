@@ -36,6 +36,7 @@ def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
     _served(console, chains)
     _failures(console, failed)
     _leaks(console, report)
+    _findings(console, report)
     if dropped:
         console.print(f"[yellow]{dropped} events were not shown live (all are in the recording)[/]")
 
@@ -120,3 +121,29 @@ def _leaks(console: Console, report: Report) -> None:
         line.append("\n            fix: ", style="dim")
         line.append(leak.fix, style="bold")
         console.print(line)
+
+
+def _findings(console: Console, report: Report) -> None:
+    shown = [f for f in report.findings if f["severity"] in ("error", "warning")]
+    infos = len(report.findings) - len(shown)
+    if not shown and not infos:
+        return
+    console.print(Text("Doctor", style="bold underline"))
+    for f in shown:
+        line = Text(f"  {f['severity']:<8} ", style="red" if f["severity"] == "error" else "yellow")
+        line.append(f"{f['id']}: ", style="bold")
+        line.append(f["message"])
+        if f.get("fix"):
+            line.append("\n           fix: ", style="dim")
+            line.append(f["fix"], style="bold")
+        if f.get("evidence"):
+            line.append(f"  (proof: request #{f['evidence'][0]})", style="dim")
+        console.print(line)
+    if infos:
+        names = ", ".join(f["id"] for f in report.findings if f["severity"] == "info")
+        console.print(
+            Text(
+                f"  {infos} note{'s' if infos != 1 else ''}: {names} (goscope doctor explains)",
+                style="cyan",
+            )
+        )

@@ -145,3 +145,17 @@ def test_sumdb_scenarios_show_supported_lookup_and_tile(
         "lookup",
         "tile",
     }
+
+
+def test_doctor_findings_point_at_the_requests_that_prove_them(
+    tmp_path, go_binary, goscope_home, shared_gocache
+):
+    run, _, _ = run_scenario("sumdb-leak", tmp_path, go_binary, goscope_home, shared_gocache)
+    (finding,) = run.report["findings"]
+    assert (
+        finding["id"] == "sumdb-not-private"
+        and finding["fix"] == "go env -w GOPRIVATE=git.corp.example.com"
+    )
+    by_seq = {e["seq"]: e for e in run.events()}
+    proof = [by_seq[s] for s in finding["evidence"]]
+    assert proof and all(e["endpoint"] == "lookup" and e["host"] == "sum.golang.org" for e in proof)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .chains import FallbackChain, build_chains
+from .doctor import Traffic, diagnose
 from .events import SCHEMA_VERSION, Event
 from .goenv import GoEnv
 from .leaks import Leak, find_leaks
@@ -73,4 +74,5 @@ def build_report(
     events = list(events)
     chains = build_chains(events, env)
     leaks = find_leaks(events, env, private, trusted)
-    return Report(env, events, chains, leaks, command, exit_code)
+    findings = diagnose(env, {}, private, Traffic(events, chains, leaks))
+    return Report(env, events, chains, leaks, command, exit_code, [f.to_dict() for f in findings])

@@ -1,0 +1,510 @@
+"""The doctor: Go module configuration mistakes, named before they bite.
+
+Each rule reads the effective Go environment (with the origin of every value)
+and says what is wrong in plain words, with the command that fixes it. With
+traffic (a session or a recording), findings link to the requests that prove
+them. Semantics cite the go source: modfetch/proxy.go (GOPROXY), sumdb.go
+(GONOSUMDB), web/http.go and web/api.go (http:// proxies), cfg/cfg.go (origins).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .chains import FallbackChain, is_not_found
+from .events import Event
+from .goenv import ORIGIN_ENV, GoEnv, ProxyEntry, parse_goproxy
+from .leaks import Leak, is_public_service
+from .patterns import glob_error, matching_pattern, split_patterns
+
+SEVERITIES = ("error", "warning", "info")
+# Paths that any pattern wide enough to cover "public modules" would match.
+PUBLIC_SAMPLES = (
+    "github.com/stretchr/testify",
+    "golang.org/x/text",
+    "google.golang.org/grpc",
+    "gopkg.in/yaml.v3",
+    "k8s.io/api",
+    "go.uber.org/zap",
+)
+
+
+@dataclass
+class Finding:
+    id: str
+    severity: str  # error | warning | info
+    variable: str
+    value: str
+    origin: str
+    message: str
+    fix: str | None = None
+    evidence: list[int] = field(default_factory=list)  # event seqs that prove it
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Traffic:
+    """What a session saw, for evidence."""
+
+    events: list[Event] = field(default_factory=list)
+    chains: list[FallbackChain] = field(default_factory=list)
+    leaks: list[Leak] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    env: GoEnv
+    process_env: Mapping[str, str]
+    private: str = ""  # patterns the user declares (--private)
+    traffic: Traffic | None = None
+    expect_proxy: bool = False  # goscope should see the traffic (HTTPS_PROXY checks)
+
+    def finding(
+        self, id: str, severity: str, var: str, message: str, fix: str | None = None
+    ) -> Finding:
+        return Finding(
+            id, severity, var, self.env.get(var), self.env.origins.get(var, ""), message, fix
+        )
+
+    def set_cmd(self, var: str, value: str) -> str:
+        """How to set var so that it takes effect (the environment shadows go env -w)."""
+        if self.env.origins.get(var) == ORIGIN_ENV or var in self.process_env:
+            return f"export {var}={value}"
+        return f"go env -w {var}={value}"
+
+    @property
+    def private_patterns(self) -> str:
+        env = self.env
+        return ",".join(p for p in (env.get("GOPRIVATE"), env.get("GONOPROXY"), self.private) if p)
+
+
+Rule = Callable[[Context], Iterable[Finding]]
+
+
+# -- 1. no direct -----------------------------------------------------------
+def rule_no_direct(ctx: Context) -> Iterable[Finding]:
+    plist = ctx.env.proxy_list
+    urls = [e.url for e in plist.entries]
+    if plist.error or "direct" in urls or "off" in urls:
+        return
+    private = bool(ctx.private_patterns)
+    finding = ctx.finding(
+        "no-direct",
+        "warning" if private else "info",
+        "GOPROXY",
+        "GOPROXY has no `direct` fallback: a module no listed proxy has can never be fetched"
+        + (" — and private modules (GOPRIVATE/GONOPROXY) need `direct`" if private else ""),
+        ctx.set_cmd("GOPROXY", ctx.env.get("GOPROXY") + ",direct"),
+    )
+    if ctx.traffic:
+        for chain in ctx.traffic.chains:
+            if chain.result == "failed" and all(
+                is_not_found(a.status, a.error) for a in chain.attempts
+            ):
+                finding.evidence += chain.attempts[-1].seqs[:1]
+    yield finding
+
+
+# -- 2. unused entries, off ------------------------------------------------------
+def _raw_entries(goproxy: str) -> list[str]:
+    return [e.strip() for e in goproxy.replace("|", ",").split(",") if e.strip()]
+
+
+def rule_unused_entries(ctx: Context) -> Iterable[Finding]:
+    raw = _raw_entries(ctx.env.get("GOPROXY"))
+    for i, entry in enumerate(raw):
+        if entry in ("direct", "off") and i + 1 < len(raw):
+            unused = ", ".join(raw[i + 1 :])
+            kept = ctx.env.get("GOPROXY")
+            yield ctx.finding(
+                "unused-entries",
+                "warning",
+                "GOPROXY",
+                f"entries after `{entry}` are never used ({unused}): go stops walking the list there",
+                ctx.set_cmd("GOPROXY", _cut_after(kept, entry)),
+            )
+            break
+    if "off" in raw:
+        yield ctx.finding(
+            "goproxy-off",
+            "info",
+            "GOPROXY",
+            "GOPROXY contains `off`: go refuses to download any module it reaches `off` for"
+            + (" (every module: downloads are disabled)" if raw[0] == "off" else ""),
+        )
+
+
+def _cut_after(goproxy: str, keyword: str) -> str:
+    index = goproxy.find(keyword)
+    return goproxy[: index + len(keyword)] if index >= 0 else goproxy
+
+
+# -- 3. `,` versus `|` -------------------------------------------------------------
+def rule_separators(ctx: Context) -> Iterable[Finding]:
+    plist = ctx.env.proxy_list
+    entries = [e for e in plist.entries if e.url != "noproxy"]
+    for i, entry in enumerate(entries[:-1]):
+        nxt = entries[i + 1]
+        if entry.is_keyword:
+            continue
+        first = i == 0
+        if (
+            first
+            and entry.separator == ","
+            and not is_public_service(entry.host)
+            and not nxt.is_keyword
+        ):
+            finding = ctx.finding(
+                "comma-stops-on-error",
+                "info",
+                "GOPROXY",
+                f"after `{entry.url},` go moves on only when {entry.host} answers 404 or 410: "
+                f"an outage or 5xx there stops every download. Use `|` if errors should fall "
+                f"through to {nxt.url}",
+                ctx.set_cmd("GOPROXY", _with_separator(plist.entries, i, "|")),
+            )
+            if ctx.traffic:
+                for chain in ctx.traffic.chains:
+                    for attempt in chain.attempts:
+                        if attempt.outcome == "stopped" and attempt.host == entry.host:
+                            finding.evidence += attempt.seqs[:1]
+            yield finding
+        if (
+            entry.separator == "|"
+            and not is_public_service(entry.host)
+            and is_public_service(nxt.host)
+        ):
+            yield ctx.finding(
+                "pipe-to-public",
+                "warning",
+                "GOPROXY",
+                f"after `{entry.url}|` any error at {entry.host} sends the request on to the "
+                f"public {nxt.host}: private module paths it serves would leak. Use `,`, or "
+                "cover them with GOPRIVATE",
+                ctx.set_cmd("GOPROXY", _with_separator(plist.entries, i, ",")),
+            )
+
+
+def _with_separator(entries: tuple[ProxyEntry, ...], index: int, sep: str) -> str:
+    parts = []
+    visible = [e for e in entries if e.url != "noproxy"]
+    for i, entry in enumerate(visible):
+        parts.append(entry.url)
+        if i + 1 < len(visible):
+            parts.append(sep if i == index else (entry.separator or ","))
+    return "".join(parts)
+
+
+# -- 4. checksum verification weakened -----------------------------------------------
+def rule_checksums_weakened(ctx: Context) -> Iterable[Finding]:
+    env = ctx.env
+    if env.get("GOSUMDB") == "off":
+        yield ctx.finding(
+            "gosumdb-off",
+            "warning",
+            "GOSUMDB",
+            "GOSUMDB=off: downloads are not checked against any checksum database; a tampered "
+            "proxy or mirror goes unnoticed for modules not yet in go.sum",
+            ctx.set_cmd("GOSUMDB", "sum.golang.org") + "  # and GOPRIVATE for private modules",
+        )
+    for var in ("GONOSUMDB", "GOINSECURE"):
+        if env.origins.get(var) == "GOPRIVATE" and var == "GONOSUMDB":
+            continue  # inherited: judged on GOPRIVATE below
+        yield from _wide_patterns(ctx, var)
+    yield from _wide_patterns(ctx, "GOPRIVATE")
+    if ctx.process_env.get("GONOSUMCHECK"):
+        yield Finding(
+            "not-a-go-variable",
+            "warning",
+            "GONOSUMCHECK",
+            ctx.process_env["GONOSUMCHECK"],
+            ORIGIN_ENV,
+            "GONOSUMCHECK is not a Go setting: go ignores it (GONOSUMDB is the one that skips "
+            "the checksum database)",
+            "unset GONOSUMCHECK",
+        )
+    if "-insecure" in env.get("GOFLAGS").split():
+        yield ctx.finding(
+            "goflags-insecure",
+            "warning",
+            "GOFLAGS",
+            "GOFLAGS=-insecure no longer does anything (go get's -insecure was removed in Go "
+            "1.17): use GOINSECURE for the specific paths that need it",
+            ctx.set_cmd(
+                "GOFLAGS", " ".join(f for f in env.get("GOFLAGS").split() if f != "-insecure")
+            ),
+        )
+
+
+def _wide_patterns(ctx: Context, var: str) -> Iterable[Finding]:
+    value = ctx.env.get(var)
+    wide = sorted({g for s in PUBLIC_SAMPLES if (g := matching_pattern(value, s)) is not None})
+    if not wide:
+        return
+    effect = {
+        "GONOSUMDB": "skips the checksum database for",
+        "GOINSECURE": "allows plain HTTP and unverified HTTPS for",
+        "GOPRIVATE": "keeps from the proxy and the checksum database",
+    }[var]
+    keep = ",".join(p for p in split_patterns(value) if p not in wide)
+    yield ctx.finding(
+        "patterns-too-wide",
+        "error" if var == "GOINSECURE" else "warning",
+        var,
+        f"{var} pattern {', '.join(wide)} {effect} public modules too (it matches "
+        f"{next(s for s in PUBLIC_SAMPLES if matching_pattern(','.join(wide), s))})",
+        ctx.set_cmd(var, keep) if keep else f"go env -u {var}",
+    )
+
+
+# -- 5. GONOPROXY and GONOSUMDB disagree ---------------------------------------------
+def rule_private_split(ctx: Context) -> Iterable[Finding]:
+    env = ctx.env
+    noproxy = [p for p in split_patterns(env.get("GONOPROXY")) if glob_error(p) is None]
+    nosumdb = [p for p in split_patterns(env.get("GONOSUMDB")) if glob_error(p) is None]
+    missing_sumdb = [p for p in noproxy if not _covers(env.get("GONOSUMDB"), p)]
+    missing_proxy = [p for p in nosumdb if not _covers(env.get("GONOPROXY"), p)]
+    if missing_sumdb:
+        finding = ctx.finding(
+            "sumdb-not-private",
+            "warning",
+            "GONOSUMDB",
+            f"GONOPROXY keeps {', '.join(missing_sumdb)} away from proxies, but GONOSUMDB does "
+            "not cover it: go still looks its checksums up at the public checksum database, "
+            "telling it the private module paths (and failing: it cannot fetch them)",
+            _private_fix(ctx, missing_sumdb, "GONOSUMDB"),
+        )
+        finding.evidence = _leak_seqs(ctx, "sumdb", ",".join(missing_sumdb))
+        yield finding
+    if missing_proxy:
+        finding = ctx.finding(
+            "proxy-not-private",
+            "warning",
+            "GONOPROXY",
+            f"GONOSUMDB skips the checksum database for {', '.join(missing_proxy)}, but GONOPROXY "
+            "does not cover it: go asks the proxies for those private paths first",
+            _private_fix(ctx, missing_proxy, "GONOPROXY"),
+        )
+        finding.evidence = _leak_seqs(ctx, "proxy", ",".join(missing_proxy))
+        yield finding
+
+
+def _covers(globs: str, pattern: str) -> bool:
+    if pattern in split_patterns(globs):
+        return True
+    literal = not any(c in pattern for c in "*?[\\")
+    return literal and matching_pattern(globs, pattern) is not None
+
+
+def _private_fix(ctx: Context, patterns: list[str], var: str) -> str:
+    env = ctx.env
+    if not env.explicit(var):
+        merged = _merge(env.get("GOPRIVATE"), patterns)
+        return ctx.set_cmd("GOPRIVATE", merged)
+    return ctx.set_cmd(var, _merge(env.get(var), patterns))
+
+
+def _merge(current: str, patterns: list[str]) -> str:
+    # Malformed globs are dropped: go never matches them anyway (bad-pattern says so).
+    out = [p for p in split_patterns(current) if glob_error(p) is None]
+    out += [p for p in patterns if p not in out]
+    return ",".join(out)
+
+
+def _leak_seqs(ctx: Context, kind: str, patterns: str) -> list[int]:
+    if not ctx.traffic:
+        return []
+    return [
+        leak.seq
+        for leak in ctx.traffic.leaks
+        if leak.kind == kind and leak.seq is not None and matching_pattern(patterns, leak.module)
+    ]
+
+
+# -- 6. declared private patterns not covered ----------------------------------------
+def rule_declared_private(ctx: Context) -> Iterable[Finding]:
+    env = ctx.env
+    for var, where in (("GONOPROXY", "proxy"), ("GONOSUMDB", "sumdb")):
+        missing = [p for p in split_patterns(ctx.private) if not _covers(env.get(var), p)]
+        if not missing:
+            continue
+        target = "proxies" if where == "proxy" else "the checksum database"
+        finding = Finding(
+            f"private-not-covered-{where}",
+            "error",
+            var,
+            env.get(var),
+            env.origins.get(var, ""),
+            f"{', '.join(missing)} is private (--private) but {var} does not cover it: go sends "
+            f"those module paths to {target}",
+            _private_fix(ctx, missing, var),
+        )
+        finding.evidence = _leak_seqs(ctx, where, ",".join(missing))
+        yield finding
+
+
+# -- 7. malformed values ---------------------------------------------------------------
+def rule_malformed(ctx: Context) -> Iterable[Finding]:
+    env = ctx.env
+    goproxy = env.get("GOPROXY")
+    plist = parse_goproxy(goproxy)
+    if plist.error:
+        yield ctx.finding(
+            "goproxy-invalid", "error", "GOPROXY", f"go rejects GOPROXY: {plist.error}"
+        )
+    raw = _raw_entries(goproxy)
+    if goproxy != goproxy.strip() or any(
+        p != p.strip() for p in goproxy.replace("|", ",").split(",")
+    ):
+        yield ctx.finding(
+            "goproxy-spaces",
+            "info",
+            "GOPROXY",
+            "GOPROXY has stray spaces: go trims them, but other tools reading it may not",
+            ctx.set_cmd("GOPROXY", _strip_spaces(goproxy)),
+        )
+    seen = set()
+    for entry in raw:
+        if entry in seen and entry not in ("direct", "off"):
+            yield ctx.finding(
+                "goproxy-duplicate",
+                "warning",
+                "GOPROXY",
+                f"{entry} is listed twice: a second ask gets the same answer",
+            )
+        seen.add(entry)
+    for entry in plist.proxies:
+        if entry.url.startswith("http://"):
+            yield ctx.finding(
+                "http-proxy",
+                "warning",
+                "GOPROXY",
+                f"{entry.url} is plain HTTP: module paths and code travel unencrypted (go allows "
+                "an explicit http:// proxy; GOINSECURE does not govern proxies)",
+                ctx.set_cmd("GOPROXY", goproxy.replace(entry.url, "https://" + entry.url[7:])),
+            )
+    db = env.sumdb
+    if db.error:
+        hint = ""
+        if "malformed verifier id" in db.error and "+" not in env.get("GOSUMDB"):
+            hint = ": only sum.golang.org is known by name; others need name+hash+key"
+        yield ctx.finding(
+            "gosumdb-invalid", "error", "GOSUMDB", f"go rejects GOSUMDB: {db.error}{hint}"
+        )
+    for var in ("GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOINSECURE"):
+        if var != "GOPRIVATE" and env.origins.get(var) == "GOPRIVATE":
+            continue
+        for glob in split_patterns(env.get(var)):
+            why = glob_error(glob)
+            if why:
+                yield ctx.finding(
+                    "bad-pattern",
+                    "error",
+                    var,
+                    f"{var} pattern {glob!r} is malformed ({why}): go silently never matches it",
+                )
+
+
+def _strip_spaces(goproxy: str) -> str:
+    out, token = [], ""
+    for ch in goproxy:
+        if ch in ",|":
+            out.append(token.strip() + ch)
+            token = ""
+        else:
+            token += ch
+    out.append(token.strip())
+    return "".join(out)
+
+
+# -- 8. shadowing ------------------------------------------------------------------------
+def rule_shadowing(ctx: Context) -> Iterable[Finding]:
+    env = ctx.env
+    for var, file_value in env.file_values.items():
+        if env.origins.get(var) == ORIGIN_ENV and env.get(var) != file_value:
+            yield ctx.finding(
+                "env-shadows-go-env",
+                "warning",
+                var,
+                f"{var} is set in the process environment ({env.get(var)!r}) and by `go env -w` "
+                f"({file_value!r} in {env.env_file}): the environment wins here, but wherever it "
+                "is unset (CI, another shell) the other value applies",
+                f"unset {var}  # or: go env -w {var}={env.get(var)}",
+            )
+
+
+# -- 9. transport -----------------------------------------------------------------------
+def rule_transport(ctx: Context) -> Iterable[Finding]:
+    penv = ctx.process_env
+    if ctx.expect_proxy and not (penv.get("HTTPS_PROXY") or penv.get("https_proxy")):
+        yield Finding(
+            "no-https-proxy",
+            "info",
+            "HTTPS_PROXY",
+            "",
+            "",
+            "HTTPS_PROXY is unset: go's downloads will not pass through goscope",
+            'eval "$(goscope env)"',
+        )
+    proxy_hosts = {e.host for e in ctx.env.proxy_list.proxies}
+    for var in ("NO_PROXY", "no_proxy"):
+        entries = [e.strip().lstrip(".") for e in penv.get(var, "").split(",") if e.strip()]
+        hidden = sorted(
+            h for h in proxy_hosts for e in entries if e == "*" or h == e or h.endswith("." + e)
+        )
+        if hidden:
+            yield Finding(
+                "no-proxy-hides",
+                "warning",
+                var,
+                penv.get(var, ""),
+                ORIGIN_ENV,
+                f"{var} covers {', '.join(hidden)}: requests to it bypass HTTPS_PROXY (and goscope)",
+            )
+    if ctx.env.get("GOTOOLCHAIN") == "auto" or ctx.env.get("GOTOOLCHAIN").endswith("+auto"):
+        yield ctx.finding(
+            "toolchain-auto",
+            "info",
+            "GOTOOLCHAIN",
+            "GOTOOLCHAIN=auto: a go.mod asking for a newer Go makes go download that toolchain "
+            "(golang.org/toolchain) through your GOPROXY",
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    rule_no_direct,
+    rule_unused_entries,
+    rule_separators,
+    rule_checksums_weakened,
+    rule_private_split,
+    rule_declared_private,
+    rule_malformed,
+    rule_shadowing,
+    rule_transport,
+)
+
+
+def diagnose(
+    env: GoEnv,
+    process_env: Mapping[str, str] | None = None,
+    private: str = "",
+    traffic: Traffic | None = None,
+    expect_proxy: bool = False,
+) -> list[Finding]:
+    """Every finding, most severe first. Never raises on odd values."""
+    ctx = Context(env, process_env or {}, private, traffic, expect_proxy)
+    findings: list[Finding] = []
+    for rule in RULES:
+        try:
+            findings.extend(rule(ctx))
+        except Exception as exc:  # a rule's bug must not hide the other findings
+            findings.append(
+                Finding("doctor-error", "info", "", "", "", f"{rule.__name__} failed: {exc!r}")
+            )
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    findings.sort(key=lambda f: order.get(f.severity, 9))
+    return findings

@@ -1,0 +1,34 @@
+"""Rendering doctor findings for the terminal."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from goscope.core.doctor import Finding
+
+STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def render_findings(findings: list[Finding], console: Console) -> None:
+    if not findings:
+        console.print(Text("goscope doctor: no problems found", style="green"))
+        return
+    counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+    head = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    console.print(Text(f"goscope doctor: {head}", style="bold"))
+    for f in findings:
+        line = Text(f"{f.severity:<8}", style=STYLE.get(f.severity, ""))
+        line.append(f"{f.id}", style="bold")
+        if f.variable:
+            origin = f" ({f.origin})" if f.origin else ""
+            line.append(f"  {f.variable}={f.value!r}{origin}", style="dim")
+        line.append(f"\n        {f.message}")
+        if f.fix:
+            line.append("\n        fix: ", style="dim")
+            line.append(f.fix, style="bold")
+        if f.evidence:
+            line.append(
+                f"\n        proof: request #{', #'.join(map(str, f.evidence[:5]))}", style="dim"
+            )
+        console.print(line)
