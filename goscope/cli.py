@@ -141,7 +141,25 @@ def cli(ctx: click.Context) -> None:
     goscope report RECORDING.jsonl              the summary of a recording
     """
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        # `goscope` alone: the proxy and the TUI, waiting for go in another terminal.
+        ctx.invoke(run, headless=False, command=(), **_run_defaults())
+
+
+def _run_defaults() -> dict:
+    return {
+        "json_report": None,
+        "jsonl": None,
+        "har": None,
+        "private": None,
+        "trusted": None,
+        "fail_on_leak": False,
+        "port": 8080,
+        "listen_host": None,
+        "route": (),
+        "upstream_proxy": None,
+        "save_flows": None,
+        "ssl_insecure": False,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -155,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
 @cli.command(context_settings={"ignore_unknown_options": True})
 @run_flags
 @proxy_options
-@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def run(headless: bool, **kw) -> None:
     """Run COMMAND with go and git wired through goscope.
 
@@ -172,11 +190,35 @@ def run(headless: bool, **kw) -> None:
             f"goscope: warning: listening on {kw['listen_host']}: others on the network can use this proxy",
             err=True,
         )
+    if headless and not opts.command:
+        raise fail("run --headless needs a command: goscope run --headless -- go mod download")
     try:
-        code = run_headless(opts)
+        if headless:
+            code = run_headless(opts)
+        else:
+            from goscope.tui.launch import live_launch, run_app
+
+            code = run_app(*live_launch(opts))
     except (ProxyStartError, HomeError, CommandNotFound) as exc:
         raise fail(str(exc)) from None
     sys.exit(code)
+
+
+@cli.command("open")
+@click.argument("recording", type=click.Path(dir_okay=False))
+@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
+def open_(recording: str, private: str | None, trusted: str | None) -> None:
+    """Open a recording in the TUI."""
+    from goscope.core.events import RecordingError
+    from goscope.core.session import read_events
+    from goscope.tui.launch import open_launch, run_app
+
+    try:
+        next(iter(read_events(recording)))  # a bad file is one line here, not a broken screen
+    except (RecordingError, OSError) as exc:
+        raise fail(str(exc)) from None
+    sys.exit(run_app(open_launch(recording, private or "", split_list(trusted))))
 
 
 @cli.command()
@@ -328,7 +370,8 @@ def doctor(as_json: bool, private: str | None, env_file: str | None) -> None:
 @click.argument("scenario", required=False)
 @click.option("--list", "list_", is_flag=True, help="List the built-in scenarios.")
 @click.option("--verbose", "-v", is_flag=True, help="Show go's -x trace too.")
-def demo(scenario: str | None, list_: bool, verbose: bool) -> None:
+@click.option("--headless", is_flag=True, help="No TUI: print the summary.")
+def demo(scenario: str | None, list_: bool, verbose: bool, headless: bool) -> None:
     """Run a lab scenario offline: simulated proxies, checksum database and git host."""
     from goscope.headless import CommandNotFound
     from goscope.home import HomeError
@@ -342,7 +385,7 @@ def demo(scenario: str | None, list_: bool, verbose: bool) -> None:
             click.echo(f"{name:<18} {description}")
         return
     try:
-        code = run_demo(scenario or DEFAULT_SCENARIO, stderr_console(), verbose)
+        code = run_demo(scenario or DEFAULT_SCENARIO, stderr_console(), verbose, headless)
     except (ScenarioError, NoGo, ProxyStartError, HomeError, CommandNotFound) as exc:
         raise fail(str(exc)) from None
     sys.exit(code)

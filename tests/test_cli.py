@@ -211,7 +211,7 @@ def test_demo_lists_scenarios_and_rejects_unknown_ones(home_env):
 
 
 def test_demo_runs_the_default_scenario_offline(home_env):
-    out = goscope("demo", env=home_env)
+    out = goscope("demo", "--headless", env=home_env)
     assert out.returncode == 0, out.stderr
     assert "goscope demo tour" in out.stderr and "using go version go1." in out.stderr
     assert "old-mirror.example 404 → proxy.golang.org 200" in out.stderr

@@ -42,7 +42,7 @@ def describe_scenarios() -> list[tuple[str, str]]:
     return [(name, load_scenario(name).description) for name in scenario_names()]
 
 
-def run_demo(name: str, console: Console, verbose: bool = False) -> int:
+def run_demo(name: str, console: Console, verbose: bool = False, headless: bool = False) -> int:
     scenario = load_scenario(name)
     go, version = go_for_demo()
     console.print(f"[bold]goscope demo[/] {scenario.name}: {scenario.description}")
@@ -66,7 +66,12 @@ def run_demo(name: str, console: Console, verbose: bool = False) -> int:
                 env=env,
                 cwd=str(work),
             )
-            return run_headless(opts, console)
+            if headless:
+                return run_headless(opts, console)
+            from goscope.tui.launch import live_launch, run_app
+
+            launch, rundir = live_launch(opts, title=f"goscope demo {scenario.name}")
+            return run_app(launch, rundir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

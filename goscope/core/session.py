@@ -1,0 +1,252 @@
+"""A session: everything the TUI shows, kept up to date one event at a time (UI-free)."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .chains import ChainTracker, FallbackChain
+from .doctor import Finding, Traffic, diagnose
+from .events import RECORDING_FORMAT, SCHEMA_VERSION, Event, RecordingError
+from .goenv import GoEnv
+from .leaks import Leak, LeakDetector, is_public_service
+from .store import EventStore
+
+RESERVOIR = 4096  # latency samples kept per host for percentiles
+
+
+@dataclass
+class HostStats:
+    host: str
+    requests: int = 0
+    errors: int = 0
+    bytes: int = 0
+    roles: set[str] = field(default_factory=set)
+    latencies: list[float] = field(default_factory=list)
+    _seen: int = 0
+
+    def add(self, event: Event, rng: random.Random) -> None:
+        self.requests += 1
+        if event.failed:
+            self.errors += 1
+        self.bytes += max(event.response_bytes or 0, 0)
+        role = {"proxy": "proxy", "toolchain": "proxy", "sumdb": "sumdb", "direct": "VCS"}.get(
+            event.kind
+        )
+        if role:
+            self.roles.add(role)
+        if event.duration_ms is not None:
+            self._seen += 1
+            if len(self.latencies) < RESERVOIR:
+                self.latencies.append(event.duration_ms)
+            else:  # reservoir sampling keeps percentiles honest on huge sessions
+                j = rng.randrange(self._seen)
+                if j < RESERVOIR:
+                    self.latencies[j] = event.duration_ms
+
+    def percentile(self, p: float) -> float | None:
+        if not self.latencies:
+            return None
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+    @property
+    def public(self) -> bool:
+        return is_public_service(self.host)
+
+
+@dataclass
+class ModuleRow:
+    module: str
+    version: str | None
+    chains: list[FallbackChain]
+    served_by: str
+    attempts: int
+    endpoints: str
+    bytes: int
+    time_ms: float
+    verified: bool
+    leak: bool
+
+
+class Session:
+    def __init__(
+        self,
+        env: GoEnv | None = None,
+        private: str = "",
+        trusted: frozenset[str] = frozenset(),
+        recording: str | None = None,
+    ):
+        self.env = env or GoEnv.from_mapping({})
+        self.private = private
+        self.store = EventStore()
+        self.tracker = ChainTracker(self.env)
+        self.detector = LeakDetector(self.env, private, trusted)
+        self.leaks: list[Leak] = []
+        self.hosts: dict[str, HostStats] = {}
+        self.recording = recording
+        self.verified: set[tuple[str, str]] = set()
+        self._leak_urls: set[tuple[str, str]] = set()
+        self._rng = random.Random(0)
+        self._scan_offset = 0  # how far the recording has been indexed for details
+        self._offsets: dict[int, int] = {}
+        self.dropped_live = 0
+        self.header: dict = {}
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def set_env(self, env: GoEnv) -> None:
+        """The environment of the command (known once it starts)."""
+        self.env = env
+        self.tracker.env = env
+        self.tracker._entries = env.proxy_list.entries
+        self.detector = LeakDetector(env, self.private, self.detector.trusted)
+
+    def add(self, event: Event, offset: int = -1) -> int:
+        leak = self.detector.check(event)
+        is_leak = leak is not None
+        index = self.store.append(event, offset, leak=is_leak)
+        if offset >= 0:
+            self._offsets[event.seq] = offset
+        if leak is not None and (leak.url, leak.kind) not in self._leak_urls:
+            self._leak_urls.add((leak.url, leak.kind))
+            self.leaks.append(leak)
+        self.tracker.add(event)
+        stats = self.hosts.get(event.host)
+        if stats is None:
+            stats = self.hosts[event.host] = HostStats(event.host)
+        stats.add(event, self._rng)
+        if event.endpoint == "lookup" and event.status == 200 and event.module and event.version:
+            self.verified.add((event.module, event.version))
+        return index
+
+    # -- derived views ----------------------------------------------------------
+    @property
+    def chains(self) -> list[FallbackChain]:
+        return self.tracker.chains
+
+    def chain_for_seq(self, seq: int) -> FallbackChain | None:
+        return self.tracker.by_seq.get(seq)
+
+    def modules(self) -> list[ModuleRow]:
+        groups: dict[tuple[str, str | None], list[FallbackChain]] = {}
+        for chain in self.tracker.chains:
+            groups.setdefault((chain.module, chain.version), []).append(chain)
+        leaked = {leak.module for leak in self.leaks}
+        rows = []
+        store = self.store
+        for (module, version), chains in groups.items():
+            seqs = [s for c in chains for a in c.attempts for s in a.seqs]
+            indices = [store.by_seq[s] for s in seqs if s in store.by_seq]
+            served = sorted({c.served_by for c in chains if c.served_by}) or [chains[-1].result]
+            rows.append(
+                ModuleRow(
+                    module=module,
+                    version=version,
+                    chains=chains,
+                    served_by=", ".join(served),
+                    attempts=sum(len(c.attempts) for c in chains),
+                    endpoints=",".join(dict.fromkeys(c.endpoint for c in chains)),
+                    bytes=sum(max(store.size[i], 0) for i in indices),
+                    time_ms=sum(store.duration[i] for i in indices),
+                    verified=(module, version or "") in self.verified,
+                    leak=module in leaked,
+                )
+            )
+        return rows
+
+    def findings(self) -> list[Finding]:
+        events = []  # evidence comes from chains and leaks; events are not needed
+        return diagnose(self.env, {}, self.private, Traffic(events, self.chains, self.leaks))
+
+    # -- full events, read back from the recording --------------------------------
+    def event(self, index: int) -> Event | None:
+        """The whole event (headers, preview) for a row, from the recording."""
+        seq = self.store.seq[index]
+        offset = self.store.offset[index]
+        if offset < 0:
+            offset = self._offsets.get(seq, -1)
+        if offset < 0:
+            offset = self._index_until(seq)
+        if offset < 0 or not self.recording:
+            return None
+        try:
+            with open(self.recording, "rb") as fh:
+                fh.seek(offset)
+                return Event.from_dict(json.loads(fh.readline()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def _index_until(self, seq: int) -> int:
+        if not self.recording:
+            return -1
+        try:
+            with open(self.recording, "rb") as fh:
+                fh.seek(self._scan_offset)
+                while True:
+                    offset = fh.tell()
+                    line = fh.readline()
+                    if not line.endswith(b"\n"):
+                        break  # not written completely yet
+                    self._scan_offset = fh.tell()
+                    found = _seq_of(line)
+                    if found is not None:
+                        self._offsets[found] = offset
+                        if found == seq:
+                            return offset
+        except OSError:
+            return -1
+        return self._offsets.get(seq, -1)
+
+
+def _seq_of(line: bytes) -> int | None:
+    # Event lines start with {"seq":N — avoid parsing the whole line.
+    if line.startswith(b'{"seq":'):
+        end = line.find(b",", 7)
+        try:
+            return int(line[7:end])
+        except ValueError:
+            return None
+    return None
+
+
+def read_events(path: str, skip_bad: bool = False) -> Iterator[tuple[dict, Event | None, int]]:
+    """Stream a recording: (header, event, offset) with event None for the header line."""
+    with open(path, "rb") as fh:
+        header = None
+        offset = 0
+        for number, line in enumerate(fh, start=1):
+            start, offset = offset, offset + len(line)
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                if skip_bad and header is not None:
+                    continue
+                why = "truncated line" if not line.endswith(b"\n") else "invalid JSON"
+                raise RecordingError(path, number, why) from None
+            if header is None:
+                if not isinstance(obj, dict) or obj.get("format") != RECORDING_FORMAT:
+                    raise RecordingError(path, number, "not a goscope recording (no header line)")
+                if obj.get("schema_version") != SCHEMA_VERSION:
+                    raise RecordingError(
+                        path,
+                        number,
+                        f"schema_version {obj.get('schema_version')!r} is not supported",
+                    )
+                header = obj
+                yield header, None, start
+                continue
+            if obj.get("end"):
+                continue
+            try:
+                yield header, Event.from_dict(obj), start
+            except (TypeError, ValueError) as exc:
+                if not skip_bad:
+                    raise RecordingError(path, number, f"not an event: {exc}") from None
+        if header is None:
+            raise RecordingError(path, 1, "empty file: not a goscope recording")

@@ -1,0 +1,161 @@
+"""A compact, columnar store of events: a million rows in a few hundred MB.
+
+The request list shows a handful of fields per event; the full event (headers,
+preview) stays in the recording and is read back on demand by its byte
+offset. Strings that repeat (hosts, modules, versions) are interned to ids.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from .classify import ENDPOINTS, KINDS
+from .events import Event
+
+FLAG_AUTH_RETRY = 1
+FLAG_ERROR = 2
+FLAG_LEAK = 4
+FLAG_INTERNAL = 8
+FLAG_BAD_ESCAPE = 16
+NO_STATUS = -1
+
+_KIND_CODE = {k: i for i, k in enumerate(KINDS)}
+_ENDPOINT_CODE = {e: i for i, e in enumerate(ENDPOINTS)}
+METHODS = ("GET", "POST", "HEAD", "PUT", "CONNECT", "OTHER")
+_METHOD_CODE = {m: i for i, m in enumerate(METHODS)}
+
+
+class Interner:
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {"": 0}
+        self.values: list[str] = [""]
+
+    def __call__(self, value: str | None) -> int:
+        value = value or ""
+        found = self.ids.get(value)
+        if found is None:
+            found = self.ids[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One event as the request list shows it."""
+
+    index: int
+    seq: int
+    started: float
+    method: str
+    url: str
+    host: str
+    kind: str
+    endpoint: str
+    module: str
+    version: str
+    status: int | None
+    error: str | None
+    duration_ms: float
+    size: int
+    flags: int
+
+    @property
+    def module_at(self) -> str:
+        if not self.module:
+            return ""
+        return f"{self.module}@{self.version}" if self.version else self.module
+
+
+def parse_started(started: str) -> float:
+    try:
+        return datetime.fromisoformat(started).timestamp()
+    except (TypeError, ValueError):
+        return 0.0
+
+
+class EventStore:
+    def __init__(self) -> None:
+        self.seq = array("q")
+        self.started = array("d")
+        self.status = array("h")
+        self.duration = array("f")
+        self.size = array("q")
+        self.offset = array("q")  # byte offset in the recording, -1 when unknown
+        self.kind = bytearray()
+        self.endpoint = bytearray()
+        self.method = bytearray()
+        self.flags = bytearray()
+        self.host = array("I")
+        self.module = array("I")
+        self.version = array("I")
+        self.url: list[str] = []
+        self.errors: dict[int, str] = {}  # index -> error text (rare)
+        self.hosts = Interner()
+        self.modules = Interner()
+        self.versions = Interner()
+        self.by_seq: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.seq)
+
+    def append(self, event: Event, offset: int = -1, leak: bool = False) -> int:
+        index = len(self.seq)
+        self.seq.append(event.seq)
+        self.started.append(parse_started(event.started))
+        status = event.status
+        self.status.append(status if status is not None and 0 <= status < 32768 else NO_STATUS)
+        self.duration.append(event.duration_ms or 0.0)
+        self.size.append(event.response_bytes if event.response_bytes is not None else -1)
+        self.offset.append(offset)
+        self.kind.append(_KIND_CODE.get(event.kind, _KIND_CODE["other"]))
+        self.endpoint.append(_ENDPOINT_CODE.get(event.endpoint, _ENDPOINT_CODE["other"]))
+        self.method.append(_METHOD_CODE.get(event.method, _METHOD_CODE["OTHER"]))
+        flags = 0
+        if event.auth_retry:
+            flags |= FLAG_AUTH_RETRY
+        if event.error is not None or status is None or status >= 400:
+            flags |= FLAG_ERROR
+        if leak:
+            flags |= FLAG_LEAK
+        if "goscope-error" in event.flags:
+            flags |= FLAG_INTERNAL
+        if "bad-escape" in event.flags:
+            flags |= FLAG_BAD_ESCAPE
+        self.flags.append(flags)
+        self.host.append(self.hosts(event.host))
+        self.module.append(self.modules(event.module))
+        self.version.append(self.versions(event.version))
+        self.url.append(event.url)
+        if event.error:
+            self.errors[index] = event.error
+        self.by_seq[event.seq] = index
+        return index
+
+    def mark_leak(self, index: int) -> None:
+        self.flags[index] |= FLAG_LEAK
+
+    def row(self, index: int) -> Row:
+        status = self.status[index]
+        return Row(
+            index=index,
+            seq=self.seq[index],
+            started=self.started[index],
+            method=METHODS[self.method[index]],
+            url=self.url[index],
+            host=self.hosts.values[self.host[index]],
+            kind=KINDS[self.kind[index]],
+            endpoint=ENDPOINTS[self.endpoint[index]],
+            module=self.modules.values[self.module[index]],
+            version=self.versions.values[self.version[index]],
+            status=None if status == NO_STATUS else status,
+            error=self.errors.get(index),
+            duration_ms=self.duration[index],
+            size=self.size[index],
+            flags=self.flags[index],
+        )
+
+    def rows(self, indices: Iterable[int]) -> list[Row]:
+        return [self.row(i) for i in indices]

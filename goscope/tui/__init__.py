@@ -1,0 +1,1 @@
+"""The Textual UI: a thin adapter over goscope.core.session."""

@@ -1,0 +1,262 @@
+"""The request list: a Line API view over the compact store, smooth at a million rows.
+
+Only visible lines are rendered, and rendered lines are cached (LRU) by row
+and width, as toolong does for huge log files.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from goscope.core.store import (
+    FLAG_AUTH_RETRY,
+    FLAG_INTERNAL,
+    FLAG_LEAK,
+    EventStore,
+    Row,
+)
+from goscope.tui.messages import FollowChanged, RowSelected
+
+KIND_STYLE = {
+    "proxy": "#5fafff",
+    "sumdb": "#d7af5f",
+    "direct": "#af87ff",
+    "toolchain": "#5fd7af",
+    "other": "#808080",
+}
+COLUMNS = (
+    ("time", 12),
+    ("kind", 9),
+    ("endpoint", 11),
+    ("module@version", 0),
+    ("host", 20),
+    ("st", 3),
+    ("ms", 5),
+    ("size", 6),
+    ("fl", 2),
+)
+SHORT_ENDPOINTS = {
+    "git-upload-pack": "upload-pack",
+    "git-info-refs": "info-refs",
+    "sumdb-latest": "latest",
+}
+
+
+def status_style(row: Row) -> str:
+    if row.error or row.status is None:
+        return "bold red"
+    if row.status >= 500:
+        return "bold red"
+    if row.status >= 400:
+        return "yellow"
+    return "green"
+
+
+def human_size(n: int) -> str:
+    if n < 0:
+        return "-"
+    for unit in ("B", "K", "M", "G"):
+        if n < 1024:
+            return f"{n:.0f}{unit}" if unit == "B" else f"{n:.1f}{unit}"
+        n /= 1024
+    return f"{n:.1f}T"
+
+
+def flags_text(flags: int) -> str:
+    return "".join(
+        ch
+        for ch, bit in (("L", FLAG_LEAK), ("R", FLAG_AUTH_RETRY), ("!", FLAG_INTERNAL))
+        if flags & bit
+    )
+
+
+def column_widths(width: int) -> list[int]:
+    fixed = sum(w for _, w in COLUMNS) + len(COLUMNS)
+    flexible = max(12, width - fixed)
+    return [w or flexible for _, w in COLUMNS]
+
+
+def header_text(width: int) -> Text:
+    text = Text(style="bold")
+    for (name, _), w in zip(COLUMNS, column_widths(width), strict=True):
+        text.append(name[:w].ljust(w) + " ")
+    return text
+
+
+def row_text(row: Row, width: int) -> Text:
+    widths = column_widths(width)
+    clock = (
+        time.strftime("%H:%M:%S", time.localtime(row.started))
+        + f".{int(row.started % 1 * 1000):03d}"
+    )
+    status = "ERR" if row.status is None else str(row.status)
+    what = row.module_at or row.url
+    cells = (
+        (clock, "dim"),
+        (row.kind, KIND_STYLE.get(row.kind, "")),
+        (SHORT_ENDPOINTS.get(row.endpoint, row.endpoint), ""),
+        (what, "bold" if row.module else "dim"),
+        (row.host, ""),
+        (status, status_style(row)),
+        (f"{row.duration_ms:.0f}".rjust(5), "dim"),
+        (human_size(row.size).rjust(6), "dim"),
+        (flags_text(row.flags), "bold magenta" if row.flags & FLAG_LEAK else "dim"),
+    )
+    text = Text(no_wrap=True)
+    for (value, style), w in zip(cells, widths, strict=True):
+        cell = value if len(value) <= w else value[: max(0, w - 1)] + "…"
+        text.append(cell.ljust(w) + " ", style=style)
+    return text
+
+
+class RequestList(ScrollView, can_focus=True):
+    """Rows of the store, optionally a filtered subset, with a cursor and follow mode."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "jump(0)", "First", show=False),
+        Binding("end,G", "jump(-1)", "Last", show=False),
+    ]
+    DEFAULT_CSS = """
+    RequestList { height: 1fr; }
+    RequestList > .request-list--cursor { background: $accent 40%; }
+    """
+    COMPONENT_CLASSES = {"request-list--cursor"}
+
+    cursor: reactive[int] = reactive(0)
+    follow: reactive[bool] = reactive(True)
+
+    def __init__(self, store: EventStore, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.indices: list[int] | None = None  # None: every row, else a filtered subset
+        self._render_cached = lru_cache(maxsize=2048)(self._render_row)
+
+    # -- data ----------------------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return len(self.store) if self.indices is None else len(self.indices)
+
+    def store_index(self, position: int) -> int | None:
+        if not 0 <= position < self.row_count:
+            return None
+        return position if self.indices is None else self.indices[position]
+
+    def set_indices(self, indices: list[int] | None) -> None:
+        self.indices = indices
+        self._render_cached.cache_clear()
+        self.refresh_rows()
+        self.cursor = min(self.cursor, max(0, self.row_count - 1))
+        if self.follow:
+            self.action_jump(-1)
+        self.refresh()
+
+    def refresh_rows(self) -> None:
+        """New rows arrived (coalesced by the app's timer)."""
+        self.virtual_size = Size(max(self.size.width, 60), self.row_count)
+        if self.follow and self.row_count:
+            self.cursor = self.row_count - 1
+            self.scroll_to(y=max(0, self.row_count - self.size.height), animate=False)
+        self.refresh()
+
+    def mark_changed(self, store_index: int) -> None:
+        self._render_cached.cache_clear()
+
+    # -- rendering -------------------------------------------------------------------
+    def _render_row(self, store_index: int, width: int) -> Strip:
+        text = row_text(self.store.row(store_index), width)
+        segments = list(text.render(self.app.console))
+        return Strip(segments).adjust_cell_length(width)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        position = scroll_y + y
+        width = self.size.width
+        index = self.store_index(position)
+        if index is None:
+            return Strip.blank(width, self.rich_style)
+        strip = self._render_cached(index, width)
+        if position == self.cursor:
+            strip = strip.apply_style(self.get_component_rich_style("request-list--cursor"))
+        return strip.crop(scroll_x, scroll_x + width)
+
+    # -- cursor and follow ---------------------------------------------------------------
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh()
+        self._scroll_cursor_into_view()
+        index = self.store_index(new)
+        if index is not None:
+            self.post_message(RowSelected(index))
+
+    def watch_follow(self, follow: bool) -> None:
+        self.post_message(FollowChanged(follow))
+        if follow:
+            self.action_jump(-1)
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = self.scroll_offset.y
+        height = max(1, self.size.height)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
+
+    def _user_moved(self) -> None:
+        # Moving away from the last row stops following new traffic.
+        if self.follow and self.cursor < self.row_count - 1:
+            self.follow = False
+
+    def action_cursor(self, delta: int) -> None:
+        if self.row_count:
+            self.cursor = max(0, min(self.row_count - 1, self.cursor + delta))
+            self._user_moved()
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.size.height - 1))
+
+    def action_jump(self, position: int) -> None:
+        if not self.row_count:
+            return
+        self.cursor = self.row_count - 1 if position < 0 else position
+        if position >= 0:
+            self._user_moved()
+
+    def select_store_index(self, store_index: int) -> bool:
+        if self.indices is None:
+            position = store_index if store_index < len(self.store) else None
+        else:
+            try:
+                position = self.indices.index(store_index)
+            except ValueError:
+                position = None
+        if position is None:
+            return False
+        self.follow = False
+        self.cursor = position
+        return True
+
+    def on_click(self, event: events.Click) -> None:
+        position = self.scroll_offset.y + event.y
+        if 0 <= position < self.row_count:
+            self.cursor = position
+            self._user_moved()
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if self.follow:
+            self.follow = False
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._render_cached.cache_clear()
+        self.virtual_size = Size(max(event.size.width, 60), self.row_count)

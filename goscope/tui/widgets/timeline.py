@@ -1,0 +1,48 @@
+"""A waterfall of requests over time, one lane per host: where did the time go?"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from goscope.core.store import FLAG_ERROR, EventStore
+
+MAX_SAMPLED = 200_000
+LABEL = 24
+
+
+def timeline_text(store: EventStore, width: int) -> Text:
+    n = len(store)
+    if n == 0:
+        return Text("No requests yet.", style="dim")
+    lane_width = max(10, width - LABEL - 2)
+    stride = max(1, n // MAX_SAMPLED)
+    starts = store.started
+    t0 = min(starts[i] for i in range(0, n, stride))
+    t1 = max(starts[i] + store.duration[i] / 1000 for i in range(0, n, stride))
+    span = max(t1 - t0, 1e-3)
+    lanes: dict[int, list[int]] = {}
+    for i in range(0, n, stride):
+        lane = lanes.setdefault(store.host[i], [0] * lane_width)
+        a = int((starts[i] - t0) / span * (lane_width - 1))
+        b = int((starts[i] + store.duration[i] / 1000 - t0) / span * (lane_width - 1))
+        mark = 2 if store.flags[i] & FLAG_ERROR else 1
+        for cell in range(a, max(a, b) + 1):
+            lane[cell] = max(lane[cell], mark)
+    text = Text()
+    text.append(f"{'host':<{LABEL}}  0s{'':>{lane_width - 10}}{span:>8.2f}s\n", style="bold")
+    for host_id, lane in sorted(lanes.items(), key=lambda kv: store.hosts.values[kv[0]]):
+        name = store.hosts.values[host_id]
+        text.append(f"{name[:LABEL]:<{LABEL}}  ")
+        for cell in lane:
+            text.append("█" if cell else "·", style={0: "grey23", 1: "green", 2: "red"}[cell])
+        text.append("\n")
+    text.append("green: answered, red: failed or 4xx/5xx", style="dim")
+    return text
+
+
+class Timeline(Static):
+    DEFAULT_CSS = "Timeline { height: auto; padding: 1; }"
+
+    def refresh_from(self, store: EventStore) -> None:
+        self.update(timeline_text(store, self.size.width or 100))
