@@ -25,7 +25,7 @@ bench: $(VENV)/.installed
 	@echo "make bench: the benchmarks are not written yet (see the open issues)"
 
 screenshots: $(VENV)/.installed
-	@echo "make screenshots: the TUI is not written yet (see the open issues)"
+	$(PY) -m goscope.screenshots screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist

@@ -98,3 +98,12 @@ def goref(go_binary, tmp_path_factory, shared_gocache):
     ref = GoReference(work / "goref")
     yield ref
     ref.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def utc_clock():
+    # The request list shows local time: snapshots must not depend on the machine's zone.
+    import time
+
+    os.environ["TZ"] = "UTC"
+    time.tzset()

@@ -14,6 +14,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, RichLog, Static, TabbedContent, TabPane
 
 from goscope.core.events import Event, RecordingError, end_line
@@ -86,7 +87,7 @@ class GoscopeApp(App[int]):
     ]
     KEY_HELP = [
         ("1-7", "Requests, Modules, Leaks, Hosts, Config, Timeline, Output"),
-        ("↑ ↓ PgUp PgDn Home End", "move in the request list (moving up stops following)"),
+        ("↑↓ PgUp PgDn Home End", "move in the request list (moving up stops following)"),
         ("f", "follow new traffic on/off"),
         ("/", "filter the request list; Esc clears the filter"),
         ("c", "copy: the request as curl; in Leaks and Config, the fix"),
@@ -162,7 +163,7 @@ class GoscopeApp(App[int]):
 
     async def on_mount(self) -> None:
         self.call_after_refresh(self._update_list_header)
-        self.set_interval(FLUSH_SECONDS, self._flush)
+        self.flush_timer = self.set_interval(FLUSH_SECONDS, self._flush)
         self.list.follow = not self.launch.open_file
         self.list.focus()
         if self.launch.open_file and self.launch.recording:
@@ -272,6 +273,12 @@ class GoscopeApp(App[int]):
 
     # -- coalesced refresh -----------------------------------------------------------------
     def _flush(self) -> None:
+        try:
+            self._flush_now()
+        except NoMatches:
+            pass  # the app is closing: its widgets are gone
+
+    def _flush_now(self) -> None:
         if self.pending:
             batch, self.pending = self.pending, []
             for event, offset in batch:
@@ -323,8 +330,9 @@ class GoscopeApp(App[int]):
             text.append(f"· {self.launch.recording} ")
         elif self.proxy_line:
             text.append(f"· {self.proxy_line} ")
-        text.append(f"\n{len(self.session)} requests", style="bold")
-        text.append(f" · {len(self.session.chains)} fetches")
+        n, fetches = len(self.session), len(self.session.chains)
+        text.append(f"\n{n} request{'s' if n != 1 else ''}", style="bold")
+        text.append(f" · {fetches} fetch{'es' if fetches != 1 else ''}")
         leaks = len(self.session.leaks)
         text.append(
             f" · {leaks} leak{'s' if leaks != 1 else ''}", style="bold red" if leaks else "green"
@@ -561,6 +569,7 @@ class GoscopeApp(App[int]):
             self.exit(self.exit_status or 0)
 
     async def on_unmount(self) -> None:
+        self.flush_timer.stop()
         if self.command_running and self.command_proc is not None:
             with contextlib.suppress(ProcessLookupError):
                 self.command_proc.terminate()

@@ -26,7 +26,7 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 90; height: auto; max-height: 90%; border: thick $accent; background: $surface; padding: 1 2; }
+    HelpScreen > Vertical { width: 104; height: auto; max-height: 90%; border: thick $accent; background: $surface; padding: 1 2; }
     """
 
     def __init__(self, bindings: list[tuple[str, str]]) -> None:

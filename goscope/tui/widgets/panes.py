@@ -12,6 +12,7 @@ from goscope.core.doctor import Finding
 from goscope.core.goenv import GO_VARS
 from goscope.core.leaks import Leak
 from goscope.core.session import Session
+from goscope.tui.messages import JumpToSeq
 from goscope.tui.widgets.detail import chain_view
 from goscope.tui.widgets.request_list import human_size
 
@@ -30,17 +31,17 @@ class SessionPane(Vertical):
 
     DEFAULT_CSS = """
     SessionPane DataTable { height: 1fr; }
-    SessionPane .pane-detail { height: auto; max-height: 50%; border-top: solid $panel; }
+    SessionPane .pane-detail-box { height: 10; border-top: solid $panel; padding: 0 1; }
     """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.table: DataTable = DataTable(cursor_type="row", zebra_stripes=True)
-        self.detail = Static("", classes="pane-detail")
+        self.detail = Static("")
 
     def compose(self) -> ComposeResult:
         yield self.table
-        with VerticalScroll(classes="pane-detail"):
+        with VerticalScroll(classes="pane-detail-box"):
             yield self.detail
 
     def keep_cursor(self, rows: int) -> int:
@@ -122,6 +123,11 @@ class LeaksPane(SessionPane):
         else:
             self.detail.update(Text("No private module path left this machine.", style="green"))
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        leak = self.selected()
+        if leak is not None and leak.seq is not None:
+            self.post_message(JumpToSeq(leak.seq))
+
     def selected(self) -> Leak | None:
         index = self.table.cursor_row
         return self.leaks[index] if 0 <= index < len(self.leaks) else None
@@ -182,7 +188,7 @@ class ConfigPane(SessionPane):
             classes="findings-title",
         )
         yield self.findings_table
-        with VerticalScroll(classes="pane-detail"):
+        with VerticalScroll(classes="pane-detail-box"):
             yield self.detail
 
     def on_mount(self) -> None:
@@ -242,3 +248,8 @@ class ConfigPane(SessionPane):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table is self.findings_table:
             self.show(event.cursor_row)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        finding = self.selected() if event.data_table is self.findings_table else None
+        if finding is not None and finding.evidence:
+            self.post_message(JumpToSeq(finding.evidence[0]))

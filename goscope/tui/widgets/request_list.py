@@ -142,6 +142,7 @@ class RequestList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.store = store
         self.indices: list[int] | None = None  # None: every row, else a filtered subset
+        self._announced: int | None = None  # the store index last reported as selected
         self._render_cached = lru_cache(maxsize=2048)(self._render_row)
 
     # -- data ----------------------------------------------------------------------
@@ -169,7 +170,14 @@ class RequestList(ScrollView, can_focus=True):
         if self.follow and self.row_count:
             self.cursor = self.row_count - 1
             self.scroll_to(y=max(0, self.row_count - self.size.height), animate=False)
+        self._announce()
         self.refresh()
+
+    def _announce(self) -> None:
+        index = self.store_index(self.cursor)
+        if index is not None and index != self._announced:
+            self._announced = index
+            self.post_message(RowSelected(index))
 
     def mark_changed(self, store_index: int) -> None:
         self._render_cached.cache_clear()
@@ -196,9 +204,7 @@ class RequestList(ScrollView, can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         self.refresh()
         self._scroll_cursor_into_view()
-        index = self.store_index(new)
-        if index is not None:
-            self.post_message(RowSelected(index))
+        self._announce()
 
     def watch_follow(self, follow: bool) -> None:
         self.post_message(FollowChanged(follow))

@@ -1,0 +1,196 @@
+"""The TUI as a user drives it: pilot tests on a recording and on a live lab session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from goscope.headless import RunOptions
+from goscope.lab.scenario import load_scenario
+from goscope.tui.app import GoscopeApp, Launch
+from goscope.tui.launch import live_launch
+from goscope.tui.screens.modals import ConfirmScreen, HelpScreen
+
+from .tui_helpers import loaded, plain, wait_for
+
+FIXTURE = Path(__file__).parent / "fixtures" / "tour.jsonl"
+EVENTS = sum(1 for line in FIXTURE.read_text().splitlines() if line.startswith('{"seq"'))
+
+
+def open_app(tmp_path=None) -> GoscopeApp:
+    launch = Launch(
+        recording=str(FIXTURE.relative_to(Path.cwd()))
+        if FIXTURE.is_relative_to(Path.cwd())
+        else str(FIXTURE),
+        open_file=True,
+        export_dir=str(tmp_path) if tmp_path else None,
+    )
+    return GoscopeApp(launch)
+
+
+def detail_text(app: GoscopeApp) -> str:
+    return plain(app.query_one("#detail", Static).content)
+
+
+async def test_selecting_a_request_shows_its_fallback_chain(tmp_path):
+    app = open_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        assert app.list.row_count == EVENTS and app.list.follow is False
+        await pilot.press("down", "down")  # the GOAUTH retry of hello's .mod at old-mirror
+        text = detail_text(app)
+        assert "Fallback chain example.com/hello@v1.0.0 mod" in text
+        assert (
+            "fell-through  404 from old-mirror.example: after `,` go tries the next entry" in text
+        )
+        assert "asked twice: go's GOAUTH retry" in text
+        assert "served        200 from proxy.golang.org: served" in text
+        assert "user-agent" in text  # the headers, read back from the recording
+
+
+async def test_filter_language_narrows_and_escape_clears(tmp_path):
+    app = open_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        await pilot.press("slash")
+        await pilot.press(*"kind:sumdb")
+        await pilot.press("enter")
+        store = app.session.store
+        sumdb = [i for i in range(len(store)) if store.row(i).kind == "sumdb"]
+        assert app.list.indices == sumdb and len(sumdb) == 7
+        assert "filter: kind:sumdb (7 shown, Esc clears)" in plain(
+            app.query_one("#header-info", Static).content
+        )
+        await pilot.press("slash", "ctrl+u", *"status:>=400 host:proxy.golang", "enter")
+        assert {store.row(i).host for i in app.list.indices} == {"proxy.golang.org"}
+        assert all(store.row(i).status >= 400 for i in app.list.indices)
+        await pilot.press("escape")
+        assert app.list.indices is None and app.list.row_count == EVENTS
+        await pilot.press("slash", *"status:abc", "enter")
+        assert app.filter is None  # a bad filter is refused with a notice, not applied
+
+
+async def test_leaks_modules_hosts_and_config_tabs(tmp_path):
+    app = open_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        await pilot.press("2")
+        modules = app.query_one("#modules-pane").table
+        names = [str(modules.get_row_at(r)[0]) for r in range(modules.row_count)]
+        assert names == [
+            "example.com/hello@v1.0.0",
+            "example.com/quote@v1.5.2",
+            "git.corp.example.com/team/secret@v1.2.0",
+        ]
+        assert str(modules.get_row_at(2)[1]) == "direct" and str(modules.get_row_at(2)[7]) == "LEAK"
+        await pilot.press("3")
+        leaks = app.query_one("#leaks-pane").table
+        hosts = {str(leaks.get_row_at(r)[2]) for r in range(leaks.row_count)}
+        assert hosts == {"proxy.golang.org", "old-mirror.example"} and leaks.row_count == 6
+        await pilot.press("c")
+        assert app.last_copied == "go env -w GOPRIVATE=git.corp.example.com"
+        await pilot.press("4")
+        host_table = app.query_one("#hosts-pane").table
+        assert host_table.row_count == 4
+        await pilot.press("5")
+        config = app.query_one("#config-pane")
+        ids = [
+            str(config.findings_table.get_row_at(r)[1])
+            for r in range(config.findings_table.row_count)
+        ]
+        assert ids == ["proxy-not-private", "comma-stops-on-error"]
+        config.findings_table.focus()
+        await pilot.press("enter")  # jump to the request that proves the finding
+        assert app.query_one("#tabs").active == "requests"
+        row = app.session.store.row(app.list.store_index(app.list.cursor))
+        assert (
+            row.seq == config.findings[0].evidence[0]
+            and row.module == "git.corp.example.com/team/secret"
+        )
+
+
+async def test_export_copy_and_help(tmp_path):
+    app = open_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        await pilot.press("e")
+        jsonl, report, har = app.last_export
+        assert jsonl.read_text() == FIXTURE.read_text()
+        assert '"fetches"' in report.read_text() and '"entries"' in har.read_text()
+        await pilot.press("c")
+        assert (
+            app.last_copied.startswith("curl -sS -i ") and "old-mirror.example" in app.last_copied
+        )
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@pytest.fixture
+def lab_launch(tmp_path, go_binary, shared_gocache):
+    scenario = load_scenario("tour")
+    lab = scenario.lab(tmp_path / "lab").start()
+    env = scenario.go_env(lab, tmp_path, go_binary)
+    env["GOCACHE"] = str(shared_gocache)
+    work = scenario.workspace(tmp_path)
+    os.environ["GOSCOPE_HOME"] = str(tmp_path / "home")
+    opts = RunOptions(
+        command=["go", "mod", "download"], port=0, routes=lab.routes(), env=env, cwd=str(work)
+    )
+    launch, rundir = live_launch(opts)
+    launch.export_dir = str(tmp_path / "export")
+    yield launch
+    lab.stop()
+    os.environ.pop("GOSCOPE_HOME", None)
+
+
+async def test_a_live_lab_session_follows_traffic(lab_launch):
+    app = GoscopeApp(lab_launch)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: app.exit_status is not None)
+        await wait_for(
+            pilot, lambda: len(app.session) >= 43 and app.list.row_count == len(app.session)
+        )
+        assert app.exit_status == 0
+        header = plain(app.query_one("#header-info", Static).content)
+        assert "listening on http://127.0.0.1:" in header and 'eval "$(goscope env --port' in header
+        assert "exit 0" in header
+        # Following: the cursor sits on the newest request.
+        assert app.list.follow and app.list.cursor == app.list.row_count - 1
+        await pilot.press("up")
+        assert not app.list.follow and "follow off" in plain(
+            app.query_one("#header-info", Static).content
+        )
+        await pilot.press("f")
+        assert app.list.follow and app.list.cursor == app.list.row_count - 1
+        assert len(app.session.leaks) == 6
+        # The same recording goscope wrote is what `e` exports.
+        await pilot.press("e")
+        jsonl = app.last_export[0]
+        assert sum(
+            1 for line in jsonl.read_text().splitlines() if line.startswith('{"seq"')
+        ) == len(app.session)
+
+
+async def test_quitting_while_a_command_runs_asks_first(lab_launch):
+    lab_launch.command = ["sleep", "30"]
+    app = GoscopeApp(lab_launch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.command_running)
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert app.command_running and not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("q", "y")
+    assert app.return_code == 0
+
+
+def test_request_list_renders_without_a_datatable():
+    # The list is a Line API view over the store, not DataTable.add_row (21 s for 100k rows).
+    from goscope.tui.widgets.request_list import RequestList
+
+    assert not issubclass(RequestList, DataTable)
