@@ -22,7 +22,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/goscope demo
 
 bench: $(VENV)/.installed
-	@echo "make bench: the benchmarks are not written yet (see the open issues)"
+	$(PY) benchmarks/run.py
 
 screenshots: $(VENV)/.installed
 	$(PY) -m goscope.screenshots screenshots

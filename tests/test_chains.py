@@ -71,7 +71,7 @@ def test_auth_retry_is_one_attempt_not_two():
     assert len(chains) == 1
     chain = chains[0]
     assert outcomes(chain) == [("a.example", "fell-through"), ("b.example", "served")]
-    assert chain.attempts[0].auth_retry and chain.attempts[0].seqs == [events[0].seq, events[1].seq]
+    assert chain.attempts[0].auth_retry and chain.attempts[0].seqs == (events[0].seq, events[1].seq)
     assert events[1].auth_retry and not events[0].auth_retry
 
 
@@ -102,7 +102,7 @@ def test_fall_through_to_direct_is_served_by_the_vcs():
     info, mod = build_chains(events, env)
     assert outcomes(info) == [("a.example", "fell-through"), ("vcs.example", "served")]
     assert info.served_by == "direct" and info.attempts[1].proxy == "direct"
-    assert info.attempts[1].seqs == [e.seq for e in events[2:5]]
+    assert info.attempts[1].seqs == tuple(e.seq for e in events[2:5])
     assert mod.result == "served" and mod.served_by == "direct"
 
 
@@ -153,5 +153,5 @@ def test_tracker_reports_which_chain_each_event_changed():
     tracker = ChainTracker(env)
     first = event(f"{A}/{MOD}", 404, env=env)
     (chain,) = tracker.add(first)
-    assert chain.result == "pending" and tracker.by_seq[first.seq] is chain
+    assert chain.result == "pending" and tracker.chain_for(first.seq, chain.key) is chain
     assert tracker.add(event("https://example.com/", 200)) == []

@@ -34,7 +34,7 @@ def is_not_found(status: int | None, error: str | None) -> bool:
     return error is None and status in NOT_FOUND
 
 
-@dataclass
+@dataclass(slots=True)
 class Attempt:
     host: str
     proxy: str | None  # GOPROXY entry base URL, or "direct" / "off"
@@ -44,13 +44,13 @@ class Attempt:
     outcome: str = "pending"  # served | fell-through | stopped | failed | pending | unknown
     auth_retry: bool = False
     separator: str | None = None  # what followed the entry in GOPROXY, when known
-    seqs: list[int] = field(default_factory=list)
+    seqs: tuple[int, ...] = ()  # the events of this attempt (a tuple: most have one)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-@dataclass
+@dataclass(slots=True)
 class FallbackChain:
     id: int
     module: str
@@ -89,12 +89,15 @@ class ChainTracker:
         self.env = env
         self._entries: tuple[ProxyEntry, ...] = env.proxy_list.entries if env else ()
         self.chains: list[FallbackChain] = []
-        self._open: dict[tuple[str, str | None, str], FallbackChain] = {}
+        # The newest chain of each (module, version, endpoint) is the "open" one; older
+        # ones (the same file fetched again later) are kept apart: they are rare.
+        self.by_key: dict[tuple[str, str | None, str], FallbackChain] = {}
+        self._older: dict[tuple[str, str | None, str], list[FallbackChain]] = {}
         self._awaiting_direct: list[FallbackChain] = []
         self._direct_state: dict[str, Attempt] = {}  # module root -> direct result
         self._repo_roots: dict[str, str] = {}  # repo URL -> module root (from go-get)
         self._direct_chains: dict[str, list[FallbackChain]] = {}  # root -> chains it serves
-        self.by_seq: dict[int, FallbackChain] = {}
+        self.by_seq: dict[int, FallbackChain] = {}  # direct (VCS) events only; see chain_for
 
     # -- public ---------------------------------------------------------
     def add(self, event: Event) -> list[FallbackChain]:
@@ -104,6 +107,20 @@ class ChainTracker:
         if event.kind == "direct" and event.endpoint in DIRECT_ENDPOINTS and event.module:
             return self._add_direct(event)
         return []
+
+    def chain_for(
+        self, seq: int, key: tuple[str, str | None, str] | None = None
+    ) -> FallbackChain | None:
+        """The chain an event belongs to (key: its module, version and endpoint)."""
+        if seq in self.by_seq:
+            return self.by_seq[seq]
+        if key is None:
+            return None
+        newest = self.by_key.get(key)
+        for chain in ([newest] if newest else []) + list(reversed(self._older.get(key, []))):
+            if any(seq in a.seqs for a in chain.attempts):
+                return chain
+        return None
 
     def extend(self, events: list[Event]) -> ChainTracker:
         for event in events:
@@ -126,14 +143,16 @@ class ChainTracker:
     # -- proxy fetches ----------------------------------------------------
     def _add_fetch(self, event: Event) -> FallbackChain:
         key = (event.module or "", event.version, event.endpoint)
-        chain = self._open.get(key)
+        chain = self.by_key.get(key)
         if chain is not None and self._is_auth_retry(chain, event):
             self._fold_retry(chain, event)
             return chain
         if chain is None or not self._continues(chain, event):
+            if chain is not None:
+                self._older.setdefault(key, []).append(chain)
             chain = FallbackChain(len(self.chains), key[0], key[1], key[2], kind=event.kind)
             self.chains.append(chain)
-            self._open[key] = chain
+            self.by_key[key] = chain
         self._close_previous(chain)
         attempt = Attempt(
             host=event.host,
@@ -142,10 +161,9 @@ class ChainTracker:
             status=event.status,
             error=event.error,
             auth_retry=event.auth_retry,
-            seqs=[event.seq],
+            seqs=(event.seq,),
         )
         chain.attempts.append(attempt)
-        self.by_seq[event.seq] = chain
         self._settle(chain)
         return chain
 
@@ -169,7 +187,7 @@ class ChainTracker:
             and last.error is None
             and last.status is not None
             and 400 <= last.status < 500
-            and urlsplit(event.url).scheme == "https"
+            and event.url.startswith("https:")
         )
 
     def _fold_retry(self, chain: FallbackChain, event: Event) -> None:
@@ -184,8 +202,7 @@ class ChainTracker:
         attempt = chain.attempts[i]
         attempt.status, attempt.error = event.status, event.error
         attempt.auth_retry = True
-        attempt.seqs.append(event.seq)
-        self.by_seq[event.seq] = chain
+        attempt.seqs = (*attempt.seqs, event.seq)
         event.auth_retry = True
         chain.result, chain.served_by = "pending", None
         self._settle(chain)
@@ -218,7 +235,7 @@ class ChainTracker:
                 if entry.url == proxy:
                     return i
             return None
-        return self.env.proxy_list.index_of_base(proxy) if self.env else None
+        return self.env.proxy_list.index_of_base(proxy) if self.env else None  # cached
 
     def _settle(self, chain: FallbackChain) -> None:
         """Decide the outcome of the newest attempt and the chain's result."""
@@ -278,7 +295,7 @@ class ChainTracker:
             self._repo_roots[_norm_repo(event.repo)] = root
         state = self._direct_state.setdefault(root, Attempt(event.host, "direct", event.url))
         state.host, state.status, state.error = event.host, event.status, event.error
-        state.seqs.append(event.seq)
+        state.seqs = (*state.seqs, event.seq)
         state.outcome = "served" if is_success(event.status, event.error) else "failed"
         linked = self._direct_chains.setdefault(root, [])
         waiting = [c for c in self._awaiting_direct if _under(c.module, root)]
@@ -321,7 +338,7 @@ class ChainTracker:
         attempt.host, attempt.url = state.host, state.url
         attempt.status, attempt.error = state.status, state.error
         attempt.outcome = state.outcome
-        attempt.seqs = list(state.seqs)
+        attempt.seqs = state.seqs
 
     def _settle_direct(self, chain: FallbackChain) -> None:
         attempt = chain.attempts[-1]

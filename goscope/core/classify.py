@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .escaping import decode_wire
@@ -93,23 +94,26 @@ def classify_request(
         result = _classify(str(method or "").upper(), str(url), env)
     except Exception:  # the core must never raise into the proxy
         return OTHER
-    return _with(result, client=client)
-
-
-def _with(c: Classification, **changes: object) -> Classification:
-    fields = {name: getattr(c, name) for name in Classification.__slots__}
-    fields.update(changes)
-    return Classification(**fields)  # type: ignore[arg-type]
+    if client == "other":
+        return result
+    return Classification(
+        result.kind,
+        result.endpoint,
+        result.module,
+        result.version,
+        result.proxy,
+        client,
+        result.sumdb,
+        result.bad_escape,
+    )
 
 
 def _classify(method: str, url: str, env: GoEnv | None) -> Classification:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    split = _split_url(url)
+    if split is None:
         return OTHER
-    host = parts.hostname.lower()
-    raw_path = parts.path
-    query = parse_qs(parts.query)
-    origin = f"{parts.scheme}://{parts.netloc.rpartition('@')[2].lower()}"
+    origin, host, raw_path, raw_query = split
+    query = parse_qs(raw_query) if raw_query else {}
 
     if query.get("go-get") == ["1"]:
         module = host + unquote(raw_path).rstrip("/")
@@ -123,9 +127,39 @@ def _classify(method: str, url: str, env: GoEnv | None) -> Classification:
     return _classify_proxy(origin, raw_path, env) or OTHER
 
 
+def _split_url(url: str) -> tuple[str, str, str, str] | None:
+    """(origin, host, path, query) of an http(s) URL; None for anything else.
+
+    Plain `https://host/path?query` URLs (nearly all of go's) take a fast path;
+    anything with userinfo, a port, IPv6 or a fragment goes through urlsplit.
+    """
+    for scheme in ("https://", "http://"):
+        if url.startswith(scheme):
+            rest = url[len(scheme) :]
+            end = len(rest)
+            for stop in ("/", "?"):
+                i = rest.find(stop)
+                if 0 <= i < end:
+                    end = i
+            netloc = rest[:end]
+            if netloc and not any(c in netloc for c in "@:[]%") and "#" not in rest:
+                path, _, query = rest[end:].partition("?")
+                host = netloc.lower()
+                return scheme + host, host, path, query
+            break
+    parts = urlsplit(url)
+    hostname = parts.hostname
+    if parts.scheme not in ("http", "https") or not hostname:
+        return None
+    origin = f"{parts.scheme}://{parts.netloc.rpartition('@')[2].lower()}"
+    return origin, hostname.lower(), parts.path, parts.query
+
+
 def _classify_git(
     method: str, host: str, raw_path: str, query: dict[str, list[str]]
 ) -> Classification | None:
+    if not raw_path.endswith(("/info/refs", "/git-upload-pack")):
+        return None
     path = unquote(raw_path)
     if path.endswith("/info/refs") and query.get("service") == ["git-upload-pack"]:
         repo, endpoint = path[: -len("/info/refs")], "git-info-refs"
@@ -180,6 +214,12 @@ def _classify_sumdb(
     )
 
 
+@lru_cache(maxsize=64)
+def _host_and_path(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower(), parts.path
+
+
 def _name_splits(rest: str) -> list[tuple[str, str]]:
     """Possible (name, op) splits: a sumdb name may itself contain slashes."""
     pieces = rest.split("/")
@@ -192,10 +232,9 @@ def _direct_sumdb_base(
     if env is not None:
         db = env.sumdb
         if db.direct_url and not db.off:
-            base = db.direct_url.rstrip("/")
-            parts = urlsplit(base)
-            if (parts.hostname or "").lower() == host and raw_path.startswith(parts.path + "/"):
-                return parts.path, db.name
+            db_host, db_path = _host_and_path(db.direct_url.rstrip("/"))
+            if db_host == host and raw_path.startswith(db_path + "/"):
+                return db_path, db.name
     if host in KNOWN_SUMDB_HOSTS:
         return "", "sum.golang.org"
     # Unknown host: only the unmistakable shapes count.
@@ -265,7 +304,7 @@ def _split_base(origin: str, prefix: str, env: GoEnv | None) -> tuple[str, str]:
     # elements before it belong to the proxy's base path (/goproxy/ mirrors).
     elements = prefix.strip("/").split("/")
     for i, element in enumerate(elements):
-        if "." in unquote(element):
+        if "." in element:  # go never percent-encodes a dot
             base = "/".join(elements[:i])
             return ("/" + base if base else ""), "/".join(elements[i:])
     return "", ""

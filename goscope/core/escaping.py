@@ -13,6 +13,9 @@ from urllib.parse import unquote
 
 def unescape(escaped: str) -> str | None:
     """Decode `!a` to `A`; None where Go's unescapeString fails."""
+    if "!" not in escaped and escaped.isascii():
+        # Nothing to decode (the common case): valid unless it has an uppercase letter.
+        return escaped if escaped == escaped.lower() else None
     out = []
     bang = False
     for ch in escaped:
@@ -49,7 +52,7 @@ def decode_wire(segment: str) -> tuple[str, bool]:
     percent-decoded text is returned with ok=False, so callers still show
     what was asked.
     """
-    text = unquote(segment, errors="replace")
+    text = unquote(segment, errors="replace") if "%" in segment else segment
     decoded = unescape(text)
     if decoded is None:
         return text, False

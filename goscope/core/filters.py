@@ -111,8 +111,8 @@ def _flag_test(bit: int) -> Step:
 
 def _text_test(needle: str) -> Step:
     def step(store: EventStore, indices: Sequence[int]) -> list[int]:
-        urls = store.url
-        return [i for i in indices if needle in urls[i].lower()]
+        url_at = store.url_at
+        return [i for i in indices if needle in url_at(i).lower()]
 
     return step
 

@@ -16,6 +16,7 @@ import os
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -91,11 +92,7 @@ class ProxyList:
         return tuple(e for e in self.entries if not e.is_keyword)
 
     def index_of_base(self, base: str) -> int | None:
-        norm = _norm_base(base)
-        for i, entry in enumerate(self.entries):
-            if not entry.is_keyword and _norm_base(entry.url) == norm:
-                return i
-        return None
+        return _index_of_base(self.entries, base)
 
     def find_base_for(self, url: str) -> ProxyEntry | None:
         """The URL entry whose base is a prefix of url (longest first)."""
@@ -110,6 +107,16 @@ class ProxyList:
         return best
 
 
+@lru_cache(maxsize=1024)
+def _index_of_base(entries: tuple[ProxyEntry, ...], base: str) -> int | None:
+    norm = _norm_base(base)
+    for i, entry in enumerate(entries):
+        if not entry.is_keyword and _norm_base(entry.url) == norm:
+            return i
+    return None
+
+
+@lru_cache(maxsize=4096)
 def _norm_base(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -295,15 +302,15 @@ class GoEnv:
         goroot_values = read_env_file(go_root_env_file(go, env)) if go else {}
         return cls.from_mapping(env, file_values, goroot_values, path)
 
-    # -- derived views --------------------------------------------------
+    # -- derived views (cached: the environment never changes) ----------
     def get(self, var: str) -> str:
         return self.values.get(var, "")
 
-    @property
+    @cached_property
     def proxy_list(self) -> ProxyList:
         return parse_goproxy(self.get("GOPROXY"), self.get("GONOPROXY"))
 
-    @property
+    @cached_property
     def sumdb(self) -> SumDB:
         return parse_gosumdb(self.get("GOSUMDB"))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
 from .events import Event
@@ -70,11 +71,13 @@ class Leak:
         return asdict(self)
 
 
+@lru_cache(maxsize=4096)
 def is_public_service(host: str) -> bool:
     host = host.lower()
     return any(host == s or host.endswith("." + s) for s in PUBLIC_SERVICES)
 
 
+@lru_cache(maxsize=65536)
 def looks_internal(module: str) -> bool:
     """A module host that cannot be public: no dot, or an internal-only suffix."""
     first = module.split("/", 1)[0].lower()
@@ -87,7 +90,7 @@ class LeakDetector:
     declared: str = ""  # private patterns the user declares (--private)
     trusted: frozenset[str] = frozenset()  # hosts the user trusts with private paths
 
-    @property
+    @cached_property
     def private_patterns(self) -> str:
         parts = [
             self.env.get("GOPRIVATE"),
@@ -105,7 +108,7 @@ class LeakDetector:
         host = event.host.lower()
         if host == module.split("/", 1)[0].lower() or host in self.trusted:
             return None  # asked of the module's own host, or a host the user trusts
-        matched = matching_pattern(self.private_patterns, module)
+        matched = _matching(self.private_patterns, module)
         public = is_public_service(host)
         if matched is not None:
             severity = "high" if public else "medium"
@@ -130,6 +133,11 @@ class LeakDetector:
             # The process environment shadows go env -w, so change it where it lives.
             return f"export {target}={value}"
         return f"go env -w {target}={value}"
+
+
+@lru_cache(maxsize=65536)
+def _matching(patterns: str, module: str) -> str | None:
+    return matching_pattern(patterns, module)
 
 
 def find_leaks(

@@ -96,7 +96,8 @@ class EventStore:
         self.hosts = Interner()
         self.modules = Interner()
         self.versions = Interner()
-        self.by_seq: dict[int, int] = {}
+        # seq -> index only where seqs are not consecutive (they almost always are).
+        self._irregular: dict[int, int] = {}
 
     def __len__(self) -> int:
         return len(self.seq)
@@ -128,11 +129,23 @@ class EventStore:
         self.host.append(self.hosts(event.host))
         self.module.append(self.modules(event.module))
         self.version.append(self.versions(event.version))
-        self.url.append(event.url)
+        self.url.append(event.url)  # shared with the chain's attempt: no extra copy
         if event.error:
             self.errors[index] = event.error
-        self.by_seq[event.seq] = index
+        if index and event.seq != self.seq[0] + index:
+            self._irregular[event.seq] = index
         return index
+
+    def index_of_seq(self, seq: int) -> int | None:
+        if not self.seq:
+            return None
+        guess = seq - self.seq[0]
+        if 0 <= guess < len(self.seq) and self.seq[guess] == seq:
+            return guess
+        return self._irregular.get(seq)
+
+    def url_at(self, index: int) -> str:
+        return self.url[index]
 
     def mark_leak(self, index: int) -> None:
         self.flags[index] |= FLAG_LEAK
@@ -144,7 +157,7 @@ class EventStore:
             seq=self.seq[index],
             started=self.started[index],
             method=METHODS[self.method[index]],
-            url=self.url[index],
+            url=self.url_at(index),
             host=self.hosts.values[self.host[index]],
             kind=KINDS[self.kind[index]],
             endpoint=ENDPOINTS[self.endpoint[index]],

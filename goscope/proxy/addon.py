@@ -204,13 +204,14 @@ class GoscopeAddon:
             url=redact_url(url),
             host=(flow.metadata.get("goscope_host") or req.pretty_host).lower(),
         )
-        c = self.classify(req.method, url, dict(req.headers), self.env)
-        event.apply(c)
+        request_headers = _fields(req.headers)
+        user_agent = {"user-agent": req.headers.get("user-agent", "")}
+        event.apply(self.classify(req.method, url, user_agent, self.env))
         resp = flow.response
         if resp is not None:
             event.status = resp.status_code
-            event.response_headers = redact_headers(resp.headers.items(multi=True))
-        event.request_headers = redact_headers(req.headers.items(multi=True))
+            event.response_headers = redact_headers(_fields(resp.headers))
+        event.request_headers = redact_headers(request_headers)
         if flow.error is not None:
             event.error = _error_text(flow.error.msg)
             if resp is None and not flow.error.msg.startswith("Client disconnected"):
@@ -267,6 +268,11 @@ class GoscopeAddon:
             "internal_errors": self.internal_errors,
             "dropped_live": self.sink.dropped,
         }
+
+
+def _fields(headers: http.Headers) -> list[tuple[str, str]]:
+    """Header pairs straight from mitmproxy's raw fields (faster than items(multi=True))."""
+    return [(k.decode("latin-1"), v.decode("latin-1", errors="replace")) for k, v in headers.fields]
 
 
 def _iso(ts: float | None) -> str:

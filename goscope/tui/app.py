@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import time
 from dataclasses import dataclass, field
@@ -256,6 +257,9 @@ class GoscopeApp(App[int]):
     @work(thread=True, exclusive=True, group="load")
     def load_recording(self, path: str) -> None:
         self.loading = True
+        # A bulk load creates millions of objects and no cycles: the cyclic GC would
+        # only rescan them over and over. Off while loading, then freeze what was loaded.
+        gc.disable()
         try:
             for header, event, offset in read_events(path, skip_bad=True):
                 if event is None:
@@ -268,6 +272,8 @@ class GoscopeApp(App[int]):
                 self.notify, str(exc), title="cannot open", severity="error", timeout=20
             )
         finally:
+            gc.enable()
+            gc.freeze()
             self.loading = False
             self._dirty = True
 
@@ -379,7 +385,7 @@ class GoscopeApp(App[int]):
         self.jump_to_seq(message.seq)
 
     def jump_to_seq(self, seq: int) -> bool:
-        index = self.session.store.by_seq.get(seq)
+        index = self.session.store.index_of_seq(seq)
         if index is None:
             return False
         if self.list.indices is not None and index not in set(self.list.indices):

@@ -1,0 +1,462 @@
+"""`make bench`: goscope's cost, as ratios and rates against baselines measured in the same run.
+
+    python benchmarks/run.py [--quick] [--out benchmarks/results.json]
+
+1. overhead on go: `go mod download` of the lab's `big` scenario straight to the
+   lab, through plain mitmdump, and through `goscope run --headless`;
+2. the event pipeline: addon -> Unix socket -> the app's store, and the classifier;
+3. the UI at scale: a million-event recording opened in the TUI;
+4. start-up: `goscope run --headless -- true` and the TUI's first paint.
+
+No test asserts a time: these are measurements, printed and written to JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from goscope.core.gotool import find_go  # noqa: E402
+
+
+@dataclass
+class Result:
+    name: str
+    value: float
+    unit: str
+    baseline: float | None
+    ratio: float | None
+    goal: str
+    met: bool | None
+
+
+def median_of(fn, runs: int) -> float:
+    return statistics.median(fn() for _ in range(runs))
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> float:
+    start = time.perf_counter()
+    out = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=900)
+    elapsed = time.perf_counter() - start
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({out.returncode}): {out.stderr[-2000:]}")
+    return elapsed
+
+
+# -- 1. overhead on go ----------------------------------------------------------------------
+def bench_overhead(runs: int, modules: int) -> list[Result]:
+    from goscope.lab.scenario import load_scenario
+
+    scenario = load_scenario("big")
+    scenario.synthetic = modules
+    go = find_go(prefer_wheel=True)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp_s:
+        tmp = Path(tmp_s)
+        home = tmp / "home"
+        with scenario.lab(tmp / "lab") as lab:
+            work = scenario.workspace(tmp)
+            counter = iter(range(10_000))
+
+            def env_for(variant: str) -> dict[str, str]:
+                run_tmp = tmp / f"{variant}-{next(counter)}"  # a fresh module cache every run
+                env = scenario.go_env(lab, run_tmp, go)
+                env["GOSCOPE_HOME"] = str(home)
+                env["GOCACHE"] = str(tmp / "gocache")
+                return env
+
+            def direct() -> float:
+                env = env_for("direct")
+                env["GOPROXY"] = lab.direct_url("goproxy.example")
+                env["GOSUMDB"] = f"{lab.sumdb.verifier_key} {lab.direct_url('sum.golang.org')}"
+                return timed(["go", "mod", "download"], env, work)
+
+            def mitmdump() -> float:
+                return run_mitmdump(lab, env_for("mitmdump"), work, home)
+
+            def goscope() -> float:
+                routes = [a for r in lab.routes() for a in ("--route", r)]
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "goscope",
+                    "run",
+                    "--headless",
+                    "--port",
+                    "0",
+                    *routes,
+                    "--",
+                    "go",
+                    "mod",
+                    "download",
+                ]
+                return timed(cmd, env_for("goscope"), work)
+
+            goscope()  # warm up: CA creation, build cache, page cache
+            a = median_of(direct, runs)
+            b = median_of(mitmdump, runs)
+            c = median_of(goscope, runs)
+    results.append(
+        Result("go mod download: straight to the lab", a, "s", None, None, "baseline", None)
+    )
+    results.append(Result("go mod download: plain mitmdump", b, "s", a, b / a, "baseline", None))
+    results.append(
+        Result(
+            "go mod download: goscope vs plain mitmdump", c, "s", b, c / b, "≤ 1.10", c / b <= 1.10
+        )
+    )
+    results.append(Result("go mod download: goscope vs straight", c, "s", a, c / a, "report", None))
+    return results
+
+
+def run_mitmdump(lab, env: dict[str, str], work: Path, home: Path) -> float:
+    """go through mitmdump with the same routing and no goscope addon.
+
+    Timed like `goscope run`: from starting the proxy to go's exit, start-up included.
+    """
+    import socket
+
+    start = time.perf_counter()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    routes = ";".join(lab.routes())
+    mitm_env = {**os.environ, "GOSCOPE_BENCH_ROUTES": routes}
+    mitmdump = str(Path(sys.executable).parent / "mitmdump")
+    proc = subprocess.Popen(
+        [
+            mitmdump,
+            "-q",
+            "--listen-host",
+            "127.0.0.1",
+            "--listen-port",
+            str(port),
+            "--set",
+            f"confdir={home / 'mitmproxy'}",
+            "--set",
+            "connection_strategy=lazy",
+            "--set",
+            "stream_large_bodies=1m",
+            "-s",
+            str(HERE / "router_addon.py"),
+        ],
+        env=mitm_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        from goscope.wiring import child_env
+
+        timed(["go", "mod", "download"], child_env(env, port, home), work)
+        return time.perf_counter() - start
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+# -- 2. event pipeline ------------------------------------------------------------------------
+def bench_pipeline(events: int) -> list[Result]:
+    import asyncio
+
+    from goscope.core.session import Session
+    from goscope.proxy.stream import EventListener, private_socket_path
+
+    results = []
+
+    async def measure(mode: str) -> tuple[float, int]:
+        session = Session()
+        received = 0
+        first = 0.0
+        done = asyncio.Event()
+
+        def on_event(event) -> None:
+            nonlocal received, first
+            if received == 0:
+                first = time.perf_counter()  # the source has built its flows: the clock starts
+            if mode == "goscope":
+                session.add(event)
+            received += 1
+            if received >= events:
+                done.set()
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = private_socket_path(Path(tmp))
+            # baseline: the same socket, JSON and Event objects; no addon, store, chains or leaks.
+            listener = await EventListener(path, on_event).start()
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, str(HERE / "flow_source.py"), str(path), str(events), mode
+            )
+            await asyncio.wait_for(done.wait(), timeout=600)
+            elapsed = time.perf_counter() - first
+            await proc.wait()
+            await listener.close()
+        return elapsed, received
+
+    base_t, _ = asyncio.run(measure("baseline"))
+    t, n = asyncio.run(measure("goscope"))
+    rate, base_rate = n / t, events / base_t
+    results.append(
+        Result(
+            "events/s: addon → socket → store",
+            rate,
+            "events/s",
+            base_rate,
+            rate / base_rate,
+            "≥ 20,000",
+            rate >= 20_000,
+        )
+    )
+    results.append(classifier_rate())
+    return results
+
+
+def classifier_rate() -> Result:
+    from urllib.parse import urlsplit
+
+    from benchmarks.synthetic import event_fields
+    from goscope.core.classify import classify_request
+
+    urls = [event_fields(i)[0] for i in range(1, 20001)]
+    urls += [
+        "https://mirrors.aliyun.com/goproxy/github.com/%21burnt%21sushi/toml/@v/v1.3.2.info",
+        "https://git.corp.example.com/team/lib.git/info/refs?service=git-upload-pack",
+        "https://sum.golang.org/tile/8/1/x001/234.p/7",
+    ] * 1000
+    headers = {"User-Agent": "GoCommand/1 (+https://go.dev/cmd/go)"}
+    start = time.perf_counter()
+    for url in urls:
+        classify_request("GET", url, headers)
+    t = time.perf_counter() - start
+    start = time.perf_counter()
+    for url in urls:
+        urlsplit(url)
+    base = time.perf_counter() - start
+    rate = len(urls) / t
+    return Result(
+        "classifications/s",
+        rate,
+        "URLs/s",
+        len(urls) / base,
+        rate / (len(urls) / base),
+        "≥ 200,000",
+        rate >= 200_000,
+    )
+
+
+# -- 3 and 4. the UI ---------------------------------------------------------------------------
+def bench_ui(rows: int, datatable_rows: int) -> list[Result]:
+    from benchmarks.synthetic import write_recording
+
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        big = write_recording(Path(tmp) / "big.jsonl", rows)
+        ui = json.loads(
+            subprocess.run(
+                [sys.executable, str(HERE / "ui_probe.py"), str(big)],
+                capture_output=True,
+                text=True,
+                timeout=1200,
+                check=True,
+            ).stdout
+        )
+        small = write_recording(Path(tmp) / "small.jsonl", datatable_rows)
+        ours = json.loads(
+            subprocess.run(
+                [sys.executable, str(HERE / "ui_probe.py"), str(small)],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=True,
+            ).stdout
+        )
+        tiny = write_recording(Path(tmp) / "tiny.jsonl", 50)
+        empty = json.loads(
+            subprocess.run(
+                [sys.executable, str(HERE / "ui_probe.py"), str(tiny)],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=True,
+            ).stdout
+        )
+    table = json.loads(
+        subprocess.run(
+            [sys.executable, str(HERE / "ui_probe.py"), "--datatable", str(datatable_rows)],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=True,
+        ).stdout
+    )
+    # The app itself (Textual, widgets) is the same for 50 events: only the difference is per event.
+    per_event = (ui["rss_bytes"] - empty["rss_bytes"]) / (rows - 50)
+    results += [
+        Result(
+            f"UI {rows:,} events: first paint",
+            ui["first_paint_s"],
+            "s",
+            None,
+            None,
+            "≤ 1 s",
+            ui["first_paint_s"] <= 1,
+        ),
+        Result(
+            f"UI {rows:,} events: all loaded",
+            ui["loaded_s"],
+            "s",
+            None,
+            None,
+            "≤ 10 s",
+            ui["loaded_s"] <= 10,
+        ),
+        Result(
+            f"UI {rows:,} events: peak RSS per event",
+            per_event,
+            "bytes",
+            None,
+            None,
+            "≤ 600",
+            per_event <= 600,
+        ),
+        Result(
+            f"UI {rows:,} events: jump to the end",
+            ui["jump_s"],
+            "s",
+            None,
+            None,
+            "≤ 1 s",
+            ui["jump_s"] <= 1,
+        ),
+        Result(
+            f"UI {rows:,} events: apply a filter",
+            ui["filter_s"],
+            "s",
+            None,
+            None,
+            "≤ 1 s",
+            ui["filter_s"] <= 1,
+        ),
+        Result(
+            f"UI {datatable_rows:,} rows: goscope's list vs DataTable.add_row",
+            ours["loaded_s"],
+            "s",
+            table["loaded_s"],
+            ours["loaded_s"] / table["loaded_s"],
+            "report",
+            None,
+        ),
+    ]
+    return results
+
+
+def bench_startup(runs: int) -> list[Result]:
+    env = {**os.environ}
+    with tempfile.TemporaryDirectory() as tmp:
+        env["GOSCOPE_HOME"] = str(Path(tmp) / "home")
+        cmd = [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0", "--", "true"]
+        timed(cmd, env)  # creates the CA once
+        headless = median_of(lambda: timed(cmd, env), runs)
+        python = median_of(lambda: timed([sys.executable, "-c", "pass"], env), runs)
+        small = Path(tmp) / "small.jsonl"
+        from benchmarks.synthetic import write_recording
+
+        write_recording(small, 50)
+        paints = [
+            json.loads(
+                subprocess.run(
+                    [sys.executable, str(HERE / "ui_probe.py"), "--startup", str(small)],
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                    check=True,
+                ).stdout
+            )["first_paint_s"]
+            for _ in range(runs)
+        ]
+    paint = statistics.median(paints)
+    return [
+        Result(
+            "start-up: goscope run --headless -- true",
+            headless,
+            "s",
+            python,
+            headless / python,
+            "≤ 1.5 s",
+            headless <= 1.5,
+        ),
+        Result(
+            "start-up: TUI first paint (from process start)",
+            paint,
+            "s",
+            python,
+            paint / python,
+            "≤ 1.5 s",
+            paint <= 1.5,
+        ),
+    ]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes: checks the benchmarks run"
+    )
+    parser.add_argument("--out", default=str(HERE / "results.json"))
+    args = parser.parse_args()
+    quick = args.quick
+    results: list[Result] = []
+    results += bench_overhead(runs=1 if quick else 5, modules=20 if quick else 300)
+    results += bench_pipeline(events=2_000 if quick else 100_000)
+    results += bench_ui(
+        rows=20_000 if quick else 1_000_000, datatable_rows=2_000 if quick else 100_000
+    )
+    results += bench_startup(runs=1 if quick else 5)
+    report = {"machine": machine(), "quick": quick, "results": [asdict(r) for r in results]}
+    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"{'benchmark':<58} {'value':>14} {'baseline':>12} {'ratio':>7}  goal       met")
+    for r in results:
+        base = f"{r.baseline:,.3f}" if r.baseline is not None else "-"
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+        met = {True: "yes", False: "NO", None: "-"}[r.met]
+        print(
+            f"{r.name:<58} {r.value:>10,.3f} {r.unit:<3} {base:>12} {ratio:>7}  {r.goal:<10} {met}"
+        )
+    print(f"machine: {report['machine']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
