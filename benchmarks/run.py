@@ -270,6 +270,7 @@ def bench_ui(rows: int, datatable_rows: int) -> list[Result]:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         big = write_recording(Path(tmp) / "big.jsonl", rows)
+        os.sync()  # a recording already on disk: no writeback competing with the load
         ui = json.loads(
             subprocess.run(
                 [sys.executable, str(HERE / "ui_probe.py"), str(big)],

@@ -167,7 +167,20 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "--":
         args = ["run", *args]
-    cli.main(args=args, prog_name="goscope")
+    try:
+        code = cli.main(args=args, prog_name="goscope", standalone_mode=False)
+    except click.UsageError as exc:
+        # One line, not click's three: what is wrong and where to look.
+        where = exc.ctx.command_path if exc.ctx else "goscope"
+        click.echo(f"goscope: {exc.format_message()} (see {where} --help)", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("goscope: aborted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})

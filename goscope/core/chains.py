@@ -13,6 +13,7 @@ and the headless report share one implementation.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -142,7 +143,8 @@ class ChainTracker:
 
     # -- proxy fetches ----------------------------------------------------
     def _add_fetch(self, event: Event) -> FallbackChain:
-        key = (event.module or "", event.version, event.endpoint)
+        # Interned: a million events repeat a few hosts and modules; the chains keep one copy.
+        key = (_intern(event.module or ""), _intern_opt(event.version), event.endpoint)
         chain = self.by_key.get(key)
         if chain is not None and self._is_auth_retry(chain, event):
             self._fold_retry(chain, event)
@@ -155,8 +157,8 @@ class ChainTracker:
             self.by_key[key] = chain
         self._close_previous(chain)
         attempt = Attempt(
-            host=event.host,
-            proxy=event.proxy,
+            host=_intern(event.host),
+            proxy=_intern_opt(event.proxy),
             url=event.url,
             status=event.status,
             error=event.error,
@@ -228,6 +230,16 @@ class ChainTracker:
                     last.separator = "|"
 
     def _index(self, proxy: str | None) -> int | None:
+        try:
+            return self._index_cache[proxy]
+        except KeyError:
+            found = self._index_cache[proxy] = self._find_index(proxy)
+            return found
+        except AttributeError:  # first use, or the environment changed
+            self._index_cache = {}
+            return self._index(proxy)
+
+    def _find_index(self, proxy: str | None) -> int | None:
         if not proxy or not self._entries:
             return None
         if proxy in ("direct", "off"):
@@ -348,6 +360,13 @@ class ChainTracker:
                 self._awaiting_direct.remove(chain)
         else:
             chain.result, chain.served_by = "failed", None
+
+
+_intern = sys.intern
+
+
+def _intern_opt(value: str | None) -> str | None:
+    return None if value is None else sys.intern(value)
 
 
 def _under(module: str, root: str) -> bool:

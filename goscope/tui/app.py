@@ -266,7 +266,11 @@ class GoscopeApp(App[int]):
                     env = GoEnv.from_dict(header.get("environment") or {})
                     self.call_from_thread(self.session.set_env, env)
                     continue
-                self.session.add(event, offset)
+                index = self.session.add(event, offset)
+                if index % LOAD_CHUNK == LOAD_CHUNK - 1:
+                    # Let the UI thread have the GIL: the first screenful paints at once,
+                    # and keys stay responsive while a big recording loads.
+                    time.sleep(0.05 if index < LOAD_CHUNK else 0)
         except (RecordingError, OSError) as exc:
             self.call_from_thread(
                 self.notify, str(exc), title="cannot open", severity="error", timeout=20
@@ -278,7 +282,12 @@ class GoscopeApp(App[int]):
             self._dirty = True
 
     # -- coalesced refresh -----------------------------------------------------------------
+    _ticks = 0
+
     def _flush(self) -> None:
+        self._ticks += 1
+        if self.loading and self._ticks % 5:
+            return  # a big recording is loading: twice a second is plenty, the loader needs the CPU
         try:
             self._flush_now()
         except NoMatches:
@@ -291,7 +300,7 @@ class GoscopeApp(App[int]):
                 self.session.add(event, offset)
             self._dirty = True
         if self.listener is not None:
-            self.session.dropped_live = self.proxy.stats.get("dropped_live", 0) if self.proxy else 0
+            self.session.dropped_live = self.listener.dropped_live
         total = len(self.session)
         if self.filter is not None and not self.filter.empty and self.list.indices is not None:
             if total > self._filtered_upto and not self._filter_running:
