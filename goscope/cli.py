@@ -221,17 +221,29 @@ def run(headless: bool, **kw) -> None:
 @click.argument("recording", type=click.Path(dir_okay=False))
 @click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
 @click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
-def open_(recording: str, private: str | None, trusted: str | None) -> None:
+@click.option(
+    "--skip-bad", is_flag=True, help="Skip unreadable lines instead of refusing the file."
+)
+def open_(recording: str, private: str | None, trusted: str | None, skip_bad: bool) -> None:
     """Open a recording in the TUI."""
     from goscope.core.events import RecordingError
     from goscope.core.session import read_events
     from goscope.tui.launch import open_launch, run_app
 
     try:
-        next(iter(read_events(recording)))  # a bad file is one line here, not a broken screen
-    except (RecordingError, OSError) as exc:
-        raise fail(str(exc)) from None
-    sys.exit(run_app(open_launch(recording, private or "", split_list(trusted))))
+        # A bad file is one line here, not a broken screen. Files up to 64 MiB (~100,000
+        # events) are checked whole first; bigger ones are checked as they load, and a bad
+        # line then closes the TUI with the same one line.
+        events = read_events(recording, skip_bad)
+        if os.path.getsize(recording) <= 64 * 2**20:
+            for _ in events:
+                pass
+        else:
+            next(iter(events))
+    except (RecordingError, OSError, StopIteration) as exc:
+        raise fail(str(exc) or f"{recording}: empty") from None
+    launch = open_launch(recording, private or "", split_list(trusted), skip_bad)
+    sys.exit(run_app(launch))
 
 
 @cli.command()

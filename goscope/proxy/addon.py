@@ -30,7 +30,7 @@ from goscope.core.chains import AuthRetryMarker
 from goscope.core.classify import classify_request
 from goscope.core.events import Event, header_line
 from goscope.core.goenv import GoEnv
-from goscope.core.redact import redact_headers, redact_url
+from goscope.core.redact import redact_free_text, redact_headers, redact_url
 
 log = logging.getLogger("goscope")
 
@@ -213,7 +213,7 @@ class GoscopeAddon:
             event.response_headers = redact_headers(_fields(resp.headers))
         event.request_headers = redact_headers(request_headers)
         if flow.error is not None:
-            event.error = _error_text(flow.error.msg)
+            event.error = redact_free_text(_error_text(flow.error.msg))
             if resp is None and not flow.error.msg.startswith("Client disconnected"):
                 # mitmproxy answers the client itself when the upstream fails.
                 event.status = 502
@@ -222,7 +222,7 @@ class GoscopeAddon:
             event.duration_ms = round((end - started) * 1000, 3)
         event.response_bytes = self._response_bytes(flow)
         if resp is not None and event.endpoint in PREVIEW_ENDPOINTS and resp.raw_content:
-            event.preview = _preview(resp.raw_content)
+            event.preview = redact_free_text(_preview(resp.raw_content))
             if event.endpoint == "go-get":
                 event.repo = _go_import_repo(resp.raw_content, event.module)
         if self.retries.mark(event):
@@ -279,8 +279,22 @@ def _iso(ts: float | None) -> str:
     return datetime.fromtimestamp(ts or time.time(), UTC).isoformat(timespec="milliseconds")
 
 
+_ERRNO_WORDS = {
+    "[Errno 111]": "connection refused",
+    "[Errno 104]": "connection reset by peer",
+    "[Errno 110]": "connection timed out",
+    "[Errno -2]": "no such host",
+    "[Errno -3]": "name resolution failed",
+}
+
+
 def _error_text(msg: str) -> str:
-    return msg.strip() or "error"
+    """mitmproxy's error, with the plain words for errno-style messages first."""
+    msg = msg.strip() or "error"
+    for errno, words in _ERRNO_WORDS.items():
+        if errno in msg:
+            return f"{words}: {msg}"
+    return msg
 
 
 def _preview(raw: bytes) -> str:

@@ -56,7 +56,7 @@ class Lifecycle:
         if self.config.get("events_socket"):
             queue = self.sink.start_stream()
             self.stream_task = asyncio.create_task(
-                stream_events(self.config["events_socket"], queue)
+                stream_events(self.config["events_socket"], queue, self.sink)
             )
         host, port = addrs[0][0], addrs[0][1]
         say({"type": "ready", "host": host, "port": port, "pid": os.getpid()})
@@ -124,6 +124,10 @@ async def stream_events(
             writer.close()
 
 
+def _broken_classifier(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("injected fault: the classifier is broken")
+
+
 def explain_start_error(errors: list[str], config: dict[str, Any]) -> str:
     text = "; ".join(errors) or "the proxy did not start"
     host, port = config.get("listen_host", "127.0.0.1"), config.get("port", 8080)
@@ -170,6 +174,8 @@ async def serve(config: dict[str, Any]) -> int:
     )
     sink = EventSink(recording, queue_size=int(config.get("queue_size", 10000)))
     addon = GoscopeAddon(env, sink)
+    if os.environ.get("GOSCOPE_FAULT_INJECTION") == "classifier":
+        addon.classify = _broken_classifier  # the reliability tests prove traffic still flows
     lifecycle = Lifecycle(config, sink, addon)
     routes = parse_routes(config.get("routes") or [])
     opts = base_options({**config, "confdir": os.path.join(config["home"], "mitmproxy")})

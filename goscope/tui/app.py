@@ -53,6 +53,8 @@ class Launch:
     env: GoEnv | None = None
     keep_recording: bool = True
     export_dir: str | None = None
+    skip_bad: bool = False  # open: skip unreadable lines instead of refusing the file
+    strict: bool = False  # opened from the command line: a bad file ends the app (exit 2)
 
 
 class GoscopeApp(App[int]):
@@ -116,6 +118,7 @@ class GoscopeApp(App[int]):
         self.listener = None
         self.command_proc: asyncio.subprocess.Process | None = None
         self.exit_status: int | None = None
+        self.load_error: str | None = None
         self.proxy_line = ""
         self.loading = False
         self._filtered_upto = 0
@@ -257,11 +260,12 @@ class GoscopeApp(App[int]):
     @work(thread=True, exclusive=True, group="load")
     def load_recording(self, path: str) -> None:
         self.loading = True
+        self.load_error: str | None = None
         # A bulk load creates millions of objects and no cycles: the cyclic GC would
         # only rescan them over and over. Off while loading, then freeze what was loaded.
         gc.disable()
         try:
-            for header, event, offset in read_events(path, skip_bad=True):
+            for header, event, offset in read_events(path, skip_bad=self.launch.skip_bad):
                 if event is None:
                     env = GoEnv.from_dict(header.get("environment") or {})
                     self.call_from_thread(self.session.set_env, env)
@@ -272,9 +276,13 @@ class GoscopeApp(App[int]):
                     # and keys stay responsive while a big recording loads.
                     time.sleep(0.05 if index < LOAD_CHUNK else 0)
         except (RecordingError, OSError) as exc:
-            self.call_from_thread(
-                self.notify, str(exc), title="cannot open", severity="error", timeout=20
-            )
+            self.load_error = str(exc)
+            if self.launch.strict:
+                self.call_from_thread(self.exit, 2)  # run_app prints the one line
+            else:
+                self.call_from_thread(
+                    self.notify, str(exc), title="cannot open", severity="error", timeout=20
+                )
         finally:
             gc.enable()
             gc.freeze()

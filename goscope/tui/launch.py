@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -52,13 +53,26 @@ def live_launch(opts: RunOptions, title: str = "goscope") -> tuple[Launch, Path 
 
 
 def run_app(launch: Launch, rundir: Path | None = None) -> int:
+    app = GoscopeApp(launch)
     try:
-        code = GoscopeApp(launch).run()
+        code = app.run()
     finally:
         if rundir is not None:
             shutil.rmtree(rundir, ignore_errors=True)
+    if app.load_error and launch.strict:
+        print(f"goscope: {app.load_error}", file=sys.stderr)
+        return 2
     return code or 0
 
 
-def open_launch(path: str, private: str = "", trusted: list[str] | None = None) -> Launch:
-    return Launch(recording=path, open_file=True, private=private, trusted=trusted or [])
+def open_launch(
+    path: str, private: str = "", trusted: list[str] | None = None, skip_bad: bool = False
+) -> Launch:
+    return Launch(
+        recording=path,
+        open_file=True,
+        private=private,
+        trusted=trusted or [],
+        skip_bad=skip_bad,
+        strict=True,
+    )
