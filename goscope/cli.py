@@ -291,7 +291,7 @@ def env(port: int, shell: str, as_json: bool) -> None:
     """Print the exports for another terminal: eval "$(goscope env)"."""
     from goscope.home import HomeError, ensure_private_dir, home_dir
     from goscope.proxy.ca import ensure_ca
-    from goscope.wiring import json_exports, proxy_env, shell_exports
+    from goscope.wiring import json_exports, no_proxy_warnings, proxy_env, shell_exports
 
     try:
         home = ensure_private_dir(home_dir())
@@ -299,6 +299,8 @@ def env(port: int, shell: str, as_json: bool) -> None:
     except HomeError as exc:
         raise fail(str(exc)) from None
     variables = proxy_env(port, home)
+    for warning in no_proxy_warnings(os.environ):
+        click.echo(f"goscope: warning: {warning}", err=True)
     click.echo(json_exports(variables) if as_json else shell_exports(variables, shell))
 
 

@@ -49,16 +49,28 @@ def go_environment(env: dict[str, str]) -> GoEnv:
     return GoEnv.load(env, go=find_go())
 
 
-def run_headless(opts: RunOptions, console: Console | None = None) -> int:
-    console = console or stderr_console()
+@dataclass
+class PreparedSession:
+    """What a live session needs before the proxy starts (shared by headless and TUI)."""
+
+    home: Path
+    rundir: Path  # temporary: the proxy log, and the recording unless --jsonl
+    recording: str
+    base_env: dict[str, str]
+    goenv: GoEnv
+    config: ProxyConfig
+
+    def cleanup(self) -> None:
+        if not os.environ.get("GOSCOPE_KEEP_RUNS"):
+            shutil.rmtree(self.rundir, ignore_errors=True)
+
+
+def prepare_session(opts: RunOptions, prefix: str = "run-") -> PreparedSession:
     home = ensure_private_dir(home_dir())
-    rundir = Path(tempfile.mkdtemp(prefix="run-", dir=ensure_private_dir(home / "runs")))
+    rundir = Path(tempfile.mkdtemp(prefix=prefix, dir=ensure_private_dir(home / "runs")))
     recording = opts.jsonl or str(rundir / "recording.jsonl")
     base_env = dict(os.environ if opts.env is None else opts.env)
-    for warning in no_proxy_warnings(base_env):
-        console.print(f"[yellow]goscope: {warning}[/]")
     goenv = go_environment(base_env)
-    keep = opts.jsonl is not None
     config = ProxyConfig(
         home=home,
         port=opts.port,
@@ -67,12 +79,26 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
         upstream_proxy=opts.upstream_proxy,
         recording=recording,
         environment=goenv.to_dict(),
-        command=opts.command,
+        command=opts.command or None,
         save_flows=opts.save_flows,
         har=opts.har,
         log=str(rundir / "proxy.log"),
         ssl_insecure=opts.ssl_insecure,
     )
+    return PreparedSession(home, rundir, recording, base_env, goenv, config)
+
+
+def run_headless(opts: RunOptions, console: Console | None = None) -> int:
+    console = console or stderr_console()
+    session = prepare_session(opts)
+    home, recording, base_env, config = (
+        session.home,
+        session.recording,
+        session.base_env,
+        session.config,
+    )
+    for warning in no_proxy_warnings(base_env):
+        console.print(f"[yellow]goscope: {warning}[/]")
     proxy = ProxyProcess(config).start()
     try:
         env = child_env(base_env, proxy.port, home, proxy.host)
@@ -83,8 +109,7 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
         fh.write(end_line(exit_code=exit_code, stats=stats) + "\n")
     report = report_from_recording(recording, opts.private, opts.trusted, opts.command, exit_code)
     render_summary(report, console, dropped=int(stats.get("dropped_live", 0)))
-    if not keep:
-        shutil.rmtree(rundir, ignore_errors=True)
+    session.cleanup()
     if opts.json_report:
         write_json(opts.json_report, report)
     if opts.fail_on_leak and report.leaks:

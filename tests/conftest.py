@@ -107,3 +107,25 @@ def utc_clock():
 
     os.environ["TZ"] = "UTC"
     time.tzset()
+
+
+@pytest.fixture
+def go_module_workspace(tmp_path, go_binary, shared_gocache):
+    """A module requiring example-style modules, and a hermetic env for the real go."""
+
+    def make(requires: list[tuple[str, str]]):
+        work = tmp_path / "work"
+        work.mkdir(exist_ok=True)
+        lines = "".join(f"require {path} {version}\n" for path, version in requires)
+        (work / "go.mod").write_text(f"module demo\n\ngo 1.21\n\n{lines}")
+        env = go_environment(
+            tmp_path,
+            shared_gocache,
+            GOSUMDB="off",
+            GOSCOPE_HOME=str(tmp_path / "home"),
+            PATH=f"{Path(go_binary).parent}{os.pathsep}{os.environ['PATH']}",
+            PYTHONUNBUFFERED="1",
+        )
+        return work, env
+
+    return make

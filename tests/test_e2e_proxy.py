@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import stat
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 
 from goscope.proxy.launcher import ProxyConfig, ProxyProcess
 
-from .conftest import go_environment
 from .e2e import assert_trace_matches_events, goscope_run
 from .modserver import HostBehaviour, ModServer, Module
 
@@ -21,19 +19,8 @@ LIB = Module("example.com/Lib", "v0.3.0-Beta.2", {"lib.go": 'package lib\n\ncons
 
 
 @pytest.fixture
-def workspace(tmp_path, go_binary, shared_gocache):
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "go.mod").write_text(f"module demo\n\ngo 1.21\n\nrequire {LIB.path} {LIB.version}\n")
-    env = go_environment(
-        tmp_path,
-        shared_gocache,
-        GOSUMDB="off",
-        GOSCOPE_HOME=str(tmp_path / "home"),
-        PATH=f"{Path(go_binary).parent}{os.pathsep}{os.environ['PATH']}",
-        PYTHONUNBUFFERED="1",
-    )
-    return work, env
+def workspace(go_module_workspace):
+    return go_module_workspace([(LIB.path, LIB.version)])
 
 
 def test_fallthrough_404_then_served(workspace, tmp_path):

@@ -27,7 +27,6 @@ from goscope.proxy.launcher import ProxyConfig, ProxyProcess
 from goscope.proxy.stream import private_socket_path
 from goscope.tui.widgets.detail import detail_view
 
-from .conftest import go_environment
 from .e2e import goscope_run
 from .modserver import HostBehaviour, ModServer, Module
 from .tui_helpers import plain
@@ -53,18 +52,8 @@ def proxied_get(
 
 
 @pytest.fixture
-def go_workspace(tmp_path, go_binary, shared_gocache):
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "go.mod").write_text(f"module demo\n\ngo 1.21\n\nrequire {LIB.path} {LIB.version}\n")
-    env = go_environment(
-        tmp_path,
-        shared_gocache,
-        GOSUMDB="off",
-        GOSCOPE_HOME=str(tmp_path / "home"),
-        PATH=f"{Path(go_binary).parent}{os.pathsep}{os.environ['PATH']}",
-    )
-    return work, env
+def go_workspace(go_module_workspace):
+    return go_module_workspace([(LIB.path, LIB.version)])
 
 
 # -- traffic always flows ------------------------------------------------------------------------

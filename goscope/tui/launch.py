@@ -2,63 +2,36 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
-from pathlib import Path
 
-from goscope.headless import RunOptions, go_environment
-from goscope.home import ensure_private_dir, home_dir
-from goscope.proxy.launcher import ProxyConfig
+from goscope.headless import PreparedSession, RunOptions, prepare_session
 from goscope.tui.app import GoscopeApp, Launch
 
 
-def live_launch(opts: RunOptions, title: str = "goscope") -> tuple[Launch, Path | None]:
-    """A live session; returns the launch and a temporary run dir to remove afterwards."""
-    home = ensure_private_dir(home_dir())
-    rundir = None
-    recording = opts.jsonl
-    if recording is None:
-        rundir = Path(tempfile.mkdtemp(prefix="tui-", dir=ensure_private_dir(home / "runs")))
-        recording = str(rundir / "recording.jsonl")
-    base_env = dict(os.environ if opts.env is None else opts.env)
-    goenv = go_environment(base_env)
-    config = ProxyConfig(
-        home=home,
-        port=opts.port,
-        listen_host=opts.listen_host,
-        routes=opts.routes,
-        upstream_proxy=opts.upstream_proxy,
-        recording=recording,
-        environment=goenv.to_dict(),
-        command=opts.command or None,
-        save_flows=opts.save_flows,
-        har=opts.har,
-        log=str((rundir or home) / "proxy.log"),
-        ssl_insecure=opts.ssl_insecure,
-    )
+def live_launch(opts: RunOptions, title: str = "goscope") -> tuple[Launch, PreparedSession]:
+    """A live session; returns the launch and what to clean up afterwards."""
+    prepared = prepare_session(opts, prefix="tui-")
     launch = Launch(
-        recording=recording,
+        recording=prepared.recording,
         command=opts.command or None,
-        command_env=base_env,
+        command_env=prepared.base_env,
         cwd=opts.cwd,
-        proxy_config=config,
+        proxy_config=prepared.config,
         title=title,
         private=opts.private,
         trusted=opts.trusted,
-        env=goenv,
+        env=prepared.goenv,
     )
-    return launch, rundir
+    return launch, prepared
 
 
-def run_app(launch: Launch, rundir: Path | None = None) -> int:
+def run_app(launch: Launch, prepared: PreparedSession | None = None) -> int:
     app = GoscopeApp(launch)
     try:
         code = app.run()
     finally:
-        if rundir is not None:
-            shutil.rmtree(rundir, ignore_errors=True)
+        if prepared is not None:
+            prepared.cleanup()
     if app.load_error and launch.strict:
         print(f"goscope: {app.load_error}", file=sys.stderr)
         return 2
