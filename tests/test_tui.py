@@ -130,6 +130,21 @@ async def test_export_copy_and_help(tmp_path):
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_command_palette_offers_goscope_filters(tmp_path):
+    app = open_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"filter: leaks")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.filter is not None)
+        assert app.filter.text == "leak"
+        assert {app.session.store.row(i).module for i in app.list.indices} == {
+            "git.corp.example.com/team/secret"
+        }
+
+
 @pytest.fixture
 def lab_launch(tmp_path, go_binary, shared_gocache):
     scenario = load_scenario("tour")

@@ -23,6 +23,7 @@ from goscope.core.filters import Filter, FilterError, parse_filter
 from goscope.core.goenv import GoEnv
 from goscope.core.session import Session, read_events
 from goscope.export import curl_command, export_session
+from goscope.tui.commands import GoscopeCommands
 from goscope.tui.messages import FollowChanged, JumpToSeq, RowSelected
 from goscope.tui.screens.modals import ConfirmScreen, HelpScreen, PromptScreen
 from goscope.tui.widgets.detail import detail_view
@@ -59,6 +60,7 @@ class Launch:
 
 class GoscopeApp(App[int]):
     TITLE = "goscope"
+    COMMANDS = App.COMMANDS | {GoscopeCommands}
     CSS = """
     Screen { overflow: hidden; }
     #header-info { height: 2; background: $panel; padding: 0 1; }
