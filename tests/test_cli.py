@@ -225,3 +225,67 @@ def test_a_broken_scenario_file_is_one_line(tmp_path):
         parse_scenario("description = 'x'\n[hosts.'a.example']\nanswer = 'teapot'\n", "bad")
     with pytest.raises(ScenarioError, match="unknown lab module"):
         parse_scenario("description = 'x'\nmodules = ['nope@v1.0.0']\n", "bad")
+
+
+def test_lab_serve_prints_routes_and_environment(home_env):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "goscope", "lab", "serve", "fallthrough"],
+        env=home_env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = [proc.stderr.readline() for _ in range(6)]
+        text = "".join(lines)
+        assert "goscope proxy --route old.example=http://127.0.0.1:" in text
+        assert (
+            "export GOPROXY='https://old.example,https://gone.example,https://goproxy.example'"
+            in text
+        )
+        assert "export GOSUMDB='sum.golang.org+" in text
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        proc.kill()
+
+
+def test_upstream_proxy_chains_through_another_proxy(tmp_path):
+    lib = Module("example.com/lib", "v1.0.0")
+    with ModServer({"proxy.example": HostBehaviour([lib])}) as server:
+        corporate = ProxyProcess(
+            ProxyConfig(home=tmp_path / "corp", port=0, routes=server.routes())
+        ).start()
+        ours = ProxyProcess(
+            ProxyConfig(
+                home=tmp_path / "home",
+                port=0,
+                upstream_proxy=corporate.url,
+                recording=str(tmp_path / "r.jsonl"),
+                ssl_insecure=True,
+            )
+        ).start()
+        try:
+            env = {
+                **os.environ,
+                "HTTPS_PROXY": ours.url,
+                "SSL_CERT_FILE": str(tmp_path / "home" / "ca-bundle.pem"),
+            }
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import urllib.request as u; print(u.urlopen('https://proxy.example/example.com/lib/@v/list').read())",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+        finally:
+            ours.stop()
+            corporate.stop()
+    assert "v1.0.0" in out.stdout, out.stderr
+    from goscope.core.events import read_recording
+
+    (event,) = read_recording(str(tmp_path / "r.jsonl")).events
+    assert (event.host, event.status, event.endpoint) == ("proxy.example", 200, "list")

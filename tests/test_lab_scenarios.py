@@ -159,3 +159,24 @@ def test_doctor_findings_point_at_the_requests_that_prove_them(
     by_seq = {e["seq"]: e for e in run.events()}
     proof = [by_seq[s] for s in finding["evidence"]]
     assert proof and all(e["endpoint"] == "lookup" and e["host"] == "sum.golang.org" for e in proof)
+
+
+def test_a_base_path_mirror_proxies_the_checksum_database(
+    tmp_path, go_binary, goscope_home, shared_gocache
+):
+    run, _, _ = run_scenario("mirrors", tmp_path, go_binary, goscope_home, shared_gocache)
+    assert run.returncode == 0, run.stderr[-3000:]
+    sumdb = [e for e in run.go_events() if e["kind"] == "sumdb"]
+    # Every probe after `|` falls through, then the mirror answers 200 and carries all lookups.
+    probes = [(e["host"], e["status"]) for e in sumdb if e["endpoint"] == "supported"]
+    assert probes == [
+        ("reset.example", 502),
+        ("forbidden.example", 403),
+        ("down.example", 503),
+        ("mirror.example", 200),
+    ]
+    lookups = [e for e in sumdb if e["endpoint"] in ("lookup", "tile")]
+    assert lookups and all(e["proxy"] == "https://mirror.example/goproxy" for e in lookups)
+    assert all(e["host"] == "mirror.example" for e in lookups)
+    zips = [e for e in run.events() if e["endpoint"] == "zip" and e["status"] == 200]
+    assert {e["proxy"] for e in zips} == {"https://mirror.example/goproxy"}

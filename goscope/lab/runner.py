@@ -83,6 +83,8 @@ def run_demo(name: str, console: Console, verbose: bool = False, headless: bool 
 def serve_lab(scenario: Scenario, console: Console) -> None:
     """Run only the lab until Ctrl-C, printing how to use it."""
     tmp = Path(tempfile.mkdtemp(prefix="goscope-lab-"))
+    # Ctrl-C and SIGTERM are waited for, not raised: the lab then stops in order.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         with scenario.lab(tmp / "lab") as lab:
             env = scenario.go_env(lab, tmp)
@@ -94,9 +96,6 @@ def serve_lab(scenario: Scenario, console: Console) -> None:
                     console.print(f"export {key}='{env[key]}'")
             work = scenario.workspace(tmp)
             console.print(f"cd {work} && {' '.join(scenario.command)}")
-            try:
-                signal.sigwait({signal.SIGINT, signal.SIGTERM})
-            except KeyboardInterrupt:
-                pass
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
