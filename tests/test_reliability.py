@@ -500,3 +500,58 @@ def test_event_stream_socket_is_private(tmp_path):
         return modes
 
     assert asyncio.run(main()) == (0o600, 0o700)
+
+
+def test_websockets_pass_through_untouched(tmp_path):
+    from wsproto import ConnectionType, WSConnection
+    from wsproto.events import AcceptConnection, BytesMessage, CloseConnection, Request, TextMessage
+
+    def serve(listener: socket.socket) -> None:
+        conn, _ = listener.accept()
+        ws = WSConnection(ConnectionType.SERVER)
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            ws.receive_data(data)
+            for event in ws.events():
+                if isinstance(event, Request):
+                    conn.sendall(ws.send(AcceptConnection()))
+                elif isinstance(event, (TextMessage, BytesMessage)):
+                    conn.sendall(ws.send(TextMessage(data=f"echo {event.data}")))
+                elif isinstance(event, CloseConnection):
+                    conn.sendall(ws.send(event.response()))
+                    conn.close()
+                    return
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    threading.Thread(target=serve, args=(listener,), daemon=True).start()
+    home = tmp_path / "home"
+    route = f"ws.example=http://127.0.0.1:{listener.getsockname()[1]}"
+    proxy = ProxyProcess(
+        ProxyConfig(home=home, port=0, routes=[route], recording=str(tmp_path / "r.jsonl"))
+    ).start()
+    try:
+        raw = socket.create_connection((proxy.host, proxy.port), timeout=20)
+        raw.sendall(b"CONNECT ws.example:443 HTTP/1.1\r\nHost: ws.example:443\r\n\r\n")
+        assert b" 200 " in raw.recv(4096)
+        tls = ssl.create_default_context(cafile=str(home / "ca-bundle.pem")).wrap_socket(
+            raw, server_hostname="ws.example"
+        )
+        ws = WSConnection(ConnectionType.CLIENT)
+        tls.sendall(ws.send(Request(host="ws.example", target="/socket")))
+        replies = []
+        while not any(isinstance(e, TextMessage) for e in replies):
+            ws.receive_data(tls.recv(65536))
+            for event in ws.events():
+                replies.append(event)
+                if isinstance(event, AcceptConnection):
+                    tls.sendall(ws.send(TextMessage(data="hello go")))
+        tls.close()
+    finally:
+        proxy.stop()
+    assert [e.data for e in replies if isinstance(e, TextMessage)] == ["echo hello go"]
+    events = read_recording(str(tmp_path / "r.jsonl")).events
+    assert [(e.host, e.status, e.kind) for e in events] == [("ws.example", 101, "other")]
