@@ -555,3 +555,26 @@ def test_websockets_pass_through_untouched(tmp_path):
     assert [e.data for e in replies if isinstance(e, TextMessage)] == ["echo hello go"]
     events = read_recording(str(tmp_path / "r.jsonl")).events
     assert [(e.host, e.status, e.kind) for e in events] == [("ws.example", 101, "other")]
+
+
+def test_the_proxy_stops_when_goscope_is_killed(tmp_path):
+    # A parent that starts the proxy and is then killed with SIGKILL (no cleanup at all).
+    code = (
+        "import sys, time; from pathlib import Path\n"
+        "from goscope.proxy.launcher import ProxyConfig, ProxyProcess\n"
+        f"p = ProxyProcess(ProxyConfig(home=Path({str(tmp_path / 'home')!r}), port=0)).start()\n"
+        "print(p.proc.pid, flush=True); time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    proxy_pid = int(parent.stdout.readline())
+    assert psutil.pid_exists(proxy_pid)
+    parent.kill()
+    parent.wait()
+    try:
+        psutil.Process(proxy_pid).wait(timeout=15)
+    except psutil.NoSuchProcess:
+        pass
+    assert (
+        not psutil.pid_exists(proxy_pid)
+        or psutil.Process(proxy_pid).status() == psutil.STATUS_ZOMBIE
+    )

@@ -60,6 +60,7 @@ class Lifecycle:
             )
         host, port = addrs[0][0], addrs[0][1]
         say({"type": "ready", "host": host, "port": port, "pid": os.getpid()})
+        self.watch_task = asyncio.create_task(watch_parent(os.getppid()))
 
     async def done(self) -> None:
         if self.stream_task is not None:
@@ -78,6 +79,16 @@ class Lifecycle:
             # mitmproxy's savehar addon ran its done hook before ours.
             redact_har_file(self.config["har"])
         say({"type": "stats", **self.addon.stats()})
+
+
+async def watch_parent(parent: int) -> None:
+    """Stop when the app that started us is gone (killed, crashed): no orphan proxies."""
+    from mitmproxy import ctx
+
+    while os.getppid() == parent:
+        await asyncio.sleep(1.0)
+    log.info("goscope: parent %s exited; stopping", parent)
+    ctx.master.shutdown()
 
 
 def redact_har_file(path: str) -> None:
