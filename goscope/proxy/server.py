@@ -30,8 +30,11 @@ log = logging.getLogger("goscope.proxy")
 
 
 def say(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        pass  # the app is gone; nobody to tell
 
 
 class Lifecycle:
