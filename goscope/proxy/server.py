@@ -27,6 +27,8 @@ from goscope.proxy.addon import EventSink, GoscopeAddon, Router, open_recording,
 from goscope.proxy.ca import ensure_ca
 
 log = logging.getLogger("goscope.proxy")
+# Taken at start: asking later could already see the adoptive parent of an orphan.
+PARENT = os.getppid()
 
 
 def say(obj: dict[str, Any]) -> None:
@@ -63,7 +65,7 @@ class Lifecycle:
             )
         host, port = addrs[0][0], addrs[0][1]
         say({"type": "ready", "host": host, "port": port, "pid": os.getpid()})
-        self.watch_task = asyncio.create_task(watch_parent(os.getppid()))
+        self.watch_task = asyncio.create_task(watch_parent(PARENT))
 
     async def done(self) -> None:
         if self.stream_task is not None:
