@@ -41,6 +41,13 @@ def validate_routes(routes: tuple[str, ...]) -> list[str]:
     return list(routes)
 
 
+def validate_har(path: str | None) -> str | None:
+    # goscope redacts the HAR after mitmproxy writes it: only a plain .har file on disk.
+    if path is not None and (path == "-" or path.endswith(".zhar")):
+        raise fail("--har takes a path to a plain .har file (goscope redacts it after writing)")
+    return path
+
+
 def run_options(**kw):
     """The options shared by `run` and the bare `goscope -- CMD`."""
     from goscope.headless import RunOptions
@@ -55,7 +62,7 @@ def run_options(**kw):
         trusted=split_list(kw["trusted"]),
         json_report=kw["json_report"],
         jsonl=kw["jsonl"],
-        har=kw["har"],
+        har=validate_har(kw["har"]),
         save_flows=kw["save_flows"],
         fail_on_leak=kw["fail_on_leak"],
         ssl_insecure=kw["ssl_insecure"],
@@ -193,7 +200,7 @@ def run(headless: bool, **kw) -> None:
     \b
     goscope run --headless --json report.json -- go mod download -x
     """
-    from goscope.headless import CommandNotFound, run_headless
+    from goscope.headless import CommandNotFound, OutputError, run_headless
     from goscope.home import HomeError
     from goscope.proxy.launcher import ProxyStartError
 
@@ -212,7 +219,7 @@ def run(headless: bool, **kw) -> None:
             from goscope.tui.launch import live_launch, run_app
 
             code = run_app(*live_launch(opts))
-    except (ProxyStartError, HomeError, CommandNotFound) as exc:
+    except (ProxyStartError, HomeError, CommandNotFound, OutputError) as exc:
         raise fail(str(exc)) from None
     sys.exit(code)
 
@@ -263,7 +270,7 @@ def report(
 ) -> None:
     """Summarise a recording (JSON lines) as `run` does."""
     from goscope.core.events import RecordingError
-    from goscope.headless import report_from_recording, write_json
+    from goscope.headless import OutputError, report_from_recording, write_json
     from goscope.summary import render_summary, stderr_console
 
     try:
@@ -278,7 +285,10 @@ def report(
         console.print(f"[yellow]goscope: skipped {rep.skipped} bad line{plural}[/]")
     render_summary(rep, console)
     if json_report:
-        write_json(json_report, rep)
+        try:
+            write_json(json_report, rep)
+        except OutputError as exc:
+            raise fail(str(exc)) from None
 
 
 @cli.command()
@@ -337,7 +347,7 @@ def proxy(
             recording=jsonl,
             environment=go_environment(dict(os.environ)).to_dict(),
             save_flows=save_flows,
-            har=har,
+            har=validate_har(har),
             ssl_insecure=ssl_insecure,
         )
         proc = ProxyProcess(config).start()

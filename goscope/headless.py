@@ -160,7 +160,18 @@ def report_from_recording(
     return report
 
 
+class OutputError(Exception):
+    """A report or export file that cannot be written (one line)."""
+
+
 def write_json(path: str, report: Report) -> None:
+    try:
+        _write_json(path, report)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _write_json(path: str, report: Report) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(report.to_dict(), fh, indent=2)

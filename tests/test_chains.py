@@ -155,3 +155,26 @@ def test_tracker_reports_which_chain_each_event_changed():
     (chain,) = tracker.add(first)
     assert chain.result == "pending" and tracker.chain_for(first.seq, chain.key) is chain
     assert tracker.add(event("https://example.com/", 200)) == []
+
+
+def test_a_later_vcs_failure_does_not_rewrite_a_served_fetch():
+    env = env_of(f"{A},direct")
+    events = [
+        event(f"{A}/vcs.example/team/lib/@v/v1.0.0.info", 404, env=env),
+        event("https://vcs.example/team/lib.git/info/refs?service=git-upload-pack", 200, env=env),
+        # Much later the repository fails for another fetch.
+        event("https://vcs.example/team/lib.git/info/refs?service=git-upload-pack", 500, env=env),
+    ]
+    info, later = build_chains(events, env)
+    assert (info.result, info.served_by, info.attempts[-1].status) == ("served", "direct", 200)
+    assert (later.endpoint, later.result, later.attempts[-1].status) == ("vcs", "failed", 500)
+
+
+def test_repeated_vcs_failures_do_not_duplicate_chains():
+    env = env_of(f"{A},direct")
+    tracker = ChainTracker(env)
+    tracker.add(event(f"{A}/vcs.example/team/lib/@v/v1.0.0.info", 404, env=env))
+    for _ in range(5):
+        changed = tracker.add(event("https://vcs.example/team/lib?go-get=1", 401, env=env))
+        assert len(changed) == 1
+    assert len(tracker.chains) == 1 and tracker.chains[0].result == "failed"

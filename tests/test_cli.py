@@ -289,3 +289,19 @@ def test_upstream_proxy_chains_through_another_proxy(tmp_path):
 
     (event,) = read_recording(str(tmp_path / "r.jsonl")).events
     assert (event.host, event.status, event.endpoint) == ("proxy.example", 200, "list")
+
+
+def test_proxy_start_reads_its_ready_line_even_after_noise(tmp_path):
+    # A library printing before goscope's ready line, both in one chunk.
+    proxy = ProxyProcess(ProxyConfig(home=tmp_path / "home", port=0))
+    proxy.proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            'import sys; sys.stdout.write(\'noise\\n{"type": "ready", "port": 4242}\\n\'); sys.stdout.flush()',
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proxy._read_message(5) == {"type": "ready", "port": 4242}
+    proxy.proc.wait()

@@ -43,15 +43,14 @@ def test_a_sound_setup_is_silent():
     )
 
 
-def test_rule1_no_direct_info_or_warning_with_private_patterns():
+def test_rule1_no_direct_is_a_note():
     info = ids({"GOPROXY": "https://proxy.golang.org", "GOTOOLCHAIN": "local"})["no-direct"]
     assert info.severity == "info" and info.fix == "export GOPROXY=https://proxy.golang.org,direct"
-    warn = ids(
+    # Private modules do not need `direct`: GONOPROXY's implicit noproxy entry fetches them.
+    private = ids(
         {"GOPROXY": "https://proxy.golang.org", "GOPRIVATE": "corp.example", "GOTOOLCHAIN": "local"}
     )
-    assert (
-        warn["no-direct"].severity == "warning" and "private modules" in warn["no-direct"].message
-    )
+    assert private["no-direct"].severity == "info"
     assert "no-direct" not in ids({"GOPROXY": "off"})
 
 
@@ -72,6 +71,10 @@ def test_rule2_unused_entries_and_off():
         "entries after `direct` are never used (https://b.example)"
     )
     assert found["unused-entries"].fix == "export GOPROXY=https://a.example,direct"
+    tricky = ids(
+        {"GOPROXY": "https://direct.corp.example,direct,https://b.example", "GOTOOLCHAIN": "local"}
+    )
+    assert tricky["unused-entries"].fix == "export GOPROXY=https://direct.corp.example,direct"
     off = ids({"GOPROXY": "off", "GOTOOLCHAIN": "local"})
     assert set(off) == {"goproxy-off"} and "downloads are disabled" in off["goproxy-off"].message
 
@@ -131,6 +134,23 @@ def test_rule4_checksums_weakened():
     assert found["goflags-insecure"].fix == "export GOFLAGS=-mod=mod"
     assert found["not-a-go-variable"].variable == "GONOSUMCHECK"
     assert "patterns-too-wide" not in ids({"GONOSUMDB": "github.com/acme", "GOTOOLCHAIN": "local"})
+
+
+def test_findings_never_show_a_goproxy_password():
+    found = ids(
+        {
+            "GOPROXY": "https://alice:s3cr3t-pw@athens.corp.example,https://proxy.golang.org",
+            "GOTOOLCHAIN": "local",
+        }
+    )
+    text = " ".join(f"{f.value} {f.message} {f.fix}" for f in found.values())
+    assert found and "s3cr3t-pw" not in text and "alice:xxxxx@" in text
+
+
+def test_wide_patterns_are_not_spread_by_other_fixes():
+    found = ids({"GONOSUMDB": "*", "GOTOOLCHAIN": "local"})
+    assert found["patterns-too-wide"].fix == "unset GONOSUMDB"
+    assert "proxy-not-private" not in found
 
 
 def test_rule5_gonoproxy_without_gonosumdb_suggests_goprivate():

@@ -115,3 +115,20 @@ def test_free_text_secrets_are_redacted():
     for secret in ("hunter22", "abc123", "eyJhbGciOiJIUzI1NiJ9", "ghp_abcdefghij"):
         assert secret not in clean
     assert "go-get=1" in clean and "u:xxxxx@h.example" in clean
+
+
+def test_presigned_redirects_are_redacted():
+    headers = redact_headers(
+        [
+            (
+                "Location",
+                "https://b.s3.example/m.zip?X-Amz-Credential=AKIAXYZ&X-Amz-Signature=abc123&v=1",
+            )
+        ]
+    )
+    assert headers == [
+        [
+            "Location",
+            "https://b.s3.example/m.zip?X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED&v=1",
+        ]
+    ]

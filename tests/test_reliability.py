@@ -316,6 +316,17 @@ def test_bad_recordings_are_one_line(tmp_path, content, message, command):
     assert "Traceback" not in out.stderr
 
 
+def test_unwritable_report_is_one_line(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text(HEADER)
+    out = goscope("report", str(path), "--json", "/nonexistent/dir/r.json")
+    assert out.returncode == 2
+    assert (
+        out.stderr.strip().splitlines()[-1]
+        == "goscope: cannot write /nonexistent/dir/r.json: No such file or directory"
+    )
+
+
 def test_skip_bad_says_how_many(tmp_path):
     path = tmp_path / "r.jsonl"
     path.write_text(HEADER + "{bad\n" + "[1]\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,11 @@ def test_request_list_renders_without_a_datatable():
     from goscope.tui.widgets.request_list import RequestList
 
     assert not issubclass(RequestList, DataTable)
+
+
+async def test_a_huge_output_line_does_not_end_the_session(lab_launch):
+    lab_launch.command = [sys.executable, "-c", "print('x' * 200000); print('done')"]
+    app = GoscopeApp(lab_launch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.exit_status is not None)
+        assert app.exit_status == 0 and app.is_running

@@ -97,7 +97,8 @@ class ChainTracker:
         self._awaiting_direct: list[FallbackChain] = []
         self._direct_state: dict[str, Attempt] = {}  # module root -> direct result
         self._repo_roots: dict[str, str] = {}  # repo URL -> module root (from go-get)
-        self._direct_chains: dict[str, list[FallbackChain]] = {}  # root -> chains it serves
+        # root -> the chains its direct traffic serves (by chain id, in order)
+        self._direct_chains: dict[str, dict[int, FallbackChain]] = {}
         self.by_seq: dict[int, FallbackChain] = {}  # direct (VCS) events only; see chain_for
 
     # -- public ---------------------------------------------------------
@@ -138,8 +139,8 @@ class ChainTracker:
                 # go fell through to direct but we saw no VCS traffic for it.
                 last.outcome, chain.result = "unknown", "unknown"
             else:
-                # go never asked the next entry (it was interrupted or gave up).
-                last.outcome, chain.result = "failed", "failed"
+                # go never asked the next entry (interrupted?): what it would have got is unknown.
+                chain.result = "unknown"
 
     # -- proxy fetches ----------------------------------------------------
     def _add_fetch(self, event: Event) -> FallbackChain:
@@ -199,8 +200,7 @@ class ChainTracker:
         if chain in self._awaiting_direct:
             self._awaiting_direct.remove(chain)
         for linked in self._direct_chains.values():
-            if chain in linked:
-                linked.remove(chain)
+            linked.pop(chain.id, None)
         attempt = chain.attempts[i]
         attempt.status, attempt.error = event.status, event.error
         attempt.auth_retry = True
@@ -296,7 +296,7 @@ class ChainTracker:
                 # go already has this repository from an earlier direct fetch.
                 self._copy_direct(attempt, known)
                 self._settle_direct(chain)
-                self._direct_chains.setdefault(self._root_of(chain.module), []).append(chain)
+                self._direct_chains.setdefault(self._root_of(chain.module), {})[chain.id] = chain
             else:
                 self._awaiting_direct.append(chain)
 
@@ -309,16 +309,39 @@ class ChainTracker:
         state.host, state.status, state.error = event.host, event.status, event.error
         state.seqs = (*state.seqs, event.seq)
         state.outcome = "served" if is_success(event.status, event.error) else "failed"
-        linked = self._direct_chains.setdefault(root, [])
-        waiting = [c for c in self._awaiting_direct if _under(c.module, root)]
-        linked.extend(waiting)
-        if not linked:
-            linked.append(self._direct_chain(root, event))
-        for chain in linked:
+        linked = self._direct_chains.setdefault(root, {})
+        for chain in [c for c in self._awaiting_direct if _under(c.module, root)]:
+            self._awaiting_direct.remove(chain)
+            linked[chain.id] = chain
+        success = is_success(event.status, event.error)
+        changed = []
+        for chain_id, chain in list(linked.items()):
+            if chain.attempts[-1].outcome == "served" and not success:
+                del linked[chain_id]  # that fetch is done: a later failure is a new one
+                continue
             self._copy_direct(chain.attempts[-1], state)
             self.by_seq[event.seq] = chain
             self._settle_direct(chain)
-        return list(linked)
+            changed.append(chain)
+        if not changed:
+            chain = self._direct_chain(root, event)
+            linked[chain.id] = chain
+            self._copy_direct(
+                chain.attempts[-1],
+                Attempt(
+                    event.host,
+                    "direct",
+                    event.url,
+                    event.status,
+                    event.error,
+                    "served" if success else "failed",
+                    seqs=(event.seq,),
+                ),
+            )
+            self.by_seq[event.seq] = chain
+            self._settle_direct(chain)
+            changed.append(chain)
+        return changed
 
     def _direct_chain(self, root: str, event: Event) -> FallbackChain:
         """Direct traffic no proxy chain waits for (GONOPROXY, GOPROXY=direct)."""

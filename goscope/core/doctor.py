@@ -18,6 +18,7 @@ from .events import Event
 from .goenv import ORIGIN_ENV, GoEnv, ProxyEntry, parse_goproxy
 from .leaks import Leak, is_public_service
 from .patterns import glob_error, matching_pattern, split_patterns
+from .redact import redact_userinfo
 
 SEVERITIES = ("error", "warning", "info")
 # Paths that any pattern wide enough to cover "public modules" would match.
@@ -76,6 +77,11 @@ class Context:
             return f"export {var}={value}"
         return f"go env -w {var}={value}"
 
+    def unset_cmd(self, var: str) -> str:
+        if self.env.origins.get(var) == ORIGIN_ENV or var in self.process_env:
+            return f"unset {var}"
+        return f"go env -u {var}"
+
     @property
     def private_patterns(self) -> str:
         env = self.env
@@ -91,13 +97,14 @@ def rule_no_direct(ctx: Context) -> Iterable[Finding]:
     urls = [e.url for e in plist.entries]
     if plist.error or "direct" in urls or "off" in urls:
         return
-    private = bool(ctx.private_patterns)
+    # Private modules need no `direct` here: GONOPROXY puts an implicit "noproxy"
+    # entry first, which fetches them from version control (modfetch/proxy.go).
     finding = ctx.finding(
         "no-direct",
-        "warning" if private else "info",
+        "info",
         "GOPROXY",
-        "GOPROXY has no `direct` fallback: a module no listed proxy has can never be fetched"
-        + (" — and private modules (GOPRIVATE/GONOPROXY) need `direct`" if private else ""),
+        "GOPROXY has no `direct` fallback: a public module no listed proxy has can never be "
+        "fetched (fine if your proxies are meant to be the only source)",
         ctx.set_cmd("GOPROXY", ctx.env.get("GOPROXY") + ",direct"),
     )
     if ctx.traffic:
@@ -125,7 +132,7 @@ def rule_unused_entries(ctx: Context) -> Iterable[Finding]:
                 "warning",
                 "GOPROXY",
                 f"entries after `{entry}` are never used ({unused}): go stops walking the list there",
-                ctx.set_cmd("GOPROXY", _cut_after(kept, entry)),
+                ctx.set_cmd("GOPROXY", _cut_after(kept, i)),
             )
             break
     if "off" in raw:
@@ -138,9 +145,20 @@ def rule_unused_entries(ctx: Context) -> Iterable[Finding]:
         )
 
 
-def _cut_after(goproxy: str, keyword: str) -> str:
-    index = goproxy.find(keyword)
-    return goproxy[: index + len(keyword)] if index >= 0 else goproxy
+def _cut_after(goproxy: str, entry_index: int) -> str:
+    """GOPROXY up to and including its entry number entry_index (separators kept)."""
+    seen = -1
+    token = ""
+    for pos, ch in enumerate(goproxy + ","):
+        if ch in ",|":
+            if token.strip():
+                seen += 1
+                if seen == entry_index:
+                    return goproxy[:pos].strip()
+            token = ""
+        else:
+            token += ch
+    return goproxy
 
 
 # -- 3. `,` versus `|` -------------------------------------------------------------
@@ -257,15 +275,16 @@ def _wide_patterns(ctx: Context, var: str) -> Iterable[Finding]:
         var,
         f"{var} pattern {', '.join(wide)} {effect} public modules too (it matches "
         f"{next(s for s in PUBLIC_SAMPLES if matching_pattern(','.join(wide), s))})",
-        ctx.set_cmd(var, keep) if keep else f"go env -u {var}",
+        ctx.set_cmd(var, keep) if keep else ctx.unset_cmd(var),
     )
 
 
 # -- 5. GONOPROXY and GONOSUMDB disagree ---------------------------------------------
 def rule_private_split(ctx: Context) -> Iterable[Finding]:
     env = ctx.env
-    noproxy = [p for p in split_patterns(env.get("GONOPROXY")) if glob_error(p) is None]
-    nosumdb = [p for p in split_patterns(env.get("GONOSUMDB")) if glob_error(p) is None]
+    # Malformed and far too wide patterns have findings of their own; no fix should spread them.
+    noproxy = [p for p in split_patterns(env.get("GONOPROXY")) if _usable_pattern(p)]
+    nosumdb = [p for p in split_patterns(env.get("GONOSUMDB")) if _usable_pattern(p)]
     missing_sumdb = [p for p in noproxy if not _covers(env.get("GONOSUMDB"), p)]
     missing_proxy = [p for p in nosumdb if not _covers(env.get("GONOPROXY"), p)]
     if missing_sumdb:
@@ -291,6 +310,12 @@ def rule_private_split(ctx: Context) -> Iterable[Finding]:
         )
         finding.evidence = _leak_seqs(ctx, "proxy", ",".join(missing_proxy))
         yield finding
+
+
+def _usable_pattern(pattern: str) -> bool:
+    return glob_error(pattern) is None and not any(
+        matching_pattern(pattern, sample) for sample in PUBLIC_SAMPLES
+    )
 
 
 def _covers(globs: str, pattern: str) -> bool:
@@ -451,7 +476,9 @@ def rule_transport(ctx: Context) -> Iterable[Finding]:
             'eval "$(goscope env)"',
         )
     proxy_hosts = {e.host for e in ctx.env.proxy_list.proxies}
-    for var in ("NO_PROXY", "no_proxy"):
+    # Go's httpproxy reads the first non-empty of NO_PROXY and no_proxy.
+    effective = next((v for v in ("NO_PROXY", "no_proxy") if penv.get(v)), None)
+    for var in (effective,) if effective else ():
         entries = [e.strip().lstrip(".") for e in penv.get(var, "").split(",") if e.strip()]
         hidden = sorted(
             h for h in proxy_hosts for e in entries if e == "*" or h == e or h.endswith("." + e)
@@ -505,6 +532,9 @@ def diagnose(
             findings.append(
                 Finding("doctor-error", "info", "", "", "", f"{rule.__name__} failed: {exc!r}")
             )
+    for f in findings:  # a GOPROXY password must not reach the terminal through a finding
+        f.value, f.message = redact_userinfo(f.value), redact_userinfo(f.message)
+        f.fix = redact_userinfo(f.fix) if f.fix else f.fix
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: order.get(f.severity, 9))
     return findings

@@ -13,6 +13,9 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
 
+# Headers whose value is a URL that may carry a signature (presigned redirects).
+URL_HEADERS = frozenset({"location", "content-location", "link", "referer"})
+
 SECRET_HEADERS = frozenset(
     {
         "authorization",
@@ -69,7 +72,9 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
-_USERINFO_PASSWORD = re.compile(r"(//[^/@:,|\s]*):[^@/,|\s]*@")
+# The password runs to the last @ before the host: Go accepts @ inside userinfo.
+# (In GOPROXY, `,` and `|` separate entries before any URL is parsed.)
+_USERINFO_PASSWORD = re.compile(r"(//[^/@:,|\s]*):[^/,|\s]*@")
 
 
 def redact_userinfo(text: str) -> str:
@@ -87,23 +92,26 @@ def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> li
     out = []
     for name, value in items:
         name, value = str(name), str(value)
-        if name.lower() in SECRET_HEADERS:
+        lower = name.lower()
+        if lower in SECRET_HEADERS:
             scheme = value.split(" ", 1)[0] if " " in value else ""
             value = f"{scheme} {REDACTED}" if scheme.isalpha() else REDACTED
+        elif lower in URL_HEADERS:
+            value = redact_free_text(redact_url(value) if lower != "link" else value)
         out.append([name, value])
     return out
 
 
 _TEXT_SECRETS = (
-    (re.compile(r"(//[^/@:\s\"']*):[^@/\s\"']*@"), r"\1:xxxxx@"),
+    (re.compile(r"(//[^/@:\s\"']*):[^/\s\"']*@"), r"\1:xxxxx@"),
     (re.compile(r"\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), r"\1 REDACTED"),
     (
         re.compile(
-            r"([?&;]|\b)((?:access[-_]?)?token|secret|passw(?:or)?d|pwd|api[-_]?key|apikey|"
-            r"credential|session|signature|sig|auth)=[^&\s\"'<>]+",
+            r"([\w.-]*(?:token|secret|passw(?:or)?d|pwd|api[-_]?key|apikey|credential|session|"
+            r"signature|sig|auth)[\w.-]*)=[^&\s\"'<>]+",
             re.IGNORECASE,
         ),
-        r"\1\2=REDACTED",
+        r"\1=REDACTED",
     ),
     (
         re.compile(

@@ -59,11 +59,15 @@ class ProxyProcess:
             text=True,
             start_new_session=True,  # Ctrl-C in the terminal goes to us, not straight to it
         )
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(self.config.to_json())
-        self.proc.stdin.close()
-        self.proc.stdin = None  # communicate() must not flush it again
-        message = self._read_message(timeout)
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(self.config.to_json())
+            self.proc.stdin.close()
+            self.proc.stdin = None  # communicate() must not flush it again
+            message = self._read_message(timeout)
+        except BaseException:  # Ctrl-C while starting: no orphan proxy
+            self.kill()
+            raise
         if message is None:
             self.kill()
             raise ProxyStartError(f"the proxy did not start within {timeout:.0f}s")
@@ -74,18 +78,24 @@ class ProxyProcess:
         return self
 
     def _read_message(self, timeout: float) -> dict[str, Any] | None:
+        """The first JSON line on the proxy's stdout (raw reads: no hidden buffering)."""
         assert self.proc is not None and self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
         deadline = time.monotonic() + timeout
+        pending = b""
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.1)
-            if ready:
-                line = self.proc.stdout.readline()
-                if not line:
-                    return {"type": "error", "error": "the proxy process exited during start-up"}
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
                 try:
                     return json.loads(line)
                 except ValueError:
-                    continue  # not ours (a library printing); keep waiting
+                    continue  # not ours (a library printing); keep reading
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return {"type": "error", "error": "the proxy process exited during start-up"}
+                pending += chunk
             elif self.proc.poll() is not None:
                 return {
                     "type": "error",

@@ -97,10 +97,16 @@ async def watch_parent(parent: int) -> None:
 
 
 def redact_har_file(path: str) -> None:
+    """Redact mitmproxy's HAR in place; a HAR that cannot be redacted is not left behind."""
     try:
         with open(path, encoding="utf-8") as fh:
             har = json.load(fh)
-    except (OSError, ValueError):
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        log.error("goscope: cannot redact %s (%s): removed", path, exc)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
         return
     tmp = path + ".tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -220,6 +226,7 @@ def setup_logging(path: str | None) -> None:
 
 
 def main() -> int:
+    os.umask(0o077)  # everything the proxy writes (recording, HAR, flows, log) is the user's alone
     try:
         config = json.loads(sys.stdin.read())
         setup_logging(config.get("log"))

@@ -22,6 +22,26 @@ def private_socket_path(home: Path) -> Path:
     return directory / "events.sock"
 
 
+LINE_LIMIT = 16 * 2**20  # one event line; a longer one is skipped, not fatal
+
+
+async def _readline(reader: asyncio.StreamReader) -> bytes:
+    while True:
+        try:
+            return await reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:
+            return exc.partial
+        except asyncio.LimitOverrunError as exc:
+            await reader.readexactly(exc.consumed)  # drop the oversized part, keep streaming
+            while True:
+                try:
+                    await reader.readuntil(b"\n")
+                    break
+                except asyncio.LimitOverrunError as more:
+                    await reader.readexactly(more.consumed)
+            return b"{}\n"  # counted as a bad line
+
+
 class EventListener:
     """Accepts the proxy's connection and hands each event to `on_event`."""
 
@@ -35,7 +55,9 @@ class EventListener:
     async def start(self) -> EventListener:
         old = os.umask(0o177)  # the socket file is created 0600
         try:
-            self.server = await asyncio.start_unix_server(self._handle, path=str(self.path))
+            self.server = await asyncio.start_unix_server(
+                self._handle, path=str(self.path), limit=LINE_LIMIT
+            )
         finally:
             os.umask(old)
         os.chmod(self.path, 0o600)
@@ -43,7 +65,7 @@ class EventListener:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while line := await reader.readline():
+            while line := await _readline(reader):
                 try:
                     obj = json.loads(line)
                     if obj.get("type") == "stats":

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, RichLog, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from goscope.core.events import Event, RecordingError, end_line
 from goscope.core.filters import Filter, FilterError, parse_filter
@@ -121,6 +123,9 @@ class GoscopeApp(App[int]):
         self.command_proc: asyncio.subprocess.Process | None = None
         self.exit_status: int | None = None
         self.load_error: str | None = None
+        self.closing = False
+        # The live recording (the end line goes here, even if another file is opened).
+        self.live_recording = None if launch.open_file else launch.recording
         self.proxy_line = ""
         self.loading = False
         self._filtered_upto = 0
@@ -199,7 +204,11 @@ class GoscopeApp(App[int]):
         try:
             proxy = ProxyProcess(self.launch.proxy_config).start()
         except ProxyStartError as exc:
-            self.call_from_thread(self._proxy_failed, str(exc))
+            if not self.closing:
+                self.call_from_thread(self._proxy_failed, str(exc))
+            return
+        if self.closing:  # the user quit while the proxy was starting
+            proxy.stop()
             return
         self.call_from_thread(self._proxy_ready, proxy)
 
@@ -238,6 +247,7 @@ class GoscopeApp(App[int]):
                 cwd=self.launch.cwd,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,  # go and its git children stop together on quit
             )
         except (FileNotFoundError, PermissionError) as exc:
             log.write(Text(f"goscope: cannot run {command[0]}: {exc.strerror}", style="red"))
@@ -246,13 +256,34 @@ class GoscopeApp(App[int]):
             return
         self._update_header()
         assert self.command_proc.stdout is not None
-        async for line in self.command_proc.stdout:
-            log.write(line.decode("utf-8", errors="replace").rstrip("\n"))
+        pending = b""
+        # Chunks, not lines: one huge output line must not end the session.
+        while chunk := await self.command_proc.stdout.read(65536):
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                log.write(line.decode("utf-8", errors="replace"))
+            if len(pending) > 65536:
+                log.write(pending.decode("utf-8", errors="replace"))
+                pending = b""
+        if pending:
+            log.write(pending.decode("utf-8", errors="replace"))
         self.exit_status = await self.command_proc.wait()
         self.command_proc = None
         style = "green" if self.exit_status == 0 else "red"
         log.write(Text(f"exit status {self.exit_status}", style=f"bold {style}"))
         self._update_header()
+
+    @staticmethod
+    async def _stop_command(proc: asyncio.subprocess.Process) -> None:
+        """SIGTERM to the command's whole process group (go and its git), then SIGKILL."""
+        for sig, wait in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 3.0)):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, sig)
+            try:
+                await asyncio.wait_for(proc.wait(), wait)
+                return
+            except TimeoutError:
+                continue
 
     @property
     def command_running(self) -> bool:
@@ -261,8 +292,10 @@ class GoscopeApp(App[int]):
     # -- recordings -----------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")
     def load_recording(self, path: str) -> None:
+        worker = get_current_worker()
+        session = self.session  # this load fills this session, even if another replaces it
         self.loading = True
-        self.load_error: str | None = None
+        self.load_error = None
         # A bulk load creates millions of objects and no cycles: the cyclic GC would
         # only rescan them over and over. Off while loading, then freeze what was loaded.
         gc.disable()
@@ -270,10 +303,12 @@ class GoscopeApp(App[int]):
             for header, event, offset in read_events(path, skip_bad=self.launch.skip_bad):
                 if event is None:
                     env = GoEnv.from_dict(header.get("environment") or {})
-                    self.call_from_thread(self.session.set_env, env)
+                    self.call_from_thread(session.set_env, env)
                     continue
-                index = self.session.add(event, offset)
+                index = session.add(event, offset)
                 if index % LOAD_CHUNK == LOAD_CHUNK - 1:
+                    if worker.is_cancelled:
+                        return
                     # Let the UI thread have the GIL: the first screenful paints at once,
                     # and keys stay responsive while a big recording loads.
                     time.sleep(0.05 if index < LOAD_CHUNK else 0)
@@ -288,8 +323,9 @@ class GoscopeApp(App[int]):
         finally:
             gc.enable()
             gc.freeze()
-            self.loading = False
-            self._dirty = True
+            if session is self.session:
+                self.loading = False
+                self._dirty = True
 
     # -- coalesced refresh -----------------------------------------------------------------
     _ticks = 0
@@ -528,6 +564,13 @@ class GoscopeApp(App[int]):
     last_export: list[Path] | None = None
 
     def action_open_recording(self) -> None:
+        if self.launch.proxy_config is not None:
+            self.notify(
+                "this is a live session: open recordings in another window (goscope open FILE)",
+                severity="warning",
+            )
+            return
+
         def opened(path: str | None) -> None:
             if not path:
                 return
@@ -594,14 +637,14 @@ class GoscopeApp(App[int]):
             self.exit(self.exit_status or 0)
 
     async def on_unmount(self) -> None:
+        self.closing = True
         self.flush_timer.stop()
         if self.command_running and self.command_proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                self.command_proc.terminate()
+            await self._stop_command(self.command_proc)
         if self.proxy is not None:
             stats = await asyncio.to_thread(self.proxy.stop)
-            if self.session.recording and os.path.exists(self.session.recording):
-                with open(self.session.recording, "a", encoding="utf-8") as fh:
+            if self.live_recording and os.path.exists(self.live_recording):
+                with open(self.live_recording, "a", encoding="utf-8") as fh:
                     fh.write(end_line(exit_code=self.exit_status, stats=stats) + "\n")
         if self.listener is not None:
             await self.listener.close()

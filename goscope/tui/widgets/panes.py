@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 from goscope.core.doctor import Finding
 from goscope.core.goenv import GO_VARS
 from goscope.core.leaks import Leak
+from goscope.core.redact import redact_userinfo
 from goscope.core.session import Session
 from goscope.tui.messages import JumpToSeq
 from goscope.tui.widgets.detail import chain_view
@@ -200,7 +201,7 @@ class ConfigPane(SessionPane):
         for var in GO_VARS:
             self.table.add_row(
                 var,
-                session.env.get(var) or Text("(unset)", style="dim"),
+                redact_userinfo(session.env.get(var)) or Text("(unset)", style="dim"),
                 Text(session.env.origins.get(var, ""), style="dim"),
             )
         self.findings = session.findings()
