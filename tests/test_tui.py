@@ -184,6 +184,44 @@ async def test_a_live_lab_session_follows_traffic(lab_launch):
         await pilot.press("f")
         assert app.list.follow and app.list.cursor == app.list.row_count - 1
         assert len(app.session.leaks) == 6
+        # What the user sees, live: a fallthrough chain, the leak rows, the module rows, a filter.
+        store = app.session.store
+        fell = next(
+            i
+            for i in range(len(store))
+            if store.row(i).host == "old-mirror.example"
+            and store.row(i).module == "example.com/hello"
+            and store.row(i).endpoint == "zip"
+        )
+        app.list.select_store_index(fell)
+        await pilot.pause(0.2)
+        text = detail_text(app)
+        assert "404 from old-mirror.example: after `,` go tries the next entry" in text
+        assert "200 from proxy.golang.org: served" in text
+        await pilot.press("3")
+        await pilot.pause(0.3)
+        leaks = app.query_one("#leaks-pane").table
+        assert {
+            (str(leaks.get_row_at(r)[0]), str(leaks.get_row_at(r)[2]))
+            for r in range(leaks.row_count)
+        } == {("high", "proxy.golang.org"), ("medium", "old-mirror.example")}
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        modules = app.query_one("#modules-pane").table
+        served = {
+            str(modules.get_row_at(r)[0]): str(modules.get_row_at(r)[1])
+            for r in range(modules.row_count)
+        }
+        assert served == {
+            "example.com/hello@v1.0.0": "proxy.golang.org",
+            "example.com/quote@v1.5.2": "proxy.golang.org",
+            "git.corp.example.com/team/secret@v1.2.0": "direct",
+        }
+        await pilot.press("1", "slash", *"kind:direct", "enter")
+        assert {store.row(i).kind for i in app.list.indices} == {"direct"} and len(
+            app.list.indices
+        ) >= 3
+        await pilot.press("escape")
         # The same recording goscope wrote is what `e` exports.
         await pilot.press("e")
         jsonl = app.last_export[0]
