@@ -263,6 +263,14 @@ def classifier_rate() -> Result:
     )
 
 
+def ui_probe(*args: str, timeout: int = 600) -> dict:
+    """Run benchmarks/ui_probe.py in a fresh process (clean RSS) and read its JSON."""
+    cmd = [sys.executable, str(HERE / "ui_probe.py"), *args]
+    return json.loads(
+        subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True).stdout
+    )
+
+
 # -- 3 and 4. the UI ---------------------------------------------------------------------------
 def bench_ui(rows: int, datatable_rows: int) -> list[Result]:
     from benchmarks.synthetic import write_recording
@@ -271,44 +279,12 @@ def bench_ui(rows: int, datatable_rows: int) -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
         big = write_recording(Path(tmp) / "big.jsonl", rows)
         os.sync()  # a recording already on disk: no writeback competing with the load
-        ui = json.loads(
-            subprocess.run(
-                [sys.executable, str(HERE / "ui_probe.py"), str(big)],
-                capture_output=True,
-                text=True,
-                timeout=1200,
-                check=True,
-            ).stdout
-        )
+        ui = ui_probe(str(big), timeout=1200)
         small = write_recording(Path(tmp) / "small.jsonl", datatable_rows)
-        ours = json.loads(
-            subprocess.run(
-                [sys.executable, str(HERE / "ui_probe.py"), str(small)],
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=True,
-            ).stdout
-        )
+        ours = ui_probe(str(small), timeout=600)
         tiny = write_recording(Path(tmp) / "tiny.jsonl", 50)
-        empty = json.loads(
-            subprocess.run(
-                [sys.executable, str(HERE / "ui_probe.py"), str(tiny)],
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=True,
-            ).stdout
-        )
-    table = json.loads(
-        subprocess.run(
-            [sys.executable, str(HERE / "ui_probe.py"), "--datatable", str(datatable_rows)],
-            capture_output=True,
-            text=True,
-            timeout=1200,
-            check=True,
-        ).stdout
-    )
+        empty = ui_probe(str(tiny), timeout=600)
+    table = ui_probe("--datatable", str(datatable_rows), timeout=1200)
     # The app itself (Textual, widgets) is the same for 50 events: only the difference is per event.
     per_event = (ui["rss_bytes"] - empty["rss_bytes"]) / (rows - 50)
     results += [
@@ -383,16 +359,7 @@ def bench_startup(runs: int) -> list[Result]:
 
         write_recording(small, 50)
         paints = [
-            json.loads(
-                subprocess.run(
-                    [sys.executable, str(HERE / "ui_probe.py"), "--startup", str(small)],
-                    capture_output=True,
-                    text=True,
-                    timeout=120,
-                    check=True,
-                ).stdout
-            )["first_paint_s"]
-            for _ in range(runs)
+            ui_probe("--startup", str(small), timeout=120)["first_paint_s"] for _ in range(runs)
         ]
     paint = statistics.median(paints)
     return [
