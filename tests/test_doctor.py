@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from goscope.core.chains import build_chains
 from goscope.core.doctor import Traffic, diagnose
-from goscope.core.goenv import GoEnv
+from goscope.core.goenv import GO_VARS, GoEnv
 from goscope.core.leaks import find_leaks
 
 from .factories import event
@@ -249,18 +249,7 @@ def test_rule9_transport():
 
 @given(
     st.dictionaries(
-        st.sampled_from(
-            [
-                "GOPROXY",
-                "GONOPROXY",
-                "GONOSUMDB",
-                "GOPRIVATE",
-                "GOSUMDB",
-                "GOINSECURE",
-                "GOFLAGS",
-                "GOTOOLCHAIN",
-            ]
-        ),
+        st.sampled_from(GO_VARS),
         st.text(max_size=40),
     ),
     st.text(max_size=20),

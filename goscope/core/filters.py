@@ -51,9 +51,6 @@ class Filter:
                 break
         return list(indices)
 
-    def matches(self, store: EventStore, index: int) -> bool:
-        return bool(self.apply(store, [index]))
-
 
 def parse_filter(text: str) -> Filter:
     try:

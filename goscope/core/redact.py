@@ -129,14 +129,6 @@ def redact_free_text(text: str) -> str:
     return text
 
 
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """Replace known secret strings (e.g. a password from GOPROXY) in free text."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
 def redact_har(har: dict) -> dict:
     """Redact a HAR document in place (mitmproxy's export keeps every header)."""
     for entry in har.get("log", {}).get("entries", []):

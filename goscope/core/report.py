@@ -30,10 +30,6 @@ class Report:
     def fetches(self) -> list[FallbackChain]:
         return self.chains
 
-    @property
-    def failed_fetches(self) -> list[FallbackChain]:
-        return [c for c in self.chains if c.result == "failed"]
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,

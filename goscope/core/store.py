@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,13 +71,6 @@ class Row:
 
 
 _fromisoformat = datetime.fromisoformat
-
-
-def parse_started(started: str) -> float:
-    try:
-        return datetime.fromisoformat(started).timestamp()
-    except (TypeError, ValueError):
-        return 0.0
 
 
 class EventStore:
@@ -157,9 +149,6 @@ class EventStore:
     def url_at(self, index: int) -> str:
         return self.url[index]
 
-    def mark_leak(self, index: int) -> None:
-        self.flags[index] |= FLAG_LEAK
-
     def row(self, index: int) -> Row:
         status = self.status[index]
         return Row(
@@ -179,6 +168,3 @@ class EventStore:
             size=self.size[index],
             flags=self.flags[index],
         )
-
-    def rows(self, indices: Iterable[int]) -> list[Row]:
-        return [self.row(i) for i in indices]

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from goscope.core.escaping import escape, unescape
+from goscope.core.escaping import unescape
 
 from .modules import ModuleVersion, tampered
 from .sumdb import ChecksumDB
@@ -232,7 +232,3 @@ class Lab:
             do_GET = do_POST = do_HEAD = _serve
 
         return Handler
-
-
-def escaped_id(mod: ModuleVersion) -> str:
-    return f"{escape(mod.path)}@{escape(mod.version)}"

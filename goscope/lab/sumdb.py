@@ -20,7 +20,6 @@ from goscope.core.escaping import unescape
 
 from .modules import ModuleVersion
 
-TILE_HEIGHT = 8
 _TILE = re.compile(r"^tile/(\d+)/(\d+|data)/((?:x\d{3}/)*\d{3})(?:\.p/(\d+))?$")
 
 

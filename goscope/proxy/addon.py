@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import re
@@ -318,7 +317,3 @@ def open_recording(path: str | None, environment: dict[str, Any], **header: Any)
     fh.write(header_line(environment, **header) + "\n")
     fh.flush()
     return fh
-
-
-def stats_line(addon: GoscopeAddon) -> str:
-    return json.dumps({"type": "stats", **addon.stats()})

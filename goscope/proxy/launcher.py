@@ -137,11 +137,3 @@ class ProxyProcess:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True

@@ -54,7 +54,6 @@ class Launch:
     private: str = ""
     trusted: list[str] = field(default_factory=list)
     env: GoEnv | None = None
-    keep_recording: bool = True
     export_dir: str | None = None
     skip_bad: bool = False  # open: skip unreadable lines instead of refusing the file
     strict: bool = False  # opened from the command line: a bad file ends the app (exit 2)
