@@ -11,13 +11,16 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
+# ruff, mypy on goscope/, and the layer contracts (pyproject.toml [tool.importlinter]).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 test: lint
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q -p no:cacheprovider
 
-# The offline lab: simulated proxies, checksum database and git host (headless until the TUI lands).
+# The offline lab in the TUI: simulated proxies, checksum database and git host.
 demo: $(VENV)/.installed
 	$(VENV)/bin/goscope demo
 
@@ -25,7 +28,7 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py
 
 screenshots: $(VENV)/.installed
-	$(PY) -m goscope.screenshots screenshots
+	$(PY) -m goscope.tui.screenshots screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist

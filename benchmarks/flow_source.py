@@ -2,7 +2,7 @@
 
     flow_source.py SOCKET COUNT goscope|baseline
 
-goscope: real mitmproxy flows through GoscopeAddon and its EventSink stream.
+goscope: real mitmproxy flows through GoscopeAddon and its LiveStream.
 baseline: the same event lines written straight to the socket.
 """
 
@@ -18,8 +18,8 @@ from mitmproxy.test import tflow, tutils  # noqa: E402
 
 from benchmarks.synthetic import event_fields  # noqa: E402
 from goscope.core.goenv import GoEnv  # noqa: E402
-from goscope.proxy.addon import EventSink, GoscopeAddon  # noqa: E402
-from goscope.proxy.server import stream_events  # noqa: E402
+from goscope.proxy.addon import GoscopeAddon  # noqa: E402
+from goscope.proxy.outputs import ListSink, LiveStream, stream_events  # noqa: E402
 
 UA = "GoCommand/1 (+https://go.dev/cmd/go)"
 
@@ -39,12 +39,12 @@ async def main(path: str, count: int, mode: str) -> None:
         {"GOPROXY": "https://goproxy.corp.example,https://proxy.golang.org,direct"}
     )
     if mode == "baseline":
-        addon = GoscopeAddon(env)
-        addon.keep_events = True
+        sink = ListSink()
+        addon = GoscopeAddon([sink], env)
         for flow in flows:
             addon.requestheaders(flow)
             addon.response(flow)
-        lines = [e.to_json().encode() + b"\n" for e in addon.events]
+        lines = [e.to_json().encode() + b"\n" for e in sink.events]
         _, writer = await asyncio.open_unix_connection(path)
         for i, line in enumerate(lines):
             writer.write(line)
@@ -53,10 +53,10 @@ async def main(path: str, count: int, mode: str) -> None:
         await writer.drain()
         writer.close()
         return
-    sink = EventSink(None, queue_size=count + 1)
-    queue = sink.start_stream()
-    addon = GoscopeAddon(env, sink)
-    task = asyncio.create_task(stream_events(path, queue))
+    live = LiveStream()
+    queue = live.queue = asyncio.Queue(count + 1)
+    addon = GoscopeAddon([live], env)
+    task = asyncio.create_task(stream_events(path, live))
     for i, flow in enumerate(flows):
         addon.requestheaders(flow)
         addon.response(flow)

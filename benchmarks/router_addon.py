@@ -2,6 +2,15 @@
 
 import os
 
-from goscope.proxy.addon import Router, parse_routes
+from goscope.core.routes import parse_routes
+from goscope.proxy.router import Router
 
-addons = [Router(parse_routes(os.environ["GOSCOPE_BENCH_ROUTES"].split(";")))]
+
+class BenchRouter(Router):
+    """goscope's Router, its routes taken from the environment instead of an option."""
+
+    def configure(self, updated: set[str]) -> None:
+        self.routes = parse_routes(os.environ["GOSCOPE_BENCH_ROUTES"].split(";"))
+
+
+addons = [BenchRouter()]

@@ -165,7 +165,7 @@ def run_mitmdump(lab, env: dict[str, str], work: Path, home: Path) -> float:
                 break
             except OSError:
                 time.sleep(0.05)
-        from goscope.wiring import child_env
+        from goscope.run.wiring import child_env
 
         timed(["go", "mod", "download"], child_env(env, port, home), work)
         return time.perf_counter() - start
@@ -176,18 +176,18 @@ def run_mitmdump(lab, env: dict[str, str], work: Path, home: Path) -> float:
 
 # -- 2. event pipeline ------------------------------------------------------------------------
 def bench_pipeline(events: int) -> list[Result]:
-    import asyncio
+    import threading
 
     from goscope.core.session import Session
     from goscope.proxy.stream import EventListener, private_socket_path
 
     results = []
 
-    async def measure(mode: str) -> tuple[float, int]:
+    def measure(mode: str) -> tuple[float, int]:
         session = Session()
         received = 0
         first = 0.0
-        done = asyncio.Event()
+        done = threading.Event()
 
         def on_event(event) -> None:
             nonlocal received, first
@@ -202,18 +202,18 @@ def bench_pipeline(events: int) -> list[Result]:
         with tempfile.TemporaryDirectory() as tmp:
             path = private_socket_path(Path(tmp))
             # baseline: the same socket, JSON and Event objects; no addon, store, chains or leaks.
-            listener = await EventListener(path, on_event).start()
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, str(HERE / "flow_source.py"), str(path), str(events), mode
+            listener = EventListener(path, on_event).start()
+            proc = subprocess.Popen(
+                [sys.executable, str(HERE / "flow_source.py"), str(path), str(events), mode]
             )
-            await asyncio.wait_for(done.wait(), timeout=600)
+            done.wait(timeout=600)
             elapsed = time.perf_counter() - first
-            await proc.wait()
-            await listener.close()
+            proc.wait()
+            listener.close()
         return elapsed, received
 
-    base_t, _ = asyncio.run(measure("baseline"))
-    t, n = asyncio.run(measure("goscope"))
+    base_t, _ = measure("baseline")
+    t, n = measure("goscope")
     rate, base_rate = n / t, events / base_t
     results.append(
         Result(

@@ -35,11 +35,11 @@ async def until(pilot, predicate, step: float = 0.01, timeout: float = 600.0) ->
 
 async def probe(path: str, startup: bool) -> dict:
     rss_before = PROC.memory_info().rss
-    app = GoscopeApp(Launch(recording=path, open_file=True))
+    app = GoscopeApp(Launch(recording=path))
     t0 = time.perf_counter()
     peak = rss_before
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.list.row_count > 0)
+        await until(pilot, lambda: app.request_list.row_count > 0)
         await pilot.pause(0)  # the frame with the rows
         first = (time.time() - START) if startup else (time.perf_counter() - t0)
         if startup:
@@ -48,7 +48,7 @@ async def probe(path: str, startup: bool) -> dict:
         def done() -> bool:
             nonlocal peak
             peak = max(peak, PROC.memory_info().rss)
-            return not app.loading and app.list.row_count == len(app.session)
+            return not app.loading and app.request_list.row_count == len(app.session)
 
         await until(pilot, done, step=0.05)
         loaded = time.perf_counter() - t0
@@ -56,12 +56,12 @@ async def probe(path: str, startup: bool) -> dict:
         rows = len(app.session)
         t = time.perf_counter()
         await pilot.press("end")
-        await until(pilot, lambda: app.list.cursor == app.list.row_count - 1)
+        await until(pilot, lambda: app.request_list.cursor == app.request_list.row_count - 1)
         await pilot.pause(0)
         jump = time.perf_counter() - t
         t = time.perf_counter()
         app.apply_filter(parse_filter("kind:sumdb"))
-        await until(pilot, lambda: app.list.indices is not None and not app._filter_running)
+        await until(pilot, lambda: app.request_list.indices is not None and not app._filter_running)
         await pilot.pause(0)
         filtered = time.perf_counter() - t
     return {
@@ -71,7 +71,7 @@ async def probe(path: str, startup: bool) -> dict:
         "rss_bytes": peak - rss_before,
         "jump_s": jump,
         "filter_s": filtered,
-        "shown": len(app.list.indices or []),
+        "shown": len(app.request_list.indices or []),
     }
 
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from goscope import __version__
+from goscope.proxy.config import DEFAULT_LISTEN_HOST, DEFAULT_PORT, LOOPBACK_HOSTS
+
+if TYPE_CHECKING:
+    from goscope.run.options import RunOptions
 
 EXIT_USAGE = 2
+CHECK_WHOLE_BYTES = 64 * 2**20  # `open` reads recordings up to this size whole before the TUI
 
 
 class GoscopeError(click.ClickException):
@@ -30,14 +36,12 @@ def split_list(value: str | None) -> list[str]:
 
 
 def validate_routes(routes: tuple[str, ...]) -> list[str]:
-    # Importing the addon pulls in mitmproxy; parse here without it.
-    from urllib.parse import urlsplit
+    from goscope.core.routes import RouteError, parse_routes
 
-    for spec in routes:
-        host, eq, target = spec.partition("=")
-        parts = urlsplit(target)
-        if not eq or not host or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise fail(f"--route takes HOST=URL with an http(s) URL, not {spec!r}")
+    try:
+        parse_routes(routes)  # the addon parses them again with the same code
+    except RouteError as exc:
+        raise fail(str(exc)) from None
     return list(routes)
 
 
@@ -48,14 +52,14 @@ def validate_har(path: str | None) -> str | None:
     return path
 
 
-def run_options(**kw):
+def run_options(**kw: Any) -> RunOptions:
     """The options shared by `run` and the bare `goscope -- CMD`."""
-    from goscope.headless import RunOptions
+    from goscope.run.options import RunOptions
 
     return RunOptions(
         command=list(kw["command"]),
         port=kw["port"],
-        listen_host=kw["listen_host"] or "127.0.0.1",
+        listen_host=kw["listen_host"] or DEFAULT_LISTEN_HOST,
         routes=validate_routes(kw["route"]),
         upstream_proxy=kw["upstream_proxy"],
         private=kw["private"] or "",
@@ -74,7 +78,7 @@ def proxy_options(f):
         click.option(
             "--port",
             type=click.IntRange(0, 65535),
-            default=8080,
+            default=DEFAULT_PORT,
             show_default=True,
             help="Port to listen on (0: a free port).",
         ),
@@ -160,7 +164,7 @@ def _run_defaults() -> dict:
         "private": None,
         "trusted": None,
         "fail_on_leak": False,
-        "port": 8080,
+        "port": DEFAULT_PORT,
         "listen_host": None,
         "route": (),
         "upstream_proxy": None,
@@ -200,12 +204,14 @@ def run(headless: bool, **kw) -> None:
     \b
     goscope run --headless --json report.json -- go mod download -x
     """
-    from goscope.headless import CommandNotFound, OutputError, run_headless
-    from goscope.home import HomeError
+    from goscope.core.export import OutputError
+    from goscope.core.home import HomeError
     from goscope.proxy.launcher import ProxyStartError
+    from goscope.run.engine import CommandNotFound
+    from goscope.term.headless import run_headless
 
     opts = run_options(**kw)
-    if kw["listen_host"] and kw["listen_host"] not in ("127.0.0.1", "localhost", "::1"):
+    if kw["listen_host"] and kw["listen_host"] not in LOOPBACK_HOSTS:
         click.echo(
             f"goscope: warning: listening on {kw['listen_host']}: others on the network can use this proxy",
             err=True,
@@ -216,9 +222,9 @@ def run(headless: bool, **kw) -> None:
         if headless:
             code = run_headless(opts)
         else:
-            from goscope.tui.launch import live_launch, run_app
+            from goscope.tui.launch import run_live
 
-            code = run_app(*live_launch(opts))
+            code = run_live(opts)
     except (ProxyStartError, HomeError, CommandNotFound, OutputError) as exc:
         raise fail(str(exc)) from None
     sys.exit(code)
@@ -233,22 +239,19 @@ def run(headless: bool, **kw) -> None:
 )
 def open_(recording: str, private: str | None, trusted: str | None, skip_bad: bool) -> None:
     """Open a recording in the TUI."""
-    from goscope.core.events import RecordingError
-    from goscope.core.session import read_events
+    from goscope.core.recording import RecordingError, RecordingReader
     from goscope.tui.launch import open_launch, run_app
 
     try:
         # A bad file is one line here, not a broken screen. Files up to 64 MiB (~100,000
         # events) are checked whole first; bigger ones are checked as they load, and a bad
         # line then closes the TUI with the same one line.
-        events = read_events(recording, skip_bad)
-        if os.path.getsize(recording) <= 64 * 2**20:
-            for _ in events:
-                pass
-        else:
-            next(iter(events))
-    except (RecordingError, OSError, StopIteration) as exc:
-        raise fail(str(exc) or f"{recording}: empty") from None
+        with RecordingReader(recording, skip_bad) as reader:
+            if os.path.getsize(recording) <= CHECK_WHOLE_BYTES:
+                for _ in reader:
+                    pass
+    except RecordingError as exc:
+        raise fail(str(exc)) from None
     launch = open_launch(recording, private or "", split_list(trusted), skip_bad)
     sys.exit(run_app(launch))
 
@@ -269,9 +272,13 @@ def report(
     skip_bad: bool,
 ) -> None:
     """Summarise a recording (JSON lines) as `run` does."""
-    from goscope.core.events import RecordingError
-    from goscope.headless import OutputError, report_from_recording, write_json
-    from goscope.summary import render_summary, stderr_console
+    from rich.text import Text
+
+    from goscope.core.export import OutputError, write_report
+    from goscope.core.recording import RecordingError
+    from goscope.core.report import report_from_recording
+    from goscope.term import styles
+    from goscope.term.summary import render_summary, stderr_console
 
     try:
         rep = report_from_recording(
@@ -282,26 +289,26 @@ def report(
     console = stderr_console()
     if rep.skipped:
         plural = "s" if rep.skipped != 1 else ""
-        console.print(f"[yellow]goscope: skipped {rep.skipped} bad line{plural}[/]")
+        console.print(Text(f"goscope: skipped {rep.skipped} bad line{plural}", styles.WARNING))
     render_summary(rep, console)
     if json_report:
         try:
-            write_json(json_report, rep)
+            write_report(json_report, rep)
         except OutputError as exc:
             raise fail(str(exc)) from None
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
 @click.option(
     "--shell", type=click.Choice(["bash", "zsh", "fish"]), default="bash", show_default=True
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the variables as JSON.")
 def env(port: int, shell: str, as_json: bool) -> None:
     """Print the exports for another terminal: eval "$(goscope env)"."""
-    from goscope.home import HomeError, ensure_private_dir, home_dir
+    from goscope.core.home import HomeError, ensure_private_dir, home_dir
     from goscope.proxy.ca import ensure_ca
-    from goscope.wiring import json_exports, no_proxy_warnings, proxy_env, shell_exports
+    from goscope.run.wiring import json_exports, no_proxy_warnings, proxy_env, shell_exports
 
     try:
         home = ensure_private_dir(home_dir())
@@ -332,20 +339,27 @@ def proxy(
     import signal
     import time
 
-    from goscope.headless import go_environment
-    from goscope.home import HomeError, ensure_private_dir, home_dir
-    from goscope.proxy.launcher import ProxyConfig, ProxyProcess, ProxyStartError
+    from goscope.core.goenv import GoEnv
+    from goscope.core.gotool import find_go
+    from goscope.core.home import HomeError, ensure_private_dir, home_dir
+    from goscope.proxy.config import ProxyConfig
+    from goscope.proxy.launcher import ProxyProcess, ProxyStartError
 
+    if listen_host and listen_host not in LOOPBACK_HOSTS:
+        click.echo(
+            f"goscope: warning: listening on {listen_host}: others on the network can use this proxy",
+            err=True,
+        )
     try:
         home = ensure_private_dir(home_dir())
         config = ProxyConfig(
             home=home,
             port=port,
-            listen_host=listen_host or "127.0.0.1",
+            listen_host=listen_host or DEFAULT_LISTEN_HOST,
             routes=validate_routes(route),
             upstream_proxy=upstream_proxy,
             recording=jsonl,
-            environment=go_environment(dict(os.environ)).to_dict(),
+            environment=GoEnv.load(dict(os.environ), go=find_go()).to_dict(),
             save_flows=save_flows,
             har=validate_har(har),
             ssl_insecure=ssl_insecure,
@@ -355,7 +369,7 @@ def proxy(
         raise fail(str(exc)) from None
     stop = {"now": False}
 
-    def _stop(*_):
+    def _stop(*_: object) -> None:
         stop["now"] = True
 
     # Handlers first: a Ctrl-C right after the banner must still stop cleanly.
@@ -385,8 +399,8 @@ def doctor(as_json: bool, private: str | None, env_file: str | None) -> None:
     from goscope.core.doctor import diagnose
     from goscope.core.goenv import GoEnv
     from goscope.core.gotool import find_go
-    from goscope.doctor_view import render_findings
-    from goscope.summary import stderr_console
+    from goscope.term.findings import render_findings
+    from goscope.term.summary import stderr_console
 
     process_env = dict(os.environ)
     if env_file and not os.path.isfile(env_file):
@@ -410,19 +424,34 @@ def doctor(as_json: bool, private: str | None, env_file: str | None) -> None:
 @click.option("--headless", is_flag=True, help="No TUI: print the summary.")
 def demo(scenario: str | None, list_: bool, verbose: bool, headless: bool) -> None:
     """Run a lab scenario offline: simulated proxies, checksum database and git host."""
-    from goscope.headless import CommandNotFound
-    from goscope.home import HomeError
-    from goscope.lab.runner import DEFAULT_SCENARIO, NoGo, describe_scenarios, run_demo
+    from rich.text import Text
+
+    from goscope.core.home import HomeError
+    from goscope.lab.runner import DEFAULT_SCENARIO, NoGo, demo_session, describe_scenarios
     from goscope.lab.scenario import ScenarioError
     from goscope.proxy.launcher import ProxyStartError
-    from goscope.summary import stderr_console
+    from goscope.run.engine import CommandNotFound
+    from goscope.term import styles
+    from goscope.term.headless import run_headless
+    from goscope.term.summary import stderr_console
 
     if list_:
         for name, description in describe_scenarios():
             click.echo(f"{name:<18} {description}")
         return
+    console = stderr_console()
     try:
-        code = run_demo(scenario or DEFAULT_SCENARIO, stderr_console(), verbose, headless)
+        with demo_session(scenario or DEFAULT_SCENARIO, verbose) as session:
+            first, *rest = session.intro()
+            console.print(Text(first, style="bold"))
+            for line in rest:
+                console.print(Text(line, style=styles.MUTED))
+            if headless:
+                code = run_headless(session.opts, console)
+            else:
+                from goscope.tui.launch import run_live
+
+                code = run_live(session.opts)
     except (ScenarioError, NoGo, ProxyStartError, HomeError, CommandNotFound) as exc:
         raise fail(str(exc)) from None
     sys.exit(code)
@@ -439,13 +468,12 @@ def lab_serve(scenario: str) -> None:
     """Run only the lab for SCENARIO, printing the --route arguments and Go environment."""
     from goscope.lab.runner import serve_lab
     from goscope.lab.scenario import ScenarioError, load_scenario
-    from goscope.summary import stderr_console
 
     try:
         loaded = load_scenario(scenario)
     except ScenarioError as exc:
         raise fail(str(exc)) from None
-    serve_lab(loaded, stderr_console())
+    serve_lab(loaded, lambda line: click.echo(line, err=True))
 
 
 @cli.command()
@@ -453,7 +481,7 @@ def lab_serve(scenario: str) -> None:
 @click.option("--regenerate", is_flag=True, help="Replace the CA with a new one.")
 def ca(show: bool, regenerate: bool) -> None:
     """goscope's certificate authority."""
-    from goscope.home import HomeError, home_dir
+    from goscope.core.home import HomeError, home_dir
     from goscope.proxy.ca import ensure_ca
 
     try:

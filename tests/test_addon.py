@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from mitmproxy import exceptions
 from mitmproxy.test import taddons, tflow, tutils
 
 from goscope.core.goenv import GoEnv
-from goscope.proxy.addon import EventSink, GoscopeAddon, Router, parse_routes
-from goscope.proxy.script import GoscopeScript
+from goscope.proxy.addon import GoscopeAddon, goscope_addons
+from goscope.proxy.outputs import ListSink, LiveStream, Recorder
+from goscope.proxy.router import Router
+
+
+def listening(**kwargs) -> tuple[GoscopeAddon, ListSink]:
+    sink = ListSink()
+    return GoscopeAddon([sink], **kwargs), sink
 
 
 def go_flow(
@@ -30,15 +38,14 @@ def run(addon, flow):
 
 
 def test_classifies_and_redacts():
-    addon = GoscopeAddon(GoEnv.from_mapping({}))
-    addon.keep_events = True
+    addon, sink = listening(env=GoEnv.from_mapping({}))
     flow = go_flow(
         "https://proxy.golang.org/github.com/%21burnt%21sushi/toml/@v/v1.3.2.info",
         body=b'{"Version":"v1.3.2"}',
     )
     flow.request.headers["Authorization"] = "Bearer abc.def"
     run(addon, flow)
-    (event,) = addon.events
+    (event,) = sink.events
     assert (event.kind, event.endpoint, event.module, event.version) == (
         "proxy",
         "info",
@@ -50,12 +57,13 @@ def test_classifies_and_redacts():
 
 
 def test_route_changes_the_destination_not_the_event():
-    router = Router(parse_routes(["proxy.golang.org=http://127.0.0.1:9999/base"]))
-    addon = GoscopeAddon()
-    addon.keep_events = True
+    router = Router()
+    addon, sink = listening(env=GoEnv.from_mapping({}))
     flow = go_flow("https://proxy.golang.org/rsc.io/quote/@v/list")
-    addon.requestheaders(flow)
-    router.request(flow)
+    with taddons.context(router) as tctx:
+        tctx.configure(router, goscope_route=["proxy.golang.org=http://127.0.0.1:9999/base"])
+        addon.requestheaders(flow)
+        router.request(flow)
     assert (flow.request.scheme, flow.request.host, flow.request.port) == (
         "http",
         "127.0.0.1",
@@ -64,19 +72,43 @@ def test_route_changes_the_destination_not_the_event():
     assert flow.request.path == "/base/rsc.io/quote/@v/list"
     assert flow.request.host_header == "proxy.golang.org"
     addon.response(flow)
-    assert addon.events[0].url == "https://proxy.golang.org/rsc.io/quote/@v/list"
-    assert addon.events[0].host == "proxy.golang.org"
+    assert sink.events[0].url == "https://proxy.golang.org/rsc.io/quote/@v/list"
+    assert sink.events[0].host == "proxy.golang.org"
+
+
+@pytest.mark.parametrize("bad", ["nourl", "host=ftp://x", "=http://x", "h=http://x:99999"])
+def test_a_bad_route_option_is_refused_as_mapremote_does(bad):
+    router = Router()
+    with taddons.context(router) as tctx, pytest.raises(exceptions.OptionsError, match="--route"):
+        tctx.configure(router, goscope_route=[bad])
+
+
+def test_a_bad_environment_option_is_refused():
+    addon = GoscopeAddon()
+    with taddons.context(addon) as tctx, pytest.raises(exceptions.OptionsError, match="JSON"):
+        tctx.configure(addon, goscope_environment="{not json")
+
+
+def test_the_environment_option_decides_the_classification():
+    addon, sink = listening()
+    with taddons.context(addon) as tctx:
+        tctx.configure(
+            addon,
+            goscope_environment=json.dumps({"GOPROXY": "https://corp.example/goproxy,direct"}),
+        )
+        run(addon, go_flow("https://corp.example/goproxy/example.com/x/@v/list"))
+    (event,) = sink.events
+    assert (event.module, event.proxy) == ("example.com/x", "https://corp.example/goproxy")
 
 
 def test_a_failing_classifier_never_loses_the_event():
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    addon = GoscopeAddon(classify=broken)
-    addon.keep_events = True
+    addon, sink = listening(env=GoEnv.from_mapping({}), classify=broken)
     flow = go_flow("https://proxy.golang.org/rsc.io/quote/@v/list", status=404)
     run(addon, flow)
-    (event,) = addon.events
+    (event,) = sink.events
     assert event.flags == ["goscope-error"] and event.status == 404
     assert event.url == "https://proxy.golang.org/rsc.io/quote/@v/list"
     assert addon.stats()["internal_errors"] == 1
@@ -84,57 +116,64 @@ def test_a_failing_classifier_never_loses_the_event():
 
 
 def test_upstream_failure_is_a_502_with_the_error():
-    addon = GoscopeAddon()
-    addon.keep_events = True
+    addon, sink = listening(env=GoEnv.from_mapping({}))
     flow = tflow.tflow(err=True)
     flow.request.url = "https://flaky.example/rsc.io/quote/@v/list"
     addon.requestheaders(flow)
     addon.error(flow)
-    (event,) = addon.events
+    (event,) = sink.events
     assert event.status == 502 and event.error == flow.error.msg
 
 
 def test_second_4xx_of_the_same_url_is_the_auth_retry():
-    addon = GoscopeAddon()
-    addon.keep_events = True
+    addon, sink = listening(env=GoEnv.from_mapping({}))
     url = "https://proxy.golang.org/rsc.io/quote/@v/list"
     run(addon, go_flow(url, status=404))
     run(addon, go_flow(url, status=404, ua="Go-http-client/1.1"))
     run(addon, go_flow(url, status=404))
-    assert [e.auth_retry for e in addon.events] == [False, True, False]
-    assert addon.events[1].client == "go"
+    assert [e.auth_retry for e in sink.events] == [False, True, False]
+    assert sink.events[1].client == "go"
 
 
-def test_events_sink_counts_live_drops_but_records_everything(tmp_path):
+def test_the_live_stream_counts_drops_but_the_recording_keeps_everything(tmp_path):
     import asyncio
 
     path = tmp_path / "r.jsonl"
+    recorder, live = Recorder(), LiveStream()
+    addon = GoscopeAddon([recorder, live], env=GoEnv.from_mapping({}))
 
     async def main():
-        from goscope.proxy.addon import open_recording
+        with taddons.context(addon, recorder, live) as tctx:
+            tctx.configure(live, goscope_queue_size=2)
+            tctx.configure(recorder, goscope_recording=str(path))
+            live.queue = asyncio.Queue(2)  # what running() makes, without a socket to feed
+            for _ in range(5):
+                run(addon, go_flow("https://proxy.golang.org/rsc.io/quote/@latest"))
+            recorder.done()
 
-        sink = EventSink(open_recording(str(path), {}), queue_size=2)
-        sink.start_stream()
-        addon = GoscopeAddon(sink=sink)
-        for _ in range(5):
-            run(addon, go_flow("https://proxy.golang.org/rsc.io/quote/@latest"))
-        sink.recording.close()
-        return sink
-
-    sink = asyncio.run(main())
-    assert sink.dropped == 3 and sink.written == 5
+    asyncio.run(main())
+    assert live.dropped == 3 and recorder.written == 5
+    assert addon.stats() == {"events": 5, "internal_errors": 0, "dropped_live": 3}
     assert len(path.read_text().splitlines()) == 6  # header + 5 events
 
 
 def test_the_mitmdump_script_records_with_its_option(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).parent.parent / "addons" / "goscope_addon.py"
+    spec = importlib.util.spec_from_file_location("goscope_script", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     path = tmp_path / "events.jsonl"
-    script = GoscopeScript()
-    with taddons.context(script) as tctx:
-        tctx.configure(script, goscope_jsonl=str(path))
+    router, addon, recorder, live = module.addons
+    assert [type(a) for a in module.addons] == [type(a) for a in goscope_addons()]
+    with taddons.context(*module.addons) as tctx:
+        tctx.configure(recorder, goscope_recording=str(path))
         flow = go_flow("https://sum.golang.org/lookup/rsc.io/quote@v1.5.2")
-        script.requestheaders(flow)
-        script.response(flow)
-        script.done()
+        addon.requestheaders(flow)
+        addon.response(flow)
+        recorder.done()
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert lines[0]["format"] == "goscope-recording"
     assert (lines[1]["kind"], lines[1]["endpoint"], lines[1]["module"]) == (

@@ -14,22 +14,23 @@ import sys
 import pytest
 from mitmproxy import io as mitm_io
 
-from goscope.core.events import header_line
-from goscope.proxy.launcher import ProxyConfig, ProxyProcess, ProxyStartError
+from goscope.core.recording import header_line
+from goscope.proxy.config import ProxyConfig
+from goscope.proxy.launcher import ProxyProcess, ProxyStartError
 from goscope.proxy.stream import EventListener, private_socket_path
-from goscope.wiring import no_proxy_warnings
+from goscope.run.wiring import no_proxy_warnings
 
 from .factories import event
 from .modserver import HostBehaviour, ModServer, Module
 
 
-def goscope(*args, env=None, **kw):
+def goscope(*args, env=None, timeout=60, **kw):
     return subprocess.run(
         [sys.executable, "-m", "goscope", *args],
         capture_output=True,
         text=True,
         env=env,
-        timeout=60,
+        timeout=timeout,
         **kw,
     )
 
@@ -73,10 +74,66 @@ def test_report_of_a_recording_and_a_bad_one(tmp_path, home_env):
     assert bad.returncode == 2
     assert (
         bad.stderr.strip()
-        == f"goscope: {rec}:2: invalid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"
+        == f"goscope: {rec}:2: invalid JSON (unexpected character, expected a string key: line 1 column 2 (char 1))"
     )
     skipped = goscope("report", str(rec), "--skip-bad", env=home_env)
     assert skipped.returncode == 0 and "skipped 1 bad line" in skipped.stderr
+
+
+def _event_line(**changes) -> str:
+    data = event("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.info", 200).to_dict()
+    return json.dumps(data | changes)
+
+
+BAD_RECORDINGS = {
+    "array": ("[1,2]", 2, "not an event: not a JSON object"),
+    "string": ('"hello"', 2, "not an event: not a JSON object"),
+    "null": ("null", 2, "not an event: not a JSON object"),
+    "status-string": (_event_line(status="200"), 2, "status is a string, not a number or null"),
+    "host-null": (_event_line(host=None), 2, "host is null, not a string"),
+    "module-number": (_event_line(module=7), 2, "module is a number"),
+    "headers-object": (_event_line(request_headers={"a": "b"}), 2, "request_headers is an object"),
+    "header-pair": (_event_line(response_headers=[["a"]]), 2, "response_headers must be"),
+    "unknown-kind": (_event_line(kind="bogus"), 2, "unknown kind or endpoint"),
+    "deep": ("[" * 100_000 + "]" * 100_000, 2, "invalid JSON"),
+    "huge-preview": (_event_line(preview="x" * 70_000), 2, "preview longer than"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_RECORDINGS))
+def test_open_and_report_refuse_a_bad_recording_with_the_same_line(tmp_path, home_env, name):
+    line, number, reason = BAD_RECORDINGS[name]
+    rec = tmp_path / "r.jsonl"
+    rec.write_text(header_line() + "\n" + line + "\n")
+    outputs = [goscope(cmd, str(rec), env=home_env) for cmd in ("report", "open")]
+    for out in outputs:
+        assert out.returncode == 2 and "Traceback" not in out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1
+        assert out.stderr.startswith(f"goscope: {rec}:{number}: ") and reason in out.stderr
+    assert outputs[0].stderr == outputs[1].stderr
+
+
+@pytest.mark.parametrize("what", ["environment-string", "command-number"])
+def test_a_bad_header_is_refused_by_open_and_report_alike(tmp_path, home_env, what):
+    header = json.loads(header_line())
+    if what == "environment-string":
+        header["environment"] = "GOPROXY=off"
+    else:
+        header["command"] = [1]
+    rec = tmp_path / "r.jsonl"
+    rec.write_text(json.dumps(header) + "\n")
+    outputs = [goscope(cmd, str(rec), env=home_env) for cmd in ("report", "open")]
+    assert {o.returncode for o in outputs} == {2}
+    assert outputs[0].stderr == outputs[1].stderr and outputs[0].stderr.startswith(f"goscope: {rec}:1: ")
+
+
+def test_open_and_report_refuse_files_that_are_not_regular(tmp_path, home_env):
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    for path in (str(fifo), "/dev/zero"):
+        for cmd in ("report", "open"):
+            out = goscope(cmd, path, env=home_env, timeout=20)  # a FIFO must not hang
+            assert out.returncode == 2 and out.stderr.strip() == f"goscope: {path}: not a regular file"
 
 
 def test_port_in_use_is_one_clear_line(tmp_path, home_env):
@@ -132,7 +189,7 @@ def test_events_stream_over_a_private_socket_and_flows_are_saved(tmp_path):
 
     async def main():
         path = private_socket_path(tmp_path / "home")
-        listener = await EventListener(path, received.append).start()
+        listener = EventListener(path, received.append).start()
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
         with ModServer({"proxy.example": HostBehaviour([lib])}) as server:
@@ -163,7 +220,7 @@ def test_events_stream_over_a_private_socket_and_flows_are_saved(tmp_path):
                     break
                 await asyncio.sleep(0.05)
             await asyncio.to_thread(proxy.stop)
-        await listener.close()
+        listener.close()
 
     asyncio.run(main())
     assert [(e.kind, e.endpoint, e.module) for e in received] == [
@@ -285,7 +342,7 @@ def test_upstream_proxy_chains_through_another_proxy(tmp_path):
             ours.stop()
             corporate.stop()
     assert "v1.0.0" in out.stdout, out.stderr
-    from goscope.core.events import read_recording
+    from goscope.core.recording import read_recording
 
     (event,) = read_recording(str(tmp_path / "r.jsonl")).events
     assert (event.host, event.status, event.endpoint) == ("proxy.example", 200, "list")
@@ -305,3 +362,40 @@ def test_proxy_start_reads_its_ready_line_even_after_noise(tmp_path):
     )
     assert proxy._read_message(5) == {"type": "ready", "port": 4242}
     proxy.proc.wait()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT])
+def test_a_signal_reaches_the_command_and_the_run_directory_goes(tmp_path, home_env, sig):
+    # The command runs in its own process group; goscope forwards the signal to it, writes
+    # the end line, prints the summary and removes its run directory: a closed terminal too.
+    rec = tmp_path / "r.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0"]
+        + ["--jsonl", str(rec), "--", "sleep", "30"],
+        env=home_env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    runs = tmp_path / "home" / "runs"
+    try:
+        for _ in range(300):  # until the command runs: the recording's header is written
+            if rec.exists() and rec.stat().st_size and _sleep_running(proc.pid):
+                break
+            import time
+
+            time.sleep(0.05)
+        proc.send_signal(sig)
+        assert proc.wait(timeout=30) == 128 + sig
+        stderr = proc.stderr.read()
+        assert f"exit {128 + sig}" in stderr and "Traceback" not in stderr
+        assert list(runs.iterdir()) == []
+        end = json.loads(rec.read_text().splitlines()[-1])
+        assert end["end"] is True and end["exit_code"] == 128 + sig
+    finally:
+        proc.kill()
+
+
+def _sleep_running(parent: int) -> bool:
+    import psutil
+
+    return any(c.name() == "sleep" for c in psutil.Process(parent).children(recursive=True))

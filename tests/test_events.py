@@ -7,13 +7,11 @@ import json
 
 import pytest
 
-from goscope.core.events import (
-    SCHEMA_VERSION,
-    Event,
+from goscope.core.events import SCHEMA_VERSION, Event
+from goscope.core.recording import (
     RecordingError,
     end_line,
     header_line,
-    parse_recording,
     read_recording,
     write_recording,
 )
@@ -42,13 +40,13 @@ def test_round_trip(tmp_path):
         (b'{"format": "goscope-recording", "schema_version": 99}\n', 1, "schema_version 99"),
         (header_line().encode() + b"\n" + b'{"seq": 1, "star', 2, "truncated line"),
         (header_line().encode() + b"\n\xff\xfe\n", 2, "not UTF-8"),
-        (header_line().encode() + b"\n[1, 2]\n", 2, "invalid JSON"),
+        (header_line().encode() + b"\n[1, 2]\n", 2, "not an event: not a JSON object"),
         (header_line().encode() + b'\n{"seq": 1}\n', 2, "not an event"),
     ],
 )
 def test_bad_recordings_name_the_line(content, line, reason):
     with pytest.raises(RecordingError) as info:
-        parse_recording(io.BytesIO(content), "r.jsonl")
+        read_recording(io.BytesIO(content), name="r.jsonl")
     assert info.value.line == line and reason in str(info.value)
     assert str(info.value).startswith(f"r.jsonl:{line}: ")
 
@@ -56,7 +54,7 @@ def test_bad_recordings_name_the_line(content, line, reason):
 def test_skip_bad_keeps_the_good_lines_and_counts_the_bad():
     good = event("https://proxy.golang.org/rsc.io/quote/@latest").to_json()
     content = f"{header_line()}\n{good}\n{{broken\n{good}\n".encode()
-    rec = parse_recording(io.BytesIO(content), "r.jsonl", skip_bad=True)
+    rec = read_recording(io.BytesIO(content), skip_bad=True, name="r.jsonl")
     assert len(rec.events) == 2 and [e.line for e in rec.skipped] == [3]
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Static
 
-from goscope.headless import RunOptions
 from goscope.lab.scenario import load_scenario
+from goscope.run.options import RunOptions
 from goscope.tui.app import GoscopeApp, Launch
 from goscope.tui.launch import live_launch
 from goscope.tui.screens.modals import ConfirmScreen, HelpScreen
@@ -26,7 +26,6 @@ def open_app(tmp_path=None) -> GoscopeApp:
         recording=str(FIXTURE.relative_to(Path.cwd()))
         if FIXTURE.is_relative_to(Path.cwd())
         else str(FIXTURE),
-        open_file=True,
         export_dir=str(tmp_path) if tmp_path else None,
     )
     return GoscopeApp(launch)
@@ -40,7 +39,7 @@ async def test_selecting_a_request_shows_its_fallback_chain(tmp_path):
     app = open_app(tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app, EVENTS)
-        assert app.list.row_count == EVENTS and app.list.follow is False
+        assert app.request_list.row_count == EVENTS and app.request_list.follow is False
         await pilot.press("down", "down")  # the GOAUTH retry of hello's .mod at old-mirror
         text = detail_text(app)
         assert "Fallback chain example.com/hello@v1.0.0 mod" in text
@@ -61,15 +60,15 @@ async def test_filter_language_narrows_and_escape_clears(tmp_path):
         await pilot.press("enter")
         store = app.session.store
         sumdb = [i for i in range(len(store)) if store.row(i).kind == "sumdb"]
-        assert app.list.indices == sumdb and len(sumdb) == 7
+        assert app.request_list.indices == sumdb and len(sumdb) == 7
         assert "filter: kind:sumdb (7 shown, Esc clears)" in plain(
             app.query_one("#header-info", Static).content
         )
         await pilot.press("slash", "ctrl+u", *"status:>=400 host:proxy.golang", "enter")
-        assert {store.row(i).host for i in app.list.indices} == {"proxy.golang.org"}
-        assert all(store.row(i).status >= 400 for i in app.list.indices)
+        assert {store.row(i).host for i in app.request_list.indices} == {"proxy.golang.org"}
+        assert all(store.row(i).status >= 400 for i in app.request_list.indices)
         await pilot.press("escape")
-        assert app.list.indices is None and app.list.row_count == EVENTS
+        assert app.request_list.indices is None and app.request_list.row_count == EVENTS
         await pilot.press("slash", *"status:abc", "enter")
         assert app.filter is None  # a bad filter is refused with a notice, not applied
 
@@ -79,7 +78,7 @@ async def test_leaks_modules_hosts_and_config_tabs(tmp_path):
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app, EVENTS)
         await pilot.press("2")
-        modules = app.query_one("#modules-pane").table
+        modules = app.tab("modules").table
         names = [str(modules.get_row_at(r)[0]) for r in range(modules.row_count)]
         assert names == [
             "example.com/hello@v1.0.0",
@@ -88,16 +87,16 @@ async def test_leaks_modules_hosts_and_config_tabs(tmp_path):
         ]
         assert str(modules.get_row_at(2)[1]) == "direct" and str(modules.get_row_at(2)[7]) == "LEAK"
         await pilot.press("3")
-        leaks = app.query_one("#leaks-pane").table
+        leaks = app.tab("leaks").table
         hosts = {str(leaks.get_row_at(r)[2]) for r in range(leaks.row_count)}
         assert hosts == {"proxy.golang.org", "old-mirror.example"} and leaks.row_count == 6
         await pilot.press("c")
         assert app.last_copied == "go env -w GOPRIVATE=git.corp.example.com"
         await pilot.press("4")
-        host_table = app.query_one("#hosts-pane").table
+        host_table = app.tab("hosts").table
         assert host_table.row_count == 4
         await pilot.press("5")
-        config = app.query_one("#config-pane")
+        config = app.tab("config")
         ids = [
             str(config.findings_table.get_row_at(r)[1])
             for r in range(config.findings_table.row_count)
@@ -106,7 +105,7 @@ async def test_leaks_modules_hosts_and_config_tabs(tmp_path):
         config.findings_table.focus()
         await pilot.press("enter")  # jump to the request that proves the finding
         assert app.query_one("#tabs").active == "requests"
-        row = app.session.store.row(app.list.store_index(app.list.cursor))
+        row = app.session.store.row(app.request_list.store_index(app.request_list.cursor))
         assert (
             row.seq == config.findings[0].evidence[0]
             and row.module == "git.corp.example.com/team/secret"
@@ -141,7 +140,7 @@ async def test_command_palette_offers_goscope_filters(tmp_path):
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.filter is not None)
         assert app.filter.text == "leak"
-        assert {app.session.store.row(i).module for i in app.list.indices} == {
+        assert {app.session.store.row(i).module for i in app.request_list.indices} == {
             "git.corp.example.com/team/secret"
         }
 
@@ -157,9 +156,11 @@ def lab_launch(tmp_path, go_binary, shared_gocache):
     opts = RunOptions(
         command=["go", "mod", "download"], port=0, routes=lab.routes(), env=env, cwd=str(work)
     )
-    launch, rundir = live_launch(opts)
+    launch = live_launch(opts)
     launch.export_dir = str(tmp_path / "export")
     yield launch
+    launch.engine.stop()
+    launch.engine.cleanup()
     lab.stop()
     os.environ.pop("GOSCOPE_HOME", None)
 
@@ -169,20 +170,20 @@ async def test_a_live_lab_session_follows_traffic(lab_launch):
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for(pilot, lambda: app.exit_status is not None)
         await wait_for(
-            pilot, lambda: len(app.session) >= 43 and app.list.row_count == len(app.session)
+            pilot, lambda: len(app.session) >= 43 and app.request_list.row_count == len(app.session)
         )
         assert app.exit_status == 0
         header = plain(app.query_one("#header-info", Static).content)
         assert "listening on http://127.0.0.1:" in header and 'eval "$(goscope env --port' in header
         assert "exit 0" in header
         # Following: the cursor sits on the newest request.
-        assert app.list.follow and app.list.cursor == app.list.row_count - 1
+        assert app.request_list.follow and app.request_list.cursor == app.request_list.row_count - 1
         await pilot.press("up")
-        assert not app.list.follow and "follow off" in plain(
+        assert not app.request_list.follow and "follow off" in plain(
             app.query_one("#header-info", Static).content
         )
         await pilot.press("f")
-        assert app.list.follow and app.list.cursor == app.list.row_count - 1
+        assert app.request_list.follow and app.request_list.cursor == app.request_list.row_count - 1
         assert len(app.session.leaks) == 6
         # What the user sees, live: a fallthrough chain, the leak rows, the module rows, a filter.
         store = app.session.store
@@ -193,21 +194,21 @@ async def test_a_live_lab_session_follows_traffic(lab_launch):
             and store.row(i).module == "example.com/hello"
             and store.row(i).endpoint == "zip"
         )
-        app.list.select_store_index(fell)
+        app.request_list.select_store_index(fell)
         await pilot.pause(0.2)
         text = detail_text(app)
         assert "404 from old-mirror.example: after `,` go tries the next entry" in text
         assert "200 from proxy.golang.org: served" in text
         await pilot.press("3")
         await pilot.pause(0.3)
-        leaks = app.query_one("#leaks-pane").table
+        leaks = app.tab("leaks").table
         assert {
             (str(leaks.get_row_at(r)[0]), str(leaks.get_row_at(r)[2]))
             for r in range(leaks.row_count)
         } == {("high", "proxy.golang.org"), ("medium", "old-mirror.example")}
         await pilot.press("2")
         await pilot.pause(0.3)
-        modules = app.query_one("#modules-pane").table
+        modules = app.tab("modules").table
         served = {
             str(modules.get_row_at(r)[0]): str(modules.get_row_at(r)[1])
             for r in range(modules.row_count)
@@ -218,8 +219,8 @@ async def test_a_live_lab_session_follows_traffic(lab_launch):
             "git.corp.example.com/team/secret@v1.2.0": "direct",
         }
         await pilot.press("1", "slash", *"kind:direct", "enter")
-        assert {store.row(i).kind for i in app.list.indices} == {"direct"} and len(
-            app.list.indices
+        assert {store.row(i).kind for i in app.request_list.indices} == {"direct"} and len(
+            app.request_list.indices
         ) >= 3
         await pilot.press("escape")
         # The same recording goscope wrote is what `e` exports.
@@ -231,7 +232,7 @@ async def test_a_live_lab_session_follows_traffic(lab_launch):
 
 
 async def test_quitting_while_a_command_runs_asks_first(lab_launch):
-    lab_launch.command = ["sleep", "30"]
+    lab_launch.engine.opts.command = ["sleep", "30"]
     app = GoscopeApp(lab_launch)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.command_running)
@@ -251,8 +252,34 @@ def test_request_list_renders_without_a_datatable():
 
 
 async def test_a_huge_output_line_does_not_end_the_session(lab_launch):
-    lab_launch.command = [sys.executable, "-c", "print('x' * 200000); print('done')"]
+    lab_launch.engine.opts.command = [sys.executable, "-c", "print('x' * 200000); print('done')"]
     app = GoscopeApp(lab_launch)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.exit_status is not None)
         assert app.exit_status == 0 and app.is_running
+
+
+async def test_output_flushed_during_a_live_session_keeps_it_running(lab_launch):
+    # Textual captures print() while it runs and calls App._flush(stderr=...) on a flush:
+    # goscope's own timer must not be named _flush (it once was, and this raised TypeError).
+    app = GoscopeApp(lab_launch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.exit_status is not None)
+        assert sys.stdout is not sys.__stdout__  # captured by the app
+        print("a library printing", flush=True)
+        print("a library warning", file=sys.stderr, flush=True)
+        ticks = app._ticks
+        await pilot.pause(0.5)
+        assert app.is_running and app.exit_status == 0 and app._ticks > ticks
+
+
+async def test_a_live_session_removes_its_run_directory(lab_launch):
+    engine = lab_launch.engine
+    app = GoscopeApp(lab_launch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.exit_status is not None)
+        assert engine.rundir.is_dir()
+        await pilot.press("q")
+    engine.cleanup()  # what run_app does after the app returns
+    assert not engine.rundir.exists() and engine.proxy is None
+    assert not Path(engine.recording).exists()  # the recording lived in the run directory

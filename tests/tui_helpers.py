@@ -26,6 +26,6 @@ async def wait_for(pilot, predicate, timeout: float = 60.0, step: float = 0.1) -
 
 async def loaded(pilot, app: GoscopeApp, rows: int) -> None:
     await wait_for(
-        pilot, lambda: not app.loading and len(app.session) >= rows and app.list.row_count >= rows
+        pilot, lambda: not app.loading and len(app.session) >= rows and app.request_list.row_count >= rows
     )
     await pilot.pause(0.3)

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from .events import Event
 from .goenv import GoEnv, ProxyEntry
+from .vocab import ChainEndpoint, ChainResult, Kind, Outcome
 
 NOT_FOUND = (404, 410)
 FETCH_KINDS = ("proxy", "toolchain")
@@ -42,7 +43,7 @@ class Attempt:
     url: str | None
     status: int | None = None
     error: str | None = None
-    outcome: str = "pending"  # served | fell-through | stopped | failed | pending | unknown
+    outcome: Outcome = "pending"
     auth_retry: bool = False
     separator: str | None = None  # what followed the entry in GOPROXY, when known
     seqs: tuple[int, ...] = ()  # the events of this attempt (a tuple: most have one)
@@ -56,10 +57,10 @@ class FallbackChain:
     id: int
     module: str
     version: str | None
-    endpoint: str
-    kind: str = "proxy"
+    endpoint: ChainEndpoint
+    kind: Kind = "proxy"
     attempts: list[Attempt] = field(default_factory=list)
-    result: str = "pending"  # served | failed | pending | unknown
+    result: ChainResult = "pending"
     served_by: str | None = None
 
     @property
@@ -100,8 +101,14 @@ class ChainTracker:
         # root -> the chains its direct traffic serves (by chain id, in order)
         self._direct_chains: dict[str, dict[int, FallbackChain]] = {}
         self.by_seq: dict[int, FallbackChain] = {}  # direct (VCS) events only; see chain_for
+        self._index_cache: dict[str | None, int | None] = {}  # GOPROXY base -> entry index
 
     # -- public ---------------------------------------------------------
+    def rebind(self, env: GoEnv) -> None:
+        """Read what comes next with this environment (the command's, known late)."""
+        self.env, self._entries = env, env.proxy_list.entries
+        self._index_cache.clear()
+
     def add(self, event: Event) -> list[FallbackChain]:
         """Feed one event; returns the chains it changed (maybe none)."""
         if event.kind in FETCH_KINDS and event.module and event.endpoint != "other":
@@ -235,9 +242,6 @@ class ChainTracker:
         except KeyError:
             found = self._index_cache[proxy] = self._find_index(proxy)
             return found
-        except AttributeError:  # first use, or the environment changed
-            self._index_cache = {}
-            return self._index(proxy)
 
     def _find_index(self, proxy: str | None) -> int | None:
         if not proxy or not self._entries:

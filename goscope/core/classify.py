@@ -18,23 +18,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .escaping import decode_wire
 from .goenv import GoEnv
+from .vocab import ENDPOINTS, KINDS, Client, Endpoint, Kind
 
-KINDS = ("proxy", "sumdb", "direct", "toolchain", "other")
-ENDPOINTS = (
-    "list",
-    "info",
-    "mod",
-    "zip",
-    "latest",
-    "supported",
-    "lookup",
-    "tile",
-    "sumdb-latest",
-    "go-get",
-    "git-info-refs",
-    "git-upload-pack",
-    "other",
-)
+__all__ = ["ENDPOINTS", "KINDS", "Classification", "classify_request", "client_of"]
+
 
 TOOLCHAIN_MODULE = "golang.org/toolchain"
 KNOWN_SUMDB_HOSTS = frozenset({"sum.golang.org", "sum.golang.google.cn"})
@@ -42,16 +29,17 @@ KNOWN_SUMDB_HOSTS = frozenset({"sum.golang.org", "sum.golang.google.cn"})
 # tlog tile paths: tile/H/L/NNN with x-prefixed groups, optional .p/W (tlog/tile.go).
 _TILE = re.compile(r"^tile/\d+/(?:\d+|data)/(?:x\d{3}/)*\d{3}(?:\.p/\d+)?$")
 _PROXY_FILE = re.compile(r"^(.+)\.(info|mod|zip)$")
+PROXY_FILE_ENDPOINTS: dict[str, Endpoint] = {"info": "info", "mod": "mod", "zip": "zip"}
 
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    kind: str = "other"
-    endpoint: str = "other"
+    kind: Kind = "other"
+    endpoint: Endpoint = "other"
     module: str | None = None
     version: str | None = None
     proxy: str | None = None  # base URL of the GOPROXY entry (or sumdb base)
-    client: str = "other"
+    client: Client = "other"
     sumdb: str | None = None  # checksum database name for sumdb requests
     bad_escape: bool = False  # the path's case-encoding was invalid
 
@@ -59,7 +47,7 @@ class Classification:
 OTHER = Classification()
 
 
-def client_of(headers: Mapping[str, str] | None) -> str:
+def client_of(headers: Mapping[str, str] | None) -> Client:
     ua = _header(headers, "user-agent")
     # go's GOAUTH retry is built by a fresh http.NewRequest without go's own
     # User-Agent (web/http.go), so net/http's default names the go command too.
@@ -161,6 +149,7 @@ def _classify_git(
     if not raw_path.endswith(("/info/refs", "/git-upload-pack")):
         return None
     path = unquote(raw_path)
+    endpoint: Endpoint
     if path.endswith("/info/refs") and query.get("service") == ["git-upload-pack"]:
         repo, endpoint = path[: -len("/info/refs")], "git-info-refs"
     elif path.endswith("/git-upload-pack") and method == "POST":
@@ -228,23 +217,23 @@ def _name_splits(rest: str) -> list[tuple[str, str]]:
 
 def _direct_sumdb_base(
     origin: str, host: str, raw_path: str, env: GoEnv | None
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, str]:
     if env is not None:
         db = env.sumdb
         if db.direct_url and not db.off:
             db_host, db_path = _host_and_path(db.direct_url.rstrip("/"))
             if db_host == host and raw_path.startswith(db_path + "/"):
-                return db_path, db.name
+                return db_path, db.name or host
     if host in KNOWN_SUMDB_HOSTS:
         return "", "sum.golang.org"
     # Unknown host: only the unmistakable shapes count.
     path = raw_path.lstrip("/")
     if path.startswith("lookup/") and "@" in path or _TILE.match(path):
         return "", host
-    return None, None
+    return None, ""
 
 
-def _sumdb_op(op: str) -> tuple[str, str | None, str | None, bool] | None:
+def _sumdb_op(op: str) -> tuple[Endpoint, str | None, str | None, bool] | None:
     if op == "supported":
         return "supported", None, None, False
     if op == "latest":
@@ -263,6 +252,7 @@ def _sumdb_op(op: str) -> tuple[str, str | None, str | None, bool] | None:
 
 
 def _classify_proxy(origin: str, raw_path: str, env: GoEnv | None) -> Classification | None:
+    endpoint: Endpoint
     if "/@v/" in raw_path:
         prefix, _, file = raw_path.rpartition("/@v/")
         if file == "list":
@@ -271,7 +261,7 @@ def _classify_proxy(origin: str, raw_path: str, env: GoEnv | None) -> Classifica
             m = _PROXY_FILE.match(file)
             if not m:
                 return None
-            version_wire, endpoint = m.group(1), m.group(2)
+            version_wire, endpoint = m.group(1), PROXY_FILE_ENDPOINTS[m.group(2)]
     elif raw_path.endswith("/@latest"):
         prefix, endpoint, version_wire = raw_path[: -len("/@latest")], "latest", None
     else:
@@ -281,7 +271,7 @@ def _classify_proxy(origin: str, raw_path: str, env: GoEnv | None) -> Classifica
         return None
     module, ok_m = decode_wire(module_wire)
     version, ok_v = decode_wire(version_wire) if version_wire else (None, True)
-    kind = "toolchain" if module == TOOLCHAIN_MODULE else "proxy"
+    kind: Kind = "toolchain" if module == TOOLCHAIN_MODULE else "proxy"
     return Classification(
         kind,
         endpoint,

@@ -402,15 +402,16 @@ def rule_malformed(ctx: Context) -> Iterable[Finding]:
                 f"{entry} is listed twice: a second ask gets the same answer",
             )
         seen.add(entry)
-    for entry in plist.proxies:
-        if entry.url.startswith("http://"):
+    for proxy_entry in plist.proxies:
+        url = proxy_entry.url
+        if url.startswith("http://"):
             yield ctx.finding(
                 "http-proxy",
                 "warning",
                 "GOPROXY",
-                f"{entry.url} is plain HTTP: module paths and code travel unencrypted (go allows "
+                f"{url} is plain HTTP: module paths and code travel unencrypted (go allows "
                 "an explicit http:// proxy; GOINSECURE does not govern proxies)",
-                ctx.set_cmd("GOPROXY", goproxy.replace(entry.url, "https://" + entry.url[7:])),
+                ctx.set_cmd("GOPROXY", goproxy.replace(url, "https://" + url[7:])),
             )
     db = env.sumdb
     if db.error:

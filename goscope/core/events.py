@@ -1,29 +1,24 @@
-"""The event schema: one event per HTTP exchange, and its JSON-lines recording.
+"""The event schema: one event per HTTP exchange, its field types, and its JSON form.
 
-A recording is a JSON-lines file: a header line, one line per event in the
-order the proxy finished them, and an optional end line. Readers check
-`schema_version` and report the number of any bad line.
+`Event` is what the proxy writes and every reader reads back; `EVENT_SCHEMA`
+lists each field's JSON types once, and `event_from_json` is the one place a
+line from a recording or the live socket becomes an Event (validated).
+The recording around the events (header and end lines) is in recording.py.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import IO, Any
+from typing import Any
+
+import orjson
 
 from .classify import Classification
-
-try:  # orjson is a dependency; json keeps the core importable without it
-    from orjson import dumps as _dumps
-except ImportError:  # pragma: no cover
-
-    def _dumps(obj: Any) -> bytes:
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
-
+from .vocab import CLIENTS, ENDPOINTS, KINDS, Client, Endpoint, Kind
 
 SCHEMA_VERSION = 1
-RECORDING_FORMAT = "goscope-recording"
+PREVIEW_LIMIT = 65536  # characters of a body preview a reader accepts (the proxy keeps 4096)
 
 
 @dataclass(slots=True)
@@ -33,12 +28,12 @@ class Event:
     method: str
     url: str  # as the client asked, credentials redacted
     host: str
-    kind: str = "other"
-    endpoint: str = "other"
+    kind: Kind = "other"
+    endpoint: Endpoint = "other"
     module: str | None = None
     version: str | None = None
     proxy: str | None = None
-    client: str = "other"
+    client: Client = "other"
     status: int | None = None  # what the client received (None: no response)
     error: str | None = None  # upstream failure text
     duration_ms: float | None = None
@@ -68,123 +63,111 @@ class Event:
         return {name: getattr(self, name) for name in _FIELD_ORDER}
 
     def to_json(self) -> str:
-        return _dumps(self.to_dict()).decode()
+        return orjson.dumps(self.to_dict()).decode()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Event:
-        if tuple(data) == _FIELD_ORDER:  # exactly what goscope writes: the fast path
-            return cls(*data.values())
-        if data.keys() == _FIELD_NAMES:
-            return cls(**data)
-        known = _FIELD_NAMES
-        missing = {"seq", "started", "method", "url", "host"} - data.keys()
-        if missing:
-            raise ValueError(f"event lacks {', '.join(sorted(missing))}")
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """An Event from its JSON object, every field's type checked (ValueError)."""
+        if type(data) is not dict:
+            raise ValueError("not a JSON object")
+        if tuple(data) != _FIELD_ORDER:  # not exactly what goscope writes: fill defaults
+            missing = _REQUIRED - data.keys()
+            if missing:
+                raise ValueError(f"event lacks {', '.join(sorted(missing))}")
+            data = {k: data[k] if k in data else _DEFAULTS[k] for k in _FIELD_ORDER}
+        for name, value in data.items():
+            if type(value) not in EVENT_SCHEMA[name]:
+                raise ValueError(f"{name} is {_json_type(value)}, not {_type_names(name)}")
+        for name in _NESTED:
+            if not _string_pairs(data[name]):
+                raise ValueError(f"{name} must be a list of [name, value] strings")
+        if data["kind"] not in _KINDS or data["endpoint"] not in _ENDPOINTS:
+            raise ValueError(f"unknown kind or endpoint: {data['kind']!r}, {data['endpoint']!r}")
+        if data["client"] not in _CLIENTS:
+            raise ValueError(f"unknown client {data['client']!r}")
+        flags = data["flags"]
+        if flags and not all(type(f) is str for f in flags):
+            raise ValueError("flags must be a list of strings")
+        preview = data["preview"]
+        if preview is not None and len(preview) > PREVIEW_LIMIT:
+            raise ValueError(f"preview longer than {PREVIEW_LIMIT} characters")
+        return cls(*data.values())
 
 
+# The JSON types of each field, in the order goscope writes them: the one schema
+# that the proxy's writer follows and every reader checks.
+_STR, _INT, _NUM, _BOOL, _LIST = (str,), (int,), (int, float), (bool,), (list,)
+_NONE = (type(None),)
+EVENT_SCHEMA: dict[str, tuple[type, ...]] = {
+    "seq": _INT,
+    "started": _STR,
+    "method": _STR,
+    "url": _STR,
+    "host": _STR,
+    "kind": _STR,
+    "endpoint": _STR,
+    "module": _STR + _NONE,
+    "version": _STR + _NONE,
+    "proxy": _STR + _NONE,
+    "client": _STR,
+    "status": _INT + _NONE,
+    "error": _STR + _NONE,
+    "duration_ms": _NUM + _NONE,
+    "response_bytes": _INT + _NONE,
+    "auth_retry": _BOOL,
+    "flags": _LIST,
+    "sumdb": _STR + _NONE,
+    "request_headers": _LIST,
+    "response_headers": _LIST,
+    "preview": _STR + _NONE,
+    "repo": _STR + _NONE,
+}
 _FIELD_ORDER = tuple(f.name for f in fields(Event))
-_FIELD_NAMES = frozenset(_FIELD_ORDER)
+assert tuple(EVENT_SCHEMA) == _FIELD_ORDER, "EVENT_SCHEMA must follow Event's fields"
+_REQUIRED = frozenset({"seq", "started", "method", "url", "host"})
+_NESTED = ("request_headers", "response_headers")
+_KINDS, _ENDPOINTS, _CLIENTS = frozenset(KINDS), frozenset(ENDPOINTS), frozenset(CLIENTS)
+_DEFAULTS: dict[str, Any] = {
+    f.name: (f.default_factory() if callable(f.default_factory) else f.default)
+    for f in fields(Event)
+    if f.name not in _REQUIRED
+}
 
 
-class RecordingError(ValueError):
-    """A recording line that cannot be read; `line` is 1-based."""
-
-    def __init__(self, path: str, line: int, reason: str):
-        super().__init__(f"{path}:{line}: {reason}")
-        self.path, self.line, self.reason = path, line, reason
-
-
-def header_line(environment: Mapping[str, Any] | None = None, **extra: Any) -> str:
-    header = {"format": RECORDING_FORMAT, "schema_version": SCHEMA_VERSION}
-    header["environment"] = dict(environment or {})
-    header.update(extra)
-    return json.dumps(header, separators=(",", ":"))
+def _string_pairs(items: list[Any]) -> bool:
+    for pair in items:
+        if type(pair) is not list or len(pair) != 2:
+            return False
+        name, value = pair
+        if type(name) is not str or type(value) is not str:
+            return False
+    return True
 
 
-def end_line(**extra: Any) -> str:
-    return json.dumps({"format": RECORDING_FORMAT, "end": True, **extra}, separators=(",", ":"))
+_JSON_NAMES = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true/false",
+    list: "a list",
+    dict: "an object",
+    type(None): "null",
+}
 
 
-@dataclass
-class Recording:
-    header: dict[str, Any]
-    events: list[Event]
-    end: dict[str, Any] | None = None
-    skipped: list[RecordingError] = field(default_factory=list)
+def _json_type(value: Any) -> str:
+    return _JSON_NAMES.get(type(value), type(value).__name__)
 
 
-def read_recording(path: str, skip_bad: bool = False) -> Recording:
-    """Read a recording; a bad line raises RecordingError unless skip_bad."""
+def _type_names(name: str) -> str:
+    names = dict.fromkeys(_JSON_NAMES[t] for t in EVENT_SCHEMA[name])
+    return " or ".join(names)
+
+
+def event_from_json(line: bytes | str) -> Event:
+    """One JSON line (a recording's or the live socket's) as a validated Event."""
     try:
-        with open(path, "rb") as fh:
-            return parse_recording(fh, path, skip_bad)
-    except OSError as exc:
-        raise RecordingError(path, 0, exc.strerror or str(exc)) from None
-
-
-def parse_recording(fh: IO[bytes], path: str = "<recording>", skip_bad: bool = False) -> Recording:
-    header: dict[str, Any] | None = None
-    events: list[Event] = []
-    end = None
-    skipped: list[RecordingError] = []
-    for number, obj in _json_lines(fh, path, skipped if skip_bad else None):
-        if header is None:
-            header = _check_header(obj, path, number)
-            continue
-        if obj.get("format") == RECORDING_FORMAT and obj.get("end"):
-            end = obj
-            continue
-        try:
-            events.append(Event.from_dict(obj))
-        except (TypeError, ValueError) as exc:
-            error = RecordingError(path, number, f"not an event: {exc}")
-            if not skip_bad:
-                raise error from None
-            skipped.append(error)
-    if header is None:
-        raise RecordingError(path, 1, "empty file: not a goscope recording")
-    return Recording(header, events, end, skipped)
-
-
-def _json_lines(
-    fh: IO[bytes], path: str, skipped: list[RecordingError] | None
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, raw in enumerate(fh, start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw.decode("utf-8"))
-            if not isinstance(obj, dict):
-                raise ValueError("not a JSON object")
-        except UnicodeDecodeError:
-            error = RecordingError(path, number, "not UTF-8 text")
-        except ValueError as exc:
-            truncated = not raw.endswith(b"\n")
-            why = "truncated line" if truncated else f"invalid JSON ({exc})"
-            error = RecordingError(path, number, why)
-        else:
-            yield number, obj
-            continue
-        if skipped is None or number == 1:
-            raise error
-        skipped.append(error)
-
-
-def _check_header(obj: dict[str, Any], path: str, number: int) -> dict[str, Any]:
-    if obj.get("format") != RECORDING_FORMAT:
-        raise RecordingError(path, number, "not a goscope recording (no header line)")
-    version = obj.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise RecordingError(
-            path, number, f"schema_version {version!r} is not supported (expected {SCHEMA_VERSION})"
-        )
-    return obj
-
-
-def write_recording(
-    fh: IO[str], events: Iterable[Event], environment: Mapping[str, Any] | None = None
-) -> None:
-    fh.write(header_line(environment) + "\n")
-    for event in events:
-        fh.write(event.to_json() + "\n")
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON ({exc})") from None
+    return Event.from_dict(obj)

@@ -86,7 +86,9 @@ def _redact_unparseable(url: str) -> str:
     return re.sub(r"//[^/@]*@", "//xxxxx@", url)
 
 
-def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[list[str]]:
+def redact_headers(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | Iterable[list[str]],
+) -> list[list[str]]:
     """Headers as [name, value] pairs with credentials replaced."""
     items = headers.items() if isinstance(headers, Mapping) else headers
     out = []

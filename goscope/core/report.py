@@ -11,6 +11,7 @@ from .doctor import Traffic, diagnose
 from .events import SCHEMA_VERSION, Event
 from .goenv import GoEnv
 from .leaks import Leak, find_leaks
+from .recording import read_recording
 
 REPORT_ATTEMPT_FIELDS = ("host", "proxy", "url", "status", "error", "outcome")
 
@@ -25,10 +26,6 @@ class Report:
     exit_code: int | None = None
     findings: list[dict[str, Any]] = field(default_factory=list)
     skipped: int = 0  # unreadable recording lines skipped with --skip-bad
-
-    @property
-    def fetches(self) -> list[FallbackChain]:
-        return self.chains
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,3 +69,28 @@ def build_report(
     leaks = find_leaks(events, env, private, trusted)
     findings = diagnose(env, {}, private, Traffic(events, chains, leaks))
     return Report(env, events, chains, leaks, command, exit_code, [f.to_dict() for f in findings])
+
+
+def report_from_recording(
+    path: str,
+    private: str = "",
+    trusted: Iterable[str] = (),
+    command: list[str] | None = None,
+    exit_code: int | None = None,
+    skip_bad: bool = False,
+) -> Report:
+    """The report of a recording (RecordingError when it cannot be read)."""
+    rec = read_recording(path, skip_bad=skip_bad)
+    env = GoEnv.from_dict(rec.header.get("environment") or {})
+    if rec.end is not None and exit_code is None:
+        exit_code = rec.end.get("exit_code")
+    report = build_report(
+        rec.events,
+        env,
+        private=private,
+        trusted=trusted,
+        command=command or rec.header.get("command"),
+        exit_code=exit_code,
+    )
+    report.skipped = len(rec.skipped)
+    return report

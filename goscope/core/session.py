@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import random
-
-try:  # orjson parses a recording line three times faster; json is the fallback
-    from orjson import loads as _loads
-except ImportError:  # pragma: no cover
-    _loads = json.loads
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .chains import ChainTracker, FallbackChain
 from .doctor import Finding, Traffic, diagnose
-from .events import RECORDING_FORMAT, SCHEMA_VERSION, Event, RecordingError
+from .events import Event
 from .goenv import GoEnv
 from .leaks import Leak, LeakDetector, is_public_service
+from .recording import read_event_at
 from .store import EventStore
+from .vocab import Kind
 
 RESERVOIR = 4096  # latency samples kept per host for percentiles
-ROLES = {"proxy": "proxy", "toolchain": "proxy", "sumdb": "sumdb", "direct": "VCS"}
+ROLES: dict[Kind, str] = {"proxy": "proxy", "toolchain": "proxy", "sumdb": "sumdb", "direct": "VCS"}
 
 
 @dataclass
@@ -96,8 +91,8 @@ class Session:
         self._rng = random.Random(0)
         self._scan_offset = 0  # how far the recording has been indexed for details
         self._offsets: dict[int, int] = {}
-        self.dropped_live = 0
-        self.header: dict = {}
+        self.dropped_live = 0  # events the live stream could not deliver (all are recorded)
+        self.bad_lines = 0  # lines of the recording or the live stream that were not events
 
     def __len__(self) -> int:
         return len(self.store)
@@ -105,11 +100,7 @@ class Session:
     def set_env(self, env: GoEnv) -> None:
         """The environment of the command (known once it starts)."""
         self.env = env
-        if self.tracker.chains:  # late: keep what was tracked, read the rest with the new env
-            self.tracker.env, self.tracker._entries = env, env.proxy_list.entries
-            self.tracker._index_cache = {}
-        else:
-            self.tracker = ChainTracker(env)
+        self.tracker.rebind(env)  # late: what was tracked stays, the rest reads the new env
         self.detector = LeakDetector(env, self.private, self.detector.trusted)
 
     def add(self, event: Event, offset: int = -1) -> int:
@@ -168,8 +159,8 @@ class Session:
         return rows
 
     def findings(self) -> list[Finding]:
-        events = []  # evidence comes from chains and leaks; events are not needed
-        return diagnose(self.env, {}, self.private, Traffic(events, self.chains, self.leaks))
+        # Evidence comes from chains and leaks; the events themselves are not needed.
+        return diagnose(self.env, {}, self.private, Traffic([], self.chains, self.leaks))
 
     # -- full events, read back from the recording --------------------------------
     def event(self, index: int) -> Event | None:
@@ -182,12 +173,7 @@ class Session:
             offset = self._index_until(seq)
         if offset < 0 or not self.recording:
             return None
-        try:
-            with open(self.recording, "rb") as fh:
-                fh.seek(offset)
-                return Event.from_dict(json.loads(fh.readline()))
-        except (OSError, ValueError, TypeError):
-            return None
+        return read_event_at(self.recording, offset)
 
     def _index_until(self, seq: int) -> int:
         if not self.recording:
@@ -220,42 +206,3 @@ def _seq_of(line: bytes) -> int | None:
         except ValueError:
             return None
     return None
-
-
-def read_events(path: str, skip_bad: bool = False) -> Iterator[tuple[dict, Event | None, int]]:
-    """Stream a recording: (header, event, offset) with event None for the header line."""
-    with open(path, "rb") as fh:
-        header = None
-        offset = 0
-        for number, line in enumerate(fh, start=1):
-            start, offset = offset, offset + len(line)
-            if not line.strip():
-                continue
-            try:
-                obj = _loads(line)
-            except ValueError:
-                if skip_bad and header is not None:
-                    continue
-                why = "truncated line" if not line.endswith(b"\n") else "invalid JSON"
-                raise RecordingError(path, number, why) from None
-            if header is None:
-                if not isinstance(obj, dict) or obj.get("format") != RECORDING_FORMAT:
-                    raise RecordingError(path, number, "not a goscope recording (no header line)")
-                if obj.get("schema_version") != SCHEMA_VERSION:
-                    raise RecordingError(
-                        path,
-                        number,
-                        f"schema_version {obj.get('schema_version')!r} is not supported",
-                    )
-                header = obj
-                yield header, None, start
-                continue
-            if obj.get("end"):
-                continue
-            try:
-                yield header, Event.from_dict(obj), start
-            except (TypeError, ValueError) as exc:
-                if not skip_bad:
-                    raise RecordingError(path, number, f"not an event: {exc}") from None
-        if header is None:
-            raise RecordingError(path, 1, "empty file: not a goscope recording")

@@ -7,12 +7,13 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
-
 from goscope.core.gotool import find_go
-from goscope.headless import RunOptions, run_headless
+from goscope.run.options import RunOptions
 
 from .scenario import Scenario, load_scenario, scenario_names
 
@@ -46,41 +47,53 @@ def describe_scenarios() -> list[tuple[str, str]]:
     return [(name, load_scenario(name).description) for name in scenario_names()]
 
 
-def run_demo(name: str, console: Console, verbose: bool = False, headless: bool = False) -> int:
+@dataclass
+class Demo:
+    """A scenario's lab, running, and the options that run its command through goscope."""
+
+    scenario: Scenario
+    opts: RunOptions
+    go: str
+    go_version: str
+
+    def intro(self) -> list[str]:
+        """What the demo tells before it starts: the scenario, the go, the settings."""
+        scenario = self.scenario
+        lines = [f"goscope demo {scenario.name}: {scenario.description}"]
+        lines.append(f"using {self.go_version} at {self.go}")
+        for key in ("GOPROXY", "GONOPROXY", "GONOSUMDB", "GOPRIVATE", "GOTOOLCHAIN"):
+            if key in scenario.env:
+                lines.append(f"{key}={scenario.env[key]}")
+        lines.append(f"$ {' '.join(self.opts.command)}")
+        return lines
+
+
+@contextmanager
+def demo_session(name: str, verbose: bool = False) -> Iterator[Demo]:
+    """Start the scenario's lab in a temporary directory; stop and remove it afterwards."""
     scenario = load_scenario(name)
     go, version = go_for_demo()
-    console.print(f"[bold]goscope demo[/] {scenario.name}: {scenario.description}")
-    console.print(f"[dim]using {version} at {go}[/]")
     tmp = Path(tempfile.mkdtemp(prefix="goscope-demo-"))
     try:
         with scenario.lab(tmp / "lab") as lab:
-            env = scenario.go_env(lab, tmp, go)
-            work = scenario.workspace(tmp)
             command = scenario.command if verbose else [a for a in scenario.command if a != "-x"]
-            for key in ("GOPROXY", "GONOPROXY", "GONOSUMDB", "GOPRIVATE", "GOTOOLCHAIN"):
-                if key in scenario.env:
-                    console.print(f"[dim]{key}={scenario.env[key]}[/]")
-            console.print(f"[dim]$ {' '.join(command)}[/]")
             opts = RunOptions(
                 command=command,
                 port=0,
                 routes=lab.routes(),
                 private=scenario.private,
                 trusted=scenario.trusted,
-                env=env,
-                cwd=str(work),
+                env=scenario.go_env(lab, tmp, go),
+                cwd=str(scenario.workspace(tmp)),
+                title=f"demo {scenario.name}",
+                description=scenario.description,
             )
-            if headless:
-                return run_headless(opts, console)
-            from goscope.tui.launch import live_launch, run_app
-
-            launch, rundir = live_launch(opts, title=f"goscope demo {scenario.name}")
-            return run_app(launch, rundir)
+            yield Demo(scenario, opts, go, version)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def serve_lab(scenario: Scenario, console: Console) -> None:
+def serve_lab(scenario: Scenario, echo: Callable[[str], None]) -> None:
     """Run only the lab until Ctrl-C, printing how to use it."""
     tmp = Path(tempfile.mkdtemp(prefix="goscope-lab-"))
     # Ctrl-C and SIGTERM are waited for, not raised: the lab then stops in order.
@@ -89,13 +102,13 @@ def serve_lab(scenario: Scenario, console: Console) -> None:
         with scenario.lab(tmp / "lab") as lab:
             env = scenario.go_env(lab, tmp)
             routes = " ".join(f"--route {r}" for r in lab.routes())
-            console.print(f"[bold]lab[/] {scenario.name} on 127.0.0.1:{lab.port}")
-            console.print(f"goscope proxy {routes}")
+            echo(f"lab {scenario.name} on 127.0.0.1:{lab.port}")
+            echo(f"goscope proxy {routes}")
             for key in ("GOPROXY", "GONOPROXY", "GONOSUMDB", "GOPRIVATE", "GOSUMDB", "GOTOOLCHAIN"):
                 if key in env:
-                    console.print(f"export {key}='{env[key]}'")
+                    echo(f"export {key}='{env[key]}'")
             work = scenario.workspace(tmp)
-            console.print(f"cd {work} && {' '.join(scenario.command)}")
+            echo(f"cd {work} && {' '.join(scenario.command)}")
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

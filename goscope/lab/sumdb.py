@@ -100,7 +100,7 @@ class ChecksumDB:
     def __init__(self, name: str, modules: list[ModuleVersion], seed: bytes = b"goscope lab sumdb"):
         self.signer = NoteSigner(name, seed)
         self.ids: dict[tuple[str, str], int] = {}
-        records = []
+        records: list[bytes] = []
         for mod in modules:
             self.ids[(mod.path, mod.version)] = len(records)
             records.append(mod.gosum_lines.encode())

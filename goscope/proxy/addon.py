@@ -1,39 +1,38 @@
 """The mitmproxy addon: a thin adapter from mitmproxy flows to goscope events.
 
-Three concerns, one class each:
-- `Router` forwards requests for a host to another address (`--route`), without
-  changing what the event shows.
-- `EventSink` writes every event to the recording (never dropped) and to the
-  live socket (bounded; drops are counted, not waited for).
-- `GoscopeAddon` turns a finished flow into an `Event`. Whatever goes wrong in
-  goscope's own code is caught and counted: the traffic always flows.
+`GoscopeAddon` turns each finished flow into an `Event` and hands it to its
+sinks (outputs.py). Whatever goes wrong in goscope's own code is caught and
+counted: the traffic always flows. `goscope_addons()` is the whole set, in
+the order mitmproxy must run them; the proxy process and the mitmdump script
+(addons/goscope_addon.py) both use it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import os
 import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import IO, Any
-from urllib.parse import urlsplit
+from typing import Any
 
-from mitmproxy import http
+from mitmproxy import ctx, http
+from mitmproxy.addonmanager import Loader
 
 from goscope.core.chains import AuthRetryMarker
-from goscope.core.classify import classify_request
-from goscope.core.events import Event, header_line
+from goscope.core.classify import Classification, classify_request
+from goscope.core.events import Event
 from goscope.core.goenv import GoEnv
 from goscope.core.redact import redact_free_text, redact_headers, redact_url
+from goscope.core.vocab import Endpoint
+
+from .outputs import EventSink, LiveStream, Recorder, environment_option
+from .router import Router
 
 log = logging.getLogger("goscope")
 
-PREVIEW_ENDPOINTS = frozenset(
+PREVIEW_ENDPOINTS: frozenset[Endpoint] = frozenset(
     {"list", "info", "mod", "latest", "lookup", "supported", "sumdb-latest", "go-get"}
 )
 PREVIEW_BYTES = 4096
@@ -42,117 +41,45 @@ _GO_IMPORT = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Route:
-    scheme: str
-    host: str
-    port: int
-    prefix: str
-
-    @classmethod
-    def parse(cls, target: str) -> Route:
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"route target must be an http(s) URL: {target}")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        return cls(parts.scheme, parts.hostname, port, parts.path.rstrip("/"))
-
-
-def parse_routes(specs: list[str] | tuple[str, ...]) -> dict[str, Route]:
-    """`HOST=URL` pairs, as given to --route."""
-    routes = {}
-    for spec in specs:
-        host, eq, target = spec.partition("=")
-        if not eq or not host:
-            raise ValueError(f"--route takes HOST=URL, not {spec!r}")
-        routes[host.lower()] = Route.parse(target)
-    return routes
-
-
-class Router:
-    """Send requests for a host elsewhere; the client never knows."""
-
-    def __init__(self, routes: dict[str, Route]):
-        self.routes = routes
-
-    def request(self, flow: http.HTTPFlow) -> None:
-        route = self.routes.get(flow.request.pretty_host.lower())
-        if route is None:
-            return
-        req = flow.request
-        flow.metadata["goscope_routed_from"] = (req.scheme, req.host, req.port, req.path)
-        host_header = flow.request.host_header or flow.request.pretty_host
-        flow.request.scheme = route.scheme
-        flow.request.host = route.host
-        flow.request.port = route.port
-        flow.request.path = route.prefix + flow.request.path
-        # Keep the Host the client asked for: the lab serves virtual hosts.
-        flow.request.host_header = host_header
-
-    def responseheaders(self, flow: http.HTTPFlow) -> None:
-        self._restore(flow)
-
-    def error(self, flow: http.HTTPFlow) -> None:
-        self._restore(flow)
-
-    @staticmethod
-    def _restore(flow: http.HTTPFlow) -> None:
-        """Once sent, show the request as the client made it (flow files, HAR)."""
-        original = flow.metadata.pop("goscope_routed_from", None)
-        if original is None:
-            return
-        host_header = flow.request.host_header
-        req = flow.request
-        req.scheme, req.host, req.port, req.path = original
-        req.host_header = host_header
-
-
-class EventSink:
-    """Recording file (every event) plus a bounded live queue to the app."""
-
-    def __init__(self, recording: IO[str] | None, queue_size: int = 10000):
-        self.recording = recording
-        self.queue: asyncio.Queue[str] | None = None
-        self.queue_size = queue_size
-        self.dropped = 0
-        self.written = 0
-
-    def start_stream(self) -> asyncio.Queue[str]:
-        self.queue = asyncio.Queue(self.queue_size)
-        return self.queue
-
-    def emit(self, event: Event) -> None:
-        line = event.to_json()
-        if self.recording is not None:
-            self.recording.write(line + "\n")
-            self.recording.flush()
-        self.written += 1
-        if self.queue is not None:
-            try:
-                self.queue.put_nowait(line)
-            except asyncio.QueueFull:
-                self.dropped += 1  # the recording still has it
+Classifier = Callable[[str, str, dict[str, str], GoEnv | None], Classification]
 
 
 class GoscopeAddon:
-    """Classifies every exchange and emits one event per exchange."""
+    """Classifies every exchange and emits one event per exchange to each sink.
+
+    Option `goscope_environment`: the Go environment of the command, as JSON
+    (`GoEnv.to_dict()`); empty means this process's own environment.
+    """
 
     def __init__(
         self,
+        sinks: Sequence[EventSink] = (),
         env: GoEnv | None = None,
-        sink: EventSink | None = None,
-        classify: Callable[..., Any] = classify_request,
+        classify: Classifier = classify_request,
     ):
         self.env = env
-        self.sink = sink or EventSink(None)
+        self.sinks = list(sinks)
         self.classify = classify
         self.seq = 0
         self.internal_errors = 0
         self.retries = AuthRetryMarker()
-        self.events: list[Event] = []  # kept only when keep_events is on (tests)
-        self.keep_events = False
 
     # -- mitmproxy hooks ----------------------------------------------------
+    def load(self, loader: Loader) -> None:
+        loader.add_option(
+            "goscope_environment",
+            str,
+            "",
+            "The Go environment of the command, as JSON (empty: this process's).",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        # An environment given to the constructor (tests, benchmarks) stands unless the
+        # option names one.
+        text = ctx.options.goscope_environment
+        if ("goscope_environment" in updated and text) or self.env is None:
+            self.env = environment_option(text)
+
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         # Before any routing: the URL exactly as the client asked for it.
         flow.metadata.setdefault("goscope_url", flow.request.pretty_url)
@@ -188,9 +115,13 @@ class GoscopeAddon:
             self.internal_errors += 1
             log.debug("goscope: event failed: %r", exc)
             event = self._fallback_event(flow, self.seq, exc)
-        self.sink.emit(event)
-        if self.keep_events:
-            self.events.append(event)
+        line = event.to_json()
+        for sink in self.sinks:
+            try:
+                sink.emit(event, line)
+            except Exception as exc:  # an output failing must not stop the others
+                self.internal_errors += 1
+                log.error("goscope: %s failed: %r", type(sink).__name__, exc)
 
     def event_for(self, flow: http.HTTPFlow, seq: int) -> Event:
         req = flow.request
@@ -262,11 +193,8 @@ class GoscopeAddon:
 
     # -- stats --------------------------------------------------------------
     def stats(self) -> dict[str, int]:
-        return {
-            "events": self.seq,
-            "internal_errors": self.internal_errors,
-            "dropped_live": self.sink.dropped,
-        }
+        dropped = sum(getattr(sink, "dropped", 0) for sink in self.sinks)
+        return {"events": self.seq, "internal_errors": self.internal_errors, "dropped_live": dropped}
 
 
 def _fields(headers: http.Headers) -> list[tuple[str, str]]:
@@ -309,11 +237,9 @@ def _go_import_repo(body: bytes, module: str | None) -> str | None:
     return None
 
 
-def open_recording(path: str | None, environment: dict[str, Any], **header: Any) -> IO[str] | None:
-    if not path:
-        return None
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    fh = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 16)
-    fh.write(header_line(environment, **header) + "\n")
-    fh.flush()
-    return fh
+def goscope_addons() -> list[Any]:
+    """Router first (flow files and HAR see requests as the client made them), then the
+    classifier and its outputs. The proxy process adds `HarRedactor` after mitmproxy's
+    own addons, since it must run after savehar."""
+    recorder, live = Recorder(), LiveStream()
+    return [Router(), GoscopeAddon([recorder, live]), recorder, live]

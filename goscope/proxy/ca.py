@@ -13,7 +13,7 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
-from goscope.home import bundle_path, ca_cert_path, confdir, ensure_private_dir
+from goscope.core.home import bundle_path, ca_cert_path, confdir, ensure_private_dir
 
 SYSTEM_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Alpine

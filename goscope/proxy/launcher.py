@@ -8,36 +8,13 @@ import select
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+from .config import ProxyConfig
 
 
 class ProxyStartError(Exception):
     """The proxy did not start; the message is one line for the user."""
-
-
-@dataclass
-class ProxyConfig:
-    home: Path
-    port: int = 8080
-    listen_host: str = "127.0.0.1"
-    routes: list[str] = field(default_factory=list)
-    upstream_proxy: str | None = None
-    recording: str | None = None
-    environment: dict[str, Any] = field(default_factory=dict)
-    command: list[str] | None = None
-    events_socket: str | None = None
-    save_flows: str | None = None
-    har: str | None = None
-    log: str | None = None
-    ssl_insecure: bool = False
-    queue_size: int = 10000
-
-    def to_json(self) -> str:
-        data = {k: v for k, v in self.__dict__.items()}
-        data["home"] = str(self.home)
-        return json.dumps(data)
 
 
 class ProxyProcess:

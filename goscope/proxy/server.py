@@ -1,16 +1,16 @@
 """The proxy process: mitmproxy's Master with goscope's addons, and nothing on the terminal.
 
 Started by `launcher.ProxyProcess` as `python -m goscope.proxy.server` with a
-JSON config on stdin. It answers with one JSON line on stdout (`ready` with
-the bound port, or `error` with one clear sentence), writes the recording
-itself, streams events to the app's Unix socket, and on SIGTERM shuts down
-cleanly and prints a final `stats` line.
+`ProxyConfig` as JSON on stdin. It turns the config into mitmproxy options
+(the addons declare and check their own: see addon.py and outputs.py),
+answers with one JSON line on stdout (`ready` with the bound port, or `error`
+with one clear sentence), and on SIGTERM shuts down cleanly and prints a
+final `stats` line.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -18,13 +18,13 @@ import signal
 import sys
 from typing import Any
 
-from mitmproxy import addons, options
+from mitmproxy import addons, exceptions, options
 from mitmproxy.master import Master
 
-from goscope.core.goenv import GoEnv
-from goscope.core.redact import redact_har
-from goscope.proxy.addon import EventSink, GoscopeAddon, Router, open_recording, parse_routes
-from goscope.proxy.ca import ensure_ca
+from .addon import GoscopeAddon, goscope_addons
+from .ca import ensure_ca
+from .config import ProxyConfig
+from .outputs import HarRedactor
 
 log = logging.getLogger("goscope.proxy")
 # Taken at start: asking later could already see the adoptive parent of an orphan.
@@ -40,13 +40,12 @@ def say(obj: dict[str, Any]) -> None:
 
 
 class Lifecycle:
-    """Reports readiness once the listening socket is bound, and streams events."""
+    """Reports readiness once the listening socket is bound, and the stats at the end."""
 
-    def __init__(self, config: dict[str, Any], sink: EventSink, addon: GoscopeAddon):
+    def __init__(self, config: ProxyConfig, addon: GoscopeAddon):
         self.config = config
-        self.sink = sink
         self.addon = addon
-        self.stream_task: asyncio.Task | None = None
+        self.watch_task: asyncio.Task[None] | None = None
 
     async def running(self) -> None:
         from mitmproxy import ctx
@@ -58,31 +57,11 @@ class Lifecycle:
             say({"type": "error", "error": explain_start_error(errors, self.config)})
             ctx.master.shutdown()
             return
-        if self.config.get("events_socket"):
-            queue = self.sink.start_stream()
-            self.stream_task = asyncio.create_task(
-                stream_events(self.config["events_socket"], queue, self.sink)
-            )
         host, port = addrs[0][0], addrs[0][1]
         say({"type": "ready", "host": host, "port": port, "pid": os.getpid()})
         self.watch_task = asyncio.create_task(watch_parent(PARENT))
 
-    async def done(self) -> None:
-        if self.stream_task is not None:
-            # Give the live stream a moment to drain, then stop.
-            for _ in range(50):
-                if self.sink.queue is None or self.sink.queue.empty():
-                    break
-                await asyncio.sleep(0.01)
-            self.stream_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.stream_task
-        if self.sink.recording is not None:
-            self.sink.recording.flush()
-            self.sink.recording.close()
-        if self.config.get("har"):
-            # mitmproxy's savehar addon ran its done hook before ours.
-            redact_har_file(self.config["har"])
+    def done(self) -> None:
         say({"type": "stats", **self.addon.stats()})
 
 
@@ -96,63 +75,9 @@ async def watch_parent(parent: int) -> None:
     ctx.master.shutdown()
 
 
-def redact_har_file(path: str) -> None:
-    """Redact mitmproxy's HAR in place; a HAR that cannot be redacted is not left behind."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            har = json.load(fh)
-    except FileNotFoundError:
-        return
-    except (OSError, ValueError) as exc:
-        log.error("goscope: cannot redact %s (%s): removed", path, exc)
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        return
-    tmp = path + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(redact_har(har), fh, indent=2)
-    os.replace(tmp, path)
-
-
-async def stream_events(
-    path: str, queue: asyncio.Queue[str], sink: EventSink | None = None
-) -> None:
-    """Drain the live queue into the app's socket; never slows the proxy down.
-
-    When events had to be dropped from the live stream (the app lagged), a
-    stats line tells the app how many, so it can say so.
-    """
-    try:
-        _, writer = await asyncio.open_unix_connection(path)
-    except OSError as exc:
-        log.warning("goscope: cannot stream events to %s: %s", path, exc)
-        return
-    reported = 0
-    try:
-        while True:
-            line = await queue.get()
-            writer.write(line.encode() + b"\n")
-            if sink is not None and sink.dropped != reported:
-                reported = sink.dropped
-                writer.write(
-                    json.dumps({"type": "stats", "dropped_live": reported}).encode() + b"\n"
-                )
-            await writer.drain()
-    except (ConnectionError, OSError):
-        return
-    finally:
-        with contextlib.suppress(Exception):
-            writer.close()
-
-
-def _broken_classifier(*args: Any, **kwargs: Any) -> Any:
-    raise RuntimeError("injected fault: the classifier is broken")
-
-
-def explain_start_error(errors: list[str], config: dict[str, Any]) -> str:
+def explain_start_error(errors: list[str], config: ProxyConfig) -> str:
     text = "; ".join(errors) or "the proxy did not start"
-    host, port = config.get("listen_host", "127.0.0.1"), config.get("port", 8080)
+    host, port = config.listen_host, config.port
     if "address already in use" in text.lower():
         return f"port {port} on {host} is already in use (choose another with --port, or --port 0)"
     if "permission denied" in text.lower():
@@ -162,51 +87,48 @@ def explain_start_error(errors: list[str], config: dict[str, Any]) -> str:
     return f"the proxy could not start on {host}:{port}: {text}"
 
 
-def base_options(config: dict[str, Any]) -> options.Options:
-    return options.Options(
-        listen_host=config.get("listen_host", "127.0.0.1"),
-        listen_port=int(config.get("port", 8080)),
-        confdir=config["confdir"],
-    )
-
-
-def addon_options(config: dict[str, Any]) -> dict[str, Any]:
-    """Options the default addons define; set once they are loaded."""
+def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
+    """The whole config as mitmproxy options: its own, and those goscope's addons declare."""
     updates: dict[str, Any] = {
         # Resolve and connect only when a request needs it: --route must win.
         "connection_strategy": "lazy",
-        "stream_large_bodies": config.get("stream_large_bodies", "1m"),
+        "stream_large_bodies": config.stream_large_bodies,
+        "goscope_route": list(config.routes),
+        "goscope_environment": json.dumps(config.environment),
+        "goscope_command": list(config.command or []),
+        "goscope_recording": config.recording or "",
+        "goscope_events_socket": config.events_socket or "",
+        "goscope_queue_size": config.queue_size,
     }
-    if config.get("upstream_proxy"):
-        updates["mode"] = [f"upstream:{config['upstream_proxy']}"]
-    if config.get("save_flows"):
-        updates["save_stream_file"] = config["save_flows"]
-    if config.get("har"):
-        updates["hardump"] = config["har"]
-    if config.get("ssl_insecure"):
+    if config.upstream_proxy:
+        updates["mode"] = [f"upstream:{config.upstream_proxy}"]
+    if config.save_flows:
+        updates["save_stream_file"] = config.save_flows
+    if config.har:
+        updates["hardump"] = config.har
+    if config.ssl_insecure:
         updates["ssl_insecure"] = True
     return updates
 
 
-async def serve(config: dict[str, Any]) -> int:
-    ensure_ca(config["home"])
-    env = GoEnv.from_dict(config.get("environment") or {})
-    recording = open_recording(
-        config.get("recording"), env.to_dict(), command=config.get("command")
+async def serve(config: ProxyConfig) -> int:
+    ensure_ca(config.home)
+    opts = options.Options(
+        listen_host=config.listen_host,
+        listen_port=config.port,
+        confdir=str(config.confdir),
     )
-    sink = EventSink(recording, queue_size=int(config.get("queue_size", 10000)))
-    addon = GoscopeAddon(env, sink)
-    if os.environ.get("GOSCOPE_FAULT_INJECTION") == "classifier":
-        addon.classify = _broken_classifier  # the reliability tests prove traffic still flows
-    lifecycle = Lifecycle(config, sink, addon)
-    routes = parse_routes(config.get("routes") or [])
-    opts = base_options({**config, "confdir": os.path.join(config["home"], "mitmproxy")})
     master = Master(opts, with_termlog=False)
-    # The router goes first so that flow files and HAR see requests as the client made them.
-    master.addons.add(Router(routes))
+    ours = goscope_addons()
+    addon = next(a for a in ours if isinstance(a, GoscopeAddon))
+    master.addons.add(ours[0])  # the router before mitmproxy's own: flow files see the client's URL
     master.addons.add(*addons.default_addons())
-    master.addons.add(addon, lifecycle)
-    opts.update(**addon_options(config))
+    master.addons.add(*ours[1:], HarRedactor(), Lifecycle(config, addon))
+    try:
+        opts.update(**mitmproxy_options(config))
+    except exceptions.OptionsError as exc:
+        say({"type": "error", "error": str(exc)})
+        return 2
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, master.shutdown)
@@ -228,8 +150,8 @@ def setup_logging(path: str | None) -> None:
 def main() -> int:
     os.umask(0o077)  # everything the proxy writes (recording, HAR, flows, log) is the user's alone
     try:
-        config = json.loads(sys.stdin.read())
-        setup_logging(config.get("log"))
+        config = ProxyConfig.from_json(sys.stdin.read())
+        setup_logging(config.log)
         return asyncio.run(serve(config))
     except Exception as exc:  # one line for the parent, never a traceback
         say({"type": "error", "error": f"{type(exc).__name__}: {exc}"})

@@ -1,16 +1,24 @@
-"""The app's end of the live event stream: a Unix socket only the user can reach."""
+"""The app's end of the live event stream: a Unix socket only the user can reach.
+
+A plain thread reads it, so the run engine needs no event loop and any UI
+(Textual, or none) can take the events: `on_event` is called on that thread
+and must only hand the event over (append to a deque, say).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
+import socket
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from goscope.core.events import Event
+
+LINE_LIMIT = 16 * 2**20  # one event line; a longer one is skipped, not fatal
 
 
 def private_socket_path(home: Path) -> Path:
@@ -22,66 +30,85 @@ def private_socket_path(home: Path) -> Path:
     return directory / "events.sock"
 
 
-LINE_LIMIT = 16 * 2**20  # one event line; a longer one is skipped, not fatal
-
-
-async def _readline(reader: asyncio.StreamReader) -> bytes:
-    while True:
-        try:
-            return await reader.readuntil(b"\n")
-        except asyncio.IncompleteReadError as exc:
-            return exc.partial
-        except asyncio.LimitOverrunError as exc:
-            await reader.readexactly(exc.consumed)  # drop the oversized part, keep streaming
-            while True:
-                try:
-                    await reader.readuntil(b"\n")
-                    break
-                except asyncio.LimitOverrunError as more:
-                    await reader.readexactly(more.consumed)
-            return b"{}\n"  # counted as a bad line
-
-
 class EventListener:
     """Accepts the proxy's connection and hands each event to `on_event`."""
 
     def __init__(self, path: Path, on_event: Callable[[Event], None]):
         self.path = path
         self.on_event = on_event
-        self.server: asyncio.AbstractServer | None = None
-        self.bad_lines = 0
+        self.bad_lines = 0  # lines that were not events (shown by the UI)
         self.dropped_live = 0  # events the proxy could not stream (they are recorded)
+        self._server: socket.socket | None = None
+        self._threads: list[threading.Thread] = []
+        self._closing = False
 
-    async def start(self) -> EventListener:
+    def start(self) -> EventListener:
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o177)  # the socket file is created 0600
         try:
-            self.server = await asyncio.start_unix_server(
-                self._handle, path=str(self.path), limit=LINE_LIMIT
-            )
+            server.bind(str(self.path))
         finally:
             os.umask(old)
         os.chmod(self.path, 0o600)
+        server.listen(4)
+        self._server = server
+        self._spawn(self._accept_loop)
         return self
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while line := await _readline(reader):
-                try:
-                    obj = json.loads(line)
-                    if obj.get("type") == "stats":
-                        self.dropped_live = int(obj.get("dropped_live", 0))
-                        continue
-                    self.on_event(Event.from_dict(obj))
-                except (ValueError, TypeError, AttributeError):
-                    self.bad_lines += 1
-        finally:
-            writer.close()
+    def _spawn(self, target: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True, name="goscope-events")
+        thread.start()
+        self._threads.append(thread)
 
-    async def close(self) -> None:
-        if self.server is not None:
-            self.server.close()
-            with contextlib.suppress(Exception):
-                await self.server.wait_closed()
+    def _accept_loop(self) -> None:
+        assert self._server is not None
+        while not self._closing:
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return  # closed
+            self._spawn(self._read, conn)
+
+    def _read(self, conn: socket.socket) -> None:
+        with conn, conn.makefile("rb") as stream:
+            while not self._closing:
+                line = stream.readline(LINE_LIMIT + 1)
+                if not line:
+                    return
+                if len(line) > LINE_LIMIT:
+                    self.bad_lines += 1
+                    while line and not line.endswith(b"\n"):
+                        line = stream.readline(LINE_LIMIT)
+                    continue
+                self._handle(line)
+
+    def _handle(self, line: bytes) -> None:
+        try:
+            if line.startswith(b'{"type":'):
+                stats = json.loads(line)
+                if stats.get("type") == "stats":
+                    self.dropped_live = int(stats.get("dropped_live", 0))
+                    return
+            self.on_event(_event(line))
+        except (ValueError, TypeError, AttributeError):
+            self.bad_lines += 1
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop accepting, let the readers finish what the proxy sent, remove the socket."""
+        if self._server is not None:
+            with contextlib.suppress(OSError):
+                self._server.shutdown(socket.SHUT_RDWR)
+            self._server.close()
+            self._server = None
+        for thread in self._threads:
+            thread.join(timeout)
+        self._closing = True
         with contextlib.suppress(OSError):
             self.path.unlink()
             self.path.parent.rmdir()
+
+
+def _event(line: bytes) -> Event:
+    from goscope.core.events import event_from_json
+
+    return event_from_json(line)

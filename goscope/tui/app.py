@@ -1,4 +1,10 @@
-"""goscope's Textual app: the requests go makes, their fallback chains, leaks and config."""
+"""goscope's Textual app: the requests go makes, their fallback chains, leaks and config.
+
+The app only draws. A live session's proxy and command belong to the run
+engine (goscope.run.engine), started from a worker thread; a recording is
+read by the one reader (goscope.core.recording). Each tab is a `GoscopeTab`
+(goscope.tui.tabs), and the app reaches them only through that contract.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,10 @@ import asyncio
 import contextlib
 import gc
 import os
+import shlex
 import signal
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,48 +23,49 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Input, RichLog, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, RichLog, Static, TabbedContent
 from textual.worker import get_current_worker
 
-from goscope.core.events import Event, RecordingError, end_line
+from goscope.core.events import Event
+from goscope.core.export import OutputError, export_session
 from goscope.core.filters import Filter, FilterError, parse_filter
 from goscope.core.goenv import GoEnv
-from goscope.core.session import Session, read_events
-from goscope.export import curl_command, export_session
+from goscope.core.recording import RecordingError, RecordingReader
+from goscope.core.session import Session
+from goscope.run.engine import CommandNotFound, ProxyStartError, RunEngine
+from goscope.term import styles
 from goscope.tui.commands import GoscopeCommands
-from goscope.tui.messages import FollowChanged, JumpToSeq, RowSelected
 from goscope.tui.screens.modals import ConfirmScreen, HelpScreen, PromptScreen
+from goscope.tui.tabs import TABS, GoscopeTab, tab_key
 from goscope.tui.widgets.detail import detail_view
-from goscope.tui.widgets.panes import ConfigPane, HostsPane, LeaksPane, ModulesPane
 from goscope.tui.widgets.request_list import RequestList, header_text
-from goscope.tui.widgets.timeline import Timeline
 
-FLUSH_SECONDS = 0.1
+TICK_SECONDS = 0.1
 PANE_REFRESH_SECONDS = 1.0
 THREADED_FILTER_ROWS = 50_000
 LOAD_CHUNK = 5_000
-TABS = ("requests", "modules", "leaks", "hosts", "config", "timeline", "output")
 
 
 @dataclass
 class Launch:
-    """What the app is for: a live session (proxy, maybe a command) or a recording."""
+    """What the app is for: a live session (an engine) or a recording to open."""
 
-    recording: str | None = None  # live: where the proxy records; open: the file to show
-    open_file: bool = False
-    command: list[str] | None = None
-    command_env: dict[str, str] | None = None
-    cwd: str | None = None
-    proxy_config: object | None = None  # goscope.proxy.launcher.ProxyConfig
-    title: str = "goscope"
+    recording: str | None = None  # open: the file to show
+    engine: RunEngine | None = None  # live: the proxy, and maybe a command
     private: str = ""
     trusted: list[str] = field(default_factory=list)
-    env: GoEnv | None = None
     export_dir: str | None = None
     skip_bad: bool = False  # open: skip unreadable lines instead of refusing the file
     strict: bool = False  # opened from the command line: a bad file ends the app (exit 2)
+
+    @property
+    def title(self) -> str:
+        return self.engine.opts.title if self.engine is not None else ""
+
+    @property
+    def description(self) -> str:
+        return self.engine.opts.description if self.engine is not None else ""
 
 
 class GoscopeApp(App[int]):
@@ -76,7 +85,7 @@ class GoscopeApp(App[int]):
     #filter-bar.visible { display: block; }
     #output-log { height: 1fr; }
     .findings-title { height: 1; margin-top: 1; }
-    ConfigPane DataTable { height: auto; max-height: 14; }
+    ConfigTab DataTable { height: auto; max-height: 14; }
     """
     BINDINGS = [
         Binding("q", "quit_app", "Quit"),
@@ -89,10 +98,13 @@ class GoscopeApp(App[int]):
         Binding("o", "open_recording", "Open"),
         Binding("colon", "command_bar", "Run"),
         Binding("enter", "jump_to_proof", "Go to request", show=False),
-        *[Binding(str(i + 1), f"tab('{t}')", t.title(), show=False) for i, t in enumerate(TABS)],
+        *[
+            Binding(tab_key(tab.TAB_ID), f"tab('{tab.TAB_ID}')", tab.TITLE, show=False)
+            for tab in TABS
+        ],
     ]
     KEY_HELP = [
-        ("1-7", "Requests, Modules, Leaks, Hosts, Config, Timeline, Output"),
+        (f"1-{len(TABS)}", ", ".join(tab.TITLE for tab in TABS)),
         ("↑↓ PgUp PgDn Home End", "move in the request list (moving up stops following)"),
         ("f", "follow new traffic on/off"),
         ("/", "filter the request list; Esc clears the filter"),
@@ -100,7 +112,7 @@ class GoscopeApp(App[int]):
         ("e", "export the session: recording (.jsonl), report (.json), HAR"),
         ("o", "open a recording"),
         (":", "run a command through goscope (e.g. go mod download)"),
-        ("Enter", "in Config or Leaks: show the request that proves it"),
+        ("Enter", "in Config, Leaks or Modules: show the request that proves it"),
         ("Ctrl+P", "command palette"),
         ("?", "this help"),
         ("q", "quit (asks first while a command runs)"),
@@ -109,54 +121,56 @@ class GoscopeApp(App[int]):
     def __init__(self, launch: Launch) -> None:
         super().__init__()
         self.launch = launch
-        self.session = Session(
-            launch.env,
-            launch.private,
-            frozenset(h.lower() for h in launch.trusted),
-            recording=launch.recording,
-        )
+        self.engine = launch.engine
+        env = self.engine.goenv if self.engine is not None else None
+        private = self.engine.opts.private if self.engine is not None else launch.private
+        trusted = self.engine.opts.trusted if self.engine is not None else launch.trusted
+        self.private, self.trusted = private, list(trusted)
+        recording = self.engine.recording if self.engine is not None else launch.recording
+        self.session = Session(env, private, frozenset(h.lower() for h in trusted), recording)
         self.filter: Filter | None = None
-        self.pending: list[tuple[Event, int]] = []
-        self.proxy = None
-        self.listener = None
-        self.command_proc: asyncio.subprocess.Process | None = None
+        # Filled on other threads (the event stream, the command's output), drained by _tick.
+        self.pending: deque[tuple[Event, int]] = deque()
+        self.pending_output: deque[Text | str] = deque()
         self.exit_status: int | None = None
         self.load_error: str | None = None
         self.closing = False
-        # The live recording (the end line goes here, even if another file is opened).
-        self.live_recording = None if launch.open_file else launch.recording
         self.proxy_line = ""
         self.loading = False
         self._filtered_upto = 0
         self._last_pane_refresh = 0.0
         self._dirty = True
-        self.list = RequestList(self.session.store, id="request-list")
+        self._shown_rows = -1
+        self._filter_running = False
+        self._ticks = 0
+        self._command_running = False
+        self._signals: list[int] = []
+        self._request_list: RequestList | None = None
+        if self.engine is not None:
+            self.engine.on_event = self._on_live_event
+
+    @property
+    def live(self) -> bool:
+        return self.engine is not None
+
+    @property
+    def request_list(self) -> RequestList:
+        if self._request_list is None:  # kept: the list outlives the screen in tests and probes
+            self._request_list = self.query_one("#request-list", RequestList)
+        return self._request_list
+
+    def tab(self, tab_id: str) -> GoscopeTab:
+        return self.query_one(f"#{tab_id}", GoscopeTab)
+
+    def active_tab(self) -> GoscopeTab:
+        return self.tab(self.query_one("#tabs", TabbedContent).active)
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(id="header-info")
-        with TabbedContent(id="tabs", initial="requests"):
-            with TabPane("Requests", id="requests"), Horizontal(id="requests-split"):
-                with Vertical(id="request-side"):
-                    yield Static(id="list-header")
-                    yield self.list
-                with VerticalScroll(id="detail-scroll"):
-                    yield Static(
-                        Text("Select a request to see its fallback chain.", style="dim"),
-                        id="detail",
-                    )
-            with TabPane("Modules", id="modules"):
-                yield ModulesPane(id="modules-pane")
-            with TabPane("Leaks", id="leaks"):
-                yield LeaksPane(id="leaks-pane")
-            with TabPane("Hosts", id="hosts"):
-                yield HostsPane(id="hosts-pane")
-            with TabPane("Config", id="config"):
-                yield ConfigPane(id="config-pane")
-            with TabPane("Timeline", id="timeline"), VerticalScroll():
-                yield Timeline(id="timeline-view")
-            with TabPane("Output", id="output"):
-                yield RichLog(id="output-log", wrap=True, markup=False, highlight=False)
+        with TabbedContent(id="tabs", initial=TABS[0].TAB_ID):
+            for tab in TABS:
+                yield tab()
         yield Input(
             placeholder="filter: kind:sumdb status:>=400 host:… module:… leak error — Enter applies, Esc clears",
             id="filter-bar",
@@ -168,125 +182,96 @@ class GoscopeApp(App[int]):
         self.call_after_refresh(self._update_list_header)
 
     def _update_list_header(self) -> None:
-        width = self.list.size.width or 100
+        width = self.request_list.size.width or 100
         self.query_one("#list-header", Static).update(header_text(width))
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
+        self._catch_signals()
         self.call_after_refresh(self._update_list_header)
-        self.flush_timer = self.set_interval(FLUSH_SECONDS, self._flush)
-        self.list.follow = not self.launch.open_file
-        self.list.focus()
-        if self.launch.open_file and self.launch.recording:
+        self.tick_timer = self.set_interval(TICK_SECONDS, self._tick)
+        self.request_list.follow = self.live
+        self.request_list.focus()
+        if self.engine is not None:
+            self.proxy_line = "starting the proxy…"
+            self.start_engine()
+        elif self.launch.recording:
             self.load_recording(self.launch.recording)
-        elif self.launch.proxy_config is not None:
-            await self._start_live()
         self._update_header()
 
+    def _catch_signals(self) -> None:
+        """A closed terminal (SIGHUP) or a kill (SIGTERM) ends the app as `q` does, so the
+        command, the proxy and the run directory are cleaned up."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, lambda: self.exit(self.exit_status or 0))
+                self._signals.append(sig)
+
     # -- live sessions ---------------------------------------------------------------------
-    async def _start_live(self) -> None:
-        from goscope.proxy.stream import EventListener, private_socket_path
-
-        config = self.launch.proxy_config
-        path = private_socket_path(Path(config.home))
-        self.listener = await EventListener(path, self._on_live_event).start()
-        config.events_socket = str(path)
-        self.proxy_line = "starting the proxy…"
-        self.start_proxy()
-
     def _on_live_event(self, event: Event) -> None:
-        self.pending.append((event, -1))
+        self.pending.append((event, -1))  # the listener's thread: hand over, nothing more
 
     @work(thread=True, exclusive=True, group="proxy")
-    def start_proxy(self) -> None:
-        from goscope.proxy.launcher import ProxyProcess, ProxyStartError
-
+    def start_engine(self) -> None:
+        engine = self.engine
+        assert engine is not None
         try:
-            proxy = ProxyProcess(self.launch.proxy_config).start()
+            engine.start()
         except ProxyStartError as exc:
             if not self.closing:
                 self.call_from_thread(self._proxy_failed, str(exc))
             return
         if self.closing:  # the user quit while the proxy was starting
-            proxy.stop()
+            engine.stop()
             return
-        self.call_from_thread(self._proxy_ready, proxy)
+        self.call_from_thread(self._proxy_ready)
 
     def _proxy_failed(self, message: str) -> None:
         self.proxy_line = f"the proxy did not start: {message}"
         self.notify(message, title="goscope", severity="error", timeout=30)
         self._update_header()
 
-    def _proxy_ready(self, proxy) -> None:
-        self.proxy = proxy
-        port_arg = f" --port {proxy.port}" if proxy.port != 8080 else ""
+    def _proxy_ready(self) -> None:
+        engine = self.engine
+        assert engine is not None
+        port = engine.port
+        port_arg = f" --port {port}" if port != 8080 else ""
         self.proxy_line = (
-            f'listening on {proxy.url} · in another terminal: eval "$(goscope env{port_arg})"'
+            f'listening on {engine.url} · in another terminal: eval "$(goscope env{port_arg})"'
         )
         self._update_header()
-        if self.launch.command:
-            self.run_command(self.launch.command)
+        if engine.opts.command:
+            self.start_command(engine.opts.command)
 
-    def command_environment(self) -> dict[str, str]:
-        from goscope.wiring import child_env
-
-        base = dict(self.launch.command_env if self.launch.command_env is not None else os.environ)
-        return child_env(
-            base, self.proxy.port, Path(self.launch.proxy_config.home), self.proxy.host
-        )
-
-    @work(exclusive=True, group="command")
-    async def run_command(self, command: list[str]) -> None:
-        log = self.query_one("#output-log", RichLog)
-        log.write(Text(f"$ {' '.join(command)}", style="bold"))
+    def start_command(self, command: list[str]) -> None:
+        self.pending_output.append(Text(f"$ {shlex.join(command)}", style="bold"))
         self.exit_status = None
-        try:
-            self.command_proc = await asyncio.create_subprocess_exec(
-                *command,
-                env=self.command_environment(),
-                cwd=self.launch.cwd,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,  # go and its git children stop together on quit
-            )
-        except (FileNotFoundError, PermissionError) as exc:
-            log.write(Text(f"goscope: cannot run {command[0]}: {exc.strerror}", style="red"))
-            self.exit_status = 127
-            self._update_header()
-            return
+        self._command_running = True
         self._update_header()
-        assert self.command_proc.stdout is not None
-        pending = b""
-        # Chunks, not lines: one huge output line must not end the session.
-        while chunk := await self.command_proc.stdout.read(65536):
-            *lines, pending = (pending + chunk).split(b"\n")
-            for line in lines:
-                log.write(line.decode("utf-8", errors="replace"))
-            if len(pending) > 65536:
-                log.write(pending.decode("utf-8", errors="replace"))
-                pending = b""
-        if pending:
-            log.write(pending.decode("utf-8", errors="replace"))
-        self.exit_status = await self.command_proc.wait()
-        self.command_proc = None
-        style = "green" if self.exit_status == 0 else "red"
-        log.write(Text(f"exit status {self.exit_status}", style=f"bold {style}"))
-        self._update_header()
+        self.run_command(command)
 
-    @staticmethod
-    async def _stop_command(proc: asyncio.subprocess.Process) -> None:
-        """SIGTERM to the command's whole process group (go and its git), then SIGKILL."""
-        for sig, wait in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 3.0)):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, sig)
-            try:
-                await asyncio.wait_for(proc.wait(), wait)
-                return
-            except TimeoutError:
-                continue
+    @work(thread=True, exclusive=True, group="command")
+    def run_command(self, command: list[str]) -> None:
+        engine = self.engine
+        assert engine is not None
+        try:
+            code = engine.run_command(command, on_output=self.pending_output.append)
+        except CommandNotFound as exc:
+            self.pending_output.append(Text(f"goscope: {exc}", style="red"))
+            code = 127
+        self.pending_output.append(
+            Text(f"exit status {code}", style=f"bold {styles.exit_status(code)}")
+        )
+        self.call_from_thread(self._command_done, code)
+
+    def _command_done(self, code: int) -> None:
+        self.exit_status = code
+        self._command_running = False
+        self._update_header()
 
     @property
     def command_running(self) -> bool:
-        return self.command_proc is not None and self.command_proc.returncode is None
+        return self._command_running
 
     # -- recordings -----------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")
@@ -299,26 +284,20 @@ class GoscopeApp(App[int]):
         # only rescan them over and over. Off while loading, then freeze what was loaded.
         gc.disable()
         try:
-            for header, event, offset in read_events(path, skip_bad=self.launch.skip_bad):
-                if event is None:
-                    env = GoEnv.from_dict(header.get("environment") or {})
-                    self.call_from_thread(session.set_env, env)
-                    continue
-                index = session.add(event, offset)
-                if index % LOAD_CHUNK == LOAD_CHUNK - 1:
-                    if worker.is_cancelled:
-                        return
-                    # Let the UI thread have the GIL: the first screenful paints at once,
-                    # and keys stay responsive while a big recording loads.
-                    time.sleep(0.05 if index < LOAD_CHUNK else 0)
-        except (RecordingError, OSError) as exc:
-            self.load_error = str(exc)
-            if self.launch.strict:
-                self.call_from_thread(self.exit, 2)  # run_app prints the one line
-            else:
-                self.call_from_thread(
-                    self.notify, str(exc), title="cannot open", severity="error", timeout=20
-                )
+            with RecordingReader(path, skip_bad=self.launch.skip_bad) as reader:
+                env = GoEnv.from_dict(reader.header.get("environment") or {})
+                self.call_from_thread(session.set_env, env)
+                for event, offset in reader:
+                    index = session.add(event, offset)
+                    if index % LOAD_CHUNK == LOAD_CHUNK - 1:
+                        if worker.is_cancelled:
+                            return
+                        # Let the UI thread have the GIL: the first screenful paints at
+                        # once, and keys stay responsive while a big recording loads.
+                        time.sleep(0.05 if index < LOAD_CHUNK else 0)
+                session.bad_lines = len(reader.skipped)
+        except RecordingError as exc:
+            self.call_from_thread(self._load_failed, str(exc))
         finally:
             gc.enable()
             gc.freeze()
@@ -326,37 +305,37 @@ class GoscopeApp(App[int]):
                 self.loading = False
                 self._dirty = True
 
-    # -- coalesced refresh -----------------------------------------------------------------
-    _ticks = 0
+    def _load_failed(self, message: str) -> None:
+        self.load_error = message
+        if self.launch.strict:
+            self.exit(2)  # run_open prints the one line
+        else:
+            self.notify(message, title="cannot open", severity="error", timeout=20)
 
-    def _flush(self) -> None:
+    # -- coalesced refresh (not named _flush: that is Textual's own) -------------------------
+    def _tick(self) -> None:
         self._ticks += 1
         if self.loading and self._ticks % 5:
             return  # a big recording is loading: twice a second is plenty, the loader needs the CPU
         try:
-            self._flush_now()
+            self._tick_now()
         except NoMatches:
             pass  # the app is closing: its widgets are gone
 
-    def _flush_now(self) -> None:
+    def _tick_now(self) -> None:
+        if self.pending_output:
+            log = self.query_one("#output-log", RichLog)
+            while self.pending_output:
+                log.write(self.pending_output.popleft())
         if self.pending:
-            batch, self.pending = self.pending, []
-            for event, offset in batch:
+            while self.pending:
+                event, offset = self.pending.popleft()
                 self.session.add(event, offset)
             self._dirty = True
-        if self.listener is not None:
-            self.session.dropped_live = self.listener.dropped_live
-        total = len(self.session)
-        if self.filter is not None and not self.filter.empty and self.list.indices is not None:
-            if total > self._filtered_upto and not self._filter_running:
-                new = self.filter.apply(self.session.store, range(self._filtered_upto, total))
-                self._filtered_upto = total
-                if new:
-                    self.list.indices.extend(new)
-                    self.list.refresh_rows()
-        elif self.list.row_count != getattr(self, "_shown_rows", -1) or self._dirty:
-            self.list.refresh_rows()
-        self._shown_rows = self.list.row_count
+        if self.engine is not None:
+            self.session.dropped_live = self.engine.dropped_live
+            self.session.bad_lines = self.engine.bad_lines
+        self._refresh_list()
         now = time.monotonic()
         if self._dirty and now - self._last_pane_refresh >= PANE_REFRESH_SECONDS:
             self._last_pane_refresh = now
@@ -364,20 +343,22 @@ class GoscopeApp(App[int]):
             self._refresh_active_pane()
         self._update_header()
 
-    _filter_running = False
+    def _refresh_list(self) -> None:
+        total = len(self.session)
+        request_list = self.request_list
+        if self.filter is not None and not self.filter.empty and request_list.indices is not None:
+            if total > self._filtered_upto and not self._filter_running:
+                new = self.filter.apply(self.session.store, range(self._filtered_upto, total))
+                self._filtered_upto = total
+                if new:
+                    request_list.indices.extend(new)
+                    request_list.refresh_rows()
+        elif request_list.row_count != self._shown_rows or self._dirty:
+            request_list.refresh_rows()
+        self._shown_rows = request_list.row_count
 
     def _refresh_active_pane(self) -> None:
-        active = self.query_one("#tabs", TabbedContent).active
-        if active == "modules":
-            self.query_one(ModulesPane).refresh_from(self.session)
-        elif active == "leaks":
-            self.query_one(LeaksPane).refresh_from(self.session)
-        elif active == "hosts":
-            self.query_one(HostsPane).refresh_from(self.session)
-        elif active == "config":
-            self.query_one(ConfigPane).refresh_from(self.session)
-        elif active == "timeline":
-            self.query_one(Timeline).refresh_from(self.session.store)
+        self.active_tab().refresh_from(self.session)
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
@@ -386,80 +367,88 @@ class GoscopeApp(App[int]):
     def _update_header(self) -> None:
         text = Text()
         text.append("goscope ", style="bold")
-        if self.launch.open_file:
-            text.append(f"· {self.launch.recording} ")
+        if self.launch.title:
+            text.append(f"{self.launch.title} ", style="bold")
+        if not self.live:
+            text.append(f"· {self.session.recording} ")
         elif self.proxy_line:
             text.append(f"· {self.proxy_line} ")
+        if self.launch.description:
+            text.append(f"· {self.launch.description} ", style=styles.MUTED)
         n, fetches = len(self.session), len(self.session.chains)
         text.append(f"\n{n} request{'s' if n != 1 else ''}", style="bold")
         text.append(f" · {fetches} fetch{'es' if fetches != 1 else ''}")
         leaks = len(self.session.leaks)
         text.append(
-            f" · {leaks} leak{'s' if leaks != 1 else ''}", style="bold red" if leaks else "green"
+            f" · {leaks} leak{'s' if leaks != 1 else ''}",
+            style=styles.LEAK if leaks else styles.GOOD,
         )
         if self.loading:
-            text.append(" · loading…", style="yellow")
+            text.append(" · loading…", style=styles.WARNING)
         if self.command_running:
-            text.append(" · command running", style="yellow")
+            text.append(" · command running", style=styles.WARNING)
         elif self.exit_status is not None:
-            text.append(
-                f" · exit {self.exit_status}",
-                style="green" if self.exit_status == 0 else "bold red",
-            )
+            text.append(f" · exit {self.exit_status}", style=styles.exit_status(self.exit_status))
+        follow = self.request_list.follow
         text.append(
-            " · follow" if self.list.follow else " · follow off (f)",
-            style="cyan" if self.list.follow else "dim",
+            " · follow" if follow else " · follow off (f)", style=styles.NOTE if follow else "dim"
         )
         if self.filter is not None and not self.filter.empty:
             text.append(
-                f" · filter: {self.filter.text} ({self.list.row_count} shown, Esc clears)",
+                f" · filter: {self.filter.text} ({self.request_list.row_count} shown, Esc clears)",
                 style="bold magenta",
             )
         if self.session.dropped_live:
             text.append(
                 f" · {self.session.dropped_live} events not shown live (all are recorded)",
-                style="yellow",
+                style=styles.WARNING,
+            )
+        if self.session.bad_lines:
+            bad = self.session.bad_lines
+            text.append(
+                f" · {bad} unreadable line{'s' if bad != 1 else ''} skipped", style=styles.WARNING
             )
         self.query_one("#header-info", Static).update(text)
 
     # -- selection and detail -----------------------------------------------------------------
-    @on(RowSelected)
-    def _show_detail(self, message: RowSelected) -> None:
+    @on(RequestList.RowSelected)
+    def _show_detail(self, message: RequestList.RowSelected) -> None:
         row = self.session.store.row(message.index)
         event = self.session.event(message.index)
         chain = self.session.chain_for_seq(row.seq)
         self.query_one("#detail", Static).update(detail_view(row, event, chain))
 
-    @on(FollowChanged)
-    def _follow_changed(self, _: FollowChanged) -> None:
+    @on(RequestList.FollowChanged)
+    def _follow_changed(self, _: RequestList.FollowChanged) -> None:
         self._update_header()
 
-    @on(JumpToSeq)
-    def _jump(self, message: JumpToSeq) -> None:
+    @on(GoscopeTab.JumpToSeq)
+    def _jump(self, message: GoscopeTab.JumpToSeq) -> None:
         self.jump_to_seq(message.seq)
 
     def jump_to_seq(self, seq: int) -> bool:
         index = self.session.store.index_of_seq(seq)
         if index is None:
             return False
-        if self.list.indices is not None and index not in set(self.list.indices):
+        if self.request_list.indices is not None and index not in set(self.request_list.indices):
             self.action_clear_filter()
         self.query_one("#tabs", TabbedContent).active = "requests"
-        self.list.select_store_index(index)
-        self.list.focus()
+        self.request_list.select_store_index(index)
+        self.request_list.focus()
         return True
 
     # -- actions -------------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
-        if tab == "requests":
-            self.list.focus()
+        primary = self.tab(tab).primary()
+        if primary is not None:
+            primary.focus()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.KEY_HELP))
 
     def action_toggle_follow(self) -> None:
-        self.list.follow = not self.list.follow
+        self.request_list.follow = not self.request_list.follow
 
     def action_filter(self) -> None:
         bar = self.query_one("#filter-bar", Input)
@@ -473,16 +462,16 @@ class GoscopeApp(App[int]):
         try:
             new = parse_filter(message.value)
         except FilterError as exc:
-            self.notify(str(exc), title="filter", severity="error")
+            self.notify(str(exc), title="filter", severity="error", markup=False)
             return
         bar.remove_class("visible")
-        self.list.focus()
+        self.request_list.focus()
         self.apply_filter(new)
 
     def apply_filter(self, new: Filter | None) -> None:
         if new is None or new.empty:
             self.filter = None
-            self.list.set_indices(None)
+            self.request_list.set_indices(None)
             self._update_header()
             return
         self.filter = new
@@ -492,7 +481,7 @@ class GoscopeApp(App[int]):
             self.filter_in_thread(new, total)
         else:
             self._filtered_upto = total
-            self.list.set_indices(new.apply(self.session.store, range(total)))
+            self.request_list.set_indices(new.apply(self.session.store, range(total)))
         self._update_header()
 
     @work(thread=True, exclusive=True, group="filter")
@@ -505,65 +494,46 @@ class GoscopeApp(App[int]):
         if self.filter is not new:
             return  # replaced meanwhile
         self._filtered_upto = total
-        self.list.set_indices(indices)
+        self.request_list.set_indices(indices)
         self._update_header()
 
     def action_clear_filter(self) -> None:
         bar = self.query_one("#filter-bar", Input)
         if bar.has_class("visible"):
             bar.remove_class("visible")
-            self.list.focus()
+            self.request_list.focus()
         if self.filter is not None:
             self.apply_filter(None)
 
     def action_copy(self) -> None:
-        active = self.query_one("#tabs", TabbedContent).active
-        text = None
-        if active == "leaks":
-            leak = self.query_one(LeaksPane).selected()
-            text = leak.fix if leak else None
-        elif active == "config":
-            finding = self.query_one(ConfigPane).selected()
-            text = finding.fix if finding else None
-        else:
-            index = self.list.store_index(self.list.cursor)
-            event = self.session.event(index) if index is not None else None
-            if event is not None:
-                proxy = self.proxy.url if self.proxy else None
-                bundle = (
-                    str(Path(self.launch.proxy_config.home) / "ca-bundle.pem")
-                    if self.proxy
-                    else None
-                )
-                text = curl_command(event, proxy, bundle)
+        text = self.active_tab().copy_text()
         if not text:
             self.notify("nothing to copy here", severity="warning")
             return
         self.copy_to_clipboard(text)
         self.last_copied = text
-        self.notify(text, title="copied")
+        self.notify(text, title="copied", markup=False)
 
     last_copied: str | None = None
 
     def action_export(self) -> None:
-        if not self.session.recording or not os.path.exists(self.session.recording):
+        recording = self.session.recording
+        if not recording or not os.path.exists(recording):
             self.notify("no recording to export yet", severity="warning")
             return
         directory = Path(self.launch.export_dir or os.getcwd())
         try:
-            paths = export_session(
-                self.session.recording, directory, self.launch.private, self.launch.trusted
-            )
-        except (OSError, RecordingError) as exc:
-            self.notify(str(exc), title="export failed", severity="error")
+            paths = export_session(recording, directory, self.private, self.trusted)
+        except (OSError, RecordingError, OutputError) as exc:
+            self.notify(str(exc), title="export failed", severity="error", markup=False)
             return
         self.last_export = paths
-        self.notify("\n".join(str(p) for p in paths), title="exported")
+        self.notify("\n".join(str(p) for p in paths), title="exported", markup=False)
 
     last_export: list[Path] | None = None
 
     def action_open_recording(self) -> None:
-        if self.launch.proxy_config is not None:
+        if self.live:
             self.notify(
                 "this is a live session: open recordings in another window (goscope open FILE)",
                 severity="warning",
@@ -574,15 +544,13 @@ class GoscopeApp(App[int]):
             if not path:
                 return
             if not os.path.isfile(path):
-                self.notify(f"{path}: no such file", severity="error")
+                self.notify(f"{path}: no such file", severity="error", markup=False)
                 return
-            self.session = Session(
-                None, self.launch.private, frozenset(self.launch.trusted), recording=path
-            )
-            self.launch.recording, self.launch.open_file = path, True
-            self.list.store = self.session.store
-            self.list.follow = False
-            self.list.set_indices(None)
+            self.session = Session(None, self.private, frozenset(self.trusted), recording=path)
+            self.launch.recording = path
+            self.request_list.store = self.session.store
+            self.request_list.follow = False
+            self.request_list.set_indices(None)
             self.filter = None
             self.load_recording(path)
 
@@ -591,34 +559,29 @@ class GoscopeApp(App[int]):
         )
 
     def action_command_bar(self) -> None:
-        if self.proxy is None:
+        if self.engine is None or self.engine.port is None:
             self.notify("no proxy in this session (a recording is open)", severity="warning")
+            return
+        if self.command_running:
+            self.notify("a command is still running: wait for it, or quit", severity="warning")
             return
 
         def submitted(line: str | None) -> None:
             if not line:
                 return
-            import shlex
-
             try:
                 argv = shlex.split(line)
             except ValueError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(str(exc), severity="error", markup=False)
                 return
-            self.query_one("#tabs", TabbedContent).active = "output"
-            self.run_command(argv)
+            if argv:
+                self.query_one("#tabs", TabbedContent).active = "output"
+                self.start_command(argv)
 
         self.push_screen(PromptScreen("Run through goscope:", "go mod download"), submitted)
 
     def action_jump_to_proof(self) -> None:
-        active = self.query_one("#tabs", TabbedContent).active
-        seq = None
-        if active == "config":
-            finding = self.query_one(ConfigPane).selected()
-            seq = finding.evidence[0] if finding and finding.evidence else None
-        elif active == "leaks":
-            leak = self.query_one(LeaksPane).selected()
-            seq = leak.seq if leak else None
+        seq = self.active_tab().proof_seq()
         if seq is not None:
             self.jump_to_seq(seq)
 
@@ -637,13 +600,10 @@ class GoscopeApp(App[int]):
 
     async def on_unmount(self) -> None:
         self.closing = True
-        self.flush_timer.stop()
-        if self.command_running and self.command_proc is not None:
-            await self._stop_command(self.command_proc)
-        if self.proxy is not None:
-            stats = await asyncio.to_thread(self.proxy.stop)
-            if self.live_recording and os.path.exists(self.live_recording):
-                with open(self.live_recording, "a", encoding="utf-8") as fh:
-                    fh.write(end_line(exit_code=self.exit_status, stats=stats) + "\n")
-        if self.listener is not None:
-            await self.listener.close()
+        self.tick_timer.stop()
+        loop = asyncio.get_running_loop()
+        for sig in self._signals:
+            loop.remove_signal_handler(sig)
+        if self.engine is not None:
+            # The command (its whole process group), the proxy, the end line, the stream.
+            await asyncio.to_thread(self.engine.stop)

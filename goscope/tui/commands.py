@@ -1,12 +1,17 @@
-"""goscope's entries in the command palette (Ctrl+P)."""
+"""goscope's entries in the command palette (Ctrl+P): its tabs, filter presets and actions."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from goscope.core.filters import parse_filter
+from goscope.tui.tabs import TABS
+
+if TYPE_CHECKING:
+    from goscope.tui.app import GoscopeApp
 
 FILTER_PRESETS = (
     ("Filter: failures", "status:>=400", "requests that got a 4xx or 5xx, or no answer"),
@@ -17,31 +22,16 @@ FILTER_PRESETS = (
     ("Filter: GOAUTH retries", "retry", "go's second ask after a 4xx"),
 )
 
+Command = tuple[str, Callable[[], object], str]
+
 
 class GoscopeCommands(Provider):
-    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+    def _commands(self) -> list[Command]:
+        from goscope.tui.app import GoscopeApp
+
         app = self.app
-        commands: list[tuple[str, Callable[[], object], str]] = [
-            (f"Show {tab.title()}", (lambda t=tab: app.action_tab(t)), f"switch to the {tab} tab")
-            for tab in ("requests", "modules", "leaks", "hosts", "config", "timeline", "output")
-        ]
-        for name, text, help_text in FILTER_PRESETS:
-            commands.append(
-                (f"{name} ({text})", (lambda t=text: app.apply_filter(parse_filter(t))), help_text)
-            )
-        commands += [
-            ("Clear filter", app.action_clear_filter, "show every request"),
-            (
-                "Toggle follow",
-                app.action_toggle_follow,
-                "follow new traffic, or stay where you are",
-            ),
-            ("Export session", app.action_export, "recording (.jsonl), report (.json) and HAR"),
-            ("Open recording…", app.action_open_recording, "a goscope recording (JSON lines)"),
-            ("Run a command…", app.action_command_bar, "through goscope, e.g. go mod download"),
-            ("Copy as curl / copy fix", app.action_copy, "the selected request, leak or finding"),
-        ]
-        return commands
+        assert isinstance(app, GoscopeApp)
+        return [*tab_commands(app), *filter_commands(app), *action_commands(app)]
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():
@@ -53,3 +43,28 @@ class GoscopeCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+def tab_commands(app: GoscopeApp) -> list[Command]:
+    def show(tab_id: str) -> Callable[[], object]:
+        return lambda: app.action_tab(tab_id)
+
+    return [(f"Show {tab.TITLE}", show(tab.TAB_ID), tab.HELP) for tab in TABS]
+
+
+def filter_commands(app: GoscopeApp) -> list[Command]:
+    def apply(text: str) -> Callable[[], object]:
+        return lambda: app.apply_filter(parse_filter(text))
+
+    return [(f"{name} ({text})", apply(text), why) for name, text, why in FILTER_PRESETS]
+
+
+def action_commands(app: GoscopeApp) -> list[Command]:
+    return [
+        ("Clear filter", app.action_clear_filter, "show every request"),
+        ("Toggle follow", app.action_toggle_follow, "follow new traffic, or stay where you are"),
+        ("Export session", app.action_export, "recording (.jsonl), report (.json) and HAR"),
+        ("Open recording…", app.action_open_recording, "a goscope recording (JSON lines)"),
+        ("Run a command…", app.action_command_bar, "through goscope, e.g. go mod download"),
+        ("Copy as curl / copy fix", app.action_copy, "the selected request, leak or finding"),
+    ]

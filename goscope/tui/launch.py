@@ -1,41 +1,35 @@
-"""From the command line to the app: live sessions, recordings, lab demos."""
+"""From the command line to the app: a live session (with its engine) or a recording."""
 
 from __future__ import annotations
 
 import sys
 
-from goscope.headless import PreparedSession, RunOptions, prepare_session
+from goscope.run.engine import RunEngine
+from goscope.run.options import RunOptions
 from goscope.tui.app import GoscopeApp, Launch
 
 
-def live_launch(opts: RunOptions, title: str = "goscope") -> tuple[Launch, PreparedSession]:
-    """A live session; returns the launch and what to clean up afterwards."""
-    prepared = prepare_session(opts, prefix="tui-")
-    launch = Launch(
-        recording=prepared.recording,
-        command=opts.command or None,
-        command_env=prepared.base_env,
-        cwd=opts.cwd,
-        proxy_config=prepared.config,
-        title=title,
-        private=opts.private,
-        trusted=opts.trusted,
-        env=prepared.goenv,
-    )
-    return launch, prepared
+def live_launch(opts: RunOptions) -> Launch:
+    """A live session; the engine is started by the app and cleaned up by run_app."""
+    return Launch(engine=RunEngine(opts, prefix="tui-"))
 
 
-def run_app(launch: Launch, prepared: PreparedSession | None = None) -> int:
+def run_app(launch: Launch) -> int:
     app = GoscopeApp(launch)
     try:
         code = app.run()
     finally:
-        if prepared is not None:
-            prepared.cleanup()
+        if launch.engine is not None:
+            launch.engine.stop()
+            launch.engine.cleanup()
     if app.load_error and launch.strict:
         print(f"goscope: {app.load_error}", file=sys.stderr)
         return 2
     return code or 0
+
+
+def run_live(opts: RunOptions) -> int:
+    return run_app(live_launch(opts))
 
 
 def open_launch(
@@ -43,7 +37,6 @@ def open_launch(
 ) -> Launch:
     return Launch(
         recording=path,
-        open_file=True,
         private=private,
         trusted=trusted or [],
         skip_bad=skip_bad,

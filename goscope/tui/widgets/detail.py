@@ -13,15 +13,7 @@ from goscope.core.chains import FallbackChain
 from goscope.core.events import Event
 from goscope.core.explain import explain_attempt
 from goscope.core.store import Row
-
-OUTCOME_STYLE = {
-    "served": "green",
-    "fell-through": "yellow",
-    "stopped": "bold red",
-    "failed": "red",
-    "pending": "dim",
-    "unknown": "dim",
-}
+from goscope.term import styles
 
 
 def chain_view(chain: FallbackChain, highlight_seq: int | None = None) -> RenderableType:
@@ -38,7 +30,7 @@ def chain_view(chain: FallbackChain, highlight_seq: int | None = None) -> Render
     table.add_column()
     for n, attempt in enumerate(chain.attempts, 1):
         mark = "▶" if highlight_seq is not None and highlight_seq in attempt.seqs else f"{n}"
-        outcome = Text(attempt.outcome, style=OUTCOME_STYLE.get(attempt.outcome, ""))
+        outcome = Text(attempt.outcome, style=styles.OUTCOME[attempt.outcome])
         reason = explain_attempt(attempt)
         if attempt.auth_retry:
             reason += " (asked twice: go's GOAUTH retry)"
@@ -78,7 +70,7 @@ def detail_view(row: Row, event: Event | None, chain: FallbackChain | None) -> R
     if row.module:
         what.append(f" · {row.module_at}")
     status = "no answer" if row.status is None else str(row.status)
-    what.append(f" · {status}", style="red" if row.status is None or row.status >= 400 else "green")
+    what.append(f" · {status}", style=styles.status(row.status, row.error))
     what.append(f" · {row.duration_ms:.1f} ms")
     if row.size >= 0:
         what.append(f" · {row.size} bytes")

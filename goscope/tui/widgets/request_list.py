@@ -7,12 +7,15 @@ and width, as toolong does for huge log files.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -24,15 +27,8 @@ from goscope.core.store import (
     EventStore,
     Row,
 )
-from goscope.tui.messages import FollowChanged, RowSelected
+from goscope.term import styles
 
-KIND_STYLE = {
-    "proxy": "#5fafff",
-    "sumdb": "#d7af5f",
-    "direct": "#af87ff",
-    "toolchain": "#5fd7af",
-    "other": "#808080",
-}
 COLUMNS = (
     ("time", 12),
     ("kind", 9),
@@ -51,17 +47,7 @@ SHORT_ENDPOINTS = {
 }
 
 
-def status_style(row: Row) -> str:
-    if row.error or row.status is None:
-        return "bold red"
-    if row.status >= 500:
-        return "bold red"
-    if row.status >= 400:
-        return "yellow"
-    return "green"
-
-
-def human_size(n: int) -> str:
+def human_size(n: float) -> str:
     if n < 0:
         return "-"
     for unit in ("B", "K", "M", "G"):
@@ -102,11 +88,11 @@ def row_text(row: Row, width: int) -> Text:
     what = row.module_at or row.url
     cells = (
         (clock, "dim"),
-        (row.kind, KIND_STYLE.get(row.kind, "")),
+        (row.kind, styles.KIND.get(row.kind, "")),  # type: ignore[call-overload]
         (SHORT_ENDPOINTS.get(row.endpoint, row.endpoint), ""),
         (what, "bold" if row.module else "dim"),
         (row.host, ""),
-        (status, status_style(row)),
+        (status, styles.status(row.status, row.error)),
         (f"{row.duration_ms:.0f}".rjust(5), "dim"),
         (human_size(row.size).rjust(6), "dim"),
         (flags_text(row.flags), "bold magenta" if row.flags & FLAG_LEAK else "dim"),
@@ -120,6 +106,16 @@ def row_text(row: Row, width: int) -> Text:
 
 class RequestList(ScrollView, can_focus=True):
     """Rows of the store, optionally a filtered subset, with a cursor and follow mode."""
+
+    @dataclass
+    class RowSelected(Message):
+        """The cursor moved to a row (an index into the store)."""
+
+        index: int
+
+    @dataclass
+    class FollowChanged(Message):
+        follow: bool
 
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -138,7 +134,7 @@ class RequestList(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0)
     follow: reactive[bool] = reactive(True)
 
-    def __init__(self, store: EventStore, **kwargs) -> None:
+    def __init__(self, store: EventStore, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.store = store
         self.indices: list[int] | None = None  # None: every row, else a filtered subset
@@ -177,10 +173,7 @@ class RequestList(ScrollView, can_focus=True):
         index = self.store_index(self.cursor)
         if index is not None and index != self._announced:
             self._announced = index
-            self.post_message(RowSelected(index))
-
-    def mark_changed(self, store_index: int) -> None:
-        self._render_cached.cache_clear()
+            self.post_message(self.RowSelected(index))
 
     # -- rendering -------------------------------------------------------------------
     def _render_row(self, store_index: int, width: int) -> Strip:
@@ -207,7 +200,7 @@ class RequestList(ScrollView, can_focus=True):
         self._announce()
 
     def watch_follow(self, follow: bool) -> None:
-        self.post_message(FollowChanged(follow))
+        self.post_message(self.FollowChanged(follow))
         if follow:
             self.action_jump(-1)
 

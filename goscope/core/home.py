@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 import platformdirs
@@ -13,9 +14,9 @@ class HomeError(Exception):
     """GOSCOPE_HOME cannot be used (one clear line for the user)."""
 
 
-def home_dir(env: dict[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    return Path(env.get("GOSCOPE_HOME") or platformdirs.user_data_dir("goscope"))
+def home_dir(env: Mapping[str, str] | None = None) -> Path:
+    source = os.environ if env is None else env
+    return Path(source.get("GOSCOPE_HOME") or platformdirs.user_data_dir("goscope"))
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -7,7 +7,7 @@ import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
-from goscope.home import bundle_path
+from goscope.core.home import bundle_path
 
 PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]", "127.0.0.0/8")

@@ -1,18 +1,23 @@
-"""Exports: the recording, the report JSON, a HAR file, and a request as curl."""
+"""Exports: the recording, the report JSON, a HAR file, and a request as curl.
+
+Every file goscope writes goes through `write_private`: a temporary file in
+the same directory, readable only by the user, renamed into place, so a
+symlink at the destination is replaced, never written through.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
-import shutil
+import tempfile
 import time
 from pathlib import Path
 
-from goscope.core.events import Event, read_recording
-from goscope.core.goenv import GoEnv
-from goscope.core.redact import REDACTED, redact_headers, redact_url
-from goscope.core.report import build_report
+from .events import Event
+from .redact import REDACTED, redact_headers, redact_url
+from .report import Report, report_from_recording
 
 CURL_HEADERS = {"user-agent", "accept", "git-protocol", "content-type"}
 
@@ -87,10 +92,29 @@ def har_document(events: list[Event]) -> dict:
     }
 
 
-def _private_write(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
+class OutputError(Exception):
+    """A report or export file that cannot be written (one line)."""
+
+
+def write_private(path: str | Path, data: str | bytes) -> None:
+    """Write a whole file, 0600, atomically; OutputError says why it could not be."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:  # mkstemp creates it 0600
+            fh.write(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_report(path: str | Path, report: Report) -> None:
+    write_private(path, json.dumps(report.to_dict(), indent=2) + "\n")
 
 
 def export_session(
@@ -103,16 +127,10 @@ def export_session(
     """Write <stem>.jsonl, .json and .har; returns their paths."""
     stem = stem or time.strftime("goscope-%Y%m%d-%H%M%S")
     directory.mkdir(parents=True, exist_ok=True)
-    rec = read_recording(recording, skip_bad=True)
-    out_jsonl = directory / f"{stem}.jsonl"
-    shutil.copyfile(recording, out_jsonl)
-    os.chmod(out_jsonl, 0o600)
-    env = GoEnv.from_dict(rec.header.get("environment") or {})
-    report = build_report(
-        rec.events, env, private=private, trusted=trusted or [], command=rec.header.get("command")
-    )
-    out_json = directory / f"{stem}.json"
-    _private_write(out_json, json.dumps(report.to_dict(), indent=2) + "\n")
-    out_har = directory / f"{stem}.har"
-    _private_write(out_har, json.dumps(har_document(rec.events), indent=2) + "\n")
+    report = report_from_recording(recording, private, trusted or [], skip_bad=True)
+    out_jsonl, out_json, out_har = (directory / f"{stem}.{ext}" for ext in ("jsonl", "json", "har"))
+    with open(recording, "rb") as fh:
+        write_private(out_jsonl, fh.read())
+    write_report(out_json, report)
+    write_private(out_har, json.dumps(har_document(report.events), indent=2) + "\n")
     return [out_jsonl, out_json, out_har]

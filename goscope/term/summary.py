@@ -11,6 +11,8 @@ from goscope.core.chains import FallbackChain
 from goscope.core.explain import chain_line, explain_attempt
 from goscope.core.report import Report
 
+from . import styles
+
 
 def stderr_console() -> Console:
     """Wrapped for people at a terminal; one line per item in logs (CI, pipes)."""
@@ -20,25 +22,24 @@ def stderr_console() -> Console:
     return console
 
 
-SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "suspected": "magenta"}
-
-
 def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
     events, chains, leaks = report.events, report.chains, report.leaks
     failed = [c for c in chains if c.result == "failed"]
     head = Text("goscope: ", style="bold")
     head.append(f"{len(events)} requests · {len(_modules(chains))} modules · {len(chains)} fetches")
-    head.append(f" · {len(failed)} failed", style="red" if failed else "green")
-    head.append(f" · {len(leaks)} leaks", style="bold red" if leaks else "green")
+    head.append(f" · {len(failed)} failed", style=styles.BAD if failed else styles.GOOD)
+    head.append(f" · {len(leaks)} leaks", style=styles.LEAK if leaks else styles.GOOD)
     if report.exit_code is not None:
-        head.append(f" · exit {report.exit_code}", style="red" if report.exit_code else "green")
+        head.append(f" · exit {report.exit_code}", style=styles.exit_status(report.exit_code))
     console.print(head)
     _served(console, chains)
     _failures(console, failed)
     _leaks(console, report)
     _findings(console, report)
     if dropped:
-        console.print(f"[yellow]{dropped} events were not shown live (all are in the recording)[/]")
+        console.print(
+            Text(f"{dropped} events were not shown live (all are in the recording)", styles.WARNING)
+        )
 
 
 def _modules(chains: list[FallbackChain]) -> dict[tuple[str, str | None], list[FallbackChain]]:
@@ -113,7 +114,7 @@ def _leaks(console: Console, report: Report) -> None:
         if key in seen:
             continue
         seen.add(key)
-        line = Text(f"  {leak.severity:<9} ", style=SEVERITY_STYLE.get(leak.severity, ""))
+        line = Text(f"  {leak.severity:<9} ", style=styles.severity(leak.severity))
         what = "checksum database" if leak.kind == "sumdb" else "proxy"
         line.append(f"{leak.module} was sent to the {what} {leak.host}")
         if leak.matched:
@@ -130,7 +131,7 @@ def _findings(console: Console, report: Report) -> None:
         return
     console.print(Text("Doctor", style="bold underline"))
     for f in shown:
-        line = Text(f"  {f['severity']:<8} ", style="red" if f["severity"] == "error" else "yellow")
+        line = Text(f"  {f['severity']:<8} ", style=styles.severity(f["severity"]))
         line.append(f"{f['id']}: ", style="bold")
         line.append(f["message"])
         if f.get("fix"):

@@ -6,19 +6,20 @@ from rich.console import Console
 from rich.text import Text
 
 from goscope.core.doctor import Finding
+from goscope.core.vocab import FINDING_SEVERITIES
 
-STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+from . import styles
 
 
 def render_findings(findings: list[Finding], console: Console) -> None:
     if not findings:
         console.print(Text("goscope doctor: no problems found", style="green"))
         return
-    counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+    counts = {s: sum(f.severity == s for f in findings) for s in FINDING_SEVERITIES}
     head = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
     console.print(Text(f"goscope doctor: {head}", style="bold"))
     for f in findings:
-        line = Text(f"{f.severity:<8}", style=STYLE.get(f.severity, ""))
+        line = Text(f"{f.severity:<8}", style=styles.severity(f.severity))
         line.append(f"{f.id}", style="bold")
         if f.variable:
             origin = f" ({f.origin})" if f.origin else ""

@@ -1,0 +1,253 @@
+"""Recordings: the one reader (and writer) of goscope's JSON-lines files.
+
+A recording is a header line, one line per event in the order the proxy
+finished them, and an end line with the command's exit status. Every reader
+(`report`, `open`, export, the TUI loader) goes through `RecordingReader`:
+it streams, checks each line's shape and field types against the schema in
+events.py, and turns anything it cannot read into one `RecordingError`
+naming the line. Files that are not regular files (a FIFO, /dev/zero),
+over-long lines and JSON nested too deep are refused, not waited on.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import IO, Any
+
+import orjson
+
+from .events import SCHEMA_VERSION, Event
+
+RECORDING_FORMAT = "goscope-recording"
+LINE_LIMIT = 4 * 2**20  # bytes in one line; an event line is a few KiB
+
+
+class RecordingError(ValueError):
+    """A recording that cannot be read; `line` is 1-based (0: the file itself)."""
+
+    def __init__(self, path: str, line: int, reason: str):
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {reason}")
+        self.path, self.line, self.reason = path, line, reason
+
+
+def header_line(environment: Mapping[str, Any] | None = None, **extra: Any) -> str:
+    header: dict[str, Any] = {"format": RECORDING_FORMAT, "schema_version": SCHEMA_VERSION}
+    header["environment"] = dict(environment or {})
+    header.update(extra)
+    return orjson.dumps(header).decode()
+
+
+def end_line(**extra: Any) -> str:
+    return orjson.dumps({"format": RECORDING_FORMAT, "end": True, **extra}).decode()
+
+
+def is_end_line(obj: Any) -> bool:
+    return type(obj) is dict and obj.get("format") == RECORDING_FORMAT and obj.get("end") is True
+
+
+def check_header(obj: Any) -> dict[str, Any]:
+    """The header's shape (ValueError with the reason)."""
+    if type(obj) is not dict or obj.get("format") != RECORDING_FORMAT:
+        raise ValueError("not a goscope recording (no header line)")
+    version = obj.get("schema_version")
+    if version != SCHEMA_VERSION or type(version) is not int:
+        raise ValueError(
+            f"schema_version {version!r} is not supported (expected {SCHEMA_VERSION})"
+        )
+    environment = obj.get("environment", {})
+    if type(environment) is not dict or not all(
+        type(v) is str or (type(v) is dict and all(type(x) is str for x in v.values()))
+        for v in environment.values()
+    ):
+        raise ValueError("environment must map variables to {value, origin} strings")
+    command = obj.get("command")
+    if command is not None and (
+        type(command) is not list or not all(type(a) is str for a in command)
+    ):
+        raise ValueError("command must be a list of strings")
+    return obj
+
+
+def check_end(obj: dict[str, Any]) -> dict[str, Any]:
+    code = obj.get("exit_code")
+    if code is not None and type(code) is not int:
+        raise ValueError("exit_code must be a number or null")
+    stats = obj.get("stats", {})
+    if type(stats) is not dict or not all(type(v) in (int, str) for v in stats.values()):
+        raise ValueError("stats must map names to numbers")
+    return obj
+
+
+class RecordingReader:
+    """Stream a recording: the header when opened, then `(event, byte offset)` pairs.
+
+    with RecordingReader(path) as reader:
+        env = reader.header["environment"]
+        for event, offset in reader: ...
+        reader.end      # the end line, once read (None if the run was cut short)
+        reader.skipped  # with skip_bad: the bad lines skipped (RecordingError each)
+    """
+
+    def __init__(self, source: str | IO[bytes], skip_bad: bool = False, name: str | None = None):
+        self.source = source
+        self.path = name or (source if isinstance(source, str) else "<recording>")
+        self.skip_bad = skip_bad
+        self.header: dict[str, Any] = {}
+        self.end: dict[str, Any] | None = None
+        self.skipped: list[RecordingError] = []
+        self._fh: IO[bytes] | None = None
+        self._line = 0
+        self._offset = 0
+
+    # -- opening -------------------------------------------------------------
+    def __enter__(self) -> RecordingReader:
+        self._fh = self._open() if isinstance(self.source, str) else self.source
+        try:
+            self._read_header()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._fh is not None and isinstance(self.source, str):
+            self._fh.close()
+        self._fh = None
+
+    def _open(self) -> IO[bytes]:
+        path = self.path
+        try:
+            # O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            raise RecordingError(path, 0, exc.strerror or str(exc)) from None
+        try:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise RecordingError(path, 0, "not a regular file")
+            os.set_blocking(fd, True)
+        except BaseException:
+            os.close(fd)
+            raise
+        return os.fdopen(fd, "rb")
+
+    def _read_header(self) -> None:
+        for number, raw, _ in self._lines():
+            try:
+                self.header = check_header(_parse(raw))
+            except ValueError as exc:
+                raise RecordingError(self.path, number, str(exc)) from None
+            return
+        raise RecordingError(self.path, 1, "empty file: not a goscope recording")
+
+    # -- lines ---------------------------------------------------------------
+    def _lines(self) -> Iterator[tuple[int, bytes, int]]:
+        """(line number, bytes, offset) of each non-blank line, each at most LINE_LIMIT."""
+        fh = self._fh
+        assert fh is not None, "use RecordingReader in a with statement"
+        try:
+            while True:
+                start = self._offset
+                raw = fh.readline(LINE_LIMIT + 1)
+                if not raw:
+                    return
+                self._line += 1
+                self._offset += len(raw)
+                if len(raw) > LINE_LIMIT and not raw.endswith(b"\n"):
+                    self._skip_rest_of_line(fh)
+                    self._bad(self._line, f"line longer than {LINE_LIMIT // 2**20} MiB")
+                    continue
+                if raw.strip():
+                    yield self._line, raw, start
+        except OSError as exc:
+            raise RecordingError(self.path, self._line, exc.strerror or str(exc)) from None
+
+    def _skip_rest_of_line(self, fh: IO[bytes]) -> None:
+        while chunk := fh.readline(LINE_LIMIT):
+            self._offset += len(chunk)
+            if chunk.endswith(b"\n"):
+                return
+
+    def _bad(self, number: int, reason: str) -> None:
+        error = RecordingError(self.path, number, reason)
+        if not self.skip_bad:
+            raise error
+        self.skipped.append(error)
+
+    def __iter__(self) -> Iterator[tuple[Event, int]]:
+        for number, raw, offset in self._lines():
+            try:
+                obj = _parse(raw)
+            except ValueError as exc:
+                self._bad(number, str(exc))
+                continue
+            try:
+                if is_end_line(obj):
+                    self.end = check_end(obj)
+                    continue
+                event = Event.from_dict(obj)
+            except ValueError as exc:
+                self._bad(number, f"not an event: {exc}")
+                continue
+            yield event, offset
+
+
+def _parse(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        if not raw.endswith(b"\n"):
+            raise ValueError("truncated line") from None
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("not UTF-8 text") from None
+        raise ValueError(f"invalid JSON ({exc})") from None
+
+
+@dataclass
+class Recording:
+    header: dict[str, Any]
+    events: list[Event]
+    end: dict[str, Any] | None = None
+    skipped: list[RecordingError] = field(default_factory=list)
+
+
+def read_recording(
+    source: str | IO[bytes], skip_bad: bool = False, name: str | None = None
+) -> Recording:
+    """A whole recording in memory (reports, exports); RecordingError if it is bad."""
+    with RecordingReader(source, skip_bad, name) as reader:
+        events = [event for event, _ in reader]
+    return Recording(reader.header, events, reader.end, reader.skipped)
+
+
+def read_event_at(path: str, offset: int) -> Event | None:
+    """The event on the line starting at `offset` (the TUI reads details back this way)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            return Event.from_dict(_parse(fh.readline(LINE_LIMIT + 1)))
+    except (OSError, ValueError):
+        return None
+
+
+def write_recording(
+    fh: IO[str], events: Iterable[Event], environment: Mapping[str, Any] | None = None
+) -> None:
+    fh.write(header_line(environment) + "\n")
+    for event in events:
+        fh.write(event.to_json() + "\n")

@@ -1,0 +1,50 @@
+"""The proxy's settings, with their defaults in one place (no mitmproxy import here)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from goscope.core.home import confdir
+
+DEFAULT_PORT = 8080
+DEFAULT_LISTEN_HOST = "127.0.0.1"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+DEFAULT_QUEUE_SIZE = 10000  # events the live stream holds before it drops (all are recorded)
+STREAM_LARGE_BODIES = "1m"  # bodies above this pass through unbuffered
+
+
+@dataclass
+class ProxyConfig:
+    home: Path
+    port: int = DEFAULT_PORT
+    listen_host: str = DEFAULT_LISTEN_HOST
+    routes: list[str] = field(default_factory=list)
+    upstream_proxy: str | None = None
+    recording: str | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+    command: list[str] | None = None
+    events_socket: str | None = None
+    save_flows: str | None = None
+    har: str | None = None
+    log: str | None = None
+    ssl_insecure: bool = False
+    queue_size: int = DEFAULT_QUEUE_SIZE
+    stream_large_bodies: str = STREAM_LARGE_BODIES
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["home"] = str(self.home)
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> ProxyConfig:
+        data = json.loads(text)
+        data["home"] = Path(data["home"])
+        return cls(**data)
+
+    @property
+    def confdir(self) -> Path:
+        return confdir(self.home)

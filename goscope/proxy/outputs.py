@@ -1,0 +1,209 @@
+"""Where events go: the recording (every event), the live stream (bounded), the HAR (redacted).
+
+One mitmproxy addon per output, each with its own options. `GoscopeAddon`
+hands every event to its sinks: anything with `emit(event, line)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Sequence
+from typing import IO, Any, Protocol
+
+from mitmproxy import ctx, exceptions
+from mitmproxy.addonmanager import Loader
+
+from goscope.core.events import Event
+from goscope.core.export import OutputError, write_private
+from goscope.core.goenv import GoEnv
+from goscope.core.recording import header_line
+from goscope.core.redact import redact_har
+
+from .config import DEFAULT_QUEUE_SIZE
+
+log = logging.getLogger("goscope")
+
+
+class EventSink(Protocol):
+    def emit(self, event: Event, line: str) -> None: ...
+
+
+class ListSink:
+    """Keeps the events in memory (tests and benchmarks inject it)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def emit(self, event: Event, line: str) -> None:
+        self.events.append(event)
+
+
+def environment_option(text: str) -> GoEnv:
+    """`goscope_environment`: the Go environment as JSON; empty means this process's own."""
+    if not text:
+        return GoEnv.load(dict(os.environ))
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise exceptions.OptionsError(f"goscope_environment is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise exceptions.OptionsError("goscope_environment must be a JSON object")
+    return GoEnv.from_dict(data)
+
+
+class Recorder:
+    """Option `goscope_recording`: every event, in order, in a 0600 JSON-lines file.
+
+    The header carries the Go environment (`goscope_environment`, declared by
+    GoscopeAddon) and the command (`goscope_command`).
+    """
+
+    def __init__(self) -> None:
+        self.file: IO[str] | None = None
+        self.written = 0
+
+    def load(self, loader: Loader) -> None:
+        loader.add_option("goscope_recording", str, "", "Write goscope's recording here.")
+        loader.add_option(
+            "goscope_command", Sequence[str], [], "The command being watched (for the header)."
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if "goscope_recording" in updated:
+            self.close()
+            path = ctx.options.goscope_recording
+            if path:
+                env = environment_option(ctx.options.goscope_environment)
+                command = list(ctx.options.goscope_command) or None
+                try:
+                    self.file = open_recording(path, env.to_dict(), command=command)
+                except OSError as exc:
+                    raise exceptions.OptionsError(
+                        f"cannot write the recording {path}: {exc.strerror or exc}"
+                    ) from None
+
+    def emit(self, event: Event, line: str) -> None:
+        if self.file is not None:
+            self.file.write(line + "\n")
+            self.file.flush()
+        self.written += 1
+
+    def done(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+def open_recording(path: str, environment: dict[str, Any], **header: Any) -> IO[str]:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    fh = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 16)
+    fh.write(header_line(environment, **header) + "\n")
+    fh.flush()
+    return fh
+
+
+class LiveStream:
+    """Options `goscope_events_socket` and `goscope_queue_size`: events to the app, bounded.
+
+    The proxy never waits for the app: when the queue is full an event is
+    dropped from the live stream (the recording has it) and counted, and a
+    stats line tells the app how many.
+    """
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[str] | None = None
+        self.dropped = 0
+        self.task: asyncio.Task[None] | None = None
+
+    def load(self, loader: Loader) -> None:
+        loader.add_option("goscope_events_socket", str, "", "Stream events to this Unix socket.")
+        loader.add_option(
+            "goscope_queue_size", int, DEFAULT_QUEUE_SIZE, "Events the live stream may hold."
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if "goscope_queue_size" in updated and ctx.options.goscope_queue_size < 1:
+            raise exceptions.OptionsError("goscope_queue_size must be at least 1")
+
+    def running(self) -> None:
+        path = ctx.options.goscope_events_socket
+        if path and self.task is None:
+            self.queue = asyncio.Queue(ctx.options.goscope_queue_size)
+            self.task = asyncio.get_running_loop().create_task(stream_events(path, self))
+
+    def emit(self, event: Event, line: str) -> None:
+        if self.queue is None:
+            return
+        try:
+            self.queue.put_nowait(line)
+        except asyncio.QueueFull:
+            self.dropped += 1
+
+    async def done(self) -> None:
+        if self.task is None:
+            return
+        for _ in range(50):  # a moment to drain, then stop
+            if self.queue is None or self.queue.empty():
+                break
+            await asyncio.sleep(0.01)
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self.task
+
+
+async def stream_events(path: str, live: LiveStream) -> None:
+    """Drain the live queue into the app's socket; never slows the proxy down."""
+    assert live.queue is not None
+    try:
+        _, writer = await asyncio.open_unix_connection(path)
+    except OSError as exc:
+        log.warning("goscope: cannot stream events to %s: %s", path, exc)
+        return
+    reported = 0
+    try:
+        while True:
+            line = await live.queue.get()
+            writer.write(line.encode() + b"\n")
+            if live.dropped != reported:
+                reported = live.dropped
+                stats = {"type": "stats", "dropped_live": reported}
+                writer.write(json.dumps(stats).encode() + b"\n")
+            await writer.drain()
+    except (ConnectionError, OSError):
+        return
+    finally:
+        with contextlib.suppress(Exception):
+            writer.close()
+
+
+class HarRedactor:
+    """Redacts mitmproxy's HAR (option `hardump`) once mitmproxy's savehar has written it.
+
+    Added after mitmproxy's default addons, so its `done` runs after savehar's.
+    """
+
+    def done(self) -> None:
+        path = getattr(ctx.options, "hardump", "")
+        if path and path != "-":
+            redact_har_file(path)
+
+
+def redact_har_file(path: str) -> None:
+    """Redact a HAR in place; a HAR that cannot be redacted is not left behind."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            har = json.load(fh)
+        write_private(path, json.dumps(redact_har(har), indent=2))
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError, OutputError) as exc:
+        log.error("goscope: cannot redact %s (%s): removed", path, exc)
+        with contextlib.suppress(OSError):
+            os.unlink(path)

@@ -1,0 +1,30 @@
+"""What a live session is asked to do: `goscope run`, bare `goscope`, `goscope demo`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from goscope.proxy.config import DEFAULT_LISTEN_HOST, DEFAULT_PORT
+
+EXIT_LEAK = 3  # --fail-on-leak
+
+
+@dataclass
+class RunOptions:
+    command: list[str] = field(default_factory=list)
+    port: int = DEFAULT_PORT
+    listen_host: str = DEFAULT_LISTEN_HOST
+    routes: list[str] = field(default_factory=list)
+    upstream_proxy: str | None = None
+    private: str = ""
+    trusted: list[str] = field(default_factory=list)
+    json_report: str | None = None
+    jsonl: str | None = None
+    har: str | None = None
+    save_flows: str | None = None
+    fail_on_leak: bool = False
+    ssl_insecure: bool = False
+    env: dict[str, str] | None = None  # the command's environment (default: ours)
+    cwd: str | None = None
+    title: str = ""  # what the session is (the demo's scenario), shown by the UIs
+    description: str = ""

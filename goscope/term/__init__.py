@@ -1,0 +1,1 @@
+"""Terminal output without the TUI: the headless run, its summary, the doctor's findings."""

@@ -1,0 +1,35 @@
+"""`goscope run --headless`: run a command through the proxy, then print the summary."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from goscope.core.export import write_report
+from goscope.core.report import report_from_recording
+from goscope.run.engine import RunEngine
+from goscope.run.options import EXIT_LEAK, RunOptions
+from goscope.run.wiring import no_proxy_warnings
+
+from .styles import WARNING
+from .summary import render_summary, stderr_console
+
+
+def run_headless(opts: RunOptions, console: Console | None = None) -> int:
+    console = console or stderr_console()
+    with RunEngine(opts) as engine:
+        for warning in no_proxy_warnings(engine.base_env):
+            console.print(Text(f"goscope: {warning}", style=WARNING))
+        engine.start()
+        with engine.forward_signals():
+            exit_code = engine.run_command()
+        stats = engine.stop()
+        report = report_from_recording(
+            engine.recording, opts.private, opts.trusted, opts.command, exit_code
+        )
+    render_summary(report, console, dropped=int(stats.get("dropped_live", 0)))
+    if opts.json_report:
+        write_report(opts.json_report, report)
+    if opts.fail_on_leak and report.leaks:
+        return EXIT_LEAK
+    return exit_code

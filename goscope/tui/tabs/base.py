@@ -1,0 +1,88 @@
+"""The tab contract: every tab is a `GoscopeTab`, and the app talks to tabs only through it.
+
+As frogmouth's navigation panes share one class: a tab has an id, a title and
+a line of help; it refreshes itself from the session, says what `c` copies
+and which request proves its selected row, and names the widget that takes
+focus when the tab is shown. Adding a tab is one file plus one entry in
+`goscope.tui.tabs.TABS`: keys, help, the palette, screenshots and snapshot
+tests all derive from that list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Static, TabPane
+
+from goscope.core.session import Session
+
+if TYPE_CHECKING:
+    from goscope.tui.app import GoscopeApp
+
+
+class GoscopeTab(TabPane):
+    TAB_ID: ClassVar[str]
+    TITLE: ClassVar[str]
+    HELP: ClassVar[str]  # one line, for the palette and the help screen
+
+    @dataclass
+    class JumpToSeq(Message):
+        """Show this request in the Requests tab (the proof of a leak, finding or module)."""
+
+        seq: int
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(self.TITLE, id=self.TAB_ID, **kwargs)
+
+    @property
+    def goscope(self) -> GoscopeApp:
+        from goscope.tui.app import GoscopeApp
+
+        app = self.app
+        assert isinstance(app, GoscopeApp)
+        return app
+
+    def refresh_from(self, session: Session) -> None:
+        """Redraw from the session (called when shown, and on a timer while shown)."""
+
+    def copy_text(self) -> str | None:
+        """What `c` copies here (None: nothing to copy)."""
+        return None
+
+    def proof_seq(self) -> int | None:
+        """The request that proves the selected row (Enter jumps to it)."""
+        return None
+
+    def primary(self) -> Widget | None:
+        """The widget that takes focus when the tab is shown."""
+        return None
+
+
+class TableTab(GoscopeTab):
+    """A table of rows and, below it, the selected row in detail."""
+
+    DEFAULT_CSS = """
+    TableTab DataTable { height: 1fr; }
+    TableTab .pane-detail-box { height: 10; border-top: solid $panel; padding: 0 1; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
+        self.detail = Static("")
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+        with VerticalScroll(classes="pane-detail-box"):
+            yield self.detail
+
+    def keep_cursor(self, rows: int) -> int:
+        return min(self.table.cursor_row, max(0, rows - 1)) if rows else 0
+
+    def primary(self) -> Widget | None:
+        return self.table

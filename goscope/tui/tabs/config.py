@@ -1,0 +1,111 @@
+"""Config: the Go environment as the command saw it, and the doctor's findings with proof."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from goscope.core.doctor import Finding
+from goscope.core.goenv import GO_VARS
+from goscope.core.redact import redact_userinfo
+from goscope.core.session import Session
+from goscope.term import styles
+
+from .base import TableTab
+
+
+class ConfigTab(TableTab):
+    TAB_ID = "config"
+    TITLE = "Config"
+    HELP = "the Go environment with each value's origin, and the doctor's findings"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.findings_table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
+        self.findings: list[Finding] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+        yield Static(
+            Text("Doctor findings (enter jumps to the proof)", style="bold"),
+            classes="findings-title",
+        )
+        yield self.findings_table
+        with VerticalScroll(classes="pane-detail-box"):
+            yield self.detail
+
+    def on_mount(self) -> None:
+        self.table.add_columns("variable", "value", "origin")
+        self.findings_table.add_columns("severity", "finding", "variable", "message", "proof")
+
+    def primary(self) -> Widget | None:
+        return self.findings_table
+
+    def refresh_from(self, session: Session) -> None:
+        self.table.clear()
+        for var in GO_VARS:
+            self.table.add_row(
+                var,
+                redact_userinfo(session.env.get(var)) or Text("(unset)", style=styles.MUTED),
+                Text(session.env.origins.get(var, ""), style=styles.MUTED),
+            )
+        self.findings = session.findings()
+        cursor = min(self.findings_table.cursor_row, max(0, len(self.findings) - 1))
+        self.findings_table.clear()
+        for f in self.findings:
+            proof = ", ".join(f"#{s}" for s in f.evidence[:3]) + (
+                "…" if len(f.evidence) > 3 else ""
+            )
+            self.findings_table.add_row(
+                Text(f.severity, style=styles.severity(f.severity)),
+                f.id,
+                f.variable,
+                f.message,
+                proof or "-",
+            )
+        if self.findings:
+            self.findings_table.move_cursor(row=cursor)
+            self.show(cursor)
+        else:
+            self.detail.update(Text("The doctor found nothing to fix.", style=styles.GOOD))
+
+    def selected(self) -> Finding | None:
+        index = self.findings_table.cursor_row
+        return self.findings[index] if 0 <= index < len(self.findings) else None
+
+    def copy_text(self) -> str | None:
+        finding = self.selected()
+        return finding.fix if finding else None
+
+    def proof_seq(self) -> int | None:
+        finding = self.selected()
+        return finding.evidence[0] if finding and finding.evidence else None
+
+    def show(self, index: int) -> None:
+        if 0 <= index < len(self.findings):
+            f = self.findings[index]
+            parts = [
+                Text(f"{f.severity} {f.id}", style=styles.severity(f.severity)),
+                Text(f.message),
+            ]
+            if f.fix:
+                parts.append(Text.assemble(("fix (c copies it): ", styles.MUTED), (f.fix, "bold")))
+            if f.evidence:
+                seqs = ", ".join("#" + str(s) for s in f.evidence)
+                parts.append(Text(f"proof: requests {seqs}", style=styles.MUTED))
+            self.detail.update(Group(*parts))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.findings_table:
+            self.show(event.cursor_row)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        seq = self.proof_seq() if event.data_table is self.findings_table else None
+        if seq is not None:
+            self.post_message(self.JumpToSeq(seq))

@@ -1,0 +1,39 @@
+"""Hosts: who go talked to, in which role, how often, how fast, and how many errors."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from goscope.core.session import Session
+from goscope.term import styles
+from goscope.tui.widgets.request_list import human_size
+
+from .base import TableTab
+
+
+class HostsTab(TableTab):
+    TAB_ID = "hosts"
+    TITLE = "Hosts"
+    HELP = "every host: its role, requests, errors and latency"
+    COLUMNS = ("host", "role", "public", "requests", "errors", "p50 ms", "p95 ms", "bytes")
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*self.COLUMNS)
+
+    def refresh_from(self, session: Session) -> None:
+        cursor = self.keep_cursor(len(session.hosts))
+        self.table.clear()
+        for stats in sorted(session.hosts.values(), key=lambda s: -s.requests):
+            p50, p95 = stats.percentile(50), stats.percentile(95)
+            self.table.add_row(
+                stats.host,
+                ", ".join(sorted(stats.roles)) or "other",
+                Text("public", styles.WARNING) if stats.public else Text("private", styles.MUTED),
+                str(stats.requests),
+                Text(str(stats.errors), style="red" if stats.errors else styles.MUTED),
+                f"{p50:.0f}" if p50 is not None else "-",
+                f"{p95:.0f}" if p95 is not None else "-",
+                human_size(stats.bytes),
+            )
+        if session.hosts:
+            self.table.move_cursor(row=cursor)

@@ -1,0 +1,86 @@
+"""Leaks: private module paths that reached a proxy or checksum database, with their fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import DataTable
+
+from goscope.core.leaks import Leak
+from goscope.core.session import Session
+from goscope.term import styles
+
+from .base import TableTab
+
+
+def leak_target(leak: Leak) -> str:
+    return "checksum database" if leak.kind == "sumdb" else "proxy"
+
+
+class LeaksTab(TableTab):
+    TAB_ID = "leaks"
+    TITLE = "Leaks"
+    HELP = "private module paths sent to a proxy or checksum database, and the fix"
+    COLUMNS = ("severity", "module", "sent to", "kind", "matched", "fix")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.leaks: list[Leak] = []
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*self.COLUMNS)
+
+    def refresh_from(self, session: Session) -> None:
+        self.leaks = list(session.leaks)
+        cursor = self.keep_cursor(len(self.leaks))
+        self.table.clear()
+        for leak in self.leaks:
+            self.table.add_row(
+                Text(leak.severity, style=styles.severity(leak.severity)),
+                leak.module,
+                leak.host,
+                "checksum db" if leak.kind == "sumdb" else "proxy",
+                leak.matched or "(looks internal)",
+                leak.fix,
+            )
+        if self.leaks:
+            self.table.move_cursor(row=cursor)
+            self.show(cursor)
+        else:
+            self.detail.update(Text("No private module path left this machine.", styles.GOOD))
+
+    def selected(self) -> Leak | None:
+        index = self.table.cursor_row
+        return self.leaks[index] if 0 <= index < len(self.leaks) else None
+
+    def copy_text(self) -> str | None:
+        leak = self.selected()
+        return leak.fix if leak else None
+
+    def proof_seq(self) -> int | None:
+        leak = self.selected()
+        return leak.seq if leak else None
+
+    def show(self, index: int) -> None:
+        if 0 <= index < len(self.leaks):
+            leak = self.leaks[index]
+            self.detail.update(
+                Group(
+                    Text(
+                        f"{leak.module} was sent to the {leak_target(leak)} {leak.host}",
+                        style="bold",
+                    ),
+                    Text(f"request #{leak.seq}: {leak.url}", style=styles.MUTED),
+                    Text.assemble(("fix (c copies it): ", styles.MUTED), (leak.fix, "bold")),
+                )
+            )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show(event.cursor_row)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        seq = self.proof_seq()
+        if seq is not None:
+            self.post_message(self.JumpToSeq(seq))

@@ -1,0 +1,28 @@
+"""Timeline: a waterfall of requests over time, one lane per host."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+
+from goscope.core.session import Session
+from goscope.tui.widgets.timeline import Timeline
+
+from .base import GoscopeTab
+
+
+class TimelineTab(GoscopeTab):
+    TAB_ID = "timeline"
+    TITLE = "Timeline"
+    HELP = "requests over time, one lane per host: where the time went"
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Timeline(id="timeline-view")
+
+    def refresh_from(self, session: Session) -> None:
+        self.query_one(Timeline).refresh_from(session.store)
+
+    def primary(self) -> Widget | None:
+        return self.query_one(VerticalScroll)
