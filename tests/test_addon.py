@@ -145,7 +145,7 @@ def test_the_live_stream_counts_drops_but_the_recording_keeps_everything(tmp_pat
     async def main():
         with taddons.context(addon, recorder, live) as tctx:
             tctx.configure(live, goscope_queue_size=2)
-            tctx.configure(recorder, goscope_recording=str(path))
+            tctx.configure(recorder, goscope_jsonl=str(path))
             live.queue = asyncio.Queue(2)  # what running() makes, without a socket to feed
             for _ in range(5):
                 run(addon, go_flow("https://proxy.golang.org/rsc.io/quote/@latest"))
@@ -169,7 +169,7 @@ def test_the_mitmdump_script_records_with_its_option(tmp_path):
     router, addon, recorder, live = module.addons
     assert [type(a) for a in module.addons] == [type(a) for a in goscope_addons()]
     with taddons.context(*module.addons) as tctx:
-        tctx.configure(recorder, goscope_recording=str(path))
+        tctx.configure(recorder, goscope_jsonl=str(path))
         flow = go_flow("https://sum.golang.org/lookup/rsc.io/quote@v1.5.2")
         addon.requestheaders(flow)
         addon.response(flow)

@@ -1,4 +1,8 @@
-"""The core never imports the UI or the proxy: harlequin's contract, enforced."""
+"""The layers, enforced: core → proxy → run engine → lab → term → tui → cli.
+
+harlequin's habit: import contracts (import-linter, in pyproject.toml) checked by
+`make lint`, and here as a test, so a stray import fails the suite too.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import goscope.core
 
 CORE = Path(goscope.core.__file__).parent
 FORBIDDEN = ("textual", "mitmproxy", "rich")
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
 def test_no_forbidden_imports_in_source():
@@ -36,3 +41,37 @@ def test_importing_the_whole_core_loads_neither_textual_nor_mitmproxy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert len(modules) >= 8
+
+
+def test_the_run_engine_starts_no_ui():
+    code = (
+        "import sys, goscope.run.engine, goscope.term.headless\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'mitmproxy')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_layer_contracts_are_kept():
+    root = Path(__file__).parent.parent
+    out = subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], capture_output=True, text=True, cwd=root, timeout=120
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    kept = [line for line in out.stdout.splitlines() if line.endswith(" KEPT")]
+    names = " ".join(kept)
+    assert len(kept) == 5 and "layers: cli > tui > term > lab > run > proxy > core" in names
+    assert "the TUI never reaches into the proxy" in names
+
+
+def test_adding_a_tab_is_one_list_entry():
+    from goscope.tui.app import GoscopeApp
+    from goscope.tui.commands import tab_commands
+    from goscope.tui.tabs import TABS, tab_key
+
+    keys = {b.key: b.action for b in GoscopeApp.BINDINGS}
+    for tab in TABS:
+        assert keys[tab_key(tab.TAB_ID)] == f"tab('{tab.TAB_ID}')"
+        assert tab.TITLE in GoscopeApp.KEY_HELP[0][1]
+    assert GoscopeApp.KEY_HELP[0][0] == f"1-{len(TABS)}"
+    assert len(tab_commands(None)) == len(TABS)  # type: ignore[arg-type]

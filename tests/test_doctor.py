@@ -60,7 +60,7 @@ def test_rule1_evidence_is_a_fetch_every_proxy_answered_404():
         event(f"https://{h}/example.com/x/@v/v1.0.0.info", 404, env=env)
         for h in ("a.example", "b.example")
     ]
-    traffic = Traffic(events, build_chains(events, env), [])
+    traffic = Traffic(build_chains(events, env), [])
     (finding,) = [f for f in diagnose(env, {}, traffic=traffic) if f.id == "no-direct"]
     assert finding.evidence == [events[1].seq]
 
@@ -179,7 +179,7 @@ def test_rule5_gonoproxy_without_gonosumdb_suggests_goprivate():
 def test_rule5_evidence_is_the_lookup_of_the_private_path():
     env = GoEnv.from_mapping({"GONOPROXY": "git.corp.example.com"})
     lookup = event("https://sum.golang.org/lookup/git.corp.example.com/x@v1.0.0", 404, env=env)
-    traffic = Traffic([lookup], [], find_leaks([lookup], env))
+    traffic = Traffic([], find_leaks([lookup], env))
     (finding,) = [f for f in diagnose(env, {}, traffic=traffic) if f.id == "sumdb-not-private"]
     assert finding.evidence == [lookup.seq]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from goscope.tui.tabs import tab_key
+
 from .test_tui import EVENTS, open_app
 from .tui_helpers import loaded
 
@@ -14,11 +16,11 @@ SIZE = (150, 40)
     ("name", "keys"),
     [
         ("requests", ["down", "down"]),
-        ("modules", ["2"]),
-        ("leaks", ["3"]),
-        ("hosts", ["4"]),
-        ("config", ["5"]),
-        ("timeline", ["6"]),
+        ("modules", [tab_key("modules")]),
+        ("leaks", [tab_key("leaks")]),
+        ("hosts", [tab_key("hosts")]),
+        ("config", [tab_key("config")]),
+        ("timeline", [tab_key("timeline")]),
         ("filtered", ["slash", *"kind:sumdb", "enter", "down"]),
         ("help", ["question_mark"]),
     ],

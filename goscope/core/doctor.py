@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .chains import FallbackChain, is_not_found
-from .events import Event
 from .goenv import ORIGIN_ENV, GoEnv, ProxyEntry, parse_goproxy
 from .leaks import Leak, is_public_service
 from .patterns import glob_error, matching_pattern, split_patterns
@@ -51,7 +50,6 @@ class Finding:
 class Traffic:
     """What a session saw, for evidence."""
 
-    events: list[Event] = field(default_factory=list)
     chains: list[FallbackChain] = field(default_factory=list)
     leaks: list[Leak] = field(default_factory=list)
 

@@ -67,7 +67,7 @@ def build_report(
     events = list(events)
     chains = build_chains(events, env)
     leaks = find_leaks(events, env, private, trusted)
-    findings = diagnose(env, {}, private, Traffic(events, chains, leaks))
+    findings = diagnose(env, {}, private, Traffic(chains, leaks))
     return Report(env, events, chains, leaks, command, exit_code, [f.to_dict() for f in findings])
 
 

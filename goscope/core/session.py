@@ -159,8 +159,7 @@ class Session:
         return rows
 
     def findings(self) -> list[Finding]:
-        # Evidence comes from chains and leaks; the events themselves are not needed.
-        return diagnose(self.env, {}, self.private, Traffic([], self.chains, self.leaks))
+        return diagnose(self.env, {}, self.private, Traffic(self.chains, self.leaks))
 
     # -- full events, read back from the recording --------------------------------
     def event(self, index: int) -> Event | None:

@@ -56,7 +56,7 @@ def environment_option(text: str) -> GoEnv:
 
 
 class Recorder:
-    """Option `goscope_recording`: every event, in order, in a 0600 JSON-lines file.
+    """Option `goscope_jsonl`: every event, in order, in a 0600 JSON-lines file.
 
     The header carries the Go environment (`goscope_environment`, declared by
     GoscopeAddon) and the command (`goscope_command`).
@@ -67,15 +67,15 @@ class Recorder:
         self.written = 0
 
     def load(self, loader: Loader) -> None:
-        loader.add_option("goscope_recording", str, "", "Write goscope's recording here.")
+        loader.add_option("goscope_jsonl", str, "", "Write goscope's recording here.")
         loader.add_option(
             "goscope_command", Sequence[str], [], "The command being watched (for the header)."
         )
 
     def configure(self, updated: set[str]) -> None:
-        if "goscope_recording" in updated:
+        if "goscope_jsonl" in updated:
             self.close()
-            path = ctx.options.goscope_recording
+            path = ctx.options.goscope_jsonl
             if path:
                 env = environment_option(ctx.options.goscope_environment)
                 command = list(ctx.options.goscope_command) or None

@@ -96,7 +96,7 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
         "goscope_route": list(config.routes),
         "goscope_environment": json.dumps(config.environment),
         "goscope_command": list(config.command or []),
-        "goscope_recording": config.recording or "",
+        "goscope_jsonl": config.recording or "",
         "goscope_events_socket": config.events_socket or "",
         "goscope_queue_size": config.queue_size,
     }
