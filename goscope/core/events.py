@@ -68,30 +68,35 @@ class Event:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Event:
         """An Event from its JSON object, every field's type checked (ValueError)."""
-        if type(data) is not dict:
-            raise ValueError("not a JSON object")
-        if tuple(data) != _FIELD_ORDER:  # not exactly what goscope writes: fill defaults
-            missing = _REQUIRED - data.keys()
-            if missing:
-                raise ValueError(f"event lacks {', '.join(sorted(missing))}")
-            data = {k: data[k] if k in data else _DEFAULTS[k] for k in _FIELD_ORDER}
-        for name, value in data.items():
-            if type(value) not in EVENT_SCHEMA[name]:
-                raise ValueError(f"{name} is {_json_type(value)}, not {_type_names(name)}")
-        for name in _NESTED:
-            if not _string_pairs(data[name]):
-                raise ValueError(f"{name} must be a list of [name, value] strings")
-        if data["kind"] not in _KINDS or data["endpoint"] not in _ENDPOINTS:
-            raise ValueError(f"unknown kind or endpoint: {data['kind']!r}, {data['endpoint']!r}")
-        if data["client"] not in _CLIENTS:
-            raise ValueError(f"unknown client {data['client']!r}")
-        flags = data["flags"]
-        if flags and not all(type(f) is str for f in flags):
-            raise ValueError("flags must be a list of strings")
-        preview = data["preview"]
-        if preview is not None and len(preview) > PREVIEW_LIMIT:
-            raise ValueError(f"preview longer than {PREVIEW_LIMIT} characters")
-        return cls(*data.values())
+        if type(data) is dict and tuple(data) == _FIELD_ORDER and _valid(*data.values()):
+            return cls(*data.values())  # exactly what goscope writes, and well-formed
+        return cls(**_checked(data))
+
+
+def _checked(data: Any) -> dict[str, Any]:
+    """The slow path: fills defaults for missing fields and says what is wrong."""
+    if type(data) is not dict:
+        raise ValueError("not a JSON object")
+    missing = _REQUIRED - data.keys()
+    if missing:
+        raise ValueError(f"event lacks {', '.join(sorted(missing))}")
+    data = {k: data[k] if k in data else _DEFAULTS[k] for k in _FIELD_ORDER}
+    for name, value in data.items():
+        if type(value) not in EVENT_SCHEMA[name]:
+            raise ValueError(f"{name} is {_json_type(value)}, not {_type_names(name)}")
+    for name in _NESTED:
+        if not _string_pairs(data[name]):
+            raise ValueError(f"{name} must be a list of [name, value] strings")
+    if data["kind"] not in _KINDS or data["endpoint"] not in _ENDPOINTS:
+        raise ValueError(f"unknown kind or endpoint: {data['kind']!r}, {data['endpoint']!r}")
+    if data["client"] not in _CLIENTS:
+        raise ValueError(f"unknown client {data['client']!r}")
+    if not all(type(f) is str for f in data["flags"]):
+        raise ValueError("flags must be a list of strings")
+    preview = data["preview"]
+    if preview is not None and len(preview) > PREVIEW_LIMIT:
+        raise ValueError(f"preview longer than {PREVIEW_LIMIT} characters")
+    return data
 
 
 # The JSON types of each field, in the order goscope writes them: the one schema
@@ -162,6 +167,38 @@ def _json_type(value: Any) -> str:
 def _type_names(name: str) -> str:
     names = dict.fromkeys(_JSON_NAMES[t] for t in EVENT_SCHEMA[name])
     return " or ".join(names)
+
+
+def _compile_validator() -> Any:
+    """One boolean expression over the fields, built from EVENT_SCHEMA: the check every
+    recorded line passes on the way in costs a fraction of a microsecond per field."""
+    names = {str: "str", int: "int", float: "float", bool: "bool", list: "list"}
+    terms = []
+    for field_name, types in EVENT_SCHEMA.items():
+        alternatives = [
+            f"{field_name} is None" if t is type(None) else f"type({field_name}) is {names[t]}"
+            for t in types
+        ]
+        terms.append("(" + " or ".join(alternatives) + ")")
+    terms += [
+        "kind in _KINDS and endpoint in _ENDPOINTS and client in _CLIENTS",
+        "_string_pairs(request_headers) and _string_pairs(response_headers)",
+        "(not flags or all(type(f) is str for f in flags))",
+        "(preview is None or len(preview) <= PREVIEW_LIMIT)",
+    ]
+    source = f"def _valid({', '.join(EVENT_SCHEMA)}):\n    return " + " and ".join(terms)
+    namespace: dict[str, Any] = {
+        "_KINDS": _KINDS,
+        "_ENDPOINTS": _ENDPOINTS,
+        "_CLIENTS": _CLIENTS,
+        "_string_pairs": _string_pairs,
+        "PREVIEW_LIMIT": PREVIEW_LIMIT,
+    }
+    exec(compile(source, "<goscope event schema>", "exec"), namespace)
+    return namespace["_valid"]
+
+
+_valid = _compile_validator()
 
 
 def event_from_json(line: bytes | str) -> Event:
