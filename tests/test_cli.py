@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -399,3 +400,44 @@ def _sleep_running(parent: int) -> bool:
     import psutil
 
     return any(c.name() == "sleep" for c in psutil.Process(parent).children(recursive=True))
+
+
+def test_ctrl_c_at_a_terminal_ends_the_command_and_goscope_reports(tmp_path, home_env):
+    # As a terminal's foreground job, goscope and the command share its process group
+    # (so Ctrl-Z and Ctrl-C work as for any job; a shell-less pty cannot show Ctrl-Z):
+    # ^C ends the command, and goscope still writes the end line and its summary.
+    import pty
+    import time
+
+    rec = tmp_path / "r.jsonl"
+    argv = [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0"]
+    argv += ["--jsonl", str(rec), "--", "sleep", "30"]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a session leader with the pty as its terminal
+        os.execvpe(argv[0], argv, home_env)
+    output = b""
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+            rec.exists() and _sleep_running(pid)
+        ):
+            time.sleep(0.05)
+        os.write(fd, b"\x03")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        _, status = os.waitpid(pid, 0)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.close(fd)
+    text = output.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 130, text
+    assert "exit 130" in text and "Traceback" not in text
+    assert json.loads(rec.read_text().splitlines()[-1])["exit_code"] == 130

@@ -80,7 +80,7 @@ def _checked(data: Any) -> dict[str, Any]:
     missing = _REQUIRED - data.keys()
     if missing:
         raise ValueError(f"event lacks {', '.join(sorted(missing))}")
-    data = {k: data[k] if k in data else _DEFAULTS[k] for k in _FIELD_ORDER}
+    data = {k: data[k] if k in data else _DEFAULTS[k]() for k in _FIELD_ORDER}
     for name, value in data.items():
         if type(value) not in EVENT_SCHEMA[name]:
             raise ValueError(f"{name} is {_json_type(value)}, not {_type_names(name)}")
@@ -132,8 +132,9 @@ assert tuple(EVENT_SCHEMA) == _FIELD_ORDER, "EVENT_SCHEMA must follow Event's fi
 _REQUIRED = frozenset({"seq", "started", "method", "url", "host"})
 _NESTED = ("request_headers", "response_headers")
 _KINDS, _ENDPOINTS, _CLIENTS = frozenset(KINDS), frozenset(ENDPOINTS), frozenset(CLIENTS)
+# A fresh default each time: no two events may share one flags or headers list.
 _DEFAULTS: dict[str, Any] = {
-    f.name: (f.default_factory() if callable(f.default_factory) else f.default)
+    f.name: (f.default_factory if callable(f.default_factory) else (lambda v=f.default: v))
     for f in fields(Event)
     if f.name not in _REQUIRED
 }

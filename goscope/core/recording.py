@@ -168,7 +168,10 @@ class RecordingReader:
                 self._offset += len(raw)
                 if len(raw) > LINE_LIMIT and not raw.endswith(b"\n"):
                     self._skip_rest_of_line(fh)
-                    self._bad(self._line, f"line longer than {LINE_LIMIT // 2**20} MiB")
+                    why = f"line longer than {LINE_LIMIT // 2**20} MiB"
+                    if not self.header:  # no header yet: not a recording, whatever skip_bad says
+                        raise RecordingError(self.path, self._line, why)
+                    self._bad(self._line, why)
                     continue
                 if raw.strip():
                     yield self._line, raw, start

@@ -61,10 +61,11 @@ class EventListener:
         self._threads.append(thread)
 
     def _accept_loop(self) -> None:
-        assert self._server is not None
+        server = self._server  # close() may clear the attribute meanwhile
+        assert server is not None
         while not self._closing:
             try:
-                conn, _ = self._server.accept()
+                conn, _ = server.accept()
             except OSError:
                 return  # closed
             self._spawn(self._read, conn)
@@ -94,12 +95,13 @@ class EventListener:
             self.bad_lines += 1
 
     def close(self, timeout: float = 2.0) -> None:
-        """Stop accepting, let the readers finish what the proxy sent, remove the socket."""
-        if self._server is not None:
+        """Stop accepting, let the readers finish what the proxy sent (it has stopped, so
+        they reach the end of the stream), and remove the socket."""
+        server, self._server = self._server, None
+        if server is not None:
             with contextlib.suppress(OSError):
-                self._server.shutdown(socket.SHUT_RDWR)
-            self._server.close()
-            self._server = None
+                server.shutdown(socket.SHUT_RDWR)
+            server.close()
         for thread in self._threads:
             thread.join(timeout)
         self._closing = True

@@ -35,7 +35,7 @@ from goscope.proxy.stream import EventListener, private_socket_path
 from .options import RunOptions
 from .wiring import child_env
 
-__all__ = ["CommandNotFound", "Interrupted", "ProxyStartError", "RunEngine"]
+__all__ = ["CommandNotFound", "ProxyStartError", "RunEngine"]
 
 OUTPUT_CHUNK = 65536
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -44,14 +44,6 @@ FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 class CommandNotFound(Exception):
     def __init__(self, name: str, why: str = "command not found"):
         super().__init__(f"{why}: {name}")
-
-
-class Interrupted(BaseException):
-    """A signal arrived while no command was running: unwind, cleaning up on the way."""
-
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
 
 
 class RunEngine:
@@ -88,8 +80,10 @@ class RunEngine:
         self.exit_code: int | None = None
         self.stats: dict[str, Any] = {}
         self._proc: subprocess.Popen[bytes] | None = None
-        self._lock = threading.Lock()
-        self._ended = False
+        self._own_group = True
+        self._lock = threading.Lock()  # start/stop/run bookkeeping; never taken in a handler
+        self._stopped = False
+        self.interrupted: int | None = None  # a signal that came while no command ran
 
     # -- the proxy ------------------------------------------------------------------
     def start(self) -> RunEngine:
@@ -98,8 +92,12 @@ class RunEngine:
             socket_path = private_socket_path(self.home)
             self.listener = EventListener(socket_path, self._deliver).start()
             self.config.events_socket = str(socket_path)
-        proxy = ProxyProcess(self.config)
-        self.proxy = proxy.start()
+        proxy = ProxyProcess(self.config).start()
+        with self._lock:
+            if not self._stopped:
+                self.proxy = proxy
+                return self
+        proxy.stop()  # stopped (the user quit) while the proxy was starting
         return self
 
     def _deliver(self, event: Event) -> None:
@@ -130,59 +128,74 @@ class RunEngine:
         command: list[str] | None = None,
         on_output: Callable[[str], None] | None = None,
     ) -> int:
-        """Run through the proxy in its own process group; its exit status (128+N: signal N).
+        """Run through the proxy; its exit status (128+N when signal N ended it).
 
-        With `on_output`, stdout and stderr are read (as text lines); without, the
-        command shares goscope's terminal.
+        With `on_output` (the TUI), stdout and stderr are read as lines and the command
+        gets a session of its own: it can never stop on, or draw over, the terminal.
+        Without, it shares goscope's terminal. When goscope is a foreground job there, the
+        command stays in goscope's process group, so the terminal's Ctrl-C and Ctrl-Z
+        reach both as the shell expects; with no terminal (CI, pipes) it gets a group of
+        its own, and `forward_signals` passes signals on to the whole group.
         """
         argv = list(command or self.opts.command)
         capture = on_output is not None
-        try:
-            proc = subprocess.Popen(
-                argv,
-                env=self.command_env(),
-                cwd=self.opts.cwd,
-                stdin=subprocess.DEVNULL if capture else None,
-                stdout=subprocess.PIPE if capture else None,
-                stderr=subprocess.STDOUT if capture else None,
-                process_group=0,  # go and its git children stop together
-            )
-        except FileNotFoundError:
-            raise CommandNotFound(argv[0]) from None
-        except PermissionError:
-            raise CommandNotFound(argv[0], "permission denied") from None
-        self.exit_code = None
+        own_group = capture or not _foreground_terminal()
         with self._lock:
-            self._proc = proc
-        terminal = None if capture else _hand_terminal_to(proc.pid)
+            if self._stopped:
+                return 128 + signal.SIGTERM
+            if self.interrupted:  # a signal came before the command could start
+                self.exit_code = 128 + self.interrupted
+                return self.exit_code
+            try:
+                proc = subprocess.Popen(
+                    argv,
+                    env=self.command_env(),
+                    cwd=self.opts.cwd,
+                    stdin=subprocess.DEVNULL if capture else None,
+                    stdout=subprocess.PIPE if capture else None,
+                    stderr=subprocess.STDOUT if capture else None,
+                    start_new_session=capture,
+                    process_group=0 if own_group and not capture else None,
+                )
+            except FileNotFoundError:
+                raise CommandNotFound(argv[0]) from None
+            except PermissionError:
+                raise CommandNotFound(argv[0], "permission denied") from None
+            self.exit_code = None
+            self._proc, self._own_group = proc, own_group
+        if self.interrupted:  # it came between Popen and here
+            self.signal_command(self.interrupted)
         try:
             if on_output is not None and proc.stdout is not None:
                 _read_lines(proc.stdout, on_output)
             code = proc.wait()
         finally:
-            if terminal is not None:
-                _take_terminal_back(terminal)
-            with self._lock:
-                self._proc = None
+            self._proc = None
         self.exit_code = 128 - code if code < 0 else code
         return self.exit_code
 
     @property
     def command_running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
+        proc = self._proc  # one read: another thread may clear it
+        return proc is not None and proc.poll() is None
 
     def signal_command(self, signum: int) -> bool:
-        """Send a signal to the command's whole process group; False if none runs."""
-        with self._lock:
-            proc = self._proc
+        """Send a signal to the command (its whole group when it has one); False if none runs.
+
+        Safe in a signal handler: it takes no lock.
+        """
+        proc = self._proc
         if proc is None or proc.poll() is not None:
             return False
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signum)
+            if self._own_group:
+                os.killpg(proc.pid, signum)
+            else:
+                os.kill(proc.pid, signum)
         return True
 
     def stop_command(self, grace: float = 3.0) -> None:
-        """SIGTERM to the command's group, then SIGKILL if it lingers."""
+        """SIGTERM to the command, then SIGKILL if it lingers."""
         for signum in (signal.SIGTERM, signal.SIGKILL):
             if not self.signal_command(signum):
                 return
@@ -192,20 +205,21 @@ class RunEngine:
 
     @contextlib.contextmanager
     def forward_signals(self) -> Iterator[None]:
-        """Ctrl-C, SIGTERM and SIGHUP go to the command (main thread only).
+        """While the engine runs (main thread only): SIGINT, SIGTERM and SIGHUP go to the
+        command, and goscope itself goes on to write the end line and its report.
 
-        The command runs in its own process group, so the terminal's Ctrl-C
-        reaches goscope alone; goscope passes it on and waits for the command
-        to finish, then reports. With no command running, the signal unwinds
-        goscope (Interrupted), and the engine still cleans up.
+        A signal with no command running is remembered (`interrupted`): the command is
+        then not started, or is stopped as soon as it is.
         """
         if threading.current_thread() is not threading.main_thread():
             yield
             return
 
         def forward(signum: int, frame: FrameType | None) -> None:
+            if signum == signal.SIGINT and self._proc is not None and not self._own_group:
+                return  # the terminal sent Ctrl-C to the command's group (ours) already
             if not self.signal_command(signum):
-                raise Interrupted(signum)
+                self.interrupted = signum
 
         previous = {sig: signal.signal(sig, forward) for sig in FORWARDED_SIGNALS}
         try:
@@ -216,16 +230,20 @@ class RunEngine:
 
     # -- the end --------------------------------------------------------------------
     def stop(self) -> dict[str, Any]:
-        """Stop the command and the proxy, write the end line, close the stream. Idempotent."""
+        """Stop the command and the proxy, write the end line, close the stream.
+
+        Safe to call twice and from two threads (the TUI's quit and its start worker).
+        """
+        with self._lock:
+            self._stopped = True
+            proxy, self.proxy = self.proxy, None
+            listener, self.listener = self.listener, None
         self.stop_command()
-        proxy, self.proxy = self.proxy, None
         if proxy is not None:
             self.stats = proxy.stop()
-            if not self._ended and os.path.exists(self.recording):
-                self._ended = True
+            if os.path.exists(self.recording):
                 with open(self.recording, "a", encoding="utf-8") as fh:
                     fh.write(end_line(exit_code=self.exit_code, stats=self.stats) + "\n")
-        listener, self.listener = self.listener, None
         if listener is not None:
             listener.close()
             self.stats.setdefault("bad_lines", listener.bad_lines)
@@ -261,43 +279,18 @@ class RunEngine:
             self.cleanup()
 
 
-def _hand_terminal_to(pgid: int) -> int | None:
-    """Make the command's group the terminal's foreground, as a shell does: it can then
-    read the terminal, and Ctrl-C reaches it directly. Returns the terminal's fd."""
+def _foreground_terminal() -> bool:
+    """Whether goscope runs as the foreground job of a terminal (so shares its signals)."""
     try:
-        fd = os.open("/dev/tty", os.O_RDWR | os.O_CLOEXEC)
+        fd = os.open("/dev/tty", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
-        return None  # no terminal (CI, a pipe): nothing to hand over
+        return False
     try:
-        if os.tcgetpgrp(fd) != os.getpgrp():
-            os.close(fd)
-            return None  # goscope itself runs in the background
-        with _ignoring(signal.SIGTTOU):
-            os.tcsetpgrp(fd, pgid)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGCONT)  # in case it touched the terminal before the handover
+        return os.tcgetpgrp(fd) == os.getpgrp()
     except OSError:
-        os.close(fd)
-        return None
-    return fd
-
-
-def _take_terminal_back(fd: int) -> None:
-    with contextlib.suppress(OSError), _ignoring(signal.SIGTTOU):
-        os.tcsetpgrp(fd, os.getpgrp())
-    os.close(fd)
-
-
-@contextlib.contextmanager
-def _ignoring(signum: int) -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signum, signal.SIG_IGN)
-    try:
-        yield
+        return False
     finally:
-        signal.signal(signum, previous)
+        os.close(fd)
 
 
 def _read_lines(stream: Any, on_output: Callable[[str], None]) -> None:

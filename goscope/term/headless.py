@@ -20,8 +20,8 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
     with RunEngine(opts) as engine:
         for warning in no_proxy_warnings(engine.base_env):
             console.print(Text(f"goscope: {warning}", style=WARNING))
-        engine.start()
-        with engine.forward_signals():
+        with engine.forward_signals():  # a signal ends the command, never goscope's report
+            engine.start()
             exit_code = engine.run_command()
         stats = engine.stop()
         report = report_from_recording(
