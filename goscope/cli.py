@@ -23,8 +23,10 @@ class GoscopeError(click.ClickException):
 
     exit_code = EXIT_USAGE
 
-    def show(self, file=None) -> None:
-        click.echo(f"goscope: {self.format_message()}", err=True)
+    def show(self, file: object = None) -> None:
+        from goscope.core.visible import visible
+
+        click.echo(f"goscope: {visible(self.format_message())}", err=True)
 
 
 def fail(message: str) -> GoscopeError:
@@ -183,7 +185,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.UsageError as exc:
         # One line, not click's three: what is wrong and where to look.
         where = exc.ctx.command_path if exc.ctx else "goscope"
-        click.echo(f"goscope: {exc.format_message()} (see {where} --help)", err=True)
+        from goscope.core.visible import visible
+
+        message = visible(exc.format_message())
+        click.echo(f"goscope: {message} (see {where} --help)", err=True)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         exc.show()
@@ -307,6 +312,7 @@ def report(
 def env(port: int, shell: str, as_json: bool) -> None:
     """Print the exports for another terminal: eval "$(goscope env)"."""
     from goscope.core.home import HomeError, ensure_private_dir, home_dir
+    from goscope.core.visible import visible
     from goscope.proxy.ca import ensure_ca
     from goscope.run.wiring import json_exports, no_proxy_warnings, proxy_env, shell_exports
 
@@ -317,7 +323,7 @@ def env(port: int, shell: str, as_json: bool) -> None:
         raise fail(str(exc)) from None
     variables = proxy_env(port, home)
     for warning in no_proxy_warnings(os.environ):
-        click.echo(f"goscope: warning: {warning}", err=True)
+        click.echo(f"goscope: warning: {visible(warning)}", err=True)
     click.echo(json_exports(variables) if as_json else shell_exports(variables, shell))
 
 

@@ -88,7 +88,7 @@ def test_rule3_comma_after_a_private_first_proxy_and_pipe_to_public():
     )
     assert (
         found["comma-stops-on-error"].fix
-        == "export GOPROXY=https://athens.corp.example|https://proxy.golang.org,direct"
+        == "export GOPROXY='https://athens.corp.example|https://proxy.golang.org,direct'"
     )
     pipe = ids(
         {

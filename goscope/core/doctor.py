@@ -18,6 +18,7 @@ from .goenv import ORIGIN_ENV, GoEnv, ProxyEntry, parse_goproxy
 from .leaks import Leak, is_public_service
 from .patterns import glob_error, matching_pattern, split_patterns
 from .redact import redact_userinfo
+from .shell import set_env_command, unset_env_command
 
 SEVERITIES = ("error", "warning", "info")
 # Paths that any pattern wide enough to cover "public modules" would match.
@@ -69,16 +70,15 @@ class Context:
             id, severity, var, self.env.get(var), self.env.origins.get(var, ""), message, fix
         )
 
+    def in_environment(self, var: str) -> bool:
+        return self.env.origins.get(var) == ORIGIN_ENV or var in self.process_env
+
     def set_cmd(self, var: str, value: str) -> str:
-        """How to set var so that it takes effect (the environment shadows go env -w)."""
-        if self.env.origins.get(var) == ORIGIN_ENV or var in self.process_env:
-            return f"export {var}={value}"
-        return f"go env -w {var}={value}"
+        """How to set var so that it takes effect, quoted for the shell."""
+        return set_env_command(var, value, self.in_environment(var))
 
     def unset_cmd(self, var: str) -> str:
-        if self.env.origins.get(var) == ORIGIN_ENV or var in self.process_env:
-            return f"unset {var}"
-        return f"go env -u {var}"
+        return unset_env_command(var, self.in_environment(var))
 
     @property
     def private_patterns(self) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from .events import Event
 from .goenv import ORIGIN_ENV, GoEnv
 from .patterns import matching_pattern
+from .shell import is_module_path, set_env_command
 
 PUBLIC_SERVICES = frozenset(
     {
@@ -116,7 +117,7 @@ class LeakDetector:
             severity = "suspected"
         else:
             return None
-        fix = self.fix_for(module, kind, matched)
+        fix = self.fix_for(module, kind, matched) if is_module_path(module) else ""
         return Leak(module, host, event.url, kind, matched, severity, fix, event.seq)
 
     def fix_for(self, module: str, kind: str, matched: str | None) -> str:
@@ -128,11 +129,10 @@ class LeakDetector:
         current = [p for p in self.env.get(target).split(",") if p]
         if pattern not in current:
             current.append(pattern)
-        value = ",".join(current)
-        if self.env.origins.get(target) == ORIGIN_ENV:
-            # The process environment shadows go env -w, so change it where it lives.
-            return f"export {target}={value}"
-        return f"go env -w {target}={value}"
+        # The process environment shadows go env -w, so change it where it lives.
+        return set_env_command(
+            target, ",".join(current), self.env.origins.get(target) == ORIGIN_ENV
+        )
 
 
 @lru_cache(maxsize=65536)

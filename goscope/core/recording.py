@@ -56,9 +56,7 @@ def check_header(obj: Any) -> dict[str, Any]:
         raise ValueError("not a goscope recording (no header line)")
     version = obj.get("schema_version")
     if version != SCHEMA_VERSION or type(version) is not int:
-        raise ValueError(
-            f"schema_version {version!r} is not supported (expected {SCHEMA_VERSION})"
-        )
+        raise ValueError(f"schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
     environment = obj.get("environment", {})
     if type(environment) is not dict or not all(
         type(v) is str or (type(v) is dict and all(type(x) is str for x in v.values()))

@@ -25,6 +25,7 @@ from goscope.core.classify import Classification, classify_request
 from goscope.core.events import Event
 from goscope.core.goenv import GoEnv
 from goscope.core.redact import redact_free_text, redact_headers, redact_url
+from goscope.core.visible import visible_event
 from goscope.core.vocab import Endpoint
 
 from .outputs import EventSink, LiveStream, Recorder, environment_option
@@ -157,7 +158,7 @@ class GoscopeAddon:
                 event.repo = _go_import_repo(resp.raw_content, event.module)
         if self.retries.mark(event):
             event.auth_retry = True
-        return event
+        return visible_event(event)  # wire text is data: no control sequence reaches a file
 
     @staticmethod
     def _response_bytes(flow: http.HTTPFlow) -> int | None:
@@ -180,7 +181,7 @@ class GoscopeAddon:
         status = None
         with contextlib.suppress(Exception):
             status = flow.response.status_code if flow.response else None
-        return Event(
+        event = Event(
             seq=seq,
             started=_iso(time.time()),
             method=method,
@@ -190,11 +191,18 @@ class GoscopeAddon:
             flags=["goscope-error"],
             error=None,
         )
+        with contextlib.suppress(Exception):
+            visible_event(event)
+        return event
 
     # -- stats --------------------------------------------------------------
     def stats(self) -> dict[str, int]:
         dropped = sum(getattr(sink, "dropped", 0) for sink in self.sinks)
-        return {"events": self.seq, "internal_errors": self.internal_errors, "dropped_live": dropped}
+        return {
+            "events": self.seq,
+            "internal_errors": self.internal_errors,
+            "dropped_live": dropped,
+        }
 
 
 def _fields(headers: http.Headers) -> list[tuple[str, str]]:

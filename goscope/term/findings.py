@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.text import Text
 
 from goscope.core.doctor import Finding
+from goscope.core.visible import visible
 from goscope.core.vocab import FINDING_SEVERITIES
 
 from . import styles
@@ -17,17 +18,17 @@ def render_findings(findings: list[Finding], console: Console) -> None:
         return
     counts = {s: sum(f.severity == s for f in findings) for s in FINDING_SEVERITIES}
     head = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
-    console.print(Text(f"goscope doctor: {head}", style="bold"))
+    console.print(Text(visible(f"goscope doctor: {head}"), style="bold"))
     for f in findings:
-        line = Text(f"{f.severity:<8}", style=styles.severity(f.severity))
-        line.append(f"{f.id}", style="bold")
+        line = Text(visible(f"{f.severity:<8}"), style=styles.severity(f.severity))
+        line.append(visible(f"{f.id}"), style="bold")
         if f.variable:
             origin = f" ({f.origin})" if f.origin else ""
-            line.append(f"  {f.variable}={f.value!r}{origin}", style="dim")
-        line.append(f"\n        {f.message}")
+            line.append(visible(f"  {f.variable}={f.value!r}{origin}"), style="dim")
+        line.append("\n        " + visible(f.message))
         if f.fix:
             line.append("\n        fix: ", style="dim")
-            line.append(f.fix, style="bold")
+            line.append(visible(f.fix), style="bold")
         if f.evidence:
             line.append(
                 f"\n        proof: request #{', #'.join(map(str, f.evidence[:5]))}", style="dim"

@@ -10,13 +10,16 @@ from rich.text import Text
 from goscope.core.chains import FallbackChain
 from goscope.core.explain import chain_line, explain_attempt
 from goscope.core.report import Report
+from goscope.core.visible import visible
 
 from . import styles
+from .safe import safe_console
 
 
 def stderr_console() -> Console:
-    """Wrapped for people at a terminal; one line per item in logs (CI, pipes)."""
-    console = Console(stderr=True)
+    """Wrapped for people at a terminal; one line per item in logs (CI, pipes). Whatever
+    it prints has its control characters escaped (term/safe.py)."""
+    console = safe_console(stderr=True)
     if not console.is_terminal:
         console.soft_wrap = True
     return console
@@ -26,11 +29,15 @@ def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
     events, chains, leaks = report.events, report.chains, report.leaks
     failed = [c for c in chains if c.result == "failed"]
     head = Text("goscope: ", style="bold")
-    head.append(f"{len(events)} requests · {len(_modules(chains))} modules · {len(chains)} fetches")
-    head.append(f" · {len(failed)} failed", style=styles.BAD if failed else styles.GOOD)
-    head.append(f" · {len(leaks)} leaks", style=styles.LEAK if leaks else styles.GOOD)
+    head.append(
+        visible(f"{len(events)} requests · {len(_modules(chains))} modules · {len(chains)} fetches")
+    )
+    head.append(visible(f" · {len(failed)} failed"), style=styles.BAD if failed else styles.GOOD)
+    head.append(visible(f" · {len(leaks)} leaks"), style=styles.LEAK if leaks else styles.GOOD)
     if report.exit_code is not None:
-        head.append(f" · exit {report.exit_code}", style=styles.exit_status(report.exit_code))
+        head.append(
+            visible(f" · exit {report.exit_code}"), style=styles.exit_status(report.exit_code)
+        )
     console.print(head)
     _served(console, chains)
     _failures(console, failed)
@@ -38,7 +45,10 @@ def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
     _findings(console, report)
     if dropped:
         console.print(
-            Text(f"{dropped} events were not shown live (all are in the recording)", styles.WARNING)
+            Text(
+                visible(f"{dropped} events were not shown live (all are in the recording)"),
+                styles.WARNING,
+            )
         )
 
 
@@ -71,18 +81,18 @@ def _served(console: Console, chains: list[FallbackChain]) -> None:
             continue
         shown += 1
         name = f"{module}@{version}" if version else module
-        line = Text(f"  {name} ", style="bold")
-        line.append(f"[{','.join(c.endpoint for c in group)}] ", style="dim")
+        line = Text(visible(f"  {name} "), style="bold")
+        line.append(visible(f"[{','.join(c.endpoint for c in group)}] "), style="dim")
         if served_by:
-            line.append("served by " + ", ".join(served_by), style="green")
+            line.append(visible("served by " + ", ".join(served_by)), style="green")
         else:
             line.append(group[-1].result, style="red")
         for hop in hops:
-            line.append(f"\n      {hop}", style="dim")
+            line.append("\n      " + visible(hop), style="dim")
         console.print(line)
     for who, count in plain.items():
         console.print(
-            Text(f"  {count} more modules served by {who} at the first try", style="green")
+            Text(visible(f"  {count} more modules served by {who} at the first try"), style="green")
         )
     if hidden:
         console.print(
@@ -99,9 +109,9 @@ def _failures(console: Console, failed: list[FallbackChain]) -> None:
     console.print(Text("Failures", style="bold underline red"))
     for chain in failed:
         name = f"{chain.module}@{chain.version}" if chain.version else chain.module
-        console.print(Text(f"  {name} {chain.endpoint}", style="bold red"))
+        console.print(Text(visible(f"  {name} {chain.endpoint}"), style="bold red"))
         for attempt in chain.attempts:
-            console.print(Text(f"    {attempt.outcome:<12} {explain_attempt(attempt)}"))
+            console.print(Text(visible(f"    {attempt.outcome:<12} {explain_attempt(attempt)}")))
 
 
 def _leaks(console: Console, report: Report) -> None:
@@ -114,13 +124,13 @@ def _leaks(console: Console, report: Report) -> None:
         if key in seen:
             continue
         seen.add(key)
-        line = Text(f"  {leak.severity:<9} ", style=styles.severity(leak.severity))
+        line = Text(visible(f"  {leak.severity:<9} "), style=styles.severity(leak.severity))
         what = "checksum database" if leak.kind == "sumdb" else "proxy"
-        line.append(f"{leak.module} was sent to the {what} {leak.host}")
+        line.append(visible(f"{leak.module} was sent to the {what} {leak.host}"))
         if leak.matched:
-            line.append(f" (matches {leak.matched})", style="dim")
+            line.append(visible(f" (matches {leak.matched})"), style="dim")
         line.append("\n            fix: ", style="dim")
-        line.append(leak.fix, style="bold")
+        line.append(visible(leak.fix), style="bold")
         console.print(line)
 
 
@@ -131,14 +141,14 @@ def _findings(console: Console, report: Report) -> None:
         return
     console.print(Text("Doctor", style="bold underline"))
     for f in shown:
-        line = Text(f"  {f['severity']:<8} ", style=styles.severity(f["severity"]))
-        line.append(f"{f['id']}: ", style="bold")
-        line.append(f["message"])
+        line = Text(visible(f"  {f['severity']:<8} "), style=styles.severity(f["severity"]))
+        line.append(visible(f"{f['id']}: "), style="bold")
+        line.append(visible(f["message"]))
         if f.get("fix"):
             line.append("\n           fix: ", style="dim")
-            line.append(f["fix"], style="bold")
+            line.append(visible(f["fix"]), style="bold")
         if f.get("evidence"):
-            line.append(f"  (proof: request #{f['evidence'][0]})", style="dim")
+            line.append(visible(f"  (proof: request #{f['evidence'][0]})"), style="dim")
         console.print(line)
     if infos:
         names = ", ".join(f["id"] for f in report.findings if f["severity"] == "info")

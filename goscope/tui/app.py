@@ -33,8 +33,10 @@ from goscope.core.filters import Filter, FilterError, parse_filter
 from goscope.core.goenv import GoEnv
 from goscope.core.recording import RecordingError, RecordingReader
 from goscope.core.session import Session
+from goscope.core.visible import visible
 from goscope.run.engine import CommandNotFound, ProxyStartError, RunEngine
 from goscope.term import styles
+from goscope.term.safe import plain
 from goscope.tui.commands import GoscopeCommands
 from goscope.tui.screens.modals import ConfirmScreen, HelpScreen, PromptScreen
 from goscope.tui.tabs import TABS, GoscopeTab, tab_key
@@ -228,7 +230,7 @@ class GoscopeApp(App[int]):
 
     def _proxy_failed(self, message: str) -> None:
         self.proxy_line = f"the proxy did not start: {message}"
-        self.notify(message, title="goscope", severity="error", timeout=30)
+        self.notify(visible(message), title="goscope", severity="error", timeout=30, markup=False)
         self._update_header()
 
     def _proxy_ready(self) -> None:
@@ -244,7 +246,7 @@ class GoscopeApp(App[int]):
             self.start_command(engine.opts.command)
 
     def start_command(self, command: list[str]) -> None:
-        self.pending_output.append(Text(f"$ {shlex.join(command)}", style="bold"))
+        self.pending_output.append(plain(f"$ {shlex.join(command)}", "bold"))
         self.exit_status = None
         self._command_running = True
         self._update_header()
@@ -255,14 +257,18 @@ class GoscopeApp(App[int]):
         engine = self.engine
         assert engine is not None
         try:
-            code = engine.run_command(command, on_output=self.pending_output.append)
+            code = engine.run_command(command, on_output=self._on_output)
         except CommandNotFound as exc:
-            self.pending_output.append(Text(f"goscope: {exc}", style="red"))
+            self.pending_output.append(plain(f"goscope: {exc}", "red"))
             code = 127
         self.pending_output.append(
             Text(f"exit status {code}", style=f"bold {styles.exit_status(code)}")
         )
         self.call_from_thread(self._command_done, code)
+
+    def _on_output(self, line: str) -> None:
+        # The command's thread: go echoes servers' answers, so this is wire text too.
+        self.pending_output.append(visible(line, multiline=True))
 
     def _command_done(self, code: int) -> None:
         self.exit_status = code
@@ -310,7 +316,9 @@ class GoscopeApp(App[int]):
         if self.launch.strict:
             self.exit(2)  # run_open prints the one line
         else:
-            self.notify(message, title="cannot open", severity="error", timeout=20)
+            self.notify(
+                visible(message), title="cannot open", severity="error", timeout=20, markup=False
+            )
 
     # -- coalesced refresh (not named _flush: that is Textual's own) -------------------------
     def _tick(self) -> None:
@@ -368,13 +376,13 @@ class GoscopeApp(App[int]):
         text = Text()
         text.append("goscope ", style="bold")
         if self.launch.title:
-            text.append(f"{self.launch.title} ", style="bold")
+            text.append(f"{visible(self.launch.title)} ", style="bold")
         if not self.live:
-            text.append(f"· {self.session.recording} ")
+            text.append(f"· {visible(self.session.recording)} ")
         elif self.proxy_line:
-            text.append(f"· {self.proxy_line} ")
+            text.append(f"· {visible(self.proxy_line)} ")
         if self.launch.description:
-            text.append(f"· {self.launch.description} ", style=styles.MUTED)
+            text.append(f"· {visible(self.launch.description)} ", style=styles.MUTED)
         n, fetches = len(self.session), len(self.session.chains)
         text.append(f"\n{n} request{'s' if n != 1 else ''}", style="bold")
         text.append(f" · {fetches} fetch{'es' if fetches != 1 else ''}")
@@ -395,7 +403,7 @@ class GoscopeApp(App[int]):
         )
         if self.filter is not None and not self.filter.empty:
             text.append(
-                f" · filter: {self.filter.text} ({self.request_list.row_count} shown, Esc clears)",
+                f" · filter: {visible(self.filter.text)} ({self.request_list.row_count} shown, Esc clears)",
                 style="bold magenta",
             )
         if self.session.dropped_live:
@@ -462,7 +470,7 @@ class GoscopeApp(App[int]):
         try:
             new = parse_filter(message.value)
         except FilterError as exc:
-            self.notify(str(exc), title="filter", severity="error", markup=False)
+            self.notify(visible(str(exc)), title="filter", severity="error", markup=False)
             return
         bar.remove_class("visible")
         self.request_list.focus()
@@ -512,7 +520,7 @@ class GoscopeApp(App[int]):
             return
         self.copy_to_clipboard(text)
         self.last_copied = text
-        self.notify(text, title="copied", markup=False)
+        self.notify(visible(text), title="copied", markup=False)
 
     last_copied: str | None = None
 
@@ -525,7 +533,7 @@ class GoscopeApp(App[int]):
         try:
             paths = export_session(recording, directory, self.private, self.trusted)
         except (OSError, RecordingError, OutputError) as exc:
-            self.notify(str(exc), title="export failed", severity="error", markup=False)
+            self.notify(visible(str(exc)), title="export failed", severity="error", markup=False)
             return
         self.last_export = paths
         self.notify("\n".join(str(p) for p in paths), title="exported", markup=False)
@@ -544,7 +552,7 @@ class GoscopeApp(App[int]):
             if not path:
                 return
             if not os.path.isfile(path):
-                self.notify(f"{path}: no such file", severity="error", markup=False)
+                self.notify(visible(f"{path}: no such file"), severity="error", markup=False)
                 return
             self.session = Session(None, self.private, frozenset(self.trusted), recording=path)
             self.launch.recording = path
@@ -572,7 +580,7 @@ class GoscopeApp(App[int]):
             try:
                 argv = shlex.split(line)
             except ValueError as exc:
-                self.notify(str(exc), severity="error", markup=False)
+                self.notify(visible(str(exc)), severity="error", markup=False)
                 return
             if argv:
                 self.query_one("#tabs", TabbedContent).active = "output"

@@ -30,7 +30,10 @@ async def shoot(scenario_name: str, keys: list[str], out: Path) -> None:
         try:
             async with app.run_test(size=SIZE) as pilot:
                 for _ in range(600):
-                    if app.exit_status is not None and app.request_list.row_count == len(app.session) > 0:
+                    if (
+                        app.exit_status is not None
+                        and app.request_list.row_count == len(app.session) > 0
+                    ):
                         break
                     await pilot.pause(0.1)
                 await pilot.pause(1.2)

@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabPane
 
 from goscope.core.session import Session
+from goscope.term.safe import plain
 
 if TYPE_CHECKING:
     from goscope.tui.app import GoscopeApp
@@ -80,6 +81,11 @@ class TableTab(GoscopeTab):
         yield self.table
         with VerticalScroll(classes="pane-detail-box"):
             yield self.detail
+
+    @staticmethod
+    def add_safe_row(table: DataTable[Any], *cells: object) -> None:
+        """A row whose text cells are wire text: escaped, never parsed as markup."""
+        table.add_row(*(plain(c) if isinstance(c, str) else c for c in cells))
 
     def keep_cursor(self, rows: int) -> int:
         return min(self.table.cursor_row, max(0, rows - 1)) if rows else 0

@@ -15,7 +15,9 @@ from goscope.core.doctor import Finding
 from goscope.core.goenv import GO_VARS
 from goscope.core.redact import redact_userinfo
 from goscope.core.session import Session
+from goscope.core.visible import visible
 from goscope.term import styles
+from goscope.term.safe import plain
 
 from .base import TableTab
 
@@ -50,10 +52,11 @@ class ConfigTab(TableTab):
     def refresh_from(self, session: Session) -> None:
         self.table.clear()
         for var in GO_VARS:
-            self.table.add_row(
+            self.add_safe_row(
+                self.table,
                 var,
                 redact_userinfo(session.env.get(var)) or Text("(unset)", style=styles.MUTED),
-                Text(session.env.origins.get(var, ""), style=styles.MUTED),
+                plain(session.env.origins.get(var, ""), styles.MUTED),
             )
         self.findings = session.findings()
         cursor = min(self.findings_table.cursor_row, max(0, len(self.findings) - 1))
@@ -62,7 +65,8 @@ class ConfigTab(TableTab):
             proof = ", ".join(f"#{s}" for s in f.evidence[:3]) + (
                 "…" if len(f.evidence) > 3 else ""
             )
-            self.findings_table.add_row(
+            self.add_safe_row(
+                self.findings_table,
                 Text(f.severity, style=styles.severity(f.severity)),
                 f.id,
                 f.variable,
@@ -91,14 +95,16 @@ class ConfigTab(TableTab):
         if 0 <= index < len(self.findings):
             f = self.findings[index]
             parts = [
-                Text(f"{f.severity} {f.id}", style=styles.severity(f.severity)),
-                Text(f.message),
+                Text(visible(f"{f.severity} {f.id}"), style=styles.severity(f.severity)),
+                Text(visible(f.message)),
             ]
             if f.fix:
-                parts.append(Text.assemble(("fix (c copies it): ", styles.MUTED), (f.fix, "bold")))
+                parts.append(
+                    Text.assemble(("fix (c copies it): ", styles.MUTED), (visible(f.fix), "bold"))
+                )
             if f.evidence:
                 seqs = ", ".join("#" + str(s) for s in f.evidence)
-                parts.append(Text(f"proof: requests {seqs}", style=styles.MUTED))
+                parts.append(Text(visible(f"proof: requests {seqs}"), style=styles.MUTED))
             self.detail.update(Group(*parts))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

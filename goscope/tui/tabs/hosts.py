@@ -25,7 +25,8 @@ class HostsTab(TableTab):
         self.table.clear()
         for stats in sorted(session.hosts.values(), key=lambda s: -s.requests):
             p50, p95 = stats.percentile(50), stats.percentile(95)
-            self.table.add_row(
+            self.add_safe_row(
+                self.table,
                 stats.host,
                 ", ".join(sorted(stats.roles)) or "other",
                 Text("public", styles.WARNING) if stats.public else Text("private", styles.MUTED),

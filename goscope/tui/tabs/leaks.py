@@ -10,7 +10,9 @@ from textual.widgets import DataTable
 
 from goscope.core.leaks import Leak
 from goscope.core.session import Session
+from goscope.core.visible import visible
 from goscope.term import styles
+from goscope.term.safe import plain
 
 from .base import TableTab
 
@@ -37,7 +39,8 @@ class LeaksTab(TableTab):
         cursor = self.keep_cursor(len(self.leaks))
         self.table.clear()
         for leak in self.leaks:
-            self.table.add_row(
+            self.add_safe_row(
+                self.table,
                 Text(leak.severity, style=styles.severity(leak.severity)),
                 leak.module,
                 leak.host,
@@ -68,12 +71,11 @@ class LeaksTab(TableTab):
             leak = self.leaks[index]
             self.detail.update(
                 Group(
-                    Text(
-                        f"{leak.module} was sent to the {leak_target(leak)} {leak.host}",
-                        style="bold",
+                    plain(f"{leak.module} was sent to the {leak_target(leak)} {leak.host}", "bold"),
+                    Text(visible(f"request #{leak.seq}: {leak.url}"), style=styles.MUTED),
+                    Text.assemble(
+                        ("fix (c copies it): ", styles.MUTED), (visible(leak.fix), "bold")
                     ),
-                    Text(f"request #{leak.seq}: {leak.url}", style=styles.MUTED),
-                    Text.assemble(("fix (c copies it): ", styles.MUTED), (leak.fix, "bold")),
                 )
             )
 

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from goscope.core.session import ModuleRow, Session
+from goscope.core.visible import visible
 from goscope.term import styles
 from goscope.tui.widgets.detail import chain_view
 from goscope.tui.widgets.request_list import human_size
@@ -47,9 +48,10 @@ class ModulesTab(TableTab):
         for row in self.rows:
             name = f"{row.module}@{row.version}" if row.version else row.module
             served = row.served_by not in NOT_SERVED
-            self.table.add_row(
+            self.add_safe_row(
+                self.table,
                 name,
-                Text(row.served_by, style=styles.GOOD if served else "red"),
+                Text(visible(row.served_by), style=styles.GOOD if served else "red"),
                 str(row.attempts),
                 row.endpoints,
                 human_size(row.bytes),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from rich.console import Group, RenderableType
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -13,17 +12,19 @@ from goscope.core.chains import FallbackChain
 from goscope.core.events import Event
 from goscope.core.explain import explain_attempt
 from goscope.core.store import Row
+from goscope.core.visible import visible
 from goscope.term import styles
+from goscope.term.safe import plain
 
 
 def chain_view(chain: FallbackChain, highlight_seq: int | None = None) -> RenderableType:
     name = f"{chain.module}@{chain.version}" if chain.version else chain.module
     title = Text("Fallback chain ", style="bold underline")
-    title.append(f"{name} {chain.endpoint}", style="bold")
+    title.append(visible(f"{name} {chain.endpoint}"), style="bold")
     result_style = "green" if chain.result == "served" else "red"
-    title.append(f"  → {chain.result}", style=result_style)
+    title.append(visible(f"  → {chain.result}"), style=result_style)
     if chain.served_by:
-        title.append(f" by {chain.served_by}", style=result_style)
+        title.append(visible(f" by {chain.served_by}"), style=result_style)
     table = Table.grid(padding=(0, 1))
     table.add_column(width=2)
     table.add_column(width=13)
@@ -34,7 +35,7 @@ def chain_view(chain: FallbackChain, highlight_seq: int | None = None) -> Render
         reason = explain_attempt(attempt)
         if attempt.auth_retry:
             reason += " (asked twice: go's GOAUTH retry)"
-        table.add_row(mark, outcome, reason)
+        table.add_row(mark, outcome, plain(reason))
     return Group(title, table)
 
 
@@ -43,7 +44,7 @@ def headers_table(title: str, headers: list[list[str]]) -> RenderableType:
     table.add_column(style="cyan", no_wrap=True)
     table.add_column()
     for name, value in headers:
-        table.add_row(name, value)
+        table.add_row(plain(name), plain(value))
     return Group(Text(title, style="bold underline"), table)
 
 
@@ -56,37 +57,37 @@ def preview_view(event: Event) -> RenderableType | None:
             body = json.dumps(json.loads(body), indent=2)
         except ValueError:
             pass
-    return Group(Text("Body", style="bold underline"), Text(body, style="dim"))
+    return Group(Text("Body", style="bold underline"), Text(visible(body, multiline=True), "dim"))
 
 
 def detail_view(row: Row, event: Event | None, chain: FallbackChain | None) -> RenderableType:
     parts: list[RenderableType] = []
     head = Text()
-    head.append(f"{row.method} ", style="bold")
-    head.append(row.url)
+    head.append(visible(f"{row.method} "), style="bold")
+    head.append(visible(row.url))
     parts.append(head)
     what = Text()
-    what.append(f"{row.kind} · {row.endpoint}", style="bold")
+    what.append(visible(f"{row.kind} · {row.endpoint}"), style="bold")
     if row.module:
-        what.append(f" · {row.module_at}")
+        what.append(visible(f" · {row.module_at}"))
     status = "no answer" if row.status is None else str(row.status)
-    what.append(f" · {status}", style=styles.status(row.status, row.error))
-    what.append(f" · {row.duration_ms:.1f} ms")
+    what.append(visible(f" · {status}"), style=styles.status(row.status, row.error))
+    what.append(visible(f" · {row.duration_ms:.1f} ms"))
     if row.size >= 0:
-        what.append(f" · {row.size} bytes")
+        what.append(visible(f" · {row.size} bytes"))
     parts.append(what)
     if row.error:
-        parts.append(Text(f"error: {row.error}", style="bold red"))
+        parts.append(Text(visible(f"error: {row.error}"), style="bold red"))
     if chain is not None:
         parts += [Text(""), chain_view(chain, row.seq)]
     if event is not None:
         if event.repo:
-            parts.append(Text(f"go-import: {event.repo}", style="magenta"))
+            parts.append(Text(visible(f"go-import: {event.repo}"), style="magenta"))
         parts += [Text(""), headers_table("Request headers", event.request_headers)]
         if event.response_headers:
             parts += [Text(""), headers_table("Response headers", event.response_headers)]
         preview = preview_view(event)
         if preview is not None:
             parts += [Text(""), preview]
-        parts += [Text(""), Text(f"started {escape(event.started)}", style="dim")]
+        parts += [Text(""), Text(visible(f"started {event.started}"), style="dim")]
     return Group(*parts)

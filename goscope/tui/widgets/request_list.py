@@ -27,6 +27,7 @@ from goscope.core.store import (
     EventStore,
     Row,
 )
+from goscope.core.visible import visible
 from goscope.term import styles
 
 COLUMNS = (
@@ -85,13 +86,13 @@ def row_text(row: Row, width: int) -> Text:
         + f".{int(row.started % 1 * 1000):03d}"
     )
     status = "ERR" if row.status is None else str(row.status)
-    what = row.module_at or row.url
+    what = visible(row.module_at or row.url)
     cells = (
         (clock, "dim"),
         (row.kind, styles.KIND.get(row.kind, "")),  # type: ignore[call-overload]
         (SHORT_ENDPOINTS.get(row.endpoint, row.endpoint), ""),
         (what, "bold" if row.module else "dim"),
-        (row.host, ""),
+        (visible(row.host), ""),
         (status, styles.status(row.status, row.error)),
         (f"{row.duration_ms:.0f}".rjust(5), "dim"),
         (human_size(row.size).rjust(6), "dim"),

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from goscope.core.store import FLAG_ERROR, EventStore
+from goscope.core.visible import visible
 
 MAX_SAMPLED = 200_000
 LABEL = 24
@@ -33,7 +34,7 @@ def timeline_text(store: EventStore, width: int) -> Text:
     text.append(f"{'host':<{LABEL}}  0s{'':>{lane_width - 10}}{span:>8.2f}s\n", style="bold")
     for host_id, lane in sorted(lanes.items(), key=lambda kv: store.hosts.values[kv[0]]):
         name = store.hosts.values[host_id]
-        text.append(f"{name[:LABEL]:<{LABEL}}  ")
+        text.append(f"{visible(name)[:LABEL]:<{LABEL}}  ")
         for cell in lane:
             text.append("█" if cell else "·", style={0: "grey23", 1: "green", 2: "red"}[cell])
         text.append("\n")

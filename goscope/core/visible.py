@@ -1,0 +1,74 @@
+"""Text from the wire or a recording is data: shown visibly, never obeyed by a terminal.
+
+A URL path, a module decoded from it, a header, a body preview or an error may
+carry ESC/CSI sequences, OSC 52 (clipboard), OSC 0 (title) or OSC 8 (links),
+C1 controls, or bidi overrides (U+202E) that reorder what the reader sees.
+`visible` turns each such character into its escape (`\\x1b`, `\\u202e`), so the
+text stays readable and nothing in it acts. The addon applies it to every
+event it writes; every display applies it again to whatever it prints, since
+a recording can be crafted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+
+from .events import Event
+
+# C0 controls but tab and newline, DEL, C1 controls; the invisible format characters
+# that reorder or hide text (bidi marks, embeddings, overrides, isolates; line and
+# paragraph separators; the Arabic letter mark; zero-width joiners and the BOM).
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+_FORMAT = "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+UNSAFE_MULTILINE = re.compile(f"[{_CONTROLS}{_FORMAT}]")
+UNSAFE = re.compile(f"[\t\n{_CONTROLS}{_FORMAT}]")  # one-line fields: tab and newline too
+
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    named = _NAMED.get(ch)
+    if named:
+        return named
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str | None, multiline: bool = False) -> str:
+    """`text` with every control and invisible format character escaped visibly."""
+    if not text:
+        return text or ""
+    pattern = UNSAFE_MULTILINE if multiline else UNSAFE
+    if pattern.search(text) is None:
+        return text  # the common case: one C-level scan, no copy
+    return pattern.sub(_escape, text)
+
+
+def is_visible(text: str, multiline: bool = False) -> bool:
+    return (UNSAFE_MULTILINE if multiline else UNSAFE).search(text) is None
+
+
+_ONE_LINE_FIELDS = tuple(
+    f.name
+    for f in fields(Event)
+    if f.name not in ("preview", "request_headers", "response_headers", "flags")
+)
+
+
+def visible_event(event: Event) -> Event:
+    """Escape every text field of an event in place (the addon does it before writing)."""
+    for name in _ONE_LINE_FIELDS:
+        value = getattr(event, name)
+        if type(value) is str and UNSAFE.search(value):
+            setattr(event, name, visible(value))
+    if event.preview and UNSAFE_MULTILINE.search(event.preview):
+        event.preview = visible(event.preview, multiline=True)
+    for headers in (event.request_headers, event.response_headers):
+        for pair in headers:
+            for i in (0, 1):
+                if UNSAFE.search(pair[i]):
+                    pair[i] = visible(pair[i])
+    event.flags = [visible(f) for f in event.flags]
+    return event
