@@ -51,6 +51,22 @@ def validate_har(path: str | None) -> str | None:
     # goscope redacts the HAR after mitmproxy writes it: only a plain .har file on disk.
     if path is not None and (path == "-" or path.endswith(".zhar")):
         raise fail("--har takes a path to a plain .har file (goscope redacts it after writing)")
+    return validate_output("--har", path)
+
+
+def validate_output(option: str, path: str | None) -> str | None:
+    """An output file goscope may write: checked before anything starts, never a symlink."""
+    if path is None:
+        return None
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise fail(f"{option} {path}: no such directory {parent}")
+    if os.path.islink(path):
+        raise fail(f"{option} {path} is a symbolic link: goscope never writes through one")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise fail(f"{option} {path} is not a regular file")
+    if not os.access(parent, os.W_OK):
+        raise fail(f"{option} {path}: cannot write in {parent}")
     return path
 
 
@@ -66,10 +82,10 @@ def run_options(**kw: Any) -> RunOptions:
         upstream_proxy=kw["upstream_proxy"],
         private=kw["private"] or "",
         trusted=split_list(kw["trusted"]),
-        json_report=kw["json_report"],
-        jsonl=kw["jsonl"],
+        json_report=validate_output("--json", kw["json_report"]),
+        jsonl=validate_output("--jsonl", kw["jsonl"]),
         har=validate_har(kw["har"]),
-        save_flows=kw["save_flows"],
+        save_flows=validate_output("--save-flows", kw["save_flows"]),
         fail_on_leak=kw["fail_on_leak"],
         ssl_insecure=kw["ssl_insecure"],
     )
@@ -285,6 +301,7 @@ def report(
     from goscope.term import styles
     from goscope.term.summary import render_summary, stderr_console
 
+    validate_output("--json", json_report)
     try:
         rep = report_from_recording(
             recording, private or "", split_list(trusted), skip_bad=skip_bad
@@ -364,9 +381,9 @@ def proxy(
             listen_host=listen_host or DEFAULT_LISTEN_HOST,
             routes=validate_routes(route),
             upstream_proxy=upstream_proxy,
-            recording=jsonl,
+            recording=validate_output("--jsonl", jsonl),
             environment=GoEnv.load(dict(os.environ), go=find_go()).to_dict(),
-            save_flows=save_flows,
+            save_flows=validate_output("--save-flows", save_flows),
             har=validate_har(har),
             ssl_insecure=ssl_insecure,
         )

@@ -14,8 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
-import pytest
-
 from goscope.core.export import export_session
 from goscope.core.goenv import GoEnv
 from goscope.core.recording import write_recording

@@ -322,9 +322,28 @@ def test_unwritable_report_is_one_line(tmp_path):
     out = goscope("report", str(path), "--json", "/nonexistent/dir/r.json")
     assert out.returncode == 2
     assert (
-        out.stderr.strip().splitlines()[-1]
-        == "goscope: cannot write /nonexistent/dir/r.json: No such file or directory"
+        out.stderr
+        == "goscope: --json /nonexistent/dir/r.json: no such directory /nonexistent/dir\n"
     )
+
+
+@pytest.mark.parametrize("option", ["--json", "--jsonl", "--har"])
+def test_output_paths_are_checked_before_the_command_runs(tmp_path, option):
+    marker = tmp_path / "ran"
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me")
+    link = tmp_path / "out.file"
+    link.symlink_to(target)
+    for path, why in (
+        (tmp_path / "missing" / "out.file", "no such directory"),
+        (link, "symbolic link"),
+    ):
+        out = goscope(
+            "run", "--headless", "--port", "0", option, str(path), "--", "touch", str(marker)
+        )
+        assert out.returncode == 2 and why in out.stderr and len(out.stderr.splitlines()) == 1
+        assert not marker.exists()  # refused before anything ran
+    assert target.read_text() == "keep me"  # never written through the link
 
 
 def test_skip_bad_says_how_many(tmp_path):

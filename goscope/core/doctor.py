@@ -17,7 +17,7 @@ from .chains import FallbackChain, is_not_found
 from .goenv import ORIGIN_ENV, GoEnv, ProxyEntry, parse_goproxy
 from .leaks import Leak, is_public_service
 from .patterns import glob_error, matching_pattern, split_patterns
-from .redact import redact_userinfo
+from .redact import redact_value
 from .shell import set_env_command, unset_env_command
 
 SEVERITIES = ("error", "warning", "info")
@@ -532,8 +532,8 @@ def diagnose(
                 Finding("doctor-error", "info", "", "", "", f"{rule.__name__} failed: {exc!r}")
             )
     for f in findings:  # a GOPROXY password must not reach the terminal through a finding
-        f.value, f.message = redact_userinfo(f.value), redact_userinfo(f.message)
-        f.fix = redact_userinfo(f.fix) if f.fix else f.fix
+        f.value, f.message = redact_value(f.value), redact_value(f.message)
+        f.fix = redact_value(f.fix) if f.fix else f.fix
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: order.get(f.severity, 9))
     return findings

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .patterns import matching_pattern
-from .redact import redact_userinfo
+from .redact import redact_value
 
 GO_VARS = (
     "GOPROXY",
@@ -325,8 +325,8 @@ class GoEnv:
         return self.origins.get(var) in (ORIGIN_ENV, ORIGIN_FILE)
 
     def to_dict(self, redact: bool = True) -> dict[str, dict[str, str]]:
-        """For reports and recordings: URL passwords are redacted unless asked not to."""
-        clean = redact_userinfo if redact else str
+        """For reports and recordings: credentials are redacted unless asked not to."""
+        clean = redact_value if redact else str
         return {
             var: {"value": clean(self.values.get(var, "")), "origin": self.origins.get(var, "")}
             for var in GO_VARS

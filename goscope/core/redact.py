@@ -1,14 +1,22 @@
-"""Secrets never leave goscope: credentials in URLs and headers are redacted.
+"""Secrets never leave goscope: credentials in URLs, headers and bodies are redacted.
 
 Used for every event, report, recording and export. The URL form follows Go's
 `url.URL.Redacted` (the password becomes `xxxxx`), so goscope's URLs line up
-with what `go -x` prints.
+with what `go -x` prints. Three layers, since a hand list alone is always
+behind: structural rules (any header, query, form or JSON key whose name says
+token, secret, auth, key, pass, session, signature or credential; every URL
+password), the known token shapes of detect-secrets' plugins (GitHub, GitLab,
+Slack, AWS, JWT, npm, PyPI, Stripe, …), and go's own forms (GOPROXY userinfo,
+a GOAUTH command line).
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
@@ -16,6 +24,11 @@ REDACTED = "REDACTED"
 # Headers whose value is a URL that may carry a signature (presigned redirects).
 URL_HEADERS = frozenset({"location", "content-location", "link", "referer"})
 
+# Named in full, and any header whose name says secret (_SECRET_NAME) but these challenges.
+NOT_SECRET_HEADERS = frozenset({"www-authenticate", "proxy-authenticate", "authentication-info"})
+_SECRET_NAME = re.compile(
+    r"token|secret|auth|key|pass|session|signature|credential|cookie", re.IGNORECASE
+)
 SECRET_HEADERS = frozenset(
     {
         "authorization",
@@ -32,8 +45,8 @@ SECRET_HEADERS = frozenset(
 )
 
 _SECRET_KEY = re.compile(
-    r"(token|secret|passw(or)?d|pwd|api[-_]?key|apikey|access[-_]?key|auth|credential|"
-    r"session|signature|^sig$|^key$|x-amz-security|x-amz-credential)",
+    r"(token|secret|pass|pwd|api[-_]?key|apikey|access[-_]?key|auth|credential|"
+    r"session|signature|^sig$|^key$|^code$|x-amz-security|x-amz-credential)",
     re.IGNORECASE,
 )
 # Values that are tokens whatever their key: GitHub, GitLab, Slack, AWS, JWTs.
@@ -44,7 +57,56 @@ _SECRET_VALUE = re.compile(
 
 
 def is_secret_query(key: str, value: str) -> bool:
-    return bool(_SECRET_KEY.search(key) or _SECRET_VALUE.match(value))
+    # A key-less value (`?ghp_…`) parses as a key with an empty value.
+    return bool(
+        _SECRET_KEY.search(key)
+        or _SECRET_VALUE.match(value)
+        or (not value and (_SECRET_VALUE.match(key) or _token_shapes().search(key)))
+    )
+
+
+_DETECTORS = (
+    # detect-secrets plugins whose patterns are token shapes (prefixes, fixed forms):
+    # a match is a secret wherever it appears. The keyword and entropy plugins are left
+    # out: module paths, versions and hashes would trip them.
+    ("aws", "AWSKeyDetector", 1),
+    ("azure_storage_key", "AzureStorageKeyDetector", None),
+    ("github_token", "GitHubTokenDetector", None),
+    ("gitlab_token", "GitLabTokenDetector", None),
+    ("npm", "NpmDetector", None),
+    ("openai", "OpenAIDetector", None),
+    ("pypi_token", "PypiTokenDetector", None),
+    ("sendgrid", "SendGridDetector", None),
+    ("slack", "SlackDetector", None),
+    ("square_oauth", "SquareOAuthDetector", None),
+    ("stripe", "StripeDetector", None),
+)
+# Shapes detect-secrets lacks: fine-grained GitHub tokens, Vault, JFrog, Google keys.
+_EXTRA_SHAPES = (
+    r"github_pat_\w{20,}",
+    r"gh[pousr]_[A-Za-z0-9]{20,}",
+    r"hv[sbr]\.[A-Za-z0-9_-]{20,}",
+    r"cmVmdGtu[A-Za-z0-9]{20,}",
+    r"AKCp[A-Za-z0-9]{20,}",
+    r"AIza[0-9A-Za-z_-]{35}",
+    r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*",  # a JWT, signature included
+)
+
+
+@lru_cache(maxsize=1)
+def _token_shapes() -> re.Pattern[str]:
+    """One regex of every known token shape (compiled on first use: detect-secrets loads
+    in ~0.1 s, which start-up need not pay)."""
+    import importlib
+
+    patterns = list(_EXTRA_SHAPES)
+    for module, name, first_n in _DETECTORS:
+        try:
+            plugin = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), name)
+        except (ImportError, AttributeError):
+            continue
+        patterns += [p.pattern for p in list(plugin.denylist)[:first_n]]
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 def redact_url(url: str) -> str:
@@ -58,18 +120,44 @@ def redact_url(url: str) -> str:
         userinfo, _, hostport = netloc.rpartition("@")
         user, colon, _password = userinfo.partition(":")
         netloc = f"{user}:xxxxx@{hostport}" if colon else f"{user}@{hostport}"
-        if not colon and _SECRET_VALUE.match(user):
+        if not colon and _looks_like_token(user):
             netloc = f"{REDACTED}@{hostport}"
+    path = redact_path(parts.path)
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
         if any(is_secret_query(k, v) for k, v in pairs):
-            query = urlencode(
-                [(k, REDACTED if is_secret_query(k, v) else v) for k, v in pairs],
-                quote_via=quote,
-                safe="/:",
-            )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+            query = "&".join(_redacted_pair(k, v) for k, v in pairs)
+    return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
+
+
+def redact_path(path: str) -> str:
+    """Token shapes and `;jsessionid=…` parameters in a URL path, or a module path
+    decoded from one."""
+    if ";" in path:
+        path = _PATH_PARAM.sub(r";\1=REDACTED", path)
+    return _token_shapes().sub(REDACTED, path)
+
+
+def _redacted_pair(key: str, value: str) -> str:
+    if not value and is_secret_query(key, value) and not _SECRET_KEY.search(key):
+        return REDACTED  # a key-less token: ?ghp_…
+    if is_secret_query(key, value):
+        value = REDACTED
+    return urlencode([(key, value)], quote_via=quote, safe="/:")
+
+
+# ;jsessionid=…, ;token=… path parameters (servlet containers, some proxies).
+_PATH_PARAM = re.compile(
+    r";([^/;=?#]*(?:session|token|sid|auth|key|secret)[^/;=?#]*)=[^/;?#]*", re.IGNORECASE
+)
+
+
+def _looks_like_token(user: str) -> bool:
+    """A user name that is really a credential (GOPROXY=https://TOKEN@proxy)."""
+    if _SECRET_VALUE.match(user) or _token_shapes().search(user):
+        return True
+    return len(user) >= 20 and any(c.isdigit() for c in user) and any(c.isalpha() for c in user)
 
 
 # The password runs to the last @ before the host: Go accepts @ inside userinfo.
@@ -77,9 +165,22 @@ def redact_url(url: str) -> str:
 _USERINFO_PASSWORD = re.compile(r"(//[^/@:,|\s]*):[^/,|\s]*@")
 
 
+_USERINFO_USER = re.compile(r"//([^/@:,|\s]+)@")
+
+
 def redact_userinfo(text: str) -> str:
-    """Passwords in every URL of a free-form value (a GOPROXY list, GOSUMDB, GOFLAGS)."""
-    return _USERINFO_PASSWORD.sub(r"\1:xxxxx@", text)
+    """Passwords in every URL of a free-form value (a GOPROXY list, GOSUMDB, GOFLAGS),
+    and a user name that is really a token."""
+    text = _USERINFO_PASSWORD.sub(r"\1:xxxxx@", text)
+    return _USERINFO_USER.sub(
+        lambda m: f"//{REDACTED}@" if _looks_like_token(m.group(1)) else m.group(), text
+    )
+
+
+def redact_value(text: str) -> str:
+    """A Go variable's value as goscope shows it: GOPROXY userinfo, `?token=` in its URLs,
+    a GOAUTH command line's `--token=…`, any known token shape."""
+    return redact_free_text(redact_userinfo(text)) if text else text
 
 
 def _redact_unparseable(url: str) -> str:
@@ -95,22 +196,35 @@ def redact_headers(
     for name, value in items:
         name, value = str(name), str(value)
         lower = name.lower()
-        if lower in SECRET_HEADERS:
+        if lower in SECRET_HEADERS or (
+            _SECRET_NAME.search(lower) and lower not in NOT_SECRET_HEADERS
+        ):
             scheme = value.split(" ", 1)[0] if " " in value else ""
             value = f"{scheme} {REDACTED}" if scheme.isalpha() else REDACTED
         elif lower in URL_HEADERS:
             value = redact_free_text(redact_url(value) if lower != "link" else value)
+        else:
+            value = _token_shapes().sub(REDACTED, value)
         out.append([name, value])
     return out
 
 
 _TEXT_SECRETS = (
     (re.compile(r"(//[^/@:\s\"']*):[^/\s\"']*@"), r"\1:xxxxx@"),
+    # JSON bodies: "access_token": "…", "password": "…"
+    (
+        re.compile(
+            r'("[^"]*(?:token|secret|pass|pwd|auth|key|session|signature|credential)[^"]*"'
+            r'\s*:\s*)"(?:[^"\\]|\\.)*"',
+            re.IGNORECASE,
+        ),
+        r'\1"REDACTED"',
+    ),
     (re.compile(r"\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), r"\1 REDACTED"),
     (
         re.compile(
-            r"([\w.-]*(?:token|secret|passw(?:or)?d|pwd|api[-_]?key|apikey|credential|session|"
-            r"signature|sig|auth)[\w.-]*)=[^&\s\"'<>]+",
+            r"([\w.-]*(?:token|secret|pass|pwd|api[-_]?key|apikey|credential|session|"
+            r"signature|sig|auth|code)[\w.-]*)=[^&\s\"'<>,|]+",
             re.IGNORECASE,
         ),
         r"\1=REDACTED",
@@ -125,10 +239,11 @@ _TEXT_SECRETS = (
 
 
 def redact_free_text(text: str) -> str:
-    """Credentials inside free text: an error message or a body that echoes a URL."""
+    """Credentials inside free text: an error message, or a body that echoes a URL, a
+    form or JSON."""
     for pattern, replacement in _TEXT_SECRETS:
         text = pattern.sub(replacement, text)
-    return text
+    return _token_shapes().sub(REDACTED, text)
 
 
 def redact_har(har: dict) -> dict:
@@ -151,4 +266,41 @@ def redact_har(har: dict) -> dict:
             for item in part.get("queryString", []):
                 if is_secret_query(item.get("name", ""), item.get("value", "")):
                     item["value"] = REDACTED
-    return har
+            _redact_har_body(part.get("content"))  # response.content
+            _redact_har_body(part.get("postData"))  # request.postData
+    return _redact_token_shapes(har)
+
+
+def _redact_token_shapes(node: object) -> Any:
+    """The last pass: a known token shape anywhere in the document (a key-less query
+    name, a header goscope did not foresee) is redacted."""
+    if isinstance(node, str):
+        return _token_shapes().sub(REDACTED, node)
+    if isinstance(node, list):
+        return [_redact_token_shapes(item) for item in node]
+    if isinstance(node, dict):
+        return {key: _redact_token_shapes(value) for key, value in node.items()}
+    return node
+
+
+def _redact_har_body(body: dict | None) -> None:
+    """A HAR body's text (bodies echo tokens, forms carry passwords), and its params."""
+    if not isinstance(body, dict):
+        return
+    text = body.get("text")
+    if isinstance(text, str) and text:
+        if body.get("encoding") == "base64":
+            try:
+                decoded = base64.b64decode(text, validate=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                decoded = None  # binary (a module zip): nothing text-shaped to redact
+            if decoded is not None:
+                body["text"] = redact_free_text(decoded)
+                body.pop("encoding")
+        else:
+            body["text"] = redact_free_text(text)
+    for param in body.get("params") or []:
+        if isinstance(param, dict) and is_secret_query(
+            str(param.get("name", "")), str(param.get("value", ""))
+        ):
+            param["value"] = REDACTED

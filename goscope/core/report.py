@@ -12,6 +12,7 @@ from .events import SCHEMA_VERSION, Event
 from .goenv import GoEnv
 from .leaks import Leak, find_leaks
 from .recording import read_recording
+from .redact import redact_free_text
 
 REPORT_ATTEMPT_FIELDS = ("host", "proxy", "url", "status", "error", "outcome")
 
@@ -30,7 +31,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
-            "command": self.command,
+            "command": [redact_free_text(a) for a in self.command] if self.command else None,
             "exit_code": self.exit_code,
             "environment": self.env.to_dict(),
             "events": [e.to_dict() for e in self.events],

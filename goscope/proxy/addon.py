@@ -24,7 +24,7 @@ from goscope.core.chains import AuthRetryMarker
 from goscope.core.classify import Classification, classify_request
 from goscope.core.events import Event
 from goscope.core.goenv import GoEnv
-from goscope.core.redact import redact_free_text, redact_headers, redact_url
+from goscope.core.redact import redact_free_text, redact_headers, redact_path, redact_url
 from goscope.core.visible import visible_event
 from goscope.core.vocab import Endpoint
 
@@ -138,6 +138,10 @@ class GoscopeAddon:
         request_headers = _fields(req.headers)
         user_agent = {"user-agent": req.headers.get("user-agent", "")}
         event.apply(self.classify(req.method, url, user_agent, self.env))
+        if event.module:  # decoded from the path the client sent, secrets and all
+            event.module = redact_path(event.module)
+        if event.version:
+            event.version = redact_path(event.version)
         resp = flow.response
         if resp is not None:
             event.status = resp.status_code
@@ -155,7 +159,8 @@ class GoscopeAddon:
         if resp is not None and event.endpoint in PREVIEW_ENDPOINTS and resp.raw_content:
             event.preview = redact_free_text(_preview(resp.raw_content))
             if event.endpoint == "go-get":
-                event.repo = _go_import_repo(resp.raw_content, event.module)
+                repo = _go_import_repo(resp.raw_content, event.module)
+                event.repo = redact_url(repo) if repo else None
         if self.retries.mark(event):
             event.auth_retry = True
         return visible_event(event)  # wire text is data: no control sequence reaches a file

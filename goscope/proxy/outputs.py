@@ -21,7 +21,7 @@ from goscope.core.events import Event
 from goscope.core.export import OutputError, write_private
 from goscope.core.goenv import GoEnv
 from goscope.core.recording import header_line
-from goscope.core.redact import redact_har
+from goscope.core.redact import redact_free_text, redact_har
 
 from .config import DEFAULT_QUEUE_SIZE
 
@@ -78,7 +78,7 @@ class Recorder:
             path = ctx.options.goscope_jsonl
             if path:
                 env = environment_option(ctx.options.goscope_environment)
-                command = list(ctx.options.goscope_command) or None
+                command = [redact_free_text(a) for a in ctx.options.goscope_command] or None
                 try:
                     self.file = open_recording(path, env.to_dict(), command=command)
                 except OSError as exc:

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 
 from goscope.core.doctor import Finding
 from goscope.core.goenv import GO_VARS
-from goscope.core.redact import redact_userinfo
+from goscope.core.redact import redact_value
 from goscope.core.session import Session
 from goscope.core.visible import visible
 from goscope.term import styles
@@ -55,7 +55,7 @@ class ConfigTab(TableTab):
             self.add_safe_row(
                 self.table,
                 var,
-                redact_userinfo(session.env.get(var)) or Text("(unset)", style=styles.MUTED),
+                redact_value(session.env.get(var)) or Text("(unset)", style=styles.MUTED),
                 plain(session.env.origins.get(var, ""), styles.MUTED),
             )
         self.findings = session.findings()

@@ -1,0 +1,160 @@
+"""Planted secrets, in every form goscope meets them, appear in no output.
+
+Headers of every spelling, tokens in URL paths, key-less and unusual query
+values, JSON and form bodies, echoed credentials in answers (HAR bodies
+included), the go-get repository URL, GOPROXY userinfo and GOAUTH command
+lines: each is planted once, unique, and searched for in the recording, the
+report, the HAR, the headless summary, the exports and the TUI's views.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from goscope.core.export import curl_command, export_session
+from goscope.core.recording import read_recording
+from goscope.core.session import Session
+from goscope.tui.widgets.detail import detail_view
+
+from .tui_helpers import plain
+
+GH = "ghp_" + "A1b2C3d4E5f6G7h8I9j0" * 2
+GL = "glpat-" + "x9Y8w7V6u5T4s3R2q1P0"
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwbGFudGVkIn0.c2lnbmF0dXJlLXBsYW50ZWQ"
+SECRETS = {
+    "x-access-token": "sec-access-0001",
+    "x-gitlab-token": "sec-gitlab-0002",
+    "x-amz-security-token": "sec-amz-0003",
+    "x-vault-token": "sec-vault-0004",
+    "deploy-token": "sec-deploy-0005",
+    "x-auth": "sec-xauth-0006",
+    "cookie": "sec-cookie-0007",
+    "authorization": "sec-bearer-0008",
+    "query-pass": "sec-pass-0009",
+    "query-code": "sec-code-0010",
+    "jsessionid": "sec-jsession-0011",
+    "upstream": "sec-upstream-0012",
+    "json-token": "sec-json-0013",
+    "json-password": "sec-jsonpw-0014",
+    "form-password": "sec-form-0015",
+    "repo-password": "sec-repo-0016",
+    "goproxy-query": "sec-gpq-0017",
+    "goauth": "sec-goauth-0018",
+    "echo-basic": "sec-basic-0019",
+}
+GOPROXY_USER = "tok0goproxy0user0" + "9" * 8  # a token as the user name, no password
+
+
+class Upstream(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _answer(self, body: bytes, ctype: str = "application/json") -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("X-Upstream-Token", SECRETS["upstream"])
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        if "go-get=1" in self.path:
+            repo = f"https://git:{SECRETS['repo-password']}@git.corp.example/repo.git"
+            meta = f'<meta name="go-import" content="corp.example/mod git {repo}">'
+            return self._answer(f"<html><head>{meta}</head></html>".encode(), "text/html")
+        basic = base64.b64encode(f"u:{SECRETS['echo-basic']}".encode()).decode()
+        body = {
+            "Version": "v1.0.0",
+            "access_token": SECRETS["json-token"],
+            "password": SECRETS["json-password"],
+            "jwt": JWT,
+            "echo": f"Authorization: Basic {basic}",
+        }
+        self._answer(json.dumps(body).encode())
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self._answer(b'{"ok": true}')
+
+
+CLIENT = r"""
+import json, sys, urllib.request as u
+base = 'https://corp.example'
+s, gh, gl, jwt = json.load(open(sys.argv[1]))  # not in argv: the command line is recorded
+def get(path, headers=None, data=None):
+    h = {'User-Agent': 'GoCommand/1'}
+    h.update(headers or {})
+    u.urlopen(u.Request(base + path, headers=h, data=data)).read()
+get('/corp.example/mod/@v/v1.0.0.info', {
+    'X-Access-Token': s['x-access-token'], 'X-Gitlab-Token': s['x-gitlab-token'],
+    'X-Amz-Security-Token': s['x-amz-security-token'], 'X-Vault-Token': s['x-vault-token'],
+    'Deploy-Token': s['deploy-token'], 'X-Auth': s['x-auth'], 'Cookie': 'sid=' + s['cookie'],
+    'Authorization': 'Bearer ' + s['authorization'], 'X-Jwt': jwt})
+get('/corp.example/' + gh + '/@v/list?' + gh)
+get('/corp.example/' + gl + '/@v/list?pass=' + s['query-pass'] + '&code=' + s['query-code'])
+get('/corp.example/mod;jsessionid=' + s['jsessionid'] + '/@v/list')
+get('/corp.example/mod?go-get=1')
+get('/login', data=('user=a&password=' + s['form-password']).encode())
+"""
+
+
+def test_every_planted_secret_stays_out_of_every_output(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {
+        **os.environ,
+        "GOSCOPE_HOME": str(tmp_path / "home"),
+        "GOPROXY": f"https://{GOPROXY_USER}@corp.example/?token={SECRETS['goproxy-query']},direct",
+        "GOAUTH": f"/usr/local/bin/creds --token={SECRETS['goauth']}",
+        "GOPRIVATE": "",
+    }
+    rec, rep, har = tmp_path / "r.jsonl", tmp_path / "r.json", tmp_path / "r.har"
+    planted_file = tmp_path / "planted.json"
+    planted_file.write_text(json.dumps([SECRETS, GH, GL, JWT]))
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0"]
+            + ["--route", f"corp.example=http://127.0.0.1:{server.server_port}"]
+            + ["--jsonl", str(rec), "--json", str(rep), "--har", str(har), "--"]
+            + [sys.executable, "-c", CLIENT, str(planted_file)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.shutdown()
+    assert out.returncode == 0, out.stderr
+    assert "goscope: 6 requests" in out.stderr
+    views = []
+    session = Session(recording=str(rec))
+    for event in read_recording(str(rec)).events:
+        session.add(event)
+    for i in range(len(session)):
+        views.append(plain(detail_view(session.store.row(i), session.event(i), None)))
+        views.append(curl_command(session.event(i), "http://127.0.0.1:8080", "/ca.pem"))
+    outputs = {
+        "recording": rec.read_text(),
+        "report": rep.read_text(),
+        "har": har.read_text(),
+        "summary": out.stderr,
+        **{p.name: p.read_text() for p in export_session(str(rec), tmp_path / "export")},
+        "views": "\n".join(views),
+    }
+    basic = base64.b64encode(f"u:{SECRETS['echo-basic']}".encode()).decode()
+    planted = [*SECRETS.values(), GH, GL, JWT, basic, GOPROXY_USER]
+    for name, text in outputs.items():
+        for secret in planted:
+            assert secret not in text, f"{secret} leaked into {name}"
+    har_doc = json.loads(outputs["har"])
+    bodies = [e["response"]["content"].get("text", "") for e in har_doc["log"]["entries"]]
+    assert any('"access_token": "REDACTED"' in b for b in bodies)  # redacted, not dropped
+    assert "corp.example/REDACTED/@v/list" in outputs["recording"]
