@@ -264,13 +264,13 @@ def open_(recording: str, private: str | None, trusted: str | None, skip_bad: bo
     from goscope.tui.launch import open_launch, run_app
 
     try:
-        # A bad file is one line here, not a broken screen. Files up to 64 MiB (~100,000
-        # events) are checked whole first; bigger ones are checked as they load, and a bad
-        # line then closes the TUI with the same one line.
+        # A bad file is one line here, not a broken screen. The first 64 MiB (~100,000
+        # events: all of most recordings) are checked before the TUI starts; the rest as it
+        # loads, and a bad line there closes the TUI with the same one line.
         with RecordingReader(recording, skip_bad) as reader:
-            if os.path.getsize(recording) <= CHECK_WHOLE_BYTES:
-                for _ in reader:
-                    pass
+            for _, offset in reader:
+                if offset > CHECK_WHOLE_BYTES:
+                    break
     except RecordingError as exc:
         raise fail(str(exc)) from None
     launch = open_launch(recording, private or "", split_list(trusted), skip_bad)

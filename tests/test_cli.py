@@ -125,7 +125,9 @@ def test_a_bad_header_is_refused_by_open_and_report_alike(tmp_path, home_env, wh
     rec.write_text(json.dumps(header) + "\n")
     outputs = [goscope(cmd, str(rec), env=home_env) for cmd in ("report", "open")]
     assert {o.returncode for o in outputs} == {2}
-    assert outputs[0].stderr == outputs[1].stderr and outputs[0].stderr.startswith(f"goscope: {rec}:1: ")
+    assert outputs[0].stderr == outputs[1].stderr and outputs[0].stderr.startswith(
+        f"goscope: {rec}:1: "
+    )
 
 
 def test_open_and_report_refuse_files_that_are_not_regular(tmp_path, home_env):
@@ -134,7 +136,9 @@ def test_open_and_report_refuse_files_that_are_not_regular(tmp_path, home_env):
     for path in (str(fifo), "/dev/zero"):
         for cmd in ("report", "open"):
             out = goscope(cmd, path, env=home_env, timeout=20)  # a FIFO must not hang
-            assert out.returncode == 2 and out.stderr.strip() == f"goscope: {path}: not a regular file"
+            assert (
+                out.returncode == 2 and out.stderr.strip() == f"goscope: {path}: not a regular file"
+            )
 
 
 def test_port_in_use_is_one_clear_line(tmp_path, home_env):
@@ -418,9 +422,7 @@ def test_ctrl_c_at_a_terminal_ends_the_command_and_goscope_reports(tmp_path, hom
     output = b""
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (
-            rec.exists() and _sleep_running(pid)
-        ):
+        while time.monotonic() < deadline and not (rec.exists() and _sleep_running(pid)):
             time.sleep(0.05)
         os.write(fd, b"\x03")
         deadline = time.monotonic() + 30
@@ -441,3 +443,72 @@ def test_ctrl_c_at_a_terminal_ends_the_command_and_goscope_reports(tmp_path, hom
     assert os.waitstatus_to_exitcode(status) == 130, text
     assert "exit 130" in text and "Traceback" not in text
     assert json.loads(rec.read_text().splitlines()[-1])["exit_code"] == 130
+
+
+def test_goscope_home_must_be_the_users_own_real_directory(tmp_path):
+    target = tmp_path / "real"
+    target.mkdir(mode=0o755)
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o755)
+    os.chown(theirs, 65534, 65534)
+    for home, why in ((link, "it is a symbolic link"), (theirs, "another user owns it")):
+        out = goscope("env", env={**os.environ, "GOSCOPE_HOME": str(home)})
+        assert (
+            out.returncode == 2
+            and out.stderr == f"goscope: cannot use {home} as goscope's home: {why}\n"
+        )
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755 and not any(target.iterdir())  # untouched
+    assert stat.S_IMODE(theirs.stat().st_mode) == 0o755
+
+
+def test_concurrent_first_runs_share_one_ca_and_a_corrupt_one_is_one_line(tmp_path):
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "goscope", "ca"], env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=60)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4
+    fingerprints = {
+        line for out in outputs for line in out.splitlines() if line.startswith("sha256:")
+    }
+    assert len(fingerprints) == 1  # one CA, not four racing each other
+    key = tmp_path / "home" / "mitmproxy" / "mitmproxy-ca.pem"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    key.write_text("")
+    out = goscope("ca", env=env)
+    assert out.returncode == 2 and len(out.stderr.splitlines()) == 1
+    assert "cannot be read" in out.stderr and "goscope ca --regenerate" in out.stderr
+    assert goscope("ca", "--regenerate", env=env).returncode == 0
+
+
+LIMITED = (
+    "import resource, runpy, sys\n"
+    "resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))\n"
+    "sys.argv = ['goscope', *sys.argv[1:]]\n"
+    "runpy.run_module('goscope', run_name='__main__')\n"
+)
+
+
+@pytest.mark.parametrize("command", ["report", "open"])
+def test_a_100_mb_line_is_refused_fast_in_bounded_memory(tmp_path, home_env, command):
+    import time
+
+    rec = tmp_path / "huge.jsonl"
+    with rec.open("w") as fh:
+        fh.write(header_line() + "\n")
+        fh.write('{"seq": 1, "preview": "' + "x" * (100 * 2**20) + '"}\n')
+    start = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, "-c", LIMITED, command, str(rec)],
+        capture_output=True,
+        text=True,
+        env=home_env,
+        timeout=60,
+    )
+    assert time.monotonic() - start < 5
+    assert out.returncode == 2 and out.stderr == f"goscope: {rec}:2: line longer than 4 MiB\n"

@@ -614,3 +614,74 @@ def _gone_within(pid: int, seconds: float) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def test_requests_in_flight_at_shutdown_and_client_errors_are_recorded(tmp_path):
+    home = tmp_path / "home"
+    hosts = {"slow.example": HostBehaviour(hang=20), "proxy.example": HostBehaviour([LIB])}
+    with ModServer(hosts) as server:
+        proxy = ProxyProcess(
+            ProxyConfig(
+                home=home, port=0, routes=server.routes(), recording=str(tmp_path / "r.jsonl")
+            )
+        ).start()
+        waiting = threading.Thread(
+            target=lambda: _suppress_all(
+                lambda: proxied_get(proxy, home / "ca-bundle.pem", "slow.example", "/x/@v/list", 30)
+            ),
+            daemon=True,
+        )
+        waiting.start()
+        # A client that promises 100 bytes of body and sends 5: its own request is broken.
+        with socket.create_connection((proxy.host, proxy.port), timeout=10) as raw:
+            raw.sendall(
+                b"POST http://proxy.example/example.com/lib/@v/list HTTP/1.1\r\n"
+                b"Host: proxy.example\r\nContent-Length: 100\r\n\r\nshort"
+            )
+            raw.shutdown(socket.SHUT_WR)
+            raw.recv(65536)
+        import time
+
+        deadline = time.monotonic() + 30
+        while not any(h == "slow.example" for h, _, _ in server.requests):
+            assert time.monotonic() < deadline, "the slow request never reached upstream"
+            time.sleep(0.02)  # until the slow request waits upstream: not a guess at timing
+        stats = proxy.stop()
+    events = read_recording(str(tmp_path / "r.jsonl")).events
+    assert stats["events"] == len(events) == 2
+    interrupted = next(e for e in events if e.host == "slow.example")
+    assert "interrupted" in interrupted.flags and interrupted.status is None
+    assert interrupted.error.startswith("interrupted: goscope stopped")
+    broken = next(e for e in events if e.host == "proxy.example")
+    assert "client-error" in broken.flags and broken.status is None  # not an upstream 502
+    assert broken.error.startswith("the client's request was malformed or cut off")
+
+
+def _suppress_all(call):
+    try:
+        call()
+    except Exception:
+        pass
+
+
+def test_the_command_stops_when_goscope_is_killed(tmp_path):
+    # goscope killed with SIGKILL runs no cleanup: the proxy's watchdog ends the command's
+    # process group (go and its git children), not only itself.
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    goscope_proc = subprocess.Popen(
+        [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0", "--", "sleep", "300"],
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+    import time
+
+    deadline = time.monotonic() + 30
+    sleeper = None
+    while sleeper is None and time.monotonic() < deadline:
+        children = psutil.Process(goscope_proc.pid).children(recursive=True)
+        sleeper = next((c for c in children if c.name() == "sleep"), None)
+        time.sleep(0.05)
+    assert sleeper is not None
+    goscope_proc.kill()
+    goscope_proc.wait()
+    assert _gone_within(sleeper.pid, 15)

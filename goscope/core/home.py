@@ -20,10 +20,19 @@ def home_dir(env: Mapping[str, str] | None = None) -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create a directory only the user can read (0700); refuse one others can write."""
+    """Create a directory only the user can read (0700).
+
+    An existing one must be a real directory (not a symlink) that the user owns:
+    goscope keeps its CA key there, and chmod-ing someone else's is no fix.
+    """
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        mode = stat.S_IMODE(path.stat().st_mode)
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            raise HomeError(f"cannot use {path} as goscope's home: it is a symbolic link")
+        if info.st_uid != os.getuid():
+            raise HomeError(f"cannot use {path} as goscope's home: another user owns it")
+        mode = stat.S_IMODE(info.st_mode)
         if mode & 0o077:
             path.chmod(mode & 0o700)
         probe = path / ".goscope-write-test"

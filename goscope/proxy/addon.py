@@ -64,6 +64,7 @@ class GoscopeAddon:
         self.seq = 0
         self.internal_errors = 0
         self.retries = AuthRetryMarker()
+        self.in_flight: dict[str, http.HTTPFlow] = {}  # asked, not yet answered
 
     # -- mitmproxy hooks ----------------------------------------------------
     def load(self, loader: Loader) -> None:
@@ -85,6 +86,13 @@ class GoscopeAddon:
         # Before any routing: the URL exactly as the client asked for it.
         flow.metadata.setdefault("goscope_url", flow.request.pretty_url)
         flow.metadata.setdefault("goscope_host", flow.request.pretty_host)
+        self.in_flight[flow.id] = flow
+
+    def done(self) -> None:
+        """Requests still waiting for an answer when goscope stops are recorded too."""
+        for flow in list(self.in_flight.values()):
+            flow.metadata["goscope_interrupted"] = True
+            self._finish(flow)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         if flow.response is None or flow.response.stream is False:
@@ -106,6 +114,7 @@ class GoscopeAddon:
 
     # -- events -------------------------------------------------------------
     def _finish(self, flow: http.HTTPFlow) -> None:
+        self.in_flight.pop(flow.id, None)
         if flow.metadata.get("goscope_done"):
             return  # error after response (e.g. a truncated body): one event only
         flow.metadata["goscope_done"] = True
@@ -147,9 +156,17 @@ class GoscopeAddon:
             event.status = resp.status_code
             event.response_headers = redact_headers(_fields(resp.headers))
         event.request_headers = redact_headers(request_headers)
-        if flow.error is not None:
+        if flow.metadata.get("goscope_interrupted"):
+            event.error = "interrupted: goscope stopped before the answer came"
+            event.flags.append("interrupted")
+        elif flow.error is not None:
             event.error = redact_free_text(_error_text(flow.error.msg))
-            if resp is None and not flow.error.msg.startswith("Client disconnected"):
+            if req.timestamp_end is None and resp is None:
+                # The client's own request was cut off or malformed (a bad Content-Length,
+                # a bad chunk): nothing went upstream, and nobody answered it 502.
+                event.error = f"the client's request was malformed or cut off: {event.error}"
+                event.flags.append("client-error")
+            elif resp is None and not flow.error.msg.startswith("Client disconnected"):
                 # mitmproxy answers the client itself when the upstream fails.
                 event.status = 502
         end = (resp.timestamp_end if resp and resp.timestamp_end else None) or time.time()

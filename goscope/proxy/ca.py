@@ -6,6 +6,7 @@ system's roots *and* goscope's CA: go and git keep trusting every real server.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -13,7 +14,7 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
-from goscope.core.home import bundle_path, ca_cert_path, confdir, ensure_private_dir
+from goscope.core.home import HomeError, bundle_path, ca_cert_path, confdir, ensure_private_dir
 
 SYSTEM_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Alpine
@@ -45,21 +46,42 @@ def system_bundle() -> str | None:
 
 
 def ensure_ca(home: str | Path, regenerate: bool = False) -> CA:
-    """Create the CA if needed, lock down its key files, and write the bundle."""
-    from mitmproxy.certs import CertStore
+    """Create the CA if needed, lock down its key files, and write the bundle.
 
+    Two goscopes starting at once take turns (a lock file), so neither reads a
+    half-written key; an unreadable CA is one line that says how to replace it.
+    """
     home = ensure_private_dir(Path(home))
     conf = ensure_private_dir(confdir(home))
+    old_umask = os.umask(0o077)  # the key is never readable by others, not even briefly
+    try:
+        with open(conf / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return _ensure_ca_locked(home, conf, regenerate)
+    finally:
+        os.umask(old_umask)
+
+
+def _ensure_ca_locked(home: Path, conf: Path, regenerate: bool) -> CA:
+    from mitmproxy.certs import CertStore
+
     if regenerate:
         for child in conf.glob("mitmproxy-*"):
             child.unlink()
-    CertStore.from_store(str(conf), "mitmproxy", 2048)
+    try:
+        CertStore.from_store(str(conf), "mitmproxy", 2048)
+        pem = ca_cert_path(home).read_text()
+        der = ssl.PEM_cert_to_DER_cert(pem)
+    except (OSError, ValueError, TypeError) as exc:
+        raise HomeError(
+            f"goscope's CA in {conf} cannot be read ({type(exc).__name__}); "
+            "replace it with: goscope ca --regenerate"
+        ) from None
     for name in KEY_FILES:
         key = conf / name
         if key.exists():
             key.chmod(0o600)
     cert = ca_cert_path(home)
-    pem = cert.read_text()
     bundle = bundle_path(home)
     tmp = bundle.with_suffix(".tmp")
     with open(tmp, "w") as out:
@@ -70,7 +92,6 @@ def ensure_ca(home: str | Path, regenerate: bool = False) -> CA:
             out.write("\n")
         out.write(pem)
     os.replace(tmp, bundle)
-    der = ssl.PEM_cert_to_DER_cert(pem)
     digest = hashlib.sha256(der).hexdigest().upper()
     fingerprint = ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
     return CA(cert, bundle, fingerprint)

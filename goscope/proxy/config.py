@@ -32,6 +32,9 @@ class ProxyConfig:
     log: str | None = None
     ssl_insecure: bool = False
     queue_size: int = DEFAULT_QUEUE_SIZE
+    # Where the run engine writes the command's process group: if goscope dies (even by
+    # SIGKILL), the proxy's watchdog ends that group too, so no go outlives it.
+    command_pgid_file: str | None = None
     stream_large_bodies: str = STREAM_LARGE_BODIES
 
     def to_json(self) -> str:

@@ -102,7 +102,9 @@ class Recorder:
 
 
 def open_recording(path: str, environment: dict[str, Any], **header: Any) -> IO[str]:
+    # Never through a symlink; an old file keeps no wider mode than the user's own.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)
     fh = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 16)
     fh.write(header_line(environment, **header) + "\n")
     fh.flush()

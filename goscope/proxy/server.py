@@ -11,6 +11,7 @@ final `stats` line.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -59,19 +60,26 @@ class Lifecycle:
             return
         host, port = addrs[0][0], addrs[0][1]
         say({"type": "ready", "host": host, "port": port, "pid": os.getpid()})
-        self.watch_task = asyncio.create_task(watch_parent(PARENT))
+        self.watch_task = asyncio.create_task(watch_parent(PARENT, self.config.command_pgid_file))
 
     def done(self) -> None:
         say({"type": "stats", **self.addon.stats()})
 
 
-async def watch_parent(parent: int) -> None:
-    """Stop when the app that started us is gone (killed, crashed): no orphan proxies."""
+async def watch_parent(parent: int, command_pgid_file: str | None = None) -> None:
+    """Stop when the app that started us is gone (killed, crashed): no orphan proxies,
+    and no orphan command either."""
     from mitmproxy import ctx
 
     while os.getppid() == parent:
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
     log.info("goscope: parent %s exited; stopping", parent)
+    if command_pgid_file:
+        with contextlib.suppress(OSError, ValueError):
+            with open(command_pgid_file) as fh:
+                pgid = int(fh.read().strip())
+            if pgid > 1 and pgid != os.getpgrp():
+                os.killpg(pgid, signal.SIGTERM)
     ctx.master.shutdown()
 
 

@@ -74,6 +74,7 @@ class RunEngine:
             har=opts.har,
             log=str(self.rundir / "proxy.log"),
             ssl_insecure=opts.ssl_insecure,
+            command_pgid_file=str(self.rundir / "command.pgid"),
         )
         self.proxy: ProxyProcess | None = None
         self.listener: EventListener | None = None
@@ -163,6 +164,7 @@ class RunEngine:
                 raise CommandNotFound(argv[0], "permission denied") from None
             self.exit_code = None
             self._proc, self._own_group = proc, own_group
+            self._tell_watchdog(proc.pid if own_group else os.getpgrp())
         if self.interrupted:  # it came between Popen and here
             self.signal_command(self.interrupted)
         try:
@@ -173,6 +175,11 @@ class RunEngine:
             self._proc = None
         self.exit_code = 128 - code if code < 0 else code
         return self.exit_code
+
+    def _tell_watchdog(self, pgid: int) -> None:
+        if self.config.command_pgid_file:
+            with contextlib.suppress(OSError):
+                Path(self.config.command_pgid_file).write_text(str(pgid))
 
     @property
     def command_running(self) -> bool:
