@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from goscope.core.doctor import diagnose
-from goscope.core.goenv import ORIGIN_FILE, GoEnv
+from goscope.core.goenv import ORIGIN_ENV, ORIGIN_FILE, GoEnv
 from goscope.core.leaks import LeakDetector
 from goscope.core.shell import is_module_path, quote
 
@@ -34,6 +34,8 @@ HOSTILE = [
     "*.corp.example.com,{a,b}.example",
     "~root/x",
     "$HOME/x",
+    '"token":"x\'";touch PWNED;#',  # redaction must never unbalance the quoting
+    'corp.example.com,"token":"a\'";id;#',
 ]
 
 
@@ -68,6 +70,16 @@ def _fixes() -> list[tuple[str, dict[str, str]]]:
             process_env = values if where == "environment" else {}
             findings = diagnose(env, process_env, private="git.corp.example.com," + value)
             fixes += [(f.fix, process_env) for f in findings if f.fix]
+            # The same value in the environment and, differently, in the go env -w file.
+            shadowed = GoEnv(
+                dict(env.values),
+                {**env.origins, "GOPRIVATE": ORIGIN_ENV},
+                {"GOPRIVATE": "other.example"},
+                "/tmp/goenv",
+            )
+            shadow = [f for f in diagnose(shadowed, process_env) if f.id == "env-shadows-go-env"]
+            assert shadow and shadow[0].fix == "unset GOPRIVATE"
+            fixes += [(f.fix, process_env) for f in shadow]
             detector = LeakDetector(env, declared="git.corp.example.com")
             leak = detector.check(
                 event("https://proxy.golang.org/git.corp.example.com/x/@v/list", 200)
@@ -143,3 +155,15 @@ def test_module_paths_go_accepts_are_module_paths():
         "example.com/a-b_c~d",
     ):
         assert is_module_path(path)
+
+
+def test_a_value_with_a_credential_gets_no_fix_rather_than_a_wrong_one():
+    values = {"GOPROXY": "https://user:s3cretpw@goproxy.corp.example.com", "GONOSUMDB": "x"}
+    env = GoEnv.from_mapping(values)
+    findings = diagnose(env, values)
+    with_goproxy = [f for f in findings if "GOPROXY" in (f.variable or "")]
+    assert with_goproxy, [f.id for f in findings]
+    for f in findings:
+        assert "s3cretpw" not in f"{f.value} {f.message} {f.fix}"
+        assert f.fix is None or "xxxxx" not in f.fix  # never a fix that sets the placeholder
+    assert any("no fix shown: the value holds a credential" in f.message for f in with_goproxy)

@@ -47,7 +47,15 @@ SECRETS = {
     "goproxy-query": "sec-gpq-0017",
     "goauth": "sec-goauth-0018",
     "echo-basic": "sec-basic-0019",
+    "semicolon-query": "sec-semiq-0020",
+    "goauth-flag": "sec-goauthflag-0021",
+    "netrc": "sec-netrc-0022",
+    "xml": "sec-xml-0023",
 }
+STRIPE = "sk_live_" + "Q1w2E3r4T5y6U7i8O9p0A1s2"
+GOOGLE = "AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"
+NPM = "npm_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+ESCAPED_GH = "ghp" + "_" + "Z9y8X7w6V5u4T3s2R1q0" * 2  # sent as ghp\u005f… inside JSON
 GOPROXY_USER = "tok0goproxy0user0" + "9" * 8  # a token as the user name, no password
 
 
@@ -73,12 +81,16 @@ class Upstream(BaseHTTPRequestHandler):
         basic = base64.b64encode(f"u:{SECRETS['echo-basic']}".encode()).decode()
         body = {
             "Version": "v1.0.0",
+            "netrc": f"machine h login bob password {SECRETS['netrc']}",
+            "xml": f"<password>{SECRETS['xml']}</password>",
+            "npm": NPM,
             "access_token": SECRETS["json-token"],
             "password": SECRETS["json-password"],
             "jwt": JWT,
             "echo": f"Authorization: Basic {basic}",
         }
-        self._answer(json.dumps(body).encode())
+        text = json.dumps(body)[:-1] + ', "escaped": "' + ESCAPED_GH.replace("_", "\\u005f") + '"}'
+        self._answer(text.encode())
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -88,7 +100,8 @@ class Upstream(BaseHTTPRequestHandler):
 CLIENT = r"""
 import json, sys, urllib.request as u
 base = 'https://corp.example'
-s, gh, gl, jwt = json.load(open(sys.argv[1]))  # not in argv: the command line is recorded
+s, gh, gl, jwt, stripe, google = json.load(open(sys.argv[1]))  # not in argv: recorded
+sys.argv[2:4] = [stripe, google]
 def get(path, headers=None, data=None):
     h = {'User-Agent': 'GoCommand/1'}
     h.update(headers or {})
@@ -101,6 +114,7 @@ get('/corp.example/mod/@v/v1.0.0.info', {
 get('/corp.example/' + gh + '/@v/list?' + gh)
 get('/corp.example/' + gl + '/@v/list?pass=' + s['query-pass'] + '&code=' + s['query-code'])
 get('/corp.example/mod;jsessionid=' + s['jsessionid'] + '/@v/list')
+get('/corp.example/mod/@v/list?a=' + sys.argv[2] + '&b=' + sys.argv[3] + '&q=1;token=' + s['semicolon-query'])
 get('/corp.example/mod?go-get=1')
 get('/login', data=('user=a&password=' + s['form-password']).encode())
 """
@@ -112,13 +126,15 @@ def test_every_planted_secret_stays_out_of_every_output(tmp_path):
     env = {
         **os.environ,
         "GOSCOPE_HOME": str(tmp_path / "home"),
-        "GOPROXY": f"https://{GOPROXY_USER}@corp.example/?token={SECRETS['goproxy-query']},direct",
-        "GOAUTH": f"/usr/local/bin/creds --token={SECRETS['goauth']}",
+        "GOPROXY": f"https://{GOPROXY_USER}:x-oauth-basic@corp.example/?token="
+        f"{SECRETS['goproxy-query']},direct",
+        "GOAUTH": f"/usr/local/bin/creds --token={SECRETS['goauth']} "
+        f"--password {SECRETS['goauth-flag']}",
         "GOPRIVATE": "",
     }
     rec, rep, har = tmp_path / "r.jsonl", tmp_path / "r.json", tmp_path / "r.har"
     planted_file = tmp_path / "planted.json"
-    planted_file.write_text(json.dumps([SECRETS, GH, GL, JWT]))
+    planted_file.write_text(json.dumps([SECRETS, GH, GL, JWT, STRIPE, GOOGLE]))
     try:
         out = subprocess.run(
             [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0"]
@@ -133,7 +149,7 @@ def test_every_planted_secret_stays_out_of_every_output(tmp_path):
     finally:
         server.shutdown()
     assert out.returncode == 0, out.stderr
-    assert "goscope: 6 requests" in out.stderr
+    assert "goscope: 7 requests" in out.stderr
     views = []
     session = Session(recording=str(rec))
     for event in read_recording(str(rec)).events:
@@ -150,7 +166,7 @@ def test_every_planted_secret_stays_out_of_every_output(tmp_path):
         "views": "\n".join(views),
     }
     basic = base64.b64encode(f"u:{SECRETS['echo-basic']}".encode()).decode()
-    planted = [*SECRETS.values(), GH, GL, JWT, basic, GOPROXY_USER]
+    planted = [*SECRETS.values(), GH, GL, JWT, basic, GOPROXY_USER, STRIPE, GOOGLE, NPM, ESCAPED_GH]
     for name, text in outputs.items():
         for secret in planted:
             assert secret not in text, f"{secret} leaked into {name}"
@@ -158,3 +174,103 @@ def test_every_planted_secret_stays_out_of_every_output(tmp_path):
     bodies = [e["response"]["content"].get("text", "") for e in har_doc["log"]["entries"]]
     assert any('"access_token": "REDACTED"' in b for b in bodies)  # redacted, not dropped
     assert "corp.example/REDACTED/@v/list" in outputs["recording"]
+
+
+def test_a_crafted_recording_is_redacted_in_every_view(tmp_path):
+    # Written by an older goscope, or by hand: what goscope shows of it is redacted anyway.
+    from goscope.core.recording import write_recording
+
+    from .factories import event
+
+    ev = event("https://proxy.golang.org/rsc.io/quote/@v/list?access_token=sec-crafted-1", 200)
+    ev.url = "https://proxy.golang.org/rsc.io/quote/@v/list?access_token=sec-crafted-1"
+    ev.request_headers = [
+        ["Authorization", "Bearer supersecretvalue123"],
+        ["X-Vault-Token", "hvs.sec"],
+    ]
+    ev.preview = '{"password": "sec-crafted-2"}'
+    rec = tmp_path / "crafted.jsonl"
+    with rec.open("w") as fh:
+        write_recording(fh, [ev], {})
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    out = subprocess.run(
+        [sys.executable, "-m", "goscope", "report", str(rec), "--json", str(tmp_path / "r.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    session = Session(recording=str(rec))
+    for e in read_recording(str(rec)).events:
+        session.add(e)
+    shown = plain(detail_view(session.store.row(0), session.event(0), None))
+    exported = export_session(str(rec), tmp_path / "export")
+    texts = {"report": (tmp_path / "r.json").read_text(), "detail": shown, "summary": out.stderr}
+    texts |= {p.name: p.read_text() for p in exported if p.suffix != ".jsonl"}  # .jsonl: a copy
+    for name, text in texts.items():
+        for secret in ("sec-crafted-1", "supersecretvalue123", "hvs.sec", "sec-crafted-2"):
+            assert secret not in text, f"{secret} in {name}"
+
+
+def test_redaction_stays_linear_on_hostile_text():
+    # A rule that backtracks lets one long answer stall the proxy for seconds (ReDoS).
+    import time
+
+    from goscope.core.redact import redact_free_text, redact_headers, redact_url, redact_value
+
+    n = 65536
+    hostile = [
+        "a" * n,
+        "=" + "a" * n,
+        "-" * n,
+        '"a":"' + "a" * n,
+        "<a>" + "a" * n,
+        ";" + "a" * n + "=",
+    ]
+    hostile += ["//" + "a:" * (n // 2), "a=b&" * (n // 4), "x password " * (n // 11)]
+    start = time.monotonic()
+    for text in hostile:
+        redact_free_text(text)
+        redact_value(text)
+        redact_url("https://h.example/" + text + "?" + text)
+        redact_headers([("x-info", text), ("location", "https://h.example/?" + text)])
+    # Linear: well under a second for 9 × 64 KiB; a quadratic rule takes minutes.
+    assert time.monotonic() - start < 5
+
+
+def test_a_symlink_planted_at_the_har_path_during_the_run_gets_nothing(tmp_path):
+    # The watched command (go test runs dependency code) may put a symlink where the HAR
+    # will go: mitmproxy writes into goscope's private directory, and the redacted HAR is
+    # renamed into place, replacing the link, never following it.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = tmp_path / "target.txt"
+    target.write_text("precious")
+    har = tmp_path / "out.har"
+    client = (
+        "import os, sys, urllib.request as u\n"
+        f"os.symlink({str(target)!r}, {str(har)!r})\n"
+        "r = u.Request('https://corp.example/corp.example/mod/@v/list', headers={"
+        "'User-Agent': 'GoCommand/1', 'Authorization': 'Bearer hunter2-secret-bearer'})\n"
+        "u.urlopen(r).read()\n"
+    )
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0"]
+            + ["--route", f"corp.example=http://127.0.0.1:{server.server_port}"]
+            + ["--har", str(har), "--", sys.executable, "-c", client],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.shutdown()
+    assert out.returncode == 0, out.stderr
+    assert target.read_text() == "precious"
+    assert not har.is_symlink() and "hunter2-secret-bearer" not in har.read_text()
+    assert "Bearer REDACTED" in har.read_text()
+    leftovers = list((tmp_path / "home" / "runs").rglob("*.har"))
+    assert leftovers == []  # the unredacted one is gone

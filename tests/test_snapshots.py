@@ -4,33 +4,48 @@ from __future__ import annotations
 
 import pytest
 
+from goscope.tui.screens.modals import HelpScreen
 from goscope.tui.tabs import tab_key
 
 from .test_tui import EVENTS, open_app
-from .tui_helpers import loaded
+from .tui_helpers import loaded, settled, wait_for
 
 SIZE = (150, 40)
 
 
+def _tab(tab_id: str):
+    return lambda app: app.query_one("#tabs").active == tab_id
+
+
+SCREENS = [
+    ("requests", ["down", "down"], lambda app: app.request_list.cursor == 2),
+    ("modules", [tab_key("modules")], _tab("modules")),
+    ("leaks", [tab_key("leaks")], _tab("leaks")),
+    ("hosts", [tab_key("hosts")], _tab("hosts")),
+    ("config", [tab_key("config")], _tab("config")),
+    ("timeline", [tab_key("timeline")], _tab("timeline")),
+    (
+        "filtered",
+        ["slash", *"kind:sumdb", "enter", "down"],
+        lambda app: app.filter is not None and app.request_list.cursor == 1,
+    ),
+    ("help", ["question_mark"], lambda app: isinstance(app.screen, HelpScreen)),
+]
+
+
 @pytest.mark.parametrize(
-    ("name", "keys"),
-    [
-        ("requests", ["down", "down"]),
-        ("modules", [tab_key("modules")]),
-        ("leaks", [tab_key("leaks")]),
-        ("hosts", [tab_key("hosts")]),
-        ("config", [tab_key("config")]),
-        ("timeline", [tab_key("timeline")]),
-        ("filtered", ["slash", *"kind:sumdb", "enter", "down"]),
-        ("help", ["question_mark"]),
-    ],
+    ("name", "keys", "shown"),
+    SCREENS,
+    ids=[f"{name}-keys{i}" for i, (name, _, _) in enumerate(SCREENS)],  # the snapshots' names
 )
-def test_screen(snap_compare, name, keys):
+def test_screen(snap_compare, name, keys, shown):
     app = open_app()
 
     async def run_before(pilot):
         await loaded(pilot, app, EVENTS)
         await pilot.press(*keys)
-        await pilot.pause(0.5)
+        # What the keys do, by state, never by a guess at time: a loaded machine is slow.
+        await wait_for(pilot, lambda: shown(app))
+        await settled(pilot, app)  # then every table that state filled is laid out
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -28,7 +28,11 @@ def open_app(tmp_path=None) -> GoscopeApp:
         else str(FIXTURE),
         export_dir=str(tmp_path) if tmp_path else None,
     )
-    return GoscopeApp(launch)
+    app = GoscopeApp(launch)
+    # No animations (the tab underline slides): a screen is in one state, not somewhere
+    # in between, however loaded the machine is.
+    app.animation_level = "none"
+    return app
 
 
 def detail_text(app: GoscopeApp) -> str:

@@ -24,8 +24,23 @@ async def wait_for(pilot, predicate, timeout: float = 60.0, step: float = 0.1) -
             raise AssertionError("timed out waiting for the app")
 
 
+async def settled(pilot, app: GoscopeApp) -> None:
+    """Every table has laid itself out and nothing waits to be drawn: a state, not a time
+    (on a loaded machine `pause()` can return before Textual has caught up)."""
+    from textual.widgets import DataTable
+
+    def done() -> bool:
+        tables = app.screen.query(DataTable)
+        return not app.pending and all(not t._require_update_dimensions for t in tables)
+
+    await wait_for(pilot, done)
+    for _ in range(3):
+        await pilot.pause()
+
+
 async def loaded(pilot, app: GoscopeApp, rows: int) -> None:
     await wait_for(
-        pilot, lambda: not app.loading and len(app.session) >= rows and app.request_list.row_count >= rows
+        pilot,
+        lambda: not app.loading and len(app.session) >= rows and app.request_list.row_count >= rows,
     )
     await pilot.pause(0.3)

@@ -224,8 +224,9 @@ def rule_checksums_weakened(ctx: Context) -> Iterable[Finding]:
             "warning",
             "GOSUMDB",
             "GOSUMDB=off: downloads are not checked against any checksum database; a tampered "
-            "proxy or mirror goes unnoticed for modules not yet in go.sum",
-            ctx.set_cmd("GOSUMDB", "sum.golang.org") + "  # and GOPRIVATE for private modules",
+            "proxy or mirror goes unnoticed for modules not yet in go.sum (keep private modules "
+            "out of it with GOPRIVATE)",
+            ctx.set_cmd("GOSUMDB", "sum.golang.org"),
         )
     for var in ("GONOSUMDB", "GOINSECURE"):
         if env.origins.get(var) == "GOPRIVATE" and var == "GONOSUMDB":
@@ -456,8 +457,9 @@ def rule_shadowing(ctx: Context) -> Iterable[Finding]:
                 var,
                 f"{var} is set in the process environment ({env.get(var)!r}) and by `go env -w` "
                 f"({file_value!r} in {env.env_file}): the environment wins here, but wherever it "
-                "is unset (CI, another shell) the other value applies",
-                f"unset {var}  # or: go env -w {var}={env.get(var)}",
+                "is unset (CI, another shell) the other value applies; unset it, or keep it with "
+                f"go env -w {var}=…",
+                unset_env_command(var, in_environment=True),
             )
 
 
@@ -533,7 +535,11 @@ def diagnose(
             )
     for f in findings:  # a GOPROXY password must not reach the terminal through a finding
         f.value, f.message = redact_value(f.value), redact_value(f.message)
-        f.fix = redact_value(f.fix) if f.fix else f.fix
+        if f.fix and redact_value(f.fix) != f.fix:
+            # A fix is a command to paste: built from the real values, it would show the
+            # secret; redacted, it would set `xxxxx`. So none is offered; the message says why.
+            f.fix = None
+            f.message += " (no fix shown: the value holds a credential; edit it yourself)"
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: order.get(f.severity, 9))
     return findings

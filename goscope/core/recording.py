@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import IO, Any
@@ -35,6 +35,15 @@ class RecordingError(ValueError):
         self.path, self.line, self.reason = path, line, reason
 
 
+def command_environment(header: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The header's Go environment when it is the command's (goscope ran one); None when
+    it is goscope's own (it waited for go in another terminal): never go's to judge by."""
+    if header.get("environment_source", "command") != "command":
+        return None
+    environment = header.get("environment")
+    return environment if isinstance(environment, dict) else {}
+
+
 def header_line(environment: Mapping[str, Any] | None = None, **extra: Any) -> str:
     header: dict[str, Any] = {"format": RECORDING_FORMAT, "schema_version": SCHEMA_VERSION}
     header["environment"] = dict(environment or {})
@@ -44,6 +53,33 @@ def header_line(environment: Mapping[str, Any] | None = None, **extra: Any) -> s
 
 def end_line(**extra: Any) -> str:
     return orjson.dumps({"format": RECORDING_FORMAT, "end": True, **extra}).decode()
+
+
+def sender_line(sender: Mapping[str, Any]) -> str:
+    """The process behind some events, written once, before the first of them."""
+    return orjson.dumps({"format": RECORDING_FORMAT, "sender": dict(sender)}).decode()
+
+
+def check_sender(obj: Any) -> dict[str, Any]:
+    sender = obj.get("sender")
+    if type(sender) is not dict or type(sender.get("id")) is not int:
+        raise ValueError("sender must be an object with a numeric id")
+    command = sender.get("command", [])
+    if type(command) is not list or not all(type(a) is str for a in command):
+        raise ValueError("a sender's command must be a list of strings")
+    environment = sender.get("environment")
+    if environment is not None and (
+        type(environment) is not dict
+        or not all(
+            type(v) is dict and all(type(x) is str for x in v.values())
+            for v in environment.values()
+        )
+    ):
+        raise ValueError("a sender's environment must map variables to {value, origin} strings")
+    for key in ("program", "cwd", "note"):
+        if sender.get(key) is not None and type(sender[key]) is not str:
+            raise ValueError(f"a sender's {key} must be a string")
+    return sender
 
 
 def is_end_line(obj: Any) -> bool:
@@ -91,12 +127,20 @@ class RecordingReader:
         reader.skipped  # with skip_bad: the bad lines skipped (RecordingError each)
     """
 
-    def __init__(self, source: str | IO[bytes], skip_bad: bool = False, name: str | None = None):
+    def __init__(
+        self,
+        source: str | IO[bytes],
+        skip_bad: bool = False,
+        name: str | None = None,
+        on_sender: Callable[[dict[str, Any]], None] | None = None,
+    ):
         self.source = source
+        self.on_sender = on_sender  # called as each sender line is read, before its events
         self.path = name or (source if isinstance(source, str) else "<recording>")
         self.skip_bad = skip_bad
         self.header: dict[str, Any] = {}
         self.end: dict[str, Any] | None = None
+        self.senders: dict[int, dict[str, Any]] = {}  # by id, as the sender lines give them
         self.skipped: list[RecordingError] = []
         self._fh: IO[bytes] | None = None
         self._line = 0
@@ -196,8 +240,14 @@ class RecordingReader:
                 self._bad(number, str(exc))
                 continue
             try:
-                if is_end_line(obj):
-                    self.end = check_end(obj)
+                if type(obj) is dict and obj.get("format") == RECORDING_FORMAT:
+                    if is_end_line(obj):
+                        self.end = check_end(obj)
+                    elif "sender" in obj:
+                        sender = check_sender(obj)
+                        self.senders[sender["id"]] = sender
+                        if self.on_sender is not None:
+                            self.on_sender(sender)
                     continue
                 event = Event.from_dict(obj)
             except ValueError as exc:
@@ -225,6 +275,7 @@ class Recording:
     events: list[Event]
     end: dict[str, Any] | None = None
     skipped: list[RecordingError] = field(default_factory=list)
+    senders: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def read_recording(
@@ -233,7 +284,7 @@ def read_recording(
     """A whole recording in memory (reports, exports); RecordingError if it is bad."""
     with RecordingReader(source, skip_bad, name) as reader:
         events = [event for event, _ in reader]
-    return Recording(reader.header, events, reader.end, reader.skipped)
+    return Recording(reader.header, events, reader.end, reader.skipped, reader.senders)
 
 
 def read_event_at(path: str, offset: int) -> Event | None:

@@ -61,6 +61,7 @@ def is_secret_query(key: str, value: str) -> bool:
     return bool(
         _SECRET_KEY.search(key)
         or _SECRET_VALUE.match(value)
+        or _token_shapes().search(value)
         or (not value and (_SECRET_VALUE.match(key) or _token_shapes().search(key)))
     )
 
@@ -90,6 +91,8 @@ _EXTRA_SHAPES = (
     r"AKCp[A-Za-z0-9]{20,}",
     r"AIza[0-9A-Za-z_-]{35}",
     r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*",  # a JWT, signature included
+    r"npm_[A-Za-z0-9]{36}",
+    r"(?:sk|rk)_live_[0-9a-zA-Z]{24,}",
 )
 
 
@@ -119,15 +122,17 @@ def redact_url(url: str) -> str:
     if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")
         user, colon, _password = userinfo.partition(":")
+        if _looks_like_token(user):  # https://TOKEN@…, https://TOKEN:x-oauth-basic@…
+            user = REDACTED
         netloc = f"{user}:xxxxx@{hostport}" if colon else f"{user}@{hostport}"
-        if not colon and _looks_like_token(user):
-            netloc = f"{REDACTED}@{hostport}"
     path = redact_path(parts.path)
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
         if any(is_secret_query(k, v) for k, v in pairs):
             query = "&".join(_redacted_pair(k, v) for k, v in pairs)
+        if ";" in query:  # ?q=1;token=… : a second kind of separator some servers accept
+            query = _PATH_PARAM.sub(_path_param, query)
     return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
 
 
@@ -135,11 +140,13 @@ def redact_path(path: str) -> str:
     """Token shapes and `;jsessionid=…` parameters in a URL path, or a module path
     decoded from one."""
     if ";" in path:
-        path = _PATH_PARAM.sub(r";\1=REDACTED", path)
+        path = _PATH_PARAM.sub(_path_param, path)
     return _token_shapes().sub(REDACTED, path)
 
 
 def _redacted_pair(key: str, value: str) -> str:
+    if ";" in value:  # ?q=1;token=… : a second kind of separator some servers accept
+        value = _PATH_PARAM.sub(_path_param, ";" + value)[1:]
     if not value and is_secret_query(key, value) and not _SECRET_KEY.search(key):
         return REDACTED  # a key-less token: ?ghp_…
     if is_secret_query(key, value):
@@ -148,9 +155,13 @@ def _redacted_pair(key: str, value: str) -> str:
 
 
 # ;jsessionid=…, ;token=… path parameters (servlet containers, some proxies).
-_PATH_PARAM = re.compile(
-    r";([^/;=?#]*(?:session|token|sid|auth|key|secret)[^/;=?#]*)=[^/;?#]*", re.IGNORECASE
-)
+_PATH_PARAM = re.compile(r";([^/;=?#]{1,100})=([^/;?#]*)")
+
+
+def _path_param(match: re.Match[str]) -> str:
+    key = match.group(1)
+    secret = _secret_key(key) or key.lower() in ("jsessionid", "sid", "phpsessid")
+    return f";{key}={REDACTED}" if secret else match.group()
 
 
 def _looks_like_token(user: str) -> bool:
@@ -171,10 +182,15 @@ _USERINFO_USER = re.compile(r"//([^/@:,|\s]+)@")
 def redact_userinfo(text: str) -> str:
     """Passwords in every URL of a free-form value (a GOPROXY list, GOSUMDB, GOFLAGS),
     and a user name that is really a token."""
-    text = _USERINFO_PASSWORD.sub(r"\1:xxxxx@", text)
+    text = _USERINFO_PASSWORD.sub(_password_in_url, text)
     return _USERINFO_USER.sub(
         lambda m: f"//{REDACTED}@" if _looks_like_token(m.group(1)) else m.group(), text
     )
+
+
+def _password_in_url(match: re.Match[str]) -> str:
+    user = match.group(1)[2:]
+    return f"//{REDACTED if _looks_like_token(user) else user}:xxxxx@"
 
 
 def redact_value(text: str) -> str:
@@ -209,40 +225,69 @@ def redact_headers(
     return out
 
 
+# Every rule is linear in its input: wire text is hostile, and a pattern that backtracks
+# (a `[\w]*word[\w]*=` scan, say) lets one long answer stall the proxy. Keys are matched
+# whole, then tested for a secret-sounding word.
+_SECRET_WORD = re.compile(
+    r"token|secret|pass|pwd|api[-_]?key|apikey|auth|key|session|signature|sig|credential|code",
+    re.IGNORECASE,
+)
+# A key starts where a word does and is at most 100 long: no start inside a long run.
+_KEY_VALUE = re.compile(r"(?<![\w.-])([\w.-]{1,100})=([^&\s\"'<>,|;]+)")  # forms, --token=x
+_JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.){0,200})"(\s*:\s*)"(?:[^"\\]|\\.)*"')
+_XML_PAIR = re.compile(r"<([\w:.-]{1,100})>([^<]*)</\1>")
+_FLAG_VALUE = re.compile(r"(?<![\w-])(--?[\w-]{1,100})[ \t]+([^\s-][^\s]*)")  # --password x
+_NETRC = re.compile(r"\b(password|passwd|login)[ \t]+(\S+)", re.IGNORECASE)
 _TEXT_SECRETS = (
     (re.compile(r"(//[^/@:\s\"']*):[^/\s\"']*@"), r"\1:xxxxx@"),
-    # JSON bodies: "access_token": "…", "password": "…"
-    (
-        re.compile(
-            r'("[^"]*(?:token|secret|pass|pwd|auth|key|session|signature|credential)[^"]*"'
-            r'\s*:\s*)"(?:[^"\\]|\\.)*"',
-            re.IGNORECASE,
-        ),
-        r'\1"REDACTED"',
-    ),
     (re.compile(r"\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), r"\1 REDACTED"),
-    (
-        re.compile(
-            r"([\w.-]*(?:token|secret|pass|pwd|api[-_]?key|apikey|credential|session|"
-            r"signature|sig|auth|code)[\w.-]*)=[^&\s\"'<>,|]+",
-            re.IGNORECASE,
-        ),
-        r"\1=REDACTED",
-    ),
-    (
-        re.compile(
-            r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|AKIA[0-9A-Z]{16})"
-        ),
-        "REDACTED",
-    ),
 )
 
 
+def _secret_key(key: str) -> bool:
+    return _SECRET_WORD.search(key) is not None
+
+
+def _kv(match: re.Match[str]) -> str:
+    return f"{match.group(1)}={REDACTED}" if _secret_key(match.group(1)) else match.group()
+
+
+def _json(match: re.Match[str]) -> str:
+    key = match.group(1)
+    return f'"{key}"{match.group(2)}"{REDACTED}"' if _secret_key(key) else match.group()
+
+
+def _xml(match: re.Match[str]) -> str:
+    tag = match.group(1)
+    return f"<{tag}>{REDACTED}</{tag}>" if _secret_key(tag) else match.group()
+
+
+def _flag(match: re.Match[str]) -> str:
+    flag = match.group(1)
+    return f"{flag} {REDACTED}" if _secret_key(flag) else match.group()
+
+
+def _netrc(match: re.Match[str]) -> str:
+    word = match.group(1)
+    return match.group() if word.lower() == "login" else f"{word} {REDACTED}"
+
+
 def redact_free_text(text: str) -> str:
-    """Credentials inside free text: an error message, or a body that echoes a URL, a
-    form or JSON."""
+    """Credentials inside free text: an error message, a GOAUTH command line, or a body
+    that echoes a URL, a form, JSON, XML or a netrc file."""
+    if not text:
+        return text
     for pattern, replacement in _TEXT_SECRETS:
         text = pattern.sub(replacement, text)
+    if "=" in text:
+        text = _KEY_VALUE.sub(_kv, text)
+    if '"' in text:
+        text = _JSON_PAIR.sub(_json, text)
+    if "</" in text:
+        text = _XML_PAIR.sub(_xml, text)
+    if "-" in text:
+        text = _FLAG_VALUE.sub(_flag, text)
+    text = _NETRC.sub(_netrc, text)
     return _token_shapes().sub(REDACTED, text)
 
 
@@ -264,8 +309,11 @@ def redact_har(har: dict) -> dict:
             for cookie in part.get("cookies", []):
                 cookie["value"] = REDACTED
             for item in part.get("queryString", []):
-                if is_secret_query(item.get("name", ""), item.get("value", "")):
+                value = str(item.get("value", ""))
+                if is_secret_query(str(item.get("name", "")), value):
                     item["value"] = REDACTED
+                elif ";" in value:  # ?q=1;token=…
+                    item["value"] = _PATH_PARAM.sub(_path_param, ";" + value)[1:]
             _redact_har_body(part.get("content"))  # response.content
             _redact_har_body(part.get("postData"))  # request.postData
     return _redact_token_shapes(har)
@@ -304,3 +352,22 @@ def _redact_har_body(body: dict | None) -> None:
             str(param.get("name", "")), str(param.get("value", ""))
         ):
             param["value"] = REDACTED
+
+
+def redact_event(event: Any) -> Any:
+    """Every text field of an event, redacted again: a recording may come from an older
+    goscope, or be crafted; what goscope shows or reports from it is redacted all the same."""
+    event.url = redact_url(event.url)
+    if event.repo:
+        event.repo = redact_url(event.repo)
+    if event.module:
+        event.module = redact_path(event.module)
+    if event.version:
+        event.version = redact_path(event.version)
+    event.request_headers = redact_headers(event.request_headers)
+    event.response_headers = redact_headers(event.response_headers)
+    if event.preview:
+        event.preview = redact_free_text(event.preview)
+    if event.error:
+        event.error = redact_free_text(event.error)
+    return event

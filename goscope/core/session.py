@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
-from .chains import ChainTracker, FallbackChain
-from .doctor import Finding, Traffic, diagnose
+from .chains import FallbackChain
+from .doctor import Finding
 from .events import Event
 from .goenv import GoEnv
-from .leaks import Leak, LeakDetector, is_public_service
+from .judge import Judge, SenderView
+from .leaks import Leak, is_public_service
 from .recording import read_event_at
+from .redact import redact_event
 from .store import EventStore
 from .vocab import Kind
 
@@ -71,6 +74,8 @@ class ModuleRow:
 
 
 class Session:
+    """Everything the TUI shows, kept up to date one event at a time."""
+
     def __init__(
         self,
         env: GoEnv | None = None,
@@ -78,16 +83,13 @@ class Session:
         trusted: frozenset[str] = frozenset(),
         recording: str | None = None,
     ):
-        self.env = env or GoEnv.from_mapping({})
         self.private = private
         self.store = EventStore()
-        self.tracker = ChainTracker(self.env)
-        self.detector = LeakDetector(self.env, private, trusted)
-        self.leaks: list[Leak] = []
+        self.judge = Judge(env, private, trusted)
         self.hosts: dict[str, HostStats] = {}
         self.recording = recording
         self.verified: set[tuple[str, str]] = set()
-        self._leak_urls: set[tuple[str, str]] = set()
+        self.selected_sender: int | None = None  # whose environment Config shows
         self._rng = random.Random(0)
         self._scan_offset = 0  # how far the recording has been indexed for details
         self._offsets: dict[int, int] = {}
@@ -97,20 +99,31 @@ class Session:
     def __len__(self) -> int:
         return len(self.store)
 
-    def set_env(self, env: GoEnv) -> None:
-        """The environment of the command (known once it starts)."""
-        self.env = env
-        self.tracker.rebind(env)  # late: what was tracked stays, the rest reads the new env
-        self.detector = LeakDetector(env, self.private, self.detector.trusted)
+    def set_env(self, env: GoEnv | None) -> None:
+        """The environment of the command goscope ran (None: it ran none: unknown)."""
+        self.judge.set_default_env(env)
+
+    def add_sender(self, info: dict[str, Any]) -> None:
+        view = self.judge.add_sender(info)
+        if self.selected_sender is None and view.known:
+            self.selected_sender = view.id  # the first go command seen: Config shows its env
+
+    @property
+    def sender(self) -> SenderView:
+        return self.judge.view(self.selected_sender)
+
+    @property
+    def env(self) -> GoEnv | None:
+        """The Go environment of the selected sender (None when unknown)."""
+        return self.sender.env
+
+    @property
+    def leaks(self) -> list[Leak]:
+        return self.judge.leaks
 
     def add(self, event: Event, offset: int = -1) -> int:
-        leak = self.detector.check(event)
-        is_leak = leak is not None
-        index = self.store.append(event, offset, leak=is_leak)
-        if leak is not None and (leak.url, leak.kind) not in self._leak_urls:
-            self._leak_urls.add((leak.url, leak.kind))
-            self.leaks.append(leak)
-        self.tracker.add(event)
+        leak = self.judge.add(event)
+        index = self.store.append(event, offset, leak=leak is not None)
         stats = self.hosts.get(event.host)
         if stats is None:
             stats = self.hosts[event.host] = HostStats(event.host)
@@ -122,18 +135,19 @@ class Session:
     # -- derived views ----------------------------------------------------------
     @property
     def chains(self) -> list[FallbackChain]:
-        return self.tracker.chains
+        return self.judge.chains
 
     def chain_for_seq(self, seq: int) -> FallbackChain | None:
         index = self.store.index_of_seq(seq)
         if index is None:
             return None
         row = self.store.row(index)
-        return self.tracker.chain_for(seq, (row.module, row.version or None, row.endpoint))
+        key = (row.module, row.version or None, row.endpoint)
+        return self.judge.chain_for(seq, key, row.sender)
 
     def modules(self) -> list[ModuleRow]:
         groups: dict[tuple[str, str | None], list[FallbackChain]] = {}
-        for chain in self.tracker.chains:
+        for chain in self.chains:
             groups.setdefault((chain.module, chain.version), []).append(chain)
         leaked = {leak.module for leak in self.leaks}
         rows = []
@@ -159,7 +173,8 @@ class Session:
         return rows
 
     def findings(self) -> list[Finding]:
-        return diagnose(self.env, {}, self.private, Traffic(self.chains, self.leaks))
+        """The doctor, on the selected sender's environment and traffic."""
+        return self.sender.findings(self.private)
 
     # -- full events, read back from the recording --------------------------------
     def event(self, index: int) -> Event | None:
@@ -172,7 +187,8 @@ class Session:
             offset = self._index_until(seq)
         if offset < 0 or not self.recording:
             return None
-        return read_event_at(self.recording, offset)
+        event = read_event_at(self.recording, offset)
+        return redact_event(event) if event is not None else None
 
     def _index_until(self, seq: int) -> int:
         if not self.recording:

@@ -62,6 +62,7 @@ class Row:
     duration_ms: float
     size: int
     flags: int
+    sender: int | None = None
 
     @property
     def module_at(self) -> str:
@@ -88,6 +89,7 @@ class EventStore:
         self.host = array("I")
         self.module = array("I")
         self.version = array("I")
+        self.sender = array("i")  # the sender's id, -1 when unknown
         self.url: list[str] = []
         self.errors: dict[int, str] = {}  # index -> error text (rare)
         self.hosts = Interner()
@@ -131,6 +133,7 @@ class EventStore:
         self.host.append(self.hosts(event.host))
         self.module.append(self.modules(event.module))
         self.version.append(self.versions(event.version))
+        self.sender.append(event.sender if event.sender is not None else -1)
         self.url.append(event.url)  # shared with the chain's attempt: no extra copy
         if event.error:
             self.errors[index] = event.error
@@ -167,4 +170,5 @@ class EventStore:
             duration_ms=self.duration[index],
             size=self.size[index],
             flags=self.flags[index],
+            sender=None if self.sender[index] < 0 else self.sender[index],
         )

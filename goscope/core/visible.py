@@ -16,11 +16,17 @@ from dataclasses import fields
 
 from .events import Event
 
-# C0 controls but tab and newline, DEL, C1 controls; the invisible format characters
-# that reorder or hide text (bidi marks, embeddings, overrides, isolates; line and
-# paragraph separators; the Arabic letter mark; zero-width joiners and the BOM).
+# C0 controls but tab and newline, DEL, C1 controls; and every invisible format
+# character (Unicode categories Cf, Zl, Zp: bidi marks, embeddings, overrides and
+# isolates, zero-width characters, the soft hyphen, interlinear annotations, tag
+# characters, the BOM), which reorder or hide text. Generated from unicodedata.
 _CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
-_FORMAT = "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+_FORMAT = (
+    "\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+)
 UNSAFE_MULTILINE = re.compile(f"[{_CONTROLS}{_FORMAT}]")
 UNSAFE = re.compile(f"[\t\n{_CONTROLS}{_FORMAT}]")  # one-line fields: tab and newline too
 
@@ -33,7 +39,9 @@ def _escape(match: re.Match[str]) -> str:
     if named:
         return named
     code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def visible(text: str | None, multiline: bool = False) -> str:

@@ -9,6 +9,7 @@ the order mitmproxy must run them; the proxy process and the mitmdump script
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -17,19 +18,21 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from mitmproxy import ctx, http
+from mitmproxy import connection, ctx, http
 from mitmproxy.addonmanager import Loader
 
 from goscope.core.chains import AuthRetryMarker
 from goscope.core.classify import Classification, classify_request
 from goscope.core.events import Event
 from goscope.core.goenv import GoEnv
+from goscope.core.recording import sender_line
 from goscope.core.redact import redact_free_text, redact_headers, redact_path, redact_url
 from goscope.core.visible import visible_event
 from goscope.core.vocab import Endpoint
 
 from .outputs import EventSink, LiveStream, Recorder, environment_option
 from .router import Router
+from .senders import SenderDirectory
 
 log = logging.getLogger("goscope")
 
@@ -65,6 +68,8 @@ class GoscopeAddon:
         self.internal_errors = 0
         self.retries = AuthRetryMarker()
         self.in_flight: dict[str, http.HTTPFlow] = {}  # asked, not yet answered
+        self.senders = SenderDirectory()
+        self._sender_of: dict[str, asyncio.Future[int | None]] = {}  # client conn id -> sender
 
     # -- mitmproxy hooks ----------------------------------------------------
     def load(self, loader: Loader) -> None:
@@ -82,11 +87,35 @@ class GoscopeAddon:
         if ("goscope_environment" in updated and text) or self.env is None:
             self.env = environment_option(text)
 
+    async def client_connected(self, client: connection.Client) -> None:
+        """Which process opened this connection (once per connection, off the event loop)."""
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._sender_of[client.id] = future
+        try:
+            sender, new = await asyncio.to_thread(
+                self.senders.identify, client.peername, client.sockname
+            )
+        except Exception as exc:  # attribution is a nicety: never break the connection
+            log.debug("goscope: sender lookup failed: %r", exc)
+            sender, new = None, False
+        if sender is not None and new:
+            self._emit_sender(sender.to_dict())
+        future.set_result(sender.id if sender is not None else None)
+
+    def client_disconnected(self, client: connection.Client) -> None:
+        self._sender_of.pop(client.id, None)
+
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         # Before any routing: the URL exactly as the client asked for it.
         flow.metadata.setdefault("goscope_url", flow.request.pretty_url)
         flow.metadata.setdefault("goscope_host", flow.request.pretty_host)
         self.in_flight[flow.id] = flow
+
+    async def request(self, flow: http.HTTPFlow) -> None:
+        """Before it goes upstream, the request learns its sender (looked up on connect)."""
+        future = self._sender_of.get(flow.client_conn.id)
+        if future is not None:
+            flow.metadata["goscope_sender"] = await future
 
     def done(self) -> None:
         """Requests still waiting for an answer when goscope stops are recorded too."""
@@ -125,7 +154,20 @@ class GoscopeAddon:
             self.internal_errors += 1
             log.debug("goscope: event failed: %r", exc)
             event = self._fallback_event(flow, self.seq, exc)
-        line = event.to_json()
+        self._emit(event, event.to_json())
+
+    def _emit_sender(self, sender: dict[str, Any]) -> None:
+        line = sender_line(sender)
+        for sink in self.sinks:
+            emit = getattr(sink, "emit_sender", None)
+            if emit is not None:
+                try:
+                    emit(sender, line)
+                except Exception as exc:
+                    self.internal_errors += 1
+                    log.error("goscope: %s failed: %r", type(sink).__name__, exc)
+
+    def _emit(self, event: Event, line: str) -> None:
         for sink in self.sinks:
             try:
                 sink.emit(event, line)
@@ -180,6 +222,7 @@ class GoscopeAddon:
                 event.repo = redact_url(repo) if repo else None
         if self.retries.mark(event):
             event.auth_retry = True
+        event.sender = flow.metadata.get("goscope_sender")
         return visible_event(event)  # wire text is data: no control sequence reaches a file
 
     @staticmethod

@@ -25,6 +25,7 @@ class ProxyConfig:
     upstream_proxy: str | None = None
     recording: str | None = None
     environment: dict[str, Any] = field(default_factory=dict)
+    environment_source: str = "command"  # or "goscope": its own, not a command's
     command: list[str] | None = None
     events_socket: str | None = None
     save_flows: str | None = None

@@ -28,6 +28,9 @@ from .config import DEFAULT_QUEUE_SIZE
 log = logging.getLogger("goscope")
 
 
+_END_OF_STREAM = ""  # put by done(): send the last stats line, then close
+
+
 class EventSink(Protocol):
     def emit(self, event: Event, line: str) -> None: ...
 
@@ -37,9 +40,13 @@ class ListSink:
 
     def __init__(self) -> None:
         self.events: list[Event] = []
+        self.senders: list[dict[str, Any]] = []
 
     def emit(self, event: Event, line: str) -> None:
         self.events.append(event)
+
+    def emit_sender(self, sender: dict[str, Any], line: str) -> None:
+        self.senders.append(sender)
 
 
 def environment_option(text: str) -> GoEnv:
@@ -71,8 +78,16 @@ class Recorder:
         loader.add_option(
             "goscope_command", Sequence[str], [], "The command being watched (for the header)."
         )
+        loader.add_option(
+            "goscope_environment_source",
+            str,
+            "command",
+            "Whose Go environment goscope_environment is: the command's, or goscope's own.",
+        )
 
     def configure(self, updated: set[str]) -> None:
+        if ctx.options.goscope_environment_source not in ("command", "goscope"):
+            raise exceptions.OptionsError("goscope_environment_source is command or goscope")
         if "goscope_jsonl" in updated:
             self.close()
             path = ctx.options.goscope_jsonl
@@ -80,7 +95,12 @@ class Recorder:
                 env = environment_option(ctx.options.goscope_environment)
                 command = [redact_free_text(a) for a in ctx.options.goscope_command] or None
                 try:
-                    self.file = open_recording(path, env.to_dict(), command=command)
+                    self.file = open_recording(
+                        path,
+                        env.to_dict(),
+                        command=command,
+                        environment_source=ctx.options.goscope_environment_source,
+                    )
                 except OSError as exc:
                     raise exceptions.OptionsError(
                         f"cannot write the recording {path}: {exc.strerror or exc}"
@@ -91,6 +111,10 @@ class Recorder:
             self.file.write(line + "\n")
             self.file.flush()
         self.written += 1
+
+    def emit_sender(self, sender: dict[str, Any], line: str) -> None:
+        if self.file is not None:
+            self.file.write(line + "\n")
 
     def done(self) -> None:
         self.close()
@@ -148,16 +172,26 @@ class LiveStream:
         except asyncio.QueueFull:
             self.dropped += 1
 
+    def emit_sender(self, sender: dict[str, Any], line: str) -> None:
+        self.emit(None, line)  # type: ignore[arg-type]  # the same stream, a sender line
+
     async def done(self) -> None:
-        if self.task is None:
+        if self.task is None or self.queue is None:
             return
-        for _ in range(50):  # a moment to drain, then stop
-            if self.queue is None or self.queue.empty():
+        for _ in range(200):  # a moment to drain (the app may be slow), then stop
+            if self.queue.empty() or self.task.done():
                 break
             await asyncio.sleep(0.01)
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self.task
+        # What could not be streamed in time is counted, like any other drop, and a last
+        # stats line says so: every event is either shown live or counted as not shown.
+        while not self.queue.empty():
+            self.queue.get_nowait()
+            self.dropped += 1
+        self.queue.put_nowait(_END_OF_STREAM)
+        try:
+            await asyncio.wait_for(self.task, 2.0)
+        except (TimeoutError, asyncio.CancelledError, Exception):
+            self.task.cancel()
 
 
 async def stream_events(path: str, live: LiveStream) -> None:
@@ -172,12 +206,15 @@ async def stream_events(path: str, live: LiveStream) -> None:
     try:
         while True:
             line = await live.queue.get()
-            writer.write(line.encode() + b"\n")
+            if line is not _END_OF_STREAM:
+                writer.write(line.encode() + b"\n")
             if live.dropped != reported:
                 reported = live.dropped
                 stats = {"type": "stats", "dropped_live": reported}
                 writer.write(json.dumps(stats).encode() + b"\n")
             await writer.drain()
+            if line is _END_OF_STREAM:
+                return
     except (ConnectionError, OSError):
         return
     finally:
@@ -186,26 +223,35 @@ async def stream_events(path: str, live: LiveStream) -> None:
 
 
 class HarRedactor:
-    """Redacts mitmproxy's HAR (option `hardump`) once mitmproxy's savehar has written it.
+    """Option `goscope_har`: where the redacted HAR goes.
 
-    Added after mitmproxy's default addons, so its `done` runs after savehar's.
+    mitmproxy's savehar writes its HAR (`hardump`) into a private directory of
+    goscope's; once it has (this addon comes after mitmproxy's own, so its `done`
+    runs after savehar's), the HAR is redacted and written to `goscope_har` with a
+    rename: the user's path never holds an unredacted byte, even if someone puts a
+    symlink there during the run.
     """
 
+    def load(self, loader: Loader) -> None:
+        loader.add_option("goscope_har", str, "", "Write mitmproxy's HAR here, redacted.")
+
     def done(self) -> None:
-        path = getattr(ctx.options, "hardump", "")
-        if path and path != "-":
-            redact_har_file(path)
+        raw, final = getattr(ctx.options, "hardump", ""), ctx.options.goscope_har
+        if raw and final and raw != "-":
+            redact_har_file(raw, final)
 
 
-def redact_har_file(path: str) -> None:
-    """Redact a HAR in place; a HAR that cannot be redacted is not left behind."""
+def redact_har_file(raw: str, final: str) -> None:
+    """Redact the HAR at `raw` into `final`; the unredacted one is removed either way."""
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(raw, encoding="utf-8") as fh:
             har = json.load(fh)
-        write_private(path, json.dumps(redact_har(har), indent=2))
+        write_private(final, json.dumps(redact_har(har), indent=2))
     except FileNotFoundError:
         return
     except (OSError, ValueError, OutputError) as exc:
-        log.error("goscope: cannot redact %s (%s): removed", path, exc)
+        log.error("goscope: cannot redact the HAR for %s (%s): none written", final, exc)
+    finally:
         with contextlib.suppress(OSError):
-            os.unlink(path)
+            os.unlink(raw)
+            os.rmdir(os.path.dirname(raw))

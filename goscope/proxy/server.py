@@ -17,10 +17,13 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 from typing import Any
 
 from mitmproxy import addons, exceptions, options
 from mitmproxy.master import Master
+
+from goscope.core.home import ensure_private_dir
 
 from .addon import GoscopeAddon, goscope_addons
 from .ca import ensure_ca
@@ -104,6 +107,7 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
         "goscope_route": list(config.routes),
         "goscope_environment": json.dumps(config.environment),
         "goscope_command": list(config.command or []),
+        "goscope_environment_source": config.environment_source,
         "goscope_jsonl": config.recording or "",
         "goscope_events_socket": config.events_socket or "",
         "goscope_queue_size": config.queue_size,
@@ -113,7 +117,10 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
     if config.save_flows:
         updates["save_stream_file"] = config.save_flows
     if config.har:
-        updates["hardump"] = config.har
+        # savehar writes into goscope's private directory; HarRedactor moves it, redacted.
+        private = tempfile.mkdtemp(prefix="har-", dir=ensure_private_dir(config.home / "runs"))
+        updates["hardump"] = os.path.join(private, "raw.har")
+        updates["goscope_har"] = config.har
     if config.ssl_insecure:
         updates["ssl_insecure"] = True
     return updates

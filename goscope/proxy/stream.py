@@ -15,8 +15,10 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from goscope.core.events import Event
+from goscope.core.recording import check_sender
 
 LINE_LIMIT = 16 * 2**20  # one event line; a longer one is skipped, not fatal
 
@@ -33,9 +35,15 @@ def private_socket_path(home: Path) -> Path:
 class EventListener:
     """Accepts the proxy's connection and hands each event to `on_event`."""
 
-    def __init__(self, path: Path, on_event: Callable[[Event], None]):
+    def __init__(
+        self,
+        path: Path,
+        on_event: Callable[[Event], None],
+        on_sender: Callable[[dict[str, Any]], None] | None = None,
+    ):
         self.path = path
         self.on_event = on_event
+        self.on_sender = on_sender
         self.bad_lines = 0  # lines that were not events (shown by the UI)
         self.dropped_live = 0  # events the proxy could not stream (they are recorded)
         self._server: socket.socket | None = None
@@ -90,6 +98,11 @@ class EventListener:
                 if stats.get("type") == "stats":
                     self.dropped_live = int(stats.get("dropped_live", 0))
                     return
+            if line.startswith(b'{"format":'):  # a sender line: which process sent what follows
+                sender = check_sender(json.loads(line))
+                if self.on_sender is not None:
+                    self.on_sender(sender)
+                return
             self.on_event(_event(line))
         except (ValueError, TypeError, AttributeError):
             self.bad_lines += 1

@@ -52,9 +52,11 @@ class RunEngine:
         opts: RunOptions,
         on_event: Callable[[Event], None] | None = None,
         prefix: str = "run-",
+        on_sender: Callable[[dict[str, Any]], None] | None = None,
     ):
         self.opts = opts
         self.on_event = on_event  # called on the listener's thread: hand over, don't draw
+        self.on_sender = on_sender  # likewise, for each process that sends requests
         self.home = ensure_private_dir(home_dir())
         runs = ensure_private_dir(self.home / "runs")
         self.rundir = Path(tempfile.mkdtemp(prefix=prefix, dir=runs))
@@ -69,6 +71,7 @@ class RunEngine:
             upstream_proxy=opts.upstream_proxy,
             recording=self.recording,
             environment=self.goenv.to_dict(),
+            environment_source="command" if opts.command else "goscope",
             command=opts.command or None,
             save_flows=opts.save_flows,
             har=opts.har,
@@ -91,7 +94,7 @@ class RunEngine:
         """Start the live stream (when someone listens) and the proxy; ProxyStartError."""
         if self.on_event is not None:
             socket_path = private_socket_path(self.home)
-            self.listener = EventListener(socket_path, self._deliver).start()
+            self.listener = EventListener(socket_path, self._deliver, self._introduce).start()
             self.config.events_socket = str(socket_path)
         proxy = ProxyProcess(self.config).start()
         with self._lock:
@@ -104,6 +107,10 @@ class RunEngine:
     def _deliver(self, event: Event) -> None:
         if self.on_event is not None:
             self.on_event(event)
+
+    def _introduce(self, sender: dict[str, Any]) -> None:
+        if self.on_sender is not None:
+            self.on_sender(sender)
 
     @property
     def port(self) -> int | None:

@@ -18,6 +18,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import events, on, work
@@ -31,7 +32,7 @@ from goscope.core.events import Event
 from goscope.core.export import OutputError, export_session
 from goscope.core.filters import Filter, FilterError, parse_filter
 from goscope.core.goenv import GoEnv
-from goscope.core.recording import RecordingError, RecordingReader
+from goscope.core.recording import RecordingError, RecordingReader, command_environment
 from goscope.core.session import Session
 from goscope.core.visible import visible
 from goscope.run.engine import CommandNotFound, ProxyStartError, RunEngine
@@ -124,7 +125,9 @@ class GoscopeApp(App[int]):
         super().__init__()
         self.launch = launch
         self.engine = launch.engine
-        env = self.engine.goenv if self.engine is not None else None
+        # goscope's own environment is go's only when goscope runs the command itself.
+        engine = self.engine
+        env = engine.goenv if engine is not None and engine.opts.command else None
         private = self.engine.opts.private if self.engine is not None else launch.private
         trusted = self.engine.opts.trusted if self.engine is not None else launch.trusted
         self.private, self.trusted = private, list(trusted)
@@ -132,7 +135,7 @@ class GoscopeApp(App[int]):
         self.session = Session(env, private, frozenset(h.lower() for h in trusted), recording)
         self.filter: Filter | None = None
         # Filled on other threads (the event stream, the command's output), drained by _tick.
-        self.pending: deque[tuple[Event, int]] = deque()
+        self.pending: deque[tuple[Event | dict[str, Any], int]] = deque()  # events, senders
         self.pending_output: deque[Text | str] = deque()
         self.exit_status: int | None = None
         self.load_error: str | None = None
@@ -150,6 +153,7 @@ class GoscopeApp(App[int]):
         self._request_list: RequestList | None = None
         if self.engine is not None:
             self.engine.on_event = self._on_live_event
+            self.engine.on_sender = self._on_live_sender
 
     @property
     def live(self) -> bool:
@@ -212,6 +216,9 @@ class GoscopeApp(App[int]):
     # -- live sessions ---------------------------------------------------------------------
     def _on_live_event(self, event: Event) -> None:
         self.pending.append((event, -1))  # the listener's thread: hand over, nothing more
+
+    def _on_live_sender(self, sender: dict[str, Any]) -> None:
+        self.pending.append((sender, -1))  # in order with the events it sent
 
     @work(thread=True, exclusive=True, group="proxy")
     def start_engine(self) -> None:
@@ -290,9 +297,10 @@ class GoscopeApp(App[int]):
         # only rescan them over and over. Off while loading, then freeze what was loaded.
         gc.disable()
         try:
-            with RecordingReader(path, skip_bad=self.launch.skip_bad) as reader:
-                env = GoEnv.from_dict(reader.header.get("environment") or {})
-                self.call_from_thread(session.set_env, env)
+            reader = RecordingReader(path, self.launch.skip_bad, on_sender=session.add_sender)
+            with reader:
+                raw = command_environment(reader.header)
+                session.set_env(GoEnv.from_dict(raw) if raw is not None else None)
                 for event, offset in reader:
                     index = session.add(event, offset)
                     if index % LOAD_CHUNK == LOAD_CHUNK - 1:
@@ -337,8 +345,11 @@ class GoscopeApp(App[int]):
                 log.write(self.pending_output.popleft())
         if self.pending:
             while self.pending:
-                event, offset = self.pending.popleft()
-                self.session.add(event, offset)
+                item, offset = self.pending.popleft()
+                if isinstance(item, Event):
+                    self.session.add(item, offset)
+                else:
+                    self.session.add_sender(item)
             self._dirty = True
         if self.engine is not None:
             self.session.dropped_live = self.engine.dropped_live

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 
 from goscope.core.doctor import Finding
 from goscope.core.goenv import GO_VARS
+from goscope.core.judge import UNKNOWN_SENDER
 from goscope.core.redact import redact_value
 from goscope.core.session import Session
 from goscope.core.visible import visible
@@ -33,6 +34,7 @@ class ConfigTab(TableTab):
         self.findings: list[Finding] = []
 
     def compose(self) -> ComposeResult:
+        yield Static(id="config-sender", classes="findings-title")
         yield self.table
         yield Static(
             Text("Doctor findings (enter jumps to the proof)", style="bold"),
@@ -50,13 +52,23 @@ class ConfigTab(TableTab):
         return self.findings_table
 
     def refresh_from(self, session: Session) -> None:
+        sender = session.sender
+        title = Text("Go environment of ", style="bold")
+        title.append(visible(sender.label), style="bold")
+        if not sender.known:
+            title.append(f" · {UNKNOWN_SENDER}", style=styles.WARNING)
+        self.query_one("#config-sender", Static).update(title)
         self.table.clear()
+        env = session.env
         for var in GO_VARS:
+            if env is None:
+                self.add_safe_row(self.table, var, Text("(unknown)", styles.MUTED), "")
+                continue
             self.add_safe_row(
                 self.table,
                 var,
-                redact_value(session.env.get(var)) or Text("(unset)", style=styles.MUTED),
-                plain(session.env.origins.get(var, ""), styles.MUTED),
+                redact_value(env.get(var)) or Text("(unset)", style=styles.MUTED),
+                plain(env.origins.get(var, ""), styles.MUTED),
             )
         self.findings = session.findings()
         cursor = min(self.findings_table.cursor_row, max(0, len(self.findings) - 1))

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from goscope.core.leaks import Leak
+from goscope.core.redact import redact_url
 from goscope.core.session import Session
 from goscope.core.visible import visible
 from goscope.term import styles
@@ -72,7 +73,9 @@ class LeaksTab(TableTab):
             self.detail.update(
                 Group(
                     plain(f"{leak.module} was sent to the {leak_target(leak)} {leak.host}", "bold"),
-                    Text(visible(f"request #{leak.seq}: {leak.url}"), style=styles.MUTED),
+                    Text(
+                        visible(f"request #{leak.seq}: {redact_url(leak.url)}"), style=styles.MUTED
+                    ),
                     Text.assemble(
                         ("fix (c copies it): ", styles.MUTED), (visible(leak.fix), "bold")
                     ),

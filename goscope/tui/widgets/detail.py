@@ -11,6 +11,7 @@ from rich.text import Text
 from goscope.core.chains import FallbackChain
 from goscope.core.events import Event
 from goscope.core.explain import explain_attempt
+from goscope.core.redact import redact_free_text, redact_url
 from goscope.core.store import Row
 from goscope.core.visible import visible
 from goscope.term import styles
@@ -54,7 +55,8 @@ def preview_view(event: Event) -> RenderableType | None:
     body = event.preview
     if event.endpoint in ("info", "latest"):
         try:
-            body = json.dumps(json.loads(body), indent=2)
+            # Decoded, `ghp\u005f…` is a token again: redact what is shown, not the source.
+            body = redact_free_text(json.dumps(json.loads(body), indent=2, ensure_ascii=False))
         except ValueError:
             pass
     return Group(Text("Body", style="bold underline"), Text(visible(body, multiline=True), "dim"))
@@ -64,7 +66,7 @@ def detail_view(row: Row, event: Event | None, chain: FallbackChain | None) -> R
     parts: list[RenderableType] = []
     head = Text()
     head.append(visible(f"{row.method} "), style="bold")
-    head.append(visible(row.url))
+    head.append(visible(redact_url(row.url)))  # a crafted recording is redacted here too
     parts.append(head)
     what = Text()
     what.append(visible(f"{row.kind} · {row.endpoint}"), style="bold")

@@ -20,6 +20,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from goscope.core.redact import redact_url
 from goscope.core.store import (
     FLAG_AUTH_RETRY,
     FLAG_INTERNAL,
@@ -86,7 +87,7 @@ def row_text(row: Row, width: int) -> Text:
         + f".{int(row.started % 1 * 1000):03d}"
     )
     status = "ERR" if row.status is None else str(row.status)
-    what = visible(row.module_at or row.url)
+    what = visible(row.module_at or redact_url(row.url))
     cells = (
         (clock, "dim"),
         (row.kind, styles.KIND.get(row.kind, "")),  # type: ignore[call-overload]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from goscope.core.store import FLAG_ERROR, EventStore
 from goscope.core.visible import visible
@@ -42,8 +44,20 @@ def timeline_text(store: EventStore, width: int) -> Text:
     return text
 
 
-class Timeline(Static):
+class Timeline(Widget):
+    """Drawn at render time, at the width it has then (not the width when data came)."""
+
     DEFAULT_CSS = "Timeline { height: auto; padding: 1; }"
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._store: EventStore | None = None
+
     def refresh_from(self, store: EventStore) -> None:
-        self.update(timeline_text(store, self.size.width or 100))
+        self._store = store
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        if self._store is None:
+            return Text("No requests yet.", style="dim")
+        return timeline_text(self._store, self.content_size.width or 100)

@@ -1,0 +1,137 @@
+"""Each request judged by the Go environment of the process that sent it.
+
+Two go commands with different GOPRIVATE can share one goscope: a path one of
+them keeps private may be public for the other. So chains, leaks and the
+doctor run per sender (the recording's sender lines give each its environment,
+with origins). Requests whose sender is unknown (another user's process, a
+remote client, a system without /proc) are judged by what goscope does know:
+the environment of the command goscope itself ran, when it ran one; else only
+the `--private` patterns and the traffic. goscope's own environment is never
+presented as go's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .chains import ChainTracker, FallbackChain
+from .doctor import Finding, Traffic, diagnose
+from .events import Event
+from .goenv import GoEnv
+from .leaks import Leak, LeakDetector
+
+UNKNOWN_SENDER = "environment of the sender unknown: judged by --private and by traffic"
+
+
+@dataclass
+class SenderView:
+    """What goscope knows of one sender, and what its requests did."""
+
+    id: int | None
+    info: dict[str, Any] | None  # the recording's sender line (pid, program, command, cwd)
+    env: GoEnv | None  # None: unknown
+    tracker: ChainTracker
+    detector: LeakDetector
+    leaks: list[Leak] = field(default_factory=list)
+    requests: int = 0
+
+    @property
+    def label(self) -> str:
+        if self.info is None:
+            return "the command goscope ran" if self.env is not None else "unknown sender"
+        command = " ".join(self.info.get("command") or []) or self.info.get("program") or "?"
+        return f"{command} (pid {self.info.get('pid')})"
+
+    @property
+    def known(self) -> bool:
+        return self.env is not None
+
+    def findings(self, private: str) -> list[Finding]:
+        if self.env is None:
+            return []  # nothing to diagnose: the configuration is not known
+        return diagnose(self.env, {}, private, Traffic(self.tracker.chains, self.leaks))
+
+    def to_dict(self, private: str) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            **{k: v for k, v in (self.info or {}).items() if k != "id"},
+            "known": self.known,
+            "note": None if self.known else UNKNOWN_SENDER,
+            "requests": self.requests,
+            "leaks": [leak.to_dict() for leak in self.leaks],
+            "findings": [f.to_dict() for f in self.findings(private)],
+        }
+
+
+class Judge:
+    def __init__(
+        self, env: GoEnv | None = None, private: str = "", trusted: frozenset[str] = frozenset()
+    ):
+        self.private = private
+        self.trusted = trusted
+        self.views: dict[int | None, SenderView] = {}
+        self.default = self.views[None] = self._view(None, None, env)
+        self.leaks: list[Leak] = []
+        self._leak_keys: set[tuple[str, str]] = set()
+
+    def _view(
+        self, sender: int | None, info: dict[str, Any] | None, env: GoEnv | None
+    ) -> SenderView:
+        judged = env if env is not None else GoEnv.from_mapping({})  # defaults: --private only
+        return SenderView(
+            sender, info, env, ChainTracker(env), LeakDetector(judged, self.private, self.trusted)
+        )
+
+    def set_default_env(self, env: GoEnv | None) -> None:
+        """The environment of the command goscope ran (None: it ran none)."""
+        view = self.default
+        view.env = env
+        if env is not None:
+            view.tracker.rebind(env)
+        view.detector = LeakDetector(env or GoEnv.from_mapping({}), self.private, self.trusted)
+
+    def add_sender(self, info: dict[str, Any]) -> SenderView:
+        raw = info.get("environment")
+        env = GoEnv.from_dict(raw) if isinstance(raw, dict) and raw else None
+        view = self.views[info["id"]] = self._view(info["id"], info, env)
+        return view
+
+    def view(self, sender: int | None) -> SenderView:
+        return self.views.get(sender) or self.default
+
+    def add(self, event: Event) -> Leak | None:
+        view = self.view(event.sender)
+        view.requests += 1
+        leak = view.detector.check(event)
+        if leak is not None and (leak.url, leak.kind) not in self._leak_keys:
+            self._leak_keys.add((leak.url, leak.kind))
+            self.leaks.append(leak)
+            view.leaks.append(leak)
+        view.tracker.add(event)
+        return leak
+
+    @property
+    def chains(self) -> list[FallbackChain]:
+        views = list(self.views.values())
+        if len(views) == 1:
+            return views[0].tracker.chains
+        return [chain for view in views for chain in view.tracker.chains]
+
+    def chain_for(
+        self, seq: int, key: tuple[str, str | None, str], sender: int | None
+    ) -> FallbackChain | None:
+        return self.view(sender).tracker.chain_for(seq, key)
+
+    def finish(self) -> None:
+        for view in self.views.values():
+            view.tracker.finish()
+
+    def senders(self) -> list[SenderView]:
+        """The senders to report on: each process seen, and the command goscope ran
+        when requests were not attributed to a process (or none came at all)."""
+        processes = [v for v in self.views.values() if v.id is not None]
+        default = self.default
+        if default.requests or (not processes and default.known):
+            return [default, *processes]
+        return processes
