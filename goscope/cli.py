@@ -383,6 +383,7 @@ def proxy(
             upstream_proxy=upstream_proxy,
             recording=validate_output("--jsonl", jsonl),
             environment=GoEnv.load(dict(os.environ), go=find_go()).to_dict(),
+            environment_source="goscope",  # its own: go's comes with each sender
             save_flows=validate_output("--save-flows", save_flows),
             har=validate_har(har),
             ssl_insecure=ssl_insecure,

@@ -14,7 +14,7 @@ SIZE = (150, 40)
 
 
 def _tab(tab_id: str):
-    return lambda app: app.query_one("#tabs").active == tab_id
+    return lambda app: app.query_one("#tabs").active == tab_id and app.refreshed_tab == tab_id
 
 
 SCREENS = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from rich.console import Console
 
@@ -31,11 +32,27 @@ async def settled(pilot, app: GoscopeApp) -> None:
 
     def done() -> bool:
         tables = app.screen.query(DataTable)
-        return not app.pending and all(not t._require_update_dimensions for t in tables)
+        return (
+            not app.pending
+            and not app._dirty  # no pane refresh still due (it would rebuild a table)
+            and all(not t._require_update_dimensions for t in tables)
+        )
 
     await wait_for(pilot, done)
-    for _ in range(3):
-        await pilot.pause()
+    # A table measured its columns after it drew some lines: draw them all again, now.
+    for table in app.screen.query(DataTable):
+        table._clear_caches()
+        table.refresh()
+    await wait_for(pilot, done)
+    # Then until two screens in a row are the same: tables lay out in several passes.
+    previous = None
+    for _ in range(300):
+        await pilot.pause(0.1)
+        screen = re.sub(r"terminal-\d+", "terminal", app.export_screenshot())
+        if screen == previous:
+            return
+        previous = screen
+    raise AssertionError("the screen never settled")
 
 
 async def loaded(pilot, app: GoscopeApp, rows: int) -> None:

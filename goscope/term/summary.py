@@ -9,6 +9,7 @@ from rich.text import Text
 
 from goscope.core.chains import FallbackChain
 from goscope.core.explain import chain_line, explain_attempt
+from goscope.core.judge import UNKNOWN_SENDER
 from goscope.core.report import Report
 from goscope.core.visible import visible
 
@@ -39,6 +40,7 @@ def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
             visible(f" · exit {report.exit_code}"), style=styles.exit_status(report.exit_code)
         )
     console.print(head)
+    _senders(console, report)
     _served(console, chains)
     _failures(console, failed)
     _leaks(console, report)
@@ -50,6 +52,23 @@ def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
                 styles.WARNING,
             )
         )
+
+
+def _senders(console: Console, report: Report) -> None:
+    """Which processes sent the requests, when goscope ran none itself or saw several."""
+    senders = report.senders
+    if len(senders) < 2 and report.env_known:
+        return
+    console.print(Text("Senders", style="bold underline"))
+    for sender in senders:
+        command = " ".join(sender.get("command") or []) or "(not attributed to a process)"
+        line = Text(visible(f"  {command}"), style="bold")
+        if sender.get("pid"):
+            line.append(f" pid {sender['pid']}", style="dim")
+        line.append(f" · {sender['requests']} requests · {len(sender['leaks'])} leaks")
+        if not sender["known"]:
+            line.append(f" · {UNKNOWN_SENDER}", style=styles.WARNING)
+        console.print(line)
 
 
 def _modules(chains: list[FallbackChain]) -> dict[tuple[str, str | None], list[FallbackChain]]:

@@ -32,6 +32,7 @@ from goscope.core.events import Event
 from goscope.core.export import OutputError, export_session
 from goscope.core.filters import Filter, FilterError, parse_filter
 from goscope.core.goenv import GoEnv
+from goscope.core.judge import UNKNOWN_SENDER
 from goscope.core.recording import RecordingError, RecordingReader, command_environment
 from goscope.core.session import Session
 from goscope.core.visible import visible
@@ -151,6 +152,7 @@ class GoscopeApp(App[int]):
         self._command_running = False
         self._signals: list[int] = []
         self._request_list: RequestList | None = None
+        self.refreshed_tab: str | None = None
         if self.engine is not None:
             self.engine.on_event = self._on_live_event
             self.engine.on_sender = self._on_live_sender
@@ -316,8 +318,8 @@ class GoscopeApp(App[int]):
             gc.enable()
             gc.freeze()
             if session is self.session:
+                self._dirty = True  # before "loaded": whoever sees loaded sees the refresh due
                 self.loading = False
-                self._dirty = True
 
     def _load_failed(self, message: str) -> None:
         self.load_error = message
@@ -377,7 +379,9 @@ class GoscopeApp(App[int]):
         self._shown_rows = request_list.row_count
 
     def _refresh_active_pane(self) -> None:
-        self.active_tab().refresh_from(self.session)
+        tab = self.active_tab()
+        tab.refresh_from(self.session)
+        self.refreshed_tab = tab.TAB_ID  # drawn from the session (tests wait for this state)
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
@@ -422,6 +426,9 @@ class GoscopeApp(App[int]):
                 f" · {self.session.dropped_live} events not shown live (all are recorded)",
                 style=styles.WARNING,
             )
+        unattributed = self.session.judge.default
+        if unattributed.requests and not unattributed.known:
+            text.append(f" · {UNKNOWN_SENDER} ({unattributed.requests})", style=styles.WARNING)
         if self.session.bad_lines:
             bad = self.session.bad_lines
             text.append(

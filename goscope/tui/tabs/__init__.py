@@ -10,6 +10,7 @@ from .leaks import LeaksTab
 from .modules import ModulesTab
 from .output import OutputTab
 from .requests import RequestsTab
+from .senders import SendersTab
 from .timeline import TimelineTab
 
 TABS: tuple[type[GoscopeTab], ...] = (
@@ -20,6 +21,7 @@ TABS: tuple[type[GoscopeTab], ...] = (
     ConfigTab,
     TimelineTab,
     OutputTab,
+    SendersTab,
 )
 TAB_IDS = tuple(tab.TAB_ID for tab in TABS)
 

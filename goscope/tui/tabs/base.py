@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -76,19 +77,44 @@ class TableTab(GoscopeTab):
         super().__init__(**kwargs)
         self.table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
         self.detail = Static("")
+        self._pending_rows: dict[int, list[tuple[Any, ...]]] = {}
+        self._shown_rows: dict[int, list[tuple[Any, ...]]] = {}
 
     def compose(self) -> ComposeResult:
         yield self.table
         with VerticalScroll(classes="pane-detail-box"):
             yield self.detail
 
-    @staticmethod
-    def add_safe_row(table: DataTable[Any], *cells: object) -> None:
+    def begin(self, table: DataTable[Any]) -> None:
+        """Start collecting the rows `table` should show (see `commit`)."""
+        self._pending_rows[id(table)] = []
+
+    def add_safe_row(self, table: DataTable[Any], *cells: object) -> None:
         """A row whose text cells are wire text: escaped, never parsed as markup."""
-        table.add_row(*(plain(c) if isinstance(c, str) else c for c in cells))
+        row = tuple(plain(c) if isinstance(c, str) else c for c in cells)
+        self._pending_rows.setdefault(id(table), []).append(row)
+
+    def commit(self, table: DataTable[Any]) -> bool:
+        """Show the collected rows; a table whose rows did not change is left alone (no
+        flicker, no lost layout). Returns whether it changed."""
+        rows = self._pending_rows.pop(id(table), [])
+        key = [tuple(_cell_key(c) for c in row) for row in rows]
+        if self._shown_rows.get(id(table)) == key:
+            return False
+        self._shown_rows[id(table)] = key
+        table.clear()
+        for row in rows:
+            table.add_row(*row)
+        return True
 
     def keep_cursor(self, rows: int) -> int:
         return min(self.table.cursor_row, max(0, rows - 1)) if rows else 0
 
     def primary(self) -> Widget | None:
         return self.table
+
+
+def _cell_key(cell: object) -> object:
+    if isinstance(cell, Text):
+        return (cell.plain, str(cell.style))
+    return cell

@@ -58,7 +58,7 @@ class ConfigTab(TableTab):
         if not sender.known:
             title.append(f" · {UNKNOWN_SENDER}", style=styles.WARNING)
         self.query_one("#config-sender", Static).update(title)
-        self.table.clear()
+        self.begin(self.table)
         env = session.env
         for var in GO_VARS:
             if env is None:
@@ -70,9 +70,10 @@ class ConfigTab(TableTab):
                 redact_value(env.get(var)) or Text("(unset)", style=styles.MUTED),
                 plain(env.origins.get(var, ""), styles.MUTED),
             )
+        self.commit(self.table)
         self.findings = session.findings()
         cursor = min(self.findings_table.cursor_row, max(0, len(self.findings) - 1))
-        self.findings_table.clear()
+        self.begin(self.findings_table)
         for f in self.findings:
             proof = ", ".join(f"#{s}" for s in f.evidence[:3]) + (
                 "…" if len(f.evidence) > 3 else ""
@@ -85,6 +86,7 @@ class ConfigTab(TableTab):
                 f.message,
                 proof or "-",
             )
+        self.commit(self.findings_table)
         if self.findings:
             self.findings_table.move_cursor(row=cursor)
             self.show(cursor)

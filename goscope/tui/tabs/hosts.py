@@ -22,7 +22,7 @@ class HostsTab(TableTab):
 
     def refresh_from(self, session: Session) -> None:
         cursor = self.keep_cursor(len(session.hosts))
-        self.table.clear()
+        self.begin(self.table)
         for stats in sorted(session.hosts.values(), key=lambda s: -s.requests):
             p50, p95 = stats.percentile(50), stats.percentile(95)
             self.add_safe_row(
@@ -36,5 +36,6 @@ class HostsTab(TableTab):
                 f"{p95:.0f}" if p95 is not None else "-",
                 human_size(stats.bytes),
             )
+        self.commit(self.table)
         if session.hosts:
             self.table.move_cursor(row=cursor)

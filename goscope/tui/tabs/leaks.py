@@ -38,7 +38,7 @@ class LeaksTab(TableTab):
     def refresh_from(self, session: Session) -> None:
         self.leaks = list(session.leaks)
         cursor = self.keep_cursor(len(self.leaks))
-        self.table.clear()
+        self.begin(self.table)
         for leak in self.leaks:
             self.add_safe_row(
                 self.table,
@@ -49,6 +49,7 @@ class LeaksTab(TableTab):
                 leak.matched or "(looks internal)",
                 leak.fix,
             )
+        self.commit(self.table)
         if self.leaks:
             self.table.move_cursor(row=cursor)
             self.show(cursor)

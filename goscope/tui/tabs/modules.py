@@ -44,7 +44,7 @@ class ModulesTab(TableTab):
     def refresh_from(self, session: Session) -> None:
         self.rows = session.modules()
         cursor = self.keep_cursor(len(self.rows))
-        self.table.clear()
+        self.begin(self.table)
         for row in self.rows:
             name = f"{row.module}@{row.version}" if row.version else row.module
             served = row.served_by not in NOT_SERVED
@@ -59,6 +59,7 @@ class ModulesTab(TableTab):
                 Text("verified", style=styles.GOOD) if row.verified else Text("-", styles.MUTED),
                 Text("LEAK", style=styles.LEAK) if row.leak else "",
             )
+        self.commit(self.table)
         if self.rows:
             self.table.move_cursor(row=cursor)
             self.show(cursor)

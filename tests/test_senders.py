@@ -1,0 +1,151 @@
+"""The other terminal: each request judged by the Go environment of the process that sent it.
+
+goscope runs as a bare proxy with a clean environment. Two go commands, started apart
+from it (as from another terminal) and at the same time, keep one private module from
+different services: one with GONOPROXY in its environment (so the path goes to the
+public checksum database), one with GONOSUMDB in its `go env -w` file (so the path goes
+to the public proxy). Each leak is found with its sender's own patterns; goscope's own
+environment, which has none, is never used to judge them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from goscope.core.recording import read_recording
+from goscope.lab.scenario import load_scenario
+
+pytestmark = pytest.mark.e2e
+SECRET = "git.corp.example.com/team/secret"
+
+
+def start_proxy(
+    tmp_path: Path, routes: list[str], env: dict[str, str]
+) -> tuple[subprocess.Popen, int]:
+    args = [
+        sys.executable,
+        "-m",
+        "goscope",
+        "proxy",
+        "--port",
+        "0",
+        "--jsonl",
+        str(tmp_path / "r.jsonl"),
+    ]
+    for route in routes:
+        args += ["--route", route]
+    proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline()
+    assert first.startswith("goscope proxy listening on http://127.0.0.1:"), first
+    return proc, int(first.strip().rsplit(":", 1)[1])
+
+
+def test_two_go_commands_are_each_judged_by_their_own_environment(
+    tmp_path, go_binary, shared_gocache
+):
+    scenario = load_scenario("tour")
+    home = tmp_path / "goscope-home"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
+    clean["GOSCOPE_HOME"] = str(home)
+    with scenario.lab(tmp_path / "lab") as lab:
+        proxy, port = start_proxy(tmp_path, lab.routes(), clean)
+        commands = []
+        try:
+            for name in ("in-env", "in-file"):
+                root = tmp_path / name
+                env = scenario.go_env(lab, root, go_binary)
+                env.update(
+                    GOCACHE=str(shared_gocache),
+                    GOPROXY="https://proxy.golang.org,direct",
+                    HTTPS_PROXY=f"http://127.0.0.1:{port}",
+                    SSL_CERT_FILE=str(home / "ca-bundle.pem"),
+                    GIT_SSL_CAINFO=str(home / "ca-bundle.pem"),
+                )
+                env.pop("GONOSUMDB", None)
+                if name == "in-env":
+                    env["GONOPROXY"] = "git.corp.example.com"  # the checksum db still sees it
+                else:
+                    Path(env["GOENV"]).parent.mkdir(parents=True, exist_ok=True)
+                    Path(env["GOENV"]).write_text("GONOSUMDB=git.corp.example.com\n")  # go env -w
+                work = scenario.workspace(root)
+                commands.append(
+                    subprocess.Popen(
+                        [go_binary, "mod", "download", SECRET],
+                        cwd=work,
+                        env=env,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT,
+                        text=True,
+                    )
+                )
+            outputs = [c.communicate(timeout=240)[0] for c in commands]
+        finally:
+            proxy.send_signal(signal.SIGINT)
+            proxy.wait(timeout=30)
+    rec = read_recording(str(tmp_path / "r.jsonl"))
+    assert rec.header["environment_source"] == "goscope"
+    by_pid = {s["pid"]: s for s in rec.senders.values()}
+    senders = [by_pid[c.pid] for c in commands]  # each go command, by its own pid
+    assert all(
+        s["program"] == "go" and s["command"][1:] == ["mod", "download", SECRET] for s in senders
+    )
+    in_env, in_file = senders
+    assert in_env["environment"]["GONOPROXY"] == {
+        "value": "git.corp.example.com",
+        "origin": "environment",
+    }
+    assert in_file["environment"]["GONOSUMDB"] == {
+        "value": "git.corp.example.com",
+        "origin": "go env -w",
+    }
+    assert in_env["cwd"] == str(tmp_path / "in-env" / "work")
+    # Every request of theirs is attributed (git's too: to the go that ran it).
+    assert {e.sender for e in rec.events} == {in_env["id"], in_file["id"]}, outputs
+
+    report_path = tmp_path / "r.json"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goscope",
+            "report",
+            str(tmp_path / "r.jsonl"),
+            "--json",
+            str(report_path),
+        ],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    report = json.loads(report_path.read_text())
+    leaks = {
+        (leak["module"], leak["host"], leak["kind"], leak["severity"]) for leak in report["leaks"]
+    }
+    assert leaks == {
+        (SECRET, "sum.golang.org", "sumdb", "high"),
+        (SECRET, "proxy.golang.org", "proxy", "high"),
+    }
+    assert report["environment"] is None  # goscope's own is not go's
+    per_sender = {s["id"]: s for s in report["senders"]}
+    env_leaks = per_sender[in_env["id"]]["leaks"]
+    file_leaks = per_sender[in_file["id"]]["leaks"]
+    assert [(x["host"], x["matched"]) for x in env_leaks] == [
+        ("sum.golang.org", "git.corp.example.com")
+    ]
+    assert [(x["host"], x["matched"]) for x in file_leaks][0] == (
+        "proxy.golang.org",
+        "git.corp.example.com",
+    )
+    env_findings = {f["id"] for f in per_sender[in_env["id"]]["findings"]}
+    file_findings = {f["id"] for f in per_sender[in_file["id"]]["findings"]}
+    assert "sumdb-not-private" in env_findings and "proxy-not-private" not in env_findings
+    assert "proxy-not-private" in file_findings and "sumdb-not-private" not in file_findings
