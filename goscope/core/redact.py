@@ -96,6 +96,9 @@ _EXTRA_SHAPES = (
 )
 
 
+MIN_TOKEN = 16  # no known token shape is shorter: shorter text needs no scan
+
+
 @lru_cache(maxsize=1)
 def _token_shapes() -> re.Pattern[str]:
     """One regex of every known token shape (compiled on first use: detect-secrets loads
@@ -141,7 +144,7 @@ def redact_path(path: str) -> str:
     decoded from one."""
     if ";" in path:
         path = _PATH_PARAM.sub(_path_param, path)
-    return _token_shapes().sub(REDACTED, path)
+    return _token_shapes().sub(REDACTED, path) if len(path) >= MIN_TOKEN else path
 
 
 def _redacted_pair(key: str, value: str) -> str:
@@ -219,7 +222,7 @@ def redact_headers(
             value = f"{scheme} {REDACTED}" if scheme.isalpha() else REDACTED
         elif lower in URL_HEADERS:
             value = redact_free_text(redact_url(value) if lower != "link" else value)
-        else:
+        elif len(value) >= MIN_TOKEN:
             value = _token_shapes().sub(REDACTED, value)
         out.append([name, value])
     return out
@@ -242,6 +245,9 @@ _TEXT_SECRETS = (
     (re.compile(r"(//[^/@:\s\"']*):[^/\s\"']*@"), r"\1:xxxxx@"),
     (re.compile(r"\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), r"\1 REDACTED"),
 )
+
+
+_TEXT_GATE = re.compile(r"//|bearer|basic|token", re.IGNORECASE)
 
 
 def _secret_key(key: str) -> bool:
@@ -277,18 +283,20 @@ def redact_free_text(text: str) -> str:
     that echoes a URL, a form, JSON, XML or a netrc file."""
     if not text:
         return text
-    for pattern, replacement in _TEXT_SECRETS:
-        text = pattern.sub(replacement, text)
-    if "=" in text:
-        text = _KEY_VALUE.sub(_kv, text)
-    if '"' in text:
-        text = _JSON_PAIR.sub(_json, text)
-    if "</" in text:
-        text = _XML_PAIR.sub(_xml, text)
-    if "-" in text:
-        text = _FLAG_VALUE.sub(_flag, text)
-    text = _NETRC.sub(_netrc, text)
-    return _token_shapes().sub(REDACTED, text)
+    if _TEXT_GATE.search(text):
+        for pattern, replacement in _TEXT_SECRETS:
+            text = pattern.sub(replacement, text)
+    if _SECRET_WORD.search(text):  # the keyed rules only where a secret-sounding word is
+        if "=" in text:
+            text = _KEY_VALUE.sub(_kv, text)
+        if '"' in text:
+            text = _JSON_PAIR.sub(_json, text)
+        if "</" in text:
+            text = _XML_PAIR.sub(_xml, text)
+        if "-" in text:
+            text = _FLAG_VALUE.sub(_flag, text)
+        text = _NETRC.sub(_netrc, text)
+    return _token_shapes().sub(REDACTED, text) if len(text) >= MIN_TOKEN else text
 
 
 def redact_har(har: dict) -> dict:
