@@ -160,35 +160,24 @@ def run_flags(f):
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="goscope")
+@run_flags
+@proxy_options
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, **kw: Any) -> None:
     """See, live, what the go command does on the network and why.
+
+    Alone, goscope is the proxy and the TUI, waiting for go in another terminal
+    (`goscope shell` opens one wired to it); it takes the options of `run`.
 
     \b
     goscope run --headless -- go mod download   run a command through goscope
+    goscope shell                               a shell wired to the running goscope
     goscope env                                 exports for another terminal
     goscope report RECORDING.jsonl              the summary of a recording
     """
     if ctx.invoked_subcommand is None:
         # `goscope` alone: the proxy and the TUI, waiting for go in another terminal.
-        ctx.invoke(run, headless=False, command=(), **_run_defaults())
-
-
-def _run_defaults() -> dict:
-    return {
-        "json_report": None,
-        "jsonl": None,
-        "har": None,
-        "private": None,
-        "trusted": None,
-        "fail_on_leak": False,
-        "port": DEFAULT_PORT,
-        "listen_host": None,
-        "route": (),
-        "upstream_proxy": None,
-        "save_flows": None,
-        "ssl_insecure": False,
-    }
+        ctx.invoke(run, command=(), **kw)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -345,6 +334,34 @@ def env(port: int, shell: str, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="The goscope to use (default: the newest)."
+)
+@click.option("--shell", "shell_path", metavar="PATH", help="The shell to start (default: $SHELL).")
+def shell(port: int | None, shell_path: str | None) -> None:
+    """Start a shell wired to the running goscope: go and git in it are watched."""
+    from goscope.core.home import HomeError, ensure_private_dir, home_dir
+    from goscope.run.shell import RunningGoscope, find_running, run_shell
+
+    try:
+        home = ensure_private_dir(home_dir())
+    except HomeError as exc:
+        raise fail(str(exc)) from None
+    running = RunningGoscope(port, "127.0.0.1", 0) if port else find_running(home)
+    if running is None:
+        raise fail("no running goscope found: start one with `goscope` (or give --port)")
+    from goscope.proxy.ca import ensure_ca
+
+    ensure_ca(home)
+    click.echo(f"goscope shell: go and git here go through {running.host}:{running.port}", err=True)
+    try:
+        code = run_shell(home, running, shell_path)
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+    sys.exit(code)
+
+
+@cli.command()
 @proxy_options
 @click.option("--jsonl", type=click.Path(dir_okay=False), help="Write the recording here.")
 @click.option("--har", type=click.Path(dir_okay=False), help="Write a HAR file when stopped.")
@@ -399,12 +416,21 @@ def proxy(
     # Handlers first: a Ctrl-C right after the banner must still stop cleanly.
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from goscope.run.shell import announce
+
+    rundir = Path(tempfile.mkdtemp(prefix="proxy-", dir=ensure_private_dir(home / "runs")))
+    announce(rundir, int(proc.port or 0), proc.host)  # for `goscope shell`
     port_arg = f" --port {proc.port}" if proc.port != 8080 else ""
     click.echo(f"goscope proxy listening on {proc.url}", err=True)
     click.echo(f'In another terminal: eval "$(goscope env{port_arg})"', err=True)
     while not stop["now"] and proc.proc and proc.proc.poll() is None:
         time.sleep(0.1)
     stats = proc.stop()
+    shutil.rmtree(rundir, ignore_errors=True)
     click.echo(f"goscope: {stats.get('events', 0)} requests seen", err=True)
 
 
@@ -489,7 +515,7 @@ def lab() -> None:
 @lab.command("serve")
 @click.argument("scenario")
 def lab_serve(scenario: str) -> None:
-    """Run only the lab for SCENARIO, printing the --route arguments and Go environment."""
+    """Run only the lab for SCENARIO, and print how to watch go use it (lines to paste)."""
     from goscope.lab.runner import serve_lab
     from goscope.lab.scenario import ScenarioError, load_scenario
 
@@ -497,7 +523,7 @@ def lab_serve(scenario: str) -> None:
         loaded = load_scenario(scenario)
     except ScenarioError as exc:
         raise fail(str(exc)) from None
-    serve_lab(loaded, lambda line: click.echo(line, err=True))
+    serve_lab(loaded, click.echo)  # stdout, unwrapped: every line works pasted
 
 
 @cli.command()

@@ -11,6 +11,7 @@ import socket
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from mitmproxy import io as mitm_io
@@ -289,26 +290,102 @@ def test_a_broken_scenario_file_is_one_line(tmp_path):
         parse_scenario("description = 'x'\nmodules = ['nope@v1.0.0']\n", "bad")
 
 
-def test_lab_serve_prints_routes_and_environment(home_env):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "goscope", "lab", "serve", "fallthrough"],
+def test_lab_serve_output_pasted_into_bash_gives_a_lab_session_and_spares_the_real_gopath(
+    tmp_path, home_env, go_binary, shared_gocache
+):
+    real_home = tmp_path / "real-home"  # stands for the user's own HOME: ~/go must not appear
+    real_home.mkdir()
+    env = {**home_env, "COLUMNS": "80", "HOME": str(real_home)}
+    lab = subprocess.Popen(
+        [sys.executable, "-m", "goscope", "lab", "serve", "tour"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    proxy = None
+    try:
+        lines = []
+        while not lines or not lines[-1].startswith("# Ctrl-C"):
+            lines.append(lab.stdout.readline().rstrip("\n"))
+        commands = [line for line in lines if not line.startswith("#")]
+        tui = next(c for c in commands if c.startswith("goscope --route"))
+        shell_line = next(c for c in commands if c.startswith("goscope shell"))
+        cd_line = next(c for c in commands if c.startswith("cd "))
+        script = shell_line.split("then: . ", 1)[1]
+        script_lines = Path(script).read_text().splitlines()
+        assert script_lines and all(line.startswith("export ") for line in script_lines)
+        # The TUI's routes, in a headless proxy for the test.
+        routes = tui.split()[1:]
+        proxy = subprocess.Popen(
+            [sys.executable, "-m", "goscope", "proxy", "--port", "0", *routes],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        port = proxy.stderr.readline().strip().rsplit(":", 1)[1]
+        pasted = "\n".join(
+            [f". {script}", f'eval "$(goscope env --port {port})"', cd_line.replace("-x", "")]
+        )
+        go_path = f"{Path(go_binary).parent}:{Path(sys.executable).parent}:/usr/bin:/bin"
+        bash_env = {**env, "PATH": go_path, "GOSCOPE_LAB_GOCACHE": str(shared_gocache)}
+        out = subprocess.run(
+            ["bash", "-c", pasted], env=bash_env, capture_output=True, text=True, timeout=240
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert not (real_home / "go").exists()  # nothing in the real GOPATH
+        assert Path(script).parent.joinpath("gopath", "pkg", "mod").is_dir()  # the lab's own
+    finally:
+        for proc in (proxy, lab):
+            if proc is not None:
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=30)
+    assert not Path(script).exists()  # the lab removed its files
+
+
+def test_bare_goscope_takes_the_options_of_run(home_env):
+    # `goscope --port N` is the TUI on port N: the port-in-use advice names a real option.
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = goscope("--port", str(port), "--route", "a.example=http://127.0.0.1:1", env=home_env)
+    assert out.returncode == 2
+    assert out.stderr.strip() == (
+        f"goscope: port {port} on 127.0.0.1 is already in use (choose another with --port, or --port 0)"
+    )
+    bad = goscope("--route", "nourl", env=home_env)
+    assert bad.returncode == 2 and "--route takes HOST=URL" in bad.stderr
+
+
+def test_goscope_shell_is_wired_to_the_running_goscope(tmp_path, home_env):
+    proxy = subprocess.Popen(
+        [sys.executable, "-m", "goscope", "proxy", "--port", "0"],
         env=home_env,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        lines = [proc.stderr.readline() for _ in range(6)]
-        text = "".join(lines)
-        assert "goscope proxy --route old.example=http://127.0.0.1:" in text
-        assert (
-            "export GOPROXY='https://old.example,https://gone.example,https://goproxy.example'"
-            in text
+        port = proxy.stderr.readline().strip().rsplit(":", 1)[1]
+        env = {**home_env, "HOME": str(tmp_path), "SHELL": "/bin/bash"}
+        out = subprocess.run(
+            [sys.executable, "-m", "goscope", "shell"],
+            input='echo "proxy=$HTTPS_PROXY bundle=$SSL_CERT_FILE git=$GIT_SSL_CAINFO"\nexit 7\n',
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
-        assert "export GOSUMDB='sum.golang.org+" in text
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=20) == 0
     finally:
-        proc.kill()
+        proxy.send_signal(signal.SIGINT)
+        proxy.wait(timeout=30)
+    bundle = Path(home_env["GOSCOPE_HOME"]) / "ca-bundle.pem"
+    assert out.returncode == 7  # the shell's own exit status
+    assert f"proxy=http://127.0.0.1:{port} bundle={bundle} git={bundle}" in out.stdout
+    assert "(goscope) " in out.stderr  # the prompt says where you are
+    gone = subprocess.run(
+        [sys.executable, "-m", "goscope", "shell"], env=home_env, capture_output=True, text=True
+    )
+    assert gone.returncode == 2 and "no running goscope found" in gone.stderr
 
 
 def test_upstream_proxy_chains_through_another_proxy(tmp_path):

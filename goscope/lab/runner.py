@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from goscope.core.gotool import find_go
+from goscope.core.shell import quote
 from goscope.run.options import RunOptions
 
 from .scenario import Scenario, load_scenario, scenario_names
@@ -94,21 +95,51 @@ def demo_session(name: str, verbose: bool = False) -> Iterator[Demo]:
 
 
 def serve_lab(scenario: Scenario, echo: Callable[[str], None]) -> None:
-    """Run only the lab until Ctrl-C, printing how to use it."""
+    """Run only the lab until Ctrl-C, and say how to use it, in lines that work pasted.
+
+    The Go environment for it is a script of `export` lines with its own GOPATH,
+    module cache, build cache and GOENV under the lab's temporary directory: a
+    lab-signed checksum tree never reaches the user's real GOPATH.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="goscope-lab-"))
     # Ctrl-C and SIGTERM are waited for, not raised: the lab then stops in order.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         with scenario.lab(tmp / "lab") as lab:
-            env = scenario.go_env(lab, tmp)
-            routes = " ".join(f"--route {r}" for r in lab.routes())
-            echo(f"lab {scenario.name} on 127.0.0.1:{lab.port}")
-            echo(f"goscope proxy {routes}")
-            for key in ("GOPROXY", "GONOPROXY", "GONOSUMDB", "GOPRIVATE", "GOSUMDB", "GOTOOLCHAIN"):
-                if key in env:
-                    echo(f"export {key}='{env[key]}'")
+            script = write_lab_env(scenario.go_env(lab, tmp), tmp / "lab.env")
             work = scenario.workspace(tmp)
-            echo(f"cd {work} && {' '.join(scenario.command)}")
+            routes = " ".join(f"--route {quote(r)}" for r in lab.routes())
+            echo(f"# lab {scenario.name} on 127.0.0.1:{lab.port}: {scenario.description}")
+            echo("# in one terminal, the TUI:")
+            echo(f"goscope {routes}")
+            echo("# in another, a shell wired to it, with the lab's isolated Go environment:")
+            echo(f"goscope shell  # then: . {quote(str(script))}")
+            echo(f"cd {quote(str(work))} && {' '.join(scenario.command)}")
+            echo("# Ctrl-C here stops the lab and removes its files.")
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+LAB_VARIABLES = (
+    "GOPATH",
+    "GOMODCACHE",
+    "GOCACHE",
+    "GOENV",
+    "GOFLAGS",
+    "GOTOOLCHAIN",
+    "GOPROXY",
+    "GONOPROXY",
+    "GONOSUMDB",
+    "GOPRIVATE",
+    "GOSUMDB",
+    "GIT_TERMINAL_PROMPT",
+)
+
+
+def write_lab_env(env: dict[str, str], path: Path) -> Path:
+    """Every line an `export`, every value quoted: safe to source or to paste."""
+    lines = [f"export {key}={quote(env[key])}" for key in LAB_VARIABLES if key in env]
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path

@@ -33,6 +33,7 @@ from goscope.proxy.launcher import ProxyProcess, ProxyStartError
 from goscope.proxy.stream import EventListener, private_socket_path
 
 from .options import RunOptions
+from .shell import announce
 from .wiring import child_env
 
 __all__ = ["CommandNotFound", "ProxyStartError", "RunEngine"]
@@ -100,6 +101,8 @@ class RunEngine:
         with self._lock:
             if not self._stopped:
                 self.proxy = proxy
+                if proxy.port is not None:
+                    announce(self.rundir, proxy.port, proxy.host)  # for `goscope shell`
                 return self
         proxy.stop()  # stopped (the user quit) while the proxy was starting
         return self

@@ -199,7 +199,9 @@ class GoscopeApp(App[int]):
         self.tick_timer = self.set_interval(TICK_SECONDS, self._tick)
         self.request_list.follow = self.live
         self.request_list.focus()
-        if self.engine is not None:
+        if self.engine is not None and self.engine.port is not None:
+            self.call_after_refresh(self._proxy_ready)  # started before the TUI
+        elif self.engine is not None:
             self.proxy_line = "starting the proxy…"
             self.start_engine()
         elif self.launch.recording:

@@ -29,7 +29,16 @@ def run_app(launch: Launch) -> int:
 
 
 def run_live(opts: RunOptions) -> int:
-    return run_app(live_launch(opts))
+    """The proxy first, then the TUI: a port in use is one line, not a screen."""
+    launch = live_launch(opts)
+    assert launch.engine is not None
+    try:
+        launch.engine.start()
+    except BaseException:
+        launch.engine.stop()
+        launch.engine.cleanup()
+        raise
+    return run_app(launch)
 
 
 def open_launch(
