@@ -548,8 +548,9 @@ def test_concurrent_first_runs_share_one_ca_and_a_corrupt_one_is_one_line(tmp_pa
         )
         for _ in range(4)
     ]
-    outputs = [p.communicate(timeout=60)[0] for p in procs]
-    assert [p.returncode for p in procs] == [0] * 4
+    results = [p.communicate(timeout=60) for p in procs]
+    outputs = [out for out, _ in results]
+    assert [p.returncode for p in procs] == [0] * 4, [err for _, err in results]
     fingerprints = {
         line for out in outputs for line in out.splitlines() if line.startswith("sha256:")
     }

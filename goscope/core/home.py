@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -35,9 +36,10 @@ def ensure_private_dir(path: Path) -> Path:
         mode = stat.S_IMODE(info.st_mode)
         if mode & 0o077:
             path.chmod(mode & 0o700)
-        probe = path / ".goscope-write-test"
-        probe.write_text("")
-        probe.unlink()
+        # A probe of its own: two goscopes starting at once must not remove each other's.
+        fd, probe = tempfile.mkstemp(prefix=".goscope-write-test-", dir=path)
+        os.close(fd)
+        os.unlink(probe)
     except OSError as exc:
         raise HomeError(
             f"cannot use {path} as goscope's home: {exc.strerror or exc} "
