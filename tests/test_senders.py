@@ -149,3 +149,55 @@ def test_two_go_commands_are_each_judged_by_their_own_environment(
     file_findings = {f["id"] for f in per_sender[in_file["id"]]["findings"]}
     assert "sumdb-not-private" in env_findings and "proxy-not-private" not in env_findings
     assert "proxy-not-private" in file_findings and "sumdb-not-private" not in file_findings
+
+
+def test_an_unknown_sender_is_judged_by_private_patterns_and_traffic(tmp_path):
+    # goscope ran no command and could not see the sender (another user, a remote client):
+    # its own environment is not go's; the traffic shows what it can.
+    from goscope.core.recording import header_line
+
+    from .factories import event
+
+    events = [
+        event("https://old-mirror.example/git.corp.example.com/x/@v/list", 404),
+        event("https://proxy.golang.org/git.corp.example.com/x/@v/list", 404),
+        event("https://sum.golang.org/lookup/example.com/y@v1.0.0", 200),
+    ]
+    rec = tmp_path / "r.jsonl"
+    header = header_line(
+        {"GOPRIVATE": {"value": "", "origin": "default"}}, environment_source="goscope"
+    )
+    rec.write_text(header + "\n" + "".join(e.to_json() + "\n" for e in events))
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goscope",
+            "report",
+            str(rec),
+            "--json",
+            str(tmp_path / "r.json"),
+            "--private",
+            "git.corp.example.com",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "environment of the sender unknown: judged by --private and by traffic" in out.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["environment"] is None
+    (sender,) = report["senders"]
+    assert sender["known"] is False and sender["findings"] == []  # no doctor on guesses
+    assert sender["seen_in_traffic"] == {
+        "GOPROXY": "https://old-mirror.example,https://proxy.golang.org",
+        "GOSUMDB": "sum.golang.org",
+    }
+    hosts = {(leak["host"], leak["matched"]) for leak in report["leaks"]}
+    assert hosts == {
+        ("old-mirror.example", "git.corp.example.com"),
+        ("proxy.golang.org", "git.corp.example.com"),
+    }

@@ -35,6 +35,29 @@ class SenderView:
     detector: LeakDetector
     leaks: list[Leak] = field(default_factory=list)
     requests: int = 0
+    # What the traffic shows of an unknown sender's setup: GOPROXY entries asked, in the
+    # order first asked, and the checksum databases asked.
+    seen_proxies: list[str] = field(default_factory=list)
+    seen_sumdbs: list[str] = field(default_factory=list)
+
+    def observe(self, event: Event) -> None:
+        if (
+            event.kind in ("proxy", "toolchain")
+            and event.proxy
+            and event.proxy not in self.seen_proxies
+        ):
+            self.seen_proxies.append(event.proxy)
+        if event.sumdb and event.sumdb not in self.seen_sumdbs:
+            self.seen_sumdbs.append(event.sumdb)
+
+    def inferred(self) -> dict[str, str]:
+        """GOPROXY and GOSUMDB as far as the traffic shows them (for unknown senders)."""
+        out = {}
+        if self.seen_proxies:
+            out["GOPROXY"] = ",".join(self.seen_proxies)
+        if self.seen_sumdbs:
+            out["GOSUMDB"] = ",".join(self.seen_sumdbs)
+        return out
 
     @property
     def label(self) -> str:
@@ -58,6 +81,7 @@ class SenderView:
             **{k: v for k, v in (self.info or {}).items() if k != "id"},
             "known": self.known,
             "note": None if self.known else UNKNOWN_SENDER,
+            "seen_in_traffic": None if self.known else self.inferred(),
             "requests": self.requests,
             "leaks": [leak.to_dict() for leak in self.leaks],
             "findings": [f.to_dict() for f in self.findings(private)],
@@ -103,6 +127,8 @@ class Judge:
     def add(self, event: Event) -> Leak | None:
         view = self.view(event.sender)
         view.requests += 1
+        if not view.known:
+            view.observe(event)
         leak = view.detector.check(event)
         if leak is not None and (leak.url, leak.kind) not in self._leak_keys:
             self._leak_keys.add((leak.url, leak.kind))

@@ -60,9 +60,13 @@ class ConfigTab(TableTab):
         self.query_one("#config-sender", Static).update(title)
         self.begin(self.table)
         env = session.env
+        seen = sender.inferred() if env is None else {}
         for var in GO_VARS:
             if env is None:
-                self.add_safe_row(self.table, var, Text("(unknown)", styles.MUTED), "")
+                if var in seen:
+                    self.add_safe_row(self.table, var, redact_value(seen[var]), "seen in traffic")
+                else:
+                    self.add_safe_row(self.table, var, Text("(unknown)", styles.MUTED), "")
                 continue
             self.add_safe_row(
                 self.table,
