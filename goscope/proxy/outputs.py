@@ -146,6 +146,7 @@ class LiveStream:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[str] | None = None
         self.dropped = 0
+        self.unconfirmed = 0  # lines written since the socket last took everything
         self.task: asyncio.Task[None] | None = None
 
     def load(self, loader: Loader) -> None:
@@ -166,6 +167,9 @@ class LiveStream:
 
     def emit(self, event: Event, line: str) -> None:
         if self.queue is None:
+            return
+        if self.task is not None and self.task.done():
+            self.dropped += 1  # the stream has ended (shutdown): counted, never silently lost
             return
         try:
             self.queue.put_nowait(line)
@@ -189,9 +193,13 @@ class LiveStream:
             self.dropped += 1
         self.queue.put_nowait(_END_OF_STREAM)
         try:
-            await asyncio.wait_for(self.task, 2.0)
+            await asyncio.wait_for(self.task, 10.0)
         except (TimeoutError, asyncio.CancelledError, Exception):
             self.task.cancel()
+            # Lines handed to the socket but not yet taken by the app are lost with it:
+            # counted, so that shown + not shown is every event.
+            self.dropped += self.unconfirmed
+            self.unconfirmed = 0
 
 
 async def stream_events(path: str, live: LiveStream) -> None:
@@ -202,17 +210,22 @@ async def stream_events(path: str, live: LiveStream) -> None:
     except OSError as exc:
         log.warning("goscope: cannot stream events to %s: %s", path, exc)
         return
+    # No buffering in the process: once drain() returns, every line is the app's to read,
+    # whatever happens to goscope next.
+    writer.transport.set_write_buffer_limits(0)
     reported = 0
     try:
         while True:
             line = await live.queue.get()
             if line is not _END_OF_STREAM:
                 writer.write(line.encode() + b"\n")
+                live.unconfirmed += 1
             if live.dropped != reported:
                 reported = live.dropped
                 stats = {"type": "stats", "dropped_live": reported}
                 writer.write(json.dumps(stats).encode() + b"\n")
             await writer.drain()
+            live.unconfirmed = 0
             if line is _END_OF_STREAM:
                 return
     except (ConnectionError, OSError):
