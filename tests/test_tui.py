@@ -287,3 +287,36 @@ async def test_a_live_session_removes_its_run_directory(lab_launch):
     engine.cleanup()  # what run_app does after the app returns
     assert not engine.rundir.exists() and engine.proxy is None
     assert not Path(engine.recording).exists()  # the recording lived in the run directory
+
+
+async def test_the_tui_as_goscope_demo_starts_it_shows_the_traffic(
+    tmp_path, go_binary, shared_gocache
+):
+    # `goscope demo` and bare `goscope` start the proxy before the TUI (start_live): the
+    # live stream must still reach the app.
+    from goscope.tui.launch import start_live
+
+    scenario = load_scenario("tour")
+    with scenario.lab(tmp_path / "lab") as lab:
+        env = scenario.go_env(lab, tmp_path, go_binary)
+        env["GOCACHE"] = str(shared_gocache)
+        os.environ["GOSCOPE_HOME"] = str(tmp_path / "home")
+        try:
+            opts = RunOptions(
+                command=["go", "mod", "download"],
+                port=0,
+                routes=lab.routes(),
+                env=env,
+                cwd=str(scenario.workspace(tmp_path)),
+            )
+            app = start_live(opts)
+            try:
+                async with app.run_test(size=(160, 45)) as pilot:
+                    await wait_for(pilot, lambda: app.exit_status is not None)
+                    await wait_for(pilot, lambda: len(app.session) >= 43)
+                    assert app.exit_status == 0 and app.session.judge.senders()
+            finally:
+                app.engine.stop()
+                app.engine.cleanup()
+        finally:
+            os.environ.pop("GOSCOPE_HOME", None)

@@ -92,7 +92,8 @@ class RunEngine:
 
     # -- the proxy ------------------------------------------------------------------
     def start(self) -> RunEngine:
-        """Start the live stream (when someone listens) and the proxy; ProxyStartError."""
+        """Start the live stream (when someone listens: set `on_event` first) and the
+        proxy; ProxyStartError."""
         if self.on_event is not None:
             socket_path = private_socket_path(self.home)
             self.listener = EventListener(socket_path, self._deliver, self._introduce).start()

@@ -14,8 +14,8 @@ def live_launch(opts: RunOptions) -> Launch:
     return Launch(engine=RunEngine(opts, prefix="tui-"))
 
 
-def run_app(launch: Launch) -> int:
-    app = GoscopeApp(launch)
+def run_app(launch: Launch, app: GoscopeApp | None = None) -> int:
+    app = app or GoscopeApp(launch)
     try:
         code = app.run()
     finally:
@@ -28,17 +28,25 @@ def run_app(launch: Launch) -> int:
     return code or 0
 
 
-def run_live(opts: RunOptions) -> int:
-    """The proxy first, then the TUI: a port in use is one line, not a screen."""
+def start_live(opts: RunOptions) -> GoscopeApp:
+    """The app (which wires itself to the engine's events), then the proxy, then the TUI:
+    a port in use is one line, not a screen."""
     launch = live_launch(opts)
-    assert launch.engine is not None
+    engine = launch.engine
+    assert engine is not None
+    app = GoscopeApp(launch)  # before start(): the live stream exists only for a listener
     try:
-        launch.engine.start()
+        engine.start()
     except BaseException:
-        launch.engine.stop()
-        launch.engine.cleanup()
+        engine.stop()
+        engine.cleanup()
         raise
-    return run_app(launch)
+    return app
+
+
+def run_live(opts: RunOptions) -> int:
+    app = start_live(opts)
+    return run_app(app.launch, app)
 
 
 def open_launch(
