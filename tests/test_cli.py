@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import stat
@@ -324,7 +325,7 @@ def test_lab_serve_output_pasted_into_bash_gives_a_lab_session_and_spares_the_re
         )
         port = proxy.stderr.readline().strip().rsplit(":", 1)[1]
         pasted = "\n".join(
-            [f". {script}", f'eval "$(goscope env --port {port})"', cd_line.replace("-x", "")]
+            [f". {script}", f'eval "$(goscope env --port {port})"', re.sub(r" -x\b", "", cd_line)]
         )
         go_path = f"{Path(go_binary).parent}:{Path(sys.executable).parent}:/usr/bin:/bin"
         bash_env = {**env, "PATH": go_path, "GOSCOPE_LAB_GOCACHE": str(shared_gocache)}
