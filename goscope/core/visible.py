@@ -54,10 +54,6 @@ def visible(text: str | None, multiline: bool = False) -> str:
     return pattern.sub(_escape, text)
 
 
-def is_visible(text: str, multiline: bool = False) -> bool:
-    return (UNSAFE_MULTILINE if multiline else UNSAFE).search(text) is None
-
-
 _ONE_LINE_FIELDS = tuple(
     f.name
     for f in fields(Event)

@@ -166,6 +166,12 @@ class LiveStream:
             self.task = asyncio.get_running_loop().create_task(stream_events(path, self))
 
     def emit(self, event: Event, line: str) -> None:
+        self._put(line)
+
+    def emit_sender(self, sender: dict[str, Any], line: str) -> None:
+        self._put(line)  # the same stream, in order with the events it sent
+
+    def _put(self, line: str) -> None:
         if self.queue is None:
             return
         if self.task is not None and self.task.done():
@@ -175,9 +181,6 @@ class LiveStream:
             self.queue.put_nowait(line)
         except asyncio.QueueFull:
             self.dropped += 1
-
-    def emit_sender(self, sender: dict[str, Any], line: str) -> None:
-        self.emit(None, line)  # type: ignore[arg-type]  # the same stream, a sender line
 
     async def done(self) -> None:
         if self.task is None or self.queue is None:

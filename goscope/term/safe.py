@@ -8,8 +8,6 @@ is never Rich markup and never a terminal control sequence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
 from rich.segment import Segment
 from rich.text import Text
@@ -46,7 +44,3 @@ def safe_console(**kwargs: object) -> Console:
     console = Console(**kwargs)  # type: ignore[arg-type]
     console.push_render_hook(EscapeHook())
     return console
-
-
-def escaped_lines(lines: Iterable[str]) -> list[str]:
-    return [visible(line) for line in lines]

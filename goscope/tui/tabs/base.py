@@ -107,6 +107,12 @@ class TableTab(GoscopeTab):
             table.add_row(*row)
         return True
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row shows the request that proves it."""
+        seq = self.proof_seq()
+        if seq is not None:
+            self.post_message(self.JumpToSeq(seq))
+
     def keep_cursor(self, rows: int) -> int:
         return min(self.table.cursor_row, max(0, rows - 1)) if rows else 0
 

@@ -130,6 +130,5 @@ class ConfigTab(TableTab):
             self.show(event.cursor_row)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        seq = self.proof_seq() if event.data_table is self.findings_table else None
-        if seq is not None:
-            self.post_message(self.JumpToSeq(seq))
+        if event.data_table is self.findings_table:  # the variables table proves nothing
+            super().on_data_table_row_selected(event)

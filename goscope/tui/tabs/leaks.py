@@ -85,8 +85,3 @@ class LeaksTab(TableTab):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show(event.cursor_row)
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        seq = self.proof_seq()
-        if seq is not None:
-            self.post_message(self.JumpToSeq(seq))
