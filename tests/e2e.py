@@ -33,8 +33,24 @@ class GoRun:
         return self.report["events"]
 
     def go_events(self) -> list[dict]:
-        """Events go caused, its GOAUTH retries folded away."""
-        return [e for e in self.events() if not e["auth_retry"]]
+        """Events as go's -x trace shows them: GOAUTH retries folded away, and each
+        redirect folded into the request go asked, with the final answer's status."""
+        events = self.events()
+        by_seq = {e["seq"]: e for e in events}
+        final = {}
+        for e in events:
+            root = e
+            while root.get("redirected_from") in by_seq:
+                root = by_seq[root["redirected_from"]]
+            if root is not e:
+                final[root["seq"]] = e
+        folded = []
+        for e in events:
+            if e["auth_retry"] or e.get("redirected_from") is not None:
+                continue
+            last = final.get(e["seq"])
+            folded.append(e | {"status": last["status"], "error": last["error"]} if last else e)
+        return folded
 
 
 def goscope_run(

@@ -33,6 +33,8 @@ def run_scenario(
         args = [a for r in lab.routes() for a in ("--route", r)]
         if scenario.private:
             args += ["--private", scenario.private]
+        for host in scenario.trusted:
+            args += ["--trusted", host]
         run = goscope_run(args, scenario.command, work, env, tmp_path)
     return run, scenario, env
 
@@ -42,8 +44,10 @@ def traced_hosts(run: GoRun) -> dict[tuple, list[str]]:
     hosts = defaultdict(list)
     for url, _ in TRACE_DONE.findall(run.stderr):
         c = classify_request("GET", url)
-        if c.kind in ("proxy", "toolchain"):
+        if c.kind in ("proxy", "toolchain") or (c.kind, c.endpoint) == ("sumdb", "lookup"):
             hosts[(c.module, c.version, c.endpoint)].append(urlsplit(url).hostname)
+        elif (c.kind, c.endpoint) == ("sumdb", "supported"):
+            hosts[(c.sumdb, None, "supported")].append(urlsplit(url).hostname)
     return hosts
 
 
@@ -72,13 +76,17 @@ def test_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache):
             continue
         key = (fetch["module"], fetch["version"], fetch["endpoint"])
         asked = [a["host"] for a in fetch["attempts"] if a["proxy"] not in ("direct", "off")]
+        if fetch["endpoint"] == "lookup":  # one attempt, maybe straight to the database
+            asked = [a["host"] for a in fetch["attempts"]]
         if expect.traced:
             assert asked == traced[key], key
 
     served = defaultdict(set)
     for fetch in run.report["fetches"]:
         key = f"{fetch['module']}@{fetch['version']}" if fetch["version"] else fetch["module"]
-        served[key].add(fetch["served_by"] or fetch["result"])
+        if fetch["kind"] != "sumdb":  # who served the module, not who knew its checksum
+            served[key].add(fetch["served_by"] or fetch["result"])
+        served[f"{key} {fetch['endpoint']}"].add(fetch["served_by"] or fetch["result"])
     for module, host in expect.served_by.items():
         assert served[module] == {host}, (module, served[module])
 

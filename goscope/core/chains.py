@@ -16,11 +16,12 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from .events import Event
 from .goenv import GoEnv, ProxyEntry
+from .redirects import REDIRECT_FLAG
 from .vocab import ChainEndpoint, ChainResult, Kind, Outcome
 
 NOT_FOUND = (404, 410)
@@ -47,6 +48,11 @@ class Attempt:
     auth_retry: bool = False
     separator: str | None = None  # what followed the entry in GOPROXY, when known
     seqs: tuple[int, ...] = ()  # the events of this attempt (a tuple: most have one)
+    # Where a redirect sent go, and the answer there: (host, status) per hop. The
+    # attempt's status and error are the final answer's, as go's -x trace shows them.
+    hops: tuple[tuple[str, int | None], ...] = ()
+    redirecting: bool = False  # answered 3xx: the outcome waits for the target's answer
+    redirect_status: int | None = None  # the GOPROXY entry's own 3xx, when it redirected
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,6 +108,8 @@ class ChainTracker:
         self._direct_chains: dict[str, dict[int, FallbackChain]] = {}
         self.by_seq: dict[int, FallbackChain] = {}  # direct (VCS) events only; see chain_for
         self._index_cache: dict[str | None, int | None] = {}  # GOPROXY base -> entry index
+        self._redirected: dict[int, tuple[FallbackChain, Attempt]] = {}  # 3xx seq -> attempt
+        self._awaiting_db: dict[str, FallbackChain] = {}  # database name -> its probes' walk
 
     # -- public ---------------------------------------------------------
     def rebind(self, env: GoEnv) -> None:
@@ -111,8 +119,12 @@ class ChainTracker:
 
     def add(self, event: Event) -> list[FallbackChain]:
         """Feed one event; returns the chains it changed (maybe none)."""
+        if event.redirected_from is not None:
+            return self._add_hop(event)
         if event.kind in FETCH_KINDS and event.module and event.endpoint != "other":
             return [self._add_fetch(event)]
+        if event.kind == "sumdb" and event.sumdb:
+            return self._add_sumdb(event)
         if event.kind == "direct" and event.endpoint in DIRECT_ENDPOINTS and event.module:
             return self._add_direct(event)
         return []
@@ -142,17 +154,85 @@ class ChainTracker:
             if chain.result != "pending" or not chain.attempts:
                 continue
             last = chain.attempts[-1]
-            if last.proxy == "direct":
+            if last.redirecting:
+                last.outcome, chain.result = "unknown", "unknown"  # go never followed it
+            elif last.proxy == "direct":
                 # go fell through to direct but we saw no VCS traffic for it.
                 last.outcome, chain.result = "unknown", "unknown"
             else:
                 # go never asked the next entry (interrupted?): what it would have got is unknown.
                 chain.result = "unknown"
 
+    # -- the checksum database ------------------------------------------------
+    def _add_sumdb(self, event: Event) -> list[FallbackChain]:
+        """`supported` probes walk GOPROXY like fetches (modfetch/sumdb.go, `dbDial`);
+        a lookup is one attempt where the walk ended; direct database traffic settles a
+        walk that fell through to the database itself."""
+        name = event.sumdb or ""
+        if event.endpoint == "supported":
+            return [self._add_fetch(event, (_intern(name), None, "supported"))]
+        changed = []
+        if event.endpoint == "lookup" and event.module:
+            changed.append(self._add_lookup(event))
+        if event.proxy is None:  # straight to the database: the probes' walk ended here
+            chain = self._awaiting_db.pop(name, None)
+            if chain is not None and chain.attempts and chain.attempts[-1].proxy == "direct":
+                attempt = chain.attempts[-1]
+                attempt.host, attempt.url = event.host, event.url
+                attempt.status, attempt.error = event.status, event.error
+                attempt.seqs = (event.seq,)
+                ok = is_success(event.status, event.error)
+                attempt.outcome = "served" if ok else "failed"
+                chain.result, chain.served_by = ("served", "direct") if ok else ("failed", None)
+                changed.append(chain)
+        return changed
+
+    def _add_lookup(self, event: Event) -> FallbackChain:
+        key = (_intern(event.module or ""), _intern_opt(event.version), "lookup")
+        chain = self.by_key.get(key)
+        if chain is not None and self._is_auth_retry(chain, event):
+            self._fold_retry(chain, event)
+            return chain
+        if chain is not None:
+            self._older.setdefault(key, []).append(chain)
+        chain = FallbackChain(len(self.chains), key[0], key[1], "lookup", kind="sumdb")
+        self.chains.append(chain)
+        self.by_key[key] = chain
+        chain.attempts.append(
+            Attempt(
+                _intern(event.host),
+                _intern_opt(event.proxy) or "direct",
+                event.url,
+                event.status,
+                event.error,
+                auth_retry=event.auth_retry,
+                seqs=(event.seq,),
+            )
+        )
+        self._settle_lookup(chain)
+        return chain
+
+    @staticmethod
+    def _settle_lookup(chain: FallbackChain) -> None:
+        attempt = chain.attempts[-1]
+        if is_success(attempt.status, attempt.error):
+            attempt.outcome, chain.result, chain.served_by = "served", "served", attempt.host
+        else:
+            attempt.outcome, chain.result, chain.served_by = "failed", "failed", None
+
+    def _database_direct(self, chain: FallbackChain) -> None:
+        """No proxy proxies the database: go connects to it directly."""
+        chain.attempts.append(Attempt(chain.module, "direct", None))
+        chain.result = "pending"
+        self._awaiting_db[chain.module] = chain
+
     # -- proxy fetches ----------------------------------------------------
-    def _add_fetch(self, event: Event) -> FallbackChain:
+    def _add_fetch(
+        self, event: Event, key: tuple[str, str | None, str] | None = None
+    ) -> FallbackChain:
         # Interned: a million events repeat a few hosts and modules; the chains keep one copy.
-        key = (_intern(event.module or ""), _intern_opt(event.version), event.endpoint)
+        if key is None:
+            key = (_intern(event.module or ""), _intern_opt(event.version), event.endpoint)
         chain = self.by_key.get(key)
         if chain is not None and self._is_auth_retry(chain, event):
             self._fold_retry(chain, event)
@@ -160,7 +240,8 @@ class ChainTracker:
         if chain is None or not self._continues(chain, event):
             if chain is not None:
                 self._older.setdefault(key, []).append(chain)
-            chain = FallbackChain(len(self.chains), key[0], key[1], key[2], kind=event.kind)
+            endpoint = cast(ChainEndpoint, key[2])
+            chain = FallbackChain(len(self.chains), key[0], key[1], endpoint, kind=event.kind)
             self.chains.append(chain)
             self.by_key[key] = chain
         self._close_previous(chain)
@@ -174,8 +255,31 @@ class ChainTracker:
             seqs=(event.seq,),
         )
         chain.attempts.append(attempt)
+        self._note_redirect(chain, attempt, event)
         self._settle(chain)
         return chain
+
+    def _note_redirect(self, chain: FallbackChain, attempt: Attempt, event: Event) -> None:
+        attempt.redirecting = REDIRECT_FLAG in event.flags
+        if attempt.redirecting:
+            self._redirected[event.seq] = (chain, attempt)
+            if not attempt.hops:
+                attempt.redirect_status = event.status
+
+    def _add_hop(self, event: Event) -> list[FallbackChain]:
+        """The request a redirect sent go to: part of the attempt that was redirected."""
+        assert event.redirected_from is not None
+        found = self._redirected.pop(event.redirected_from, None)
+        if found is None:
+            return []
+        chain, attempt = found
+        attempt.hops = (*attempt.hops, (_intern(event.host), event.status))
+        attempt.status, attempt.error = event.status, event.error
+        attempt.seqs = (*attempt.seqs, event.seq)
+        self._note_redirect(chain, attempt, event)
+        if chain.attempts and chain.attempts[-1] is attempt:
+            self._settle(chain)
+        return [chain]
 
     @staticmethod
     def _last_real(chain: FallbackChain) -> int | None:
@@ -212,6 +316,8 @@ class ChainTracker:
         attempt.status, attempt.error = event.status, event.error
         attempt.auth_retry = True
         attempt.seqs = (*attempt.seqs, event.seq)
+        attempt.hops = ()  # the retry walks the redirect again
+        self._note_redirect(chain, attempt, event)
         event.auth_retry = True
         chain.result, chain.served_by = "pending", None
         self._settle(chain)
@@ -258,6 +364,9 @@ class ChainTracker:
         attempt = chain.attempts[-1]
         if attempt.proxy == "direct":
             return
+        if attempt.redirecting:
+            attempt.outcome, chain.result, chain.served_by = "pending", "pending", None
+            return
         if is_success(attempt.status, attempt.error):
             attempt.outcome = "served"
             chain.result, chain.served_by = "served", attempt.host
@@ -271,9 +380,21 @@ class ChainTracker:
         entry = self._entries[index]
         attempt.separator = entry.separator
         nxt = self._entries[index + 1] if index + 1 < len(self._entries) else None
+        moves_on = entry.fall_back_on_error or is_not_found(attempt.status, attempt.error)
+        if chain.endpoint == "supported" and moves_on and (nxt is None or nxt.is_keyword):
+            # At direct, off or the list's end go connects to the database itself, unless
+            # an earlier probe's error outranks the not-found answers (the doctor's
+            # sumdb-probe-errors-fail): then go fails verifying.
+            attempt.outcome = "fell-through"
+            earlier = chain.attempts[:-1]
+            if nxt is None and any(not is_not_found(a.status, a.error) for a in earlier):
+                attempt.outcome, chain.result = "failed", "failed"
+            else:
+                self._database_direct(chain)
+            return
         if nxt is None:
             attempt.outcome, chain.result = "failed", "failed"
-        elif entry.fall_back_on_error or is_not_found(attempt.status, attempt.error):
+        elif moves_on:
             attempt.outcome = "fell-through"
             chain.result = "pending"
             self._fall_to_keyword(chain, nxt)
@@ -423,6 +544,11 @@ class AuthRetryMarker:
         self.window_s = window_s
         self.size = size
         self._recent: dict[tuple[str, str], float] = {}
+
+    def remember(self, method: str, url: str, now: float | None = None) -> None:
+        """A 4xx answered `url` at the end of a redirect: go asks `url` again."""
+        if url.startswith("https:"):
+            self._recent[(method, url)] = time.monotonic() if now is None else now
 
     def mark(self, event: Event, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now

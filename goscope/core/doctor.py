@@ -18,6 +18,7 @@ from .goenv import ORIGIN_ENV, GoEnv, ProxyEntry, parse_goproxy
 from .leaks import Leak, is_public_service
 from .patterns import glob_error, matching_pattern, split_patterns
 from .redact import redact_value
+from .routing import checksums_looked_up, untrusted_proxies
 from .shell import set_env_command, unset_env_command
 
 SEVERITIES = ("error", "warning", "info")
@@ -62,6 +63,14 @@ class Context:
     private: str = ""  # patterns the user declares (--private)
     traffic: Traffic | None = None
     expect_proxy: bool = False  # goscope should see the traffic (HTTPS_PROXY checks)
+    trusted: frozenset[str] = frozenset()  # proxy hosts trusted with private paths (--trusted)
+
+    def proxies_see(self, pattern: str) -> bool:
+        """Whether a path under `pattern` can reach a proxy not trusted with it."""
+        return bool(untrusted_proxies(self.env, self.trusted, _sample_path(pattern)))
+
+    def sumdb_sees(self, pattern: str) -> bool:
+        return checksums_looked_up(self.env, _sample_path(pattern))
 
     def finding(
         self, id: str, severity: str, var: str, message: str, fix: str | None = None
@@ -95,6 +104,8 @@ def rule_no_direct(ctx: Context) -> Iterable[Finding]:
     urls = [e.url for e in plist.entries]
     if plist.error or "direct" in urls or "off" in urls:
         return
+    if plist.proxies and all(e.host in ctx.trusted for e in plist.proxies):
+        return  # trusted proxies only: the user's own, meant to be the only source
     # Private modules need no `direct` here: GONOPROXY puts an implicit "noproxy"
     # entry first, which fetches them from version control (modfetch/proxy.go).
     finding = ctx.finding(
@@ -278,14 +289,60 @@ def _wide_patterns(ctx: Context, var: str) -> Iterable[Finding]:
     )
 
 
+def rule_sumdb_probe_errors(ctx: Context) -> Iterable[Finding]:
+    """`|` and no `direct`: an error probing `/sumdb/<name>/supported` fails verifying.
+
+    Before any lookup go asks each proxy whether it proxies the database
+    (modfetch/sumdb.go, `dbDial`/`proxyURL`). Walking the list it keeps the most
+    helpful error, and a 5xx outranks a 404: with `a|b` and no `direct`, a 502 at
+    `a` and then a 404 at `b` ends with "reading a/sumdb/…/supported: 502" and every
+    download fails verifying (seen with the real go 1.27).
+    """
+    plist, db = ctx.env.proxy_list, ctx.env.sumdb
+    urls = [e.url for e in plist.entries]
+    piped = [e for e in plist.proxies if e.separator == "|"]
+    if db.off or db.error or db.url or not piped or "direct" in urls or "off" in urls:
+        return
+    evidence = []
+    if ctx.traffic:
+        for chain in ctx.traffic.chains:
+            if chain.endpoint == "supported" and chain.result == "failed":
+                evidence += [s for a in chain.attempts if not _not_found(a) for s in a.seqs[:1]]
+        if not evidence:
+            return  # the traffic shows the walk went well: no claim beyond it
+    finding = ctx.finding(
+        "sumdb-probe-errors-fail",
+        "warning" if evidence else "info",
+        "GOPROXY",
+        f"GOPROXY falls through with `|` but has no `direct`: when a proxy answers "
+        f"/sumdb/{db.name}/supported with an error (5xx, reset) and no later proxy proxies the "
+        "checksum database, go reports that error and fails verifying every new download, "
+        "even if a later proxy answers 404. Ending GOPROXY with `,direct` lets go connect to "
+        "the database instead",
+        ctx.set_cmd("GOPROXY", ctx.env.get("GOPROXY") + ",direct"),
+    )
+    finding.evidence = evidence
+    yield finding
+
+
+def _not_found(attempt: Any) -> bool:
+    return is_not_found(attempt.status, attempt.error)
+
+
 # -- 5. GONOPROXY and GONOSUMDB disagree ---------------------------------------------
 def rule_private_split(ctx: Context) -> Iterable[Finding]:
     env = ctx.env
     # Malformed and far too wide patterns have findings of their own; no fix should spread them.
     noproxy = [p for p in split_patterns(env.get("GONOPROXY")) if _usable_pattern(p)]
     nosumdb = [p for p in split_patterns(env.get("GONOSUMDB")) if _usable_pattern(p)]
-    missing_sumdb = [p for p in noproxy if not _covers(env.get("GONOSUMDB"), p)]
-    missing_proxy = [p for p in nosumdb if not _covers(env.get("GONOPROXY"), p)]
+    # Only what go's routing can produce: no lookup with GOSUMDB=off, no proxy when the
+    # list holds none (direct, off) or only proxies trusted with private paths.
+    missing_sumdb = [
+        p for p in noproxy if not _covers(env.get("GONOSUMDB"), p) and ctx.sumdb_sees(p)
+    ]
+    missing_proxy = [
+        p for p in nosumdb if not _covers(env.get("GONOPROXY"), p) and ctx.proxies_see(p)
+    ]
     if missing_sumdb:
         finding = ctx.finding(
             "sumdb-not-private",
@@ -311,7 +368,16 @@ def rule_private_split(ctx: Context) -> Iterable[Finding]:
         yield finding
 
 
+def _sample_path(pattern: str) -> str | None:
+    """A path under a pattern, for routing questions (None: any path, for globs)."""
+    return None if any(c in pattern for c in "*?[\\") else pattern
+
+
 def _usable_pattern(pattern: str) -> bool:
+    # `none` is the documented way to empty GONOPROXY or GONOSUMDB under a GOPRIVATE
+    # (go help private): a literal no module path has.
+    if pattern == "none":
+        return False
     return glob_error(pattern) is None and not any(
         matching_pattern(pattern, sample) for sample in PUBLIC_SAMPLES
     )
@@ -353,7 +419,12 @@ def _leak_seqs(ctx: Context, kind: str, patterns: str) -> list[int]:
 def rule_declared_private(ctx: Context) -> Iterable[Finding]:
     env = ctx.env
     for var, where in (("GONOPROXY", "proxy"), ("GONOSUMDB", "sumdb")):
-        missing = [p for p in split_patterns(ctx.private) if not _covers(env.get(var), p)]
+        reaches = ctx.proxies_see if where == "proxy" else ctx.sumdb_sees
+        missing = [
+            p
+            for p in split_patterns(ctx.private)
+            if not _covers(env.get(var), p) and glob_error(p) is None and reaches(p)
+        ]
         if not missing:
             continue
         target = "proxies" if where == "proxy" else "the checksum database"
@@ -508,6 +579,7 @@ RULES: tuple[Rule, ...] = (
     rule_unused_entries,
     rule_separators,
     rule_checksums_weakened,
+    rule_sumdb_probe_errors,
     rule_private_split,
     rule_declared_private,
     rule_malformed,
@@ -522,9 +594,11 @@ def diagnose(
     private: str = "",
     traffic: Traffic | None = None,
     expect_proxy: bool = False,
+    trusted: Iterable[str] = (),
 ) -> list[Finding]:
     """Every finding, most severe first. Never raises on odd values."""
-    ctx = Context(env, process_env or {}, private, traffic, expect_proxy)
+    hosts = frozenset(h.lower() for h in trusted)
+    ctx = Context(env, process_env or {}, private, traffic, expect_proxy, hosts)
     findings: list[Finding] = []
     for rule in RULES:
         try:

@@ -46,6 +46,7 @@ class Event:
     preview: str | None = None  # start of a text response body (.info, .mod, list, lookup)
     repo: str | None = None  # for go-get: the go-import repository URL
     sender: int | None = None  # the process that sent it (a sender line of the recording)
+    redirected_from: int | None = None  # the seq whose 3xx answer sent go here (redirects.py)
 
     def apply(self, c: Classification) -> Event:
         self.kind, self.endpoint = c.kind, c.endpoint
@@ -128,6 +129,7 @@ EVENT_SCHEMA: dict[str, tuple[type, ...]] = {
     "preview": _STR + _NONE,
     "repo": _STR + _NONE,
     "sender": _INT + _NONE,
+    "redirected_from": _INT + _NONE,
 }
 _FIELD_ORDER = tuple(f.name for f in fields(Event))
 assert tuple(EVENT_SCHEMA) == _FIELD_ORDER, "EVENT_SCHEMA must follow Event's fields"

@@ -15,7 +15,19 @@ def answer_text(attempt: Attempt) -> str:
     return str(attempt.status) if attempt.status is not None else "no answer"
 
 
+def route_text(attempt: Attempt) -> str:
+    """`goproxy.example 302 → blobs.example 403`: the entry's answer, then each hop's."""
+    if not attempt.hops:
+        return f"{attempt.host} {answer_text(attempt)}"
+    head = f"{attempt.host} {attempt.redirect_status or '3xx'}"
+    *middle, (last_host, _) = attempt.hops
+    hops = [f"{host} {status if status is not None else 'no answer'}" for host, status in middle]
+    return " → ".join([head, *hops, f"{last_host} {answer_text(attempt)}"])
+
+
 def explain_attempt(attempt: Attempt) -> str:
+    if attempt.hops:
+        return _explain_redirected(attempt)
     who = attempt.host
     answer = answer_text(attempt)
     sep = f"`{attempt.separator}`" if attempt.separator else None
@@ -41,8 +53,25 @@ def explain_attempt(attempt: Attempt) -> str:
     return f"{answer} from {who}: waiting"
 
 
-def chain_line(chain: FallbackChain) -> str:
-    """`proxy-a 404 → proxy-b 200`"""
-    return " → ".join(
-        "off" if a.proxy == "off" else f"{a.host} {answer_text(a)}" for a in chain.attempts
+def _explain_redirected(attempt: Attempt) -> str:
+    """A redirect is one attempt: go judges the final answer, under the entry's URL."""
+    final = attempt.hops[-1][0]
+    route = route_text(attempt)
+    if attempt.outcome == "served":
+        return f"{route}: served (the redirect is part of {attempt.host}'s answer)"
+    blame = (
+        f"{final} refused or failed the redirected request; go reports it as "
+        f"{answer_text(attempt)} from {attempt.host}'s URL"
     )
+    if attempt.outcome == "stopped":
+        return f"{route}: {blame}; after `,` go stops"
+    if attempt.outcome == "fell-through":
+        return f"{route}: {blame}; go tries the next entry"
+    if attempt.outcome == "failed":
+        return f"{route}: {blame}; the last entry, so go gives up"
+    return f"{route}: waiting"
+
+
+def chain_line(chain: FallbackChain) -> str:
+    """`proxy-a 404 → proxy-b 302 → blob 200`"""
+    return " → ".join("off" if a.proxy == "off" else route_text(a) for a in chain.attempts)

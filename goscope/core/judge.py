@@ -73,7 +73,13 @@ class SenderView:
     def findings(self, private: str) -> list[Finding]:
         if self.env is None:
             return []  # nothing to diagnose: the configuration is not known
-        return diagnose(self.env, {}, private, Traffic(self.tracker.chains, self.leaks))
+        return diagnose(
+            self.env,
+            {},
+            private,
+            Traffic(self.tracker.chains, self.leaks),
+            trusted=self.detector.trusted,
+        )
 
     def to_dict(self, private: str) -> dict[str, Any]:
         return {

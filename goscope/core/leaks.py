@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from .events import Event
 from .goenv import ORIGIN_ENV, GoEnv
@@ -109,6 +110,8 @@ class LeakDetector:
         host = event.host.lower()
         if host == module.split("/", 1)[0].lower() or host in self.trusted:
             return None  # asked of the module's own host, or a host the user trusts
+        if event.redirected_from is not None and _host_of(event.proxy) in self.trusted:
+            return None  # a trusted proxy sent go there: its storage is trusted with it
         matched = _matching(self.private_patterns, module)
         public = is_public_service(host)
         if matched is not None:
@@ -133,6 +136,10 @@ class LeakDetector:
         return set_env_command(
             target, ",".join(current), self.env.origins.get(target) == ORIGIN_ENV
         )
+
+
+def _host_of(url: str | None) -> str:
+    return (urlsplit(url).hostname or "").lower() if url else ""
 
 
 @lru_cache(maxsize=65536)

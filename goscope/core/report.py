@@ -53,7 +53,13 @@ def fetch_dict(chain: FallbackChain) -> dict[str, Any]:
         "endpoint": chain.endpoint,
         "kind": chain.kind,
         "attempts": [
-            {k: getattr(a, k) for k in REPORT_ATTEMPT_FIELDS} | {"auth_retry": a.auth_retry}
+            {k: getattr(a, k) for k in REPORT_ATTEMPT_FIELDS}
+            | {
+                "auth_retry": a.auth_retry,
+                "redirect_status": a.redirect_status,
+                "redirects": [{"host": h, "status": st} for h, st in a.hops],
+                "seqs": list(a.seqs),
+            }
             for a in chain.attempts
         ],
         "result": chain.result,

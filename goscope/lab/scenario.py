@@ -103,8 +103,8 @@ def _hosts(data: dict[str, Any], where: str) -> list[HostSpec]:
         if answer not in ANSWERS:
             raise ScenarioError(f"{where}: host {name}: answer must be one of {', '.join(ANSWERS)}")
         role = spec.get("role", "proxy")
-        if role not in ("proxy", "sumdb", "vcs"):
-            raise ScenarioError(f"{where}: host {name}: role must be proxy, sumdb or vcs")
+        if role not in ("proxy", "sumdb", "vcs", "blob"):
+            raise ScenarioError(f"{where}: host {name}: role must be proxy, sumdb, vcs or blob")
         hosts.append(
             HostSpec(
                 name=name,
@@ -115,6 +115,9 @@ def _hosts(data: dict[str, Any], where: str) -> list[HostSpec]:
                 delay_ms=int(spec.get("delay_ms", 0)),
                 sumdb_supported=bool(spec.get("sumdb_supported", False)),
                 tamper=list(spec.get("tamper", [])),
+                redirect_to=str(spec.get("redirect_to", "")),
+                redirect=list(spec.get("redirect", ["zip"])),
+                cache_max_age=int(spec.get("cache_max_age", 0)),
             )
         )
     return hosts

@@ -6,6 +6,7 @@ single server plays every proxy, the checksum database and the git host.
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import struct
 import threading
@@ -13,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from goscope.core.escaping import unescape
 
@@ -36,6 +37,10 @@ class HostSpec:
     delay_ms: int = 0
     sumdb_supported: bool = False  # answer /sumdb/<name>/supported with 200 and proxy it
     tamper: list[str] = field(default_factory=list)  # module@version ids with a tampered zip
+    # Redirect these endpoints to a blob host (role "blob"), as real proxies do with zips.
+    redirect_to: str = ""
+    redirect: list[str] = field(default_factory=lambda: ["zip"])
+    cache_max_age: int = 0  # Cache-Control max-age on "not found" answers (negative caching)
 
 
 @dataclass
@@ -128,7 +133,36 @@ class Lab:
             return Answer(status, data, ctype)
         if spec.role == "vcs":
             return self._vcs(spec, method, parts.path, parts.query, headers, body)
-        return self._proxy(spec, unquote(parts.path))
+        if spec.role == "blob":
+            return self._blob(unquote(parts.path), parts.query)
+        answer = self._proxy(spec, unquote(parts.path))
+        if answer.status in (404, 410) and spec.cache_max_age:
+            answer.headers["Cache-Control"] = f"public, max-age={spec.cache_max_age}"
+        return answer
+
+    def _blob(self, path: str, query: str) -> Answer:
+        """A storage bucket behind a redirecting proxy: files only with a signature."""
+        if "X-Goog-Signature=" not in query or not path.startswith("/blobs/"):
+            return Answer(403, b"AccessDenied: missing or expired signature\n")
+        found = self.files.get(path.removeprefix("/blobs"))
+        if found is None:
+            return Answer(404, b"NoSuchKey\n")
+        return Answer(200, found[1], "application/octet-stream")
+
+    def _redirect(self, spec: HostSpec, path: str) -> Answer | None:
+        ext = path.rsplit(".", 1)[-1] if "/@v/" in path else ""
+        found = self.files.get(path)
+        if not spec.redirect_to or ext not in spec.redirect or found is None:
+            return None
+        if not self._serves(spec, found[0].path):
+            return None
+        # A signed URL, like a cloud bucket's: the signature is a secret for its lifetime.
+        signature = hashlib.sha256(f"{spec.name}{path}".encode()).hexdigest()
+        location = (
+            f"https://{spec.redirect_to}/blobs{quote(path)}"
+            f"?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Expires=900&X-Goog-Signature={signature}"
+        )
+        return Answer(302, b"", headers={"Location": location})
 
     def _proxy(self, spec: HostSpec, path: str) -> Answer:
         if spec.base_path:
@@ -146,7 +180,7 @@ class Lab:
             status, data, ctype = self.sumdb.answer(rest)
             return Answer(status, data, ctype)
         if "/@v/" in path or path.endswith("/@latest"):
-            return self._module_file(spec, path)
+            return self._redirect(spec, path) or self._module_file(spec, path)
         return not_found(path)
 
     def _serves(self, spec: HostSpec, module: str) -> bool:

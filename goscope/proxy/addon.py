@@ -25,6 +25,7 @@ from goscope.core.classify import Classification, classify_request
 from goscope.core.events import Event
 from goscope.core.goenv import GoEnv
 from goscope.core.recording import sender_line
+from goscope.core.redirects import RedirectLinker
 from goscope.core.redact import redact_free_text, redact_headers, redact_path, redact_url
 from goscope.core.visible import visible_event
 from goscope.core.vocab import Endpoint
@@ -66,6 +67,7 @@ class GoscopeAddon:
         self.seq = 0
         self.internal_errors = 0
         self.retries = AuthRetryMarker()
+        self.redirects = RedirectLinker()
         self.in_flight: dict[str, http.HTTPFlow] = {}  # asked, not yet answered
         self.senders = SenderDirectory()
         self._sender_of: dict[str, int | None] = {}  # client connection id -> sender id
@@ -185,6 +187,7 @@ class GoscopeAddon:
         request_headers = _fields(req.headers)
         user_agent = {"user-agent": req.headers.get("user-agent", "")}
         event.apply(self.classify(req.method, url, user_agent, self.env))
+        origin = self.redirects.link(event, url)
         if event.module:  # decoded from the path the client sent, secrets and all
             event.module = redact_path(event.module)
         if event.version:
@@ -218,6 +221,11 @@ class GoscopeAddon:
                 event.repo = redact_url(repo) if repo else None
         if self.retries.mark(event):
             event.auth_retry = True
+        if origin is not None and event.status is not None and 400 <= event.status < 500:
+            # go's 4xx retry asks the URL that redirected, not this one (web/http.go).
+            self.retries.remember(origin.method, redact_url(origin.url))
+        if resp is not None:
+            self.redirects.note(event, url, resp.headers.get("location"))
         event.sender = flow.metadata.get("goscope_sender")
         return visible_event(event)  # wire text is data: no control sequence reaches a file
 

@@ -90,7 +90,9 @@ def _served(console: Console, chains: list[FallbackChain]) -> None:
     shown = hidden = 0
     for (module, version), group in groups.items():
         served_by = sorted({c.served_by for c in group if c.served_by})
-        hops = sorted({chain_line(c) for c in group if len(c.attempts) > 1})
+        hops = sorted(
+            {chain_line(c) for c in group if len(c.attempts) > 1 or c.attempts[0].hops}
+        )
         interesting = hops or not served_by
         if len(groups) > MAX_MODULE_LINES and not interesting:
             plain[", ".join(served_by)] += 1

@@ -1,0 +1,93 @@
+"""Redirects: the request go's HTTP client makes when a proxy answers 3xx.
+
+Real module proxies answer `.zip` (sometimes `.mod`/`.info`) with a 302 or 307
+to a signed blob URL: proxy.golang.org to storage.googleapis.com, Athens in
+redirect mode to S3 or GCS. go's client follows it by itself (net/http, as
+used by `fetch` in src/cmd/go/internal/web/http.go), and `go -x` prints only
+the URL go asked, with the final status. On the wire these are two exchanges,
+the second to a host that says nothing of modules. `RedirectLinker` remembers
+each 3xx's target (the raw URL, signature and all: in memory only) and hands
+the request that follows it the meaning of the request that redirected:
+kind, endpoint, module, version, GOPROXY entry, and `redirected_from`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from .events import Event
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+REDIRECT_FLAG = "redirect"  # an event whose answer sent go elsewhere
+WINDOW_S = 120.0  # go follows at once; a target asked much later is a new request
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    seq: int
+    url: str  # the URL that redirected, raw (go's auth retry asks it again)
+    method: str
+    event: Event
+    at: float
+
+
+def is_redirect(status: int | None, location: str | None) -> bool:
+    return status in REDIRECT_STATUSES and bool(location)
+
+
+def normal_url(url: str) -> str:
+    """One spelling per URL: host lowercased, default port dropped, no fragment."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return url
+    if port and not (
+        (parts.scheme == "https" and port == 443) or (parts.scheme == "http" and port == 80)
+    ):
+        host = f"{host}:{port}"
+    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", parts.query, ""))
+
+
+class RedirectLinker:
+    """Ties each request that follows a redirect to the request that redirected."""
+
+    def __init__(self, size: int = 4096, window_s: float = WINDOW_S):
+        self.size = size
+        self.window_s = window_s
+        self._targets: OrderedDict[str, Origin] = OrderedDict()
+
+    def note(
+        self, event: Event, raw_url: str, location: str | None, now: float | None = None
+    ) -> None:
+        """After an answer: remember where a 3xx sends go (`raw_url`: as go asked it)."""
+        if not is_redirect(event.status, location) or event.error is not None:
+            return
+        assert location is not None
+        if REDIRECT_FLAG not in event.flags:
+            event.flags.append(REDIRECT_FLAG)
+        target = normal_url(urljoin(raw_url, location.strip()))
+        at = time.monotonic() if now is None else now
+        # A hop of a longer redirect chain already carries the meaning of the first.
+        self._targets[target] = Origin(event.seq, raw_url, event.method, event, at)
+        while len(self._targets) > self.size:
+            self._targets.popitem(last=False)
+
+    def link(self, event: Event, raw_url: str, now: float | None = None) -> Origin | None:
+        """Before judging a new request: if a redirect sent go here, take its meaning."""
+        origin = self._targets.pop(normal_url(raw_url), None)
+        at = time.monotonic() if now is None else now
+        if origin is None or at - origin.at > self.window_s:
+            return None
+        root = origin.event
+        event.kind, event.endpoint = root.kind, root.endpoint
+        event.module, event.version, event.proxy = root.module, root.version, root.proxy
+        event.sumdb = root.sumdb
+        if event.client == "other":
+            event.client = root.client
+        event.redirected_from = origin.seq
+        return origin
