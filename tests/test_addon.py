@@ -181,3 +181,38 @@ def test_the_mitmdump_script_records_with_its_option(tmp_path):
         "lookup",
         "rsc.io/quote",
     )
+
+
+ZIP = "https://proxy.golang.org/example.com/!azure/kit/@v/v0.3.0-!beta.2.zip"
+BLOB = "https://storage.example/mod/kit.zip?X-Goog-Signature=0123456789abcdef0123456789abcdef"
+
+
+def redirect_flow(url: str, location: str):
+    flow = go_flow(url, status=302, body=b"")
+    flow.response.headers["Location"] = location
+    return flow
+
+
+def test_a_redirect_target_inherits_the_fetch_and_go_retry_folds_across_it():
+    addon, sink = listening(env=GoEnv.from_mapping({}))
+    for _ in range(2):  # go asks, is refused at the blob host, asks again with GOAUTH
+        run(addon, redirect_flow(ZIP, BLOB))
+        run(addon, go_flow(BLOB, status=403, body=b"AccessDenied"))
+    first, blob, retry, blob_again = sink.events
+    assert "redirect" in first.flags and blob.redirected_from == first.seq
+    assert (blob.kind, blob.endpoint, blob.module, blob.version) == (
+        "proxy",
+        "zip",
+        "example.com/Azure/kit",
+        "v0.3.0-Beta.2",
+    )
+    assert blob.proxy == "https://proxy.golang.org" and blob.host == "storage.example"
+    assert "X-Goog-Signature=REDACTED" in blob.url  # a signed URL is a secret while it lives
+    assert retry.auth_retry and blob_again.redirected_from == retry.seq
+
+
+def test_a_request_nobody_redirected_to_stays_what_it_is():
+    addon, sink = listening(env=GoEnv.from_mapping({}))
+    run(addon, go_flow(BLOB, status=200))
+    (event,) = sink.events
+    assert event.kind == "other" and event.redirected_from is None

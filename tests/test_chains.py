@@ -178,3 +178,87 @@ def test_repeated_vcs_failures_do_not_duplicate_chains():
         changed = tracker.add(event("https://vcs.example/team/lib?go-get=1", 401, env=env))
         assert len(changed) == 1
     assert len(tracker.chains) == 1 and tracker.chains[0].result == "failed"
+
+
+def redirected(env, first_status, blob_status, retry=False):
+    zip_url = f"{A}/example.com/lib/@v/v1.0.0.zip"
+    blob = "https://blobs.example/lib.zip"
+    events = []
+    for n in range(2 if retry else 1):
+        origin = event(zip_url, first_status, env=env, flags=["redirect"], auth_retry=n > 0)
+        hop = event(blob, blob_status, env=env, redirected_from=origin.seq)
+        hop.kind, hop.endpoint, hop.module, hop.version, hop.proxy = (
+            "proxy",
+            "zip",
+            "example.com/lib",
+            "v1.0.0",
+            A,
+        )
+        events += [origin, hop]
+    return build_chains(events, env)
+
+
+def test_a_redirect_is_one_attempt_judged_by_the_final_answer():
+    env = env_of(f"{A},direct")
+    (served,) = redirected(env, 302, 200)
+    (attempt,) = served.attempts
+    assert served.result == "served" and served.served_by == "a.example"
+    assert attempt.hops == (("blobs.example", 200),) and attempt.redirect_status == 302
+    (blocked,) = redirected(env, 302, 403, retry=True)
+    attempt = blocked.attempts[0]
+    assert blocked.result == "failed" and attempt.outcome == "stopped"
+    assert attempt.auth_retry and len(attempt.seqs) == 4  # go's retry walks the redirect again
+    assert blocked.never_asked == ("direct",)
+    from goscope.core.explain import chain_line, explain_attempt
+
+    assert chain_line(blocked) == "a.example 302 → blobs.example 403"
+    assert "go reports it as 403 from a.example's URL" in explain_attempt(attempt)
+
+
+def test_a_redirect_never_followed_is_unknown():
+    env = env_of(A)
+    zip_url = f"{A}/example.com/lib/@v/v1.0.0.zip"
+    chain = build_chains([event(zip_url, 307, env=env, flags=["redirect"])], env)[0]
+    assert chain.result == "unknown"
+
+
+def test_negative_caching_is_told():
+    env = env_of(f"{A},{B}")
+    gone = event(f"{A}/{MOD}", 404, env=env, response_headers=[["Cache-Control", "max-age=1800"]])
+    chain = build_chains([gone, event(f"{B}/{MOD}", 200, env=env)], env)[0]
+    from goscope.core.explain import explain_attempt
+
+    assert chain.attempts[0].not_found_for_s == 1800
+    assert "for 30 minutes" in explain_attempt(chain.attempts[0])
+
+
+def test_the_checksum_database_walk_is_a_chain():
+    env = env_of(f"{A},{B},direct")
+    events = [
+        event(f"{A}/sumdb/sum.golang.org/supported", 404, env=env),
+        event(f"{B}/sumdb/sum.golang.org/supported", 410, env=env),
+        event("https://sum.golang.org/lookup/example.com/lib@v1.0.0", 200, env=env),
+    ]
+    walk, lookup = build_chains(events, env)
+    assert (walk.endpoint, walk.result, walk.served_by) == ("supported", "served", "direct")
+    assert [a.outcome for a in walk.attempts] == ["fell-through", "fell-through", "served"]
+    assert (lookup.module, lookup.version, lookup.result) == ("example.com/lib", "v1.0.0", "served")
+    proxied = build_chains([event(f"{A}/sumdb/sum.golang.org/supported", 200, env=env)], env)[0]
+    assert (proxied.result, proxied.served_by) == ("served", "a.example")
+
+
+def test_prefix_probes_form_one_lookup_and_their_404s_are_no_failure():
+    from goscope.core.lookups import find_lookups
+    from goscope.core.verdicts import failures
+
+    env = env_of(A)
+    paths = ["example.com/!mod/sub/pkg", "example.com/!mod/sub", "example.com"]
+    events = [event(f"{A}/{p}/@v/list", 404, env=env) for p in paths]
+    events.append(event(f"{A}/example.com/!mod/@v/list", 200, env=env))
+    chains = build_chains(events, env)
+    (lookup,) = find_lookups(chains)
+    assert lookup.path == "example.com/Mod/sub/pkg" and lookup.found.module == "example.com/Mod"
+    assert len(failures(chains, [])) == 0
+    # The same 404 for a lone module path is a failure.
+    alone = build_chains([event(f"{A}/example.com/x/@v/list", 404, env=env)], env)
+    assert len(failures(alone, [])) == 1

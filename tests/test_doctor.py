@@ -14,6 +14,7 @@ from goscope.core.chains import build_chains
 from goscope.core.doctor import Traffic, diagnose
 from goscope.core.goenv import GO_VARS, GoEnv
 from goscope.core.leaks import find_leaks
+from goscope.core.routing import checksums_looked_up, untrusted_proxies
 
 from .factories import event
 
@@ -301,3 +302,77 @@ def test_doctor_command_on_a_broken_configuration(tmp_path):
         "value": "git.corp.example.com",
         "origin": "go env -w",
     }
+
+
+PROXIES = ["https://proxy.golang.org", "https://athens.corp.example", "direct", "off"]
+PATTERNS = ["git.corp.example.com", "*.corp.example", "github.com/acme", "none", ""]
+SUMDB_FINDINGS = {"sumdb-not-private", "private-not-covered-sumdb"}
+PROXY_FINDINGS = {"proxy-not-private", "private-not-covered-proxy"}
+
+
+@given(
+    st.lists(st.sampled_from(PROXIES), min_size=1, max_size=3),
+    st.lists(st.sampled_from(",|"), min_size=2, max_size=2),
+    st.sampled_from(["off", "sum.golang.org", ""]),
+    st.sampled_from(PATTERNS),
+    st.sampled_from(PATTERNS),
+    st.sampled_from(PATTERNS),
+    st.sampled_from(PATTERNS[:3]),
+    st.booleans(),
+)
+def test_no_finding_names_a_destination_go_would_never_contact(
+    entries, seps, gosumdb, goprivate, gonoproxy, gonosumdb, private, trust_athens
+):
+    goproxy = entries[0] + "".join(s + e for s, e in zip(seps, entries[1:], strict=False))
+    values = {"GOPROXY": goproxy, "GOSUMDB": gosumdb, "GOPRIVATE": goprivate}
+    if gonoproxy:
+        values["GONOPROXY"] = gonoproxy
+    if gonosumdb:
+        values["GONOSUMDB"] = gonosumdb
+    values = {k: v for k, v in values.items() if v}
+    env = GoEnv.from_mapping(values)
+    trusted = {"athens.corp.example"} if trust_athens else set()
+    found = {f.id for f in diagnose(env, values, private, trusted=trusted)}
+    # The model of go's routing the doctor must agree with (core/routing.py).
+    if found & SUMDB_FINDINGS:
+        assert checksums_looked_up(env), (values, found)
+    if found & PROXY_FINDINGS:
+        assert untrusted_proxies(env, frozenset(trusted)), (values, found)
+
+
+def test_gosumdb_off_and_trusted_proxies_raise_no_false_alarm():
+    off = ids(
+        {"GONOPROXY": "git.corp.example.com", "GOSUMDB": "off"}, private="git.corp.example.com"
+    )
+    assert "sumdb-not-private" not in off and "private-not-covered-sumdb" not in off
+    assert "gosumdb-off" in off
+    env = GoEnv.from_mapping({"GOPROXY": "https://athens.corp.example"})
+    trusted = {
+        f.id for f in diagnose(env, {}, "git.corp.example.com", trusted=["athens.corp.example"])
+    }
+    assert "private-not-covered-proxy" not in trusted and "no-direct" not in trusted
+    untrusted = {f.id for f in diagnose(env, {}, "git.corp.example.com")}
+    assert "private-not-covered-proxy" in untrusted
+    direct_only = ids({"GOPROXY": "direct"}, private="git.corp.example.com")
+    assert "private-not-covered-proxy" not in direct_only
+
+
+def test_pipe_without_direct_warns_when_a_supported_probe_error_failed_verifying():
+    env_vars = {"GOPROXY": "https://a.example|https://b.example"}
+    static = ids(env_vars)
+    assert static["sumdb-probe-errors-fail"].severity == "info"
+    probe = [
+        event("https://a.example/sumdb/sum.golang.org/supported", 502, seq=1),
+        event("https://b.example/sumdb/sum.golang.org/supported", 404, seq=2),
+    ]
+    env = GoEnv.from_mapping(env_vars)
+    chains = build_chains(probe, env)
+    seen = ids(env_vars, traffic=Traffic(chains, []))
+    assert seen["sumdb-probe-errors-fail"].severity == "warning"
+    assert seen["sumdb-probe-errors-fail"].evidence == [1]
+    assert (
+        seen["sumdb-probe-errors-fail"].fix
+        == "export GOPROXY='https://a.example|https://b.example,direct'"
+    )
+    fine = build_chains([event("https://a.example/sumdb/sum.golang.org/supported", 200)], env)
+    assert "sumdb-probe-errors-fail" not in ids(env_vars, traffic=Traffic(fine, []))

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from goscope.core.classify import classify_request
+from goscope.core.goerrors import FINDING_FOR_KIND
 from goscope.lab.scenario import load_scenario, scenario_names
 
 from .e2e import TRACE_DONE, GoRun, goscope_run
@@ -95,6 +96,25 @@ def test_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache):
 
     assert leak_keys(run.report["leaks"]) == leak_keys(expect.leaks)
     assert [f["id"] for f in run.report["findings"]] == expect.findings
+
+    # go's verdict is the final word: a failed command never counts 0 failures, and
+    # every error go printed is tied to the requests behind it.
+    report = run.report
+    if run.returncode != 0:
+        assert report["failed"] > 0, report["go_errors"]
+    if expect.failed is not None:
+        assert report["failed"] == expect.failed, report["go_errors"]
+    finding_ids = {f["id"] for f in report["findings"]}
+    for error in report["go_errors"]:
+        tied = error["seqs"] or FINDING_FOR_KIND.get(error["kind"]) in finding_ids
+        assert tied, error
+    if expect.go_errors:
+        assert [e["kind"] for e in report["go_errors"]] == expect.go_errors
+    found = {lk["path"]: lk["found"] for lk in report["lookups"]}
+    assert found == expect.lookups or not expect.lookups, found
+    verdicts = {f"{m['module']}@{m['version']}": m["checksum"] for m in report["modules"]}
+    for module, verdict in expect.checksums.items():
+        assert verdicts[module] == verdict, verdicts
 
     kinds = {e["kind"] for e in run.events()}
     endpoints = {e["endpoint"] for e in run.events()}

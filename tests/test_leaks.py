@@ -73,3 +73,24 @@ def test_covered_or_own_host_traffic_is_not_a_leak():
         "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go1.29.0.linux-amd64.zip"
     )
     assert find_leaks([direct, own_proxy, toolchain], env) == []
+
+
+def test_a_prefix_probe_above_a_private_pattern_names_the_private_host():
+    env = GoEnv.from_mapping({"GOPRIVATE": "git.corp.example.com/team"})
+    probe = event("https://proxy.golang.org/git.corp.example.com/@v/list", 404, env=env)
+    (leak,) = find_leaks([probe], env)
+    assert (leak.module, leak.severity) == ("git.corp.example.com", "medium")
+    assert "prefix probe" in leak.note
+    assert leak.fix == "export GOPRIVATE=git.corp.example.com/team,git.corp.example.com"
+    public = event("https://proxy.golang.org/github.com/@v/list", 404, env=env)
+    assert find_leaks([public], env) == []
+
+
+def test_a_trusted_proxy_redirect_target_is_trusted_and_an_untrusted_one_leaks():
+    env = GoEnv.from_mapping({"GOPRIVATE": "git.corp.example.com", "GONOPROXY": "none"})
+    hop = event("https://blobs.example/secret.zip", 200, env=env, redirected_from=1)
+    hop.kind, hop.endpoint, hop.module = "proxy", "zip", "git.corp.example.com/team/secret"
+    hop.proxy = "https://athens.corp.example"
+    assert find_leaks([hop], env, trusted=["athens.corp.example"]) == []
+    (leak,) = find_leaks([hop], env)
+    assert leak.host == "blobs.example" and leak.severity == "medium"

@@ -13,6 +13,7 @@ and the headless report share one implementation.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -53,6 +54,9 @@ class Attempt:
     hops: tuple[tuple[str, int | None], ...] = ()
     redirecting: bool = False  # answered 3xx: the outcome waits for the target's answer
     redirect_status: int | None = None  # the GOPROXY entry's own 3xx, when it redirected
+    # How long the server says it keeps answering "not found" (Cache-Control max-age on
+    # a 404/410: proxy.golang.org caches them for 30 minutes, golang/go#34141).
+    not_found_for_s: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,6 +72,10 @@ class FallbackChain:
     attempts: list[Attempt] = field(default_factory=list)
     result: ChainResult = "pending"
     served_by: str | None = None
+    never_asked: tuple[str, ...] = ()  # GOPROXY entries after a stop: go did not ask them
+    rejected: str | None = None  # why go refused what was served (checksum mismatch)
+    go_errors: list[str] = field(default_factory=list)  # go's error lines about this fetch
+    probe_of: str | None = None  # a prefix probe of this package path (module lookup)
 
     @property
     def key(self) -> tuple[str, str | None, str]:
@@ -75,7 +83,14 @@ class FallbackChain:
 
     @property
     def done(self) -> bool:
-        return self.result in ("served", "failed")
+        return self.result in ("served", "failed", "rejected")
+
+    @property
+    def failed(self) -> bool:
+        """A failure the user must hear of: not a prefix probe's expected "not found"."""
+        if self.result == "rejected":
+            return True
+        return self.result == "failed" and (self.probe_of is None or bool(self.go_errors))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +102,10 @@ class FallbackChain:
             "attempts": [a.to_dict() for a in self.attempts],
             "result": self.result,
             "served_by": self.served_by,
+            "never_asked": list(self.never_asked),
+            "rejected": self.rejected,
+            "go_errors": self.go_errors,
+            "probe_of": self.probe_of,
         }
 
 
@@ -181,7 +200,9 @@ class ChainTracker:
                 attempt.host, attempt.url = event.host, event.url
                 attempt.status, attempt.error = event.status, event.error
                 attempt.seqs = (event.seq,)
-                ok = is_success(event.status, event.error)
+                # The walk found the database when it answers at all: a lookup's own 404
+                # (a module it does not know) is that lookup's failure, not the walk's.
+                ok = event.error is None and event.status is not None and event.status < 500
                 attempt.outcome = "served" if ok else "failed"
                 chain.result, chain.served_by = ("served", "direct") if ok else ("failed", None)
                 changed.append(chain)
@@ -201,7 +222,7 @@ class ChainTracker:
         chain.attempts.append(
             Attempt(
                 _intern(event.host),
-                _intern_opt(event.proxy) or "direct",
+                _intern_opt(event.proxy),  # None: straight to the database
                 event.url,
                 event.status,
                 event.error,
@@ -253,6 +274,7 @@ class ChainTracker:
             error=event.error,
             auth_retry=event.auth_retry,
             seqs=(event.seq,),
+            not_found_for_s=_not_found_max_age(event),
         )
         chain.attempts.append(attempt)
         self._note_redirect(chain, attempt, event)
@@ -314,6 +336,7 @@ class ChainTracker:
             linked.pop(chain.id, None)
         attempt = chain.attempts[i]
         attempt.status, attempt.error = event.status, event.error
+        attempt.not_found_for_s = _not_found_max_age(event) or attempt.not_found_for_s
         attempt.auth_retry = True
         attempt.seqs = (*attempt.seqs, event.seq)
         attempt.hops = ()  # the retry walks the redirect again
@@ -400,6 +423,7 @@ class ChainTracker:
             self._fall_to_keyword(chain, nxt)
         else:
             attempt.outcome, chain.result = "stopped", "failed"
+            chain.never_asked = tuple(e.url for e in self._entries[index + 1 :])
 
     def _fall_to_keyword(self, chain: FallbackChain, nxt: ProxyEntry) -> None:
         if nxt.url == "off":
@@ -511,6 +535,18 @@ class ChainTracker:
 
 
 _intern = sys.intern
+_MAX_AGE = re.compile(r"max-age=(\d+)")
+
+
+def _not_found_max_age(event: Event) -> int | None:
+    if event.status not in NOT_FOUND or not event.response_headers:
+        return None
+    for name, value in event.response_headers:
+        if name.lower() == "cache-control":
+            found = _MAX_AGE.search(value)
+            if found and "no-store" not in value and "no-cache" not in value:
+                return int(found.group(1))
+    return None
 
 
 def _intern_opt(value: str | None) -> str | None:

@@ -25,9 +25,36 @@ def route_text(attempt: Attempt) -> str:
     return " → ".join([head, *hops, f"{last_host} {answer_text(attempt)}"])
 
 
-def explain_attempt(attempt: Attempt) -> str:
+def explain_attempt(attempt: Attempt, chain: FallbackChain | None = None) -> str:
+    """Why this attempt ended as it did, in go's terms (`chain`: what it fetched)."""
     if attempt.hops:
-        return _explain_redirected(attempt)
+        text = _explain_redirected(attempt)
+    elif (
+        chain is not None
+        and chain.kind == "sumdb"
+        and (chain.endpoint == "lookup" or attempt.proxy == "direct")
+    ):
+        text = _explain_database(attempt, chain)
+    else:
+        text = _explain_fetch(attempt)
+    if attempt.not_found_for_s:
+        text += (
+            f' ({attempt.host} will keep answering "not found" for '
+            f"{_duration(attempt.not_found_for_s)}: Cache-Control max-age="
+            f"{attempt.not_found_for_s})"
+        )
+    return text
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0 and seconds >= 3600:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0 and seconds >= 60:
+        return f"{seconds // 60} minutes"
+    return f"{seconds} s"
+
+
+def _explain_fetch(attempt: Attempt) -> str:
     who = attempt.host
     answer = answer_text(attempt)
     sep = f"`{attempt.separator}`" if attempt.separator else None
@@ -51,6 +78,21 @@ def explain_attempt(attempt: Attempt) -> str:
     if attempt.outcome == "unknown":
         return "fell through to direct; no version control traffic seen (cached?)"
     return f"{answer} from {who}: waiting"
+
+
+def _explain_database(attempt: Attempt, chain: FallbackChain) -> str:
+    """Straight to the checksum database: after the probes' walk, or a lookup there."""
+    answer = answer_text(attempt)
+    if chain.endpoint == "supported":
+        if attempt.outcome == "served":
+            return f"no proxy proxies it: go connected to {attempt.host} directly ({answer})"
+        if attempt.outcome in ("pending", "unknown"):
+            return "no proxy proxies it: go would connect directly (no lookup seen: nothing new)"
+        return f"no proxy proxies it, and {attempt.host} directly gave {answer}"
+    via = f"{attempt.host} (proxying the database)" if attempt.proxy else attempt.host
+    if attempt.outcome == "served":
+        return f"{answer} from {via}: looked up"
+    return f"{answer} from {via}: the lookup failed, so go cannot verify the module"
 
 
 def _explain_redirected(attempt: Attempt) -> str:

@@ -19,7 +19,10 @@ from .chains import ChainTracker, FallbackChain
 from .doctor import Finding, Traffic, diagnose
 from .events import Event
 from .goenv import GoEnv
+from .goerrors import GoError, parse_go_output
 from .leaks import Leak, LeakDetector
+from .lookups import ModuleLookup
+from .verdicts import Failures, failures, link_errors
 
 UNKNOWN_SENDER = "environment of the sender unknown: judged by --private and by traffic"
 
@@ -104,6 +107,9 @@ class Judge:
         self.default = self.views[None] = self._view(None, None, env)
         self.leaks: list[Leak] = []
         self._leak_keys: set[tuple[str, str]] = set()
+        self.go_output: list[str] = []
+        self.go_errors: list[GoError] = []  # what go itself said failed (its output)
+        self.lookups: list[ModuleLookup] = []
 
     def _view(
         self, sender: int | None, info: dict[str, Any] | None, env: GoEnv | None
@@ -158,6 +164,23 @@ class Judge:
     def finish(self) -> None:
         for view in self.views.values():
             view.tracker.finish()
+
+    def set_go_output(self, lines: list[str]) -> list[GoError]:
+        """go's output (of the last command goscope ran): its errors are the final word.
+
+        Safe to call again with the same lines (events that arrived later get linked).
+        """
+        self.go_output = list(lines)
+        self.go_errors = parse_go_output(self.go_output)
+        self.lookups = link_errors(self.go_errors, self.chains, self.default.env)
+        return self.go_errors
+
+    def relink(self) -> None:
+        if self.go_output:
+            self.set_go_output(self.go_output)
+
+    def failures(self) -> Failures:
+        return failures(self.chains, self.go_errors)
 
     def senders(self) -> list[SenderView]:
         """The senders to report on: each process seen, and the command goscope ran

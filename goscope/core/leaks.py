@@ -68,6 +68,7 @@ class Leak:
     severity: str  # high | medium | suspected
     fix: str
     seq: int | None = None
+    note: str = ""  # how it leaked, when not by a plain match (a prefix probe)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,6 +106,7 @@ class LeakDetector:
     def check(self, event: Event) -> Leak | None:
         kind = LEAK_KINDS.get(event.kind)
         module = event.module
+        note = ""
         if kind is None or not module or module == "golang.org/toolchain":
             return None
         host = event.host.lower()
@@ -116,12 +118,18 @@ class LeakDetector:
         public = is_public_service(host)
         if matched is not None:
             severity = "high" if public else "medium"
+        elif public and (above := _prefix_of_pattern(self.private_patterns, module)):
+            # A prefix probe (`go get` of a package path, modload/query.go) asks every
+            # shorter path too; one above a private pattern names the private host. Only
+            # a pattern that covers the probe itself keeps it home: that is the fix.
+            matched, severity = module, "medium"
+            note = f"a prefix probe of a path under {above}: go get asks every shorter path"
         elif public and looks_internal(module):
             severity = "suspected"
         else:
             return None
         fix = self.fix_for(module, kind, matched) if is_module_path(module) else ""
-        return Leak(module, host, event.url, kind, matched, severity, fix, event.seq)
+        return Leak(module, host, event.url, kind, matched, severity, fix, event.seq, note)
 
     def fix_for(self, module: str, kind: str, matched: str | None) -> str:
         """The go env -w line that keeps this path away from this kind of service."""
@@ -140,6 +148,19 @@ class LeakDetector:
 
 def _host_of(url: str | None) -> str:
     return (urlsplit(url).hostname or "").lower() if url else ""
+
+
+@lru_cache(maxsize=65536)
+def _prefix_of_pattern(patterns: str, module: str) -> str | None:
+    """The private pattern this path is a strict prefix of (its first elements)."""
+    elements = module.split("/")
+    for pattern in patterns.split(","):
+        parts = pattern.strip().strip("/").split("/")
+        if len(parts) > len(elements) and "." in parts[0]:
+            head = "/".join(parts[: len(elements)])
+            if matching_pattern(head, module) is not None:
+                return pattern.strip()
+    return None
 
 
 @lru_cache(maxsize=65536)

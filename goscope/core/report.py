@@ -10,13 +10,24 @@ from typing import Any
 from .chains import FallbackChain
 from .events import SCHEMA_VERSION, Event
 from .goenv import GoEnv
+from .goerrors import GoError
 from .judge import Judge
 from .leaks import Leak
+from .lookups import ModuleLookup
 from .recording import RecordingReader, command_environment, read_recording
 from .redact import redact_event, redact_free_text
+from .verdicts import checksum_verdict, module_groups
 
 CHECK_FIRST_BYTES = 16 * 2**20  # bigger recordings are checked in a streaming pass first
-REPORT_ATTEMPT_FIELDS = ("host", "proxy", "url", "status", "error", "outcome")
+REPORT_ATTEMPT_FIELDS = (
+    "host",
+    "proxy",
+    "url",
+    "status",
+    "error",
+    "outcome",
+    "not_found_for_s",
+)
 
 
 @dataclass
@@ -31,6 +42,14 @@ class Report:
     skipped: int = 0  # unreadable recording lines skipped with --skip-bad
     env_known: bool = True  # False: goscope ran no command, the senders' own are below
     senders: list[dict[str, Any]] = field(default_factory=list)  # per process, see judge.py
+    go_errors: list[GoError] = field(default_factory=list)  # go's own verdicts (its output)
+    lookups: list[ModuleLookup] = field(default_factory=list)  # prefix probes, grouped
+    failed: list[FallbackChain] = field(default_factory=list)  # fetches that failed for go
+    loose_errors: list[GoError] = field(default_factory=list)  # go errors no fetch explains
+
+    @property
+    def failure_count(self) -> int:
+        return len(self.failed) + len(self.loose_errors)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,7 +62,39 @@ class Report:
             "fetches": [fetch_dict(c) for c in self.chains],
             "leaks": [leak.to_dict() for leak in self.leaks],
             "findings": self.findings,
+            "go_errors": [e.to_dict() for e in self.go_errors],
+            "lookups": [
+                {
+                    "path": lk.path,
+                    "version": lk.version,
+                    "probes": [c.module for c in lk.probes],
+                    "found": lk.found.module if lk.found else None,
+                    "summary": lk.describe(),
+                }
+                for lk in self.lookups
+            ],
+            "failed": self.failure_count,
+            "modules": self.modules(),
         }
+
+    def modules(self) -> list[dict[str, Any]]:
+        """Per module@version: who served it, and go's checksum verdict."""
+        env = self.env if self.env_known else None
+        out = []
+        for (module, version), chains in module_groups(self.chains).items():
+            fetched = [c for c in chains if c.kind != "sumdb"]
+            out.append(
+                {
+                    "module": module,
+                    "version": version,
+                    "served_by": sorted({c.served_by for c in fetched if c.served_by}),
+                    "checksum": checksum_verdict(
+                        module, version, chains, env, self.exit_code is not None
+                    ),
+                    "failed": any(c.failed for c in chains),
+                }
+            )
+        return out
 
 
 def fetch_dict(chain: FallbackChain) -> dict[str, Any]:
@@ -64,6 +115,10 @@ def fetch_dict(chain: FallbackChain) -> dict[str, Any]:
         ],
         "result": chain.result,
         "served_by": chain.served_by,
+        "never_asked": list(chain.never_asked),
+        "rejected": chain.rejected,
+        "go_errors": chain.go_errors,
+        "probe_of": chain.probe_of,
     }
 
 
@@ -76,6 +131,7 @@ def build_report(
     command: list[str] | None = None,
     exit_code: int | None = None,
     senders: Iterable[dict[str, Any]] = (),
+    go_output: list[str] | None = None,
 ) -> Report:
     """`env`: the command's environment (None when goscope ran no command: unknown)."""
     events = list(events)
@@ -85,6 +141,8 @@ def build_report(
     for event in events:
         judge.add(event)
     judge.finish()
+    judge.set_go_output(go_output or [])
+    failed = judge.failures()
     views = judge.senders()
     findings = [
         f.to_dict() | ({"sender": view.id} if len(views) > 1 else {})
@@ -102,6 +160,8 @@ def build_report(
     )
     report.env_known = env is not None
     report.senders = [view.to_dict(private) for view in views]
+    report.go_errors, report.lookups = judge.go_errors, judge.lookups
+    report.failed, report.loose_errors = failed.chains, failed.errors
     return report
 
 
@@ -137,6 +197,7 @@ def report_from_recording(
         command=command or rec.header.get("command"),
         exit_code=exit_code,
         senders=rec.senders.values(),
+        go_output=(rec.end or {}).get("go_output") or [],
     )
     report.skipped = len(rec.skipped)
     return report

@@ -10,11 +10,14 @@ from .chains import FallbackChain
 from .doctor import Finding
 from .events import Event
 from .goenv import GoEnv
+from .goerrors import GoError
 from .judge import Judge, SenderView
 from .leaks import Leak, is_public_service
+from .lookups import find_lookups
 from .recording import read_event_at
 from .redact import redact_event
 from .store import EventStore
+from .verdicts import Failures, checksum_verdict, module_groups
 from .vocab import Kind
 
 RESERVOIR = 4096  # latency samples kept per host for percentiles
@@ -71,6 +74,7 @@ class ModuleRow:
     time_ms: float
     verified: bool
     leak: bool
+    checksum: str = "-"  # go's verdict: verified, go.sum, MISMATCH, not checked: why
 
 
 class Session:
@@ -95,6 +99,8 @@ class Session:
         self._offsets: dict[int, int] = {}
         self.dropped_live = 0  # events the live stream could not deliver (all are recorded)
         self.bad_lines = 0  # lines of the recording or the live stream that were not events
+        self.finished = False  # the command (or the recording) has ended: go's verdict is in
+        self._relink = False  # events came after go's errors were linked
 
     def __len__(self) -> int:
         return len(self.store)
@@ -123,6 +129,8 @@ class Session:
 
     def add(self, event: Event, offset: int = -1) -> int:
         leak = self.judge.add(event)
+        if self.finished:
+            self._relink = True
         index = self.store.append(event, offset, leak=leak is not None)
         stats = self.hosts.get(event.host)
         if stats is None:
@@ -146,31 +154,57 @@ class Session:
         return self.judge.chain_for(seq, key, row.sender)
 
     def modules(self) -> list[ModuleRow]:
-        groups: dict[tuple[str, str | None], list[FallbackChain]] = {}
-        for chain in self.chains:
-            groups.setdefault((chain.module, chain.version), []).append(chain)
+        """Each module@version go fetched (not a prefix probe's "no module here"), with
+        who served it and go's checksum verdict."""
+        chains = self.chains
+        find_lookups(chains)
+        groups = module_groups(chains)
         leaked = {leak.module for leak in self.leaks}
+        env = self.judge.default.env or self.env
         rows = []
         store = self.store
-        for (module, version), chains in groups.items():
-            seqs = [s for c in chains for a in c.attempts for s in a.seqs]
+        for (module, version), group in groups.items():
+            seqs = [s for c in group for a in c.attempts for s in a.seqs]
             indices = [i for s in seqs if (i := store.index_of_seq(s)) is not None]
-            served = sorted({c.served_by for c in chains if c.served_by}) or [chains[-1].result]
+            fetched = [c for c in group if c.kind != "sumdb"] or group
+            served = sorted({c.served_by for c in fetched if c.served_by}) or [fetched[-1].result]
+            if any(c.rejected for c in group):
+                served = ["rejected"]
             rows.append(
                 ModuleRow(
                     module=module,
                     version=version,
-                    chains=chains,
+                    chains=group,
                     served_by=", ".join(served),
-                    attempts=sum(len(c.attempts) for c in chains),
-                    endpoints=",".join(dict.fromkeys(c.endpoint for c in chains)),
+                    attempts=sum(len(c.attempts) for c in fetched),
+                    endpoints=",".join(dict.fromkeys(c.endpoint for c in group)),
                     bytes=sum(max(store.size[i], 0) for i in indices),
                     time_ms=sum(store.duration[i] for i in indices),
                     verified=(module, version or "") in self.verified,
                     leak=module in leaked,
+                    checksum=checksum_verdict(module, version, group, env, self.finished),
                 )
             )
         return rows
+
+    def set_go_output(self, lines: list[str]) -> None:
+        """The command ended: go's own errors, and the verdicts they carry."""
+        self.judge.set_go_output(lines)
+        self.finished = True
+        self._relink = False
+
+    def relink(self) -> None:
+        """Tie go's errors to requests that arrived after the command ended."""
+        if self._relink:
+            self._relink = False
+            self.judge.relink()
+
+    @property
+    def go_errors(self) -> list[GoError]:
+        return self.judge.go_errors
+
+    def failures(self) -> Failures:
+        return self.judge.failures()
 
     def findings(self) -> list[Finding]:
         """The doctor, on the selected sender's environment and traffic."""

@@ -43,7 +43,7 @@ CLIENTS: tuple[Client, ...] = get_args(Client)
 # One GOPROXY entry's part in a fetch, and the fetch's result.
 Outcome = Literal["served", "fell-through", "stopped", "failed", "pending", "unknown"]
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
-ChainResult = Literal["served", "failed", "pending", "unknown"]
+ChainResult = Literal["served", "failed", "rejected", "pending", "unknown"]
 
 # Where a leaked path went, and how sure goscope is that it is private.
 LeakKind = Literal["proxy", "sumdb"]

@@ -143,6 +143,20 @@ CATALOG: dict[str, ModuleVersion] = {
             requires=(("example.com/hello", "v1.0.0"),),
         ),
         ModuleVersion(
+            "example.com/Mod",
+            "v1.0.0",
+            (
+                ("mod.go", _source("mod", 'const Name = "Mod"')),
+                ("sub/pkg/pkg.go", _source("pkg", "func Answer() int { return 42 }")),
+            ),
+        ),
+        ModuleVersion(
+            "git.corp.example.com/team/tools",
+            "v1.0.0",
+            (("lint/lint.go", _source("lint", "const Strict = true")),),
+            private=True,
+        ),
+        ModuleVersion(
             "git.corp.example.com/team/secret",
             "v1.2.0",
             (("secret.go", _source("secret", "const Plan = 42")),),

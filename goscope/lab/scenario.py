@@ -30,6 +30,10 @@ class Expect:
     # go prints no -x trace for a toolchain switch (it happens before flags are read).
     traced: bool = True
     requests: list[list[Any]] = field(default_factory=list)  # [url, status] when untraced
+    go_errors: list[str] = field(default_factory=list)  # kinds of go's errors, in order
+    failed: int | None = None  # failures the report counts (go's verdict)
+    lookups: dict[str, str] = field(default_factory=dict)  # package path -> module found
+    checksums: dict[str, str] = field(default_factory=dict)  # module@version -> verdict
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Scenario:
     sumdb: str = "sum.golang.org"
     private: str = ""
     trusted: list[str] = field(default_factory=list)
+    go_sum: list[str] = field(default_factory=list)  # module@version ids written to go.sum
     expect: Expect = field(default_factory=Expect)
 
     def module_versions(self) -> list[ModuleVersion]:
@@ -93,6 +98,8 @@ class Scenario:
         work = tmp / "work"
         work.mkdir(parents=True, exist_ok=True)
         (work / "go.mod").write_text(self.go_mod())
+        if self.go_sum:
+            (work / "go.sum").write_text("".join(m.gosum_lines for m in resolve(self.go_sum)))
         return work
 
 
@@ -143,6 +150,7 @@ def parse_scenario(text: str, name: str) -> Scenario:
             sumdb=data.get("sumdb", "sum.golang.org"),
             private=data.get("private", ""),
             trusted=list(data.get("trusted", [])),
+            go_sum=list(data.get("go_sum", [])),
             expect=expect,
         )
         scenario.module_versions()

@@ -25,8 +25,8 @@ from goscope.core.classify import Classification, classify_request
 from goscope.core.events import Event
 from goscope.core.goenv import GoEnv
 from goscope.core.recording import sender_line
-from goscope.core.redirects import RedirectLinker
 from goscope.core.redact import redact_free_text, redact_headers, redact_path, redact_url
+from goscope.core.redirects import RedirectLinker
 from goscope.core.visible import visible_event
 from goscope.core.vocab import Endpoint
 

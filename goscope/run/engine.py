@@ -15,9 +15,11 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -25,9 +27,11 @@ from typing import Any
 
 from goscope.core.events import Event
 from goscope.core.goenv import GoEnv
+from goscope.core.goerrors import MAX_LINES, worth_keeping
 from goscope.core.gotool import find_go
 from goscope.core.home import bundle_path, ensure_private_dir, home_dir
 from goscope.core.recording import end_line
+from goscope.core.redact import redact_free_text
 from goscope.proxy.config import ProxyConfig
 from goscope.proxy.launcher import ProxyProcess, ProxyStartError
 from goscope.proxy.stream import EventListener, private_socket_path
@@ -89,6 +93,8 @@ class RunEngine:
         self._lock = threading.Lock()  # start/stop/run bookkeeping; never taken in a handler
         self._stopped = False
         self.interrupted: int | None = None  # a signal that came while no command ran
+        # go's output (its errors are the final word on what failed): the end line keeps it.
+        self.go_output: deque[str] = deque(maxlen=MAX_LINES)
 
     # -- the proxy ------------------------------------------------------------------
     def start(self) -> RunEngine:
@@ -151,6 +157,7 @@ class RunEngine:
         """
         argv = list(command or self.opts.command)
         capture = on_output is not None
+        self.go_output.clear()  # the last command's output is the one that counts
         own_group = capture or not _foreground_terminal()
         with self._lock:
             if self._stopped:
@@ -165,7 +172,8 @@ class RunEngine:
                     cwd=self.opts.cwd,
                     stdin=subprocess.DEVNULL if capture else None,
                     stdout=subprocess.PIPE if capture else None,
-                    stderr=subprocess.STDOUT if capture else None,
+                    # Without capture, stderr is copied through as it comes (tee).
+                    stderr=subprocess.STDOUT if capture else subprocess.PIPE,
                     start_new_session=capture,
                     process_group=0 if own_group and not capture else None,
                 )
@@ -180,12 +188,23 @@ class RunEngine:
             self.signal_command(self.interrupted)
         try:
             if on_output is not None and proc.stdout is not None:
-                _read_lines(proc.stdout, on_output)
+                _read_lines(proc.stdout, self._keeper(on_output))
+            elif proc.stderr is not None:
+                _tee(proc.stderr, self._keeper(None))
             code = proc.wait()
         finally:
             self._proc = None
         self.exit_code = 128 - code if code < 0 else code
         return self.exit_code
+
+    def _keeper(self, then: Callable[[str], None] | None) -> Callable[[str], None]:
+        def keep(line: str) -> None:
+            if worth_keeping(line):
+                self.go_output.append(line)
+            if then is not None:
+                then(line)
+
+        return keep
 
     def _tell_watchdog(self, pgid: int) -> None:
         if self.config.command_pgid_file:
@@ -261,7 +280,11 @@ class RunEngine:
             self.stats = proxy.stop()
             if os.path.exists(self.recording):
                 with open(self.recording, "a", encoding="utf-8") as fh:
-                    fh.write(end_line(exit_code=self.exit_code, stats=self.stats) + "\n")
+                    output = [redact_free_text(line) for line in self.go_output]
+                    fh.write(
+                        end_line(exit_code=self.exit_code, stats=self.stats, go_output=output)
+                        + "\n"
+                    )
         if listener is not None:
             listener.close()
             self.stats.setdefault("bad_lines", listener.bad_lines)
@@ -311,10 +334,29 @@ def _foreground_terminal() -> bool:
         os.close(fd)
 
 
-def _read_lines(stream: Any, on_output: Callable[[str], None]) -> None:
+def _tee(stream: Any, on_line: Callable[[str], None]) -> None:
+    """Copy the command's stderr to ours as it comes, and hand over its lines."""
+    out = sys.stderr.buffer if hasattr(sys.stderr, "buffer") else None
+
+    def echo(chunk: bytes) -> None:
+        if out is not None:
+            with contextlib.suppress(OSError, ValueError):
+                out.write(chunk)
+                out.flush()
+
+    _read_lines(stream, on_line, echo)
+
+
+def _read_lines(
+    stream: Any,
+    on_output: Callable[[str], None],
+    echo: Callable[[bytes], None] | None = None,
+) -> None:
     """Chunks, not lines: one huge output line must not stall the session."""
     pending = b""
     while chunk := stream.read1(OUTPUT_CHUNK):
+        if echo is not None:
+            echo(chunk)
         *lines, pending = (pending + chunk).split(b"\n")
         for line in lines:
             on_output(line.decode("utf-8", errors="replace"))

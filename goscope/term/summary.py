@@ -9,8 +9,10 @@ from rich.text import Text
 
 from goscope.core.chains import FallbackChain
 from goscope.core.explain import chain_line, explain_attempt
+from goscope.core.goerrors import GoError
 from goscope.core.judge import UNKNOWN_SENDER
 from goscope.core.report import Report
+from goscope.core.verdicts import module_fetches, module_groups
 from goscope.core.visible import visible
 
 from . import styles
@@ -27,22 +29,12 @@ def stderr_console() -> Console:
 
 
 def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
-    events, chains, leaks = report.events, report.chains, report.leaks
-    failed = [c for c in chains if c.result == "failed"]
-    head = Text("goscope: ", style="bold")
-    head.append(
-        visible(f"{len(events)} requests · {len(_modules(chains))} modules · {len(chains)} fetches")
-    )
-    head.append(visible(f" · {len(failed)} failed"), style=styles.BAD if failed else styles.GOOD)
-    head.append(visible(f" · {len(leaks)} leaks"), style=styles.LEAK if leaks else styles.GOOD)
-    if report.exit_code is not None:
-        head.append(
-            visible(f" · exit {report.exit_code}"), style=styles.exit_status(report.exit_code)
-        )
-    console.print(head)
+    console.print(headline(report))
     _senders(console, report)
-    _served(console, chains)
-    _failures(console, failed)
+    _served(console, module_fetches(report.chains))
+    _checksum_database(console, report.chains)
+    _lookups(console, report)
+    _failures(console, report)
     _leaks(console, report)
     _findings(console, report)
     if dropped:
@@ -52,6 +44,29 @@ def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
                 styles.WARNING,
             )
         )
+
+
+def headline(report: Report) -> Text:
+    """Counts that never contradict go: a failed command never shows "0 failed"."""
+    fetches = module_fetches(report.chains)
+    failed, leaks, code = report.failure_count, len(report.leaks), report.exit_code
+    head = Text("goscope: ", style="bold")
+    head.append(
+        f"{_n(len(report.events), 'request')} · {_n(len(_modules(fetches)), 'module')} · "
+        f"{_n(len(fetches), 'fetch', 'fetches')}"
+    )
+    if failed or not code:
+        head.append(f" · {failed} failed", style=styles.BAD if failed else styles.GOOD)
+    else:
+        head.append(" · go failed (its output says why)", style=styles.BAD)
+    head.append(f" · {_n(leaks, 'leak')}", style=styles.LEAK if leaks else styles.GOOD)
+    if code is not None:
+        head.append(f" · exit {code}", style=styles.exit_status(code))
+    return head
+
+
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
 def _senders(console: Console, report: Report) -> None:
@@ -72,10 +87,7 @@ def _senders(console: Console, report: Report) -> None:
 
 
 def _modules(chains: list[FallbackChain]) -> dict[tuple[str, str | None], list[FallbackChain]]:
-    groups: dict[tuple[str, str | None], list[FallbackChain]] = defaultdict(list)
-    for chain in chains:
-        groups[(chain.module, chain.version)].append(chain)
-    return groups
+    return module_groups(chains)
 
 
 MAX_MODULE_LINES = 12
@@ -90,10 +102,8 @@ def _served(console: Console, chains: list[FallbackChain]) -> None:
     shown = hidden = 0
     for (module, version), group in groups.items():
         served_by = sorted({c.served_by for c in group if c.served_by})
-        hops = sorted(
-            {chain_line(c) for c in group if len(c.attempts) > 1 or c.attempts[0].hops}
-        )
-        interesting = hops or not served_by
+        hops = sorted({chain_line(c) for c in group if len(c.attempts) > 1 or c.attempts[0].hops})
+        interesting = hops or not served_by or any(c.rejected for c in group)
         if len(groups) > MAX_MODULE_LINES and not interesting:
             plain[", ".join(served_by)] += 1
             continue
@@ -104,10 +114,13 @@ def _served(console: Console, chains: list[FallbackChain]) -> None:
         name = f"{module}@{version}" if version else module
         line = Text(visible(f"  {name} "), style="bold")
         line.append(visible(f"[{','.join(c.endpoint for c in group)}] "), style="dim")
+        rejected = [c for c in group if c.rejected]
         if served_by:
             line.append(visible("served by " + ", ".join(served_by)), style="green")
         else:
             line.append(group[-1].result, style="red")
+        if rejected:
+            line.append(visible(f" · {rejected[0].rejected}"), style="bold red")
         for hop in hops:
             line.append("\n      " + visible(hop), style="dim")
         console.print(line)
@@ -124,15 +137,78 @@ def _served(console: Console, chains: list[FallbackChain]) -> None:
         )
 
 
-def _failures(console: Console, failed: list[FallbackChain]) -> None:
-    if not failed:
+def _failures(console: Console, report: Report) -> None:
+    if not report.failed and not report.loose_errors:
         return
     console.print(Text("Failures", style="bold underline red"))
-    for chain in failed:
+    for chain in report.failed:
         name = f"{chain.module}@{chain.version}" if chain.version else chain.module
         console.print(Text(visible(f"  {name} {chain.endpoint}"), style="bold red"))
         for attempt in chain.attempts:
-            console.print(Text(visible(f"    {attempt.outcome:<12} {explain_attempt(attempt)}")))
+            console.print(
+                Text(visible(f"    {attempt.outcome:<12} {explain_attempt(attempt, chain)}"))
+            )
+        if chain.never_asked:
+            console.print(
+                Text(
+                    visible(f"    {'never asked':<12} {', '.join(chain.never_asked)}: go stopped"),
+                    style="dim",
+                )
+            )
+        if chain.rejected:
+            console.print(Text(visible(f"    {'rejected':<12} {chain.rejected}"), style="red"))
+        for error in report.go_errors:
+            if error.line in chain.go_errors:
+                _go_error(console, error)
+    for error in report.loose_errors:
+        console.print(Text(visible(f"  {error.subject or 'go'}"), style="bold red"))
+        _go_error(console, error)
+
+
+def _go_error(console: Console, error: GoError) -> None:
+    line = Text(visible(f"    {'go said':<12} {error.line}"), style="red")
+    line.append("\n    " + " " * 13 + visible(error.explanation))
+    if error.fix:
+        line.append("\n    " + " " * 13 + "fix: ", style="dim")
+        line.append(visible(error.fix), style="bold")
+    console.print(line)
+
+
+def _checksum_database(console: Console, chains: list[FallbackChain]) -> None:
+    """How go reached each checksum database, and how many lookups it made there."""
+    walks = [c for c in chains if c.endpoint == "supported"]
+    lookups = [c for c in chains if c.endpoint == "lookup"]
+    if not walks and not lookups:
+        return
+    console.print(Text("Checksum database", style="bold underline"))
+    for walk in walks:
+        how = "proxied by " + walk.served_by if walk.served_by not in (None, "direct") else ""
+        if walk.served_by == "direct":
+            how = "asked directly"
+        line = Text(visible(f"  {walk.module} "), style="bold")
+        line.append(visible(how or walk.result), style="green" if how else "red")
+        line.append("\n      " + visible(chain_line(walk)), style="dim")
+        console.print(line)
+    if lookups:
+        bad = [c for c in lookups if c.result != "served"]
+        text = f"  {_n(len(lookups), 'lookup')}"
+        console.print(
+            Text(text + (f", {len(bad)} failed" if bad else ""), style="red" if bad else "")
+        )
+
+
+def _lookups(console: Console, report: Report) -> None:
+    if not report.lookups:
+        return
+    console.print(Text("Module lookups", style="bold underline"))
+    for lookup in report.lookups:
+        found = lookup.found
+        line = Text(visible(f"  {lookup.describe()}"), style="green" if found else "red")
+        absent = ", ".join(dict.fromkeys(c.module for c in lookup.probes if c.result != "served"))
+        line.append("\n      ")
+        why = "no module here (404/410)" if found is None else "not a module here (as expected)"
+        line.append(visible(f"{why}: {absent or '-'}"), "dim")
+        console.print(line)
 
 
 def _leaks(console: Console, report: Report) -> None:
@@ -148,7 +224,9 @@ def _leaks(console: Console, report: Report) -> None:
         line = Text(visible(f"  {leak.severity:<9} "), style=styles.severity(leak.severity))
         what = "checksum database" if leak.kind == "sumdb" else "proxy"
         line.append(visible(f"{leak.module} was sent to the {what} {leak.host}"))
-        if leak.matched:
+        if leak.note:
+            line.append(visible(f" ({leak.note})"), style="dim")
+        elif leak.matched:
             line.append(visible(f" (matches {leak.matched})"), style="dim")
         line.append("\n            fix: ", style="dim")
         line.append(visible(leak.fix), style="bold")

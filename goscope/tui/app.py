@@ -35,6 +35,7 @@ from goscope.core.goenv import GoEnv
 from goscope.core.judge import UNKNOWN_SENDER
 from goscope.core.recording import RecordingError, RecordingReader, command_environment
 from goscope.core.session import Session
+from goscope.core.verdicts import module_fetches
 from goscope.core.visible import visible
 from goscope.run.engine import CommandNotFound, ProxyStartError, RunEngine
 from goscope.term import styles
@@ -149,6 +150,9 @@ class GoscopeApp(App[int]):
         self._shown_rows = -1
         self._filter_running = False
         self._ticks = 0
+        self._failed_key: tuple[int, int, bool] | None = None
+        self._failed = self._fetches = 0
+        self._failed_at = 0.0
         self._command_running = False
         self._signals: list[int] = []
         self._request_list: RequestList | None = None
@@ -284,6 +288,10 @@ class GoscopeApp(App[int]):
     def _command_done(self, code: int) -> None:
         self.exit_status = code
         self._command_running = False
+        if self.engine is not None:
+            self._tick_now()  # the events go sent before it ended, then its verdict
+            self.session.set_go_output(list(self.engine.go_output))
+            self._dirty = True
         self._update_header()
 
     @property
@@ -314,6 +322,11 @@ class GoscopeApp(App[int]):
                         # once, and keys stay responsive while a big recording loads.
                         time.sleep(0.05 if index < LOAD_CHUNK else 0)
                 session.bad_lines = len(reader.skipped)
+                if reader.end is not None:
+                    session.set_go_output(reader.end.get("go_output") or [])
+                    code = reader.end.get("exit_code")
+                    if code is not None and session is self.session:
+                        self.call_from_thread(setattr, self, "exit_status", code)
         except RecordingError as exc:
             self.call_from_thread(self._load_failed, str(exc))
         finally:
@@ -354,6 +367,7 @@ class GoscopeApp(App[int]):
                     self.session.add(item, offset)
                 else:
                     self.session.add_sender(item)
+            self.session.relink()
             self._dirty = True
         if self.engine is not None:
             self.session.dropped_live = self.engine.dropped_live
@@ -389,6 +403,26 @@ class GoscopeApp(App[int]):
     def _tab_changed(self) -> None:
         self._refresh_active_pane()
 
+    def _fetch_count(self) -> int:
+        self._failed_count()  # recounts both, when due
+        return self._fetches
+
+    def _failed_count(self) -> int:
+        """Failures as go sees them; recounted only when the session changed."""
+        key = (len(self.session), len(self.session.go_errors), self.session.finished)
+        now = time.monotonic()
+        # A walk over every chain: not while a recording loads, at most once a second.
+        if key != self._failed_key and not self.loading and now - self._failed_at >= 1.0:
+            self._recount(key)
+            self._failed_at = now
+        elif key[1:] != (self._failed_key or (0, 0, False))[1:] and not self.loading:
+            self._recount(key)
+        return self._failed
+
+    def _recount(self, key: tuple[int, int, bool]) -> None:
+        self._failed_key, self._failed = key, len(self.session.failures())
+        self._fetches = len(module_fetches(self.session.chains))
+
     def _update_header(self) -> None:
         text = Text()
         text.append("goscope ", style="bold")
@@ -400,9 +434,14 @@ class GoscopeApp(App[int]):
             text.append(f"· {visible(self.proxy_line)} ")
         if self.launch.description:
             text.append(f"· {visible(self.launch.description)} ", style=styles.MUTED)
-        n, fetches = len(self.session), len(self.session.chains)
+        n, fetches = len(self.session), self._fetch_count()
         text.append(f"\n{n} request{'s' if n != 1 else ''}", style="bold")
         text.append(f" · {fetches} fetch{'es' if fetches != 1 else ''}")
+        failed = self._failed_count()
+        if failed or self.command_running or not self.exit_status:
+            text.append(f" · {failed} failed", style=styles.BAD if failed else styles.GOOD)
+        else:  # go failed, and said nothing goscope could place: never "0 failed"
+            text.append(" · go failed (see Output)", style=styles.BAD)
         leaks = len(self.session.leaks)
         text.append(
             f" · {leaks} leak{'s' if leaks != 1 else ''}",

@@ -16,7 +16,18 @@ from goscope.tui.widgets.request_list import human_size
 
 from .base import TableTab
 
-NOT_SERVED = ("failed", "pending", "unknown")
+NOT_SERVED = ("failed", "pending", "unknown", "rejected")
+
+
+def checksum_text(verdict: str) -> Text:
+    """go's checksum verdict: verified (database), go.sum, MISMATCH, or not checked: why."""
+    if verdict == "MISMATCH":
+        return Text(verdict, style="bold red")
+    if verdict in ("verified", "go.sum"):
+        return Text(verdict, style=styles.GOOD)
+    if verdict.startswith("not "):
+        return Text(visible(verdict), style=styles.WARNING)
+    return Text(visible(verdict), style=styles.MUTED)
 
 
 class ModulesTab(TableTab):
@@ -56,7 +67,7 @@ class ModulesTab(TableTab):
                 row.endpoints,
                 human_size(row.bytes),
                 f"{row.time_ms:.0f}",
-                Text("verified", style=styles.GOOD) if row.verified else Text("-", styles.MUTED),
+                checksum_text(row.checksum),
                 Text("LEAK", style=styles.LEAK) if row.leak else "",
             )
         self.commit(self.table)

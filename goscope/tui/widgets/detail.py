@@ -23,8 +23,12 @@ def chain_view(chain: FallbackChain, highlight_seq: int | None = None) -> Render
     title = Text("Fallback chain ", style="bold underline")
     title.append(visible(f"{name} {chain.endpoint}"), style="bold")
     result_style = "green" if chain.result == "served" else "red"
-    title.append(visible(f"  → {chain.result}"), style=result_style)
-    if chain.served_by:
+    if chain.probe_of and not chain.failed and chain.result != "served":
+        result, result_style = f"no module here (a probe for {chain.probe_of})", "dim"
+    else:
+        result = chain.result
+    title.append(visible(f"  → {result}"), style=result_style)
+    if chain.served_by and not chain.rejected:
         title.append(visible(f" by {chain.served_by}"), style=result_style)
     table = Table.grid(padding=(0, 1))
     table.add_column(width=2)
@@ -33,10 +37,16 @@ def chain_view(chain: FallbackChain, highlight_seq: int | None = None) -> Render
     for n, attempt in enumerate(chain.attempts, 1):
         mark = "▶" if highlight_seq is not None and highlight_seq in attempt.seqs else f"{n}"
         outcome = Text(attempt.outcome, style=styles.OUTCOME[attempt.outcome])
-        reason = explain_attempt(attempt)
+        reason = explain_attempt(attempt, chain)
         if attempt.auth_retry:
             reason += " (asked twice: go's GOAUTH retry)"
         table.add_row(mark, outcome, plain(reason))
+    for entry in chain.never_asked:  # what go never asked, greyed, with why
+        table.add_row("·", Text("never asked", "dim"), plain(f"{entry}: go stopped before it", "dim"))
+    if chain.rejected:
+        table.add_row("✗", Text("rejected", "bold red"), plain(chain.rejected, "red"))
+    for line in chain.go_errors:
+        table.add_row("!", Text("go said", "red"), plain(line, "red"))
     return Group(title, table)
 
 

@@ -1,0 +1,79 @@
+"""Module lookups: the prefix probes go sends to find the module of a package path.
+
+`go get example.com/Mod/sub/pkg` (and `go mod tidy`, `go build -mod=mod` for a
+missing import) does not know which prefix is the module. modload/query.go
+(`QueryPattern`, `modulePrefixesExcludingTarget`, `queryPrefixModules`) asks
+every `/`-prefix at once, the bare host included: `@v/list` each (then `.info`
+of the newest), or `@v/VERSION.info` each for `pkg@VERSION`. All go out
+together, in no fixed order; 404 and 410 mean "no module here", and the longest
+prefix that has the package wins. So a probe's 404 is an answer, not a failure,
+unless go itself failed the lookup (its error then names the longest path).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .chains import FallbackChain
+
+PROBE_ENDPOINTS = ("list", "info", "latest")
+
+
+@dataclass
+class ModuleLookup:
+    path: str  # the longest path asked: the package path (or the module path itself)
+    version: str | None  # the version asked (`pkg@v1.2.3`), None for list/latest
+    probes: list[FallbackChain] = field(default_factory=list)  # longest path first
+
+    @property
+    def found(self) -> FallbackChain | None:
+        """The longest prefix that answered: the module go chose."""
+        return next((c for c in self.probes if c.result == "served"), None)
+
+    def describe(self) -> str:
+        found = self.found
+        n = len(self.probes)
+        if found is None:
+            return f"go looked for the module of {self.path}: {n} probes, none found"
+        return (
+            f"go looked for the module of {self.path}: {n} probes, "
+            f"found {found.module} at {found.served_by}"
+        )
+
+
+def find_lookups(chains: list[FallbackChain]) -> list[ModuleLookup]:
+    """Group the probe chains by the package path they look for; mark each probe.
+
+    A group is the paths asked with the same version (or all list/latest asks)
+    where one is a `/`-prefix of another. A path that no other path extends is
+    a package path; each shorter path is a probe of every package path it prefixes.
+    """
+    by_version: dict[str | None, dict[str, list[FallbackChain]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for chain in chains:
+        if chain.kind == "proxy" and chain.endpoint in PROBE_ENDPOINTS:
+            version = chain.version if chain.endpoint == "info" else None
+            by_version[version][chain.module].append(chain)
+        elif chain.endpoint == "vcs" and chain.result != "served":
+            # GONOPROXY paths are probed direct: `?go-get=1` for each prefix (vcs.go).
+            by_version[None][chain.module].append(chain)
+    lookups = []
+    for version, paths in by_version.items():
+        names = sorted(paths, key=len, reverse=True)
+        for path in names:
+            if any(other.startswith(path + "/") for other in names if other != path):
+                continue  # extended by a longer path: a probe, not a package path
+            prefixes = [p for p in names if p == path or path.startswith(p + "/")]
+            if len(prefixes) < 2:
+                continue  # one path asked: a plain fetch
+            lookup = ModuleLookup(path, version)
+            for prefix in prefixes:  # longest first
+                lookup.probes += paths[prefix]
+            lookups.append(lookup)
+    for lookup in lookups:
+        for chain in lookup.probes:
+            if chain.probe_of is None:
+                chain.probe_of = lookup.path
+    return lookups

