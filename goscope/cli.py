@@ -438,11 +438,14 @@ def proxy(
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
 @click.option(
+    "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
+)
+@click.option(
     "--env-file",
     type=click.Path(dir_okay=False),
     help="Read this go env -w file instead of $(go env GOENV).",
 )
-def doctor(as_json: bool, private: str | None, env_file: str | None) -> None:
+def doctor(as_json: bool, private: str | None, trusted: str | None, env_file: str | None) -> None:
     """Find Go module configuration mistakes. Exit 1 when any is an error."""
     import json
 
@@ -458,7 +461,8 @@ def doctor(as_json: bool, private: str | None, env_file: str | None) -> None:
     if env_file:
         process_env["GOENV"] = env_file
     env = GoEnv.load(process_env, go=find_go())
-    findings = diagnose(env, process_env, private or "", expect_proxy=True)
+    hosts = [h.strip() for h in (trusted or "").split(",") if h.strip()]
+    findings = diagnose(env, process_env, private or "", expect_proxy=True, trusted=hosts)
     if as_json:
         data = {"environment": env.to_dict(), "findings": [f.to_dict() for f in findings]}
         click.echo(json.dumps(data, indent=2))

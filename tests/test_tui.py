@@ -149,9 +149,8 @@ async def test_command_palette_offers_goscope_filters(tmp_path):
         }
 
 
-@pytest.fixture
-def lab_launch(tmp_path, go_binary, shared_gocache):
-    scenario = load_scenario("tour")
+def scenario_launch(name, tmp_path, go_binary, shared_gocache):
+    scenario = load_scenario(name)
     lab = scenario.lab(tmp_path / "lab").start()
     env = scenario.go_env(lab, tmp_path, go_binary)
     env["GOCACHE"] = str(shared_gocache)
@@ -167,6 +166,42 @@ def lab_launch(tmp_path, go_binary, shared_gocache):
     launch.engine.cleanup()
     lab.stop()
     os.environ.pop("GOSCOPE_HOME", None)
+
+
+@pytest.fixture
+def lab_launch(tmp_path, go_binary, shared_gocache):
+    yield from scenario_launch("tour", tmp_path, go_binary, shared_gocache)
+
+
+@pytest.fixture
+def mismatch_launch(tmp_path, go_binary, shared_gocache):
+    yield from scenario_launch("checksum-mismatch", tmp_path, go_binary, shared_gocache)
+
+
+async def test_a_download_go_rejected_is_never_shown_verified(mismatch_launch):
+    app = GoscopeApp(mismatch_launch)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: app.exit_status is not None and app.session.go_errors)
+        await wait_for(
+            pilot, lambda: "1 failed" in plain(app.query_one("#header-info", Static).content)
+        )
+        header = plain(app.query_one("#header-info", Static).content)
+        assert "exit 1" in header and "0 failed" not in header
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.tab("modules").table.row_count == 1)
+        row = [str(c) for c in app.tab("modules").table.get_row_at(0)]
+        assert row[0] == "example.com/hello@v1.0.0" and row[1] == "rejected"
+        assert "MISMATCH" in row and "verified" not in row
+        detail = plain(app.tab("modules").detail.content)
+        assert "rejected by go: checksum mismatch (sum.golang.org)" in detail
+        assert "go said" in detail and "verifying module: checksum mismatch" in detail
+        # The Output tab lists go's error; Enter shows the request behind it.
+        await pilot.press("7")
+        await wait_for(pilot, lambda: app.tab("output").errors)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.active_tab().TAB_ID == "requests")
+        row = app.session.store.row(app.request_list.store_index(app.request_list.cursor))
+        assert (row.endpoint, row.host, row.status) == ("zip", "evil.example", 200)
 
 
 async def test_a_live_lab_session_follows_traffic(lab_launch):

@@ -40,13 +40,13 @@ def explain_attempt(attempt: Attempt, chain: FallbackChain | None = None) -> str
     if attempt.not_found_for_s:
         text += (
             f' ({attempt.host} will keep answering "not found" for '
-            f"{_duration(attempt.not_found_for_s)}: Cache-Control max-age="
+            f"{duration_text(attempt.not_found_for_s)}: Cache-Control max-age="
             f"{attempt.not_found_for_s})"
         )
     return text
 
 
-def _duration(seconds: int) -> str:
+def duration_text(seconds: int) -> str:
     if seconds % 3600 == 0 and seconds >= 3600:
         return f"{seconds // 3600} h"
     if seconds % 60 == 0 and seconds >= 60:

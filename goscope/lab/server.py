@@ -122,11 +122,11 @@ class Lab:
         if spec.answer == "hang":
             time.sleep(3600)
         if spec.answer.isdigit():
-            return (
-                not_found(f"{host} answers {spec.answer}", int(spec.answer))
-                if spec.answer in ("404", "410")
-                else Answer(int(spec.answer), f"{spec.answer} from {host}\n".encode())
-            )
+            if spec.answer in ("404", "410"):
+                return self._negative(
+                    spec, not_found(f"{host} answers {spec.answer}", int(spec.answer))
+                )
+            return Answer(int(spec.answer), f"{spec.answer} from {host}\n".encode())
         parts = urlsplit(raw_path)
         if spec.role == "sumdb":
             status, data, ctype = self.sumdb.answer(unquote(parts.path))
@@ -135,7 +135,11 @@ class Lab:
             return self._vcs(spec, method, parts.path, parts.query, headers, body)
         if spec.role == "blob":
             return self._blob(unquote(parts.path), parts.query)
-        answer = self._proxy(spec, unquote(parts.path))
+        return self._negative(spec, self._proxy(spec, unquote(parts.path)))
+
+    @staticmethod
+    def _negative(spec: HostSpec, answer: Answer) -> Answer:
+        """Negative caching, as proxy.golang.org does (golang/go#34141)."""
         if answer.status in (404, 410) and spec.cache_max_age:
             answer.headers["Cache-Control"] = f"public, max-age={spec.cache_max_age}"
         return answer

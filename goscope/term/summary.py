@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from goscope.core.chains import FallbackChain
-from goscope.core.explain import chain_line, explain_attempt
+from goscope.core.explain import chain_line, duration_text, explain_attempt
 from goscope.core.goerrors import GoError
 from goscope.core.judge import UNKNOWN_SENDER
 from goscope.core.report import Report
@@ -124,6 +124,7 @@ def _served(console: Console, chains: list[FallbackChain]) -> None:
         for hop in hops:
             line.append("\n      " + visible(hop), style="dim")
         console.print(line)
+    _negative_caching(console, chains)
     for who, count in plain.items():
         console.print(
             Text(visible(f"  {count} more modules served by {who} at the first try"), style="green")
@@ -132,6 +133,21 @@ def _served(console: Console, chains: list[FallbackChain]) -> None:
         console.print(
             Text(
                 f"  {hidden} more modules with fallbacks or failures: see the report",
+                style="yellow",
+            )
+        )
+
+
+def _negative_caching(console: Console, chains: list[FallbackChain]) -> None:
+    cached = {a.host: a.not_found_for_s for c in chains for a in c.attempts if a.not_found_for_s}
+    for host, seconds in cached.items():
+        console.print(
+            Text(
+                visible(
+                    f'  {host} caches its "not found" answers for {duration_text(seconds or 0)} '
+                    f"(Cache-Control max-age={seconds}): a version published since stays "
+                    "invisible there that long"
+                ),
                 style="yellow",
             )
         )

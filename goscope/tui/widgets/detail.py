@@ -42,7 +42,9 @@ def chain_view(chain: FallbackChain, highlight_seq: int | None = None) -> Render
             reason += " (asked twice: go's GOAUTH retry)"
         table.add_row(mark, outcome, plain(reason))
     for entry in chain.never_asked:  # what go never asked, greyed, with why
-        table.add_row("·", Text("never asked", "dim"), plain(f"{entry}: go stopped before it", "dim"))
+        table.add_row(
+            "·", Text("never asked", "dim"), plain(f"{entry}: go stopped before it", "dim")
+        )
     if chain.rejected:
         table.add_row("✗", Text("rejected", "bold red"), plain(chain.rejected, "red"))
     for line in chain.go_errors:
