@@ -197,3 +197,53 @@ def test_both_go_versions_are_tested_when_present():
         assert len(
             {subprocess.run([g, "version"], capture_output=True, text=True).stdout for g in found}
         ) == len(found)
+
+
+def test_lines_go_prints_on_success_are_not_failures():
+    from goscope.core.report import build_report
+
+    lines = [
+        "go: -d flag is deprecated. -d=true is a no-op",
+        "go: creating new go.mod: module example.com/x",
+        "go: switching to go1.27.3",
+        "go: some future notice we do not know",
+    ]
+    assert [e.line for e in parse_go_output(lines)] == [lines[3]]
+    assert build_report([], None, go_output=lines, exit_code=0).failure_count == 0
+    assert build_report([], None, go_output=lines, exit_code=1).failure_count == 1
+
+
+def test_a_secret_in_go_output_never_reaches_the_report():
+    from goscope.core.report import build_report
+
+    token = "0123456789abcdef0123456789abcdef01234567"
+    lines = [
+        f"go: module example.com/a: reading https://{token}@proxy.corp/example.com/a/@v/list"
+        "?token=hunter2: 401 Unauthorized"
+    ]
+    report = build_report([], None, go_output=lines, exit_code=1)
+    text = str(report.to_dict())
+    assert token not in text and "hunter2" not in text
+    (error,) = report.go_errors  # redacted, and still go's error, with its status
+    assert (error.kind, error.status) == ("auth", 401)
+    assert "proxy.corp" in error.explanation and "REDACTED" not in error.explanation
+
+
+def test_hostile_lines_parse_in_linear_time():
+    """A ratio against an ordinary line of the same length, not a clock: the lazy pattern
+    this replaced was ~1000× slower on a run of @ (quadratic), a linear one is ~1×."""
+    import statistics
+    import time
+
+    def cost(line: str) -> float:
+        runs = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(20):
+                parse_go_output([line])
+            runs.append(time.perf_counter() - started)
+        return statistics.median(runs)
+
+    plain_line = "go: " + "x" * 4096
+    for hostile in ("verifying " + "@" * 4096, "go: " + "a@" * 2048 + ": x", "go: " + ": " * 2048):
+        assert cost(hostile) < 50 * cost(plain_line), hostile[:20]

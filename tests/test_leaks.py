@@ -80,10 +80,14 @@ def test_a_prefix_probe_above_a_private_pattern_names_the_private_host():
     probe = event("https://proxy.golang.org/git.corp.example.com/@v/list", 404, env=env)
     (leak,) = find_leaks([probe], env)
     assert (leak.module, leak.severity) == ("git.corp.example.com", "medium")
-    assert "prefix probe" in leak.note
-    assert leak.fix == "export GOPRIVATE=git.corp.example.com/team,git.corp.example.com"
+    assert "prefix probe" in leak.note and "add it to GOPRIVATE" in leak.note
+    assert leak.fix == ""  # whether all of the host is private only the user knows
+    # A bare public code host tells nothing private, even above a private pattern.
+    env = GoEnv.from_mapping({"GOPRIVATE": "github.com/corp/secret"})
     public = event("https://proxy.golang.org/github.com/@v/list", 404, env=env)
     assert find_leaks([public], env) == []
+    org = event("https://proxy.golang.org/github.com/corp/@v/list", 404, env=env)
+    assert [leak.module for leak in find_leaks([org], env)] == ["github.com/corp"]
 
 
 def test_a_trusted_proxy_redirect_target_is_trusted_and_an_untrusted_one_leaks():
@@ -94,3 +98,7 @@ def test_a_trusted_proxy_redirect_target_is_trusted_and_an_untrusted_one_leaks()
     assert find_leaks([hop], env, trusted=["athens.corp.example"]) == []
     (leak,) = find_leaks([hop], env)
     assert leak.host == "blobs.example" and leak.severity == "medium"
+    # A trusted proxy that sends go on to a public service does not make it trusted.
+    hop.host, hop.url = "proxy.golang.org", "https://proxy.golang.org/x.zip"
+    (leak,) = find_leaks([hop], env, trusted=["athens.corp.example"])
+    assert leak.severity == "high"

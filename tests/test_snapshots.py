@@ -49,3 +49,23 @@ def test_screen(snap_compare, name, keys, shown):
         await settled(pilot, app)  # then every table that state filled is laid out
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+SIZES = [(80, 24), (120, 40), (200, 60)]
+SIZED = [s for s in SCREENS if s[0] in ("requests", "modules", "leaks", "config", "help")]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize(("name", "keys", "shown"), SIZED, ids=[s[0] for s in SIZED])
+def test_every_size(snap_compare, size, name, keys, shown):
+    """At 80×24 the header still shows the counts, the list keeps status, host and flags,
+    and the detail sits under the list; at 200×60 nothing is cut."""
+    app = open_app()
+
+    async def run_before(pilot):
+        await loaded(pilot, app, EVENTS)
+        await pilot.press(*keys)
+        await wait_for(pilot, lambda: shown(app))
+        await settled(pilot, app)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

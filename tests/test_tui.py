@@ -89,10 +89,10 @@ async def test_leaks_modules_hosts_and_config_tabs(tmp_path):
             "example.com/quote@v1.5.2",
             "git.corp.example.com/team/secret@v1.2.0",
         ]
-        assert str(modules.get_row_at(2)[1]) == "direct" and str(modules.get_row_at(2)[7]) == "LEAK"
+        assert str(modules.get_row_at(2)[1]) == "direct" and str(modules.get_row_at(2)[3]) == "LEAK"
         await pilot.press("3")
         leaks = app.tab("leaks").table
-        hosts = {str(leaks.get_row_at(r)[2]) for r in range(leaks.row_count)}
+        hosts = {str(leaks.get_row_at(r)[4]) for r in range(leaks.row_count)}
         assert hosts == {"proxy.golang.org", "old-mirror.example"} and leaks.row_count == 6
         await pilot.press("c")
         assert app.last_copied == "go env -w GOPRIVATE=git.corp.example.com"
@@ -242,7 +242,7 @@ async def test_a_live_lab_session_follows_traffic(lab_launch):
         await pilot.pause(0.3)
         leaks = app.tab("leaks").table
         assert {
-            (str(leaks.get_row_at(r)[0]), str(leaks.get_row_at(r)[2]))
+            (str(leaks.get_row_at(r)[1]), str(leaks.get_row_at(r)[4]))
             for r in range(leaks.row_count)
         } == {("high", "proxy.golang.org"), ("medium", "old-mirror.example")}
         await pilot.press("2")
@@ -355,3 +355,123 @@ async def test_the_tui_as_goscope_demo_starts_it_shows_the_traffic(
                 app.engine.cleanup()
         finally:
             os.environ.pop("GOSCOPE_HOME", None)
+
+
+def test_the_readme_key_table_is_the_apps():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("<!-- keys -->\n", 1)[1].split("\n<!-- /keys -->", 1)[0]
+    assert table == GoscopeApp.key_table()
+    bound = {b.key for b in GoscopeApp.BINDINGS}
+    for key, _ in GoscopeApp.KEY_HELP:  # every key the table names is bound
+        first = key.split()[0]
+        assert (
+            first in ("1-8", "↑↓", "Enter", "Ctrl+P")
+            or {
+                "/": "slash",
+                "?": "question_mark",
+                ":": "colon",
+            }.get(first, first)
+            in bound
+        ), key
+
+
+async def test_number_keys_switch_from_anywhere_and_arrows_work_at_once(tmp_path):
+    from goscope.tui.tabs import TABS, tab_key
+
+    app = open_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        for source in TABS:
+            await pilot.press(tab_key(source.TAB_ID))
+            await wait_for(pilot, lambda s=source: app.active_tab().TAB_ID == s.TAB_ID)
+            for target in TABS:
+                await pilot.press(tab_key(target.TAB_ID))
+                await wait_for(pilot, lambda t=target: app.active_tab().TAB_ID == t.TAB_ID)
+                primary = app.active_tab().primary()
+                assert primary is None or app.focused is primary, (source, target, app.focused)
+                await pilot.press(tab_key(source.TAB_ID))
+                await wait_for(pilot, lambda s=source: app.active_tab().TAB_ID == s.TAB_ID)
+        # Right after a switch, ↓ moves the table's cursor.
+        await pilot.press(tab_key("modules"))
+        await wait_for(pilot, lambda: app.tab("modules").table.row_count == 3)
+        await pilot.press("down")
+        assert app.tab("modules").table.cursor_row == 1
+        # A digit typed in the filter bar is text, not a tab switch.
+        await pilot.press(tab_key("requests"), "slash", *"status:404")
+        assert app.active_tab().TAB_ID == "requests"
+        assert app.query_one("#filter-bar").value == "status:404"
+
+
+async def test_sorting_by_key_and_by_clicking_a_column(tmp_path):
+    app = open_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        store = app.session.store
+        await pilot.press("s")  # started
+        order = [store.started[i] for i in app.request_list.indices]
+        assert app.sort_by == "started" and order == sorted(order)
+        await pilot.press("s")  # finished
+        finished = [store.started[i] + store.duration[i] / 1000 for i in app.request_list.indices]
+        assert finished == sorted(finished)
+        app.set_sort("status")
+        statuses = [store.status[i] for i in app.request_list.indices]
+        assert statuses == sorted(statuses)
+        # A click on "host" in the column names sorts by host; a second click reverses.
+        header = plain(app.query_one("#list-header", Static).content)
+        x = header.index("host")
+        await pilot.click("#list-header", offset=(x + 1, 0))
+        hosts = [store.row(i).host for i in app.request_list.indices]
+        assert app.sort_by == "host" and hosts == sorted(hosts)
+        await pilot.click("#list-header", offset=(x + 1, 0))
+        hosts = [store.row(i).host for i in app.request_list.indices]
+        assert app.sort_reverse and hosts == sorted(hosts, reverse=True)
+        assert "host▼" in plain(app.query_one("#list-header", Static).content)
+        # A filter keeps the order.
+        await pilot.press("slash", *"status:404", "enter")
+        rows = [store.row(i) for i in app.request_list.indices]
+        assert rows and all(r.status == 404 for r in rows)
+        assert [r.host for r in rows] == sorted((r.host for r in rows), reverse=True)
+
+
+async def test_the_seq_texts_name_is_the_list_and_detail_seq(tmp_path):
+    app = open_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        await pilot.press("3")
+        await wait_for(pilot, lambda: app.tab("leaks").table.row_count == 6)
+        leak = app.tab("leaks").selected()
+        assert f"request #{leak.seq}" in plain(app.tab("leaks").detail.content)
+        assert str(app.tab("leaks").table.get_row_at(0)[0]) == str(leak.seq)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.active_tab().TAB_ID == "requests")
+        index = app.request_list.store_index(app.request_list.cursor)
+        assert app.session.store.seq[index] == leak.seq
+        detail = detail_text(app)
+        assert detail.startswith(f"#{leak.seq} ")
+        assert "LEAK" in detail and "fix: go env -w GOPRIVATE=git.corp.example.com" in detail
+
+
+async def test_open_with_a_bad_file_keeps_the_session(tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a recording\n")
+    app = open_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        session = app.session
+        await pilot.press("o")
+        await pilot.press(*str(bad), "enter")
+        await pilot.pause(0.3)
+        assert app.is_running and app.session is session and len(app.session) == EVENTS
+        assert any("cannot open" in (n.title or "") for n in app._notifications)
+
+
+async def test_following_keeps_the_newest_row_visible(lab_launch):
+    app = GoscopeApp(lab_launch)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: app.exit_status is not None)
+        await wait_for(pilot, lambda: app.request_list.row_count == len(app.session) >= 43)
+        await pilot.pause(0.3)
+        rl = app.request_list
+        top = rl.scroll_offset.y
+        assert rl.follow and rl.cursor == rl.row_count - 1
+        assert top <= rl.cursor < top + rl.size.height  # on screen, not under a scrollbar

@@ -123,11 +123,19 @@ def export_session(
     private: str = "",
     trusted: list[str] | None = None,
     stem: str | None = None,
+    exit_code: int | None = None,
+    go_output: list[str] | None = None,
 ) -> list[Path]:
-    """Write <stem>.jsonl, .json and .har; returns their paths."""
+    """Write <stem>.jsonl, .json and .har; returns their paths.
+
+    A live session's recording has no end line yet: the caller passes the command's exit
+    status and go's output, so the report carries go's verdict all the same.
+    """
     stem = stem or time.strftime("goscope-%Y%m%d-%H%M%S")
     directory.mkdir(parents=True, exist_ok=True)
-    report = report_from_recording(recording, private, trusted or [], skip_bad=True)
+    report = report_from_recording(
+        recording, private, trusted or [], exit_code=exit_code, skip_bad=True, go_output=go_output
+    )
     out_jsonl, out_json, out_har = (directory / f"{stem}.{ext}" for ext in ("jsonl", "json", "har"))
     with open(recording, "rb") as fh:
         write_private(out_jsonl, fh.read())

@@ -22,6 +22,7 @@ from .goenv import GoEnv
 from .goerrors import GoError, parse_go_output
 from .leaks import Leak, LeakDetector
 from .lookups import ModuleLookup
+from .redact import redact_value
 from .verdicts import Failures, failures, link_errors
 
 UNKNOWN_SENDER = "environment of the sender unknown: judged by --private and by traffic"
@@ -170,7 +171,9 @@ class Judge:
 
         Safe to call again with the same lines (events that arrived later get linked).
         """
-        self.go_output = list(lines)
+        # Redacted here, whoever calls: go prints URLs with their user names (tokens, at
+        # times) and query values, and these lines reach reports, exports and the screen.
+        self.go_output = [redact_value(line) for line in lines]
         self.go_errors = parse_go_output(self.go_output)
         self.lookups = link_errors(self.go_errors, self.chains, self.default.env)
         return self.go_errors
@@ -179,8 +182,8 @@ class Judge:
         if self.go_output:
             self.set_go_output(self.go_output)
 
-    def failures(self) -> Failures:
-        return failures(self.chains, self.go_errors)
+    def failures(self, exit_code: int | None = None) -> Failures:
+        return failures(self.chains, self.go_errors, exit_code)
 
     def senders(self) -> list[SenderView]:
         """The senders to report on: each process seen, and the command goscope ran

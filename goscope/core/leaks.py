@@ -74,6 +74,29 @@ class Leak:
         return asdict(self)
 
 
+# Hosts of public code: a bare one asked as a prefix probe tells nothing private.
+PUBLIC_CODE_HOSTS = frozenset(
+    {
+        "github.com",
+        "gitlab.com",
+        "bitbucket.org",
+        "golang.org",
+        "google.golang.org",
+        "gopkg.in",
+        "go.googlesource.com",
+        "cloud.google.com",
+        "k8s.io",
+        "sigs.k8s.io",
+        "go.uber.org",
+        "go.opentelemetry.io",
+    }
+)
+
+
+def is_public_code_host(path: str) -> bool:
+    return path.lower() in PUBLIC_CODE_HOSTS
+
+
 @lru_cache(maxsize=4096)
 def is_public_service(host: str) -> bool:
     host = host.lower()
@@ -112,23 +135,35 @@ class LeakDetector:
         host = event.host.lower()
         if host == module.split("/", 1)[0].lower() or host in self.trusted:
             return None  # asked of the module's own host, or a host the user trusts
-        if event.redirected_from is not None and _host_of(event.proxy) in self.trusted:
-            return None  # a trusted proxy sent go there: its storage is trusted with it
+        if (
+            event.redirected_from is not None
+            and _host_of(event.proxy) in self.trusted
+            and not is_public_service(host)
+        ):
+            return None  # a trusted proxy sent go to its own storage: trusted with it too
         matched = _matching(self.private_patterns, module)
         public = is_public_service(host)
         if matched is not None:
             severity = "high" if public else "medium"
-        elif public and (above := _prefix_of_pattern(self.private_patterns, module)):
+        elif (
+            public
+            and not is_public_code_host(module)
+            and (above := _prefix_of_pattern(self.private_patterns, module))
+        ):
             # A prefix probe (`go get` of a package path, modload/query.go) asks every
-            # shorter path too; one above a private pattern names the private host. Only
-            # a pattern that covers the probe itself keeps it home: that is the fix.
+            # shorter path too; one above a private pattern names what it holds (a private
+            # host, an organisation). Only a pattern covering the probe itself keeps it
+            # home, and whether all of it is private only the user knows: advice, no command.
             matched, severity = module, "medium"
-            note = f"a prefix probe of a path under {above}: go get asks every shorter path"
+            note = (
+                f"a prefix probe of a path under {above}: go get asks every shorter path; "
+                f"if all of {module} is private, add it to GOPRIVATE"
+            )
         elif public and looks_internal(module):
             severity = "suspected"
         else:
             return None
-        fix = self.fix_for(module, kind, matched) if is_module_path(module) else ""
+        fix = self.fix_for(module, kind, matched) if is_module_path(module) and not note else ""
         return Leak(module, host, event.url, kind, matched, severity, fix, event.seq, note)
 
     def fix_for(self, module: str, kind: str, matched: str | None) -> str:

@@ -61,11 +61,15 @@ def find_lookups(chains: list[FallbackChain]) -> list[ModuleLookup]:
             by_version[None][chain.module].append(chain)
     lookups = []
     for version, paths in by_version.items():
-        names = sorted(paths, key=len, reverse=True)
-        for path in names:
-            if any(other.startswith(path + "/") for other in names if other != path):
-                continue  # extended by a longer path: a probe, not a package path
-            prefixes = [p for p in names if p == path or path.startswith(p + "/")]
+        # Linear in the paths asked: every proper prefix of every path, once.
+        extended = {p[:i] for p in paths for i, ch in enumerate(p) if ch == "/"}
+        for path in sorted(paths, key=len, reverse=True):
+            if path in extended:
+                continue  # a longer path extends it: a probe, not a package path
+            parts = path.split("/")
+            prefixes = [
+                prefix for n in range(len(parts), 0, -1) if (prefix := "/".join(parts[:n])) in paths
+            ]
             if len(prefixes) < 2:
                 continue  # one path asked: a plain fetch
             lookup = ModuleLookup(path, version)
@@ -73,7 +77,10 @@ def find_lookups(chains: list[FallbackChain]) -> list[ModuleLookup]:
                 lookup.probes += paths[prefix]
             lookups.append(lookup)
     for lookup in lookups:
+        # Found: the other prefixes' "not found" is the expected answer. Found nowhere: the
+        # lookup failed, and its longest path is that failure (go names it too).
+        longest = lookup.path
         for chain in lookup.probes:
-            if chain.probe_of is None:
+            if chain.probe_of is None and (lookup.found is not None or chain.module != longest):
                 chain.probe_of = lookup.path
     return lookups

@@ -236,7 +236,10 @@ _SECRET_WORD = re.compile(
     re.IGNORECASE,
 )
 # A key starts where a word does and is at most 100 long: no start inside a long run.
-_KEY_VALUE = re.compile(r"(?<![\w.-])([\w.-]{1,100})=([^&\s\"'<>,|;]+)")  # forms, --token=x
+# A value never ends with ":": go writes "reading URL?token=x: 404", and the ": " is go's.
+_KEY_VALUE = re.compile(
+    r"(?<![\w.-])([\w.-]{1,100})=([^&\s\"'<>,|;]*[^&\s\"'<>,|;:])"
+)  # forms, --token=x
 _JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.){0,200})"(\s*:\s*)"(?:[^"\\]|\\.)*"')
 _XML_PAIR = re.compile(r"<([\w:.-]{1,100})>([^<]*)</\1>")
 _FLAG_VALUE = re.compile(r"(?<![\w-])(--?[\w-]{1,100})[ \t]+([^\s-][^\s]*)")  # --password x

@@ -16,7 +16,7 @@ from .leaks import Leak
 from .lookups import ModuleLookup
 from .recording import RecordingReader, command_environment, read_recording
 from .redact import redact_event, redact_free_text
-from .verdicts import checksum_verdict, module_groups
+from .verdicts import checksum_verdict, mismatched_modules, module_groups
 
 CHECK_FIRST_BYTES = 16 * 2**20  # bigger recordings are checked in a streaming pass first
 REPORT_ATTEMPT_FIELDS = (
@@ -80,6 +80,7 @@ class Report:
     def modules(self) -> list[dict[str, Any]]:
         """Per module@version: who served it, and go's checksum verdict."""
         env = self.env if self.env_known else None
+        mismatched = mismatched_modules(self.go_errors)
         out = []
         for (module, version), chains in module_groups(self.chains).items():
             fetched = [c for c in chains if c.kind != "sumdb"]
@@ -89,7 +90,7 @@ class Report:
                     "version": version,
                     "served_by": sorted({c.served_by for c in fetched if c.served_by}),
                     "checksum": checksum_verdict(
-                        module, version, chains, env, self.exit_code is not None
+                        module, version, chains, env, self.exit_code is not None, mismatched
                     ),
                     "failed": any(c.failed for c in chains),
                 }
@@ -142,7 +143,7 @@ def build_report(
         judge.add(event)
     judge.finish()
     judge.set_go_output(go_output or [])
-    failed = judge.failures()
+    failed = judge.failures(exit_code)
     views = judge.senders()
     findings = [
         f.to_dict() | ({"sender": view.id} if len(views) > 1 else {})
@@ -172,8 +173,10 @@ def report_from_recording(
     command: list[str] | None = None,
     exit_code: int | None = None,
     skip_bad: bool = False,
+    go_output: list[str] | None = None,
 ) -> Report:
-    """The report of a recording (RecordingError when it cannot be read)."""
+    """The report of a recording (RecordingError when it cannot be read); `go_output`
+    stands in for the end line's (a live session's recording has none yet)."""
     try:
         big = os.path.getsize(path) > CHECK_FIRST_BYTES
     except OSError:
@@ -197,7 +200,7 @@ def report_from_recording(
         command=command or rec.header.get("command"),
         exit_code=exit_code,
         senders=rec.senders.values(),
-        go_output=(rec.end or {}).get("go_output") or [],
+        go_output=go_output if go_output is not None else (rec.end or {}).get("go_output") or [],
     )
     report.skipped = len(rec.skipped)
     return report

@@ -17,7 +17,7 @@ from .lookups import find_lookups
 from .recording import read_event_at
 from .redact import redact_event
 from .store import EventStore
-from .verdicts import Failures, checksum_verdict, module_groups
+from .verdicts import Failures, checksum_verdict, mismatched_modules, module_groups
 from .vocab import Kind
 
 RESERVOIR = 4096  # latency samples kept per host for percentiles
@@ -28,7 +28,8 @@ ROLES: dict[Kind, str] = {"proxy": "proxy", "toolchain": "proxy", "sumdb": "sumd
 class HostStats:
     host: str
     requests: int = 0
-    errors: int = 0
+    errors: int = 0  # answers that are errors, not "not found" (a fall-through go expects)
+    not_found: int = 0  # 404/410: "not here", which go treats as a reason to ask the next
     bytes: int = 0
     roles: set[str] = field(default_factory=set)
     latencies: list[float] = field(default_factory=list)
@@ -36,7 +37,9 @@ class HostStats:
 
     def add(self, event: Event, rng: random.Random) -> None:
         self.requests += 1
-        if event.failed:
+        if event.error is None and event.status in (404, 410):
+            self.not_found += 1
+        elif event.failed:
             self.errors += 1
         self.bytes += max(event.response_bytes or 0, 0)
         role = ROLES.get(event.kind)
@@ -161,6 +164,7 @@ class Session:
         groups = module_groups(chains)
         leaked = {leak.module for leak in self.leaks}
         env = self.judge.default.env or self.env
+        mismatched = mismatched_modules(self.go_errors)
         rows = []
         store = self.store
         for (module, version), group in groups.items():
@@ -182,7 +186,9 @@ class Session:
                     time_ms=sum(store.duration[i] for i in indices),
                     verified=(module, version or "") in self.verified,
                     leak=module in leaked,
-                    checksum=checksum_verdict(module, version, group, env, self.finished),
+                    checksum=checksum_verdict(
+                        module, version, group, env, self.finished, mismatched
+                    ),
                 )
             )
         return rows
@@ -203,8 +209,8 @@ class Session:
     def go_errors(self) -> list[GoError]:
         return self.judge.go_errors
 
-    def failures(self) -> Failures:
-        return self.judge.failures()
+    def failures(self, exit_code: int | None = None) -> Failures:
+        return self.judge.failures(exit_code)
 
     def findings(self) -> list[Finding]:
         """The doctor, on the selected sender's environment and traffic."""

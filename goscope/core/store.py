@@ -11,6 +11,7 @@ import sys
 from array import array
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from .classify import ENDPOINTS, KINDS
 from .events import Event
@@ -172,3 +173,34 @@ class EventStore:
             flags=self.flags[index],
             sender=None if self.sender[index] < 0 else self.sender[index],
         )
+
+
+# The request list's sort orders (the `s` key, or a click on a column's name).
+SORT_ORDERS = ("started", "finished", "status", "duration", "size", "host")
+
+
+def sort_key(store: EventStore, by: str) -> Any:
+    """A key function over store indices for one of SORT_ORDERS."""
+    if by == "started":
+        return store.started.__getitem__
+    if by == "finished":
+        started, duration = store.started, store.duration
+        return lambda i: started[i] + duration[i] / 1000
+    if by == "status":
+        return store.status.__getitem__
+    if by == "duration":
+        return store.duration.__getitem__
+    if by == "size":
+        return store.size.__getitem__
+    if by == "host":
+        names, hosts = store.hosts.values, store.host
+        return lambda i: names[hosts[i]]
+    raise ValueError(f"unknown sort order {by!r}")
+
+
+def sorted_indices(
+    store: EventStore, base: list[int] | None, by: str, reverse: bool = False
+) -> list[int]:
+    """Store indices (all, or a filter's) in this order; ties keep arrival order."""
+    rows = range(len(store)) if base is None else base
+    return sorted(rows, key=sort_key(store, by), reverse=reverse)

@@ -44,20 +44,22 @@ def link_errors(
     lookups = find_lookups(chains)
     by_url: dict[str, list[FallbackChain]] = {}
     by_module: dict[tuple[str, str | None], list[FallbackChain]] = {}
+    by_path: dict[str, list[FallbackChain]] = {}
     for chain in chains:
         by_module.setdefault((chain.module, chain.version), []).append(chain)
+        by_path.setdefault(chain.module, []).append(chain)
         for attempt in chain.attempts:
             if attempt.url:
                 by_url.setdefault(url_key(attempt.url), []).append(chain)
     for error in errors:
         explain(error, env)
-        targets = _targets(error, chains, by_url, by_module)
+        targets = _targets(error, chains, by_url, by_module, by_path)
         for chain in targets:
             _blame_redirect(error, chain)
             if error.line not in chain.go_errors:
                 chain.go_errors.append(error.line)
             error.seqs += [s for a in chain.attempts for s in a.seqs if s not in error.seqs]
-            if error.kind in CHECKSUM_KINDS and chain.endpoint in ("zip", "mod"):
+            if error.kind in CHECKSUM_KINDS and chain.endpoint in ("zip", "mod", "vcs"):
                 chain.result = "rejected"
                 source = error.checksum_source or "go.sum"
                 chain.rejected = f"rejected by go: checksum mismatch ({source})"
@@ -87,11 +89,14 @@ def _targets(
     chains: list[FallbackChain],
     by_url: dict[str, list[FallbackChain]],
     by_module: dict[tuple[str, str | None], list[FallbackChain]],
+    by_path: dict[str, list[FallbackChain]],
 ) -> list[FallbackChain]:
     if error.kind in CHECKSUM_KINDS and error.module:
         endpoint = "mod" if error.gomod else "zip"
         same = by_module.get((error.module, error.version), [])
         fetched = [c for c in same if c.endpoint == endpoint][-1:]
+        if not fetched:  # fetched from version control: the repository's chain
+            fetched = [c for c in _under_path(error.module, by_path) if c.endpoint == "vcs"][-1:]
         return fetched + [c for c in same if c.endpoint == "lookup"][-1:]
     if error.kind in TOOLCHAIN_KINDS:
         return [c for c in chains if c.module == "golang.org/toolchain" and c.failed]
@@ -103,12 +108,17 @@ def _targets(
         return failed or same[-1:]
     path = error.query or error.module
     if path:  # a lookup: the probes of that path, or the direct fetch of its repository
-        return [
-            c
-            for c in chains
-            if c.result != "served" and (path == c.module or path.startswith(c.module + "/"))
-        ]
+        return [c for c in _under_path(path, by_path) if c.result != "served"]
     return []
+
+
+def _under_path(path: str, by_path: dict[str, list[FallbackChain]]) -> list[FallbackChain]:
+    """The chains of `path` and of each of its `/`-prefixes (a module root, a probe)."""
+    parts = path.split("/")
+    out: list[FallbackChain] = []
+    for n in range(len(parts), 0, -1):
+        out += by_path.get("/".join(parts[:n]), [])
+    return out
 
 
 @dataclass
@@ -122,12 +132,22 @@ class Failures:
         return len(self.chains) + len(self.errors)
 
 
-def failures(chains: list[FallbackChain], errors: list[GoError]) -> Failures:
-    """Prefix probes are marked first: their "not found" is an answer, not a failure."""
+def failures(
+    chains: list[FallbackChain], errors: list[GoError], exit_code: int | None = None
+) -> Failures:
+    """Prefix probes are marked first: their "not found" is an answer, not a failure. go's
+    errors no fetch explains count when go failed (or its status is unknown): a line go
+    printed on its way to exit 0 was a warning."""
     find_lookups(chains)
     failed = [c for c in chains if c.failed]
     tied = {line for c in failed for line in c.go_errors}
-    return Failures(failed, [e for e in errors if e.line not in tied])
+    loose = [e for e in errors if e.line not in tied] if exit_code != 0 else []
+    return Failures(failed, loose)
+
+
+def mismatched_modules(errors: Iterable[GoError]) -> set[tuple[str, str | None]]:
+    """module@version pairs go rejected for a checksum mismatch (proxy or direct)."""
+    return {(e.module, e.version) for e in errors if e.kind in CHECKSUM_KINDS and e.module}
 
 
 def checksum_verdict(
@@ -136,6 +156,7 @@ def checksum_verdict(
     chains: list[FallbackChain],
     env: GoEnv | None,
     finished: bool,
+    mismatched: set[tuple[str, str | None]] | None = None,
 ) -> str:
     """Whether go checked this download's hash, and against what (go's verdict first).
 
@@ -145,7 +166,7 @@ def checksum_verdict(
     with the setting that turned the check off (modfetch/fetch.go `checkModSum`,
     `useSumDB`).
     """
-    if any(c.rejected for c in chains):
+    if any(c.rejected for c in chains) or (module, version) in (mismatched or set()):
         return "MISMATCH"
     lookups = [c for c in chains if c.endpoint == "lookup"]
     if any(c.result == "served" for c in lookups):

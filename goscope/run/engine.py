@@ -27,11 +27,11 @@ from typing import Any
 
 from goscope.core.events import Event
 from goscope.core.goenv import GoEnv
-from goscope.core.goerrors import MAX_LINES, worth_keeping
+from goscope.core.goerrors import MAX_LINE, MAX_LINES, worth_keeping
 from goscope.core.gotool import find_go
 from goscope.core.home import bundle_path, ensure_private_dir, home_dir
 from goscope.core.recording import end_line
-from goscope.core.redact import redact_free_text
+from goscope.core.redact import redact_value
 from goscope.proxy.config import ProxyConfig
 from goscope.proxy.launcher import ProxyProcess, ProxyStartError
 from goscope.proxy.stream import EventListener, private_socket_path
@@ -200,7 +200,7 @@ class RunEngine:
     def _keeper(self, then: Callable[[str], None] | None) -> Callable[[str], None]:
         def keep(line: str) -> None:
             if worth_keeping(line):
-                self.go_output.append(line)
+                self.go_output.append(line[:MAX_LINE])  # go's errors are short lines
             if then is not None:
                 then(line)
 
@@ -280,7 +280,7 @@ class RunEngine:
             self.stats = proxy.stop()
             if os.path.exists(self.recording):
                 with open(self.recording, "a", encoding="utf-8") as fh:
-                    output = [redact_free_text(line) for line in self.go_output]
+                    output = [redact_value(line) for line in self.go_output]
                     fh.write(
                         end_line(exit_code=self.exit_code, stats=self.stats, go_output=output)
                         + "\n"

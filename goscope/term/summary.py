@@ -244,8 +244,9 @@ def _leaks(console: Console, report: Report) -> None:
             line.append(visible(f" ({leak.note})"), style="dim")
         elif leak.matched:
             line.append(visible(f" (matches {leak.matched})"), style="dim")
-        line.append("\n            fix: ", style="dim")
-        line.append(visible(leak.fix), style="bold")
+        if leak.fix:
+            line.append("\n            fix: ", style="dim")
+            line.append(visible(leak.fix), style="bold")
         console.print(line)
 
 

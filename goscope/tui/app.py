@@ -35,6 +35,7 @@ from goscope.core.goenv import GoEnv
 from goscope.core.judge import UNKNOWN_SENDER
 from goscope.core.recording import RecordingError, RecordingReader, command_environment
 from goscope.core.session import Session
+from goscope.core.store import SORT_ORDERS, sorted_indices
 from goscope.core.verdicts import module_fetches
 from goscope.core.visible import visible
 from goscope.run.engine import CommandNotFound, ProxyStartError, RunEngine
@@ -44,9 +45,10 @@ from goscope.tui.commands import GoscopeCommands
 from goscope.tui.screens.modals import ConfirmScreen, HelpScreen, PromptScreen
 from goscope.tui.tabs import TABS, GoscopeTab, tab_key
 from goscope.tui.widgets.detail import detail_view
-from goscope.tui.widgets.request_list import RequestList, header_text
+from goscope.tui.widgets.request_list import RequestList, column_sort_at, header_text
 
 TICK_SECONDS = 0.1
+NARROW_COLUMNS = 100
 PANE_REFRESH_SECONDS = 1.0
 THREADED_FILTER_ROWS = 50_000
 LOAD_CHUNK = 5_000
@@ -86,6 +88,9 @@ class GoscopeApp(App[int]):
     #requests-split { height: 1fr; }
     #request-side { width: 1fr; }
     #detail-scroll { width: 38%; border-left: solid $panel; padding: 0 1; }
+    .-narrow #requests-split { layout: vertical; }
+    .-narrow #request-side { height: 1fr; }
+    .-narrow #detail-scroll { width: 1fr; height: 40%; border-left: none; border-top: solid $panel; }
     #filter-bar { dock: bottom; display: none; }
     #filter-bar.visible { display: block; }
     #output-log { height: 1fr; }
@@ -99,12 +104,17 @@ class GoscopeApp(App[int]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("f", "toggle_follow", "Follow"),
         Binding("c", "copy", "Copy"),
+        Binding("s", "sort", "Sort"),
         Binding("e", "export", "Export"),
         Binding("o", "open_recording", "Open"),
         Binding("colon", "command_bar", "Run"),
         Binding("enter", "jump_to_proof", "Go to request", show=False),
+        # Number keys switch tabs from anywhere (a focused table included), except while
+        # typing in an input (check_action).
         *[
-            Binding(tab_key(tab.TAB_ID), f"tab('{tab.TAB_ID}')", tab.TITLE, show=False)
+            Binding(
+                tab_key(tab.TAB_ID), f"tab('{tab.TAB_ID}')", tab.TITLE, show=False, priority=True
+            )
             for tab in TABS
         ],
     ]
@@ -112,16 +122,28 @@ class GoscopeApp(App[int]):
         (f"1-{len(TABS)}", ", ".join(tab.TITLE for tab in TABS)),
         ("↑↓ PgUp PgDn Home End", "move in the request list (moving up stops following)"),
         ("f", "follow new traffic on/off"),
+        (
+            "s",
+            "sort the requests: # (arrival), started, finished, status, duration, size, host; or click a column's name (twice: reverse)",
+        ),
         ("/", "filter the request list; Esc clears the filter"),
         ("c", "copy: the request as curl; in Leaks and Config, the fix"),
-        ("e", "export the session: recording (.jsonl), report (.json), HAR"),
-        ("o", "open a recording"),
+        ("e", "export the session: recording (.jsonl), report (.json), HAR (asks where)"),
+        ("o", "open a recording (not in a live session: use goscope open FILE)"),
         (":", "run a command through goscope (e.g. go mod download)"),
-        ("Enter", "in Config, Leaks or Modules: show the request that proves it"),
-        ("Ctrl+P", "command palette"),
+        ("Enter", "in Modules, Leaks, Config or Output: show the request that proves it"),
+        ("Ctrl+P", "command palette (filters, tabs, themes: Textual's light and dark)"),
         ("?", "this help"),
         ("q", "quit (asks first while a command runs)"),
     ]
+
+    @classmethod
+    def key_table(cls) -> str:
+        """The keys as a Markdown table: the README's copy is tested against it."""
+        rows = ["| key | what it does |", "| --- | --- |"]
+        pipe = "\\|"
+        rows += [f"| `{key}` | {what.replace('|', pipe)} |" for key, what in cls.KEY_HELP]
+        return "\n".join(rows)
 
     def __init__(self, launch: Launch) -> None:
         super().__init__()
@@ -145,6 +167,11 @@ class GoscopeApp(App[int]):
         self.proxy_line = ""
         self.loading = False
         self._filtered_upto = 0
+        self._filtered: list[int] | None = None  # the filter's rows, in arrival order
+        self.sort_by: str | None = None  # a SORT_ORDERS name; None: arrival order (#)
+        self.sort_reverse = False
+        self._sorted_upto = 0
+        self._sorted_at = 0.0
         self._last_pane_refresh = 0.0
         self._dirty = True
         self._shown_rows = -1
@@ -190,12 +217,16 @@ class GoscopeApp(App[int]):
         yield Footer()
 
     @on(events.Resize)
-    def _resized(self) -> None:
+    def _resized(self, event: events.Resize) -> None:
+        # Below 100 columns the detail moves under the list (CSS: .-narrow).
+        self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
         self.call_after_refresh(self._update_list_header)
+        self.call_after_refresh(self._update_header)
 
     def _update_list_header(self) -> None:
         width = self.request_list.size.width or 100
-        self.query_one("#list-header", Static).update(header_text(width))
+        sort = (self.sort_by, self.sort_reverse) if self.sort_by else None
+        self.query_one("#list-header", Static).update(header_text(width, sort))
 
     def on_mount(self) -> None:
         self._catch_signals()
@@ -383,14 +414,22 @@ class GoscopeApp(App[int]):
     def _refresh_list(self) -> None:
         total = len(self.session)
         request_list = self.request_list
-        if self.filter is not None and not self.filter.empty and request_list.indices is not None:
-            if total > self._filtered_upto and not self._filter_running:
-                new = self.filter.apply(self.session.store, range(self._filtered_upto, total))
-                self._filtered_upto = total
-                if new:
-                    request_list.indices.extend(new)
+        active = self.filter if self.filter is not None and not self.filter.empty else None
+        grew = total > self._filtered_upto and not self._filter_running
+        if active is not None and self._filtered is not None and grew:
+            new = active.apply(self.session.store, range(self._filtered_upto, total))
+            self._filtered_upto = total
+            if new:
+                self._filtered.extend(new)
+                if self.sort_by is None:
                     request_list.refresh_rows()
-        elif request_list.row_count != self._shown_rows or self._dirty:
+        if self.sort_by is not None:
+            now = time.monotonic()
+            if total != self._sorted_upto and not self.loading and now - self._sorted_at >= 0.5:
+                self._show(self._filtered)  # new rows take their place in the order
+            self._shown_rows = request_list.row_count
+            return
+        if request_list.row_count != self._shown_rows or self._dirty:
             request_list.refresh_rows()
         self._shown_rows = request_list.row_count
 
@@ -402,6 +441,16 @@ class GoscopeApp(App[int]):
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
         self._refresh_active_pane()
+        # The tab's primary widget takes focus (a click on the tab strip included), so the
+        # arrow keys work at once; not while the filter bar is being typed in.
+        if not isinstance(self.focused, Input):
+            primary = self.active_tab().primary()
+            if primary is not None:
+                primary.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A digit typed in the filter bar is text, not a tab switch.
+        return not (action == "tab" and isinstance(self.focused, Input))
 
     def _fetch_count(self) -> int:
         self._failed_count()  # recounts both, when due
@@ -420,7 +469,7 @@ class GoscopeApp(App[int]):
         return self._failed
 
     def _recount(self, key: tuple[int, int, bool]) -> None:
-        self._failed_key, self._failed = key, len(self.session.failures())
+        self._failed_key, self._failed = key, len(self.session.failures(self.exit_status))
         self._fetches = len(module_fetches(self.session.chains))
 
     def _update_header(self) -> None:
@@ -434,8 +483,9 @@ class GoscopeApp(App[int]):
             text.append(f"· {visible(self.proxy_line)} ")
         if self.launch.description:
             text.append(f"· {visible(self.launch.description)} ", style=styles.MUTED)
+        top, text = text, Text()
         n, fetches = len(self.session), self._fetch_count()
-        text.append(f"\n{n} request{'s' if n != 1 else ''}", style="bold")
+        text.append(f"{n} request{'s' if n != 1 else ''}", style="bold")
         text.append(f" · {fetches} fetch{'es' if fetches != 1 else ''}")
         failed = self._failed_count()
         if failed or self.command_running or not self.exit_status:
@@ -475,7 +525,14 @@ class GoscopeApp(App[int]):
             text.append(
                 f" · {bad} unreadable line{'s' if bad != 1 else ''} skipped", style=styles.WARNING
             )
-        self.query_one("#header-info", Static).update(text)
+        # Never wrapped: each line is cut at the width, so the counts line always shows
+        # (the counts come first in it; the hints after them are what a narrow terminal loses).
+        header = self.query_one("#header-info", Static)
+        width = max(10, (header.size.width or self.size.width) - 2)
+        for line in (top, text):
+            line.no_wrap, line.overflow = True, "ellipsis"
+            line.truncate(width, overflow="ellipsis")
+        header.update(Text("\n").join([top, text]))
 
     # -- selection and detail -----------------------------------------------------------------
     @on(RequestList.RowSelected)
@@ -483,7 +540,11 @@ class GoscopeApp(App[int]):
         row = self.session.store.row(message.index)
         event = self.session.event(message.index)
         chain = self.session.chain_for_seq(row.seq)
-        self.query_one("#detail", Static).update(detail_view(row, event, chain))
+        leaks = [leak for leak in self.session.leaks if leak.seq == row.seq]
+        self.query_one("#detail", Static).update(detail_view(row, event, chain, leaks))
+
+    def _clear_detail(self, why: str = "Select a request to see its fallback chain.") -> None:
+        self.query_one("#detail", Static).update(Text(why, style=styles.MUTED))
 
     @on(RequestList.FollowChanged)
     def _follow_changed(self, _: RequestList.FollowChanged) -> None:
@@ -538,7 +599,7 @@ class GoscopeApp(App[int]):
     def apply_filter(self, new: Filter | None) -> None:
         if new is None or new.empty:
             self.filter = None
-            self.request_list.set_indices(None)
+            self._show(None)
             self._update_header()
             return
         self.filter = new
@@ -548,7 +609,9 @@ class GoscopeApp(App[int]):
             self.filter_in_thread(new, total)
         else:
             self._filtered_upto = total
-            self.request_list.set_indices(new.apply(self.session.store, range(total)))
+            self._show(new.apply(self.session.store, range(total)))
+            if not self.request_list.row_count:
+                self._clear_detail("No request matches the filter.")
         self._update_header()
 
     @work(thread=True, exclusive=True, group="filter")
@@ -561,8 +624,43 @@ class GoscopeApp(App[int]):
         if self.filter is not new:
             return  # replaced meanwhile
         self._filtered_upto = total
-        self.request_list.set_indices(indices)
+        self._show(indices)
+        if not indices:
+            self._clear_detail("No request matches the filter.")
         self._update_header()
+
+    def _show(self, filtered: list[int] | None) -> None:
+        """Show these rows (a filter's, or all when None) in the chosen order."""
+        self._filtered = filtered
+        self._sorted_upto = len(self.session)
+        self._sorted_at = time.monotonic()
+        rows = filtered
+        if self.sort_by is not None:
+            rows = sorted_indices(self.session.store, filtered, self.sort_by, self.sort_reverse)
+        self.request_list.set_indices(rows)
+        self._update_list_header()
+
+    def action_sort(self) -> None:
+        """Cycle the request list's order: # (arrival), then each SORT_ORDERS."""
+        orders: list[str | None] = [None, *SORT_ORDERS]
+        self.set_sort(orders[(orders.index(self.sort_by) + 1) % len(orders)])
+
+    def set_sort(self, by: str | None, reverse: bool = False) -> None:
+        self.sort_by, self.sort_reverse = by, reverse
+        selected = self.request_list.store_index(self.request_list.cursor)
+        self._show(self._filtered)
+        if selected is not None and not self.request_list.follow:
+            self.request_list.select_store_index(selected)  # the same request stays selected
+        order = "arrival (#)" if by is None else f"{by}{' ▼' if reverse else ' ▲'}"
+        self.notify(f"requests sorted by {order}", timeout=2)
+
+    @on(events.Click, "#list-header")
+    def _header_clicked(self, event: events.Click) -> None:
+        """A click on a column's name sorts by it; a second click reverses."""
+        by = column_sort_at(self.request_list.size.width or 100, event.x)
+        if by is False or by is True:
+            return
+        self.set_sort(by, reverse=by is not None and by == self.sort_by and not self.sort_reverse)
 
     def action_clear_filter(self) -> None:
         bar = self.query_one("#filter-bar", Input)
@@ -588,9 +686,32 @@ class GoscopeApp(App[int]):
         if not recording or not os.path.exists(recording):
             self.notify("no recording to export yet", severity="warning")
             return
-        directory = Path(self.launch.export_dir or os.getcwd())
+        if self.launch.export_dir:  # chosen up front (tests, scripted use)
+            self._export_to(recording, Path(self.launch.export_dir))
+            return
+
+        def chosen(directory: str | None) -> None:
+            if directory:
+                self._export_to(recording, Path(directory).expanduser())
+
+        self.push_screen(
+            PromptScreen(
+                "Export the recording, report and HAR to the directory (Enter confirms, Esc cancels):",
+                value=os.getcwd(),
+            ),
+            chosen,
+        )
+
+    def _export_to(self, recording: str, directory: Path) -> None:
         try:
-            paths = export_session(recording, directory, self.private, self.trusted)
+            paths = export_session(
+                recording,
+                directory,
+                self.private,
+                self.trusted,
+                exit_code=self.exit_status,
+                go_output=self.session.judge.go_output if self.session.finished else None,
+            )
         except (OSError, RecordingError, OutputError) as exc:
             self.notify(visible(str(exc)), title="export failed", severity="error", markup=False)
             return
@@ -610,15 +731,21 @@ class GoscopeApp(App[int]):
         def opened(path: str | None) -> None:
             if not path:
                 return
-            if not os.path.isfile(path):
-                self.notify(visible(f"{path}: no such file"), severity="error", markup=False)
+            try:  # a file that is no recording is refused before the session is replaced
+                with RecordingReader(path, self.launch.skip_bad):
+                    pass
+            except RecordingError as exc:
+                self.notify(visible(str(exc)), title="cannot open", severity="error", markup=False)
                 return
             self.session = Session(None, self.private, frozenset(self.trusted), recording=path)
             self.launch.recording = path
+            self.launch.strict = False  # a bad file now is a message, never the end of the app
+            self.exit_status = None
+            self._clear_detail()
             self.request_list.store = self.session.store
             self.request_list.follow = False
-            self.request_list.set_indices(None)
             self.filter = None
+            self._show(None)
             self.load_recording(path)
 
         self.push_screen(

@@ -6,7 +6,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -23,10 +23,16 @@ FILTER_HELP = [
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close"),
+        Binding("down,j", "scroll(1)", "Down", show=False),
+        Binding("up,k", "scroll(-1)", "Up", show=False),
+        Binding("pagedown,space", "scroll(10)", "Page down", show=False),
+        Binding("pageup", "scroll(-10)", "Page up", show=False),
+    ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 104; height: auto; max-height: 90%; border: thick $accent; background: $surface; padding: 1 2; }
+    HelpScreen > VerticalScroll { width: 104; max-width: 100%; height: auto; max-height: 100%; border: thick $accent; background: $surface; padding: 0 1; }
     """
 
     def __init__(self, bindings: list[tuple[str, str]]) -> None:
@@ -35,21 +41,25 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         keys = Table.grid(padding=(0, 2))
-        keys.add_column(style="bold cyan")
-        keys.add_column()
+        keys.add_column(style="bold cyan", no_wrap=True)
+        keys.add_column(ratio=1)
         for key, what in self.bindings_help:
             keys.add_row(key, what)
         filters = Table.grid(padding=(0, 2))
-        filters.add_column(style="bold cyan")
-        filters.add_column()
+        filters.add_column(style="bold cyan", no_wrap=True)
+        filters.add_column(ratio=1)
         for term, what in FILTER_HELP:
             filters.add_row(term, what)
-        with Vertical():
-            yield Static(Text("goscope — keys", style="bold"))
+        # Scrolls (↑↓, PgUp/PgDn, the mouse) and wraps: whole at 80×24 too.
+        with VerticalScroll():
+            yield Static(Text("goscope — keys (↑↓ scroll, Escape closes)", style="bold"))
             yield Static(keys)
             yield Static(Text("\nFilter (/) — terms are combined with AND", style="bold"))
             yield Static(filters)
             yield Static(Text("\nEscape closes this help.", style="dim"))
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one(VerticalScroll).scroll_relative(y=lines, animate=False)
 
 
 class ConfirmScreen(ModalScreen[bool]):

@@ -69,8 +69,8 @@ class TableTab(GoscopeTab):
     """A table of rows and, below it, the selected row in detail."""
 
     DEFAULT_CSS = """
-    TableTab DataTable { height: 1fr; }
-    TableTab .pane-detail-box { height: 10; border-top: solid $panel; padding: 0 1; }
+    TableTab DataTable { height: auto; max-height: 60%; }
+    TableTab .pane-detail-box { height: 1fr; min-height: 4; border-top: solid $panel; padding: 0 1; }
     """
 
     def __init__(self, **kwargs: Any) -> None:

@@ -14,8 +14,18 @@ from .base import TableTab
 class HostsTab(TableTab):
     TAB_ID = "hosts"
     TITLE = "Hosts"
-    HELP = "every host: its role, requests, errors and latency"
-    COLUMNS = ("host", "role", "public", "requests", "errors", "p50 ms", "p95 ms", "bytes")
+    HELP = "every host: its role, requests, errors, not-found answers and latency"
+    COLUMNS = (
+        "host",
+        "role",
+        "service",
+        "requests",
+        "errors",
+        "not found",
+        "p50 ms",
+        "p95 ms",
+        "bytes",
+    )
 
     def on_mount(self) -> None:
         self.table.add_columns(*self.COLUMNS)
@@ -29,9 +39,11 @@ class HostsTab(TableTab):
                 self.table,
                 stats.host,
                 ", ".join(sorted(stats.roles)) or "other",
-                Text("public", styles.WARNING) if stats.public else Text("private", styles.MUTED),
+                # Known public services by name; goscope cannot know who runs the others.
+                Text("public", styles.WARNING) if stats.public else Text("-", styles.MUTED),
                 str(stats.requests),
                 Text(str(stats.errors), style="red" if stats.errors else styles.MUTED),
+                Text(str(stats.not_found), style=styles.MUTED),
                 f"{p50:.0f}" if p50 is not None else "-",
                 f"{p95:.0f}" if p95 is not None else "-",
                 human_size(stats.bytes),

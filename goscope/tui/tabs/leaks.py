@@ -26,7 +26,7 @@ class LeaksTab(TableTab):
     TAB_ID = "leaks"
     TITLE = "Leaks"
     HELP = "private module paths sent to a proxy or checksum database, and the fix"
-    COLUMNS = ("severity", "module", "sent to", "kind", "matched", "fix")
+    COLUMNS = ("#", "severity", "module", "endpoint", "sent to", "kind", "matched", "fix")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -39,11 +39,16 @@ class LeaksTab(TableTab):
         self.leaks = list(session.leaks)
         cursor = self.keep_cursor(len(self.leaks))
         self.begin(self.table)
+        store = session.store
         for leak in self.leaks:
+            index = store.index_of_seq(leak.seq) if leak.seq is not None else None
+            endpoint = store.row(index).endpoint if index is not None else "-"
             self.add_safe_row(
                 self.table,
+                str(leak.seq) if leak.seq is not None else "-",
                 Text(leak.severity, style=styles.severity(leak.severity)),
                 leak.module,
+                endpoint,
                 leak.host,
                 "checksum db" if leak.kind == "sumdb" else "proxy",
                 leak.matched or "(looks internal)",
@@ -79,7 +84,9 @@ class LeaksTab(TableTab):
                     ),
                     Text.assemble(
                         ("fix (c copies it): ", styles.MUTED), (visible(leak.fix), "bold")
-                    ),
+                    )
+                    if leak.fix
+                    else plain(leak.note, styles.MUTED),
                 )
             )
 

@@ -37,12 +37,12 @@ class ModulesTab(TableTab):
     COLUMNS = (
         "module@version",
         "served by",
+        "checksum",
+        "leak",
         "attempts",
         "endpoints",
         "bytes",
         "time ms",
-        "checksum",
-        "leak",
     )
 
     def __init__(self, **kwargs: Any) -> None:
@@ -63,12 +63,12 @@ class ModulesTab(TableTab):
                 self.table,
                 name,
                 Text(visible(row.served_by), style=styles.GOOD if served else "red"),
+                checksum_text(row.checksum),
+                Text("LEAK", style=styles.LEAK) if row.leak else "",
                 str(row.attempts),
                 row.endpoints,
                 human_size(row.bytes),
                 f"{row.time_ms:.0f}",
-                checksum_text(row.checksum),
-                Text("LEAK", style=styles.LEAK) if row.leak else "",
             )
         self.commit(self.table)
         if self.rows:

@@ -11,6 +11,7 @@ from rich.text import Text
 from goscope.core.chains import FallbackChain
 from goscope.core.events import Event
 from goscope.core.explain import explain_attempt
+from goscope.core.leaks import Leak
 from goscope.core.redact import redact_free_text, redact_url
 from goscope.core.store import Row
 from goscope.core.visible import visible
@@ -74,9 +75,25 @@ def preview_view(event: Event) -> RenderableType | None:
     return Group(Text("Body", style="bold underline"), Text(visible(body, multiline=True), "dim"))
 
 
-def detail_view(row: Row, event: Event | None, chain: FallbackChain | None) -> RenderableType:
+def leak_view(leak: Leak) -> RenderableType:
+    """What a leaked request told whom, and the fix (a request flagged L)."""
+    where = "checksum database" if leak.kind == "sumdb" else "proxy"
+    text = Text("LEAK ", style=f"bold {styles.LEAK}")
+    text.append(visible(f"{leak.severity}: {leak.module} was sent to the {where} {leak.host}"))
+    why = leak.note or (f"matches {leak.matched}" if leak.matched else "looks internal")
+    text.append(visible(f" ({why})"), style="dim")
+    if leak.fix:
+        text.append("\nfix: ", style="dim")
+        text.append(visible(leak.fix), style="bold")
+    return text
+
+
+def detail_view(
+    row: Row, event: Event | None, chain: FallbackChain | None, leaks: list[Leak] | None = None
+) -> RenderableType:
     parts: list[RenderableType] = []
     head = Text()
+    head.append(f"#{row.seq} ", style="dim")
     head.append(visible(f"{row.method} "), style="bold")
     head.append(visible(redact_url(row.url)))  # a crafted recording is redacted here too
     parts.append(head)
@@ -92,6 +109,8 @@ def detail_view(row: Row, event: Event | None, chain: FallbackChain | None) -> R
     parts.append(what)
     if row.error:
         parts.append(Text(visible(f"error: {row.error}"), style="bold red"))
+    for leak in leaks or ():
+        parts += [Text(""), leak_view(leak)]
     if chain is not None:
         parts += [Text(""), chain_view(chain, row.seq)]
     if event is not None:

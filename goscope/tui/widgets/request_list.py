@@ -31,17 +31,21 @@ from goscope.core.store import (
 from goscope.core.visible import visible
 from goscope.term import styles
 
+# (name, width, priority): the lower the priority number, the longer a column stays as
+# the list narrows; module@version (width 0) takes what is left, versions visible.
 COLUMNS = (
-    ("time", 12),
-    ("kind", 9),
-    ("endpoint", 11),
-    ("module@version", 0),
-    ("host", 20),
-    ("st", 3),
-    ("ms", 5),
-    ("size", 6),
-    ("fl", 2),
+    ("#", 5, 1),
+    ("time", 12, 6),
+    ("kind", 9, 5),
+    ("endpoint", 11, 3),
+    ("module@version", 0, 0),
+    ("host", 20, 2),
+    ("st", 3, 1),
+    ("ms", 5, 7),
+    ("size", 6, 8),
+    ("fl", 2, 1),
 )
+MIN_MODULE = 30  # columns are dropped, least needed first, until module@version gets this
 SHORT_ENDPOINTS = {
     "git-upload-pack": "upload-pack",
     "git-info-refs": "info-refs",
@@ -67,17 +71,59 @@ def flags_text(flags: int) -> str:
     )
 
 
-def column_widths(width: int) -> list[int]:
-    fixed = sum(w for _, w in COLUMNS) + len(COLUMNS)
-    flexible = max(12, width - fixed)
-    return [w or flexible for _, w in COLUMNS]
+@lru_cache(maxsize=64)
+def column_widths(width: int) -> tuple[int, ...]:
+    """Each column's width at this list width; 0 for a column dropped to make room."""
+    shown = [w for _, w, _ in COLUMNS]
+    by_need = sorted(range(len(COLUMNS)), key=lambda i: -COLUMNS[i][2])
+
+    def left() -> int:
+        return width - sum(w + 1 for w in shown if w) - 1
+
+    for i in by_need:
+        if left() >= MIN_MODULE or COLUMNS[i][2] <= 1:
+            break
+        shown[i] = 0
+    module = COLUMNS.index(("module@version", 0, 0))
+    shown[module] = max(8, left())
+    return tuple(shown)
 
 
-def header_text(width: int) -> Text:
-    text = Text(style="bold")
-    for (name, _), w in zip(COLUMNS, column_widths(width), strict=True):
-        text.append(name[:w].ljust(w) + " ")
+# What a click on a column's name sorts by (None: arrival order).
+COLUMN_SORTS: dict[str, str | None] = {
+    "#": None,
+    "time": "started",
+    "st": "status",
+    "ms": "duration",
+    "size": "size",
+    "host": "host",
+}
+SORT_COLUMNS = {v: k for k, v in COLUMN_SORTS.items() if v} | {"finished": "time"}
+
+
+def header_text(width: int, sort: tuple[str, bool] | None = None) -> Text:
+    """Column names; the sorted one marked ▲ (or ▼ reversed)."""
+    marked = SORT_COLUMNS.get(sort[0]) if sort else None
+    text = Text(style="bold", no_wrap=True)
+    for (name, _, _), w in zip(COLUMNS, column_widths(width), strict=True):
+        if w:
+            label = name
+            if name == marked and sort:
+                label = ("finish" if sort[0] == "finished" else name) + ("▼" if sort[1] else "▲")
+            text.append(label[:w].ljust(w) + " ", style="reverse bold" if name == marked else "")
     return text
+
+
+def column_sort_at(width: int, x: int) -> str | None | bool:
+    """The sort order of the column under x in the header; False: not a sortable column."""
+    start = 0
+    for (name, _, _), w in zip(COLUMNS, column_widths(width), strict=True):
+        if not w:
+            continue
+        if start <= x < start + w + 1:
+            return COLUMN_SORTS.get(name, False)
+        start += w + 1
+    return False
 
 
 def row_text(row: Row, width: int) -> Text:
@@ -89,6 +135,7 @@ def row_text(row: Row, width: int) -> Text:
     status = "ERR" if row.status is None else str(row.status)
     what = visible(row.module_at or redact_url(row.url))
     cells = (
+        (str(row.seq).rjust(5), "dim"),
         (clock, "dim"),
         (row.kind, styles.KIND.get(row.kind, "")),  # type: ignore[call-overload]
         (SHORT_ENDPOINTS.get(row.endpoint, row.endpoint), ""),
@@ -101,6 +148,8 @@ def row_text(row: Row, width: int) -> Text:
     )
     text = Text(no_wrap=True)
     for (value, style), w in zip(cells, widths, strict=True):
+        if not w:
+            continue
         cell = value if len(value) <= w else value[: max(0, w - 1)] + "…"
         text.append(cell.ljust(w) + " ", style=style)
     return text
@@ -128,7 +177,7 @@ class RequestList(ScrollView, can_focus=True):
         Binding("end,G", "jump(-1)", "Last", show=False),
     ]
     DEFAULT_CSS = """
-    RequestList { height: 1fr; }
+    RequestList { height: 1fr; overflow-x: hidden; }
     RequestList > .request-list--cursor { background: $accent 40%; }
     """
     COMPONENT_CLASSES = {"request-list--cursor"}
@@ -164,7 +213,9 @@ class RequestList(ScrollView, can_focus=True):
 
     def refresh_rows(self) -> None:
         """New rows arrived (coalesced by the app's timer)."""
-        self.virtual_size = Size(max(self.size.width, 60), self.row_count)
+        # No horizontal scrolling: rows fit the width (columns drop), so no scrollbar can
+        # cover the newest row.
+        self.virtual_size = Size(1, self.row_count)
         if self.follow and self.row_count:
             self.cursor = self.row_count - 1
             self.scroll_to(y=max(0, self.row_count - self.size.height), animate=False)
@@ -260,4 +311,4 @@ class RequestList(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._render_cached.cache_clear()
-        self.virtual_size = Size(max(event.size.width, 60), self.row_count)
+        self.virtual_size = Size(1, self.row_count)
