@@ -288,7 +288,7 @@ def report(
     from goscope.core.recording import RecordingError
     from goscope.core.report import report_from_recording
     from goscope.term import styles
-    from goscope.term.summary import render_summary, stderr_console
+    from goscope.term.summary import render_summary, stderr_console, stdout_console
 
     validate_output("--json", json_report)
     try:
@@ -297,11 +297,12 @@ def report(
         )
     except RecordingError as exc:
         raise fail(str(exc)) from None
-    console = stderr_console()
-    if rep.skipped:
+    if rep.skipped:  # a warning: on stderr, apart from the summary
         plural = "s" if rep.skipped != 1 else ""
-        console.print(Text(f"goscope: skipped {rep.skipped} bad line{plural}", styles.WARNING))
-    render_summary(rep, console)
+        stderr_console().print(
+            Text(f"goscope: skipped {rep.skipped} bad line{plural}", styles.WARNING)
+        )
+    render_summary(rep, stdout_console())
     if json_report:
         try:
             write_report(json_report, rep)
@@ -453,7 +454,7 @@ def doctor(as_json: bool, private: str | None, trusted: str | None, env_file: st
     from goscope.core.goenv import GoEnv
     from goscope.core.gotool import find_go
     from goscope.term.findings import render_findings
-    from goscope.term.summary import stderr_console
+    from goscope.term.summary import stdout_console
 
     process_env = dict(os.environ)
     if env_file and not os.path.isfile(env_file):
@@ -467,7 +468,7 @@ def doctor(as_json: bool, private: str | None, trusted: str | None, env_file: st
         data = {"environment": env.to_dict(), "findings": [f.to_dict() for f in findings]}
         click.echo(json.dumps(data, indent=2))
     else:
-        render_findings(findings, stderr_console())
+        render_findings(findings, stdout_console())
     sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
 
 

@@ -67,7 +67,7 @@ def test_report_of_a_recording_and_a_bad_one(tmp_path, home_env):
     )
     out = goscope("report", str(rec), "--json", str(tmp_path / "r.json"), env=home_env)
     assert out.returncode == 0, out.stderr
-    assert "served by proxy.golang.org" in out.stderr
+    assert "served by proxy.golang.org" in out.stdout  # `goscope report | less` works
     assert (
         json.loads((tmp_path / "r.json").read_text())["fetches"][0]["served_by"]
         == "proxy.golang.org"

@@ -286,7 +286,7 @@ def test_doctor_command_on_a_broken_configuration(tmp_path):
         timeout=60,
     )
     assert out.returncode == 1  # an error was found
-    assert "private-not-covered-proxy" in out.stderr and "fix: go env -w" in out.stderr
+    assert "private-not-covered-proxy" in out.stdout and "fix: go env -w" in out.stdout
     js = subprocess.run(
         [sys.executable, "-m", "goscope", "doctor", "--json", "--env-file", str(goenv)],
         env=env,

@@ -109,10 +109,10 @@ def test_report_json_and_har_of_a_hostile_recording_are_terminal_safe(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert (
-        f"goscope: {len(SEQUENCES)} requests" in out.stderr and "Leaks" in out.stderr
+        f"goscope: {len(SEQUENCES)} requests" in out.stdout and "Leaks" in out.stdout
     )  # it did report
     assert_terminal_safe(out.stdout + out.stderr, "report")
-    assert "\\x1b[31mRED" in out.stderr  # shown, escaped: visibly
+    assert "\\x1b[31mRED" in out.stdout  # shown, escaped: visibly
     for produced in export_session(str(rec), tmp_path / "export", private):
         assert_terminal_safe(
             produced.read_bytes().decode(), produced.name

@@ -187,7 +187,7 @@ def test_an_unknown_sender_is_judged_by_private_patterns_and_traffic(tmp_path):
         timeout=60,
     )
     assert out.returncode == 0, out.stderr
-    assert "environment of the sender unknown: judged by --private and by traffic" in out.stderr
+    assert "environment of the sender unknown: judged by --private and by traffic" in out.stdout
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["environment"] is None
     (sender,) = report["senders"]

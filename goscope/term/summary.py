@@ -19,13 +19,18 @@ from . import styles
 from .safe import safe_console
 
 
-def stderr_console() -> Console:
+def stderr_console(stderr: bool = True) -> Console:
     """Wrapped for people at a terminal; one line per item in logs (CI, pipes). Whatever
     it prints has its control characters escaped (term/safe.py)."""
-    console = safe_console(stderr=True)
+    console = safe_console(stderr=stderr)
     if not console.is_terminal:
         console.soft_wrap = True
     return console
+
+
+def stdout_console() -> Console:
+    """For commands whose output is the summary (`report`, `doctor`): `| less` works."""
+    return stderr_console(stderr=False)
 
 
 def render_summary(report: Report, console: Console, dropped: int = 0) -> None:

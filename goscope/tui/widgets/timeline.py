@@ -33,14 +33,17 @@ def timeline_text(store: EventStore, width: int) -> Text:
         for cell in range(a, max(a, b) + 1):
             lane[cell] = max(lane[cell], mark)
     text = Text()
-    text.append(f"{'host':<{LABEL}}  0s{'':>{lane_width - 10}}{span:>8.2f}s\n", style="bold")
+    # Exactly the lanes' width: the axis never wraps (0s at the left, the span at the right).
+    axis = f"{span:.2f}s"
+    text.append(f"{'host':<{LABEL}}  {'0s'}{axis:>{lane_width - 2}}\n", style="bold")
     for host_id, lane in sorted(lanes.items(), key=lambda kv: store.hosts.values[kv[0]]):
         name = store.hosts.values[host_id]
         text.append(f"{visible(name)[:LABEL]:<{LABEL}}  ")
         for cell in lane:
-            text.append("█" if cell else "·", style={0: "grey23", 1: "green", 2: "red"}[cell])
+            # Shape as well as colour: ▒ marks failures for those who cannot tell red.
+            text.append("·█▒"[cell], style={0: "grey23", 1: "green", 2: "red"}[cell])
         text.append("\n")
-    text.append("green: answered, red: failed or 4xx/5xx", style="dim")
+    text.append("█ answered (green)  ▒ failed or 4xx/5xx (red)  · idle", style="dim")
     return text
 
 
