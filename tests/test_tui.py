@@ -192,7 +192,7 @@ async def test_a_download_go_rejected_is_never_shown_verified(mismatch_launch):
         row = [str(c) for c in app.tab("modules").table.get_row_at(0)]
         assert row[0] == "example.com/hello@v1.0.0" and row[1] == "rejected"
         assert "MISMATCH" in row and "verified" not in row
-        detail = plain(app.tab("modules").detail.content)
+        detail = app.tab("modules").tree_text()
         assert "rejected by go: checksum mismatch (sum.golang.org)" in detail
         assert "go said" in detail and "verifying module: checksum mismatch" in detail
         # The Output tab lists go's error; Enter shows the request behind it.
@@ -475,3 +475,27 @@ async def test_following_keeps_the_newest_row_visible(lab_launch):
         top = rl.scroll_offset.y
         assert rl.follow and rl.cursor == rl.row_count - 1
         assert top <= rl.cursor < top + rl.size.height  # on screen, not under a scrollbar
+
+
+async def test_modules_tree_expands_and_enter_on_an_attempt_shows_its_request(tmp_path):
+    app = open_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.tab("modules").table.row_count == 3)
+        tab = app.tab("modules")
+        tree = tab.chain_tree
+        text = tab.tree_text()
+        assert text.startswith("example.com/hello@v1.0.0 · proxy.golang.org · checksum verified")
+        assert "  mod: served by proxy.golang.org" in text
+        assert "    1 fell-through  404 from old-mirror.example" in text
+        # Into the tree, onto the first attempt of the first fetch: Enter shows its request.
+        tree.focus()
+        tree.root.children[0].expand()
+        await pilot.pause(0.1)
+        tree.move_cursor(tree.root.children[0].children[0])
+        seq = tree.cursor_node.data
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.active_tab().TAB_ID == "requests")
+        index = app.request_list.store_index(app.request_list.cursor)
+        assert app.session.store.seq[index] == seq

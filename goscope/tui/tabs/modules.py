@@ -1,17 +1,21 @@
-"""Modules: each module@version, who served it, after how many attempts, and its chains."""
+"""Modules: each module@version, who served it, go's checksum verdict, and below it a tree:
+module@version → endpoint → attempts (with go's errors and the entries go never asked),
+expandable; Enter on an attempt shows its request."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group
 from rich.text import Text
-from textual.widgets import DataTable
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Tree
+from textual.widgets.tree import TreeNode
 
+from goscope.core.explain import explain_attempt
 from goscope.core.session import ModuleRow, Session
 from goscope.core.visible import visible
 from goscope.term import styles
-from goscope.tui.widgets.detail import chain_view
+from goscope.term.safe import plain
 from goscope.tui.widgets.request_list import human_size
 
 from .base import TableTab
@@ -45,9 +49,15 @@ class ModulesTab(TableTab):
         "time ms",
     )
 
+    DEFAULT_CSS = """
+    ModulesTab Tree { height: 1fr; min-height: 4; border-top: solid $panel; padding: 0 1; }
+    """
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.rows: list[ModuleRow] = []
+        self.chain_tree: Tree[int | None] = Tree("", id="modules-tree")
+        self.chain_tree.show_root = True
 
     def on_mount(self) -> None:
         self.table.add_columns(*self.COLUMNS)
@@ -75,17 +85,68 @@ class ModulesTab(TableTab):
             self.table.move_cursor(row=cursor)
             self.show(cursor)
 
+    def compose(self) -> ComposeResult:
+        yield self.table
+        yield self.chain_tree
+
     def show(self, index: int) -> None:
         if 0 <= index < len(self.rows):
-            row = self.rows[index]
-            self.detail.update(Group(*[chain_view(c) for c in row.chains]))
+            fill_tree(self.chain_tree, self.rows[index])
 
     def proof_seq(self) -> int | None:
+        if self.chain_tree.has_focus and self.chain_tree.cursor_node is not None:
+            seq = self.chain_tree.cursor_node.data
+            if isinstance(seq, int):
+                return seq  # the attempt under the tree's cursor
         index = self.table.cursor_row
         if not 0 <= index < len(self.rows):
             return None
         seqs = [s for c in self.rows[index].chains for a in c.attempts for s in a.seqs]
         return seqs[-1] if seqs else None
+
+    def tree_text(self) -> str:
+        """Every node's label, indented (for `c` and tests)."""
+        lines: list[str] = []
+
+        def walk(node: TreeNode[int | None], depth: int) -> None:
+            label = node.label
+            lines.append("  " * depth + (label if isinstance(label, str) else label.plain))
+            for child in node.children:
+                walk(child, depth + 1)
+
+        walk(self.chain_tree.root, 0)
+        return "\n".join(lines)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[int | None]) -> None:
+        if isinstance(event.node.data, int):
+            self.post_message(self.JumpToSeq(event.node.data))
+
+
+def fill_tree(tree: Tree[int | None], row: ModuleRow) -> None:
+    """module@version → endpoint (its result) → attempts, go's errors, never-asked entries.
+    A fetch that failed or was rejected opens; a served one stays closed."""
+    name = f"{row.module}@{row.version}" if row.version else row.module
+    tree.clear()
+    tree.root.set_label(plain(f"{name} · {row.served_by} · checksum {row.checksum}", "bold"))
+    for chain in row.chains:
+        bad = chain.failed or chain.result == "rejected"
+        result = chain.rejected or (
+            f"{chain.result} by {chain.served_by}" if chain.served_by else chain.result
+        )
+        branch = tree.root.add(
+            plain(f"{chain.endpoint}: {result}", "red" if bad else "green"), expand=bad
+        )
+        for n, attempt in enumerate(chain.attempts, 1):
+            reason = explain_attempt(attempt, chain)
+            label = Text(f"{n} ", style="dim")
+            label.append(attempt.outcome, style=styles.OUTCOME[attempt.outcome])
+            label.append(visible(f"  {reason}"))
+            branch.add_leaf(label, data=attempt.seqs[0] if attempt.seqs else None)
+        for entry in chain.never_asked:
+            branch.add_leaf(plain(f"never asked: {entry} (go stopped before it)", "dim"))
+        for line in chain.go_errors:
+            branch.add_leaf(plain(f"go said: {line}", "red"))
+    tree.root.expand()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show(event.cursor_row)
