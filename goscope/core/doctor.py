@@ -54,6 +54,8 @@ class Traffic:
 
     chains: list[FallbackChain] = field(default_factory=list)
     leaks: list[Leak] = field(default_factory=list)
+    # Hosts whose certificate chain does not end at a public root: host -> (issuer, seq).
+    inspected: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -574,6 +576,38 @@ def rule_transport(ctx: Context) -> Iterable[Finding]:
         )
 
 
+# -- 10. TLS inspection -------------------------------------------------------------------
+def rule_tls_inspected(ctx: Context) -> Iterable[Finding]:
+    """Upstream certificates not issued under a public root: something re-signs the traffic.
+
+    A TLS-inspecting proxy (Zscaler, Netskope, Palo Alto) or a private CA. go trusts it
+    only through its roots (crypto/x509/root_unix.go: SSL_CERT_FILE, SSL_CERT_DIR, the
+    system store), and goscope verifies upstream servers with the same roots.
+    """
+    if not ctx.traffic or not ctx.traffic.inspected:
+        return
+    by_issuer: dict[str, list[tuple[str, int]]] = {}
+    for host, (issuer, seq) in ctx.traffic.inspected.items():
+        by_issuer.setdefault(issuer, []).append((host, seq))
+    for issuer, hosts in by_issuer.items():
+        names = ", ".join(sorted(h for h, _ in hosts))
+        finding = Finding(
+            "tls-inspected",
+            "info",
+            "SSL_CERT_FILE",
+            "",
+            "",
+            f"{names}: the certificate is issued by {issuer}, not a public root: a "
+            "TLS-inspecting proxy or a private CA sits between go and the servers. go trusts it "
+            "only when its CA is among go's roots (SSL_CERT_FILE, SSL_CERT_DIR, or the system "
+            "store, e.g. /usr/local/share/ca-certificates then update-ca-certificates); goscope "
+            "verifies upstream servers with those same roots. Where go fails with x509 errors "
+            "(CI, containers), that CA is missing there",
+        )
+        finding.evidence = [seq for _, seq in hosts][:5]
+        yield finding
+
+
 RULES: tuple[Rule, ...] = (
     rule_no_direct,
     rule_unused_entries,
@@ -585,6 +619,7 @@ RULES: tuple[Rule, ...] = (
     rule_malformed,
     rule_shadowing,
     rule_transport,
+    rule_tls_inspected,
 )
 
 

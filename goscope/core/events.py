@@ -47,6 +47,14 @@ class Event:
     repo: str | None = None  # for go-get: the go-import repository URL
     sender: int | None = None  # the process that sent it (a sender line of the recording)
     redirected_from: int | None = None  # the seq whose 3xx answer sent go here (redirects.py)
+    # Transport facts: HTTP on each side, the upstream's TLS version and certificate issuer,
+    # and whether that chain ends at a public root (else: a TLS-inspecting proxy or a
+    # private CA sits between go and the host; core/roots.py).
+    client_http: str | None = None
+    upstream_http: str | None = None
+    upstream_tls: str | None = None
+    upstream_issuer: str | None = None
+    upstream_public_root: bool | None = None
 
     def apply(self, c: Classification) -> Event:
         self.kind, self.endpoint = c.kind, c.endpoint
@@ -130,6 +138,11 @@ EVENT_SCHEMA: dict[str, tuple[type, ...]] = {
     "repo": _STR + _NONE,
     "sender": _INT + _NONE,
     "redirected_from": _INT + _NONE,
+    "client_http": _STR + _NONE,
+    "upstream_http": _STR + _NONE,
+    "upstream_tls": _STR + _NONE,
+    "upstream_issuer": _STR + _NONE,
+    "upstream_public_root": _BOOL + _NONE,
 }
 _FIELD_ORDER = tuple(f.name for f in fields(Event))
 assert tuple(EVENT_SCHEMA) == _FIELD_ORDER, "EVENT_SCHEMA must follow Event's fields"

@@ -54,9 +54,18 @@ def duration_text(seconds: int) -> str:
     return f"{seconds} s"
 
 
+CERT_FAILURE = "certificate verify failed"
+
+
 def _explain_fetch(attempt: Attempt) -> str:
     who = attempt.host
     answer = answer_text(attempt)
+    if attempt.error and CERT_FAILURE in attempt.error.lower():
+        return (
+            f"{answer} from {who}: goscope could not verify {who}'s certificate with the roots "
+            "go trusts (SSL_CERT_FILE, SSL_CERT_DIR or the system store), so it answered go "
+            "502: a TLS-inspecting proxy or a private CA whose CA go's roots lack"
+        )
     sep = f"`{attempt.separator}`" if attempt.separator else None
     if attempt.outcome == "served":
         if attempt.proxy == "direct":

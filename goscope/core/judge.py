@@ -43,6 +43,7 @@ class SenderView:
     # order first asked, and the checksum databases asked.
     seen_proxies: list[str] = field(default_factory=list)
     seen_sumdbs: list[str] = field(default_factory=list)
+    inspected: dict[str, tuple[str, int]] = field(default_factory=dict)  # see doctor.py
 
     def observe(self, event: Event) -> None:
         if (
@@ -81,7 +82,7 @@ class SenderView:
             self.env,
             {},
             private,
-            Traffic(self.tracker.chains, self.leaks),
+            Traffic(self.tracker.chains, self.leaks, self.inspected),
             trusted=self.detector.trusted,
         )
 
@@ -140,6 +141,8 @@ class Judge:
     def add(self, event: Event) -> Leak | None:
         view = self.view(event.sender)
         view.requests += 1
+        if event.upstream_public_root is False and event.host not in view.inspected:
+            view.inspected[event.host] = (event.upstream_issuer or "an unknown issuer", event.seq)
         if not view.known:
             view.observe(event)
         leak = view.detector.check(event)

@@ -32,6 +32,10 @@ class HostStats:
     not_found: int = 0  # 404/410: "not here", which go treats as a reason to ask the next
     bytes: int = 0
     roles: set[str] = field(default_factory=set)
+    http: set[str] = field(default_factory=set)  # HTTP versions goscope spoke to it
+    tls: str | None = None
+    issuer: str | None = None
+    public_root: bool | None = None
     latencies: list[float] = field(default_factory=list)
     _seen: int = 0
 
@@ -45,6 +49,11 @@ class HostStats:
         role = ROLES.get(event.kind)
         if role:
             self.roles.add(role)
+        if event.upstream_http:
+            self.http.add(event.upstream_http.removeprefix("HTTP/"))
+        if event.upstream_issuer is not None:
+            self.tls, self.issuer = event.upstream_tls, event.upstream_issuer
+            self.public_root = event.upstream_public_root
         if event.duration_ms is not None:
             self._seen += 1
             if len(self.latencies) < RESERVOIR:

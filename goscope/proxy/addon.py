@@ -27,6 +27,7 @@ from goscope.core.goenv import GoEnv
 from goscope.core.recording import sender_line
 from goscope.core.redact import redact_free_text, redact_headers, redact_path, redact_url
 from goscope.core.redirects import RedirectLinker
+from goscope.core.roots import is_public_root
 from goscope.core.visible import visible_event
 from goscope.core.vocab import Endpoint
 
@@ -68,6 +69,7 @@ class GoscopeAddon:
         self.internal_errors = 0
         self.retries = AuthRetryMarker()
         self.redirects = RedirectLinker()
+        self._issuers: dict[str, tuple[str, bool]] = {}  # server connection -> issuer facts
         self.in_flight: dict[str, http.HTTPFlow] = {}  # asked, not yet answered
         self.senders = SenderDirectory()
         self._sender_of: dict[str, int | None] = {}  # client connection id -> sender id
@@ -227,7 +229,25 @@ class GoscopeAddon:
         if resp is not None:
             self.redirects.note(event, url, resp.headers.get("location"))
         event.sender = flow.metadata.get("goscope_sender")
-        return visible_event(event)  # wire text is data: no control sequence reaches a file
+        self._transport(flow, event)
+        return visible_event(event)
+
+    def _transport(self, flow: http.HTTPFlow, event: Event) -> None:
+        """HTTP versions on both sides, and the upstream's TLS and certificate issuer."""
+        event.client_http = flow.request.http_version or None
+        if flow.response is not None and not flow.metadata.get("goscope_interrupted"):
+            event.upstream_http = flow.response.http_version or None
+        server = flow.server_conn
+        if server is None or not server.tls_established:
+            return
+        event.upstream_tls = server.tls_version
+        if server.certificate_list:
+            known = self._issuers.get(server.id)
+            if known is None:
+                known = self._issuers[server.id] = _issuer(server.certificate_list)
+                if len(self._issuers) > 1024:  # one entry per upstream connection, bounded
+                    self._issuers.pop(next(iter(self._issuers)))
+            event.upstream_issuer, event.upstream_public_root = known  # wire text is data: no control sequence reaches a file
 
     @staticmethod
     def _response_bytes(flow: http.HTTPFlow) -> int | None:
@@ -272,6 +292,13 @@ class GoscopeAddon:
             "internal_errors": self.internal_errors,
             "dropped_live": dropped,
         }
+
+
+def _issuer(chain: Sequence[Any]) -> tuple[str, bool]:
+    """Who issued the top of the chain the server sent, and whether that is a public root."""
+    top = chain[-1]._cert  # mitmproxy's Cert wraps a cryptography certificate
+    issuer = top.issuer
+    return issuer.rfc4514_string(), is_public_root(issuer.public_bytes())
 
 
 def _fields(headers: http.Headers) -> list[tuple[str, str]]:

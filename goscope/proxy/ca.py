@@ -14,7 +14,15 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
-from goscope.core.home import HomeError, bundle_path, ca_cert_path, confdir, ensure_private_dir
+from goscope.core.home import (
+    HomeError,
+    bundle_path,
+    ca_cert_path,
+    confdir,
+    ensure_private_dir,
+    home_dir,
+)
+from goscope.core.roots import go_roots
 
 SYSTEM_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Alpine
@@ -33,8 +41,16 @@ class CA:
 
 
 def system_bundle() -> str | None:
+    """The roots go trusts (its SSL_CERT_FILE, else the system's; core/roots.py), which
+    goscope's bundle must keep: go and git then trust every server they trusted before."""
+    override = os.environ.get("GOSCOPE_SYSTEM_CA")
+    if override and os.path.isfile(override):
+        return override
+    roots = go_roots(os.environ, skip=str(bundle_path(home_dir())))
+    if roots.file:
+        return roots.file
     paths = ssl.get_default_verify_paths()
-    for candidate in (os.environ.get("GOSCOPE_SYSTEM_CA"), paths.cafile, *SYSTEM_BUNDLES):
+    for candidate in (paths.cafile, *SYSTEM_BUNDLES):
         if candidate and os.path.isfile(candidate):
             return candidate
     try:

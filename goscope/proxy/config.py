@@ -32,6 +32,10 @@ class ProxyConfig:
     har: str | None = None
     log: str | None = None
     ssl_insecure: bool = False
+    # The roots go trusts (core/roots.py): goscope verifies upstream servers with them, so
+    # a TLS-inspecting proxy go trusts is trusted by goscope too, and nothing else is.
+    upstream_ca: str | None = None
+    upstream_ca_dir: str | None = None
     queue_size: int = DEFAULT_QUEUE_SIZE
     # Where the run engine writes the command's process group: if goscope dies (even by
     # SIGKILL), the proxy's watchdog ends that group too, so no go outlives it.

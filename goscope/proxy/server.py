@@ -123,6 +123,10 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
         updates["goscope_har"] = config.har
     if config.ssl_insecure:
         updates["ssl_insecure"] = True
+    if config.upstream_ca:
+        updates["ssl_verify_upstream_trusted_ca"] = config.upstream_ca
+    if config.upstream_ca_dir:
+        updates["ssl_verify_upstream_trusted_confdir"] = config.upstream_ca_dir
     return updates
 
 

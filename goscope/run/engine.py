@@ -32,6 +32,7 @@ from goscope.core.gotool import find_go
 from goscope.core.home import bundle_path, ensure_private_dir, home_dir
 from goscope.core.recording import end_line
 from goscope.core.redact import redact_value
+from goscope.core.roots import go_roots
 from goscope.proxy.config import ProxyConfig
 from goscope.proxy.launcher import ProxyProcess, ProxyStartError
 from goscope.proxy.stream import EventListener, private_socket_path
@@ -84,6 +85,9 @@ class RunEngine:
             ssl_insecure=opts.ssl_insecure,
             command_pgid_file=str(self.rundir / "command.pgid"),
         )
+        roots = go_roots(self.base_env, skip=str(bundle_path(self.home)))
+        self.config.upstream_ca = roots.file
+        self.config.upstream_ca_dir = roots.directories[0] if roots.directories else None
         self.proxy: ProxyProcess | None = None
         self.listener: EventListener | None = None
         self.exit_code: int | None = None

@@ -256,7 +256,10 @@ def _leaks(console: Console, report: Report) -> None:
 
 
 def _findings(console: Console, report: Report) -> None:
-    shown = [f for f in report.findings if f["severity"] in ("error", "warning")]
+    # Errors and warnings, and notes the traffic proves: `goscope doctor` alone cannot see those.
+    shown = [
+        f for f in report.findings if f["severity"] in ("error", "warning") or f.get("evidence")
+    ]
     infos = len(report.findings) - len(shown)
     if not shown and not infos:
         return
@@ -272,7 +275,7 @@ def _findings(console: Console, report: Report) -> None:
             line.append(visible(f"  (proof: request #{f['evidence'][0]})"), style="dim")
         console.print(line)
     if infos:
-        names = ", ".join(f["id"] for f in report.findings if f["severity"] == "info")
+        names = ", ".join(f["id"] for f in report.findings if f not in shown)
         console.print(
             Text(
                 f"  {infos} note{'s' if infos != 1 else ''}: {names} (goscope doctor explains)",

@@ -5,16 +5,26 @@ from __future__ import annotations
 from rich.text import Text
 
 from goscope.core.session import Session
+from goscope.core.visible import visible
 from goscope.term import styles
 from goscope.tui.widgets.request_list import human_size
 
 from .base import TableTab
 
 
+def issuer_text(issuer: str | None, public_root: bool | None) -> Text:
+    """The upstream certificate's issuer; one not under a public root is said in words."""
+    if issuer is None:
+        return Text("-", styles.MUTED)
+    if public_root is False:
+        return Text(visible(f"{issuer} (not a public root: TLS inspection?)"), styles.WARNING)
+    return Text(visible(issuer), styles.MUTED)
+
+
 class HostsTab(TableTab):
     TAB_ID = "hosts"
     TITLE = "Hosts"
-    HELP = "every host: its role, requests, errors, not-found answers and latency"
+    HELP = "every host: role, requests, errors, not-found answers, latency, HTTP, TLS, issuer"
     COLUMNS = (
         "host",
         "role",
@@ -25,6 +35,9 @@ class HostsTab(TableTab):
         "p50 ms",
         "p95 ms",
         "bytes",
+        "http",
+        "tls",
+        "certificate issuer",
     )
 
     def on_mount(self) -> None:
@@ -47,6 +60,9 @@ class HostsTab(TableTab):
                 f"{p50:.0f}" if p50 is not None else "-",
                 f"{p95:.0f}" if p95 is not None else "-",
                 human_size(stats.bytes),
+                ",".join(sorted(stats.http)) or "-",
+                (stats.tls or "-").removeprefix("TLSv"),
+                issuer_text(stats.issuer, stats.public_root),
             )
         self.commit(self.table)
         if session.hosts:
