@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= 2
 
-.PHONY: test demo bench screenshots lint clean
+.PHONY: test demo bench screenshots lint clean real
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,6 +26,11 @@ demo: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py
+
+# The real network (the proxy of `go env GOPROXY`): on purpose, not in `make test`.
+# GOSCOPE_RECORD_REAL=1 make real also rewrites the offline fixtures in tests/fixtures/real/.
+real: $(VENV)/.installed
+	$(VENV)/bin/pytest -m real -q -p no:cacheprovider tests/test_real.py
 
 screenshots: $(VENV)/.installed
 	$(PY) -m goscope.tui.screenshots screenshots

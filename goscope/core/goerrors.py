@@ -267,6 +267,9 @@ EXPLANATIONS: dict[str, str] = {
     "auth": "{host} wants credentials ({status}): go asked twice, the second time with "
     "GOAUTH's (a .netrc entry for the host by default), and was still refused. For git, a "
     "credential helper or .netrc must hold them",
+    "forbidden": "{host} refused it (403), even on go's second ask with GOAUTH's credentials: "
+    "credentials it does not accept, or a proxy that filters what it serves (its own words "
+    "are the server response). After `,` go stops at a 403; `|` would try the next entry",
     "not-found": "no source had {what}: {host} answered {status} (not found)",
     "http-error": "{host} answered {status}: a server error, not a missing module",
     "unknown-revision": "{what}: that version (or commit) does not exist",
@@ -295,7 +298,8 @@ def explain(error: GoError, env: GoEnv | None = None) -> None:
                 "it out (GOPRIVATE or GONOSUMDB; a leak finding gives the command)"
             )
     else:
-        template = EXPLANATIONS.get(error.kind, "go reported an error")
+        kind = "forbidden" if error.kind == "auth" and error.status == 403 else error.kind
+        template = EXPLANATIONS.get(kind, "go reported an error")
         text = template.format(what=what, host=host, status=error.status, query=error.query or what)
         if error.kind == "invalid-gosumdb":
             fix = _set(env, "GOSUMDB", "sum.golang.org")

@@ -125,6 +125,7 @@ def _hosts(data: dict[str, Any], where: str) -> list[HostSpec]:
                 redirect_to=str(spec.get("redirect_to", "")),
                 redirect=list(spec.get("redirect", ["zip"])),
                 cache_max_age=int(spec.get("cache_max_age", 0)),
+                missing=int(spec.get("missing", 404)),
             )
         )
     return hosts

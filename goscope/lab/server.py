@@ -41,6 +41,9 @@ class HostSpec:
     redirect_to: str = ""
     redirect: list[str] = field(default_factory=lambda: ["zip"])
     cache_max_age: int = 0  # Cache-Control max-age on "not found" answers (negative caching)
+    # What it answers for a module it does not have. Real filtering mirrors answer 403
+    # "This module version is not available." (seen by `make real`), not 404.
+    missing: int = 404
 
 
 @dataclass
@@ -190,19 +193,25 @@ class Lab:
     def _serves(self, spec: HostSpec, module: str) -> bool:
         return spec.modules is None or module in spec.modules
 
+    @staticmethod
+    def _missing(spec: HostSpec, what: str) -> Answer:
+        if spec.missing == 403:
+            return Answer(403, b"This module version is not available.\n")
+        return not_found(what, spec.missing)
+
     def _module_file(self, spec: HostSpec, path: str) -> Answer:
         if path.endswith("/@v/list") or path.endswith("/@latest"):
             escaped = path.rsplit("/@", 1)[0].lstrip("/")
             module = unescape(escaped)
             versions = self.by_path.get(module or "", [])
             if not versions or not self._serves(spec, module or ""):
-                return not_found(f"module {module}: no matching versions")
+                return self._missing(spec, f"module {module}: no matching versions")
             if path.endswith("/@v/list"):
                 return Answer(200, "".join(v.version + "\n" for v in versions).encode())
             return Answer(200, versions[-1].info, "application/json")
         found = self.files.get(path)
         if found is None or not self._serves(spec, found[0].path):
-            return not_found(f"{path.lstrip('/')}: unknown revision")
+            return self._missing(spec, f"{path.lstrip('/')}: unknown revision")
         mod, data = found
         if path.endswith(".zip") and mod.id in spec.tamper:
             data = tampered(mod)
