@@ -28,6 +28,6 @@ def test_make_bench_runs_in_quick_mode(tmp_path):
     )
     for r in results:
         assert (
-            set(r) == {"name", "value", "unit", "baseline", "ratio", "goal", "met"}
+            set(r) == {"name", "value", "unit", "baseline", "ratio", "goal", "met", "spread"}
             and r["value"] > 0
         )

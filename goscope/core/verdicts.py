@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .chains import FallbackChain
+from .explain import CERT_FAILURE
 from .goenv import GoEnv
 from .goerrors import TOOLCHAIN_KINDS, GoError, explain
 from .lookups import ModuleLookup, find_lookups
@@ -56,6 +57,7 @@ def link_errors(
         targets = _targets(error, chains, by_url, by_module, by_path)
         for chain in targets:
             _blame_redirect(error, chain)
+            _blame_certificate(error, chain)
             if error.line not in chain.go_errors:
                 chain.go_errors.append(error.line)
             error.seqs += [s for a in chain.attempts for s in a.seqs if s not in error.seqs]
@@ -82,6 +84,24 @@ def _blame_redirect(error: GoError, chain: FallbackChain) -> None:
         f"{attempt.redirect_status or 'a redirect'}"
     )
     error.fix = ""
+
+
+def _blame_certificate(error: GoError, chain: FallbackChain) -> None:
+    """go saw goscope's 502: the certificate goscope refused is the story."""
+    refused = [
+        a
+        for a in chain.attempts
+        if a.status == 502 and a.error and CERT_FAILURE in a.error.lower()
+    ]
+    if error.status != 502 or not refused:
+        return
+    host = refused[-1].host
+    error.explanation = (
+        f"goscope refused {host}'s certificate, checked with the roots go trusts, and answered "
+        f"go 502 in its place: go itself would fail with an x509 error. A TLS-inspecting proxy "
+        "or a private CA signs it; its CA belongs in go's roots (SSL_CERT_FILE, SSL_CERT_DIR "
+        "or the system store)"
+    )
 
 
 def _targets(

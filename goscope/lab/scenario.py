@@ -51,6 +51,9 @@ class Scenario:
     private: str = ""
     trusted: list[str] = field(default_factory=list)
     go_sum: list[str] = field(default_factory=list)  # module@version ids written to go.sum
+    # With TLS hosts: whether go's roots (SSL_CERT_FILE) hold the lab's inspecting CA, as
+    # they do where IT installed a corporate CA.
+    trust_inspecting_ca: bool = True
     expect: Expect = field(default_factory=Expect)
 
     def module_versions(self) -> list[ModuleVersion]:
@@ -92,6 +95,15 @@ class Scenario:
             env["GOSCOPE_HOME"] = os.environ["GOSCOPE_HOME"]
         for key, value in self.env.items():
             env[key] = value.replace("{sumdb_key}", lab.sumdb.verifier_key)
+        if lab.inspecting is not None:
+            from goscope.core.roots import go_roots
+
+            system = go_roots(os.environ).file
+            if self.trust_inspecting_ca:
+                roots = lab.inspecting.roots_with(system, tmp / "roots.pem")
+                env["SSL_CERT_FILE"] = str(roots)
+            elif system:
+                env["SSL_CERT_FILE"] = system
         return env
 
     def workspace(self, tmp: Path) -> Path:
@@ -126,6 +138,7 @@ def _hosts(data: dict[str, Any], where: str) -> list[HostSpec]:
                 redirect=list(spec.get("redirect", ["zip"])),
                 cache_max_age=int(spec.get("cache_max_age", 0)),
                 missing=int(spec.get("missing", 404)),
+                tls=bool(spec.get("tls", False)),
             )
         )
     return hosts
@@ -152,6 +165,7 @@ def parse_scenario(text: str, name: str) -> Scenario:
             private=data.get("private", ""),
             trusted=list(data.get("trusted", [])),
             go_sum=list(data.get("go_sum", [])),
+            trust_inspecting_ca=bool(data.get("trust_inspecting_ca", True)),
             expect=expect,
         )
         scenario.module_versions()

@@ -20,6 +20,7 @@ from goscope.core.escaping import unescape
 
 from .modules import ModuleVersion, tampered
 from .sumdb import ChecksumDB
+from .tls import InspectingCA
 from .vcs import GitHost
 
 ANSWERS = ("serve", "reset", "hang") + tuple(str(s) for s in (403, 404, 410, 500, 502, 503))
@@ -44,6 +45,7 @@ class HostSpec:
     # What it answers for a module it does not have. Real filtering mirrors answer 403
     # "This module version is not available." (seen by `make real`), not 404.
     missing: int = 404
+    tls: bool = False  # served over TLS by the lab's inspecting CA (lab/tls.py)
 
 
 @dataclass
@@ -82,16 +84,33 @@ class Lab:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # Hosts served over TLS by a CA of the lab's own (a TLS-inspecting proxy's stand-in).
+        self.inspecting: InspectingCA | None = None
+        self.tls_port: int | None = None
+        self._tls_hosts = {h.name for h in hosts if h.tls}
+        if self._tls_hosts:
+            self.inspecting = InspectingCA(workdir / "tls", sorted(self._tls_hosts))
+            self.tlsd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+            self.tlsd.daemon_threads = True
+            self.tlsd.socket = self.inspecting.server_context().wrap_socket(
+                self.tlsd.socket, server_side=True
+            )
+            self.tls_port = self.tlsd.server_address[1]
         self.requests = 0
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> Lab:
         self.thread.start()
+        if self.tls_port is not None:
+            threading.Thread(target=self.tlsd.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        if self.tls_port is not None:
+            self.tlsd.shutdown()
+            self.tlsd.server_close()
 
     def __enter__(self) -> Lab:
         return self.start()
@@ -104,7 +123,12 @@ class Lab:
         return f"http://127.0.0.1:{self.port}/_host/{host}"
 
     def routes(self) -> list[str]:
-        return [f"{name}=http://127.0.0.1:{self.port}" for name in self.hosts]
+        return [
+            f"{name}=https://127.0.0.1:{self.tls_port}"
+            if name in self._tls_hosts
+            else f"{name}=http://127.0.0.1:{self.port}"
+            for name in self.hosts
+        ]
 
     # -- answers -------------------------------------------------------------
     def answer(
