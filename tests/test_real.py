@@ -94,6 +94,9 @@ def test_real(case, go, network, tmp_path, shared_gocache):
     assert proc.returncode == case.exit, proc.stderr[-3000:]
     report = json.loads(report_path.read_text())
     check_oracle(report, traced(proc.stderr), proc.returncode)
+    # Which go sent the traffic: its behaviour differs by version.
+    version = subprocess.run([go, "version"], capture_output=True, text=True).stdout.split()[2]
+    assert report["go_version"] == version
     if os.environ.get("GOSCOPE_RECORD_REAL") and "site-packages" in go:
         scrub = {str(tmp_path): "/tmp/goscope-real", str(Path.home()): "/home/user"}
         for var in ("SSL_CERT_FILE", "PATH"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 
@@ -29,3 +30,23 @@ def find_go(prefer_wheel: bool = False) -> str | None:
     if prefer_wheel:
         return wheel or on_path
     return on_path or wheel
+
+
+def go_version_of(command: list[str], env: dict[str, str]) -> str | None:
+    """`go version` of the go a command runs (its PATH), e.g. "go1.27.3"; None otherwise.
+
+    go's behaviour differs by version (GOAUTH retries, error wording): reports say which
+    go sent the traffic.
+    """
+    if not command or os.path.basename(command[0]) != "go":
+        return None
+    go = command[0] if os.sep in command[0] else shutil.which("go", path=env.get("PATH"))
+    if not go:
+        return None
+    try:
+        out = subprocess.run(
+            [go, "version"], capture_output=True, text=True, timeout=30, env=env
+        ).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out[2] if len(out) > 2 and out[2].startswith("go") else None

@@ -114,6 +114,9 @@ def check_end(obj: dict[str, Any]) -> dict[str, Any]:
     stats = obj.get("stats", {})
     if type(stats) is not dict or not all(type(v) in (int, str) for v in stats.values()):
         raise ValueError("stats must map names to numbers")
+    version = obj.get("go_version")
+    if version is not None and type(version) is not str:
+        raise ValueError("go_version must be a string or null")
     output = obj.get("go_output", [])
     if type(output) is not list or not all(type(line) is str for line in output):
         raise ValueError("go_output must be a list of strings")

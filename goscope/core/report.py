@@ -44,6 +44,7 @@ class Report:
     senders: list[dict[str, Any]] = field(default_factory=list)  # per process, see judge.py
     go_errors: list[GoError] = field(default_factory=list)  # go's own verdicts (its output)
     lookups: list[ModuleLookup] = field(default_factory=list)  # prefix probes, grouped
+    go_version: str | None = None  # which go ran the command (its behaviour differs by version)
     failed: list[FallbackChain] = field(default_factory=list)  # fetches that failed for go
     loose_errors: list[GoError] = field(default_factory=list)  # go errors no fetch explains
 
@@ -56,6 +57,7 @@ class Report:
             "schema_version": SCHEMA_VERSION,
             "command": [redact_free_text(a) for a in self.command] if self.command else None,
             "exit_code": self.exit_code,
+            "go_version": self.go_version,
             "environment": self.env.to_dict() if self.env_known else None,
             "senders": self.senders,
             "events": [e.to_dict() for e in self.events],
@@ -203,4 +205,6 @@ def report_from_recording(
         go_output=go_output if go_output is not None else (rec.end or {}).get("go_output") or [],
     )
     report.skipped = len(rec.skipped)
+    version = (rec.end or {}).get("go_version")
+    report.go_version = version if isinstance(version, str) else None
     return report

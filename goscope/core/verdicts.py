@@ -89,9 +89,7 @@ def _blame_redirect(error: GoError, chain: FallbackChain) -> None:
 def _blame_certificate(error: GoError, chain: FallbackChain) -> None:
     """go saw goscope's 502: the certificate goscope refused is the story."""
     refused = [
-        a
-        for a in chain.attempts
-        if a.status == 502 and a.error and CERT_FAILURE in a.error.lower()
+        a for a in chain.attempts if a.status == 502 and a.error and CERT_FAILURE in a.error.lower()
     ]
     if error.status != 502 or not refused:
         return

@@ -68,9 +68,7 @@ class InspectingCA:
         # The chain the server sends: its certificate, then the CA (as inspecting proxies do).
         self.cert_pem.write_bytes(cert.public_bytes(pem) + ca.public_bytes(pem))
         self.key_pem.write_bytes(
-            key.private_bytes(
-                pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
+            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         )
         self.key_pem.chmod(0o600)
 

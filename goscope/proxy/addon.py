@@ -247,7 +247,9 @@ class GoscopeAddon:
                 known = self._issuers[server.id] = _issuer(server.certificate_list)
                 if len(self._issuers) > 1024:  # one entry per upstream connection, bounded
                     self._issuers.pop(next(iter(self._issuers)))
-            event.upstream_issuer, event.upstream_public_root = known  # wire text is data: no control sequence reaches a file
+            event.upstream_issuer, event.upstream_public_root = (
+                known  # wire text is data: no control sequence reaches a file
+            )
 
     @staticmethod
     def _response_bytes(flow: http.HTTPFlow) -> int | None:

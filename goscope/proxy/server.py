@@ -19,6 +19,7 @@ import signal
 import sys
 import tempfile
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from mitmproxy import addons, exceptions, options
 from mitmproxy.master import Master
@@ -98,6 +99,19 @@ def explain_start_error(errors: list[str], config: ProxyConfig) -> str:
     return f"the proxy could not start on {host}:{port}: {text}"
 
 
+def split_upstream(url: str) -> tuple[str, str | None]:
+    """`http://user:pass@host:port` as (`http://host:port`, `user:pass`)."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    auth = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", "")), auth
+
+
 def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
     """The whole config as mitmproxy options: its own, and those goscope's addons declare."""
     updates: dict[str, Any] = {
@@ -113,7 +127,12 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
         "goscope_queue_size": config.queue_size,
     }
     if config.upstream_proxy:
-        updates["mode"] = [f"upstream:{config.upstream_proxy}"]
+        # Credentials in the URL go to mitmproxy's upstream_auth, never into the mode (which
+        # mitmproxy shows in its logs and errors): http://user:pass@host:port.
+        address, auth = split_upstream(config.upstream_proxy)
+        updates["mode"] = [f"upstream:{address}"]
+        if auth:
+            updates["upstream_auth"] = auth
     if config.save_flows:
         updates["save_stream_file"] = config.save_flows
     if config.har:

@@ -28,7 +28,7 @@ from typing import Any
 from goscope.core.events import Event
 from goscope.core.goenv import GoEnv
 from goscope.core.goerrors import MAX_LINE, MAX_LINES, worth_keeping
-from goscope.core.gotool import find_go
+from goscope.core.gotool import find_go, go_version_of
 from goscope.core.home import bundle_path, ensure_private_dir, home_dir
 from goscope.core.recording import end_line
 from goscope.core.redact import redact_value
@@ -99,6 +99,7 @@ class RunEngine:
         self.interrupted: int | None = None  # a signal that came while no command ran
         # go's output (its errors are the final word on what failed): the end line keeps it.
         self.go_output: deque[str] = deque(maxlen=MAX_LINES)
+        self.go_version: str | None = None  # `go version` of the go the command ran
 
     # -- the proxy ------------------------------------------------------------------
     def start(self) -> RunEngine:
@@ -162,6 +163,7 @@ class RunEngine:
         argv = list(command or self.opts.command)
         capture = on_output is not None
         self.go_output.clear()  # the last command's output is the one that counts
+        self.go_version = go_version_of(argv, self.base_env) or self.go_version
         own_group = capture or not _foreground_terminal()
         with self._lock:
             if self._stopped:
@@ -286,7 +288,12 @@ class RunEngine:
                 with open(self.recording, "a", encoding="utf-8") as fh:
                     output = [redact_value(line) for line in self.go_output]
                     fh.write(
-                        end_line(exit_code=self.exit_code, stats=self.stats, go_output=output)
+                        end_line(
+                            exit_code=self.exit_code,
+                            stats=self.stats,
+                            go_output=output,
+                            go_version=self.go_version,
+                        )
                         + "\n"
                     )
         if listener is not None:

@@ -67,6 +67,8 @@ def headline(report: Report) -> Text:
     head.append(f" · {_n(leaks, 'leak')}", style=styles.LEAK if leaks else styles.GOOD)
     if code is not None:
         head.append(f" · exit {code}", style=styles.exit_status(code))
+    if report.go_version:
+        head.append(visible(f" · {report.go_version}"), style="dim")
     return head
 
 
