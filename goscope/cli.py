@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -433,6 +434,125 @@ def proxy(
     stats = proc.stop()
     shutil.rmtree(rundir, ignore_errors=True)
     click.echo(f"goscope: {stats.get('events', 0)} requests seen", err=True)
+
+
+@cli.command()
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.option("--markdown", metavar="FILE", help="Write them as Markdown (- for stdout).")
+@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
+def diff(
+    a: str, b: str, as_json: bool, markdown: str | None, private: str | None, trusted: str | None
+) -> None:
+    """What changed from run A to run B (recordings or reports). Exit 1 when B regressed:
+    a leak, a failed fetch or a go error that A did not have."""
+    import json
+
+    from goscope.core.diff import diff_markdown, diff_reports
+    from goscope.core.export import OutputError, write_private
+    from goscope.term.diff import render_diff
+    from goscope.term.summary import stdout_console
+
+    if markdown and markdown != "-":
+        validate_output("--markdown", markdown)
+    sides = [load_run(path, private or "", split_list(trusted)) for path in (a, b)]
+    found = diff_reports(*sides)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2))
+    elif markdown == "-":
+        click.echo(diff_markdown(found, a, b), nl=False)
+    else:
+        render_diff(found, stdout_console(), a, b)
+    if markdown and markdown != "-":
+        try:
+            write_private(Path(markdown), diff_markdown(found, a, b))
+        except OutputError as exc:
+            raise fail(str(exc)) from None
+    sys.exit(1 if found.regressed else 0)
+
+
+def load_run(path: str, private: str, trusted: list[str]) -> dict[str, Any]:
+    """A report's JSON form, from a report file or a recording (reported first)."""
+    import json
+
+    from goscope.core.recording import RecordingError
+    from goscope.core.report import report_from_recording
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise fail(f"{path}: {exc.strerror or exc}") from None
+    if b'"goscope-recording"' in head or not head.lstrip().startswith(b"{"):
+        try:
+            return report_from_recording(path, private, trusted).to_dict()
+        except RecordingError as exc:
+            raise fail(str(exc)) from None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise fail(f"{path}: not a goscope report or recording ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("fetches"), list):
+        raise fail(f"{path}: not a goscope report (no fetches)")
+    return data
+
+
+@cli.command()
+@click.argument("target", metavar="PATH[@VERSION]")
+@click.option("--package", is_flag=True, help="A package path, as go get resolves it (probes).")
+@click.option("--json", "as_json", is_flag=True, help="Print the route as JSON.")
+@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option(
+    "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
+)
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False),
+    help="Read this go env -w file instead of $(go env GOENV).",
+)
+def route(
+    target: str,
+    package: bool,
+    as_json: bool,
+    private: str | None,
+    trusted: str | None,
+    env_file: str | None,
+) -> None:
+    """Where go will send PATH, step by step, without touching the network."""
+    import json
+
+    from goscope.core.goenv import GoEnv
+    from goscope.core.gotool import find_go
+    from goscope.core.routing import predict_route
+    from goscope.core.shell import is_module_path
+    from goscope.term.route import render_route
+    from goscope.term.summary import stdout_console
+
+    path, _, version = target.partition("@")
+    if not is_module_path(path):
+        raise fail(f"{target}: not a module or package path (like example.com/mod/pkg)")
+    process_env = dict(os.environ)
+    if env_file and not os.path.isfile(env_file):
+        raise fail(f"--env-file {env_file}: no such file")
+    if env_file:
+        process_env["GOENV"] = env_file
+    env = GoEnv.load(process_env, go=find_go())
+    found = predict_route(
+        env,
+        path,
+        version or None,
+        package=package,
+        private=private or "",
+        trusted=frozenset(h.lower() for h in split_list(trusted)),
+    )
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2))
+    else:
+        render_route(found, stdout_console())
+    sys.exit(1 if found.error or any(s.leak for s in found.steps) else 0)
 
 
 @cli.command()

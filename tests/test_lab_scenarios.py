@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from goscope.core.classify import classify_request
+from goscope.core.goenv import GoEnv
 from goscope.core.goerrors import FINDING_FOR_KIND
+from goscope.core.routing import predict_route
 from goscope.lab.scenario import load_scenario, scenario_names
 
 from .e2e import TRACE_DONE, GoRun, goscope_run
@@ -54,7 +56,7 @@ def traced_hosts(run: GoRun) -> dict[tuple, list[str]]:
 
 @pytest.mark.parametrize("name", scenario_names())
 def test_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache):
-    run, scenario, _ = run_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache)
+    run, scenario, env = run_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache)
     expect = scenario.expect
     assert run.returncode == expect.exit, run.stderr[-3000:]
     for phrase in expect.stderr:
@@ -115,6 +117,23 @@ def test_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache):
     verdicts = {f"{m['module']}@{m['version']}": m["checksum"] for m in report["modules"]}
     for module, verdict in expect.checksums.items():
         assert verdicts[module] == verdict, verdicts
+
+    # `goscope route` predicted what go asked: each observed fetch asked the GOPROXY entries
+    # the prediction names, in its order, up to where the fetch ended.
+    # (For `go get`, only the probes: once a proxy found the module, go fetches its files
+    # from that proxy, as modload's TryProxies wraps the whole query.)
+    goenv = GoEnv.from_mapping(env)
+    lookup = scenario.command[1] == "get"
+    for fetch in report["fetches"]:
+        if fetch["kind"] != "proxy" or (lookup and not fetch["probe_of"]):
+            continue
+        predicted = [
+            s.host
+            for s in predict_route(goenv, fetch["module"], fetch["version"]).steps
+            if s.variable == "GOPROXY" and s.url and "/sumdb/" not in s.url
+        ]
+        asked = [a["host"] for a in fetch["attempts"] if a["proxy"] not in ("direct", "off")]
+        assert asked == predicted[: len(asked)], (fetch["module"], asked, predicted)
 
     kinds = {e["kind"] for e in run.events()}
     endpoints = {e["endpoint"] for e in run.events()}

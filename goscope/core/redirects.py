@@ -79,6 +79,8 @@ class RedirectLinker:
 
     def link(self, event: Event, raw_url: str, now: float | None = None) -> Origin | None:
         """Before judging a new request: if a redirect sent go here, take its meaning."""
+        if not self._targets:
+            return None  # no redirect pending (the common case): nothing to parse
         origin = self._targets.pop(normal_url(raw_url), None)
         at = time.monotonic() if now is None else now
         if origin is None or at - origin.at > self.window_s:

@@ -9,7 +9,11 @@ proxy goscope is not told to trust, and is its checksum looked up at all?
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
 from .goenv import GoEnv, ProxyEntry
+from .patterns import matching_pattern
 
 
 def proxies_asked(env: GoEnv, path: str | None = None) -> list[ProxyEntry]:
@@ -40,3 +44,287 @@ def checksums_looked_up(env: GoEnv, path: str | None = None) -> bool:
     if db.off or db.error:
         return False
     return path is None or not env.is_nosumdb(path)
+
+
+# -- `goscope route`: what go will do for a path, before it does it ---------------------------
+@dataclass
+class RouteStep:
+    """One thing go does for the path, the setting that decided it, and its origin."""
+
+    what: str  # plain words
+    host: str | None = None  # where the path goes (None: nowhere on the network)
+    url: str | None = None  # the request, when it is one
+    variable: str = ""
+    value: str = ""
+    origin: str = ""
+    moves_on: str = ""  # after this entry: on which answers go tries the next
+    leak: str = ""  # non-empty: a --private path sent to a host not trusted with it
+    probe_of: str | None = None  # a prefix probe of this package path
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Route:
+    path: str
+    version: str | None
+    steps: list[RouteStep] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "version": self.version,
+            "error": self.error,
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+
+# cmd/go/internal/vcs/vcs.go defaultGOVCS: appended after the user's rules.
+DEFAULT_GOVCS = (("private", ("all",)), ("public", ("git", "hg")))
+
+
+def govcs_allows(env: GoEnv, path: str, vcs: str = "git") -> tuple[bool, str]:
+    """vcs.go `allow`: the first GOVCS rule matching the path decides; the rule, in words."""
+    rules: list[tuple[str, tuple[str, ...]]] = []
+    for item in env.get("GOVCS").split(","):
+        pattern, _, listed = item.strip().partition(":")
+        if pattern.strip() and listed.strip():
+            rules.append((pattern.strip(), tuple(a.strip() for a in listed.split("|"))))
+    rules += DEFAULT_GOVCS
+    private = matching_pattern(env.get("GOPRIVATE"), path) is not None
+    for pattern, allowed in rules:
+        if pattern == "private":
+            match = private
+        elif pattern == "public":
+            match = not private
+        else:
+            match = matching_pattern(pattern, path) is not None
+        if match:
+            ok = vcs in allowed or "all" in allowed
+            return ok, f"{pattern}:{'|'.join(allowed)}"
+    return False, "no rule"
+
+
+def escape_for_url(path: str) -> str:
+    """module.EscapePath, then the `!` as go sends it (%21)."""
+    return "".join("%21" + c.lower() if c.isupper() else c for c in path)
+
+
+def prefix_probes(path: str) -> list[str]:
+    """modload/query.go `modulePrefixesExcludingTarget`: every `/`-prefix, longest first,
+    the bare host included, skipping a bad major-version suffix like /v1 or /v0."""
+    parts = path.split("/")
+    return ["/".join(parts[:n]) for n in range(len(parts), 0, -1) if not _bad_major(parts[n - 1])]
+
+
+def _bad_major(element: str) -> bool:
+    """module.SplitPathVersion refuses /v0, /v1 and a leading zero (/v01)."""
+    digits = element[1:]
+    return element.startswith("v") and digits.isdigit() and (digits[0] == "0" or int(digits) < 2)
+
+
+def predict_route(
+    env: GoEnv,
+    path: str,
+    version: str | None = None,
+    *,
+    package: bool = False,
+    private: str = "",
+    trusted: frozenset[str] = frozenset(),
+) -> Route:
+    """What go will do for `path` (a module, or with `package` a package path `go get`
+    resolves), step by step, without touching the network."""
+    route = Route(path, version)
+    plist = env.proxy_list
+    if plist.error:
+        route.error = f"go rejects GOPROXY: {plist.error}"
+        return route
+    targets = prefix_probes(path) if package else [path]
+    for target in targets:
+        probe_of = path if package and len(targets) > 1 else None
+        route.steps += _fetch_steps(env, target, version, probe_of, private, trusted)
+    if package and len(targets) > 1:
+        route.steps.append(
+            RouteStep(
+                "the longest prefix that has the package is the module; its files then come "
+                "from the proxy that found it (modload/query.go: TryProxies wraps the whole "
+                "query, each proxy asked for every prefix before the next)",
+            )
+        )
+    route.steps += _checksum_steps(env, targets[0] if not package else path, private, trusted)
+    return route
+
+
+def _origin(env: GoEnv, var: str) -> tuple[str, str]:
+    return env.get(var), env.origins.get(var, "")
+
+
+def _private_match(private: str, env: GoEnv, path: str) -> str:
+    patterns = ",".join(p for p in (env.get("GOPRIVATE"), env.get("GONOPROXY"), private) if p)
+    return matching_pattern(patterns, path) or ""
+
+
+def _fetch_steps(
+    env: GoEnv,
+    path: str,
+    version: str | None,
+    probe_of: str | None,
+    private: str,
+    trusted: frozenset[str],
+) -> list[RouteStep]:
+    from .leaks import is_public_service  # leaks imports this module's neighbours
+
+    steps: list[RouteStep] = []
+    endpoint = f"@v/{escape_for_url(version)}.info" if version else "@v/list"
+    if env.is_noproxy(path):
+        value, origin = _origin(env, "GONOPROXY")
+        pattern = matching_pattern(env.get("GONOPROXY"), path)
+        steps.append(
+            RouteStep(
+                f"{path} matches GONOPROXY pattern {pattern}: no proxy is asked; go fetches "
+                "it from version control",
+                variable="GONOPROXY",
+                value=value,
+                origin=origin,
+                probe_of=probe_of,
+            )
+        )
+        steps.append(_direct_step(env, path, probe_of))
+        return steps
+    value, origin = _origin(env, "GOPROXY")
+    for entry in env.proxy_list.entries:
+        if entry.url == "noproxy":
+            continue
+        if entry.url == "off":
+            steps.append(
+                RouteStep(
+                    "GOPROXY reaches `off`: go refuses to download it",
+                    variable="GOPROXY",
+                    value=value,
+                    origin=origin,
+                    probe_of=probe_of,
+                )
+            )
+            break
+        if entry.url == "direct":
+            steps.append(_direct_step(env, path, probe_of))
+            break
+        url = f"{entry.url}/{escape_for_url(path)}/{endpoint}"
+        moves_on = "any error" if entry.fall_back_on_error else "404 or 410 only"
+        step = RouteStep(
+            f"ask {entry.host} for {path} ({endpoint})",
+            host=entry.host,
+            url=url,
+            variable="GOPROXY",
+            value=value,
+            origin=origin,
+            moves_on=moves_on if entry.separator else "",
+            probe_of=probe_of,
+        )
+        matched = _private_match(private, env, path)
+        if matched and entry.host not in trusted:
+            where = "the public" if is_public_service(entry.host) else "the untrusted"
+            step.leak = f"{path} (private: {matched}) goes to {where} proxy {entry.host}"
+        steps.append(step)
+    return steps
+
+
+def _direct_step(env: GoEnv, path: str, probe_of: str | None) -> RouteStep:
+    allowed, rule = govcs_allows(env, path)
+    value, origin = _origin(env, "GOVCS")
+    host = path.split("/", 1)[0]
+    what = f"fetch {path} from version control: https://{path}?go-get=1, then git"
+    if not allowed:
+        what += f" — refused: GOVCS ({rule}) does not allow git for it"
+    return RouteStep(
+        what,
+        host=host,
+        url=f"https://{path}?go-get=1",
+        variable="GOVCS",
+        value=value or "(default) private:all,public:git|hg",
+        origin=origin or "default",
+        probe_of=probe_of,
+    )
+
+
+def _checksum_steps(
+    env: GoEnv, path: str, private: str, trusted: frozenset[str]
+) -> list[RouteStep]:
+    from .leaks import is_public_service
+
+    db = env.sumdb
+    value, origin = _origin(env, "GOSUMDB")
+    if db.off:
+        return [
+            RouteStep(
+                "its checksum is not looked up: GOSUMDB=off",
+                variable="GOSUMDB",
+                value=value,
+                origin=origin,
+            )
+        ]
+    if db.error:
+        return [
+            RouteStep(
+                f"go rejects GOSUMDB ({db.error}): nothing can be verified",
+                variable="GOSUMDB",
+                value=value,
+                origin=origin,
+            )
+        ]
+    if env.is_nosumdb(path):
+        nv, no = _origin(env, "GONOSUMDB")
+        pattern = matching_pattern(env.get("GONOSUMDB"), path)
+        return [
+            RouteStep(
+                f"its checksum is not looked up: GONOSUMDB pattern {pattern}",
+                variable="GONOSUMDB",
+                value=nv,
+                origin=no,
+            )
+        ]
+    steps = []
+    lookup = f"lookup/{path}@…"
+    if db.url:
+        steps.append(
+            RouteStep(
+                f"look its checksum up at {db.url} (GOSUMDB names the URL)",
+                host=db.host,
+                url=f"{db.url}/{lookup}",
+                variable="GOSUMDB",
+                value=value,
+                origin=origin,
+            )
+        )
+    else:
+        for entry in proxies_asked(env):
+            steps.append(
+                RouteStep(
+                    f"ask {entry.host} whether it proxies the checksum database "
+                    f"(/sumdb/{db.name}/supported); if so, look it up there",
+                    host=entry.host,
+                    url=f"{entry.url}/sumdb/{db.name}/supported",
+                    variable="GOPROXY",
+                    value=env.get("GOPROXY"),
+                    origin=env.origins.get("GOPROXY", ""),
+                    moves_on="404 or 410" if entry.separator == "," else "any error",
+                )
+            )
+        steps.append(
+            RouteStep(
+                f"else connect to the checksum database {db.name} directly",
+                host=db.name,
+                url=f"https://{db.name}/{lookup}",
+                variable="GOSUMDB",
+                value=value,
+                origin=origin,
+            )
+        )
+    matched = _private_match(private, env, path)
+    for step in steps:
+        if matched and step.host and step.host not in trusted:
+            where = "public" if is_public_service(step.host) else "untrusted"
+            step.leak = f"{path} (private: {matched}) is looked up at the {where} {step.host}"
+    return steps

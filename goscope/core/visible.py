@@ -63,6 +63,17 @@ _ONE_LINE_FIELDS = tuple(
 
 def visible_event(event: Event) -> Event:
     """Escape every text field of an event in place (the addon does it before writing)."""
+    texts = [v for name in _ONE_LINE_FIELDS if type(v := getattr(event, name)) is str]
+    texts += [
+        part
+        for headers in (event.request_headers, event.response_headers)
+        for pair in headers
+        for part in pair
+    ]
+    texts += event.flags
+    clean = UNSAFE.search(" ".join(texts)) is None  # one scan: the common case, nothing to do
+    if clean and not (event.preview and UNSAFE_MULTILINE.search(event.preview)):
+        return event
     for name in _ONE_LINE_FIELDS:
         value = getattr(event, name)
         if type(value) is str and UNSAFE.search(value):

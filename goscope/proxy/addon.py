@@ -69,7 +69,8 @@ class GoscopeAddon:
         self.internal_errors = 0
         self.retries = AuthRetryMarker()
         self.redirects = RedirectLinker()
-        self._issuers: dict[str, tuple[str, bool]] = {}  # server connection -> issuer facts
+        # server connection -> (TLS version, certificate issuer, issued under a public root)
+        self._issuers: dict[str, tuple[str | None, str | None, bool | None]] = {}
         self.in_flight: dict[str, http.HTTPFlow] = {}  # asked, not yet answered
         self.senders = SenderDirectory()
         self._sender_of: dict[str, int | None] = {}  # client connection id -> sender id
@@ -226,30 +227,32 @@ class GoscopeAddon:
         if origin is not None and event.status is not None and 400 <= event.status < 500:
             # go's 4xx retry asks the URL that redirected, not this one (web/http.go).
             self.retries.remember(origin.method, redact_url(origin.url))
-        if resp is not None:
+        if resp is not None and 300 <= resp.status_code < 400:
             self.redirects.note(event, url, resp.headers.get("location"))
         event.sender = flow.metadata.get("goscope_sender")
         self._transport(flow, event)
         return visible_event(event)
 
     def _transport(self, flow: http.HTTPFlow, event: Event) -> None:
-        """HTTP versions on both sides, and the upstream's TLS and certificate issuer."""
-        event.client_http = flow.request.http_version or None
+        """HTTP versions on both sides, and the upstream's TLS and certificate issuer (the
+        connection facts computed once per connection: a flow only looks them up)."""
+        event.client_http = _http_version(flow.request)
         if flow.response is not None and not flow.metadata.get("goscope_interrupted"):
-            event.upstream_http = flow.response.http_version or None
+            event.upstream_http = _http_version(flow.response)
         server = flow.server_conn
-        if server is None or not server.tls_established:
+        if server is None:
             return
-        event.upstream_tls = server.tls_version
-        if server.certificate_list:
-            known = self._issuers.get(server.id)
-            if known is None:
-                known = self._issuers[server.id] = _issuer(server.certificate_list)
-                if len(self._issuers) > 1024:  # one entry per upstream connection, bounded
-                    self._issuers.pop(next(iter(self._issuers)))
-            event.upstream_issuer, event.upstream_public_root = (
-                known  # wire text is data: no control sequence reaches a file
+        facts = self._issuers.get(server.id)
+        if facts is None:
+            if not server.tls_established:
+                return  # not yet, or plain HTTP: asked again by the next flow
+            issuer, public = (
+                _issuer(server.certificate_list) if server.certificate_list else (None, None)
             )
+            facts = self._issuers[server.id] = (server.tls_version, issuer, public)
+            if len(self._issuers) > 1024:  # one entry per upstream connection, bounded
+                self._issuers.pop(next(iter(self._issuers)))
+        event.upstream_tls, event.upstream_issuer, event.upstream_public_root = facts
 
     @staticmethod
     def _response_bytes(flow: http.HTTPFlow) -> int | None:
@@ -294,6 +297,11 @@ class GoscopeAddon:
             "internal_errors": self.internal_errors,
             "dropped_live": dropped,
         }
+
+
+def _http_version(message: http.Message) -> str | None:
+    raw = message.data.http_version  # bytes: the property would decode and copy it
+    return raw.decode("ascii", "replace") if raw else None
 
 
 def _issuer(chain: Sequence[Any]) -> tuple[str, bool]:

@@ -100,6 +100,7 @@ class RunEngine:
         # go's output (its errors are the final word on what failed): the end line keeps it.
         self.go_output: deque[str] = deque(maxlen=MAX_LINES)
         self.go_version: str | None = None  # `go version` of the go the command ran
+        self._version_thread: threading.Thread | None = None
 
     # -- the proxy ------------------------------------------------------------------
     def start(self) -> RunEngine:
@@ -163,7 +164,11 @@ class RunEngine:
         argv = list(command or self.opts.command)
         capture = on_output is not None
         self.go_output.clear()  # the last command's output is the one that counts
-        self.go_version = go_version_of(argv, self.base_env) or self.go_version
+        # Beside the command, not before it: `go version` must not delay go.
+        self._version_thread = threading.Thread(
+            target=self._learn_go_version, args=(argv,), daemon=True
+        )
+        self._version_thread.start()
         own_group = capture or not _foreground_terminal()
         with self._lock:
             if self._stopped:
@@ -202,6 +207,9 @@ class RunEngine:
             self._proc = None
         self.exit_code = 128 - code if code < 0 else code
         return self.exit_code
+
+    def _learn_go_version(self, argv: list[str]) -> None:
+        self.go_version = go_version_of(argv, self.base_env) or self.go_version
 
     def _keeper(self, then: Callable[[str], None] | None) -> Callable[[str], None]:
         def keep(line: str) -> None:
@@ -282,6 +290,8 @@ class RunEngine:
             proxy, self.proxy = self.proxy, None
             listener, self.listener = self.listener, None
         self.stop_command()
+        if self._version_thread is not None:
+            self._version_thread.join(timeout=5)
         if proxy is not None:
             self.stats = proxy.stop()
             if os.path.exists(self.recording):

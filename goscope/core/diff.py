@@ -1,0 +1,188 @@
+"""`goscope diff A B`: what changed between two runs ("works on my laptop, fails in CI").
+
+Both sides are reports in their JSON form (a recording is reported first). Per
+module@version and endpoint: who served it in A and in B, the chain, the
+result; then leaks and go errors that appeared or went, the time and bytes per
+module, and the Go environment's differences with their origins. B regressed
+when it has a leak, a failed fetch or a go error that A did not.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .visible import visible
+
+Key = tuple[str, str | None, str]
+
+
+@dataclass
+class FetchChange:
+    module: str
+    version: str | None
+    endpoint: str
+    a: str  # "served by X" / "failed" / "absent"
+    b: str
+    a_chain: str
+    b_chain: str
+
+
+@dataclass
+class EnvChange:
+    variable: str
+    a: str
+    a_origin: str
+    b: str
+    b_origin: str
+
+
+@dataclass
+class Diff:
+    fetches: list[FetchChange] = field(default_factory=list)
+    new_leaks: list[dict[str, Any]] = field(default_factory=list)
+    gone_leaks: list[dict[str, Any]] = field(default_factory=list)
+    new_errors: list[dict[str, Any]] = field(default_factory=list)
+    gone_errors: list[dict[str, Any]] = field(default_factory=list)
+    environment: list[EnvChange] = field(default_factory=list)
+    timing: list[dict[str, Any]] = field(default_factory=list)  # per module: ms and bytes
+
+    @property
+    def regressed(self) -> bool:
+        failed = any(c.b == "failed" and c.a != "failed" for c in self.fetches)
+        return bool(self.new_leaks or self.new_errors or failed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"regressed": self.regressed}
+
+
+def _chain(fetch: dict[str, Any]) -> str:
+    return " → ".join(
+        "off"
+        if a["proxy"] == "off"
+        else f"{a['host']} {a['status'] if a['status'] is not None else a['error'] or '-'}"
+        for a in fetch["attempts"]
+    )
+
+
+def _verdict(fetch: dict[str, Any] | None) -> str:
+    if fetch is None:
+        return "absent"
+    if fetch["result"] == "served":
+        return f"served by {fetch['served_by']}"
+    return fetch.get("rejected") or fetch["result"]
+
+
+def _fetches(report: dict[str, Any]) -> dict[Key, dict[str, Any]]:
+    out = {}
+    for fetch in report.get("fetches", []):
+        if fetch.get("probe_of") and fetch["result"] != "served":
+            continue  # a prefix probe's "no module here"
+        out[(fetch["module"], fetch["version"], fetch["endpoint"])] = fetch
+    return out
+
+
+def _leak_key(leak: dict[str, Any]) -> tuple[str, str, str]:
+    return (leak["module"], leak["host"], leak["kind"])
+
+
+def _error_key(error: dict[str, Any]) -> tuple[str, str]:
+    subject = error.get("module") or error.get("query") or ""
+    version = error.get("version")
+    return (error["kind"], f"{subject}@{version}" if version else subject)
+
+
+def _per_module(report: dict[str, Any]) -> dict[str, tuple[float, int]]:
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+    for event in report.get("events", []):
+        if event.get("module"):
+            name = (
+                f"{event['module']}@{event['version']}" if event.get("version") else event["module"]
+            )
+            totals[name][0] += event.get("duration_ms") or 0.0
+            totals[name][1] += max(event.get("response_bytes") or 0, 0)
+    return {k: (v[0], int(v[1])) for k, v in totals.items()}
+
+
+def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> Diff:
+    diff = Diff()
+    fa, fb = _fetches(a), _fetches(b)
+    for key in sorted(fa.keys() | fb.keys(), key=lambda k: (k[0], k[1] or "", k[2])):
+        x, y = fa.get(key), fb.get(key)
+        va, vb = _verdict(x), _verdict(y)
+        ca, cb = (_chain(x) if x else ""), (_chain(y) if y else "")
+        if va != vb or ca != cb:
+            diff.fetches.append(FetchChange(key[0], key[1], key[2], va, vb, ca, cb))
+    la = {_leak_key(leak): leak for leak in a.get("leaks", [])}
+    lb = {_leak_key(leak): leak for leak in b.get("leaks", [])}
+    diff.new_leaks = [lb[k] for k in lb.keys() - la.keys()]
+    diff.gone_leaks = [la[k] for k in la.keys() - lb.keys()]
+    ea = {_error_key(e): e for e in a.get("go_errors", [])}
+    eb = {_error_key(e): e for e in b.get("go_errors", [])}
+    diff.new_errors = [eb[k] for k in eb.keys() - ea.keys()]
+    diff.gone_errors = [ea[k] for k in ea.keys() - eb.keys()]
+    env_a, env_b = a.get("environment") or {}, b.get("environment") or {}
+    for var in sorted(env_a.keys() | env_b.keys()):
+        x, y = env_a.get(var, {}), env_b.get(var, {})
+        if x.get("value", "") != y.get("value", ""):
+            diff.environment.append(
+                EnvChange(
+                    var,
+                    x.get("value", ""),
+                    x.get("origin", ""),
+                    y.get("value", ""),
+                    y.get("origin", ""),
+                )
+            )
+    ta, tb = _per_module(a), _per_module(b)
+    for module in sorted(ta.keys() | tb.keys()):
+        (ms_a, bytes_a), (ms_b, bytes_b) = ta.get(module, (0.0, 0)), tb.get(module, (0.0, 0))
+        diff.timing.append(
+            {
+                "module": module,
+                "a_ms": round(ms_a, 1),
+                "b_ms": round(ms_b, 1),
+                "a_bytes": bytes_a,
+                "b_bytes": bytes_b,
+            }
+        )
+    return diff
+
+
+def _md(text: object) -> str:
+    """Wire text inside Markdown: escaped, one line, no table or code break-out."""
+    return visible(str(text)).replace("|", "\\|").replace("`", "'")
+
+
+def diff_markdown(diff: Diff, a_name: str, b_name: str) -> str:
+    """For a pull request comment or a job summary; every value from the wire escaped."""
+    lines = [f"### goscope diff: `{_md(a_name)}` → `{_md(b_name)}`", ""]
+    lines.append("**B regressed.**" if diff.regressed else "No regression in B.")
+    if diff.fetches:
+        lines += ["", "| module@version | endpoint | A | B |", "| --- | --- | --- | --- |"]
+        for c in diff.fetches:
+            name = f"{c.module}@{c.version}" if c.version else c.module
+            lines.append(
+                f"| `{_md(name)}` | {c.endpoint} | {_md(c.a)} ({_md(c.a_chain)}) | "
+                f"{_md(c.b)} ({_md(c.b_chain)}) |"
+            )
+    for title, items in (("New leaks", diff.new_leaks), ("Gone leaks", diff.gone_leaks)):
+        if items:
+            lines += ["", f"**{title}**", ""]
+            lines += [
+                f"- `{_md(x['module'])}` → {_md(x['host'])} ({x['kind']}, {x['severity']})"
+                for x in items
+            ]
+    for title, items in (("New go errors", diff.new_errors), ("Gone go errors", diff.gone_errors)):
+        if items:
+            lines += ["", f"**{title}**", ""]
+            lines += [f"- {_md(x['kind'])}: `{_md(x['line'])}`" for x in items]
+    if diff.environment:
+        lines += ["", "| variable | A | B |", "| --- | --- | --- |"]
+        for e in diff.environment:
+            lines.append(
+                f"| {_md(e.variable)} | `{_md(e.a)}` ({_md(e.a_origin)}) | "
+                f"`{_md(e.b)}` ({_md(e.b_origin)}) |"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,54 @@
+"""`goscope diff`: the differences between two runs, in plain text."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from goscope.core.diff import Diff
+from goscope.core.visible import visible
+
+from . import styles
+
+
+def render_diff(diff: Diff, console: Console, a_name: str, b_name: str) -> None:
+    head = Text(visible(f"goscope diff {a_name} → {b_name}: "), style="bold")
+    head.append(
+        "B regressed" if diff.regressed else "no regression in B",
+        style=styles.BAD if diff.regressed else styles.GOOD,
+    )
+    console.print(head)
+    if diff.fetches:
+        console.print(Text("Fetches", style="bold underline"))
+        for c in diff.fetches:
+            name = f"{c.module}@{c.version}" if c.version else c.module
+            line = Text(visible(f"  {name} {c.endpoint}: "), style="bold")
+            line.append(visible(f"{c.a} → {c.b}"), style=styles.BAD if c.b == "failed" else "")
+            line.append(
+                visible(f"\n      A: {c.a_chain or '-'}\n      B: {c.b_chain or '-'}"), "dim"
+            )
+            console.print(line)
+    for title, items, style in (
+        ("New leaks", diff.new_leaks, styles.LEAK),
+        ("Gone leaks", diff.gone_leaks, styles.GOOD),
+    ):
+        if items:
+            console.print(Text(title, style="bold underline"))
+            for leak in items:
+                console.print(
+                    Text(visible(f"  {leak['module']} → {leak['host']} ({leak['kind']})"), style)
+                )
+    for title, items, style in (
+        ("New go errors", diff.new_errors, styles.BAD),
+        ("Gone go errors", diff.gone_errors, styles.GOOD),
+    ):
+        if items:
+            console.print(Text(title, style="bold underline"))
+            for error in items:
+                console.print(Text(visible(f"  {error['line']}"), style))
+    if diff.environment:
+        console.print(Text("Environment", style="bold underline"))
+        for e in diff.environment:
+            console.print(
+                Text(visible(f"  {e.variable}: {e.a!r} ({e.a_origin}) → {e.b!r} ({e.b_origin})"))
+            )

@@ -1,0 +1,40 @@
+"""`goscope route`: the predicted route, one numbered step a line, leaks marked."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from goscope.core.routing import Route
+from goscope.core.visible import visible
+
+from . import styles
+
+
+def render_route(route: Route, console: Console) -> None:
+    name = f"{route.path}@{route.version}" if route.version else route.path
+    console.print(Text(visible(f"goscope route {name}"), style="bold"))
+    if route.error:
+        console.print(Text(visible(route.error), style=styles.BAD))
+        return
+    probe = None
+    for n, step in enumerate(route.steps, 1):
+        if step.probe_of and step.probe_of != probe:
+            probe = step.probe_of
+            console.print(
+                Text(
+                    visible(f"go get probes every prefix of {probe} at once (modload/query.go):"),
+                    style="bold",
+                )
+            )
+        line = Text(f"{n:>3}. ", style="dim")
+        line.append(visible(step.what))
+        if step.moves_on:
+            line.append(visible(f"; on to the next after {step.moves_on}"), style="dim")
+        if step.variable:
+            origin = f", {step.origin}" if step.origin else ""
+            line.append(visible(f"  [{step.variable}={step.value}{origin}]"), style="dim")
+        if step.leak:
+            line.append("\n       LEAK ", style=f"bold {styles.LEAK}")
+            line.append(visible(step.leak), style=styles.LEAK)
+        console.print(line)

@@ -1,0 +1,61 @@
+"""`goscope diff A B` on two real lab runs: exactly their known differences, and exit 1 only
+when B regressed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from goscope.lab.scenario import load_scenario
+
+from .e2e import goscope_run
+
+pytestmark = pytest.mark.e2e
+
+
+def record(name, tmp_path, go_binary, shared_gocache):
+    scenario = load_scenario(name)
+    out = tmp_path / name
+    out.mkdir()
+    with scenario.lab(out / "lab") as lab:
+        env = scenario.go_env(lab, out, go_binary)
+        env.update(GOSCOPE_HOME=str(tmp_path / "home"), GOCACHE=str(shared_gocache))
+        args = [a for r in lab.routes() for a in ("--route", r)]
+        args += ["--jsonl", str(out / "r.jsonl")]
+        goscope_run(args, scenario.command, scenario.workspace(out), env, out)
+    return out / "r.jsonl", out / "report.json"
+
+
+def goscope(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "goscope", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_diff_of_comma_stops_and_pipe_falls(tmp_path, go_binary, shared_gocache):
+    comma, comma_report = record("comma-stops", tmp_path, go_binary, shared_gocache)
+    pipe, _ = record("pipe-falls", tmp_path, go_binary, shared_gocache)
+    better = goscope("diff", str(comma), str(pipe), "--json")
+    assert better.returncode == 0, better.stderr  # B fixed A's failure: no regression
+    diff = json.loads(better.stdout)
+    changed = {(c["module"], c["endpoint"]): (c["a"], c["b"]) for c in diff["fetches"]}
+    assert changed[("example.com/hello", "mod")] == ("failed", "served by goproxy.example")
+    assert [e["variable"] for e in diff["environment"]] == ["GOPROXY"]
+    assert [e["kind"] for e in diff["gone_errors"]] == ["http-error"] and diff["new_errors"] == []
+    assert diff["new_leaks"] == diff["gone_leaks"] == []
+    # The other way round B regressed: exit 1, for CI. A report works as well as a recording.
+    worse = goscope("diff", str(pipe), str(comma_report), "--markdown", "-")
+    assert worse.returncode == 1, worse.stderr
+    assert "**B regressed.**" in worse.stdout
+    assert "| `example.com/hello@v1.0.0` | mod | served by goproxy.example" in worse.stdout
+    assert "| GOPROXY | `https://flaky.example\\|https://goproxy.example,direct`" in worse.stdout
+
+
+def test_diff_refuses_what_is_not_a_run(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text("[1, 2]")
+    out = goscope("diff", str(bad), str(bad))
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1

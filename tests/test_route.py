@@ -1,0 +1,122 @@
+"""`goscope route`: go's routing, predicted without the network (checked against the lab's
+observed chains in test_lab_scenarios.py, and against go's own prefix rules here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from goscope.core.goenv import GoEnv
+from goscope.core.routing import govcs_allows, predict_route, prefix_probes
+
+
+def hosts(route, variable="GOPROXY"):
+    return [s.host for s in route.steps if s.variable == variable and s.url]
+
+
+def test_the_goproxy_list_in_order_and_where_go_moves_on():
+    env = GoEnv.from_mapping({"GOPROXY": "https://a.example|https://b.example,direct"})
+    route = predict_route(env, "example.com/Lib", "v1.0.0")
+    proxies = [s for s in route.steps if s.variable == "GOPROXY" and "/sumdb/" not in (s.url or "")]
+    assert [s.host for s in proxies] == ["a.example", "b.example"]
+    assert proxies[0].url == "https://a.example/example.com/%21lib/@v/v1.0.0.info"
+    assert [s.moves_on for s in proxies] == ["any error", "404 or 410 only"]
+    assert any(
+        s.variable == "GOVCS" and s.url == "https://example.com/Lib?go-get=1" for s in route.steps
+    )
+
+
+def test_gonoproxy_goes_direct_and_govcs_decides():
+    env = GoEnv.from_mapping({"GOPRIVATE": "git.corp.example.com", "GOVCS": "private:hg"})
+    route = predict_route(env, "git.corp.example.com/team/x")
+    assert hosts(route) == []
+    direct = next(s for s in route.steps if s.variable == "GOVCS")
+    assert "refused: GOVCS (private:hg)" in direct.what
+    assert govcs_allows(GoEnv.from_mapping({}), "github.com/a/b") == (True, "public:git|hg")
+
+
+def test_checksum_route_and_private_paths_flagged():
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.golang.org,direct"})
+    route = predict_route(env, "git.corp.example.com/x", "v1.0.0", private="git.corp.example.com")
+    leaks = [s for s in route.steps if s.leak]
+    assert {s.host for s in leaks} == {"proxy.golang.org", "sum.golang.org"}
+    trusted = predict_route(
+        GoEnv.from_mapping({"GOPROXY": "https://athens.corp.example", "GOSUMDB": "off"}),
+        "git.corp.example.com/x",
+        private="git.corp.example.com",
+        trusted=frozenset({"athens.corp.example"}),
+    )
+    assert not [s for s in trusted.steps if s.leak]
+    assert trusted.steps[-1].what == "its checksum is not looked up: GOSUMDB=off"
+
+
+def test_prefix_probes_follow_modload():
+    assert prefix_probes("example.com/Mod/sub/pkg") == [
+        "example.com/Mod/sub/pkg",
+        "example.com/Mod/sub",
+        "example.com/Mod",
+        "example.com",
+    ]
+    # module.SplitPathVersion refuses /v0, /v1 and /v01 as module paths: never probed.
+    assert prefix_probes("example.com/x/v1/pkg") == [
+        "example.com/x/v1/pkg",
+        "example.com/x",
+        "example.com",
+    ]
+    assert "example.com/x/v2" in prefix_probes("example.com/x/v2/pkg")
+
+
+@given(st.lists(st.sampled_from(["a", "B", "v1", "v2", "v01", "x.y"]), min_size=1, max_size=5))
+def test_probes_are_prefixes_longest_first(parts):
+    path = "example.com/" + "/".join(parts)
+    probes = prefix_probes(path)
+    assert probes[0] == path or path.endswith(("/v1", "/v0", "/v01"))
+    assert all(path == p or path.startswith(p + "/") for p in probes)
+    assert probes == sorted(probes, key=len, reverse=True) and probes[-1] == "example.com"
+
+
+def test_route_command_json_and_exit_status(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "GOENV": str(tmp_path / "goenv"),
+        "GOPROXY": "https://proxy.golang.org,direct",
+        "GOPRIVATE": "git.corp.example.com/team",
+        "GOSCOPE_GO": "none",
+    }
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goscope",
+            "route",
+            "--package",
+            "--json",
+            "--private",
+            "git.corp.example.com",
+            "git.corp.example.com/team/repo/pkg",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1  # a private path reaches a public host: the bare host probe
+    data = json.loads(run.stdout)
+    leaks = [s for s in data["steps"] if s["leak"]]
+    assert [(s["host"], s["probe_of"]) for s in leaks] == [
+        ("proxy.golang.org", "git.corp.example.com/team/repo/pkg")
+    ]
+    bad = subprocess.run(
+        [sys.executable, "-m", "goscope", "route", "not a path"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
