@@ -52,6 +52,9 @@ def test_diff_of_comma_stops_and_pipe_falls(tmp_path, go_binary, shared_gocache)
     assert "**B regressed.**" in worse.stdout
     assert "| `example.com/hello@v1.0.0` | mod | served by goproxy.example" in worse.stdout
     assert "| GOPROXY | `https://flaky.example\\|https://goproxy.example,direct`" in worse.stdout
+    text = goscope("diff", str(pipe), str(comma))
+    assert text.returncode == 1 and "\\n" not in text.stdout  # lines, not escaped newlines
+    assert "mod: served by goproxy.example → failed" in text.stdout
 
 
 def test_diff_refuses_what_is_not_a_run(tmp_path):

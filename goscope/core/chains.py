@@ -74,7 +74,7 @@ class FallbackChain:
     served_by: str | None = None
     never_asked: tuple[str, ...] = ()  # GOPROXY entries after a stop: go did not ask them
     rejected: str | None = None  # why go refused what was served (checksum mismatch)
-    go_errors: list[str] = field(default_factory=list)  # go's error lines about this fetch
+    go_errors: tuple[str, ...] = ()  # go's error lines about this fetch (no list per chain)
     probe_of: str | None = None  # a prefix probe of this package path (module lookup)
 
     @property
@@ -104,7 +104,7 @@ class FallbackChain:
             "served_by": self.served_by,
             "never_asked": list(self.never_asked),
             "rejected": self.rejected,
-            "go_errors": self.go_errors,
+            "go_errors": list(self.go_errors),
             "probe_of": self.probe_of,
         }
 

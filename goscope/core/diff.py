@@ -23,7 +23,7 @@ class FetchChange:
     module: str
     version: str | None
     endpoint: str
-    a: str  # "served by X" / "failed" / "absent"
+    a: str  # "served by X" / "failed" / "not fetched"
     b: str
     a_chain: str
     b_chain: str
@@ -68,7 +68,7 @@ def _chain(fetch: dict[str, Any]) -> str:
 
 def _verdict(fetch: dict[str, Any] | None) -> str:
     if fetch is None:
-        return "absent"
+        return "not fetched"
     if fetch["result"] == "served":
         return f"served by {fetch['served_by']}"
     return fetch.get("rejected") or fetch["result"]

@@ -21,7 +21,7 @@ from .events import Event
 from .goenv import GoEnv
 from .goerrors import GoError, parse_go_output
 from .leaks import Leak, LeakDetector
-from .lookups import ModuleLookup
+from .lookups import ModuleLookup, find_lookups
 from .redact import redact_value
 from .verdicts import Failures, failures, link_errors
 
@@ -178,7 +178,10 @@ class Judge:
         # times) and query values, and these lines reach reports, exports and the screen.
         self.go_output = [redact_value(line) for line in lines]
         self.go_errors = parse_go_output(self.go_output)
-        self.lookups = link_errors(self.go_errors, self.chains, self.default.env)
+        if self.go_errors:  # linking indexes every chain: only when there is something to tie
+            self.lookups = link_errors(self.go_errors, self.chains, self.default.env)
+        else:
+            self.lookups = find_lookups(self.chains)
         return self.go_errors
 
     def relink(self) -> None:

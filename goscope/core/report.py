@@ -120,7 +120,7 @@ def fetch_dict(chain: FallbackChain) -> dict[str, Any]:
         "served_by": chain.served_by,
         "never_asked": list(chain.never_asked),
         "rejected": chain.rejected,
-        "go_errors": chain.go_errors,
+        "go_errors": list(chain.go_errors),
         "probe_of": chain.probe_of,
     }
 

@@ -59,7 +59,7 @@ def link_errors(
             _blame_redirect(error, chain)
             _blame_certificate(error, chain)
             if error.line not in chain.go_errors:
-                chain.go_errors.append(error.line)
+                chain.go_errors = (*chain.go_errors, error.line)
             error.seqs += [s for a in chain.attempts for s in a.seqs if s not in error.seqs]
             if error.kind in CHECKSUM_KINDS and chain.endpoint in ("zip", "mod", "vcs"):
                 chain.result = "rejected"

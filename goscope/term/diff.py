@@ -24,9 +24,9 @@ def render_diff(diff: Diff, console: Console, a_name: str, b_name: str) -> None:
             name = f"{c.module}@{c.version}" if c.version else c.module
             line = Text(visible(f"  {name} {c.endpoint}: "), style="bold")
             line.append(visible(f"{c.a} → {c.b}"), style=styles.BAD if c.b == "failed" else "")
-            line.append(
-                visible(f"\n      A: {c.a_chain or '-'}\n      B: {c.b_chain or '-'}"), "dim"
-            )
+            for side, chain in (("A", c.a_chain), ("B", c.b_chain)):
+                line.append("\n      ")
+                line.append(visible(f"{side}: {chain or '-'}"), "dim")
             console.print(line)
     for title, items, style in (
         ("New leaks", diff.new_leaks, styles.LEAK),
