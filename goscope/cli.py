@@ -84,6 +84,7 @@ def run_options(**kw: Any) -> RunOptions:
         private=kw["private"] or "",
         trusted=split_list(kw["trusted"]),
         json_report=validate_output("--json", kw["json_report"]),
+        markdown=validate_output("--markdown", kw.get("markdown")),
         jsonl=validate_output("--jsonl", kw["jsonl"]),
         har=validate_har(kw["har"]),
         save_flows=validate_output("--save-flows", kw["save_flows"]),
@@ -153,6 +154,11 @@ def run_flags(f):
             "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
         ),
         click.option("--fail-on-leak", is_flag=True, help="Exit 3 when a private module leaked."),
+        click.option(
+            "--markdown",
+            type=click.Path(dir_okay=False),
+            help="Also write the summary as Markdown (e.g. $GITHUB_STEP_SUMMARY).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -275,12 +281,18 @@ def open_(recording: str, private: str | None, trusted: str | None, skip_bad: bo
 @click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
 @click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable lines (and say how many).")
+@click.option(
+    "--markdown",
+    type=click.Path(dir_okay=False),
+    help="Also write the summary as Markdown (e.g. $GITHUB_STEP_SUMMARY).",
+)
 def report(
     recording: str,
     json_report: str | None,
     private: str | None,
     trusted: str | None,
     skip_bad: bool,
+    markdown: str | None,
 ) -> None:
     """Summarise a recording (JSON lines) as `run` does."""
     from rich.text import Text
@@ -289,9 +301,11 @@ def report(
     from goscope.core.recording import RecordingError
     from goscope.core.report import report_from_recording
     from goscope.term import styles
+    from goscope.term.headless import ci_outputs
     from goscope.term.summary import render_summary, stderr_console, stdout_console
 
     validate_output("--json", json_report)
+    validate_output("--markdown", markdown)
     try:
         rep = report_from_recording(
             recording, private or "", split_list(trusted), skip_bad=skip_bad
@@ -304,6 +318,10 @@ def report(
             Text(f"goscope: skipped {rep.skipped} bad line{plural}", styles.WARNING)
         )
     render_summary(rep, stdout_console())
+    try:
+        ci_outputs(rep, markdown)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
     if json_report:
         try:
             write_report(json_report, rep)

@@ -19,6 +19,7 @@ class RunOptions:
     private: str = ""
     trusted: list[str] = field(default_factory=list)
     json_report: str | None = None
+    markdown: str | None = None  # the summary as Markdown too (a CI job summary)
     jsonl: str | None = None
     har: str | None = None
     save_flows: str | None = None

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from rich.console import Console
 from rich.text import Text
 
-from goscope.core.export import write_report
-from goscope.core.report import report_from_recording
+from goscope.core.ci import github_annotations, summary_markdown
+from goscope.core.export import write_private, write_report
+from goscope.core.report import Report, report_from_recording
 from goscope.run.engine import RunEngine
 from goscope.run.options import EXIT_LEAK, RunOptions
 from goscope.run.wiring import no_proxy_warnings
 
 from .styles import WARNING
 from .summary import render_summary, stderr_console
+
+
+def ci_outputs(report: Report, markdown: str | None) -> None:
+    """GitHub Actions annotations (when GITHUB_ACTIONS is set) on stdout, and the Markdown
+    summary when asked for."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(report):
+            print(line, flush=True)
+    if markdown:
+        write_private(Path(markdown), summary_markdown(report))
 
 
 def run_headless(opts: RunOptions, console: Console | None = None) -> int:
@@ -28,6 +42,7 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
             engine.recording, opts.private, opts.trusted, opts.command, exit_code
         )
     render_summary(report, console, dropped=int(stats.get("dropped_live", 0)))
+    ci_outputs(report, opts.markdown)
     if opts.json_report:
         write_report(opts.json_report, report)
     if opts.fail_on_leak and report.leaks:

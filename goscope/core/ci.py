@@ -1,0 +1,88 @@
+"""CI outputs: GitHub Actions annotations and a Markdown job summary of a report.
+
+Annotations (`::error title=…::message`) follow GitHub's workflow-command escaping:
+`%`, CR and LF in the message; also `:` and `,` in properties. Every text from the
+wire is escaped for display first, so a hostile module path cannot forge a command.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .visible import visible
+
+if TYPE_CHECKING:
+    from .report import Report
+
+
+def _data(text: str) -> str:
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotations(report: Report) -> list[str]:
+    """One workflow command per leak, go error and doctor error or warning."""
+    out = []
+    for leak in report.leaks:
+        where = "checksum database" if leak.kind == "sumdb" else "proxy"
+        level = "error" if leak.severity in ("high", "medium") else "warning"
+        message = f"{leak.module} was sent to the {where} {leak.host}"
+        if leak.fix:
+            message += f". Fix: {leak.fix}"
+        out.append(
+            f"::{level} title={_prop(f'goscope: private module leak ({leak.severity})')}::{_data(message)}"
+        )
+    failed_lines = {line for chain in report.failed for line in chain.go_errors}
+    for error in report.go_errors:
+        if error.line in failed_lines or error in report.loose_errors:
+            text = f"{error.line} — {error.explanation}"
+            out.append(f"::error title={_prop(f'goscope: go {error.kind}')}::{_data(text)}")
+    for finding in report.findings:
+        if finding["severity"] in ("error", "warning"):
+            text = finding["message"] + (f". Fix: {finding['fix']}" if finding.get("fix") else "")
+            title = _prop(f"goscope doctor: {finding['id']}")
+            out.append(f"::{finding['severity']} title={title}::{_data(text)}")
+    return out
+
+
+def _md(text: object) -> str:
+    return visible(str(text)).replace("|", "\\|").replace("`", "'")
+
+
+def summary_markdown(report: Report) -> str:
+    """The headless summary as Markdown, for $GITHUB_STEP_SUMMARY or a PR comment."""
+    failed = report.failure_count
+    lines = [
+        "### goscope",
+        "",
+        f"{len(report.events)} requests · {failed} failed · {len(report.leaks)} leaks"
+        + (f" · exit {report.exit_code}" if report.exit_code is not None else "")
+        + (f" · {_md(report.go_version)}" if report.go_version else ""),
+    ]
+    if report.failed or report.loose_errors:
+        lines += ["", "| failed | endpoint | chain | go said |", "| --- | --- | --- | --- |"]
+        for chain in report.failed:
+            name = f"{chain.module}@{chain.version}" if chain.version else chain.module
+            hops = " → ".join(
+                f"{a.host} {a.status if a.status is not None else '-'}" for a in chain.attempts
+            )
+            said = "; ".join(chain.go_errors) or chain.rejected or ""
+            lines.append(f"| `{_md(name)}` | {chain.endpoint} | {_md(hops)} | {_md(said)} |")
+        for error in report.loose_errors:
+            lines.append(f"| `{_md(error.subject or 'go')}` | | | {_md(error.line)} |")
+    if report.leaks:
+        lines += ["", "| leak | sent to | severity | fix |", "| --- | --- | --- | --- |"]
+        for leak in report.leaks:
+            lines.append(
+                f"| `{_md(leak.module)}` | {_md(leak.host)} ({leak.kind}) | {leak.severity} | "
+                f"`{_md(leak.fix)}` |"
+            )
+    shown = [f for f in report.findings if f["severity"] in ("error", "warning")]
+    if shown:
+        lines += ["", "| doctor | severity | message |", "| --- | --- | --- |"]
+        for f in shown:
+            lines.append(f"| {_md(f['id'])} | {f['severity']} | {_md(f['message'])} |")
+    return "\n".join(lines) + "\n"
