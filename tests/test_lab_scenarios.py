@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from urllib.parse import urlsplit
 
@@ -135,6 +136,8 @@ def test_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache):
         asked = [a["host"] for a in fetch["attempts"] if a["proxy"] not in ("direct", "off")]
         assert asked == predicted[: len(asked)], (fetch["module"], asked, predicted)
 
+    # Credentials: never in any output; for the netrc scenarios, said where they went.
+    assert "lab-secret-1" not in run.stdout + run.stderr + json.dumps(report)
     kinds = {e["kind"] for e in run.events()}
     endpoints = {e["endpoint"] for e in run.events()}
     assert set(expect.kinds) <= kinds and set(expect.endpoints) <= endpoints
@@ -227,3 +230,26 @@ def test_a_base_path_mirror_proxies_the_checksum_database(
     assert all(e["host"] == "mirror.example" for e in lookups)
     zips = [e for e in run.events() if e["endpoint"] == "zip" and e["status"] == 200]
     assert {e["proxy"] for e in zips} == {"https://mirror.example/goproxy"}
+
+
+@pytest.mark.parametrize(
+    ("name", "sent", "problem"),
+    [
+        ("netrc-ok", "sent on the first request", None),
+        ("netrc-login-only", "never sent", "has no password"),
+        ("netrc-port", "never sent", "go looks credentials up by host:port"),
+    ],
+)
+def test_the_credentials_view_says_why(
+    name, sent, problem, tmp_path, go_binary, goscope_home, shared_gocache
+):
+    run, _, _ = run_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache)
+    (host,) = run.report["credentials"]
+    assert host["host"].startswith("goproxy.corp.example")
+    if problem is None:
+        assert host["sent_first"] > 0 and host["problems"] == []
+        assert host["source"] == ".netrc entry for goproxy.corp.example (GOAUTH=netrc)"
+    else:
+        assert host["sent_first"] == host["sent_on_retry"] == 0 and host["refused"] == 2
+        assert any(problem in p for p in host["problems"]), host["problems"]
+        assert sent in run.stderr and problem in run.stderr

@@ -499,3 +499,23 @@ async def test_modules_tree_expands_and_enter_on_an_attempt_shows_its_request(tm
         await wait_for(pilot, lambda: app.active_tab().TAB_ID == "requests")
         index = app.request_list.store_index(app.request_list.cursor)
         assert app.session.store.seq[index] == seq
+
+
+async def test_the_route_panel_answers_as_you_type(tmp_path):
+    app = open_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        await pilot.press("5")
+        await wait_for(pilot, lambda: app.refreshed_tab == "config")
+        app.query_one("#route-input").focus()
+        await pilot.press(*"example.com/Lib/pkg@v1.0.0")
+        await pilot.pause(0.2)
+        text = plain(app.tab("config").detail.content)
+        assert "go get probes every prefix of example.com/Lib/pkg" in text
+        assert "ask old-mirror.example for example.com/Lib/pkg (@v/v1.0.0.info)" in text
+        assert "ask proxy.golang.org for example.com/Lib" in text
+        # Digits typed there are text, not tab switches; the panel survives a refresh.
+        assert app.active_tab().TAB_ID == "config"
+        app._dirty = True
+        await pilot.pause(1.2)
+        assert "go get probes every prefix" in plain(app.tab("config").detail.content)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .chains import FallbackChain
+from .credentials import HostCredentials, credentials_view
 from .events import SCHEMA_VERSION, Event
 from .goenv import GoEnv
 from .goerrors import GoError
@@ -45,6 +46,7 @@ class Report:
     go_errors: list[GoError] = field(default_factory=list)  # go's own verdicts (its output)
     lookups: list[ModuleLookup] = field(default_factory=list)  # prefix probes, grouped
     go_version: str | None = None  # which go ran the command (its behaviour differs by version)
+    credentials: list[HostCredentials] = field(default_factory=list)  # per host, see credentials.py
     failed: list[FallbackChain] = field(default_factory=list)  # fetches that failed for go
     loose_errors: list[GoError] = field(default_factory=list)  # go errors no fetch explains
 
@@ -77,6 +79,7 @@ class Report:
             ],
             "failed": self.failure_count,
             "modules": self.modules(),
+            "credentials": [c.to_dict() for c in self.credentials],
         }
 
     def modules(self) -> list[dict[str, Any]]:
@@ -135,6 +138,7 @@ def build_report(
     exit_code: int | None = None,
     senders: Iterable[dict[str, Any]] = (),
     go_output: list[str] | None = None,
+    netrc_text: str | None = None,
 ) -> Report:
     """`env`: the command's environment (None when goscope ran no command: unknown)."""
     events = list(events)
@@ -164,6 +168,8 @@ def build_report(
     report.env_known = env is not None
     report.senders = [view.to_dict(private) for view in views]
     report.go_errors, report.lookups = judge.go_errors, judge.lookups
+    goauth = (env.get("GOAUTH") if env is not None else "") or "netrc"
+    report.credentials = credentials_view(events, goauth, netrc_text)
     report.failed, report.loose_errors = failed.chains, failed.errors
     return report
 
@@ -176,6 +182,7 @@ def report_from_recording(
     exit_code: int | None = None,
     skip_bad: bool = False,
     go_output: list[str] | None = None,
+    netrc_text: str | None = None,
 ) -> Report:
     """The report of a recording (RecordingError when it cannot be read); `go_output`
     stands in for the end line's (a live session's recording has none yet)."""
@@ -203,6 +210,7 @@ def report_from_recording(
         exit_code=exit_code,
         senders=rec.senders.values(),
         go_output=go_output if go_output is not None else (rec.end or {}).get("go_output") or [],
+        netrc_text=netrc_text,
     )
     report.skipped = len(rec.skipped)
     version = (rec.end or {}).get("go_version")

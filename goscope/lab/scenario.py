@@ -54,6 +54,7 @@ class Scenario:
     # With TLS hosts: whether go's roots (SSL_CERT_FILE) hold the lab's inspecting CA, as
     # they do where IT installed a corporate CA.
     trust_inspecting_ca: bool = True
+    netrc: str = ""  # a .netrc for go (NETRC), written 0600 in the run's directory
     expect: Expect = field(default_factory=Expect)
 
     def module_versions(self) -> list[ModuleVersion]:
@@ -95,6 +96,12 @@ class Scenario:
             env["GOSCOPE_HOME"] = os.environ["GOSCOPE_HOME"]
         for key, value in self.env.items():
             env[key] = value.replace("{sumdb_key}", lab.sumdb.verifier_key)
+        if self.netrc:
+            netrc = tmp / "netrc"
+            netrc.parent.mkdir(parents=True, exist_ok=True)
+            netrc.write_text(self.netrc)
+            netrc.chmod(0o600)
+            env["NETRC"] = str(netrc)
         if lab.inspecting is not None:
             from goscope.core.roots import go_roots
 
@@ -139,6 +146,7 @@ def _hosts(data: dict[str, Any], where: str) -> list[HostSpec]:
                 cache_max_age=int(spec.get("cache_max_age", 0)),
                 missing=int(spec.get("missing", 404)),
                 tls=bool(spec.get("tls", False)),
+                auth=str(spec.get("auth", "")),
             )
         )
     return hosts
@@ -166,6 +174,7 @@ def parse_scenario(text: str, name: str) -> Scenario:
             trusted=list(data.get("trusted", [])),
             go_sum=list(data.get("go_sum", [])),
             trust_inspecting_ca=bool(data.get("trust_inspecting_ca", True)),
+            netrc=str(data.get("netrc", "")),
             expect=expect,
         )
         scenario.module_versions()

@@ -6,6 +6,7 @@ single server plays every proxy, the checksum database and the git host.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import socket
 import struct
@@ -46,6 +47,7 @@ class HostSpec:
     # "This module version is not available." (seen by `make real`), not 404.
     missing: int = 404
     tls: bool = False  # served over TLS by the lab's inspecting CA (lab/tls.py)
+    auth: str = ""  # "user:password": answers 401 without that Basic authorization
 
 
 @dataclass
@@ -55,6 +57,10 @@ class Answer:
     content_type: str = "text/plain; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     reset: bool = False
+
+
+def _basic(userpass: str) -> str:
+    return "Basic " + base64.b64encode(userpass.encode()).decode()
 
 
 def not_found(what: str, status: int = 404) -> Answer:
@@ -144,6 +150,12 @@ class Lab:
             return Answer(502, f"the lab has no host {host}\n".encode())
         if spec.delay_ms:
             time.sleep(spec.delay_ms / 1000)
+        if spec.auth and headers.get("authorization") != _basic(spec.auth):
+            return Answer(
+                401,
+                b"401 Unauthorized: credentials required\n",
+                headers={"WWW-Authenticate": 'Basic realm="lab"'},
+            )
         if spec.answer == "reset":
             return Answer(0, reset=True)
         if spec.answer == "hang":

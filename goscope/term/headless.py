@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from goscope.core.ci import github_annotations, summary_markdown
+from goscope.core.credentials import netrc_path
 from goscope.core.export import write_private, write_report
 from goscope.core.report import Report, report_from_recording
 from goscope.run.engine import RunEngine
@@ -29,6 +30,16 @@ def ci_outputs(report: Report, markdown: str | None) -> None:
         write_private(Path(markdown), summary_markdown(report))
 
 
+def read_netrc(env: dict[str, str]) -> str | None:
+    """The .netrc go reads (to say why credentials were not sent); never printed."""
+    path = netrc_path(env)
+    try:
+        with open(path or "", encoding="utf-8", errors="replace") as fh:
+            return fh.read(1 << 20)
+    except OSError:
+        return None
+
+
 def run_headless(opts: RunOptions, console: Console | None = None) -> int:
     console = console or stderr_console()
     with RunEngine(opts) as engine:
@@ -39,7 +50,12 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
             exit_code = engine.run_command()
         stats = engine.stop()
         report = report_from_recording(
-            engine.recording, opts.private, opts.trusted, opts.command, exit_code
+            engine.recording,
+            opts.private,
+            opts.trusted,
+            opts.command,
+            exit_code,
+            netrc_text=read_netrc(engine.base_env),
         )
     render_summary(report, console, dropped=int(stats.get("dropped_live", 0)))
     ci_outputs(report, opts.markdown)

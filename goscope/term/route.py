@@ -12,16 +12,22 @@ from . import styles
 
 
 def render_route(route: Route, console: Console) -> None:
+    for line in route_lines(route):
+        console.print(line)
+
+
+def route_lines(route: Route) -> list[Text]:
+    """The route as lines of text (the CLI prints them, Config's Route panel shows them)."""
     name = f"{route.path}@{route.version}" if route.version else route.path
-    console.print(Text(visible(f"goscope route {name}"), style="bold"))
+    lines = [Text(visible(f"goscope route {name}"), style="bold")]
     if route.error:
-        console.print(Text(visible(route.error), style=styles.BAD))
-        return
+        lines.append(Text(visible(route.error), style=styles.BAD))
+        return lines
     probe = None
     for n, step in enumerate(route.steps, 1):
         if step.probe_of and step.probe_of != probe:
             probe = step.probe_of
-            console.print(
+            lines.append(
                 Text(
                     visible(f"go get probes every prefix of {probe} at once (modload/query.go):"),
                     style="bold",
@@ -37,4 +43,5 @@ def render_route(route: Route, console: Console) -> None:
         if step.leak:
             line.append("\n       LEAK ", style=f"bold {styles.LEAK}")
             line.append(visible(step.leak), style=styles.LEAK)
-        console.print(line)
+        lines.append(line)
+    return lines

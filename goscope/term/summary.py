@@ -41,6 +41,7 @@ def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
     _lookups(console, report)
     _failures(console, report)
     _leaks(console, report)
+    _credentials(console, report)
     _findings(console, report)
     if dropped:
         console.print(
@@ -254,6 +255,28 @@ def _leaks(console: Console, report: Report) -> None:
         if leak.fix:
             line.append("\n            fix: ", style="dim")
             line.append(visible(leak.fix), style="bold")
+        console.print(line)
+
+
+def _credentials(console: Console, report: Report) -> None:
+    """Hosts that asked for credentials or were sent them: when, from where, what went wrong."""
+    shown = [c for c in report.credentials if c.refused or c.problems]
+    if not shown:
+        return
+    console.print(Text("Credentials", style="bold underline"))
+    for c in shown:
+        sent = (
+            "sent on the first request"
+            if c.sent_first
+            else "sent only on go's retry"
+            if c.sent_on_retry
+            else "never sent"
+        )
+        line = Text(visible(f"  {c.host}: "), style="bold")
+        line.append(visible(f"{sent} · {c.refused} refused (401/403) · source: {c.source}"))
+        for problem in c.problems:
+            line.append("\n      ")
+            line.append(visible(problem), style=styles.WARNING)
         console.print(line)
 
 

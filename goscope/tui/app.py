@@ -49,6 +49,7 @@ from goscope.tui.widgets.request_list import RequestList, column_sort_at, header
 
 TICK_SECONDS = 0.1
 NARROW_COLUMNS = 100
+SHORT_ROWS = 35  # below it, Config's tables shrink so the Route panel and detail keep room
 PANE_REFRESH_SECONDS = 1.0
 THREADED_FILTER_ROWS = 50_000
 LOAD_CHUNK = 5_000
@@ -96,6 +97,8 @@ class GoscopeApp(App[int]):
     #output-log { height: 1fr; }
     .findings-title { height: 1; margin-top: 1; }
     ConfigTab DataTable { height: auto; max-height: 14; }
+    .-short ConfigTab DataTable { max-height: 5; }
+    .-short ConfigTab .pane-detail-box { min-height: 5; }
     """
     BINDINGS = [
         Binding("q", "quit_app", "Quit"),
@@ -220,6 +223,7 @@ class GoscopeApp(App[int]):
     def _resized(self, event: events.Resize) -> None:
         # Below 100 columns the detail moves under the list (CSS: .-narrow).
         self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
+        self.set_class(event.size.height < SHORT_ROWS, "-short")
         self.call_after_refresh(self._update_list_header)
         self.call_after_refresh(self._update_header)
 

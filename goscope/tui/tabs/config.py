@@ -9,15 +9,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from goscope.core.doctor import Finding
-from goscope.core.goenv import GO_VARS
+from goscope.core.goenv import GO_VARS, GoEnv
 from goscope.core.judge import UNKNOWN_SENDER
 from goscope.core.redact import redact_value
+from goscope.core.routing import predict_route
 from goscope.core.session import Session
 from goscope.core.visible import visible
 from goscope.term import styles
+from goscope.term.route import route_lines
 from goscope.term.safe import plain
 
 from .base import TableTab
@@ -26,12 +28,13 @@ from .base import TableTab
 class ConfigTab(TableTab):
     TAB_ID = "config"
     TITLE = "Config"
-    HELP = "the Go environment with each value's origin, and the doctor's findings"
+    HELP = "the Go environment with origins, the doctor's findings, and a live route for any path"
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.findings_table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
         self.findings: list[Finding] = []
+        self.route_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="config-sender", classes="findings-title")
@@ -41,6 +44,10 @@ class ConfigTab(TableTab):
             classes="findings-title",
         )
         yield self.findings_table
+        yield Input(
+            placeholder="route: a module or package path[@version] — where go will send it",
+            id="route-input",
+        )
         with VerticalScroll(classes="pane-detail-box"):
             yield self.detail
 
@@ -91,6 +98,8 @@ class ConfigTab(TableTab):
                 proof or "-",
             )
         self.commit(self.findings_table)
+        if self.route_text:
+            return  # the Route panel holds the detail box while a path is typed
         if self.findings:
             self.findings_table.move_cursor(row=cursor)
             self.show(cursor)
@@ -126,8 +135,33 @@ class ConfigTab(TableTab):
             self.detail.update(Group(*parts))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table is self.findings_table:
+        if event.data_table is self.findings_table and not self.route_text:
             self.show(event.cursor_row)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """The Route panel, live as you type: the selected sender's environment decides."""
+        if event.input.id != "route-input":
+            return
+        self.route_text = event.value.strip()
+        if not self.route_text:
+            if self.findings:
+                self.show(self.findings_table.cursor_row)
+            return
+        path, _, version = self.route_text.partition("@")
+        session = self.goscope.session
+        env = session.env or GoEnv.from_mapping({})
+        route = predict_route(
+            env,
+            path,
+            version or None,
+            package=True,
+            private=session.private,
+            trusted=session.judge.default.detector.trusted,
+        )
+        lines = route_lines(route)
+        if session.env is None:
+            lines.insert(1, Text(UNKNOWN_SENDER, style=styles.WARNING))
+        self.detail.update(Group(*lines))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table is self.findings_table:  # the variables table proves nothing

@@ -1,0 +1,161 @@
+"""Credentials: per host, whether go or git sent them, when, and why not.
+
+go adds credentials from GOAUTH (default `netrc`) before its first request,
+and asks again after any 4xx with whatever GOAUTH then gives
+(cmd/go/internal/auth/auth.go). Two silent failures are classics:
+- a .netrc entry with `login` but no `password` is dropped (netrc.go keeps an
+  entry only with machine, login and password; golang/go#40215);
+- credentials are looked up by the URL's `host:port/path` prefix, so an entry
+  for `host` never matches a proxy on `host:8443` (golang/go#37130).
+goscope reports where credentials went, never the credentials themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .events import Event
+
+
+@dataclass
+class NetrcEntry:
+    machine: str
+    has_login: bool
+    has_password: bool
+
+
+def parse_netrc(text: str) -> list[NetrcEntry]:
+    """netrc.go's reading, keeping incomplete entries too (to say why go drops them)."""
+    entries: list[NetrcEntry] = []
+    current: NetrcEntry | None = None
+    in_macro = False
+    for line in text.split("\n"):
+        if in_macro:
+            in_macro = line != ""
+            continue
+        words = line.split()
+        i = 0
+        while i < len(words) - 1:
+            key, value = words[i], words[i + 1]
+            if key == "machine":
+                current = NetrcEntry(value, False, False)
+                entries.append(current)
+            elif key == "login" and current is not None:
+                current.has_login = True
+            elif key == "password" and current is not None:
+                current.has_password = True
+            elif key == "macdef":
+                in_macro = True
+            i += 2
+        if i < len(words) and words[i] == "default":
+            break
+    return entries
+
+
+def netrc_path(env: Mapping[str, str]) -> str | None:
+    """netrc.go `netrcPath`: $NETRC, else ~/.netrc."""
+    if env.get("NETRC"):
+        return env["NETRC"]
+    home = env.get("HOME")
+    return os.path.join(home, ".netrc") if home else None
+
+
+@dataclass
+class HostCredentials:
+    host: str  # host[:port] as go looks credentials up
+    requests: int = 0
+    refused: int = 0  # answers 401/403
+    sent_first: int = 0  # first asks that carried credentials
+    sent_on_retry: int = 0  # go's 4xx retries that carried credentials
+    retries_without: int = 0  # go's retries that still carried none
+    schemes: list[str] = field(default_factory=list)  # Basic, Bearer…
+    clients: list[str] = field(default_factory=list)  # go, git
+    source: str = ""  # where goscope can tell they came from
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _authorization(event: Event) -> str | None:
+    for name, value in event.request_headers:
+        if name.lower() == "authorization":
+            return value.split(" ", 1)[0] if " " in value else "credentials"
+    return None
+
+
+def credentials_view(
+    events: Iterable[Event], goauth: str = "netrc", netrc_text: str | None = None
+) -> list[HostCredentials]:
+    """Hosts that asked for credentials or were sent them, and what goscope can tell."""
+    hosts: dict[str, HostCredentials] = {}
+    for event in events:
+        try:
+            parts = urlsplit(event.url)
+            key = parts.netloc.rsplit("@", 1)[-1].lower()
+        except ValueError:
+            continue
+        scheme = _authorization(event)
+        refused = event.status in (401, 403)
+        if not scheme and not refused:
+            continue
+        view = hosts.setdefault(key, HostCredentials(key))
+        view.requests += 1
+        view.refused += refused
+        if event.client not in view.clients:
+            view.clients.append(event.client)
+        if scheme:
+            if scheme not in view.schemes:
+                view.schemes.append(scheme)
+            if event.auth_retry:
+                view.sent_on_retry += 1
+            else:
+                view.sent_first += 1
+        elif event.auth_retry:
+            view.retries_without += 1
+    entries = parse_netrc(netrc_text) if netrc_text is not None else None
+    for view in hosts.values():
+        _explain(view, goauth.strip() or "netrc", entries)
+    return list(hosts.values())
+
+
+def _explain(view: HostCredentials, goauth: str, entries: list[NetrcEntry] | None) -> None:
+    host, _, port = view.host.partition(":")
+    if goauth == "off":
+        view.source = "none: GOAUTH=off"
+        if view.refused:
+            view.problems.append("GOAUTH=off: go never sends credentials, so it cannot pass")
+        return
+    if not any(part.split()[:1] == ["netrc"] for part in goauth.split(";")):
+        view.source = f"GOAUTH={goauth}"  # a command or git: goscope cannot see inside
+        return
+    if entries is None:
+        view.source = "GOAUTH=netrc (no .netrc read)"
+        return
+    exact = [e for e in entries if e.machine.lower() == view.host]
+    bare = [e for e in entries if e.machine.lower() == host]
+    if exact and all(e.has_login and e.has_password for e in exact):
+        view.source = f".netrc entry for {view.host} (GOAUTH=netrc)"
+    elif exact:
+        view.source = "none"
+        view.problems.append(
+            f"the .netrc entry for {view.host} has no password (or no login): go drops it "
+            "silently (netrc.go keeps only machine + login + password; golang/go#40215)"
+        )
+    elif port and bare:
+        view.source = "none"
+        view.problems.append(
+            f".netrc names {host} but go asks {view.host}: go looks credentials up by host:port, "
+            f"so write `machine {view.host}` (golang/go#37130)"
+        )
+    else:
+        view.source = "none: no .netrc entry for this host"
+        if view.refused and not (view.sent_first or view.sent_on_retry):
+            view.problems.append(
+                f"{view.host} asked for credentials and go had none: add a .netrc entry "
+                f"`machine {view.host} login … password …`, or a GOAUTH command"
+            )
