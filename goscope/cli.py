@@ -85,6 +85,7 @@ def run_options(**kw: Any) -> RunOptions:
         trusted=split_list(kw["trusted"]),
         json_report=validate_output("--json", kw["json_report"]),
         markdown=validate_output("--markdown", kw.get("markdown")),
+        sarif=validate_output("--sarif", kw.get("sarif")),
         jsonl=validate_output("--jsonl", kw["jsonl"]),
         har=validate_har(kw["har"]),
         save_flows=validate_output("--save-flows", kw["save_flows"]),
@@ -158,6 +159,11 @@ def run_flags(f):
             "--markdown",
             type=click.Path(dir_okay=False),
             help="Also write the summary as Markdown (e.g. $GITHUB_STEP_SUMMARY).",
+        ),
+        click.option(
+            "--sarif",
+            type=click.Path(dir_okay=False),
+            help="Also write leaks, go errors and doctor errors as SARIF 2.1.0.",
         ),
     ]
     for option in reversed(options):
@@ -286,6 +292,11 @@ def open_(recording: str, private: str | None, trusted: str | None, skip_bad: bo
     type=click.Path(dir_okay=False),
     help="Also write the summary as Markdown (e.g. $GITHUB_STEP_SUMMARY).",
 )
+@click.option(
+    "--sarif",
+    type=click.Path(dir_okay=False),
+    help="Also write leaks, go errors and doctor errors as SARIF 2.1.0.",
+)
 def report(
     recording: str,
     json_report: str | None,
@@ -293,6 +304,7 @@ def report(
     trusted: str | None,
     skip_bad: bool,
     markdown: str | None,
+    sarif: str | None,
 ) -> None:
     """Summarise a recording (JSON lines) as `run` does."""
     from rich.text import Text
@@ -306,6 +318,7 @@ def report(
 
     validate_output("--json", json_report)
     validate_output("--markdown", markdown)
+    validate_output("--sarif", sarif)
     try:
         rep = report_from_recording(
             recording, private or "", split_list(trusted), skip_bad=skip_bad
@@ -319,7 +332,7 @@ def report(
         )
     render_summary(rep, stdout_console())
     try:
-        ci_outputs(rep, markdown)
+        ci_outputs(rep, markdown, sarif)
     except OutputError as exc:
         raise fail(str(exc)) from None
     if json_report:

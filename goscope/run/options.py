@@ -20,6 +20,7 @@ class RunOptions:
     trusted: list[str] = field(default_factory=list)
     json_report: str | None = None
     markdown: str | None = None  # the summary as Markdown too (a CI job summary)
+    sarif: str | None = None  # leaks, go errors and doctor errors as SARIF 2.1.0
     jsonl: str | None = None
     har: str | None = None
     save_flows: str | None = None

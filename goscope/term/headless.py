@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
-from goscope.core.ci import github_annotations, summary_markdown
+from goscope import __version__
+from goscope.core.ci import github_annotations, sarif_document, summary_markdown
 from goscope.core.credentials import netrc_path
 from goscope.core.export import write_private, write_report
 from goscope.core.report import Report, report_from_recording
@@ -20,14 +22,17 @@ from .styles import WARNING
 from .summary import render_summary, stderr_console
 
 
-def ci_outputs(report: Report, markdown: str | None) -> None:
+def ci_outputs(report: Report, markdown: str | None, sarif: str | None = None) -> None:
     """GitHub Actions annotations (when GITHUB_ACTIONS is set) on stdout, and the Markdown
-    summary when asked for."""
+    summary and SARIF when asked for."""
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github_annotations(report):
             print(line, flush=True)
     if markdown:
         write_private(Path(markdown), summary_markdown(report))
+    if sarif:
+        document = sarif_document(report, __version__)
+        write_private(Path(sarif), json.dumps(document, indent=2) + "\n")
 
 
 def read_netrc(env: dict[str, str]) -> str | None:
@@ -58,7 +63,7 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
             netrc_text=read_netrc(engine.base_env),
         )
     render_summary(report, console, dropped=int(stats.get("dropped_live", 0)))
-    ci_outputs(report, opts.markdown)
+    ci_outputs(report, opts.markdown, opts.sarif)
     if opts.json_report:
         write_report(opts.json_report, report)
     if opts.fail_on_leak and report.leaks:
