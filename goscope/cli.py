@@ -472,10 +472,17 @@ def proxy(
 @click.argument("b", metavar="B")
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
 @click.option("--markdown", metavar="FILE", help="Write them as Markdown (- for stdout).")
+@click.option("--tui", is_flag=True, help="Show them in the terminal UI.")
 @click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
 @click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
 def diff(
-    a: str, b: str, as_json: bool, markdown: str | None, private: str | None, trusted: str | None
+    a: str,
+    b: str,
+    as_json: bool,
+    markdown: str | None,
+    tui: bool,
+    private: str | None,
+    trusted: str | None,
 ) -> None:
     """What changed from run A to run B (recordings or reports). Exit 1 when B regressed:
     a leak, a failed fetch or a go error that A did not have."""
@@ -490,7 +497,11 @@ def diff(
         validate_output("--markdown", markdown)
     sides = [load_run(path, private or "", split_list(trusted)) for path in (a, b)]
     found = diff_reports(*sides)
-    if as_json:
+    if tui:
+        from goscope.tui.diff_app import DiffApp
+
+        DiffApp(found, a, b).run()
+    elif as_json:
         click.echo(json.dumps(found.to_dict(), indent=2))
     elif markdown == "-":
         click.echo(diff_markdown(found, a, b), nl=False)

@@ -62,3 +62,27 @@ def test_diff_refuses_what_is_not_a_run(tmp_path):
     bad.write_text("[1, 2]")
     out = goscope("diff", str(bad), str(bad))
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+
+
+async def test_the_diff_in_the_tui():
+    from goscope.core.diff import diff_reports
+    from goscope.core.goenv import GoEnv
+    from goscope.core.report import build_report
+    from goscope.tui.diff_app import DiffApp
+
+    from .factories import event
+
+    url = "https://proxy.example/example.com/%21lib/@v/v1.0.0.mod"
+    a = build_report([event(url, 200)], GoEnv.from_mapping({"GOPROXY": "https://proxy.example"}))
+    b = build_report(
+        [event(url, 502)], GoEnv.from_mapping({"GOPROXY": "https://proxy.example,off"})
+    )
+    app = DiffApp(diff_reports(a.to_dict(), b.to_dict()), "a.jsonl", "b.jsonl")
+    async with app.run_test(size=(120, 30)) as pilot:
+        fetches = app.query_one("#diff-fetches")
+        assert fetches.row_count == 1 and app.focused is fetches
+        row = [str(c) for c in fetches.get_row_at(0)]
+        assert row[:4] == ["example.com/Lib@v1.0.0", "mod", "served by proxy.example", "failed"]
+        assert app.query_one("#diff-env").row_count == 1
+        await pilot.press("q")
+    assert app.return_value == 1  # B regressed
