@@ -13,6 +13,7 @@ from goscope import __version__
 from goscope.proxy.config import DEFAULT_LISTEN_HOST, DEFAULT_PORT, LOOPBACK_HOSTS
 
 if TYPE_CHECKING:
+    from goscope.core.goenv import GoEnv
     from goscope.run.options import RunOptions
 
 EXIT_USAGE = 2
@@ -515,6 +516,23 @@ def diff(
     sys.exit(1 if found.regressed else 0)
 
 
+def recorded_env(path: str) -> GoEnv:
+    """The Go environment a recording holds: the command's, else its first known sender's."""
+    from goscope.core.goenv import GoEnv
+    from goscope.core.recording import RecordingError, command_environment, read_recording
+
+    try:
+        rec = read_recording(path)
+    except RecordingError as exc:
+        raise fail(str(exc)) from None
+    raw = command_environment(rec.header)
+    if raw is None:
+        raw = next((s["environment"] for s in rec.senders.values() if s.get("environment")), None)
+    if not raw:
+        raise fail(f"{path}: the recording holds no Go environment (its senders are unknown)")
+    return GoEnv.from_dict(raw)
+
+
 def load_run(path: str, private: str, trusted: list[str]) -> dict[str, Any]:
     """A report's JSON form, from a report file or a recording (reported first)."""
     import json
@@ -555,6 +573,12 @@ def load_run(path: str, private: str, trusted: list[str]) -> dict[str, Any]:
     type=click.Path(dir_okay=False),
     help="Read this go env -w file instead of $(go env GOENV).",
 )
+@click.option(
+    "--from",
+    "recording",
+    metavar="RECORDING",
+    help="Judge by a recording's Go environment: the command's, or its first sender's.",
+)
 def route(
     target: str,
     package: bool,
@@ -562,6 +586,7 @@ def route(
     private: str | None,
     trusted: str | None,
     env_file: str | None,
+    recording: str | None,
 ) -> None:
     """Where go will send PATH, step by step, without touching the network."""
     import json
@@ -581,7 +606,7 @@ def route(
         raise fail(f"--env-file {env_file}: no such file")
     if env_file:
         process_env["GOENV"] = env_file
-    env = GoEnv.load(process_env, go=find_go())
+    env = recorded_env(recording) if recording else GoEnv.load(process_env, go=find_go())
     found = predict_route(
         env,
         path,

@@ -120,3 +120,35 @@ def test_route_command_json_and_exit_status(tmp_path):
         timeout=60,
     )
     assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
+
+
+def test_route_from_a_recordings_environment():
+    from pathlib import Path
+
+    tour = Path(__file__).parent / "fixtures" / "tour.jsonl"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goscope",
+            "route",
+            "--json",
+            "--from",
+            str(tour),
+            "--private",
+            "git.corp.example.com",
+            "git.corp.example.com/team/secret@v1.2.0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    data = json.loads(run.stdout)
+    # The recorded GOPROXY (old-mirror, then proxy.golang.org), as the tour's traffic shows it.
+    asked = [s["host"] for s in data["steps"] if s["variable"] == "GOPROXY" and s["url"]]
+    assert asked[:2] == ["old-mirror.example", "proxy.golang.org"]
+    assert {s["host"] for s in data["steps"] if s["leak"]} == {
+        "old-mirror.example",
+        "proxy.golang.org",
+    }
+    assert run.returncode == 1
