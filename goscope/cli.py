@@ -599,8 +599,10 @@ def route(
     from goscope.term.summary import stdout_console
 
     path, _, version = target.partition("@")
-    if not is_module_path(path):
-        raise fail(f"{target}: not a module or package path (like example.com/mod/pkg)")
+    if not is_module_path(path) and not (path in ("go", "toolchain") and version):
+        raise fail(
+            f"{target}: not a module or package path (like example.com/mod/pkg, or go@1.27.0)"
+        )
     process_env = dict(os.environ)
     if env_file and not os.path.isfile(env_file):
         raise fail(f"--env-file {env_file}: no such file")

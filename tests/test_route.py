@@ -152,3 +152,12 @@ def test_route_from_a_recordings_environment():
         "proxy.golang.org",
     }
     assert run.returncode == 1
+
+
+def test_the_toolchain_route_of_a_go_line():
+    env = GoEnv.from_mapping({"GOPROXY": "https://goproxy.example", "GOTOOLCHAIN": "auto"})
+    route = predict_route(env, "go", "1.99.0")
+    assert route.steps[0].variable == "GOTOOLCHAIN"
+    (ask,) = [s for s in route.steps if s.variable == "GOPROXY" and "/sumdb/" not in (s.url or "")]
+    # The toolchain scenario's observed request asks the same module of the same proxy.
+    assert ask.url.startswith("https://goproxy.example/golang.org/toolchain/@v/v0.0.1-go1.99.0.")

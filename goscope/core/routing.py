@@ -137,6 +137,23 @@ def predict_route(
     """What go will do for `path` (a module, or with `package` a package path `go get`
     resolves), step by step, without touching the network."""
     route = Route(path, version)
+    if path in ("go", "toolchain") and version:
+        # A `go` or `toolchain` line that asks for another Go: go downloads the module
+        # golang.org/toolchain@v0.0.1-goX.Y.Z.GOOS-GOARCH through GOPROXY
+        # (cmd/go/internal/toolchain/select.go), its checksum checked like any module's.
+        goos, goarch = env.get("GOOS") or "linux", env.get("GOARCH") or "amd64"
+        release = version if version.startswith("go") else f"go{version}"
+        path, version = "golang.org/toolchain", f"v0.0.1-{release}.{goos}-{goarch}"
+        route.steps.append(
+            RouteStep(
+                f"a {route.path} line asking for {release} makes go download {path}@{version} "
+                "(when GOTOOLCHAIN allows a switch: auto, or a +auto suffix)",
+                variable="GOTOOLCHAIN",
+                value=env.get("GOTOOLCHAIN"),
+                origin=env.origins.get("GOTOOLCHAIN", ""),
+            )
+        )
+        package = False
     plist = env.proxy_list
     if plist.error:
         route.error = f"go rejects GOPROXY: {plist.error}"
@@ -309,7 +326,7 @@ def _checksum_steps(
                     variable="GOPROXY",
                     value=env.get("GOPROXY"),
                     origin=env.origins.get("GOPROXY", ""),
-                    moves_on="404 or 410" if entry.separator == "," else "any error",
+                    moves_on={",": "404 or 410", "|": "any error"}.get(entry.separator, ""),
                 )
             )
         steps.append(
