@@ -195,6 +195,8 @@ def _fetch_steps(
 
     steps: list[RouteStep] = []
     endpoint = f"@v/{escape_for_url(version)}.info" if version else "@v/list"
+    if path == "golang.org/toolchain" and version:
+        endpoint = f"@v/{version}.zip"  # a toolchain switch asks for the zip at once
     if env.is_noproxy(path):
         value, origin = _origin(env, "GONOPROXY")
         pattern = matching_pattern(env.get("GONOPROXY"), path)
