@@ -497,7 +497,10 @@ def diff(
     if markdown and markdown != "-":
         validate_output("--markdown", markdown)
     sides = [load_run(path, private or "", split_list(trusted)) for path in (a, b)]
-    found = diff_reports(*sides)
+    try:
+        found = diff_reports(*sides)
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:
+        raise fail(f"{a} or {b} is not a goscope report: {type(exc).__name__} {exc}") from None
     if tui:
         from goscope.tui.diff_app import DiffApp
 
@@ -540,6 +543,8 @@ def load_run(path: str, private: str, trusted: list[str]) -> dict[str, Any]:
     from goscope.core.recording import RecordingError
     from goscope.core.report import report_from_recording
 
+    if not os.path.isfile(path):  # a FIFO or a device would hang or never end
+        raise fail(f"{path}: not a regular file")
     try:
         with open(path, "rb") as fh:
             head = fh.read(64)

@@ -86,3 +86,32 @@ async def test_the_diff_in_the_tui():
         assert app.query_one("#diff-env").row_count == 1
         await pilot.press("q")
     assert app.return_value == 1  # B regressed
+
+
+def test_diff_markdown_escapes_every_field_and_refuses_odd_shapes(tmp_path):
+    import os
+
+    from goscope.core.diff import diff_markdown, diff_reports
+
+    ok = {"fetches": [], "leaks": [], "go_errors": [], "environment": {}, "events": []}
+    evil_fetch = {
+        "module": "example.com/x",
+        "version": "v1",
+        "endpoint": "info|x\n::error::forged",
+        "kind": "proxy",
+        "attempts": [{"host": "h<img src=x>", "proxy": "p", "status": 502, "error": None}],
+        "result": "failed",
+        "served_by": None,
+    }
+    evil = ok | {"fetches": [evil_fetch]}
+    markdown = diff_markdown(diff_reports(ok, evil), "a", "b")
+    assert not any(line.startswith("::") for line in markdown.splitlines())
+    assert "<img" not in markdown and "\x1b" not in markdown
+    (tmp_path / "ok.json").write_text(json.dumps(ok))
+    (tmp_path / "bad.json").write_text(json.dumps({"fetches": [1]}))
+    out = goscope("diff", str(tmp_path / "ok.json"), str(tmp_path / "bad.json"))
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    out = goscope("diff", str(fifo), str(tmp_path / "ok.json"))
+    assert out.returncode == 2 and "not a regular file" in out.stderr

@@ -102,3 +102,18 @@ def test_a_trusted_proxy_redirect_target_is_trusted_and_an_untrusted_one_leaks()
     hop.host, hop.url = "proxy.golang.org", "https://proxy.golang.org/x.zip"
     (leak,) = find_leaks([hop], env, trusted=["athens.corp.example"])
     assert leak.severity == "high"
+
+
+def test_credentials_view_keeps_the_complete_netrc_entry_and_never_a_token():
+    from goscope.core.credentials import credentials_view
+
+    url = "https://goproxy.corp.example/example.com/x/@v/list"
+    sent = event(
+        url, 200, request_headers=[["Authorization", "ghp_abcdefghijklmnopqrstuvwxyz0123456789 x"]]
+    )
+    netrc = (
+        "machine goproxy.corp.example login a\nmachine goproxy.corp.example login a password b\n"
+    )
+    (view,) = credentials_view([sent], "netrc", netrc)
+    assert view.source.startswith(".netrc entry for goproxy.corp.example") and view.problems == []
+    assert view.schemes == ["credentials"]  # the scheme word only, never a token

@@ -160,4 +160,16 @@ def test_the_toolchain_route_of_a_go_line():
     assert route.steps[0].variable == "GOTOOLCHAIN"
     (ask,) = [s for s in route.steps if s.variable == "GOPROXY" and "/sumdb/" not in (s.url or "")]
     # The toolchain scenario's observed request asks the same module of the same proxy.
-    assert ask.url == "https://goproxy.example/golang.org/toolchain/@v/v0.0.1-go1.99.0.linux-amd64.zip"
+    assert (
+        ask.url == "https://goproxy.example/golang.org/toolchain/@v/v0.0.1-go1.99.0.linux-amd64.zip"
+    )
+
+
+def test_toolchain_versions_govcs_errors_and_gotoolchain_local():
+    env = GoEnv.from_mapping({"GOTOOLCHAIN": "auto"})
+    ask = [s.url for s in predict_route(env, "go", "1.22").steps if s.url and "toolchain" in s.url]
+    assert ask[0].endswith("/golang.org/toolchain/@v/v0.0.1-go1.22.0.linux-amd64.zip")
+    local = predict_route(GoEnv.from_mapping({"GOTOOLCHAIN": "local"}), "go", "1.99.0")
+    assert [s.url for s in local.steps if s.url] == [] and "does not switch" in local.steps[-1].what
+    allowed, why = govcs_allows(GoEnv.from_mapping({"GOVCS": "nocolon"}), "github.com/a/b")
+    assert not allowed and "malformed GOVCS" in why

@@ -49,7 +49,16 @@ def github_annotations(report: Report) -> list[str]:
 
 
 def _md(text: object) -> str:
-    return visible(str(text)).replace("|", "\\|").replace("`", "'")
+    # Wire text in Markdown: no table break-out, no code-span escape, no HTML or images.
+    return (
+        visible(str(text))
+        .replace("|", "\\|")
+        .replace("`", "'")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+    )
 
 
 def summary_markdown(report: Report) -> str:
@@ -70,21 +79,21 @@ def summary_markdown(report: Report) -> str:
                 f"{a.host} {a.status if a.status is not None else '-'}" for a in chain.attempts
             )
             said = "; ".join(chain.go_errors) or chain.rejected or ""
-            lines.append(f"| `{_md(name)}` | {chain.endpoint} | {_md(hops)} | {_md(said)} |")
+            lines.append(f"| `{_md(name)}` | {_md(chain.endpoint)} | {_md(hops)} | `{_md(said)}` |")
         for error in report.loose_errors:
-            lines.append(f"| `{_md(error.subject or 'go')}` | | | {_md(error.line)} |")
+            lines.append(f"| `{_md(error.subject or 'go')}` | | | `{_md(error.line)}` |")
     if report.leaks:
         lines += ["", "| leak | sent to | severity | fix |", "| --- | --- | --- | --- |"]
         for leak in report.leaks:
             lines.append(
-                f"| `{_md(leak.module)}` | {_md(leak.host)} ({leak.kind}) | {leak.severity} | "
-                f"`{_md(leak.fix)}` |"
+                f"| `{_md(leak.module)}` | {_md(leak.host)} ({_md(leak.kind)}) | "
+                f"{_md(leak.severity)} | " + (f"`{_md(leak.fix)}` |" if leak.fix else "- |")
             )
     shown = [f for f in report.findings if f["severity"] in ("error", "warning")]
     if shown:
         lines += ["", "| doctor | severity | message |", "| --- | --- | --- |"]
         for f in shown:
-            lines.append(f"| {_md(f['id'])} | {f['severity']} | {_md(f['message'])} |")
+            lines.append(f"| {_md(f['id'])} | {_md(f['severity'])} | {_md(f['message'])} |")
     return "\n".join(lines) + "\n"
 
 

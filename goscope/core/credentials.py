@@ -81,10 +81,17 @@ class HostCredentials:
         return asdict(self)
 
 
+AUTH_SCHEMES = frozenset(
+    {"basic", "bearer", "digest", "token", "negotiate", "ntlm", "aws4-hmac-sha256"}
+)
+
+
 def _authorization(event: Event) -> str | None:
+    """The scheme of the Authorization sent (never more: the rest is the secret)."""
     for name, value in event.request_headers:
         if name.lower() == "authorization":
-            return value.split(" ", 1)[0] if " " in value else "credentials"
+            scheme = value.split(" ", 1)[0]
+            return scheme if scheme.lower() in AUTH_SCHEMES else "credentials"
     return None
 
 
@@ -138,7 +145,7 @@ def _explain(view: HostCredentials, goauth: str, entries: list[NetrcEntry] | Non
         return
     exact = [e for e in entries if e.machine.lower() == view.host]
     bare = [e for e in entries if e.machine.lower() == host]
-    if exact and all(e.has_login and e.has_password for e in exact):
+    if any(e.has_login and e.has_password for e in exact):  # go keeps the complete one
         view.source = f".netrc entry for {view.host} (GOAUTH=netrc)"
     elif exact:
         view.source = "none"

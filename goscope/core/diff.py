@@ -152,7 +152,16 @@ def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> Diff:
 
 def _md(text: object) -> str:
     """Wire text inside Markdown: escaped, one line, no table or code break-out."""
-    return visible(str(text)).replace("|", "\\|").replace("`", "'")
+    # Wire text in Markdown: no table break-out, no code-span escape, no HTML or images.
+    return (
+        visible(str(text))
+        .replace("|", "\\|")
+        .replace("`", "'")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+    )
 
 
 def diff_markdown(diff: Diff, a_name: str, b_name: str) -> str:
@@ -164,14 +173,14 @@ def diff_markdown(diff: Diff, a_name: str, b_name: str) -> str:
         for c in diff.fetches:
             name = f"{c.module}@{c.version}" if c.version else c.module
             lines.append(
-                f"| `{_md(name)}` | {c.endpoint} | {_md(c.a)} ({_md(c.a_chain)}) | "
+                f"| `{_md(name)}` | {_md(c.endpoint)} | {_md(c.a)} ({_md(c.a_chain)}) | "
                 f"{_md(c.b)} ({_md(c.b_chain)}) |"
             )
     for title, items in (("New leaks", diff.new_leaks), ("Gone leaks", diff.gone_leaks)):
         if items:
             lines += ["", f"**{title}**", ""]
             lines += [
-                f"- `{_md(x['module'])}` → {_md(x['host'])} ({x['kind']}, {x['severity']})"
+                f"- `{_md(x['module'])}` → {_md(x['host'])} ({_md(x['kind'])}, {_md(x['severity'])})"
                 for x in items
             ]
     for title, items in (("New go errors", diff.new_errors), ("Gone go errors", diff.gone_errors)):

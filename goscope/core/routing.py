@@ -88,10 +88,12 @@ DEFAULT_GOVCS = (("private", ("all",)), ("public", ("git", "hg")))
 def govcs_allows(env: GoEnv, path: str, vcs: str = "git") -> tuple[bool, str]:
     """vcs.go `allow`: the first GOVCS rule matching the path decides; the rule, in words."""
     rules: list[tuple[str, tuple[str, ...]]] = []
-    for item in env.get("GOVCS").split(","):
-        pattern, _, listed = item.strip().partition(":")
-        if pattern.strip() and listed.strip():
-            rules.append((pattern.strip(), tuple(a.strip() for a in listed.split("|"))))
+    govcs = env.get("GOVCS").strip()
+    for item in govcs.split(",") if govcs else []:
+        pattern, colon, listed = item.strip().partition(":")
+        if not colon or not pattern.strip() or not listed.strip():
+            return False, f"malformed GOVCS entry {item.strip()!r}: go refuses every fetch"
+        rules.append((pattern.strip(), tuple(a.strip() for a in listed.split("|"))))
     rules += DEFAULT_GOVCS
     private = matching_pattern(env.get("GOPRIVATE"), path) is not None
     for pattern, allowed in rules:
@@ -141,8 +143,10 @@ def predict_route(
         # A `go` or `toolchain` line that asks for another Go: go downloads the module
         # golang.org/toolchain@v0.0.1-goX.Y.Z.GOOS-GOARCH through GOPROXY
         # (cmd/go/internal/toolchain/select.go), its checksum checked like any module's.
-        goos, goarch = env.get("GOOS") or "linux", env.get("GOARCH") or "amd64"
+        goos, goarch = env.get("GOHOSTOS") or "linux", env.get("GOHOSTARCH") or "amd64"
         release = version if version.startswith("go") else f"go{version}"
+        if release.count(".") == 1 and release[2:].replace(".", "").isdigit():
+            release += ".0"  # a language version (1.22) names its first release (go1.22.0)
         path, version = "golang.org/toolchain", f"v0.0.1-{release}.{goos}-{goarch}"
         route.steps.append(
             RouteStep(
@@ -154,6 +158,18 @@ def predict_route(
             )
         )
         package = False
+        toolchain = env.get("GOTOOLCHAIN")
+        if toolchain == "local":
+            route.steps.append(
+                RouteStep(
+                    f"GOTOOLCHAIN={toolchain}: go does not switch, so it downloads nothing and "
+                    f"fails with 'requires go >= …' if it is older than {release}",
+                    variable="GOTOOLCHAIN",
+                    value=toolchain,
+                    origin=env.origins.get("GOTOOLCHAIN", ""),
+                )
+            )
+            return route
     plist = env.proxy_list
     if plist.error:
         route.error = f"go rejects GOPROXY: {plist.error}"
