@@ -130,3 +130,18 @@ def test_round_trip_through_report_dict():
     assert again.values == env.values and again.origins == env.origins
     plain = GoEnv.from_dict({"GOPROXY": "off"})
     assert plain.get("GOPROXY") == "off" and plain.get("GOSUMDB") == "sum.golang.org"
+
+
+def test_goroot_found_as_go_finds_it_without_asking_it():
+    import os
+    import subprocess
+
+    from goscope.core.goenv import go_root_env_file
+
+    from .conftest import go_binaries
+
+    for go in go_binaries():
+        env = {k: v for k, v in os.environ.items() if k != "GOROOT"}
+        asked = subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True, env=env)
+        assert go_root_env_file(go, env) == asked.stdout.strip() + "/go.env", go
+    assert go_root_env_file("/usr/bin/true", {"GOROOT": "/opt/go"}) == "/opt/go/go.env"
