@@ -519,6 +519,20 @@ def diff(
     sys.exit(1 if found.regressed else 0)
 
 
+def effective_env(env_file: str | None) -> tuple[GoEnv, dict[str, str]]:
+    """The Go environment `go` would see here (with --env-file as its go env -w file), and
+    the process environment it was read from."""
+    from goscope.core.goenv import GoEnv
+    from goscope.core.gotool import find_go
+
+    process_env = dict(os.environ)
+    if env_file and not os.path.isfile(env_file):
+        raise fail(f"--env-file {env_file}: no such file")
+    if env_file:
+        process_env["GOENV"] = env_file
+    return GoEnv.load(process_env, go=find_go()), process_env
+
+
 def recorded_env(path: str) -> GoEnv:
     """The Go environment a recording holds: the command's, else its first known sender's."""
     from goscope.core.goenv import GoEnv
@@ -596,8 +610,6 @@ def route(
     """Where go will send PATH, step by step, without touching the network."""
     import json
 
-    from goscope.core.goenv import GoEnv
-    from goscope.core.gotool import find_go
     from goscope.core.routing import predict_route
     from goscope.core.shell import is_module_path
     from goscope.term.route import render_route
@@ -608,12 +620,7 @@ def route(
         raise fail(
             f"{target}: not a module or package path (like example.com/mod/pkg, or go@1.27.0)"
         )
-    process_env = dict(os.environ)
-    if env_file and not os.path.isfile(env_file):
-        raise fail(f"--env-file {env_file}: no such file")
-    if env_file:
-        process_env["GOENV"] = env_file
-    env = recorded_env(recording) if recording else GoEnv.load(process_env, go=find_go())
+    env = recorded_env(recording) if recording else effective_env(env_file)[0]
     found = predict_route(
         env,
         path,
@@ -645,19 +652,13 @@ def doctor(as_json: bool, private: str | None, trusted: str | None, env_file: st
     import json
 
     from goscope.core.doctor import diagnose
-    from goscope.core.goenv import GoEnv
-    from goscope.core.gotool import find_go
     from goscope.term.findings import render_findings
     from goscope.term.summary import stdout_console
 
-    process_env = dict(os.environ)
-    if env_file and not os.path.isfile(env_file):
-        raise fail(f"--env-file {env_file}: no such file")
-    if env_file:
-        process_env["GOENV"] = env_file
-    env = GoEnv.load(process_env, go=find_go())
-    hosts = [h.strip() for h in (trusted or "").split(",") if h.strip()]
-    findings = diagnose(env, process_env, private or "", expect_proxy=True, trusted=hosts)
+    env, process_env = effective_env(env_file)
+    findings = diagnose(
+        env, process_env, private or "", expect_proxy=True, trusted=split_list(trusted)
+    )
     if as_json:
         data = {"environment": env.to_dict(), "findings": [f.to_dict() for f in findings]}
         click.echo(json.dumps(data, indent=2))

@@ -33,24 +33,28 @@ class GoRun:
         return self.report["events"]
 
     def go_events(self) -> list[dict]:
-        """Events as go's -x trace shows them: GOAUTH retries folded away, and each
-        redirect folded into the request go asked, with the final answer's status."""
-        events = self.events()
-        by_seq = {e["seq"]: e for e in events}
-        final = {}
-        for e in events:
-            root = e
-            while root.get("redirected_from") in by_seq:
-                root = by_seq[root["redirected_from"]]
-            if root is not e:
-                final[root["seq"]] = e
-        folded = []
-        for e in events:
-            if e["auth_retry"] or e.get("redirected_from") is not None:
-                continue
-            last = final.get(e["seq"])
-            folded.append(e | {"status": last["status"], "error": last["error"]} if last else e)
-        return folded
+        """Events as go's -x trace shows them (see `fold_for_trace`)."""
+        return fold_for_trace(self.events())
+
+
+def fold_for_trace(events: list[dict]) -> list[dict]:
+    """Events as go's -x trace shows them: GOAUTH retries folded away, and each redirect
+    folded into the request go asked, with the final answer's status and error."""
+    by_seq = {e["seq"]: e for e in events}
+    final = {}
+    for e in events:
+        root = e
+        while root.get("redirected_from") in by_seq:
+            root = by_seq[root["redirected_from"]]
+        if root is not e:
+            final[root["seq"]] = e
+    folded = []
+    for e in events:
+        if e["auth_retry"] or e.get("redirected_from") is not None:
+            continue
+        last = final.get(e["seq"])
+        folded.append(e | {"status": last["status"], "error": last["error"]} if last else e)
+    return folded
 
 
 def goscope_run(

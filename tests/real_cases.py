@@ -17,6 +17,8 @@ from pathlib import Path
 
 from goscope.core.classify import classify_request
 
+from .e2e import fold_for_trace
+
 FIXTURES = Path(__file__).parent / "fixtures" / "real"
 TRACE_DONE = re.compile(r"^# get (\S+): (\d{3}) ", re.MULTILINE)
 
@@ -76,22 +78,8 @@ def traced(stderr: str) -> list[tuple[str, int]]:
 
 
 def folded(events: list[dict]) -> list[dict]:
-    """Events as go's -x trace shows them: GOAUTH retries and redirect hops folded."""
-    by_seq = {e["seq"]: e for e in events}
-    final = {}
-    for e in events:
-        root = e
-        while root.get("redirected_from") in by_seq:
-            root = by_seq[root["redirected_from"]]
-        if root is not e:
-            final[root["seq"]] = e
-    out = []
-    for e in events:
-        if e["auth_retry"] or e.get("redirected_from") is not None or e["client"] != "go":
-            continue
-        last = final.get(e["seq"])
-        out.append(e | {"status": last["status"]} if last else e)
-    return out
+    """go's own requests as its -x trace shows them (git's are not traced by URL)."""
+    return [e for e in fold_for_trace(events) if e["client"] == "go"]
 
 
 def check_oracle(report: dict, trace: list[tuple[str, int]], exit_code: int) -> None:

@@ -11,7 +11,6 @@ import json
 import os
 import ssl
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 from goscope.core.roots import go_roots
 
 from .conftest import go_binaries, go_environment
+from .e2e import goscope_run
 from .real_cases import CASES, check_oracle, traced, write_fixture
 
 pytestmark = pytest.mark.real
@@ -68,32 +68,11 @@ def test_real(case, go, network, tmp_path, shared_gocache):
     for var in ("SSL_CERT_FILE", "SSL_CERT_DIR"):  # go's roots on this machine
         if var in os.environ:
             env[var] = os.environ[var]
-    report_path, recording = tmp_path / "report.json", tmp_path / "recording.jsonl"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "goscope",
-            "run",
-            "--headless",
-            "--port",
-            "0",
-            "--json",
-            str(report_path),
-            "--jsonl",
-            str(recording),
-            "--",
-            *case.command,
-        ],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == case.exit, proc.stderr[-3000:]
-    report = json.loads(report_path.read_text())
-    check_oracle(report, traced(proc.stderr), proc.returncode)
+    recording = tmp_path / "recording.jsonl"
+    run = goscope_run(["--jsonl", str(recording)], list(case.command), work, env, tmp_path, 600)
+    assert run.returncode == case.exit, run.stderr[-3000:]
+    report = run.report
+    check_oracle(report, traced(run.stderr), run.returncode)
     # Which go sent the traffic: its behaviour differs by version.
     version = subprocess.run([go, "version"], capture_output=True, text=True).stdout.split()[2]
     assert report["go_version"] == version
@@ -102,4 +81,4 @@ def test_real(case, go, network, tmp_path, shared_gocache):
         for var in ("SSL_CERT_FILE", "PATH"):
             if var in env:
                 scrub[env[var]] = f"${var}"
-        write_fixture(case.name, recording, proc.stderr, proc.returncode, scrub)
+        write_fixture(case.name, recording, run.stderr, run.returncode, scrub)

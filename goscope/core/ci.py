@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .visible import visible
+from .visible import markdown_cell, visible
 
 if TYPE_CHECKING:
     from .report import Report
@@ -48,19 +48,6 @@ def github_annotations(report: Report) -> list[str]:
     return out
 
 
-def _md(text: object) -> str:
-    # Wire text in Markdown: no table break-out, no code-span escape, no HTML or images.
-    return (
-        visible(str(text))
-        .replace("|", "\\|")
-        .replace("`", "'")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("[", "\\[")
-        .replace("]", "\\]")
-    )
-
-
 def summary_markdown(report: Report) -> str:
     """The headless summary as Markdown, for $GITHUB_STEP_SUMMARY or a PR comment."""
     failed = report.failure_count
@@ -69,7 +56,7 @@ def summary_markdown(report: Report) -> str:
         "",
         f"{len(report.events)} requests · {failed} failed · {len(report.leaks)} leaks"
         + (f" · exit {report.exit_code}" if report.exit_code is not None else "")
-        + (f" · {_md(report.go_version)}" if report.go_version else ""),
+        + (f" · {markdown_cell(report.go_version)}" if report.go_version else ""),
     ]
     if report.failed or report.loose_errors:
         lines += ["", "| failed | endpoint | chain | go said |", "| --- | --- | --- | --- |"]
@@ -79,21 +66,28 @@ def summary_markdown(report: Report) -> str:
                 f"{a.host} {a.status if a.status is not None else '-'}" for a in chain.attempts
             )
             said = "; ".join(chain.go_errors) or chain.rejected or ""
-            lines.append(f"| `{_md(name)}` | {_md(chain.endpoint)} | {_md(hops)} | `{_md(said)}` |")
+            lines.append(
+                f"| `{markdown_cell(name)}` | {markdown_cell(chain.endpoint)} | {markdown_cell(hops)} | `{markdown_cell(said)}` |"
+            )
         for error in report.loose_errors:
-            lines.append(f"| `{_md(error.subject or 'go')}` | | | `{_md(error.line)}` |")
+            lines.append(
+                f"| `{markdown_cell(error.subject or 'go')}` | | | `{markdown_cell(error.line)}` |"
+            )
     if report.leaks:
         lines += ["", "| leak | sent to | severity | fix |", "| --- | --- | --- | --- |"]
         for leak in report.leaks:
             lines.append(
-                f"| `{_md(leak.module)}` | {_md(leak.host)} ({_md(leak.kind)}) | "
-                f"{_md(leak.severity)} | " + (f"`{_md(leak.fix)}` |" if leak.fix else "- |")
+                f"| `{markdown_cell(leak.module)}` | {markdown_cell(leak.host)} ({markdown_cell(leak.kind)}) | "
+                f"{markdown_cell(leak.severity)} | "
+                + (f"`{markdown_cell(leak.fix)}` |" if leak.fix else "- |")
             )
     shown = [f for f in report.findings if f["severity"] in ("error", "warning")]
     if shown:
         lines += ["", "| doctor | severity | message |", "| --- | --- | --- |"]
         for f in shown:
-            lines.append(f"| {_md(f['id'])} | {_md(f['severity'])} | {_md(f['message'])} |")
+            lines.append(
+                f"| {markdown_cell(f['id'])} | {markdown_cell(f['severity'])} | {markdown_cell(f['message'])} |"
+            )
     return "\n".join(lines) + "\n"
 
 

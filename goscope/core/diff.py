@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .visible import visible
+from .visible import markdown_cell
 
 Key = tuple[str, str | None, str]
 
@@ -150,48 +150,34 @@ def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> Diff:
     return diff
 
 
-def _md(text: object) -> str:
-    """Wire text inside Markdown: escaped, one line, no table or code break-out."""
-    # Wire text in Markdown: no table break-out, no code-span escape, no HTML or images.
-    return (
-        visible(str(text))
-        .replace("|", "\\|")
-        .replace("`", "'")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("[", "\\[")
-        .replace("]", "\\]")
-    )
-
-
 def diff_markdown(diff: Diff, a_name: str, b_name: str) -> str:
     """For a pull request comment or a job summary; every value from the wire escaped."""
-    lines = [f"### goscope diff: `{_md(a_name)}` → `{_md(b_name)}`", ""]
+    lines = [f"### goscope diff: `{markdown_cell(a_name)}` → `{markdown_cell(b_name)}`", ""]
     lines.append("**B regressed.**" if diff.regressed else "No regression in B.")
     if diff.fetches:
         lines += ["", "| module@version | endpoint | A | B |", "| --- | --- | --- | --- |"]
         for c in diff.fetches:
             name = f"{c.module}@{c.version}" if c.version else c.module
             lines.append(
-                f"| `{_md(name)}` | {_md(c.endpoint)} | {_md(c.a)} ({_md(c.a_chain)}) | "
-                f"{_md(c.b)} ({_md(c.b_chain)}) |"
+                f"| `{markdown_cell(name)}` | {markdown_cell(c.endpoint)} | {markdown_cell(c.a)} ({markdown_cell(c.a_chain)}) | "
+                f"{markdown_cell(c.b)} ({markdown_cell(c.b_chain)}) |"
             )
     for title, items in (("New leaks", diff.new_leaks), ("Gone leaks", diff.gone_leaks)):
         if items:
             lines += ["", f"**{title}**", ""]
             lines += [
-                f"- `{_md(x['module'])}` → {_md(x['host'])} ({_md(x['kind'])}, {_md(x['severity'])})"
+                f"- `{markdown_cell(x['module'])}` → {markdown_cell(x['host'])} ({markdown_cell(x['kind'])}, {markdown_cell(x['severity'])})"
                 for x in items
             ]
     for title, items in (("New go errors", diff.new_errors), ("Gone go errors", diff.gone_errors)):
         if items:
             lines += ["", f"**{title}**", ""]
-            lines += [f"- {_md(x['kind'])}: `{_md(x['line'])}`" for x in items]
+            lines += [f"- {markdown_cell(x['kind'])}: `{markdown_cell(x['line'])}`" for x in items]
     if diff.environment:
         lines += ["", "| variable | A | B |", "| --- | --- | --- |"]
         for e in diff.environment:
             lines.append(
-                f"| {_md(e.variable)} | `{_md(e.a)}` ({_md(e.a_origin)}) | "
-                f"`{_md(e.b)}` ({_md(e.b_origin)}) |"
+                f"| {markdown_cell(e.variable)} | `{markdown_cell(e.a)}` ({markdown_cell(e.a_origin)}) | "
+                f"`{markdown_cell(e.b)}` ({markdown_cell(e.b_origin)}) |"
             )
     return "\n".join(lines) + "\n"

@@ -87,3 +87,17 @@ def visible_event(event: Event) -> Event:
                     pair[i] = visible(pair[i])
     event.flags = [visible(f) for f in event.flags]
     return event
+
+
+def markdown_cell(text: object) -> str:
+    """Wire text inside Markdown (a table cell, a code span): one line, no table break-out,
+    no code-span escape, no HTML, links or images."""
+    return (
+        visible(str(text))
+        .replace("|", "\\|")
+        .replace("`", "'")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+    )
