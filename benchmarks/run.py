@@ -3,7 +3,9 @@
     python benchmarks/run.py [--quick] [--out benchmarks/results.json]
 
 1. overhead on go: `go mod download` of the lab's `big` scenario straight to the
-   lab, through plain mitmdump, and through `goscope run --headless`;
+   lab, through plain mitmdump, through mitmproxy with only the mitmproxy addons goscope
+   loads (lean_proxy.py: what goscope's own work costs), and through
+   `goscope run --headless` (GOSCOPE_PROFILE_PROXY=FILE profiles its proxy process);
 2. the event pipeline: addon -> Unix socket -> the app's store, and the classifier;
 3. the UI at scale: a million-event recording opened in the TUI;
 4. start-up: `goscope run --headless -- true` and the TUI's first paint.
@@ -107,6 +109,9 @@ def bench_overhead(runs: int, modules: int) -> list[Result]:
             def mitmdump() -> float:
                 return run_mitmdump(lab, env_for("mitmdump"), work, home)
 
+            def lean() -> float:
+                return run_lean_proxy(lab, env_for("lean"), work, home)
+
             def goscope() -> float:
                 routes = [a for r in lab.routes() for a in ("--route", r)]
                 cmd = [
@@ -126,9 +131,11 @@ def bench_overhead(runs: int, modules: int) -> list[Result]:
                 return timed(cmd, env_for("goscope"), work)
 
             goscope()  # warm up: CA creation, build cache, page cache
-            times = alternate({"direct": direct, "mitmdump": mitmdump, "goscope": goscope}, runs)
-    a, b, c = (statistics.median(times[k]) for k in ("direct", "mitmdump", "goscope"))
+            variants = {"direct": direct, "mitmdump": mitmdump, "lean": lean, "goscope": goscope}
+            times = alternate(variants, runs)
+    a, b, lean_s, c = (statistics.median(times[k]) for k in variants)
     over_mitm, over_mitm_spread = ratio_of(times, "goscope", "mitmdump")
+    over_lean, over_lean_spread = ratio_of(times, "goscope", "lean")
     over_direct, over_direct_spread = ratio_of(times, "goscope", "direct")
     return [
         Result(
@@ -160,6 +167,26 @@ def bench_overhead(runs: int, modules: int) -> list[Result]:
             "≤ 1.10",
             over_mitm <= 1.10,
             f"{spread(times['goscope'])}; {over_mitm_spread}",
+        ),
+        Result(
+            "go mod download: lean mitmproxy (goscope's addon set)",
+            lean_s,
+            "s",
+            a,
+            lean_s / a,
+            "baseline",
+            None,
+            spread(times["lean"]),
+        ),
+        Result(
+            "go mod download: goscope vs lean mitmproxy",
+            c,
+            "s",
+            lean_s,
+            over_lean,
+            "report",
+            None,
+            f"{spread(times['goscope'])}; {over_lean_spread}",
         ),
         Result(
             "go mod download: goscope vs straight",
@@ -247,23 +274,10 @@ def bench_real(runs: int) -> list[Result]:
 
 
 def run_mitmdump(lab, env: dict[str, str], work: Path, home: Path) -> float:
-    """go through mitmdump with the same routing and no goscope addon.
-
-    Timed like `goscope run`: from starting the proxy until it has exited after go's exit,
-    start-up and shutdown included (goscope's end line needs the proxy flushed, so its
-    timing includes the proxy's exit too).
-    """
-    import socket
-
-    start = time.perf_counter()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    routes = ";".join(lab.routes())
-    mitm_env = {**os.environ, "GOSCOPE_BENCH_ROUTES": routes}
+    """go through mitmdump with the same routing and no goscope addon."""
     mitmdump = str(Path(sys.executable).parent / "mitmdump")
-    proc = subprocess.Popen(
-        [
+    return run_through_proxy(
+        lambda port: [
             mitmdump,
             "-q",
             "--listen-host",
@@ -279,9 +293,46 @@ def run_mitmdump(lab, env: dict[str, str], work: Path, home: Path) -> float:
             "-s",
             str(HERE / "router_addon.py"),
         ],
-        env=mitm_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        lab,
+        env,
+        work,
+        home,
+    )
+
+
+def run_lean_proxy(lab, env: dict[str, str], work: Path, home: Path) -> float:
+    """go through mitmproxy with goscope's set of mitmproxy addons and none of its own."""
+    return run_through_proxy(
+        lambda port: [
+            sys.executable,
+            str(HERE / "lean_proxy.py"),
+            str(port),
+            str(home / "mitmproxy"),
+        ],
+        lab,
+        env,
+        work,
+        home,
+    )
+
+
+def run_through_proxy(argv, lab, env: dict[str, str], work: Path, home: Path) -> float:
+    """`go mod download` through a baseline proxy started by `argv(port)`.
+
+    Timed like `goscope run`: from starting the proxy until it has exited after go's exit,
+    start-up and shutdown included (goscope's end line needs the proxy flushed, so its
+    timing includes the proxy's exit too).
+    """
+    import socket
+
+    start = time.perf_counter()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    routes = ";".join(lab.routes())
+    proxy_env = {**os.environ, "GOSCOPE_BENCH_ROUTES": routes, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        argv(port), env=proxy_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         deadline = time.time() + 30

@@ -228,6 +228,16 @@ def run(headless: bool, **kw) -> None:
     \b
     goscope run --headless --json report.json -- go mod download -x
     """
+    from goscope.proxy.launcher import spawn_early
+
+    early = spawn_early()  # before the imports and checks below: they overlap its start-up
+    try:
+        _run(headless, **kw)
+    finally:
+        early.kill()  # never started (a bad option): no process left behind
+
+
+def _run(headless: bool, **kw: Any) -> None:
     from goscope.core.export import OutputError
     from goscope.core.home import HomeError
     from goscope.proxy.launcher import ProxyStartError

@@ -23,6 +23,7 @@ def test_make_bench_runs_in_quick_mode(tmp_path):
     results = json.loads(out.read_text())["results"]
     names = [r["name"] for r in results]
     assert any("goscope vs plain mitmdump" in n for n in names)
+    assert any("goscope vs lean mitmproxy" in n for n in names)
     assert any(n.startswith("events/s") for n in names) and any(
         n.startswith("UI 20,000 events") for n in names
     )

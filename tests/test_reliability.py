@@ -685,3 +685,19 @@ def test_the_command_stops_when_goscope_is_killed(tmp_path):
     goscope_proc.kill()
     goscope_proc.wait()
     assert _gone_within(sleeper.pid, 15)
+
+
+def test_an_engine_that_never_starts_leaves_no_proxy_process(tmp_path, monkeypatch):
+    # The engine starts its proxy process first (mitmproxy imports while the engine works
+    # out the environment): quitting before start ends it too.
+    from goscope.run.engine import RunEngine
+    from goscope.run.options import RunOptions
+
+    monkeypatch.setenv("GOSCOPE_HOME", str(tmp_path / "home"))
+    engine = RunEngine(RunOptions(command=["true"], port=0))
+    spawned = engine._spawned.proc.pid
+    assert psutil.pid_exists(spawned)
+    engine.stop()
+    engine.cleanup()
+    assert _gone_within(spawned, 10)
+

@@ -274,3 +274,41 @@ def test_a_symlink_planted_at_the_har_path_during_the_run_gets_nothing(tmp_path)
     assert "Bearer REDACTED" in har.read_text()
     leftovers = list((tmp_path / "home" / "runs").rglob("*.har"))
     assert leftovers == []  # the unredacted one is gone
+
+
+def _in_fresh_python(code: str) -> str:
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout
+
+
+def test_the_proxy_redacts_with_the_shapes_the_app_hands_it():
+    # The run engine composes the token shapes (importing detect-secrets) and hands their
+    # source to the proxy process: the proxy redacts the same, without that import.
+    from goscope.core.redact import token_shapes_source
+
+    aws = "AKIA" + "ABCDEFGHIJKLMNOP"  # a shape that comes from detect-secrets' plugins
+    code = (
+        "import sys\n"
+        "from goscope.core.redact import redact_free_text, use_token_shapes\n"
+        f"use_token_shapes({token_shapes_source()!r})\n"
+        f"print(redact_free_text('fetch failed: token {GH} key {aws}'))\n"
+        "print('detect_secrets' in sys.modules)\n"
+    )
+    text, imported = _in_fresh_python(code).splitlines()
+    assert GH not in text and aws not in text and "REDACTED" in text
+    assert imported == "False"
+
+
+def test_shapes_that_are_not_goscopes_are_ignored():
+    # A source without goscope's own shapes (or not a regex) is not taken: redaction falls
+    # back to composing its own, and still catches every shape.
+    aws = "AKIA" + "ABCDEFGHIJKLMNOP"
+    code = (
+        "from goscope.core.redact import redact_free_text, use_token_shapes\n"
+        "use_token_shapes('nothing')\n"
+        "use_token_shapes('(')\n"
+        f"print(redact_free_text('token {GH} key {aws}'))\n"
+    )
+    text = _in_fresh_python(code)
+    assert GH not in text and aws not in text

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -99,10 +98,27 @@ _EXTRA_SHAPES = (
 MIN_TOKEN = 16  # no known token shape is shorter: shorter text needs no scan
 
 
-@lru_cache(maxsize=1)
+_shapes: re.Pattern[str] | None = None
+
+
 def _token_shapes() -> re.Pattern[str]:
-    """One regex of every known token shape (compiled on first use: detect-secrets loads
+    """One regex of every known token shape (composed on first use: detect-secrets loads
     in ~0.1 s, which start-up need not pay)."""
+    global _shapes
+    if _shapes is None:
+        _shapes = re.compile(_compose_token_shapes())
+    return _shapes
+
+
+def token_shapes_source() -> str:
+    """The text of that regex. The run engine hands it to the proxy process
+    (`use_token_shapes`): the proxy then never imports detect-secrets, whose 0.1 s would
+    fall on go's first request."""
+    return _token_shapes().pattern
+
+
+def _compose_token_shapes() -> str:
+    """detect-secrets' plugins' shapes and goscope's own, as one alternation."""
     import importlib
 
     patterns = list(_EXTRA_SHAPES)
@@ -112,7 +128,19 @@ def _token_shapes() -> re.Pattern[str]:
         except (ImportError, AttributeError):
             continue
         patterns += [p.pattern for p in list(plugin.denylist)[:first_n]]
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def use_token_shapes(source: str) -> None:
+    """Take the token shapes another goscope process composed (`token_shapes_source`);
+    text that is not a valid regex, or lacks goscope's own shapes, is ignored."""
+    global _shapes
+    if not all(f"(?:{shape})" in source for shape in _EXTRA_SHAPES):
+        return
+    try:
+        _shapes = re.compile(source)
+    except re.error:
+        return
 
 
 def redact_url(url: str) -> str:

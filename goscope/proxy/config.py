@@ -41,6 +41,9 @@ class ProxyConfig:
     # SIGKILL), the proxy's watchdog ends that group too, so no go outlives it.
     command_pgid_file: str | None = None
     stream_large_bodies: str = STREAM_LARGE_BODIES
+    # The redaction regex (core/redact.py `token_shapes_source`), composed by the app: the
+    # proxy need not import detect-secrets itself.
+    token_shapes: str | None = None
 
     def to_json(self) -> str:
         data = asdict(self)

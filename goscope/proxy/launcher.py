@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any
 
-from .config import ProxyConfig
+from .config import DEFAULT_LISTEN_HOST, ProxyConfig
 
 
 class ProxyStartError(Exception):
@@ -20,28 +20,48 @@ class ProxyStartError(Exception):
 class ProxyProcess:
     """A running `python -m goscope.proxy.server`."""
 
-    def __init__(self, config: ProxyConfig):
+    def __init__(self, config: ProxyConfig | None = None):
         self.config = config
         self.proc: subprocess.Popen[str] | None = None
         self.port: int | None = None
-        self.host: str = config.listen_host
+        self.host: str = config.listen_host if config is not None else DEFAULT_LISTEN_HOST
         self.stats: dict[str, Any] = {}
 
-    def start(self, timeout: float = 30.0) -> ProxyProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "goscope.proxy.server"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL if self.config.log else None,
-            text=True,
-            start_new_session=True,  # Ctrl-C in the terminal goes to us, not straight to it
-        )
+    def spawn(self) -> ProxyProcess:
+        """Start the process before its config is known: it imports mitmproxy (most of its
+        start-up) while the caller works out the config; `start()` then sends it."""
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    *_profile_args(),
+                    "-m",
+                    "goscope.proxy.server",
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                # A proxy with a log file keeps the terminal clean; without, its errors show.
+                stderr=subprocess.DEVNULL if self.config is None or self.config.log else None,
+                text=True,
+                start_new_session=True,  # Ctrl-C in the terminal goes to us, not straight to it
+            )
+        return self
+
+    def start(self, timeout: float = 30.0, config: ProxyConfig | None = None) -> ProxyProcess:
+        """Send the config (given here or to the constructor) and wait until the proxy
+        listens; ProxyStartError with one line for the user when it cannot."""
+        self.config = config or self.config
+        assert self.config is not None, "a ProxyConfig is needed to start"
+        self.host = self.config.listen_host
         try:
-            assert self.proc.stdin is not None
+            self.spawn()
+            assert self.proc is not None and self.proc.stdin is not None
             self.proc.stdin.write(self.config.to_json())
             self.proc.stdin.close()
             self.proc.stdin = None  # communicate() must not flush it again
             message = self._read_message(timeout)
+        except BrokenPipeError:
+            message = {"type": "error", "error": "the proxy process exited during start-up"}
         except BaseException:  # Ctrl-C while starting: no orphan proxy
             self.kill()
             raise
@@ -101,6 +121,7 @@ class ProxyProcess:
         return self.stats
 
     def kill(self) -> None:
+        """End the process now (a spawned one never configured, too)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
@@ -114,3 +135,30 @@ class ProxyProcess:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+
+_early: ProxyProcess | None = None
+
+
+def spawn_early() -> ProxyProcess:
+    """Start a proxy process for the run engine to come: `goscope run` calls this before
+    its own imports and checks, so that mitmproxy's import (most of the proxy's start-up)
+    overlaps them. The caller kills it at the end: a no-op once a run has stopped it."""
+    global _early
+    _early = ProxyProcess().spawn()
+    return _early
+
+
+def take_spawned() -> ProxyProcess:
+    """The process `spawn_early` started, once; else a newly spawned one."""
+    global _early
+    early, _early = _early, None
+    if early is not None and early.proc is not None and early.proc.poll() is None:
+        return early
+    return ProxyProcess().spawn()
+
+
+def _profile_args() -> list[str]:
+    """GOSCOPE_PROFILE_PROXY=FILE: run the proxy under cProfile (for `benchmarks/`)."""
+    path = os.environ.get("GOSCOPE_PROFILE_PROXY")
+    return ["-m", "cProfile", "-o", path] if path else []

@@ -21,10 +21,25 @@ import tempfile
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from mitmproxy import addons, exceptions, options
+from mitmproxy import exceptions, options
+from mitmproxy.addons import (
+    block,
+    core,
+    disable_h2c,
+    dns_resolver,
+    next_layer,
+    proxyserver,
+    save,
+    savehar,
+    strip_dns_https_records,
+    tlsconfig,
+    update_alt_svc,
+    upstream_auth,
+)
 from mitmproxy.master import Master
 
 from goscope.core.home import ensure_private_dir
+from goscope.core.redact import use_token_shapes
 
 from .addon import GoscopeAddon, goscope_addons
 from .ca import ensure_ca
@@ -149,6 +164,46 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
     return updates
 
 
+class AddonGroup:
+    """goscope's addons, which mitmproxy visits as one.
+
+    mitmproxy walks an addon's `addons` too (addonmanager.py `traverse`), in order, the
+    parent first; a group costs each hook of each flow one dispatch instead of one per
+    member (a context manager, a coroutine and a generator each).
+    """
+
+    def __init__(self, *members: Any):
+        self.addons = list(members)
+
+
+def mitmproxy_addons() -> list[Any]:
+    """The part of mitmproxy's `default_addons()` a goscope proxy uses, in its order.
+
+    mitmproxy dispatches every hook of every flow to every addon (addonmanager.py:
+    `trigger_event` walks the whole chain, then again for `update`), so each addon costs
+    every request a few microseconds even when it does nothing. Left out: the console's
+    and the user's tools goscope never sets (browser, blocklist, anticache, anticomp,
+    client and server playback, command history, comment, cut, export, the mitm.it
+    onboarding app, proxyauth, scripts, map and modify rules, sticky auth and cookies).
+    Kept: what serves, routes and secures the traffic, `block` (refuses clients that are
+    not local), and what `--save-flows`, `--har` and `--upstream-proxy` need.
+    """
+    return [
+        core.Core(),
+        block.Block(),
+        strip_dns_https_records.StripDnsHttpsRecords(),
+        disable_h2c.DisableH2C(),
+        proxyserver.Proxyserver(),
+        dns_resolver.DnsResolver(),
+        next_layer.NextLayer(),
+        save.Save(),
+        savehar.SaveHar(),
+        tlsconfig.TlsConfig(),
+        upstream_auth.UpstreamAuth(),
+        update_alt_svc.UpdateAltSvc(),
+    ]
+
+
 async def serve(config: ProxyConfig) -> int:
     ensure_ca(config.home)
     opts = options.Options(
@@ -160,8 +215,8 @@ async def serve(config: ProxyConfig) -> int:
     ours = goscope_addons()
     addon = next(a for a in ours if isinstance(a, GoscopeAddon))
     master.addons.add(ours[0])  # the router before mitmproxy's own: flow files see the client's URL
-    master.addons.add(*addons.default_addons())
-    master.addons.add(*ours[1:], HarRedactor(), Lifecycle(config, addon))
+    master.addons.add(*mitmproxy_addons())
+    master.addons.add(AddonGroup(*ours[1:], HarRedactor(), Lifecycle(config, addon)))
     try:
         opts.update(**mitmproxy_options(config))
     except exceptions.OptionsError as exc:
@@ -181,7 +236,11 @@ def setup_logging(path: str | None) -> None:
     handler: logging.Handler = logging.FileHandler(path) if path else logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     root.addHandler(handler)
-    for noisy in ("hpack", "tornado", "asyncio", "quic"):
+    # mitmproxy logs every client and server connection at INFO: two records a request,
+    # each formatted, written and handed to every addon (a tenth of a second on a 1,000-
+    # request download), for a log that is removed with the run directory. Its warnings
+    # and errors (a client that refuses the CA, an upstream TLS failure) stay.
+    for noisy in ("mitmproxy", "hpack", "tornado", "asyncio", "quic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -189,6 +248,8 @@ def main() -> int:
     os.umask(0o077)  # everything the proxy writes (recording, HAR, flows, log) is the user's alone
     try:
         config = ProxyConfig.from_json(sys.stdin.read())
+        if config.token_shapes:
+            use_token_shapes(config.token_shapes)
         setup_logging(config.log)
         return asyncio.run(serve(config))
     except Exception as exc:  # one line for the parent, never a traceback
@@ -196,5 +257,18 @@ def main() -> int:
         return 2
 
 
+def exit_now(code: int) -> None:
+    """Exit without the interpreter's teardown of mitmproxy's modules (0.1 s that every
+    run would wait for): by now the addons' `done` hooks have closed the recording, the
+    HAR and the flow file, and the stats line is out. Not under a profiler, which writes
+    its results at a normal exit."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    if os.environ.get("GOSCOPE_PROFILE_PROXY"):
+        sys.exit(code)
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

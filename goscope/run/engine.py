@@ -31,10 +31,10 @@ from goscope.core.goerrors import MAX_LINE, MAX_LINES, worth_keeping
 from goscope.core.gotool import find_go, go_version_of
 from goscope.core.home import bundle_path, ensure_private_dir, home_dir
 from goscope.core.recording import end_line
-from goscope.core.redact import redact_value
+from goscope.core.redact import redact_value, token_shapes_source
 from goscope.core.roots import go_roots
 from goscope.proxy.config import ProxyConfig
-from goscope.proxy.launcher import ProxyProcess, ProxyStartError
+from goscope.proxy.launcher import ProxyProcess, ProxyStartError, take_spawned
 from goscope.proxy.stream import EventListener, private_socket_path
 
 from .options import RunOptions
@@ -60,6 +60,22 @@ class RunEngine:
         prefix: str = "run-",
         on_sender: Callable[[dict[str, Any]], None] | None = None,
     ):
+        # First: the proxy process imports mitmproxy (most of its start-up) on the other
+        # core while this one works out the environment, the roots and the config.
+        self._spawned: ProxyProcess | None = take_spawned()
+        try:
+            self._prepare(opts, on_event, prefix, on_sender)
+        except BaseException:
+            self._spawned.kill()
+            raise
+
+    def _prepare(
+        self,
+        opts: RunOptions,
+        on_event: Callable[[Event], None] | None,
+        prefix: str,
+        on_sender: Callable[[dict[str, Any]], None] | None,
+    ) -> None:
         self.opts = opts
         self.on_event = on_event  # called on the listener's thread: hand over, don't draw
         self.on_sender = on_sender  # likewise, for each process that sends requests
@@ -84,6 +100,7 @@ class RunEngine:
             log=str(self.rundir / "proxy.log"),
             ssl_insecure=opts.ssl_insecure,
             command_pgid_file=str(self.rundir / "command.pgid"),
+            token_shapes=token_shapes_source(),
         )
         roots = go_roots(self.base_env, skip=str(bundle_path(self.home)))
         self.config.upstream_ca = roots.file
@@ -110,7 +127,11 @@ class RunEngine:
             socket_path = private_socket_path(self.home)
             self.listener = EventListener(socket_path, self._deliver, self._introduce).start()
             self.config.events_socket = str(socket_path)
-        proxy = ProxyProcess(self.config).start()
+        with self._lock:
+            spawned, self._spawned = self._spawned, None
+            if self._stopped:
+                return self
+        proxy = (spawned or ProxyProcess()).start(config=self.config)
         with self._lock:
             if not self._stopped:
                 self.proxy = proxy
@@ -289,6 +310,9 @@ class RunEngine:
             self._stopped = True
             proxy, self.proxy = self.proxy, None
             listener, self.listener = self.listener, None
+            spawned, self._spawned = self._spawned, None
+        if spawned is not None:  # spawned, never started
+            spawned.kill()
         self.stop_command()
         if self._version_thread is not None:
             self._version_thread.join(timeout=5)
