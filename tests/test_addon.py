@@ -216,3 +216,60 @@ def test_a_request_nobody_redirected_to_stays_what_it_is():
     run(addon, go_flow(BLOB, status=200))
     (event,) = sink.events
     assert event.kind == "other" and event.redirected_from is None
+
+
+def test_the_group_forwards_every_hook_its_members_have():
+    # goscope's addons reach mitmproxy as one AddonGroup: a hook a member implements but
+    # the group does not forward would silently never run.
+    from mitmproxy import hooks
+
+    from goscope.proxy.group import HOOKS, AddonGroup
+    from goscope.proxy.outputs import HarRedactor
+    from goscope.proxy.server import Lifecycle
+
+    members = [*goscope_addons()[1:], HarRedactor(), Lifecycle(None, None)]
+    implemented = {
+        name for m in members for name in hooks.all_hooks if callable(getattr(m, name, None))
+    }
+    assert implemented <= set(HOOKS)
+    group = AddonGroup(*members)
+    assert all(callable(getattr(group, name)) for name in HOOKS)
+    assert not any(hasattr(group, name) for name in set(hooks.all_hooks) - set(HOOKS))
+
+
+def test_one_failing_member_never_stops_the_others(tmp_path):
+    # A recording that cannot be closed (a full disk) must not keep the HAR unredacted on
+    # disk, or the stats line unsaid: each member runs on its own, as top-level addons do.
+    import asyncio
+
+    from mitmproxy.addons import savehar
+
+    from goscope.proxy.group import AddonGroup
+    from goscope.proxy.outputs import HarRedactor
+
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0" * 2
+    raw = tmp_path / "private" / "raw.har"
+    raw.parent.mkdir()
+    entry = {
+        "request": {"url": "https://h.example/x", "headers": [{"name": "X-T", "value": token}]},
+        "response": {"headers": []},
+    }
+    raw.write_text(json.dumps({"log": {"entries": [entry]}}))
+    said = []
+
+    class FullDisk:
+        def done(self):
+            raise OSError(28, "No space left on device")
+
+    class Stats:
+        def done(self):
+            said.append("stats")
+
+    group = AddonGroup(FullDisk(), HarRedactor(), Stats())
+    with taddons.context(savehar.SaveHar(), group) as tctx:
+        tctx.options.update(hardump=str(raw), goscope_har=str(tmp_path / "out.har"))
+        asyncio.run(group.done())
+    assert said == ["stats"]
+    assert not raw.exists()
+    har = (tmp_path / "out.har").read_text()
+    assert "REDACTED" in har and token not in har

@@ -6,6 +6,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from goscope.core.events import SCHEMA_VERSION, Event
 from goscope.core.recording import (
@@ -78,6 +80,23 @@ def test_url_credentials_and_tokens_are_redacted():
     redacted = redact_url("https://h.example/p?access_token=s3cr3t&go-get=1&X-Amz-Signature=abc")
     assert "s3cr3t" not in redacted and "abc" not in redacted and "go-get=1" in redacted
     assert redact_url("https://h.example/p?go-get=1") == "https://h.example/p?go-get=1"
+
+
+_URL_CHARS = st.sampled_from(list("abcXYZ019-._~!$&'()*+,;=:@/?#%[] \t\u00e9") + ["ghp_", "%21"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    scheme=st.sampled_from(["https://", "http://", "HTTPS://", "ftp://", ""]),
+    rest=st.lists(_URL_CHARS, max_size=40).map("".join),
+    token=st.sampled_from(["", "ghp_" + "A1b2C3d4E5f6G7h8I9j0" * 2, ";jsessionid=abc"]),
+)
+def test_the_fast_path_of_redact_url_answers_as_the_parse_does(scheme, rest, token):
+    # go's plain URLs skip urlsplit; every URL gets the answer the full parse gives.
+    from goscope.core.redact import _redact_parsed_url
+
+    url = scheme + rest + token + rest
+    assert redact_url(url) == _redact_parsed_url(url)
 
 
 def test_secret_headers_are_redacted_keeping_the_scheme():

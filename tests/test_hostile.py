@@ -213,3 +213,18 @@ def test_hostile_traffic_through_the_proxy_leaves_every_output_terminal_safe(tmp
         e["module"].startswith("corp.example/") for e in events
     )
     assert any("\\x1b]52" in e["module"] for e in events)  # kept, as visible text
+
+
+def test_every_character_escaped_is_one_printable_text_never_holds():
+    # `visible` and `visible_event` skip their scan when the text is printable: that is
+    # only right while no character goscope escapes counts as printable.
+    from goscope.core.visible import UNSAFE, UNSAFE_MULTILINE, visible
+
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    escaped = [m.group() for m in UNSAFE.finditer(every)]
+    assert len(escaped) > 200  # C0, C1, bidi, zero-width, tags…
+    assert not any(ch.isprintable() for ch in escaped)
+    assert {m.group() for m in UNSAFE_MULTILINE.finditer(every)} <= set(escaped)
+    for name, text in SEQUENCES.items():
+        if name != "markup":
+            assert visible(text) != text, name

@@ -312,3 +312,17 @@ def test_shapes_that_are_not_goscopes_are_ignored():
     )
     text = _in_fresh_python(code)
     assert GH not in text and aws not in text
+
+
+def test_header_values_remembered_as_clean_are_never_secrets():
+    # Header values repeat on every request, so the clean ones are remembered (no second
+    # scan); a value that held a token is redacted every time and never remembered.
+    from goscope.core import redact
+
+    for _ in range(2):
+        headers = redact.redact_headers(
+            [("User-Agent", "GoCommand/1 (+https://go.dev/cmd/go)"), ("X-Trace", f"id {GH}")]
+        )
+        assert headers[1] == ["X-Trace", "id REDACTED"]
+    assert "GoCommand/1 (+https://go.dev/cmd/go)" in redact._token_free
+    assert not any(GH in value for value in redact._token_free)

@@ -78,12 +78,13 @@ def classify_request(
 ) -> Classification:
     """What this request is, in go's terms. Never raises."""
     try:
-        client = client_of(headers)
         result = _classify(str(method or "").upper(), str(url), env)
+        client = client_of(headers)
     except Exception:  # the core must never raise into the proxy
         return OTHER
     if client == "other":
         return result
+    # A new instance (`OTHER` is shared): the fields, plus who asked.
     return Classification(
         result.kind,
         result.endpoint,
@@ -115,26 +116,22 @@ def _classify(method: str, url: str, env: GoEnv | None) -> Classification:
     return _classify_proxy(origin, raw_path, env) or OTHER
 
 
+# go's plain URLs, in one match: scheme, a host with no userinfo, port, IPv6 brackets or
+# escapes, the path, the query; no fragment.
+_PLAIN_URL = re.compile(r"(https?://)([^/?#@:\[\]%]+)([^?#]*)(?:\?([^#]*))?\Z")
+
+
 def _split_url(url: str) -> tuple[str, str, str, str] | None:
     """(origin, host, path, query) of an http(s) URL; None for anything else.
 
     Plain `https://host/path?query` URLs (nearly all of go's) take a fast path;
     anything with userinfo, a port, IPv6 or a fragment goes through urlsplit.
     """
-    for scheme in ("https://", "http://"):
-        if url.startswith(scheme):
-            rest = url[len(scheme) :]
-            end = len(rest)
-            for stop in ("/", "?"):
-                i = rest.find(stop)
-                if 0 <= i < end:
-                    end = i
-            netloc = rest[:end]
-            if netloc and not any(c in netloc for c in "@:[]%") and "#" not in rest:
-                path, _, query = rest[end:].partition("?")
-                host = netloc.lower()
-                return scheme + host, host, path, query
-            break
+    plain = _PLAIN_URL.match(url)
+    if plain is not None:
+        scheme, netloc, path, query = plain.groups()
+        host = netloc.lower()
+        return scheme + host, host, path, query or ""
     parts = urlsplit(url)
     hostname = parts.hostname
     if parts.scheme not in ("http", "https") or not hostname:
@@ -201,6 +198,12 @@ def _classify_sumdb(
         sumdb=name,
         bad_escape=bad,
     )
+
+
+@lru_cache(maxsize=64)
+def _url_path(url: str) -> str:
+    """A GOPROXY entry's base path, without its trailing slash."""
+    return urlsplit(url).path.rstrip("/")
 
 
 @lru_cache(maxsize=64)
@@ -285,9 +288,9 @@ def _classify_proxy(origin: str, raw_path: str, env: GoEnv | None) -> Classifica
 def _split_base(origin: str, prefix: str, env: GoEnv | None) -> tuple[str, str]:
     """Split `/<base path>/<module>` into the proxy's base path and the module."""
     if env is not None:
-        entry = env.proxy_list.find_base_for(origin + prefix)
+        entry = env.proxy_list.find_base_for_path(origin, prefix)
         if entry is not None:
-            base_path = urlsplit(entry.url).path.rstrip("/")
+            base_path = _url_path(entry.url)
             if prefix.startswith(base_path + "/"):
                 return base_path, prefix[len(base_path) + 1 :]
     # A module path's first element contains a dot (module.CheckPath); the

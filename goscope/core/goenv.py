@@ -96,15 +96,27 @@ class ProxyList:
 
     def find_base_for(self, url: str) -> ProxyEntry | None:
         """The URL entry whose base is a prefix of url (longest first)."""
-        target = _norm_base(url)
-        best: ProxyEntry | None = None
-        for entry in self.proxies:
-            base = _norm_base(entry.url)
-            if (target == base or target.startswith(base + "/")) and (
-                best is None or len(base) > len(_norm_base(best.url))
-            ):
-                best = entry
-        return best
+        return _longest_base(self.entries, _norm_base(url))
+
+    def find_base_for_path(self, origin: str, path: str) -> ProxyEntry | None:
+        """`find_base_for(origin + path)` for a path with no query or fragment: the origin
+        (one of a few) is normalised once, not every request's whole URL."""
+        return _longest_base(self.entries, _norm_base(origin) + path.rstrip("/"))
+
+
+def _longest_base(entries: tuple[ProxyEntry, ...], target: str) -> ProxyEntry | None:
+    for base, entry in _bases_longest_first(entries):
+        if target == base or target.startswith(base + "/"):
+            return entry
+    return None
+
+
+@lru_cache(maxsize=64)
+def _bases_longest_first(entries: tuple[ProxyEntry, ...]) -> tuple[tuple[str, ProxyEntry], ...]:
+    """The URL entries' normalised bases, longest first (the first of equals keeps its
+    place: the earlier entry wins, as it did when scanned in order)."""
+    bases = [(_norm_base(e.url), e) for e in entries if not e.is_keyword]
+    return tuple(sorted(bases, key=lambda pair: -len(pair[0])))
 
 
 @lru_cache(maxsize=1024)

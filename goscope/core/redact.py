@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -145,6 +146,19 @@ def use_token_shapes(source: str) -> None:
 
 def redact_url(url: str) -> str:
     """Remove the password from userinfo and token-like query values."""
+    if _PLAIN_URL.match(url):
+        # go's common URL: no userinfo, query or fragment; only the path can hold a
+        # token. (The same answer as the parse below: a property test says so.)
+        start = url.find("/", len("https://") if url[4] == "s" else len("http://"))
+        return url if start < 0 else url[:start] + redact_path(url[start:])
+    return _redact_parsed_url(url)
+
+
+# A host, then printable ASCII; no `@`, `?` or `#` anywhere.
+_PLAIN_URL = re.compile(r"https?://[\x21-\x22\x24-\x2e\x30-\x3e\x41-\x7e][\x21-\x22\x24-\x3e\x41-\x7e]*\Z")
+
+
+def _redact_parsed_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -242,18 +256,42 @@ def redact_headers(
     out = []
     for name, value in items:
         name, value = str(name), str(value)
-        lower = name.lower()
-        if lower in SECRET_HEADERS or (
-            _SECRET_NAME.search(lower) and lower not in NOT_SECRET_HEADERS
-        ):
+        rule = _header_rule(name)
+        if rule is _SECRET:
             scheme = value.split(" ", 1)[0] if " " in value else ""
             value = f"{scheme} {REDACTED}" if scheme.isalpha() else REDACTED
-        elif lower in URL_HEADERS:
-            value = redact_free_text(redact_url(value) if lower != "link" else value)
-        elif len(value) >= MIN_TOKEN:
-            value = _token_shapes().sub(REDACTED, value)
+        elif rule is _URL:
+            value = redact_free_text(redact_url(value) if name.lower() != "link" else value)
+        elif len(value) >= MIN_TOKEN and value not in _token_free:
+            redacted = _token_shapes().sub(REDACTED, value)
+            if redacted is value or redacted == value:
+                _remember_token_free(value)
+            value = redacted
         out.append([name, value])
     return out
+
+
+_SECRET, _URL, _PLAIN = "secret", "url", "plain"
+
+
+@lru_cache(maxsize=1024)
+def _header_rule(name: str) -> str:
+    """How a header's value is redacted, by its name (names repeat: decided once)."""
+    lower = name.lower()
+    if lower in SECRET_HEADERS or (_SECRET_NAME.search(lower) and lower not in NOT_SECRET_HEADERS):
+        return _SECRET
+    return _URL if lower in URL_HEADERS else _PLAIN
+
+
+# Header values already scanned and found free of any token shape (User-Agent, Server,
+# Content-Type…: they repeat on every request). Only clean values are kept: never a secret.
+_token_free: set[str] = set()
+
+
+def _remember_token_free(value: str) -> None:
+    if len(_token_free) >= 4096:
+        _token_free.clear()
+    _token_free.add(value)
 
 
 # Every rule is linear in its input: wire text is hostile, and a pattern that backtracks

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
+from operator import attrgetter
 
 from .events import Event
 
@@ -48,6 +49,10 @@ def visible(text: str | None, multiline: bool = False) -> str:
     """`text` with every control and invisible format character escaped visibly."""
     if not text:
         return text or ""
+    if text.isprintable():
+        # Printable text has no control, format or line-separator character: nothing of
+        # UNSAFE's (tab and newline are not printable, so they take the scan below).
+        return text
     pattern = UNSAFE_MULTILINE if multiline else UNSAFE
     if pattern.search(text) is None:
         return text  # the common case: one C-level scan, no copy
@@ -61,9 +66,12 @@ _ONE_LINE_FIELDS = tuple(
 )
 
 
+_one_line_values = attrgetter(*_ONE_LINE_FIELDS)
+
+
 def visible_event(event: Event) -> Event:
     """Escape every text field of an event in place (the addon does it before writing)."""
-    texts = [v for name in _ONE_LINE_FIELDS if type(v := getattr(event, name)) is str]
+    texts = [v for v in _one_line_values(event) if type(v) is str]
     texts += [
         part
         for headers in (event.request_headers, event.response_headers)
@@ -71,7 +79,9 @@ def visible_event(event: Event) -> Event:
         for part in pair
     ]
     texts += event.flags
-    clean = UNSAFE.search(" ".join(texts)) is None  # one scan: the common case, nothing to do
+    joined = " ".join(texts)
+    # One C-level check, the common case: printable text holds nothing UNSAFE matches.
+    clean = joined.isprintable() or UNSAFE.search(joined) is None
     if clean and not (event.preview and UNSAFE_MULTILINE.search(event.preview)):
         return event
     for name in _ONE_LINE_FIELDS:

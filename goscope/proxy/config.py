@@ -44,6 +44,9 @@ class ProxyConfig:
     # The redaction regex (core/redact.py `token_shapes_source`), composed by the app: the
     # proxy need not import detect-secrets itself.
     token_shapes: str | None = None
+    # The app that started the proxy: the proxy stops when it is gone (even if it died
+    # before the proxy had read this).
+    parent_pid: int | None = None
 
     def to_json(self) -> str:
         data = asdict(self)

@@ -56,6 +56,8 @@ class ProxyProcess:
         try:
             self.spawn()
             assert self.proc is not None and self.proc.stdin is not None
+            if self.config.parent_pid is None:
+                self.config.parent_pid = os.getpid()
             self.proc.stdin.write(self.config.to_json())
             self.proc.stdin.close()
             self.proc.stdin = None  # communicate() must not flush it again

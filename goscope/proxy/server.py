@@ -44,10 +44,12 @@ from goscope.core.redact import use_token_shapes
 from .addon import GoscopeAddon, goscope_addons
 from .ca import ensure_ca
 from .config import ProxyConfig
+from .group import AddonGroup
 from .outputs import HarRedactor
 
 log = logging.getLogger("goscope.proxy")
-# Taken at start: asking later could already see the adoptive parent of an orphan.
+# Taken at start: asking later could already see the adoptive parent of an orphan. The
+# config names the parent too (`parent_pid`): the app may die while this module imports.
 PARENT = os.getppid()
 
 
@@ -79,7 +81,8 @@ class Lifecycle:
             return
         host, port = addrs[0][0], addrs[0][1]
         say({"type": "ready", "host": host, "port": port, "pid": os.getpid()})
-        self.watch_task = asyncio.create_task(watch_parent(PARENT, self.config.command_pgid_file))
+        parent = self.config.parent_pid or PARENT
+        self.watch_task = asyncio.create_task(watch_parent(parent, self.config.command_pgid_file))
 
     def done(self) -> None:
         say({"type": "stats", **self.addon.stats()})
@@ -162,18 +165,6 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
     if config.upstream_ca_dir:
         updates["ssl_verify_upstream_trusted_confdir"] = config.upstream_ca_dir
     return updates
-
-
-class AddonGroup:
-    """goscope's addons, which mitmproxy visits as one.
-
-    mitmproxy walks an addon's `addons` too (addonmanager.py `traverse`), in order, the
-    parent first; a group costs each hook of each flow one dispatch instead of one per
-    member (a context manager, a coroutine and a generator each).
-    """
-
-    def __init__(self, *members: Any):
-        self.addons = list(members)
 
 
 def mitmproxy_addons() -> list[Any]:
@@ -262,8 +253,9 @@ def exit_now(code: int) -> None:
     run would wait for): by now the addons' `done` hooks have closed the recording, the
     HAR and the flow file, and the stats line is out. Not under a profiler, which writes
     its results at a normal exit."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # the app may be gone: nobody to tell
+            stream.flush()
     logging.shutdown()
     if os.environ.get("GOSCOPE_PROFILE_PROXY"):
         sys.exit(code)
