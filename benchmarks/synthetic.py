@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from goscope.core.goenv import GoEnv
-from goscope.core.recording import header_line
+from goscope.core.recording import header_line, sender_line
 
 ENDPOINTS = ("mod", "info", "zip")
 
@@ -75,8 +75,28 @@ def event_line(seq: int) -> str:
         ],
         "preview": None,
         "repo": None,
+        # What the proxy records today: the sender (one go process) and the transport.
+        "sender": 1,
+        "redirected_from": None,
+        "client_http": "HTTP/2.0",
+        "upstream_http": "HTTP/1.1",
+        "upstream_tls": "TLSv1.3",
+        "upstream_issuer": "CN=GTS Root R1,O=Google Trust Services LLC,C=US",
+        "upstream_public_root": True,
     }
     return json.dumps(event, separators=(",", ":"))
+
+
+SENDER = {
+    "id": 1,
+    "pid": 4242,
+    "program": "go",
+    "command": ["go", "mod", "download"],
+    "cwd": "/home/dev/project",
+    "environment": None,
+    "variables": {},
+    "note": None,
+}
 
 
 def write_recording(path: Path, count: int) -> Path:
@@ -85,6 +105,7 @@ def write_recording(path: Path, count: int) -> Path:
     )
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(header_line(env.to_dict()) + "\n")
+        fh.write(sender_line({**SENDER, "environment": env.to_dict()}) + "\n")
         chunk = []
         for seq in range(1, count + 1):
             chunk.append(event_line(seq))

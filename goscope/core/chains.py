@@ -253,7 +253,7 @@ class ChainTracker:
     ) -> FallbackChain:
         # Interned: a million events repeat a few hosts and modules; the chains keep one copy.
         if key is None:
-            key = (_intern(event.module or ""), _intern_opt(event.version), event.endpoint)
+            key = (_intern(event.module or ""), _intern_opt(event.version), _intern(event.endpoint))
         chain = self.by_key.get(key)
         if chain is not None and self._is_auth_retry(chain, event):
             self._fold_retry(chain, event)
@@ -262,7 +262,8 @@ class ChainTracker:
             if chain is not None:
                 self._older.setdefault(key, []).append(chain)
             endpoint = cast(ChainEndpoint, key[2])
-            chain = FallbackChain(len(self.chains), key[0], key[1], endpoint, kind=event.kind)
+            kind = cast(Kind, _intern(event.kind))  # one string for a million chains
+            chain = FallbackChain(len(self.chains), key[0], key[1], endpoint, kind=kind)
             self.chains.append(chain)
             self.by_key[key] = chain
         self._close_previous(chain)

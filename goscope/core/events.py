@@ -78,8 +78,16 @@ class Event:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Event:
         """An Event from its JSON object, every field's type checked (ValueError)."""
-        if type(data) is dict and tuple(data) == _FIELD_ORDER and _valid(*data.values()):
-            return cls(*data.values())  # exactly what goscope writes, and well-formed
+        if type(data) is dict:
+            keys = tuple(data)
+            if keys == _FIELD_ORDER:
+                if _valid(*data.values()):
+                    return cls(*data.values())  # exactly what goscope writes, well-formed
+            elif len(keys) > len(_REQUIRED) and keys == _FIELD_ORDER[: len(keys)]:
+                # An older goscope's line: its fields in order, the newer ones missing.
+                values = [*data.values(), *(_DEFAULTS[k]() for k in _FIELD_ORDER[len(keys) :])]
+                if _valid(*values):
+                    return cls(*values)
         return cls(**_checked(data))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,7 +150,7 @@ class Session:
             stats = self.hosts[event.host] = HostStats(event.host)
         stats.add(event, self._rng)
         if event.endpoint == "lookup" and event.status == 200 and event.module and event.version:
-            self.verified.add((event.module, event.version))
+            self.verified.add((sys.intern(event.module), sys.intern(event.version)))
         return index
 
     # -- derived views ----------------------------------------------------------
