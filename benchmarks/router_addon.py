@@ -10,7 +10,7 @@ class BenchRouter(Router):
     """goscope's Router, its routes taken from the environment instead of an option."""
 
     def configure(self, updated: set[str]) -> None:
-        self.routes = parse_routes(os.environ["GOSCOPE_BENCH_ROUTES"].split(";"))
+        self.routes = parse_routes([r for r in os.environ["GOSCOPE_BENCH_ROUTES"].split(";") if r])
 
 
 addons = [BenchRouter()]

@@ -32,6 +32,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from goscope.core.gotool import find_go  # noqa: E402
+from goscope.core.roots import go_roots  # noqa: E402
 
 
 @dataclass
@@ -52,10 +53,13 @@ def median_of(fn, runs: int) -> float:
 
 def alternate(variants: dict, runs: int) -> dict[str, list[float]]:
     """Each variant once per round, in turn, for `runs` rounds: a machine that gets busier
-    or quieter during the run weighs on every variant alike."""
+    or quieter during the run weighs on every variant alike. Every other round runs them in
+    reverse order, so that no variant always comes after another (on the real network the
+    first run of a round warms the mirror's cache for the next)."""
     times: dict[str, list[float]] = {name: [] for name in variants}
-    for _ in range(runs):
-        for name, fn in variants.items():
+    for round_no in range(runs):
+        order = list(variants.items())
+        for name, fn in order if round_no % 2 == 0 else reversed(order):
             times[name].append(fn())
     return times
 
@@ -107,10 +111,10 @@ def bench_overhead(runs: int, modules: int) -> list[Result]:
                 return timed(["go", "mod", "download"], env, work)
 
             def mitmdump() -> float:
-                return run_mitmdump(lab, env_for("mitmdump"), work, home)
+                return run_mitmdump(lab.routes(), env_for("mitmdump"), work, home)
 
             def lean() -> float:
-                return run_lean_proxy(lab, env_for("lean"), work, home)
+                return run_lean_proxy(lab.routes(), env_for("lean"), work, home)
 
             def goscope() -> float:
                 routes = [a for r in lab.routes() for a in ("--route", r)]
@@ -241,14 +245,25 @@ def bench_real(runs: int) -> list[Result]:
             cmd = [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0", "--"]
             return timed([*cmd, *download], env_for(), work)
 
+        def mitmdump() -> float:
+            # Upstreams verified with go's roots, as goscope does (a TLS-inspecting egress).
+            roots = go_roots(base).file or ""
+            trust = ["--set", f"ssl_verify_upstream_trusted_ca={roots}"] if roots else []
+            home = tmp / "goscope"
+            return run_mitmdump([], env_for(), work, home, *trust, command=tuple(download))
+
         try:
             straight()  # warm up: the network's own caches, DNS
+            goscope()  # and goscope's CA, which mitmdump shares
         except RuntimeError as exc:
             print(f"real network unreachable, skipped: {str(exc).splitlines()[0][:200]}")
             return []
-        times = alternate({"straight": straight, "goscope": goscope}, runs)
+        variants = {"straight": straight, "mitmdump": mitmdump, "goscope": goscope}
+        times = alternate(variants, runs)
     a, b = statistics.median(times["straight"]), statistics.median(times["goscope"])
+    m = statistics.median(times["mitmdump"])
     ratio, ratio_spread = ratio_of(times, "goscope", "straight")
+    over_mitm, over_mitm_spread = ratio_of(times, "goscope", "mitmdump")
     return [
         Result(
             f"real go mod download, {len(modules)} modules: straight",
@@ -261,6 +276,16 @@ def bench_real(runs: int) -> list[Result]:
             spread(times["straight"]),
         ),
         Result(
+            f"real go mod download, {len(modules)} modules: plain mitmdump",
+            m,
+            "s",
+            a,
+            m / a,
+            "baseline",
+            None,
+            spread(times["mitmdump"]),
+        ),
+        Result(
             f"real go mod download, {len(modules)} modules: through goscope",
             b,
             "s",
@@ -270,10 +295,27 @@ def bench_real(runs: int) -> list[Result]:
             ratio <= 1.25,
             f"{spread(times['goscope'])}; {ratio_spread}",
         ),
+        Result(
+            f"real go mod download, {len(modules)} modules: goscope vs plain mitmdump",
+            b,
+            "s",
+            m,
+            over_mitm,
+            "≤ 1.10",
+            over_mitm <= 1.10,
+            over_mitm_spread,
+        ),
     ]
 
 
-def run_mitmdump(lab, env: dict[str, str], work: Path, home: Path) -> float:
+def run_mitmdump(
+    routes: list[str],
+    env: dict[str, str],
+    work: Path,
+    home: Path,
+    *extra: str,
+    command: tuple[str, ...] = ("go", "mod", "download"),
+) -> float:
     """go through mitmdump with the same routing and no goscope addon."""
     mitmdump = str(Path(sys.executable).parent / "mitmdump")
     return run_through_proxy(
@@ -292,15 +334,17 @@ def run_mitmdump(lab, env: dict[str, str], work: Path, home: Path) -> float:
             "stream_large_bodies=1m",
             "-s",
             str(HERE / "router_addon.py"),
+            *extra,
         ],
-        lab,
+        routes,
         env,
         work,
         home,
+        command,
     )
 
 
-def run_lean_proxy(lab, env: dict[str, str], work: Path, home: Path) -> float:
+def run_lean_proxy(routes: list[str], env: dict[str, str], work: Path, home: Path) -> float:
     """go through mitmproxy with goscope's set of mitmproxy addons and none of its own."""
     return run_through_proxy(
         lambda port: [
@@ -309,14 +353,21 @@ def run_lean_proxy(lab, env: dict[str, str], work: Path, home: Path) -> float:
             str(port),
             str(home / "mitmproxy"),
         ],
-        lab,
+        routes,
         env,
         work,
         home,
     )
 
 
-def run_through_proxy(argv, lab, env: dict[str, str], work: Path, home: Path) -> float:
+def run_through_proxy(
+    argv,
+    routes: list[str],
+    env: dict[str, str],
+    work: Path,
+    home: Path,
+    command: tuple[str, ...] = ("go", "mod", "download"),
+) -> float:
     """`go mod download` through a baseline proxy started by `argv(port)`.
 
     Timed like `goscope run`: from starting the proxy until it has exited after go's exit,
@@ -329,8 +380,7 @@ def run_through_proxy(argv, lab, env: dict[str, str], work: Path, home: Path) ->
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    routes = ";".join(lab.routes())
-    proxy_env = {**os.environ, "GOSCOPE_BENCH_ROUTES": routes, "PYTHONPATH": str(ROOT)}
+    proxy_env = {**os.environ, "GOSCOPE_BENCH_ROUTES": ";".join(routes), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         argv(port), env=proxy_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -344,7 +394,7 @@ def run_through_proxy(argv, lab, env: dict[str, str], work: Path, home: Path) ->
                 time.sleep(0.05)
         from goscope.run.wiring import child_env
 
-        timed(["go", "mod", "download"], child_env(env, port, home), work)
+        timed(list(command), child_env(env, port, home), work)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -596,9 +646,9 @@ def main() -> int:
     only = set(args.only.split(","))
     results: list[Result] = []
     if "overhead" in only:
-        results += bench_overhead(runs=1 if quick else 5, modules=20 if quick else 300)
+        results += bench_overhead(runs=1 if quick else 6, modules=20 if quick else 300)
     if "real" in only and not quick:
-        results += bench_real(runs=3)
+        results += bench_real(runs=4)
     if "pipeline" in only:
         results += bench_pipeline(events=2_000 if quick else 100_000)
     if "ui" in only:
