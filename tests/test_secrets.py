@@ -326,3 +326,12 @@ def test_header_values_remembered_as_clean_are_never_secrets():
         assert headers[1] == ["X-Trace", "id REDACTED"]
     assert "GoCommand/1 (+https://go.dev/cmd/go)" in redact._token_free
     assert not any(GH in value for value in redact._token_free)
+
+
+def test_a_token_in_a_url_urlsplit_refuses_is_redacted():
+    # A stray `[` makes urlsplit refuse a URL (an invalid IPv6 host): found by the property
+    # test of redact_url's fast path, where the slow path kept the token.
+    from goscope.core.redact import redact_url
+
+    assert redact_url(f"https://[/{GH}[/") == "https://[/REDACTED[/"
+    assert GH not in redact_url(f"https://u:pw@[x/{GH}")

@@ -154,8 +154,11 @@ def redact_url(url: str) -> str:
     return _redact_parsed_url(url)
 
 
-# A host, then printable ASCII; no `@`, `?` or `#` anywhere.
-_PLAIN_URL = re.compile(r"https?://[\x21-\x22\x24-\x2e\x30-\x3e\x41-\x7e][\x21-\x22\x24-\x3e\x41-\x7e]*\Z")
+# A host, then printable ASCII; no `@`, `?`, `#` or IPv6 brackets anywhere.
+_PLAIN_URL = re.compile(
+    r"https?://[\x21-\x22\x24-\x2e\x30-\x3e\x41-\x5a\x5c\x5e-\x7e]"
+    r"[\x21-\x22\x24-\x3e\x41-\x5a\x5c\x5e-\x7e]*\Z"
+)
 
 
 def _redact_parsed_url(url: str) -> str:
@@ -245,7 +248,9 @@ def redact_value(text: str) -> str:
 
 
 def _redact_unparseable(url: str) -> str:
-    return re.sub(r"//[^/@]*@", "//xxxxx@", url)
+    """A URL urlsplit refuses (a stray `[`): its userinfo, and any token shape in it."""
+    url = re.sub(r"//[^/@]*@", "//xxxxx@", url)
+    return _token_shapes().sub(REDACTED, url) if len(url) >= MIN_TOKEN else url
 
 
 def redact_headers(
