@@ -51,6 +51,7 @@ def test_env_prints_exports_for_bash_fish_and_json(home_env, tmp_path):
     assert (
         f"export SSL_CERT_FILE={bundle}" in bash.stdout
         and f"export GIT_SSL_CAINFO={bundle}" in bash.stdout
+        and f"export CURL_CA_BUNDLE={bundle}" in bash.stdout
     )
     assert bundle.exists()
     fish = goscope("env", "--shell", "fish", env=home_env)

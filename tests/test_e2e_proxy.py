@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import shutil
 import stat
 from pathlib import Path
 
@@ -125,3 +126,19 @@ def _listening_addresses(port: int) -> set[str]:
                 else:
                     found.add(addr)
     return found
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_in_a_wired_environment_trusts_goscope(workspace, tmp_path):
+    # Checking a proxy by hand with curl, beside go. Where the user's environment names a
+    # CA bundle for curl (corporate images and CI runners do), curl reads it and ignores
+    # SSL_CERT_FILE: goscope sets CURL_CA_BUNDLE too.
+    work, env = workspace
+    env = {**env, "CURL_CA_BUNDLE": "/etc/ssl/certs/ca-certificates.crt"}
+    with ModServer({"proxy-b.example": HostBehaviour([LIB])}) as server:
+        routes = [a for r in server.routes() for a in ("--route", r)]
+        url = "https://proxy-b.example/example.com/!lib/@v/list"
+        curl = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", url]
+        run = goscope_run(routes, curl, work, env, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().endswith("200")

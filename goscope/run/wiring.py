@@ -21,6 +21,9 @@ def proxy_env(port: int, home: Path, host: str = "127.0.0.1") -> dict[str, str]:
     # SSL_CERT_FILE replaces Go's roots on Linux; Debian's git (GnuTLS) reads GIT_SSL_CAINFO.
     env["SSL_CERT_FILE"] = bundle
     env["GIT_SSL_CAINFO"] = bundle
+    # curl names its compiled-in CA file itself, so OpenSSL's SSL_CERT_FILE never reaches
+    # it: a curl to check a proxy by hand, in a wired shell, reads CURL_CA_BUNDLE.
+    env["CURL_CA_BUNDLE"] = bundle
     return env
 
 
