@@ -368,7 +368,7 @@ def run_through_proxy(
     home: Path,
     command: tuple[str, ...] = ("go", "mod", "download"),
 ) -> float:
-    """`go mod download` through a baseline proxy started by `argv(port)`.
+    """`command` (`go mod download`) through a baseline proxy started by `argv(port)`.
 
     Timed like `goscope run`: from starting the proxy until it has exited after go's exit,
     start-up and shutdown included (goscope's end line needs the proxy flushed, so its

@@ -128,6 +128,24 @@ def proxy_options(f):
     return f
 
 
+def judging_options(f):
+    """`route` and `doctor`: what is private, who is trusted, which go env -w file."""
+    options = [
+        click.option("--private", metavar="PATTERNS", help="Module path patterns that are private."),
+        click.option(
+            "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
+        ),
+        click.option(
+            "--env-file",
+            type=click.Path(dir_okay=False),
+            help="Read this go env -w file instead of $(go env GOENV).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def run_flags(f):
     options = [
         click.option(
@@ -593,15 +611,7 @@ def load_run(path: str, private: str, trusted: list[str]) -> dict[str, Any]:
 @click.argument("target", metavar="PATH[@VERSION]")
 @click.option("--package", is_flag=True, help="A package path, as go get resolves it (probes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the route as JSON.")
-@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
-@click.option(
-    "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
-)
-@click.option(
-    "--env-file",
-    type=click.Path(dir_okay=False),
-    help="Read this go env -w file instead of $(go env GOENV).",
-)
+@judging_options
 @click.option(
     "--from",
     "recording",
@@ -648,15 +658,7 @@ def route(
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
-@click.option(
-    "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
-)
-@click.option(
-    "--env-file",
-    type=click.Path(dir_okay=False),
-    help="Read this go env -w file instead of $(go env GOENV).",
-)
+@judging_options
 def doctor(as_json: bool, private: str | None, trusted: str | None, env_file: str | None) -> None:
     """Find Go module configuration mistakes. Exit 1 when any is an error."""
     import json

@@ -145,3 +145,18 @@ def test_goroot_found_as_go_finds_it_without_asking_it():
         asked = subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True, env=env)
         assert go_root_env_file(go, env) == asked.stdout.strip() + "/go.env", go
     assert go_root_env_file("/usr/bin/true", {"GOROOT": "/opt/go"}) == "/opt/go/go.env"
+
+
+def test_goproxy_bases_are_matched_by_origin():
+    # One spelling per server (core/urls.py): host case and the default port do not
+    # matter; an IPv6 address keeps its brackets, so [::1]:8080 is never the address ::1:8080.
+    env = GoEnv.from_mapping(
+        {"GOPROXY": "https://Proxy.Example:443/base/,http://[::1]:8080,direct"}
+    )
+    proxies = env.proxy_list
+    assert proxies.find_base_for("https://proxy.example/base/m/@v/list").url == (
+        "https://Proxy.Example:443/base/"
+    )
+    assert proxies.find_base_for_path("https://proxy.example", "/base/m/@v/list") is not None
+    assert proxies.find_base_for("http://[::1]:8080/m/@v/list").url == "http://[::1]:8080"
+    assert proxies.find_base_for("http://[::1:8080]/m/@v/list") is None

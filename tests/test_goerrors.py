@@ -75,14 +75,7 @@ def test_empty_goproxy_and_its_fix(go, work, tmp_path, shared_gocache):
     explain(error, GoEnv.from_mapping({"GOPROXY": ","}))
     assert error.fix == "export GOPROXY=https://proxy.golang.org,direct"
     # Pasted into a shell, the fix gives go a usable GOPROXY.
-    shown = subprocess.run(
-        ["bash", "-c", f"{error.fix} && {go} env GOPROXY"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert shown.stdout.strip() == "https://proxy.golang.org,direct"
+    assert go_env_after(error.fix, go, env, "GOPROXY") == "https://proxy.golang.org,direct"
 
 
 def test_goproxy_off(go, work, tmp_path, shared_gocache):
@@ -100,14 +93,7 @@ def test_invalid_gosumdb_and_its_fix(go, work, tmp_path, shared_gocache):
     error = only(parse_go_output(lines))
     assert error.kind == "invalid-gosumdb" and error.subject == "example.com/hello@v1.0.0"
     explain(error, GoEnv.from_mapping({"GOSUMDB": "bad+key"}))
-    shown = subprocess.run(
-        ["bash", "-c", f"{error.fix} && {go} env GOSUMDB"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert shown.stdout.strip() == "sum.golang.org"
+    assert go_env_after(error.fix, go, env, "GOSUMDB") == "sum.golang.org"
 
 
 @pytest.mark.parametrize("gomod", [False, True], ids=["zip", "go.mod"])
@@ -247,3 +233,15 @@ def test_hostile_lines_parse_in_linear_time():
     plain_line = "go: " + "x" * 4096
     for hostile in ("verifying " + "@" * 4096, "go: " + "a@" * 2048 + ": x", "go: " + ": " * 2048):
         assert cost(hostile) < 50 * cost(plain_line), hostile[:20]
+
+
+def go_env_after(fix: str, go: str, env: dict[str, str], var: str) -> str:
+    """`go env VAR` once goscope's fix has run in bash, as a user would paste it."""
+    shown = subprocess.run(
+        ["bash", "-c", f"{fix} && {go} env {var}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return shown.stdout.strip()

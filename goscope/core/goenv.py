@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from .patterns import matching_pattern
 from .redact import redact_value
+from .urls import origin
 
 GO_VARS = (
     "GOPROXY",
@@ -131,13 +132,7 @@ def _index_of_base(entries: tuple[ProxyEntry, ...], base: str) -> int | None:
 @lru_cache(maxsize=4096)
 def _norm_base(url: str) -> str:
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.port and not (
-        (parts.scheme == "https" and parts.port == 443)
-        or (parts.scheme == "http" and parts.port == 80)
-    ):
-        host = f"{host}:{parts.port}"
-    return f"{parts.scheme.lower()}://{host}{parts.path.rstrip('/')}"
+    return origin(parts) + parts.path.rstrip("/")
 
 
 def proxy_url_error(url: str) -> str | None:

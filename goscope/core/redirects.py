@@ -16,9 +16,10 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from .events import Event
+from .urls import origin
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 REDIRECT_FLAG = "redirect"  # an event whose answer sent go elsewhere
@@ -42,15 +43,10 @@ def normal_url(url: str) -> str:
     """One spelling per URL: host lowercased, default port dropped, no fragment."""
     try:
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        port = parts.port
+        base = origin(parts)
     except ValueError:
         return url
-    if port and not (
-        (parts.scheme == "https" and port == 443) or (parts.scheme == "http" and port == 80)
-    ):
-        host = f"{host}:{port}"
-    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", parts.query, ""))
+    return base + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 class RedirectLinker:

@@ -183,11 +183,9 @@ def report_from_recording(
     skip_bad: bool = False,
     go_output: list[str] | None = None,
     netrc_text: str | None = None,
-    redacted: bool = False,
 ) -> Report:
     """The report of a recording (RecordingError when it cannot be read); `go_output`
-    stands in for the end line's (a live session's recording has none yet). `redacted`:
-    the recording is this run's own, written by its proxy, which redacted every event."""
+    stands in for the end line's (a live session's recording has none yet)."""
     try:
         big = os.path.getsize(path) > CHECK_FIRST_BYTES
     except OSError:
@@ -197,9 +195,8 @@ def report_from_recording(
             for _ in reader:
                 pass
     rec = read_recording(path, skip_bad=skip_bad)
-    if not redacted:
-        for event in rec.events:
-            redact_event(event)  # an older or crafted recording is redacted like a new one
+    for event in rec.events:
+        redact_event(event)  # an older or crafted recording is redacted like a new one
     raw = command_environment(rec.header)
     env = GoEnv.from_dict(raw) if raw is not None else None
     if rec.end is not None and exit_code is None:

@@ -18,6 +18,7 @@ from .explain import CERT_FAILURE
 from .goenv import GoEnv
 from .goerrors import TOOLCHAIN_KINDS, GoError, explain
 from .lookups import ModuleLookup, find_lookups
+from .urls import origin
 
 CHECKSUM_KINDS = ("checksum-mismatch", "checksum-missing")
 
@@ -28,14 +29,9 @@ def url_key(url: str | None) -> str:
         return ""
     try:
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        port = parts.port
+        return origin(parts) + parts.path
     except ValueError:
         return url
-    default = {"https": 443, "http": 80}.get(parts.scheme)
-    if port and port != default:
-        host = f"{host}:{port}"
-    return f"{parts.scheme}://{host}{parts.path}"
 
 
 def link_errors(

@@ -129,8 +129,8 @@ class RunEngine:
             self.config.events_socket = str(socket_path)
         with self._lock:
             spawned, self._spawned = self._spawned, None
-            if self._stopped:
-                return self
+        if self._stopped:  # the user quit first: stop() ended the spawned process already
+            return self
         proxy = (spawned or ProxyProcess()).start(config=self.config)
         with self._lock:
             if not self._stopped:

@@ -61,7 +61,6 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
             opts.command,
             exit_code,
             netrc_text=read_netrc(engine.base_env),
-            redacted=True,  # its own proxy wrote it
         )
     render_summary(report, console, dropped=int(stats.get("dropped_live", 0)))
     ci_outputs(report, opts.markdown, opts.sarif)
