@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from goscope.core.classify import OTHER, classify_request
@@ -184,3 +184,43 @@ def test_never_raises(url, method, headers):
 )
 def test_never_raises_on_url_shaped_input(url):
     classify_request("GET", url, GO, GoEnv.from_mapping({}))
+
+
+_URL_PARTS = st.sampled_from(
+    list("aZ9.-_~/:@?#%[]!;= \t\n\r") + ["localhost", ":3000", "u:pw@", "/@v/list", "?go-get=1"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    scheme=st.sampled_from(["https://", "http://", "HTTP://", "ftp://", ""]),
+    rest=st.lists(_URL_PARTS, max_size=12).map("".join),
+)
+def test_the_fast_split_answers_as_urlsplit_does(scheme, rest):
+    # go's plain URLs skip urlsplit; a port, userinfo, brackets or escapes must not be
+    # misread by the fast path (a GOPROXY on :3000 once lost its port).
+    from goscope.core.classify import _split_parsed_url, _split_url
+
+    url = scheme + rest
+    try:
+        expected = _split_parsed_url(url)
+    except ValueError:
+        return  # urlsplit refuses it: classify_request answers "other"
+    assert _split_url(url) == expected
+
+
+def test_a_goproxy_on_a_port_and_a_checksum_database_url_with_one():
+    env = GoEnv.from_mapping(
+        {
+            "GOPROXY": "http://localhost:3000",
+            "GOSUMDB": "sum.golang.org https://sum.example.com:8443",
+        }
+    )
+    proxied = classify_request("GET", "http://localhost:3000/github.com/foo/bar/@v/list", env=env)
+    assert (proxied.kind, proxied.module, proxied.proxy) == (
+        "proxy",
+        "github.com/foo/bar",
+        "http://localhost:3000",
+    )
+    lookup = classify_request("GET", "https://sum.example.com:8443/lookup/x.io/m@v1.0.0", env=env)
+    assert (lookup.kind, lookup.endpoint, lookup.module) == ("sumdb", "lookup", "x.io/m")

@@ -326,6 +326,13 @@ def test_header_values_remembered_as_clean_are_never_secrets():
         assert headers[1] == ["X-Trace", "id REDACTED"]
     assert "GoCommand/1 (+https://go.dev/cmd/go)" in redact._token_free
     assert not any(GH in value for value in redact._token_free)
+    # A hostile server's huge header is scanned every time, never held on to.
+    huge = "x" * 50_000
+    redact.redact_headers([("X-Pad", huge)])
+    assert huge not in redact._token_free
+    # New shapes from the app: what older ones found clean is scanned again.
+    redact.use_token_shapes(redact.token_shapes_source())
+    assert not redact._token_free
 
 
 def test_a_token_in_a_url_urlsplit_refuses_is_redacted():
@@ -335,3 +342,5 @@ def test_a_token_in_a_url_urlsplit_refuses_is_redacted():
 
     assert redact_url(f"https://[/{GH}[/") == "https://[/REDACTED[/"
     assert GH not in redact_url(f"https://u:pw@[x/{GH}")
+    refused = redact_url("https://h]x/p?access_token=s3cr3t-77;jsessionid=abc123")
+    assert "s3cr3t-77" not in refused and "abc123" not in refused

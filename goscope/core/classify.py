@@ -117,8 +117,9 @@ def _classify(method: str, url: str, env: GoEnv | None) -> Classification:
 
 
 # go's plain URLs, in one match: scheme, a host with no userinfo, port, IPv6 brackets or
-# escapes, the path, the query; no fragment.
-_PLAIN_URL = re.compile(r"(https?://)([^/?#@:\[\]%]+)([^?#]*)(?:\?([^#]*))?\Z")
+# escapes, the path (from its `/`), the query; no fragment, and none of the tab, CR and LF
+# urlsplit would remove (a property test holds it to urlsplit's answer).
+_PLAIN_URL = re.compile(r"(https?://)([^/?#@:\[\]%\t\r\n]+)(/[^?#\t\r\n]*)?(?:\?([^#\t\r\n]*))?\Z")
 
 
 def _split_url(url: str) -> tuple[str, str, str, str] | None:
@@ -131,7 +132,11 @@ def _split_url(url: str) -> tuple[str, str, str, str] | None:
     if plain is not None:
         scheme, netloc, path, query = plain.groups()
         host = netloc.lower()
-        return scheme + host, host, path, query or ""
+        return scheme + host, host, path or "", query or ""
+    return _split_parsed_url(url)
+
+
+def _split_parsed_url(url: str) -> tuple[str, str, str, str] | None:
     parts = urlsplit(url)
     hostname = parts.hostname
     if parts.scheme not in ("http", "https") or not hostname:

@@ -142,6 +142,7 @@ def use_token_shapes(source: str) -> None:
         _shapes = re.compile(source)
     except re.error:
         return
+    _token_free.clear()  # found clean by other shapes: scanned again by these
 
 
 def redact_url(url: str) -> str:
@@ -248,9 +249,9 @@ def redact_value(text: str) -> str:
 
 
 def _redact_unparseable(url: str) -> str:
-    """A URL urlsplit refuses (a stray `[`): its userinfo, and any token shape in it."""
-    url = re.sub(r"//[^/@]*@", "//xxxxx@", url)
-    return _token_shapes().sub(REDACTED, url) if len(url) >= MIN_TOKEN else url
+    """A URL urlsplit refuses (a stray `[`): its userinfo, and what free text loses too
+    (`access_token=…`, `;jsessionid=…`, any token shape)."""
+    return redact_free_text(re.sub(r"//[^/@]*@", "//xxxxx@", url))
 
 
 def redact_headers(
@@ -269,7 +270,7 @@ def redact_headers(
             value = redact_free_text(redact_url(value) if name.lower() != "link" else value)
         elif len(value) >= MIN_TOKEN and value not in _token_free:
             redacted = _token_shapes().sub(REDACTED, value)
-            if redacted is value or redacted == value:
+            if redacted == value and len(value) <= REMEMBERED_VALUE:
                 _remember_token_free(value)
             value = redacted
         out.append([name, value])
@@ -289,8 +290,10 @@ def _header_rule(name: str) -> str:
 
 
 # Header values already scanned and found free of any token shape (User-Agent, Server,
-# Content-Type…: they repeat on every request). Only clean values are kept: never a secret.
+# Content-Type…: they repeat on every request). Only clean values are kept, never a secret,
+# and only short ones: a hostile server's huge headers are not held on to.
 _token_free: set[str] = set()
+REMEMBERED_VALUE = 256
 
 
 def _remember_token_free(value: str) -> None:
