@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mitmproxy.test import tflow, tutils  # noqa: E402
 
 from benchmarks.synthetic import event_fields  # noqa: E402
-from goscope.core.goenv import GoEnv  # noqa: E402
+from goscope.core.gorules.goenv import GoEnv  # noqa: E402
 from goscope.proxy.addon import GoscopeAddon  # noqa: E402
 from goscope.proxy.outputs import ListSink, LiveStream, stream_events  # noqa: E402
 

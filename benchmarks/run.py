@@ -31,8 +31,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from goscope.core.gorules.roots import go_roots  # noqa: E402
 from goscope.core.gotool import find_go  # noqa: E402
-from goscope.core.roots import go_roots  # noqa: E402
 
 
 @dataclass
@@ -405,7 +405,7 @@ def run_through_proxy(
 def bench_pipeline(events: int) -> list[Result]:
     import threading
 
-    from goscope.core.session import Session
+    from goscope.core.view.session import Session
     from goscope.proxy.stream import EventListener, private_socket_path
 
     results = []
@@ -461,7 +461,7 @@ def classifier_rate() -> Result:
     from urllib.parse import urlsplit
 
     from benchmarks.synthetic import event_fields
-    from goscope.core.classify import classify_request
+    from goscope.core.traffic.classify import classify_request
 
     urls = [event_fields(i)[0] for i in range(1, 20001)]
     urls += [

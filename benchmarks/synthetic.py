@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from goscope.core.goenv import GoEnv
-from goscope.core.recording import header_line, sender_line
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.traffic.recording import header_line, sender_line
 
 ENDPOINTS = ("mod", "info", "zip")
 

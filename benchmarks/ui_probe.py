@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psutil  # noqa: E402
 
-from goscope.core.filters import parse_filter  # noqa: E402
+from goscope.core.view.filters import parse_filter  # noqa: E402
 from goscope.tui.app import GoscopeApp, Launch  # noqa: E402
 
 SIZE = (160, 50)

@@ -13,7 +13,7 @@ from goscope import __version__
 from goscope.proxy.config import DEFAULT_LISTEN_HOST, DEFAULT_PORT, LOOPBACK_HOSTS
 
 if TYPE_CHECKING:
-    from goscope.core.goenv import GoEnv
+    from goscope.core.gorules.goenv import GoEnv
     from goscope.run.options import RunOptions
 
 EXIT_USAGE = 2
@@ -26,7 +26,7 @@ class GoscopeError(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file: object = None) -> None:
-        from goscope.core.visible import visible
+        from goscope.core.safe.visible import visible
 
         click.echo(f"goscope: {visible(self.format_message())}", err=True)
 
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.UsageError as exc:
         # One line, not click's three: what is wrong and where to look.
         where = exc.ctx.command_path if exc.ctx else "goscope"
-        from goscope.core.visible import visible
+        from goscope.core.safe.visible import visible
 
         message = visible(exc.format_message())
         click.echo(f"goscope: {message} (see {where} --help)", err=True)
@@ -256,8 +256,8 @@ def run(headless: bool, **kw) -> None:
 
 
 def _run(headless: bool, **kw: Any) -> None:
-    from goscope.core.export import OutputError
     from goscope.core.home import HomeError
+    from goscope.core.outputs.export import OutputError
     from goscope.proxy.launcher import ProxyStartError
     from goscope.run.engine import CommandNotFound
     from goscope.term.headless import run_headless
@@ -291,7 +291,7 @@ def _run(headless: bool, **kw: Any) -> None:
 )
 def open_(recording: str, private: str | None, trusted: str | None, skip_bad: bool) -> None:
     """Open a recording in the TUI."""
-    from goscope.core.recording import RecordingError, RecordingReader
+    from goscope.core.traffic.recording import RecordingError, RecordingReader
     from goscope.tui.launch import open_launch, run_app
 
     try:
@@ -338,9 +338,9 @@ def report(
     """Summarise a recording (JSON lines) as `run` does."""
     from rich.text import Text
 
-    from goscope.core.export import OutputError, write_report
-    from goscope.core.recording import RecordingError
-    from goscope.core.report import report_from_recording
+    from goscope.core.outputs.export import OutputError, write_report
+    from goscope.core.outputs.report import report_from_recording
+    from goscope.core.traffic.recording import RecordingError
     from goscope.term import styles
     from goscope.term.headless import ci_outputs
     from goscope.term.summary import render_summary, stderr_console, stdout_console
@@ -380,7 +380,7 @@ def report(
 def env(port: int, shell: str, as_json: bool) -> None:
     """Print the exports for another terminal: eval "$(goscope env)"."""
     from goscope.core.home import HomeError, ensure_private_dir, home_dir
-    from goscope.core.visible import visible
+    from goscope.core.safe.visible import visible
     from goscope.proxy.ca import ensure_ca
     from goscope.run.wiring import json_exports, no_proxy_warnings, proxy_env, shell_exports
 
@@ -441,7 +441,7 @@ def proxy(
     import signal
     import time
 
-    from goscope.core.goenv import GoEnv
+    from goscope.core.gorules.goenv import GoEnv
     from goscope.core.gotool import find_go
     from goscope.core.home import HomeError, ensure_private_dir, home_dir
     from goscope.proxy.config import ProxyConfig
@@ -517,8 +517,8 @@ def diff(
     a leak, a failed fetch or a go error that A did not have."""
     import json
 
-    from goscope.core.diff import diff_markdown, diff_reports
-    from goscope.core.export import OutputError, write_private
+    from goscope.core.outputs.diff import diff_markdown, diff_reports
+    from goscope.core.outputs.export import OutputError, write_private
     from goscope.term.diff import render_diff
     from goscope.term.summary import stdout_console
 
@@ -550,7 +550,7 @@ def diff(
 def effective_env(env_file: str | None) -> tuple[GoEnv, dict[str, str]]:
     """The Go environment `go` would see here (with --env-file as its go env -w file), and
     the process environment it was read from."""
-    from goscope.core.goenv import GoEnv
+    from goscope.core.gorules.goenv import GoEnv
     from goscope.core.gotool import find_go
 
     process_env = dict(os.environ)
@@ -563,8 +563,8 @@ def effective_env(env_file: str | None) -> tuple[GoEnv, dict[str, str]]:
 
 def recorded_env(path: str) -> GoEnv:
     """The Go environment a recording holds: the command's, else its first known sender's."""
-    from goscope.core.goenv import GoEnv
-    from goscope.core.recording import RecordingError, command_environment, read_recording
+    from goscope.core.gorules.goenv import GoEnv
+    from goscope.core.traffic.recording import RecordingError, command_environment, read_recording
 
     try:
         rec = read_recording(path)
@@ -582,8 +582,8 @@ def load_run(path: str, private: str, trusted: list[str]) -> dict[str, Any]:
     """A report's JSON form, from a report file or a recording (reported first)."""
     import json
 
-    from goscope.core.recording import RecordingError
-    from goscope.core.report import report_from_recording
+    from goscope.core.outputs.report import report_from_recording
+    from goscope.core.traffic.recording import RecordingError
 
     if not os.path.isfile(path):  # a FIFO or a device would hang or never end
         raise fail(f"{path}: not a regular file")
@@ -630,8 +630,8 @@ def route(
     """Where go will send PATH, step by step, without touching the network."""
     import json
 
-    from goscope.core.routing import predict_route
-    from goscope.core.shell import is_module_path
+    from goscope.core.gorules.routing import predict_route
+    from goscope.core.safe.shell import is_module_path
     from goscope.term.route import render_route
     from goscope.term.summary import stdout_console
 
@@ -663,7 +663,7 @@ def doctor(as_json: bool, private: str | None, trusted: str | None, env_file: st
     """Find Go module configuration mistakes. Exit 1 when any is an error."""
     import json
 
-    from goscope.core.doctor import diagnose
+    from goscope.core.judging.doctor import diagnose
     from goscope.term.findings import render_findings
     from goscope.term.summary import stdout_console
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from goscope.core.classify import classify_request
-from goscope.core.events import Event
-from goscope.core.goenv import GoEnv
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.traffic.classify import classify_request
+from goscope.core.traffic.events import Event
 
 GO_UA = {"User-Agent": "GoCommand/1 (+https://go.dev/cmd/go)"}
 GIT_UA = {"User-Agent": "git/2.39.5"}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-from goscope.core.escaping import escape
+from goscope.core.gorules.escaping import escape
 
 
 @dataclass

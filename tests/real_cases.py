@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from goscope.core.classify import classify_request
+from goscope.core.traffic.classify import classify_request
 
 from .e2e import fold_for_trace
 

@@ -8,7 +8,7 @@ import pytest
 from mitmproxy import exceptions
 from mitmproxy.test import taddons, tflow, tutils
 
-from goscope.core.goenv import GoEnv
+from goscope.core.gorules.goenv import GoEnv
 from goscope.proxy.addon import GoscopeAddon, goscope_addons
 from goscope.proxy.outputs import ListSink, LiveStream, Recorder
 from goscope.proxy.router import Router

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from goscope.core.chains import ChainTracker, build_chains
-from goscope.core.goenv import GoEnv
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.traffic.chains import ChainTracker, build_chains
 
 from .factories import event
 
@@ -209,7 +209,7 @@ def test_a_redirect_is_one_attempt_judged_by_the_final_answer():
     assert blocked.result == "failed" and attempt.outcome == "stopped"
     assert attempt.auth_retry and len(attempt.seqs) == 4  # go's retry walks the redirect again
     assert blocked.never_asked == ("direct",)
-    from goscope.core.explain import chain_line, explain_attempt
+    from goscope.core.traffic.explain import chain_line, explain_attempt
 
     assert chain_line(blocked) == "a.example 302 → blobs.example 403"
     assert "go reports it as 403 from a.example's URL" in explain_attempt(attempt)
@@ -226,7 +226,7 @@ def test_negative_caching_is_told():
     env = env_of(f"{A},{B}")
     gone = event(f"{A}/{MOD}", 404, env=env, response_headers=[["Cache-Control", "max-age=1800"]])
     chain = build_chains([gone, event(f"{B}/{MOD}", 200, env=env)], env)[0]
-    from goscope.core.explain import explain_attempt
+    from goscope.core.traffic.explain import explain_attempt
 
     assert chain.attempts[0].not_found_for_s == 1800
     assert "for 30 minutes" in explain_attempt(chain.attempts[0])
@@ -248,8 +248,8 @@ def test_the_checksum_database_walk_is_a_chain():
 
 
 def test_prefix_probes_form_one_lookup_and_their_404s_are_no_failure():
-    from goscope.core.lookups import find_lookups
-    from goscope.core.verdicts import failures
+    from goscope.core.traffic.lookups import find_lookups
+    from goscope.core.traffic.verdicts import failures
 
     env = env_of(A)
     paths = ["example.com/!mod/sub/pkg", "example.com/!mod/sub", "example.com"]

@@ -7,9 +7,9 @@ import json
 import jsonschema
 import pytest
 
-from goscope.core.ci import github_annotations, summary_markdown
-from goscope.core.goenv import GoEnv
-from goscope.core.report import build_report
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.outputs.ci import github_annotations, summary_markdown
+from goscope.core.outputs.report import build_report
 from goscope.lab.scenario import load_scenario
 
 from .e2e import goscope_run
@@ -61,7 +61,7 @@ def sarif_schema() -> dict:
 
 
 def test_an_empty_report_is_valid_sarif_too():
-    from goscope.core.ci import sarif_document
+    from goscope.core.outputs.ci import sarif_document
 
     document = sarif_document(build_report([], None, exit_code=0), "0")
     jsonschema.validate(document, sarif_schema())

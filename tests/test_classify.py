@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from goscope.core.classify import OTHER, classify_request
-from goscope.core.goenv import GoEnv
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.traffic.classify import OTHER, classify_request
 
 GO = {"User-Agent": "GoCommand/1 (+https://go.dev/cmd/go)"}
 GIT = {"User-Agent": "git/2.39.5"}
@@ -199,7 +199,7 @@ _URL_PARTS = st.sampled_from(
 def test_the_fast_split_answers_as_urlsplit_does(scheme, rest):
     # go's plain URLs skip urlsplit; a port, userinfo, brackets or escapes must not be
     # misread by the fast path (a GOPROXY on :3000 once lost its port).
-    from goscope.core.classify import _split_parsed_url, _split_url
+    from goscope.core.traffic.classify import _split_parsed_url, _split_url
 
     url = scheme + rest
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from mitmproxy import io as mitm_io
 
-from goscope.core.recording import header_line
+from goscope.core.traffic.recording import header_line
 from goscope.proxy.config import ProxyConfig
 from goscope.proxy.launcher import ProxyProcess, ProxyStartError
 from goscope.proxy.stream import EventListener, private_socket_path
@@ -430,7 +430,7 @@ def test_upstream_proxy_chains_through_another_proxy(tmp_path):
             ours.stop()
             corporate.stop()
     assert "v1.0.0" in out.stdout, out.stderr
-    from goscope.core.recording import read_recording
+    from goscope.core.traffic.recording import read_recording
 
     (event,) = read_recording(str(tmp_path / "r.jsonl")).events
     assert (event.host, event.status, event.endpoint) == ("proxy.example", 200, "list")

@@ -65,9 +65,9 @@ def test_diff_refuses_what_is_not_a_run(tmp_path):
 
 
 async def test_the_diff_in_the_tui():
-    from goscope.core.diff import diff_reports
-    from goscope.core.goenv import GoEnv
-    from goscope.core.report import build_report
+    from goscope.core.gorules.goenv import GoEnv
+    from goscope.core.outputs.diff import diff_reports
+    from goscope.core.outputs.report import build_report
     from goscope.tui.diff_app import DiffApp
 
     from .factories import event
@@ -91,7 +91,7 @@ async def test_the_diff_in_the_tui():
 def test_diff_markdown_escapes_every_field_and_refuses_odd_shapes(tmp_path):
     import os
 
-    from goscope.core.diff import diff_markdown, diff_reports
+    from goscope.core.outputs.diff import diff_markdown, diff_reports
 
     ok = {"fetches": [], "leaks": [], "go_errors": [], "environment": {}, "events": []}
     evil_fetch = {

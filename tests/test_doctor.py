@@ -10,11 +10,12 @@ import sys
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goscope.core.chains import build_chains
-from goscope.core.doctor import Traffic, diagnose
-from goscope.core.goenv import GO_VARS, GoEnv
-from goscope.core.leaks import find_leaks
-from goscope.core.routing import checksums_looked_up, untrusted_proxies
+from goscope.core.gorules.goenv import GO_VARS, GoEnv
+from goscope.core.gorules.routing import checksums_looked_up, untrusted_proxies
+from goscope.core.judging.doctor import diagnose
+from goscope.core.judging.findings import Traffic
+from goscope.core.judging.leaks import find_leaks
+from goscope.core.traffic.chains import build_chains
 
 from .factories import event
 
@@ -333,7 +334,7 @@ def test_no_finding_names_a_destination_go_would_never_contact(
     env = GoEnv.from_mapping(values)
     trusted = {"athens.corp.example"} if trust_athens else set()
     found = {f.id for f in diagnose(env, values, private, trusted=trusted)}
-    # The model of go's routing the doctor must agree with (core/routing.py).
+    # The model of go's routing the doctor must agree with (core/gorules/routing.py).
     if found & SUMDB_FINDINGS:
         assert checksums_looked_up(env), (values, found)
     if found & PROXY_FINDINGS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from goscope.core.escaping import decode_wire, escape, unescape
+from goscope.core.gorules.escaping import decode_wire, escape, unescape
 
 
 def test_examples_from_the_proxy_protocol():

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from goscope.core.events import SCHEMA_VERSION, Event
-from goscope.core.recording import (
+from goscope.core.safe.redact import redact_headers, redact_url
+from goscope.core.traffic.events import SCHEMA_VERSION, Event
+from goscope.core.traffic.recording import (
     RecordingError,
     end_line,
     header_line,
     read_recording,
     write_recording,
 )
-from goscope.core.redact import redact_headers, redact_url
 
 from .factories import event
 
@@ -93,7 +93,7 @@ _URL_CHARS = st.sampled_from(list("abcXYZ019-._~!$&'()*+,;=:@/?#%[] \t\u00e9") +
 )
 def test_the_fast_path_of_redact_url_answers_as_the_parse_does(scheme, rest, token):
     # go's plain URLs skip urlsplit; every URL gets the answer the full parse gives.
-    from goscope.core.redact import _redact_parsed_url
+    from goscope.core.safe.redact import _redact_parsed_url
 
     url = scheme + rest + token + rest
     assert redact_url(url) == _redact_parsed_url(url)
@@ -111,7 +111,7 @@ def test_secret_headers_are_redacted_keeping_the_scheme():
 
 
 def test_environment_in_reports_has_no_passwords():
-    from goscope.core.goenv import GoEnv
+    from goscope.core.gorules.goenv import GoEnv
 
     env = GoEnv.from_mapping({"GOPROXY": "https://u:pw123@a.example/p,https://b.example|direct"})
     assert (
@@ -122,7 +122,7 @@ def test_environment_in_reports_has_no_passwords():
 
 
 def test_free_text_secrets_are_redacted():
-    from goscope.core.redact import redact_free_text
+    from goscope.core.safe.redact import redact_free_text
 
     text = (
         "not found: https://u:hunter22@h.example/x?access_token=abc123&go-get=1 "

@@ -13,10 +13,10 @@ import subprocess
 
 import pytest
 
-from goscope.core.doctor import diagnose
-from goscope.core.goenv import ORIGIN_ENV, ORIGIN_FILE, GoEnv
-from goscope.core.leaks import LeakDetector
-from goscope.core.shell import is_module_path, quote
+from goscope.core.gorules.goenv import ORIGIN_ENV, ORIGIN_FILE, GoEnv
+from goscope.core.judging.doctor import diagnose
+from goscope.core.judging.leaks import LeakDetector
+from goscope.core.safe.shell import is_module_path, quote
 
 from .factories import event
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goscope.core.goenv import (
+from goscope.core.gorules.goenv import (
     ORIGIN_DEFAULT,
     ORIGIN_ENV,
     ORIGIN_FILE,
@@ -136,7 +136,7 @@ def test_goroot_found_as_go_finds_it_without_asking_it():
     import os
     import subprocess
 
-    from goscope.core.goenv import go_root_env_file
+    from goscope.core.gorules.goenv import go_root_env_file
 
     from .conftest import go_binaries
 

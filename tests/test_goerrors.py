@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goscope.core.escaping import escape
-from goscope.core.goenv import GoEnv
-from goscope.core.goerrors import explain, parse_go_output, server_response
+from goscope.core.gorules.escaping import escape
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.gorules.goerrors import explain, parse_go_output, server_response
 from goscope.lab.modules import CATALOG
 from goscope.lab.scenario import parse_scenario
 
@@ -186,7 +186,7 @@ def test_both_go_versions_are_tested_when_present():
 
 
 def test_lines_go_prints_on_success_are_not_failures():
-    from goscope.core.report import build_report
+    from goscope.core.outputs.report import build_report
 
     lines = [
         "go: -d flag is deprecated. -d=true is a no-op",
@@ -200,7 +200,7 @@ def test_lines_go_prints_on_success_are_not_failures():
 
 
 def test_a_secret_in_go_output_never_reaches_the_report():
-    from goscope.core.report import build_report
+    from goscope.core.outputs.report import build_report
 
     token = "0123456789abcdef0123456789abcdef01234567"
     lines = [

@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
-from goscope.core.export import export_session
-from goscope.core.goenv import GoEnv
-from goscope.core.recording import write_recording
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.outputs.export import export_session
+from goscope.core.traffic.recording import write_recording
 from goscope.tui.app import GoscopeApp, Launch
 from goscope.tui.tabs import TABS, tab_key
 
@@ -218,7 +218,7 @@ def test_hostile_traffic_through_the_proxy_leaves_every_output_terminal_safe(tmp
 def test_every_character_escaped_is_one_printable_text_never_holds():
     # `visible` and `visible_event` skip their scan when the text is printable: that is
     # only right while no character goscope escapes counts as printable.
-    from goscope.core.visible import UNSAFE, UNSAFE_MULTILINE, visible
+    from goscope.core.safe.visible import UNSAFE, UNSAFE_MULTILINE, visible
 
     every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
     escaped = [m.group() for m in UNSAFE.finditer(every)]

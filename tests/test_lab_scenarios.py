@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from goscope.core.classify import classify_request
-from goscope.core.goenv import GoEnv
-from goscope.core.goerrors import FINDING_FOR_KIND
-from goscope.core.routing import predict_route
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.gorules.goerrors import FINDING_FOR_KIND
+from goscope.core.gorules.routing import predict_route
+from goscope.core.traffic.classify import classify_request
 from goscope.lab.scenario import load_scenario, scenario_names
 
 from .e2e import TRACE_DONE, GoRun, goscope_run

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from goscope.core.goenv import GoEnv
-from goscope.core.leaks import find_leaks, looks_internal
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.hosts import looks_internal
+from goscope.core.judging.leaks import find_leaks
 
 from .factories import event
 
@@ -105,7 +106,7 @@ def test_a_trusted_proxy_redirect_target_is_trusted_and_an_untrusted_one_leaks()
 
 
 def test_credentials_view_keeps_the_complete_netrc_entry_and_never_a_token():
-    from goscope.core.credentials import credentials_view
+    from goscope.core.judging.credentials import credentials_view
 
     url = "https://goproxy.corp.example/example.com/x/@v/list"
     sent = event(

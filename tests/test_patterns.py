@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from goscope.core.patterns import (
+from goscope.core.gorules.patterns import (
     BadPattern,
     glob_error,
     match_prefix_patterns,

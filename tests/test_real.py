@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from goscope.core.roots import go_roots
+from goscope.core.gorules.roots import go_roots
 
 from .conftest import go_binaries, go_environment
 from .e2e import goscope_run

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from goscope.core.report import report_from_recording
+from goscope.core.outputs.report import report_from_recording
 
 from .real_cases import CASES, FIXTURES, assert_clean, check_oracle, read_trace
 from .tui_helpers import loaded, settled, wait_for

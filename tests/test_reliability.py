@@ -19,9 +19,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from goscope.core.export import curl_command, export_session
-from goscope.core.recording import read_recording
-from goscope.core.session import Session
+from goscope.core.outputs.export import curl_command, export_session
+from goscope.core.traffic.recording import read_recording
+from goscope.core.view.session import Session
 from goscope.proxy.launcher import ProxyConfig, ProxyProcess
 from goscope.proxy.stream import private_socket_path
 from goscope.tui.widgets.detail import detail_view
@@ -489,10 +489,10 @@ def test_parsers_survive_random_input():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from goscope.core.filters import FilterError, parse_filter
-    from goscope.core.goenv import parse_gosumdb
-    from goscope.core.recording import RecordingError, read_recording
-    from goscope.core.redact import redact_headers, redact_url
+    from goscope.core.gorules.goenv import parse_gosumdb
+    from goscope.core.safe.redact import redact_headers, redact_url
+    from goscope.core.traffic.recording import RecordingError, read_recording
+    from goscope.core.view.filters import FilterError, parse_filter
 
     @settings(max_examples=300, deadline=None)
     @given(

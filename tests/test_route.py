@@ -11,8 +11,8 @@ import sys
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goscope.core.goenv import GoEnv
-from goscope.core.routing import govcs_allows, predict_route, prefix_probes
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.gorules.routing import govcs_allows, predict_route, prefix_probes
 
 
 def hosts(route, variable="GOPROXY"):

@@ -17,9 +17,9 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from goscope.core.export import curl_command, export_session
-from goscope.core.recording import read_recording
-from goscope.core.session import Session
+from goscope.core.outputs.export import curl_command, export_session
+from goscope.core.traffic.recording import read_recording
+from goscope.core.view.session import Session
 from goscope.tui.widgets.detail import detail_view
 
 from .tui_helpers import plain
@@ -178,7 +178,7 @@ def test_every_planted_secret_stays_out_of_every_output(tmp_path):
 
 def test_a_crafted_recording_is_redacted_in_every_view(tmp_path):
     # Written by an older goscope, or by hand: what goscope shows of it is redacted anyway.
-    from goscope.core.recording import write_recording
+    from goscope.core.traffic.recording import write_recording
 
     from .factories import event
 
@@ -217,7 +217,7 @@ def test_redaction_stays_linear_on_hostile_text():
     # A rule that backtracks lets one long answer stall the proxy for seconds (ReDoS).
     import time
 
-    from goscope.core.redact import redact_free_text, redact_headers, redact_url, redact_value
+    from goscope.core.safe.redact import redact_free_text, redact_headers, redact_url, redact_value
 
     n = 65536
     hostile = [
@@ -285,12 +285,12 @@ def _in_fresh_python(code: str) -> str:
 def test_the_proxy_redacts_with_the_shapes_the_app_hands_it():
     # The run engine composes the token shapes (importing detect-secrets) and hands their
     # source to the proxy process: the proxy redacts the same, without that import.
-    from goscope.core.redact import token_shapes_source
+    from goscope.core.safe.redact import token_shapes_source
 
     aws = "AKIA" + "ABCDEFGHIJKLMNOP"  # a shape that comes from detect-secrets' plugins
     code = (
         "import sys\n"
-        "from goscope.core.redact import redact_free_text, use_token_shapes\n"
+        "from goscope.core.safe.redact import redact_free_text, use_token_shapes\n"
         f"use_token_shapes({token_shapes_source()!r})\n"
         f"print(redact_free_text('fetch failed: token {GH} key {aws}'))\n"
         "print('detect_secrets' in sys.modules)\n"
@@ -305,7 +305,7 @@ def test_shapes_that_are_not_goscopes_are_ignored():
     # back to composing its own, and still catches every shape.
     aws = "AKIA" + "ABCDEFGHIJKLMNOP"
     code = (
-        "from goscope.core.redact import redact_free_text, use_token_shapes\n"
+        "from goscope.core.safe.redact import redact_free_text, use_token_shapes\n"
         "use_token_shapes('nothing')\n"
         "use_token_shapes('(')\n"
         f"print(redact_free_text('token {GH} key {aws}'))\n"
@@ -317,7 +317,7 @@ def test_shapes_that_are_not_goscopes_are_ignored():
 def test_header_values_remembered_as_clean_are_never_secrets():
     # Header values repeat on every request, so the clean ones are remembered (no second
     # scan); a value that held a token is redacted every time and never remembered.
-    from goscope.core import redact
+    from goscope.core.safe import redact
 
     for _ in range(2):
         headers = redact.redact_headers(
@@ -338,7 +338,7 @@ def test_header_values_remembered_as_clean_are_never_secrets():
 def test_a_token_in_a_url_urlsplit_refuses_is_redacted():
     # A stray `[` makes urlsplit refuse a URL (an invalid IPv6 host): found by the property
     # test of redact_url's fast path, where the slow path kept the token.
-    from goscope.core.redact import redact_url
+    from goscope.core.safe.redact import redact_url
 
     assert redact_url(f"https://[/{GH}[/") == "https://[/REDACTED[/"
     assert GH not in redact_url(f"https://u:pw@[x/{GH}")

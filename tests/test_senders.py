@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from goscope.core.recording import read_recording
+from goscope.core.traffic.recording import read_recording
 from goscope.lab.scenario import load_scenario
 
 pytestmark = pytest.mark.e2e
@@ -154,7 +154,7 @@ def test_two_go_commands_are_each_judged_by_their_own_environment(
 def test_an_unknown_sender_is_judged_by_private_patterns_and_traffic(tmp_path):
     # goscope ran no command and could not see the sender (another user, a remote client):
     # its own environment is not go's; the traffic shows what it can.
-    from goscope.core.recording import header_line
+    from goscope.core.traffic.recording import header_line
 
     from .factories import event
 

@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from functools import cached_property
 
-from goscope.core.escaping import escape
+from goscope.core.gorules.escaping import escape
 
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from goscope.core.gotool import find_go
-from goscope.core.shell import quote
+from goscope.core.safe.shell import quote
 from goscope.run.options import RunOptions
 
 from .scenario import Scenario, load_scenario, scenario_names

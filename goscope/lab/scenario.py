@@ -103,7 +103,7 @@ class Scenario:
             netrc.chmod(0o600)
             env["NETRC"] = str(netrc)
         if lab.inspecting is not None:
-            from goscope.core.roots import go_roots
+            from goscope.core.gorules.roots import go_roots
 
             system = go_roots(os.environ).file
             if self.trust_inspecting_ca:

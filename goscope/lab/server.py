@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from goscope.core.escaping import unescape
+from goscope.core.gorules.escaping import unescape
 
 from .modules import ModuleVersion, tampered
 from .sumdb import ChecksumDB

@@ -16,7 +16,7 @@ import re
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from goscope.core.escaping import unescape
+from goscope.core.gorules.escaping import unescape
 
 from .modules import ModuleVersion
 

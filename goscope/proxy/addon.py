@@ -20,15 +20,14 @@ from typing import Any
 from mitmproxy import connection, ctx, http
 from mitmproxy.addonmanager import Loader
 
-from goscope.core.chains import AuthRetryMarker
-from goscope.core.classify import Classification, classify_request
-from goscope.core.events import Event
-from goscope.core.goenv import GoEnv
-from goscope.core.recording import sender_line
-from goscope.core.redact import redact_free_text, redact_headers, redact_path, redact_url
-from goscope.core.redirects import RedirectLinker
-from goscope.core.roots import is_public_root
-from goscope.core.visible import visible_event
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.gorules.roots import is_public_root
+from goscope.core.safe.redact import redact_free_text, redact_headers, redact_path, redact_url
+from goscope.core.traffic.classify import Classification, classify_request
+from goscope.core.traffic.events import Event, visible_event
+from goscope.core.traffic.recording import sender_line
+from goscope.core.traffic.redirects import RedirectLinker
+from goscope.core.traffic.retries import AuthRetryMarker
 from goscope.core.vocab import Endpoint
 
 from .outputs import EventSink, LiveStream, Recorder, environment_option

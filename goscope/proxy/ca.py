@@ -14,6 +14,7 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
+from goscope.core.gorules.roots import go_roots
 from goscope.core.home import (
     HomeError,
     bundle_path,
@@ -22,7 +23,6 @@ from goscope.core.home import (
     ensure_private_dir,
     home_dir,
 )
-from goscope.core.roots import go_roots
 
 SYSTEM_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Alpine
@@ -41,7 +41,7 @@ class CA:
 
 
 def system_bundle() -> str | None:
-    """The roots go trusts (its SSL_CERT_FILE, else the system's; core/roots.py), which
+    """The roots go trusts (its SSL_CERT_FILE, else the system's; core/gorules/roots.py), which
     goscope's bundle must keep: go and git then trust every server they trusted before."""
     override = os.environ.get("GOSCOPE_SYSTEM_CA")
     if override and os.path.isfile(override):

@@ -32,7 +32,7 @@ class ProxyConfig:
     har: str | None = None
     log: str | None = None
     ssl_insecure: bool = False
-    # The roots go trusts (core/roots.py): goscope verifies upstream servers with them, so
+    # The roots go trusts (core/gorules/roots.py): goscope verifies upstream servers with them, so
     # a TLS-inspecting proxy go trusts is trusted by goscope too, and nothing else is.
     upstream_ca: str | None = None
     upstream_ca_dir: str | None = None
@@ -41,7 +41,7 @@ class ProxyConfig:
     # SIGKILL), the proxy's watchdog ends that group too, so no go outlives it.
     command_pgid_file: str | None = None
     stream_large_bodies: str = STREAM_LARGE_BODIES
-    # The redaction regex (core/redact.py `token_shapes_source`), composed by the app: the
+    # The redaction regex (core/safe/redact.py `token_shapes_source`), composed by the app: the
     # proxy need not import detect-secrets itself.
     token_shapes: str | None = None
     # The app that started the proxy: the proxy stops when it is gone (even if it died

@@ -17,11 +17,11 @@ from typing import IO, Any, Protocol
 from mitmproxy import ctx, exceptions
 from mitmproxy.addonmanager import Loader
 
-from goscope.core.events import Event
-from goscope.core.export import OutputError, write_private
-from goscope.core.goenv import GoEnv
-from goscope.core.recording import header_line
-from goscope.core.redact import redact_free_text, redact_har
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.outputs.export import OutputError, write_private
+from goscope.core.safe.redact import redact_free_text, redact_har
+from goscope.core.traffic.events import Event
+from goscope.core.traffic.recording import header_line
 
 from .config import DEFAULT_QUEUE_SIZE
 

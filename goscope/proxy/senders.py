@@ -21,8 +21,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from goscope.core.goenv import GoEnv
-from goscope.core.redact import redact_free_text, redact_value
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.safe.redact import redact_free_text, redact_value
 
 PROC = "/proc"
 # What of a sender's environment goscope keeps: what decides where go sends a path.

@@ -39,7 +39,7 @@ from mitmproxy.addons import (
 from mitmproxy.master import Master
 
 from goscope.core.home import ensure_private_dir
-from goscope.core.redact import use_token_shapes
+from goscope.core.safe.redact import use_token_shapes
 
 from .addon import GoscopeAddon, goscope_addons
 from .ca import ensure_ca

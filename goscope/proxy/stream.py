@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from goscope.core.events import Event
-from goscope.core.recording import check_sender
+from goscope.core.traffic.events import Event
+from goscope.core.traffic.recording import check_sender
 
 LINE_LIMIT = 16 * 2**20  # one event line; a longer one is skipped, not fatal
 
@@ -124,6 +124,6 @@ class EventListener:
 
 
 def _event(line: bytes) -> Event:
-    from goscope.core.events import event_from_json
+    from goscope.core.traffic.events import event_from_json
 
     return event_from_json(line)

@@ -25,14 +25,14 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from goscope.core.events import Event
-from goscope.core.goenv import GoEnv
-from goscope.core.goerrors import MAX_LINE, MAX_LINES, worth_keeping
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.gorules.goerrors import MAX_LINE, MAX_LINES, worth_keeping
+from goscope.core.gorules.roots import go_roots
 from goscope.core.gotool import find_go, go_version_of
 from goscope.core.home import bundle_path, ensure_private_dir, home_dir
-from goscope.core.recording import end_line
-from goscope.core.redact import redact_value, token_shapes_source
-from goscope.core.roots import go_roots
+from goscope.core.safe.redact import redact_value, token_shapes_source
+from goscope.core.traffic.events import Event
+from goscope.core.traffic.recording import end_line
 from goscope.proxy.config import ProxyConfig
 from goscope.proxy.launcher import ProxyProcess, ProxyStartError, take_spawned
 from goscope.proxy.stream import EventListener, private_socket_path

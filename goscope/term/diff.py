@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from goscope.core.diff import Diff
-from goscope.core.visible import visible
+from goscope.core.outputs.diff import Diff
+from goscope.core.safe.visible import visible
 
 from . import styles
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from goscope.core.doctor import Finding
-from goscope.core.visible import visible
+from goscope.core.judging.findings import Finding
+from goscope.core.safe.visible import visible
 from goscope.core.vocab import FINDING_SEVERITIES
 
 from . import styles

@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.text import Text
 
 from goscope import __version__
-from goscope.core.ci import github_annotations, sarif_document, summary_markdown
-from goscope.core.credentials import netrc_path
-from goscope.core.export import write_private, write_report
-from goscope.core.report import Report, report_from_recording
+from goscope.core.gorules.netrc import netrc_path
+from goscope.core.outputs.ci import github_annotations, sarif_document, summary_markdown
+from goscope.core.outputs.export import write_private, write_report
+from goscope.core.outputs.report import Report, report_from_recording
 from goscope.run.engine import RunEngine
 from goscope.run.options import EXIT_LEAK, RunOptions
 from goscope.run.wiring import no_proxy_warnings

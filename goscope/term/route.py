@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from goscope.core.routing import Route
-from goscope.core.visible import visible
+from goscope.core.gorules.routing import Route
+from goscope.core.safe.visible import visible
 
 from . import styles
 

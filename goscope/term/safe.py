@@ -1,7 +1,7 @@
 """Terminal-safe rendering: whatever goscope prints, wire text in it cannot act.
 
 `safe_console` gives a Rich console with a render hook that escapes every
-control and invisible format character in what is printed (core/visible.py);
+control and invisible format character in what is printed (core/safe/visible.py);
 `plain` builds a Text that is never parsed as markup. Together: traffic text
 is never Rich markup and never a terminal control sequence.
 """
@@ -12,7 +12,7 @@ from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook,
 from rich.segment import Segment
 from rich.text import Text
 
-from goscope.core.visible import UNSAFE_MULTILINE, visible
+from goscope.core.safe.visible import UNSAFE_MULTILINE, visible
 
 
 def plain(text: object, style: str = "") -> Text:

@@ -7,13 +7,13 @@ from collections import defaultdict
 from rich.console import Console
 from rich.text import Text
 
-from goscope.core.chains import FallbackChain
-from goscope.core.explain import chain_line, duration_text, explain_attempt
-from goscope.core.goerrors import GoError
-from goscope.core.judge import UNKNOWN_SENDER
-from goscope.core.report import Report
-from goscope.core.verdicts import module_fetches, module_groups
-from goscope.core.visible import visible
+from goscope.core.gorules.goerrors import GoError
+from goscope.core.judging.judge import UNKNOWN_SENDER
+from goscope.core.outputs.report import Report
+from goscope.core.safe.visible import visible
+from goscope.core.traffic.chains import FallbackChain
+from goscope.core.traffic.explain import chain_line, duration_text, explain_attempt
+from goscope.core.traffic.verdicts import module_fetches, module_groups
 
 from . import styles
 from .safe import safe_console

@@ -2,7 +2,7 @@
 
 The app only draws. A live session's proxy and command belong to the run
 engine (goscope.run.engine), started from a worker thread; a recording is
-read by the one reader (goscope.core.recording). Each tab is a `GoscopeTab`
+read by the one reader (goscope.core.traffic.recording). Each tab is a `GoscopeTab`
 (goscope.tui.tabs), and the app reaches them only through that contract.
 """
 
@@ -28,16 +28,16 @@ from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, RichLog, Static, TabbedContent
 from textual.worker import get_current_worker
 
-from goscope.core.events import Event
-from goscope.core.export import OutputError, export_session
-from goscope.core.filters import Filter, FilterError, parse_filter
-from goscope.core.goenv import GoEnv
-from goscope.core.judge import UNKNOWN_SENDER
-from goscope.core.recording import RecordingError, RecordingReader, command_environment
-from goscope.core.session import Session
-from goscope.core.store import SORT_ORDERS, sorted_indices
-from goscope.core.verdicts import module_fetches
-from goscope.core.visible import visible
+from goscope.core.gorules.goenv import GoEnv
+from goscope.core.judging.judge import UNKNOWN_SENDER
+from goscope.core.outputs.export import OutputError, export_session
+from goscope.core.safe.visible import visible
+from goscope.core.traffic.events import Event
+from goscope.core.traffic.recording import RecordingError, RecordingReader, command_environment
+from goscope.core.traffic.verdicts import module_fetches
+from goscope.core.view.filters import Filter, FilterError, parse_filter
+from goscope.core.view.session import Session
+from goscope.core.view.store import SORT_ORDERS, sorted_indices
 from goscope.run.engine import CommandNotFound, ProxyStartError, RunEngine
 from goscope.term import styles
 from goscope.term.safe import plain

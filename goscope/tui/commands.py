@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from goscope.core.filters import parse_filter
+from goscope.core.view.filters import parse_filter
 from goscope.tui.tabs import TABS
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
-from goscope.core.diff import Diff
-from goscope.core.visible import visible
+from goscope.core.outputs.diff import Diff
+from goscope.core.safe.visible import visible
 from goscope.term import styles
 from goscope.term.safe import plain
 

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabPane
 
-from goscope.core.session import Session
+from goscope.core.view.session import Session
 from goscope.term.safe import plain
 
 if TYPE_CHECKING:

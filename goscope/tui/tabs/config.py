@@ -11,13 +11,13 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
-from goscope.core.doctor import Finding
-from goscope.core.goenv import GO_VARS, GoEnv
-from goscope.core.judge import UNKNOWN_SENDER
-from goscope.core.redact import redact_value
-from goscope.core.routing import predict_route
-from goscope.core.session import Session
-from goscope.core.visible import visible
+from goscope.core.gorules.goenv import GO_VARS, GoEnv
+from goscope.core.gorules.routing import predict_route
+from goscope.core.judging.findings import Finding
+from goscope.core.judging.judge import UNKNOWN_SENDER
+from goscope.core.safe.redact import redact_value
+from goscope.core.safe.visible import visible
+from goscope.core.view.session import Session
 from goscope.term import styles
 from goscope.term.route import route_lines
 from goscope.term.safe import plain

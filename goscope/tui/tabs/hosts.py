@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from goscope.core.session import Session
-from goscope.core.visible import visible
+from goscope.core.safe.visible import visible
+from goscope.core.view.session import Session
 from goscope.term import styles
 from goscope.tui.widgets.request_list import human_size
 

@@ -8,10 +8,10 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import DataTable
 
-from goscope.core.leaks import Leak
-from goscope.core.redact import redact_url
-from goscope.core.session import Session
-from goscope.core.visible import visible
+from goscope.core.judging.leaks import Leak
+from goscope.core.safe.redact import redact_url
+from goscope.core.safe.visible import visible
+from goscope.core.view.session import Session
 from goscope.term import styles
 from goscope.term.safe import plain
 

@@ -11,9 +11,9 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Tree
 from textual.widgets.tree import TreeNode
 
-from goscope.core.explain import explain_attempt
-from goscope.core.session import ModuleRow, Session
-from goscope.core.visible import visible
+from goscope.core.safe.visible import visible
+from goscope.core.traffic.explain import explain_attempt
+from goscope.core.view.session import ModuleRow, Session
 from goscope.term import styles
 from goscope.term.safe import plain
 from goscope.tui.widgets.request_list import human_size

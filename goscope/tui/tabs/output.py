@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import DataTable, RichLog
 
-from goscope.core.goerrors import GoError
-from goscope.core.session import Session
+from goscope.core.gorules.goerrors import GoError
+from goscope.core.view.session import Session
 from goscope.term.safe import plain
 
 from .base import GoscopeTab

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from goscope.core.export import curl_command
+from goscope.core.outputs.export import curl_command
 from goscope.term import styles
 from goscope.tui.widgets.request_list import RequestList
 

@@ -11,9 +11,9 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from goscope.core.judge import UNKNOWN_SENDER, SenderView
-from goscope.core.session import Session
-from goscope.core.visible import visible
+from goscope.core.judging.judge import UNKNOWN_SENDER, SenderView
+from goscope.core.safe.visible import visible
+from goscope.core.view.session import Session
 from goscope.term import styles
 
 from .base import TableTab

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 
-from goscope.core.session import Session
+from goscope.core.view.session import Session
 from goscope.tui.widgets.timeline import Timeline
 
 from .base import GoscopeTab

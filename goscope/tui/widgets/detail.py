@@ -8,13 +8,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from goscope.core.chains import FallbackChain
-from goscope.core.events import Event
-from goscope.core.explain import explain_attempt
-from goscope.core.leaks import Leak
-from goscope.core.redact import redact_free_text, redact_url
-from goscope.core.store import Row
-from goscope.core.visible import visible
+from goscope.core.judging.leaks import Leak
+from goscope.core.safe.redact import redact_free_text, redact_url
+from goscope.core.safe.visible import visible
+from goscope.core.traffic.chains import FallbackChain
+from goscope.core.traffic.events import Event
+from goscope.core.traffic.explain import explain_attempt
+from goscope.core.view.store import Row
 from goscope.term import styles
 from goscope.term.safe import plain
 

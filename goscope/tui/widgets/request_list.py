@@ -20,15 +20,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from goscope.core.redact import redact_url
-from goscope.core.store import (
+from goscope.core.safe.redact import redact_url
+from goscope.core.safe.visible import visible
+from goscope.core.view.store import (
     FLAG_AUTH_RETRY,
     FLAG_INTERNAL,
     FLAG_LEAK,
     EventStore,
     Row,
 )
-from goscope.core.visible import visible
 from goscope.term import styles
 
 # (name, width, priority): the lower the priority number, the longer a column stays as

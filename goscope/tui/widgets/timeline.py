@@ -7,8 +7,8 @@ from typing import Any
 from rich.text import Text
 from textual.widget import Widget
 
-from goscope.core.store import FLAG_ERROR, EventStore
-from goscope.core.visible import visible
+from goscope.core.safe.visible import visible
+from goscope.core.view.store import FLAG_ERROR, EventStore
 
 MAX_SAMPLED = 200_000
 LABEL = 24

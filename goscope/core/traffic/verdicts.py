@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ..gorules.goenv import GoEnv
+from ..gorules.goerrors import TOOLCHAIN_KINDS, GoError, explain
+from ..urls import origin
 from .chains import FallbackChain
 from .explain import CERT_FAILURE
-from .goenv import GoEnv
-from .goerrors import TOOLCHAIN_KINDS, GoError, explain
 from .lookups import ModuleLookup, find_lookups
-from .urls import origin
 
 CHECKSUM_KINDS = ("checksum-mismatch", "checksum-missing")
 

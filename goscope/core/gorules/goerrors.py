@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..safe.shell import set_env_command
 from .goenv import ORIGIN_ENV, GoEnv
-from .shell import set_env_command
 
 MAX_LINES = 2000  # lines of go's output a recording keeps (errors are near the end)
 MAX_LINE = 4096

@@ -7,17 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .chains import FallbackChain
-from .credentials import HostCredentials, credentials_view
-from .events import SCHEMA_VERSION, Event
-from .goenv import GoEnv
-from .goerrors import GoError
-from .judge import Judge
-from .leaks import Leak
-from .lookups import ModuleLookup
-from .recording import RecordingReader, command_environment, read_recording
-from .redact import redact_event, redact_free_text
-from .verdicts import checksum_verdict, mismatched_modules, module_groups
+from ..gorules.goenv import GoEnv
+from ..gorules.goerrors import GoError
+from ..judging.credentials import HostCredentials, credentials_view
+from ..judging.judge import Judge
+from ..judging.leaks import Leak
+from ..safe.redact import redact_event, redact_free_text
+from ..traffic.chains import FallbackChain
+from ..traffic.events import SCHEMA_VERSION, Event
+from ..traffic.lookups import ModuleLookup
+from ..traffic.recording import RecordingReader, command_environment, read_recording
+from ..traffic.verdicts import checksum_verdict, mismatched_modules, module_groups
 
 CHECK_FIRST_BYTES = 16 * 2**20  # bigger recordings are checked in a streaming pass first
 REPORT_ATTEMPT_FIELDS = (

@@ -18,8 +18,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from ..urls import origin
 from .events import Event
-from .urls import origin
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 REDIRECT_FLAG = "redirect"  # an event whose answer sent go elsewhere

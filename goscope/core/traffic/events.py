@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 import orjson
 
+from ..safe.visible import UNSAFE, UNSAFE_MULTILINE, visible
+from ..vocab import CLIENTS, ENDPOINTS, KINDS, Client, Endpoint, Kind
 from .classify import Classification
-from .vocab import CLIENTS, ENDPOINTS, KINDS, Client, Endpoint, Kind
 
 SCHEMA_VERSION = 1
 PREVIEW_LIMIT = 65536  # characters of a body preview a reader accepts (the proxy keeps 4096)
@@ -49,7 +51,7 @@ class Event:
     redirected_from: int | None = None  # the seq whose 3xx answer sent go here (redirects.py)
     # Transport facts: HTTP on each side, the upstream's TLS version and certificate issuer,
     # and whether that chain ends at a public root (else: a TLS-inspecting proxy or a
-    # private CA sits between go and the host; core/roots.py).
+    # private CA sits between go and the host; core/gorules/roots.py).
     client_http: str | None = None
     upstream_http: str | None = None
     upstream_tls: str | None = None
@@ -234,3 +236,43 @@ def event_from_json(line: bytes | str) -> Event:
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON ({exc})") from None
     return Event.from_dict(obj)
+
+
+_ONE_LINE_FIELDS = tuple(
+    f.name
+    for f in fields(Event)
+    if f.name not in ("preview", "request_headers", "response_headers", "flags")
+)
+
+
+_one_line_values = attrgetter(*_ONE_LINE_FIELDS)
+
+
+def visible_event(event: Event) -> Event:
+    """Escape every text field of an event in place (the addon does it before writing)."""
+    texts = [v for v in _one_line_values(event) if type(v) is str]
+    texts += [
+        part
+        for headers in (event.request_headers, event.response_headers)
+        for pair in headers
+        for part in pair
+    ]
+    texts += event.flags
+    joined = " ".join(texts)
+    # One C-level check, the common case: printable text holds nothing UNSAFE matches.
+    clean = joined.isprintable() or UNSAFE.search(joined) is None
+    if clean and not (event.preview and UNSAFE_MULTILINE.search(event.preview)):
+        return event
+    for name in _ONE_LINE_FIELDS:
+        value = getattr(event, name)
+        if type(value) is str and UNSAFE.search(value):
+            setattr(event, name, visible(value))
+    if event.preview and UNSAFE_MULTILINE.search(event.preview):
+        event.preview = visible(event.preview, multiline=True)
+    for headers in (event.request_headers, event.response_headers):
+        for pair in headers:
+            for i in (0, 1):
+                if UNSAFE.search(pair[i]):
+                    pair[i] = visible(pair[i])
+    event.flags = [visible(f) for f in event.flags]
+    return event

@@ -7,19 +7,20 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from .chains import FallbackChain
-from .doctor import Finding
-from .events import Event
-from .goenv import GoEnv
-from .goerrors import GoError
-from .judge import Judge, SenderView
-from .leaks import Leak, is_public_service
-from .lookups import find_lookups
-from .recording import read_event_at
-from .redact import redact_event
+from ..gorules.goenv import GoEnv
+from ..gorules.goerrors import GoError
+from ..hosts import is_public_service
+from ..judging.findings import Finding
+from ..judging.judge import Judge, SenderView
+from ..judging.leaks import Leak
+from ..safe.redact import redact_event
+from ..traffic.chains import FallbackChain
+from ..traffic.events import Event
+from ..traffic.lookups import find_lookups
+from ..traffic.recording import read_event_at
+from ..traffic.verdicts import Failures, checksum_verdict, mismatched_modules, module_groups
+from ..vocab import Kind
 from .store import EventStore
-from .verdicts import Failures, checksum_verdict, mismatched_modules, module_groups
-from .vocab import Kind
 
 RESERVOIR = 4096  # latency samples kept per host for percentiles
 ROLES: dict[Kind, str] = {"proxy": "proxy", "toolchain": "proxy", "sumdb": "sumdb", "direct": "VCS"}

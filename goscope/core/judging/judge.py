@@ -15,15 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .chains import ChainTracker, FallbackChain
-from .doctor import Finding, Traffic, diagnose
-from .events import Event
-from .goenv import GoEnv
-from .goerrors import GoError, parse_go_output
+from ..gorules.goenv import GoEnv
+from ..gorules.goerrors import GoError, parse_go_output
+from ..safe.redact import redact_value
+from ..traffic.chains import ChainTracker, FallbackChain
+from ..traffic.events import Event
+from ..traffic.lookups import ModuleLookup, find_lookups
+from ..traffic.verdicts import Failures, failures, link_errors
+from .doctor import diagnose
+from .findings import Finding, Traffic
 from .leaks import Leak, LeakDetector
-from .lookups import ModuleLookup, find_lookups
-from .redact import redact_value
-from .verdicts import Failures, failures, link_errors
 
 UNKNOWN_SENDER = "environment of the sender unknown: judged by --private and by traffic"
 

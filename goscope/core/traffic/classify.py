@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .escaping import decode_wire
-from .goenv import GoEnv
-from .vocab import ENDPOINTS, KINDS, Client, Endpoint, Kind
+from ..gorules.escaping import decode_wire
+from ..gorules.goenv import GoEnv
+from ..vocab import ENDPOINTS, KINDS, Client, Endpoint, Kind
 
 __all__ = ["ENDPOINTS", "KINDS", "Classification", "classify_request", "client_of"]
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .classify import ENDPOINTS, KINDS
-from .events import Event
+from ..traffic.classify import ENDPOINTS, KINDS
+from ..traffic.events import Event
 
 FLAG_AUTH_RETRY = 1
 FLAG_ERROR = 2

@@ -20,9 +20,9 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..safe.redact import redact_value
+from ..urls import origin
 from .patterns import matching_pattern
-from .redact import redact_value
-from .urls import origin
 
 GO_VARS = (
     "GOPROXY",

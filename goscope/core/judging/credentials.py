@@ -12,56 +12,13 @@ goscope reports where credentials went, never the credentials themselves.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .events import Event
-
-
-@dataclass
-class NetrcEntry:
-    machine: str
-    has_login: bool
-    has_password: bool
-
-
-def parse_netrc(text: str) -> list[NetrcEntry]:
-    """netrc.go's reading, keeping incomplete entries too (to say why go drops them)."""
-    entries: list[NetrcEntry] = []
-    current: NetrcEntry | None = None
-    in_macro = False
-    for line in text.split("\n"):
-        if in_macro:
-            in_macro = line != ""
-            continue
-        words = line.split()
-        i = 0
-        while i < len(words) - 1:
-            key, value = words[i], words[i + 1]
-            if key == "machine":
-                current = NetrcEntry(value, False, False)
-                entries.append(current)
-            elif key == "login" and current is not None:
-                current.has_login = True
-            elif key == "password" and current is not None:
-                current.has_password = True
-            elif key == "macdef":
-                in_macro = True
-            i += 2
-        if i < len(words) and words[i] == "default":
-            break
-    return entries
-
-
-def netrc_path(env: Mapping[str, str]) -> str | None:
-    """netrc.go `netrcPath`: $NETRC, else ~/.netrc."""
-    if env.get("NETRC"):
-        return env["NETRC"]
-    home = env.get("HOME")
-    return os.path.join(home, ".netrc") if home else None
+from ..gorules.netrc import NetrcEntry, parse_netrc
+from ..traffic.events import Event
 
 
 @dataclass

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .visible import markdown_cell
+from ..safe.visible import markdown_cell
 
 Key = tuple[str, str | None, str]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..hosts import is_public_service
 from .goenv import GoEnv, ProxyEntry
 from .patterns import matching_pattern
 
@@ -207,8 +208,6 @@ def _fetch_steps(
     private: str,
     trusted: frozenset[str],
 ) -> list[RouteStep]:
-    from .leaks import is_public_service  # leaks imports this module's neighbours
-
     steps: list[RouteStep] = []
     endpoint = f"@v/{escape_for_url(version)}.info" if version else "@v/list"
     if path == "golang.org/toolchain" and version:
@@ -287,8 +286,6 @@ def _direct_step(env: GoEnv, path: str, probe_of: str | None) -> RouteStep:
 def _checksum_steps(
     env: GoEnv, path: str, private: str, trusted: frozenset[str]
 ) -> list[RouteStep]:
-    from .leaks import is_public_service
-
     db = env.sumdb
     value, origin = _origin(env, "GOSUMDB")
     if db.off:

@@ -16,7 +16,7 @@ import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .classify import ENDPOINTS, KINDS
+from ..traffic.classify import ENDPOINTS, KINDS
 from .store import FLAG_AUTH_RETRY, FLAG_ERROR, FLAG_LEAK, METHODS, NO_STATUS, EventStore
 
 KEYS = ("kind", "status", "host", "module", "endpoint", "method", "version")

@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .events import Event
-from .redact import REDACTED, redact_headers, redact_url
+from ..safe.redact import REDACTED, redact_headers, redact_url
+from ..traffic.events import Event
 from .report import Report, report_from_recording
 
 CURL_HEADERS = {"user-agent", "accept", "git-protocol", "content-type"}

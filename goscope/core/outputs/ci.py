@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .visible import markdown_cell, visible
+from ..safe.visible import markdown_cell, visible
 
 if TYPE_CHECKING:
     from .report import Report

@@ -12,10 +12,6 @@ a recording can be crafted.
 from __future__ import annotations
 
 import re
-from dataclasses import fields
-from operator import attrgetter
-
-from .events import Event
 
 # C0 controls but tab and newline, DEL, C1 controls; and every invisible format
 # character (Unicode categories Cf, Zl, Zp: bidi marks, embeddings, overrides and
@@ -57,46 +53,6 @@ def visible(text: str | None, multiline: bool = False) -> str:
     if pattern.search(text) is None:
         return text  # the common case: one C-level scan, no copy
     return pattern.sub(_escape, text)
-
-
-_ONE_LINE_FIELDS = tuple(
-    f.name
-    for f in fields(Event)
-    if f.name not in ("preview", "request_headers", "response_headers", "flags")
-)
-
-
-_one_line_values = attrgetter(*_ONE_LINE_FIELDS)
-
-
-def visible_event(event: Event) -> Event:
-    """Escape every text field of an event in place (the addon does it before writing)."""
-    texts = [v for v in _one_line_values(event) if type(v) is str]
-    texts += [
-        part
-        for headers in (event.request_headers, event.response_headers)
-        for pair in headers
-        for part in pair
-    ]
-    texts += event.flags
-    joined = " ".join(texts)
-    # One C-level check, the common case: printable text holds nothing UNSAFE matches.
-    clean = joined.isprintable() or UNSAFE.search(joined) is None
-    if clean and not (event.preview and UNSAFE_MULTILINE.search(event.preview)):
-        return event
-    for name in _ONE_LINE_FIELDS:
-        value = getattr(event, name)
-        if type(value) is str and UNSAFE.search(value):
-            setattr(event, name, visible(value))
-    if event.preview and UNSAFE_MULTILINE.search(event.preview):
-        event.preview = visible(event.preview, multiline=True)
-    for headers in (event.request_headers, event.response_headers):
-        for pair in headers:
-            for i in (0, 1):
-                if UNSAFE.search(pair[i]):
-                    pair[i] = visible(pair[i])
-    event.flags = [visible(f) for f in event.flags]
-    return event
 
 
 def markdown_cell(text: object) -> str:
