@@ -11,8 +11,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-# ruff, mypy on goscope/, and the layer contracts (pyproject.toml [tool.importlinter]).
+# ruff, mypy on goscope/, the layer contracts (pyproject.toml [tool.importlinter]), and no
+# data file (a recording, a report, a HAR, a log) committed at the top level.
 lint: $(VENV)/.installed
+	@stray=$$(git ls-files -- '*.jsonl' '*.json' '*.har' '*.log' 2>/dev/null | grep -v /); \
+	if [ -n "$$stray" ]; then echo "data files committed at the top level: $$stray"; exit 1; fi
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache

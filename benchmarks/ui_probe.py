@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psutil  # noqa: E402
 
 from goscope.core.view.filters import parse_filter  # noqa: E402
-from goscope.tui.app import GoscopeApp, Launch  # noqa: E402
+from goscope.tui.app import GoscopeApp  # noqa: E402
+from goscope.tui.launch import Launch  # noqa: E402
 
 SIZE = (160, 50)
 PROC = psutil.Process()
@@ -61,7 +62,7 @@ async def probe(path: str, startup: bool) -> dict:
         jump = time.perf_counter() - t
         t = time.perf_counter()
         app.apply_filter(parse_filter("kind:sumdb"))
-        await until(pilot, lambda: app.request_list.indices is not None and not app._filter_running)
+        await until(pilot, lambda: app.request_list.indices is not None and not app.requests.filter_running)
         await pilot.pause(0)
         filtered = time.perf_counter() - t
     return {

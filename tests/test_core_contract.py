@@ -49,7 +49,7 @@ def test_importing_the_whole_core_loads_neither_textual_nor_mitmproxy():
 
 def test_the_run_engine_starts_no_ui():
     code = (
-        "import sys, goscope.run.engine, goscope.term.headless\n"
+        "import sys, goscope.run.engine, goscope.cli.launch\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'mitmproxy')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -64,10 +64,11 @@ def test_layer_contracts_are_kept():
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     kept = [line for line in out.stdout.splitlines() if line.endswith(" KEPT")]
     names = " ".join(kept)
-    assert len(kept) == 7 and "layers: cli > tui > term > lab > run > proxy > core" in names
+    assert len(kept) == 8 and "layers: cli > tui > term > lab > run > proxy > core" in names
     assert "the TUI never reaches into the proxy" in names
     assert "core: view | outputs > judging > traffic > gorules > safe > loose modules" in names
     assert "the ports of Go's rules import nothing of traffic analysis" in names
+    assert "tabs and palette commands know the app only by its protocol" in names
 
 
 def test_adding_a_tab_is_one_list_entry():

@@ -18,7 +18,8 @@ from urllib.parse import quote
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.outputs.export import export_session
 from goscope.core.traffic.recording import write_recording
-from goscope.tui.app import GoscopeApp, Launch
+from goscope.tui.app import GoscopeApp
+from goscope.tui.launch import Launch
 from goscope.tui.tabs import TABS, tab_key
 
 from .factories import event

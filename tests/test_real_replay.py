@@ -56,7 +56,8 @@ def test_what_the_real_servers_do():
 
 
 def test_a_real_recording_in_the_tui(snap_compare):
-    from goscope.tui.app import GoscopeApp, Launch
+    from goscope.tui.app import GoscopeApp
+    from goscope.tui.launch import Launch
 
     path = FIXTURES / "get-package.jsonl"
     app = GoscopeApp(Launch(recording=str(path.relative_to(Path.cwd()))))

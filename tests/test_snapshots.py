@@ -27,7 +27,7 @@ SCREENS = [
     (
         "filtered",
         ["slash", *"kind:sumdb", "enter", "down"],
-        lambda app: app.filter is not None and app.request_list.cursor == 1,
+        lambda app: app.requests.filter is not None and app.request_list.cursor == 1,
     ),
     ("help", ["question_mark"], lambda app: isinstance(app.screen, HelpScreen)),
 ]

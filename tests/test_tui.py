@@ -11,8 +11,8 @@ from textual.widgets import DataTable, Static
 
 from goscope.lab.scenario import load_scenario
 from goscope.run.options import RunOptions
-from goscope.tui.app import GoscopeApp, Launch
-from goscope.tui.launch import live_launch
+from goscope.tui.app import GoscopeApp
+from goscope.tui.launch import Launch
 from goscope.tui.screens.modals import ConfirmScreen, HelpScreen
 
 from .tui_helpers import loaded, plain, wait_for
@@ -74,7 +74,7 @@ async def test_filter_language_narrows_and_escape_clears(tmp_path):
         await pilot.press("escape")
         assert app.request_list.indices is None and app.request_list.row_count == EVENTS
         await pilot.press("slash", *"status:abc", "enter")
-        assert app.filter is None  # a bad filter is refused with a notice, not applied
+        assert app.requests.filter is None  # a bad filter is refused with a notice, not applied
 
 
 async def test_leaks_modules_hosts_and_config_tabs(tmp_path):
@@ -142,8 +142,8 @@ async def test_command_palette_offers_goscope_filters(tmp_path):
         await pilot.press(*"filter: leaks")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.filter is not None)
-        assert app.filter.text == "leak"
+        await wait_for(pilot, lambda: app.requests.filter is not None)
+        assert app.requests.filter.text == "leak"
         assert {app.session.store.row(i).module for i in app.request_list.indices} == {
             "git.corp.example.com/team/secret"
         }
@@ -159,7 +159,7 @@ def scenario_launch(name, tmp_path, go_binary, shared_gocache):
     opts = RunOptions(
         command=["go", "mod", "download"], port=0, routes=lab.routes(), env=env, cwd=str(work)
     )
-    launch = live_launch(opts)
+    launch = Launch.live(opts)
     launch.export_dir = str(tmp_path / "export")
     yield launch
     launch.engine.stop()
@@ -329,7 +329,7 @@ async def test_the_tui_as_goscope_demo_starts_it_shows_the_traffic(
 ):
     # `goscope demo` and bare `goscope` start the proxy before the TUI (start_live): the
     # live stream must still reach the app.
-    from goscope.tui.launch import start_live
+    from goscope.cli.launch import start_live
 
     scenario = load_scenario("tour")
     with scenario.lab(tmp_path / "lab") as lab:
@@ -358,8 +358,12 @@ async def test_the_tui_as_goscope_demo_starts_it_shows_the_traffic(
 
 
 def test_the_readme_key_table_is_the_apps():
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    table = readme.split("<!-- keys -->\n", 1)[1].split("\n<!-- /keys -->", 1)[0]
+    # Wherever the table lives (the README or docs/), it is there exactly once.
+    root = Path(__file__).parent.parent
+    pages = [p.read_text() for p in (root / "README.md", *sorted(root.glob("docs/*.md")))]
+    holding = [text for text in pages if "<!-- keys -->\n" in text]
+    assert len(holding) == 1
+    table = holding[0].split("<!-- keys -->\n", 1)[1].split("\n<!-- /keys -->", 1)[0]
     assert table == GoscopeApp.key_table()
     bound = {b.key for b in GoscopeApp.BINDINGS}
     for key, _ in GoscopeApp.KEY_HELP:  # every key the table names is bound
@@ -409,11 +413,11 @@ async def test_sorting_by_key_and_by_clicking_a_column(tmp_path):
         store = app.session.store
         await pilot.press("s")  # started
         order = [store.started[i] for i in app.request_list.indices]
-        assert app.sort_by == "started" and order == sorted(order)
+        assert app.requests.sort_by == "started" and order == sorted(order)
         await pilot.press("s")  # finished
         finished = [store.started[i] + store.duration[i] / 1000 for i in app.request_list.indices]
         assert finished == sorted(finished)
-        app.set_sort("status")
+        app.requests.set_sort("status")
         statuses = [store.status[i] for i in app.request_list.indices]
         assert statuses == sorted(statuses)
         # A click on "host" in the column names sorts by host; a second click reverses.
@@ -421,10 +425,10 @@ async def test_sorting_by_key_and_by_clicking_a_column(tmp_path):
         x = header.index("host")
         await pilot.click("#list-header", offset=(x + 1, 0))
         hosts = [store.row(i).host for i in app.request_list.indices]
-        assert app.sort_by == "host" and hosts == sorted(hosts)
+        assert app.requests.sort_by == "host" and hosts == sorted(hosts)
         await pilot.click("#list-header", offset=(x + 1, 0))
         hosts = [store.row(i).host for i in app.request_list.indices]
-        assert app.sort_reverse and hosts == sorted(hosts, reverse=True)
+        assert app.requests.sort_reverse and hosts == sorted(hosts, reverse=True)
         assert "host▼" in plain(app.query_one("#list-header", Static).content)
         # A filter keeps the order.
         await pilot.press("slash", *"status:404", "enter")

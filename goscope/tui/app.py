@@ -16,36 +16,34 @@ import shlex
 import signal
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Input, RichLog, Static, TabbedContent
+from textual.widgets import Footer, Input, RichLog, TabbedContent
 from textual.worker import get_current_worker
 
 from goscope.core.gorules.goenv import GoEnv
-from goscope.core.judging.judge import UNKNOWN_SENDER
 from goscope.core.outputs.export import OutputError, export_session
 from goscope.core.safe.visible import visible
 from goscope.core.traffic.events import Event
 from goscope.core.traffic.recording import RecordingError, RecordingReader, command_environment
-from goscope.core.traffic.verdicts import module_fetches
 from goscope.core.view.filters import Filter, FilterError, parse_filter
 from goscope.core.view.session import Session
-from goscope.core.view.store import SORT_ORDERS, sorted_indices
-from goscope.run.engine import CommandNotFound, ProxyStartError, RunEngine
+from goscope.run.engine import CommandNotFound, ProxyStartError
 from goscope.term import styles
 from goscope.term.safe import plain
+from goscope.tui import keys
 from goscope.tui.commands import GoscopeCommands
+from goscope.tui.launch import Launch
 from goscope.tui.screens.modals import ConfirmScreen, HelpScreen, PromptScreen
-from goscope.tui.tabs import TABS, GoscopeTab, tab_key
-from goscope.tui.widgets.detail import detail_view
-from goscope.tui.widgets.request_list import RequestList, column_sort_at, header_text
+from goscope.tui.tabs import TABS, GoscopeTab
+from goscope.tui.tabs.requests import RequestsTab
+from goscope.tui.widgets.header import FailureCount, HeaderFacts, SessionHeader
+from goscope.tui.widgets.request_list import RequestList
 
 TICK_SECONDS = 0.1
 NARROW_COLUMNS = 100
@@ -55,98 +53,17 @@ THREADED_FILTER_ROWS = 50_000
 LOAD_CHUNK = 5_000
 
 
-@dataclass
-class Launch:
-    """What the app is for: a live session (an engine) or a recording to open."""
-
-    recording: str | None = None  # open: the file to show
-    engine: RunEngine | None = None  # live: the proxy, and maybe a command
-    private: str = ""
-    trusted: list[str] = field(default_factory=list)
-    export_dir: str | None = None
-    skip_bad: bool = False  # open: skip unreadable lines instead of refusing the file
-    strict: bool = False  # opened from the command line: a bad file ends the app (exit 2)
-
-    @property
-    def title(self) -> str:
-        return self.engine.opts.title if self.engine is not None else ""
-
-    @property
-    def description(self) -> str:
-        return self.engine.opts.description if self.engine is not None else ""
-
-
 class GoscopeApp(App[int]):
     TITLE = "goscope"
     COMMANDS = App.COMMANDS | {GoscopeCommands}
-    CSS = """
-    Screen { overflow: hidden; }
-    #header-info { height: 2; background: $panel; padding: 0 1; }
-    #tabs { height: 1fr; }
-    #tabs > ContentSwitcher { height: 1fr; }
-    TabPane { height: 1fr; padding: 0; }
-    #list-header { height: 1; padding: 0 0; color: $text-muted; }
-    #requests-split { height: 1fr; }
-    #request-side { width: 1fr; }
-    #detail-scroll { width: 38%; border-left: solid $panel; padding: 0 1; }
-    .-narrow #requests-split { layout: vertical; }
-    .-narrow #request-side { height: 1fr; }
-    .-narrow #detail-scroll { width: 1fr; height: 40%; border-left: none; border-top: solid $panel; }
-    #filter-bar { dock: bottom; display: none; }
-    #filter-bar.visible { display: block; }
-    #output-log { height: 1fr; }
-    .findings-title { height: 1; margin-top: 1; }
-    ConfigTab DataTable { height: auto; max-height: 14; }
-    .-short ConfigTab DataTable { max-height: 5; }
-    .-short ConfigTab .pane-detail-box { min-height: 5; }
-    """
-    BINDINGS = [
-        Binding("q", "quit_app", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("slash", "filter", "Filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("f", "toggle_follow", "Follow"),
-        Binding("c", "copy", "Copy"),
-        Binding("s", "sort", "Sort"),
-        Binding("e", "export", "Export"),
-        Binding("o", "open_recording", "Open"),
-        Binding("colon", "command_bar", "Run"),
-        Binding("enter", "jump_to_proof", "Go to request", show=False),
-        # Number keys switch tabs from anywhere (a focused table included), except while
-        # typing in an input (check_action).
-        *[
-            Binding(
-                tab_key(tab.TAB_ID), f"tab('{tab.TAB_ID}')", tab.TITLE, show=False, priority=True
-            )
-            for tab in TABS
-        ],
-    ]
-    KEY_HELP = [
-        (f"1-{len(TABS)}", ", ".join(tab.TITLE for tab in TABS)),
-        ("↑↓ PgUp PgDn Home End", "move in the request list (moving up stops following)"),
-        ("f", "follow new traffic on/off"),
-        (
-            "s",
-            "sort the requests: # (arrival), started, finished, status, duration, size, host; or click a column's name (twice: reverse)",
-        ),
-        ("/", "filter the request list; Esc clears the filter"),
-        ("c", "copy: the request as curl; in Leaks and Config, the fix"),
-        ("e", "export the session: recording (.jsonl), report (.json), HAR (asks where)"),
-        ("o", "open a recording (not in a live session: use goscope open FILE)"),
-        (":", "run a command through goscope (e.g. go mod download)"),
-        ("Enter", "in Modules, Leaks, Config or Output: show the request that proves it"),
-        ("Ctrl+P", "command palette (filters, tabs, themes: Textual's light and dark)"),
-        ("?", "this help"),
-        ("q", "quit (asks first while a command runs)"),
-    ]
+    CSS_PATH = "app.tcss"
+    BINDINGS = keys.BINDINGS
+    KEY_HELP = keys.KEY_HELP
 
     @classmethod
     def key_table(cls) -> str:
         """The keys as a Markdown table: the README's copy is tested against it."""
-        rows = ["| key | what it does |", "| --- | --- |"]
-        pipe = "\\|"
-        rows += [f"| `{key}` | {what.replace('|', pipe)} |" for key, what in cls.KEY_HELP]
-        return "\n".join(rows)
+        return keys.key_table()
 
     def __init__(self, launch: Launch) -> None:
         super().__init__()
@@ -160,7 +77,6 @@ class GoscopeApp(App[int]):
         self.private, self.trusted = private, list(trusted)
         recording = self.engine.recording if self.engine is not None else launch.recording
         self.session = Session(env, private, frozenset(h.lower() for h in trusted), recording)
-        self.filter: Filter | None = None
         # Filled on other threads (the event stream, the command's output), drained by _tick.
         self.pending: deque[tuple[Event | dict[str, Any], int]] = deque()  # events, senders
         self.pending_output: deque[Text | str] = deque()
@@ -169,20 +85,10 @@ class GoscopeApp(App[int]):
         self.closing = False
         self.proxy_line = ""
         self.loading = False
-        self._filtered_upto = 0
-        self._filtered: list[int] | None = None  # the filter's rows, in arrival order
-        self.sort_by: str | None = None  # a SORT_ORDERS name; None: arrival order (#)
-        self.sort_reverse = False
-        self._sorted_upto = 0
-        self._sorted_at = 0.0
         self._last_pane_refresh = 0.0
         self._dirty = True
-        self._shown_rows = -1
-        self._filter_running = False
         self._ticks = 0
-        self._failed_key: tuple[int, int, bool] | None = None
-        self._failed = self._fetches = 0
-        self._failed_at = 0.0
+        self.counts = FailureCount()
         self._command_running = False
         self._signals: list[int] = []
         self._request_list: RequestList | None = None
@@ -190,6 +96,12 @@ class GoscopeApp(App[int]):
         if self.engine is not None:
             self.engine.on_event = self._on_live_event
             self.engine.on_sender = self._on_live_sender
+
+    def curl_proxy(self) -> tuple[str | None, str | None]:
+        engine = self.engine
+        proxy = engine.url if engine is not None else None
+        bundle = str(engine.bundle) if engine is not None and proxy else None
+        return proxy, bundle
 
     @property
     def live(self) -> bool:
@@ -201,6 +113,11 @@ class GoscopeApp(App[int]):
             self._request_list = self.query_one("#request-list", RequestList)
         return self._request_list
 
+    @property
+    def requests(self) -> RequestsTab:
+        """The request list's tab: its filter, its order, its detail."""
+        return self.query_one(RequestsTab)
+
     def tab(self, tab_id: str) -> GoscopeTab:
         return self.query_one(f"#{tab_id}", GoscopeTab)
 
@@ -209,7 +126,7 @@ class GoscopeApp(App[int]):
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(id="header-info")
+        yield SessionHeader(id="header-info")
         with TabbedContent(id="tabs", initial=TABS[0].TAB_ID):
             for tab in TABS:
                 yield tab()
@@ -224,17 +141,12 @@ class GoscopeApp(App[int]):
         # Below 100 columns the detail moves under the list (CSS: .-narrow).
         self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
         self.set_class(event.size.height < SHORT_ROWS, "-short")
-        self.call_after_refresh(self._update_list_header)
+        self.call_after_refresh(self.requests.update_list_header)
         self.call_after_refresh(self._update_header)
-
-    def _update_list_header(self) -> None:
-        width = self.request_list.size.width or 100
-        sort = (self.sort_by, self.sort_reverse) if self.sort_by else None
-        self.query_one("#list-header", Static).update(header_text(width, sort))
 
     def on_mount(self) -> None:
         self._catch_signals()
-        self.call_after_refresh(self._update_list_header)
+        self.call_after_refresh(self.requests.update_list_header)
         self.tick_timer = self.set_interval(TICK_SECONDS, self._tick)
         self.request_list.follow = self.live
         self.request_list.focus()
@@ -407,35 +319,13 @@ class GoscopeApp(App[int]):
         if self.engine is not None:
             self.session.dropped_live = self.engine.dropped_live
             self.session.bad_lines = self.engine.bad_lines
-        self._refresh_list()
+        self.requests.refresh_rows(self._dirty, self.loading)
         now = time.monotonic()
         if self._dirty and now - self._last_pane_refresh >= PANE_REFRESH_SECONDS:
             self._last_pane_refresh = now
             self._dirty = False
             self._refresh_active_pane()
         self._update_header()
-
-    def _refresh_list(self) -> None:
-        total = len(self.session)
-        request_list = self.request_list
-        active = self.filter if self.filter is not None and not self.filter.empty else None
-        grew = total > self._filtered_upto and not self._filter_running
-        if active is not None and self._filtered is not None and grew:
-            new = active.apply(self.session.store, range(self._filtered_upto, total))
-            self._filtered_upto = total
-            if new:
-                self._filtered.extend(new)
-                if self.sort_by is None:
-                    request_list.refresh_rows()
-        if self.sort_by is not None:
-            now = time.monotonic()
-            if total != self._sorted_upto and not self.loading and now - self._sorted_at >= 0.5:
-                self._show(self._filtered)  # new rows take their place in the order
-            self._shown_rows = request_list.row_count
-            return
-        if request_list.row_count != self._shown_rows or self._dirty:
-            request_list.refresh_rows()
-        self._shown_rows = request_list.row_count
 
     def _refresh_active_pane(self) -> None:
         tab = self.active_tab()
@@ -456,100 +346,30 @@ class GoscopeApp(App[int]):
         # A digit typed in the filter bar is text, not a tab switch.
         return not (action == "tab" and isinstance(self.focused, Input))
 
-    def _fetch_count(self) -> int:
-        self._failed_count()  # recounts both, when due
-        return self._fetches
-
-    def _failed_count(self) -> int:
-        """Failures as go sees them; recounted only when the session changed."""
-        key = (len(self.session), len(self.session.go_errors), self.session.finished)
-        now = time.monotonic()
-        # A walk over every chain: not while a recording loads, at most once a second.
-        if key != self._failed_key and not self.loading and now - self._failed_at >= 1.0:
-            self._recount(key)
-            self._failed_at = now
-        elif key[1:] != (self._failed_key or (0, 0, False))[1:] and not self.loading:
-            self._recount(key)
-        return self._failed
-
-    def _recount(self, key: tuple[int, int, bool]) -> None:
-        self._failed_key, self._failed = key, len(self.session.failures(self.exit_status))
-        self._fetches = len(module_fetches(self.session.chains))
-
     def _update_header(self) -> None:
-        text = Text()
-        text.append("goscope ", style="bold")
-        if self.launch.title:
-            text.append(f"{visible(self.launch.title)} ", style="bold")
-        if not self.live:
-            text.append(f"· {visible(self.session.recording)} ")
-        elif self.proxy_line:
-            text.append(f"· {visible(self.proxy_line)} ")
-        if self.launch.description:
-            text.append(f"· {visible(self.launch.description)} ", style=styles.MUTED)
-        top, text = text, Text()
-        n, fetches = len(self.session), self._fetch_count()
-        text.append(f"{n} request{'s' if n != 1 else ''}", style="bold")
-        text.append(f" · {fetches} fetch{'es' if fetches != 1 else ''}")
-        failed = self._failed_count()
-        if failed or self.command_running or not self.exit_status:
-            text.append(f" · {failed} failed", style=styles.BAD if failed else styles.GOOD)
-        else:  # go failed, and said nothing goscope could place: never "0 failed"
-            text.append(" · go failed (see Output)", style=styles.BAD)
-        leaks = len(self.session.leaks)
-        text.append(
-            f" · {leaks} leak{'s' if leaks != 1 else ''}",
-            style=styles.LEAK if leaks else styles.GOOD,
+        self.counts.update(self.session, self.exit_status, self.loading)
+        requests, unattributed = self.requests, self.session.judge.default
+        facts = HeaderFacts(
+            title=self.launch.title,
+            where=self.proxy_line if self.live else self.session.recording or "",
+            description=self.launch.description,
+            requests=len(self.session),
+            fetches=self.counts.fetches,
+            failed=self.counts.failed,
+            leaks=len(self.session.leaks),
+            loading=self.loading,
+            running=self.command_running,
+            exit_status=self.exit_status,
+            follow=self.request_list.follow,
+            filter_text=requests.filter.text if requests.filter and requests.filtering else None,
+            shown=self.request_list.row_count,
+            dropped_live=self.session.dropped_live,
+            unattributed=0 if unattributed.known else unattributed.requests,
+            bad_lines=self.session.bad_lines,
         )
-        if self.loading:
-            text.append(" · loading…", style=styles.WARNING)
-        if self.command_running:
-            text.append(" · command running", style=styles.WARNING)
-        elif self.exit_status is not None:
-            text.append(f" · exit {self.exit_status}", style=styles.exit_status(self.exit_status))
-        follow = self.request_list.follow
-        text.append(
-            " · follow" if follow else " · follow off (f)", style=styles.NOTE if follow else "dim"
-        )
-        if self.filter is not None and not self.filter.empty:
-            text.append(
-                f" · filter: {visible(self.filter.text)} ({self.request_list.row_count} shown, Esc clears)",
-                style="bold magenta",
-            )
-        if self.session.dropped_live:
-            text.append(
-                f" · {self.session.dropped_live} events not shown live (all are recorded)",
-                style=styles.WARNING,
-            )
-        unattributed = self.session.judge.default
-        if unattributed.requests and not unattributed.known:
-            text.append(f" · {UNKNOWN_SENDER} ({unattributed.requests})", style=styles.WARNING)
-        if self.session.bad_lines:
-            bad = self.session.bad_lines
-            text.append(
-                f" · {bad} unreadable line{'s' if bad != 1 else ''} skipped", style=styles.WARNING
-            )
-        # Never wrapped: each line is cut at the width, so the counts line always shows
-        # (the counts come first in it; the hints after them are what a narrow terminal loses).
-        header = self.query_one("#header-info", Static)
-        width = max(10, (header.size.width or self.size.width) - 2)
-        for line in (top, text):
-            line.no_wrap, line.overflow = True, "ellipsis"
-            line.truncate(width, overflow="ellipsis")
-        header.update(Text("\n").join([top, text]))
+        self.query_one(SessionHeader).show(facts, self.size.width)
 
-    # -- selection and detail -----------------------------------------------------------------
-    @on(RequestList.RowSelected)
-    def _show_detail(self, message: RequestList.RowSelected) -> None:
-        row = self.session.store.row(message.index)
-        event = self.session.event(message.index)
-        chain = self.session.chain_for_seq(row.seq)
-        leaks = [leak for leak in self.session.leaks if leak.seq == row.seq]
-        self.query_one("#detail", Static).update(detail_view(row, event, chain, leaks))
-
-    def _clear_detail(self, why: str = "Select a request to see its fallback chain.") -> None:
-        self.query_one("#detail", Static).update(Text(why, style=styles.MUTED))
-
+    # -- selection -------------------------------------------------------------------------
     @on(RequestList.FollowChanged)
     def _follow_changed(self, _: RequestList.FollowChanged) -> None:
         self._update_header()
@@ -585,7 +405,7 @@ class GoscopeApp(App[int]):
     def action_filter(self) -> None:
         bar = self.query_one("#filter-bar", Input)
         bar.add_class("visible")
-        bar.value = self.filter.text if self.filter else ""
+        bar.value = self.requests.filter.text if self.requests.filter else ""
         bar.focus()
 
     @on(Input.Submitted, "#filter-bar")
@@ -601,77 +421,22 @@ class GoscopeApp(App[int]):
         self.apply_filter(new)
 
     def apply_filter(self, new: Filter | None) -> None:
-        if new is None or new.empty:
-            self.filter = None
-            self._show(None)
-            self._update_header()
-            return
-        self.filter = new
-        total = len(self.session)
-        if total > THREADED_FILTER_ROWS:
-            self._filter_running = True
-            self.filter_in_thread(new, total)
-        else:
-            self._filtered_upto = total
-            self._show(new.apply(self.session.store, range(total)))
-            if not self.request_list.row_count:
-                self._clear_detail("No request matches the filter.")
+        self.requests.apply_filter(new)
         self._update_header()
 
-    @work(thread=True, exclusive=True, group="filter")
-    def filter_in_thread(self, new: Filter, total: int) -> None:
-        indices = new.apply(self.session.store, range(total))
-        self.call_from_thread(self._filter_done, new, indices, total)
-
-    def _filter_done(self, new: Filter, indices: list[int], total: int) -> None:
-        self._filter_running = False
-        if self.filter is not new:
-            return  # replaced meanwhile
-        self._filtered_upto = total
-        self._show(indices)
-        if not indices:
-            self._clear_detail("No request matches the filter.")
+    @on(RequestsTab.ViewChanged)
+    def _view_changed(self) -> None:
         self._update_header()
-
-    def _show(self, filtered: list[int] | None) -> None:
-        """Show these rows (a filter's, or all when None) in the chosen order."""
-        self._filtered = filtered
-        self._sorted_upto = len(self.session)
-        self._sorted_at = time.monotonic()
-        rows = filtered
-        if self.sort_by is not None:
-            rows = sorted_indices(self.session.store, filtered, self.sort_by, self.sort_reverse)
-        self.request_list.set_indices(rows)
-        self._update_list_header()
 
     def action_sort(self) -> None:
-        """Cycle the request list's order: # (arrival), then each SORT_ORDERS."""
-        orders: list[str | None] = [None, *SORT_ORDERS]
-        self.set_sort(orders[(orders.index(self.sort_by) + 1) % len(orders)])
-
-    def set_sort(self, by: str | None, reverse: bool = False) -> None:
-        self.sort_by, self.sort_reverse = by, reverse
-        selected = self.request_list.store_index(self.request_list.cursor)
-        self._show(self._filtered)
-        if selected is not None and not self.request_list.follow:
-            self.request_list.select_store_index(selected)  # the same request stays selected
-        order = "arrival (#)" if by is None else f"{by}{' ▼' if reverse else ' ▲'}"
-        self.notify(f"requests sorted by {order}", timeout=2)
-
-    @on(events.Click, "#list-header")
-    def _header_clicked(self, event: events.Click) -> None:
-        """A click on a column's name sorts by it; a second click reverses."""
-        by = column_sort_at(self.request_list.size.width or 100, event.x)
-        if by is False or by is True:
-            return
-        self.set_sort(by, reverse=by is not None and by == self.sort_by and not self.sort_reverse)
+        self.requests.next_sort()
 
     def action_clear_filter(self) -> None:
         bar = self.query_one("#filter-bar", Input)
         if bar.has_class("visible"):
             bar.remove_class("visible")
             self.request_list.focus()
-        if self.filter is not None:
+        if self.requests.filter is not None:
             self.apply_filter(None)
 
     def action_copy(self) -> None:
@@ -745,11 +510,10 @@ class GoscopeApp(App[int]):
             self.launch.recording = path
             self.launch.strict = False  # a bad file now is a message, never the end of the app
             self.exit_status = None
-            self._clear_detail()
+            self.requests.clear_detail()
             self.request_list.store = self.session.store
             self.request_list.follow = False
-            self.filter = None
-            self._show(None)
+            self.requests.reset()
             self.load_recording(path)
 
         self.push_screen(

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from goscope.core.view.filters import parse_filter
+from goscope.tui.host import CommandHost, TabHost
 from goscope.tui.tabs import TABS
-
-if TYPE_CHECKING:
-    from goscope.tui.app import GoscopeApp
 
 FILTER_PRESETS = (
     ("Filter: failures", "status:>=400", "requests that got a 4xx or 5xx, or no answer"),
@@ -27,10 +25,7 @@ Command = tuple[str, Callable[[], object], str]
 
 class GoscopeCommands(Provider):
     def _commands(self) -> list[Command]:
-        from goscope.tui.app import GoscopeApp
-
-        app = self.app
-        assert isinstance(app, GoscopeApp)
+        app = cast(CommandHost, self.app)
         return [*tab_commands(app), *filter_commands(app), *action_commands(app)]
 
     async def discover(self) -> Hits:
@@ -45,21 +40,21 @@ class GoscopeCommands(Provider):
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
-def tab_commands(app: GoscopeApp) -> list[Command]:
+def tab_commands(app: TabHost) -> list[Command]:
     def show(tab_id: str) -> Callable[[], object]:
         return lambda: app.action_tab(tab_id)
 
     return [(f"Show {tab.TITLE}", show(tab.TAB_ID), tab.HELP) for tab in TABS]
 
 
-def filter_commands(app: GoscopeApp) -> list[Command]:
+def filter_commands(app: CommandHost) -> list[Command]:
     def apply(text: str) -> Callable[[], object]:
         return lambda: app.apply_filter(parse_filter(text))
 
     return [(f"{name} ({text})", apply(text), why) for name, text, why in FILTER_PRESETS]
 
 
-def action_commands(app: GoscopeApp) -> list[Command]:
+def action_commands(app: CommandHost) -> list[Command]:
     return [
         ("Clear filter", app.action_clear_filter, "show every request"),
         ("Toggle follow", app.action_toggle_follow, "follow new traffic, or stay where you are"),

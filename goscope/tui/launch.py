@@ -1,61 +1,45 @@
-"""From the command line to the app: a live session (with its engine) or a recording."""
+"""What the app is for: a live session (its run engine) or a recording to open.
+
+The run path that starts either one is goscope.cli.launch; the app only draws.
+"""
 
 from __future__ import annotations
 
-import sys
+from dataclasses import dataclass, field
 
 from goscope.run.engine import RunEngine
 from goscope.run.options import RunOptions
-from goscope.tui.app import GoscopeApp, Launch
 
 
-def live_launch(opts: RunOptions) -> Launch:
-    """A live session; the engine is started by the app and cleaned up by run_app."""
-    return Launch(engine=RunEngine(opts, prefix="tui-"))
+@dataclass
+class Launch:
+    recording: str | None = None  # open: the file to show
+    engine: RunEngine | None = None  # live: the proxy, and maybe a command
+    private: str = ""
+    trusted: list[str] = field(default_factory=list)
+    export_dir: str | None = None
+    skip_bad: bool = False  # open: skip unreadable lines instead of refusing the file
+    strict: bool = False  # opened from the command line: a bad file ends the app (exit 2)
 
+    @classmethod
+    def live(cls, opts: RunOptions) -> Launch:
+        """A live session; the engine is started by the caller or the app, and cleaned up
+        by whoever runs the app."""
+        return cls(engine=RunEngine(opts, prefix="tui-"))
 
-def run_app(launch: Launch, app: GoscopeApp | None = None) -> int:
-    app = app or GoscopeApp(launch)
-    try:
-        code = app.run()
-    finally:
-        if launch.engine is not None:
-            launch.engine.stop()
-            launch.engine.cleanup()
-    if app.load_error and launch.strict:
-        print(f"goscope: {app.load_error}", file=sys.stderr)
-        return 2
-    return code or 0
+    @classmethod
+    def open(
+        cls, path: str, private: str = "", trusted: list[str] | None = None, skip_bad: bool = False
+    ) -> Launch:
+        """A recording opened from the command line: a bad file ends the app (exit 2)."""
+        return cls(
+            recording=path, private=private, trusted=trusted or [], skip_bad=skip_bad, strict=True
+        )
 
+    @property
+    def title(self) -> str:
+        return self.engine.opts.title if self.engine is not None else ""
 
-def start_live(opts: RunOptions) -> GoscopeApp:
-    """The app (which wires itself to the engine's events), then the proxy, then the TUI:
-    a port in use is one line, not a screen."""
-    launch = live_launch(opts)
-    engine = launch.engine
-    assert engine is not None
-    app = GoscopeApp(launch)  # before start(): the live stream exists only for a listener
-    try:
-        engine.start()
-    except BaseException:
-        engine.stop()
-        engine.cleanup()
-        raise
-    return app
-
-
-def run_live(opts: RunOptions) -> int:
-    app = start_live(opts)
-    return run_app(app.launch, app)
-
-
-def open_launch(
-    path: str, private: str = "", trusted: list[str] | None = None, skip_bad: bool = False
-) -> Launch:
-    return Launch(
-        recording=path,
-        private=private,
-        trusted=trusted or [],
-        skip_bad=skip_bad,
-        strict=True,
-    )
+    @property
+    def description(self) -> str:
+        return self.engine.opts.description if self.engine is not None else ""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from goscope.lab.runner import demo_session
 from goscope.tui.app import GoscopeApp
-from goscope.tui.launch import live_launch
+from goscope.tui.launch import Launch
 from goscope.tui.tabs import tab_key
 
 SIZE = (150, 42)
@@ -26,7 +26,7 @@ SHOTS = (
 
 async def shoot(scenario_name: str, keys: list[str], out: Path) -> None:
     with demo_session(scenario_name) as demo:
-        app = GoscopeApp(live_launch(demo.opts))
+        app = GoscopeApp(Launch.live(demo.opts))
         try:
             async with app.run_test(size=SIZE) as pilot:
                 for _ in range(600):

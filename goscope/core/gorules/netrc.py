@@ -53,3 +53,13 @@ def netrc_path(env: Mapping[str, str]) -> str | None:
         return env["NETRC"]
     home = env.get("HOME")
     return os.path.join(home, ".netrc") if home else None
+
+
+def read_netrc(env: Mapping[str, str]) -> str | None:
+    """The .netrc go reads (to say why credentials were not sent); never printed."""
+    path = netrc_path(env)
+    try:
+        with open(path or "", encoding="utf-8", errors="replace") as fh:
+            return fh.read(1 << 20)
+    except OSError:
+        return None

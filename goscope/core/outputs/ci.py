@@ -7,9 +7,13 @@ wire is escaped for display first, so a hostile module path cannot forge a comma
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..safe.visible import markdown_cell, visible
+from .export import write_private
 
 if TYPE_CHECKING:
     from .report import Report
@@ -149,3 +153,18 @@ def sarif_document(report: Report, version: str) -> dict[str, object]:
             }
         ],
     }
+
+
+def write_ci_outputs(
+    report: Report, markdown: str | None, sarif: str | None, version: str
+) -> None:
+    """GitHub Actions annotations (when GITHUB_ACTIONS is set) on stdout, and the Markdown
+    summary and SARIF when asked for."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(report):
+            print(line, flush=True)
+    if markdown:
+        write_private(Path(markdown), summary_markdown(report))
+    if sarif:
+        document = sarif_document(report, version)
+        write_private(Path(sarif), json.dumps(document, indent=2) + "\n")

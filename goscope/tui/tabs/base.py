@@ -11,7 +11,7 @@ tests all derive from that list.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,9 +22,7 @@ from textual.widgets import DataTable, Static, TabPane
 
 from goscope.core.view.session import Session
 from goscope.term.safe import plain
-
-if TYPE_CHECKING:
-    from goscope.tui.app import GoscopeApp
+from goscope.tui.host import TabHost
 
 
 class GoscopeTab(TabPane):
@@ -42,12 +40,9 @@ class GoscopeTab(TabPane):
         super().__init__(self.TITLE, id=self.TAB_ID, **kwargs)
 
     @property
-    def goscope(self) -> GoscopeApp:
-        from goscope.tui.app import GoscopeApp
-
-        app = self.app
-        assert isinstance(app, GoscopeApp)
-        return app
+    def goscope(self) -> TabHost:
+        """The app, as far as a tab may know it."""
+        return cast(TabHost, self.app)
 
     def refresh_from(self, session: Session) -> None:
         """Redraw from the session (called when shown, and on a timer while shown)."""

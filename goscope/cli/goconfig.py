@@ -1,0 +1,117 @@
+"""`doctor` and `route`: the Go configuration judged without the network."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from .options import fail, judging_options, split_list
+
+if TYPE_CHECKING:
+    from goscope.core.gorules.goenv import GoEnv
+
+
+def effective_env(env_file: str | None) -> tuple[GoEnv, dict[str, str]]:
+    """The Go environment `go` would see here (with --env-file as its go env -w file), and
+    the process environment it was read from."""
+    from goscope.core.gorules.goenv import GoEnv
+    from goscope.core.gotool import find_go
+
+    process_env = dict(os.environ)
+    if env_file and not os.path.isfile(env_file):
+        raise fail(f"--env-file {env_file}: no such file")
+    if env_file:
+        process_env["GOENV"] = env_file
+    return GoEnv.load(process_env, go=find_go()), process_env
+
+
+def recorded_env(path: str) -> GoEnv:
+    """The Go environment a recording holds: the command's, else its first known sender's."""
+    from goscope.core.gorules.goenv import GoEnv
+    from goscope.core.traffic.recording import RecordingError, command_environment, read_recording
+
+    try:
+        rec = read_recording(path)
+    except RecordingError as exc:
+        raise fail(str(exc)) from None
+    raw = command_environment(rec.header)
+    if raw is None:
+        raw = next((s["environment"] for s in rec.senders.values() if s.get("environment")), None)
+    if not raw:
+        raise fail(f"{path}: the recording holds no Go environment (its senders are unknown)")
+    return GoEnv.from_dict(raw)
+
+
+@click.command()
+@click.argument("target", metavar="PATH[@VERSION]")
+@click.option("--package", is_flag=True, help="A package path, as go get resolves it (probes).")
+@click.option("--json", "as_json", is_flag=True, help="Print the route as JSON.")
+@judging_options
+@click.option(
+    "--from",
+    "recording",
+    metavar="RECORDING",
+    help="Judge by a recording's Go environment: the command's, or its first sender's.",
+)
+def route(
+    target: str,
+    package: bool,
+    as_json: bool,
+    private: str | None,
+    trusted: str | None,
+    env_file: str | None,
+    recording: str | None,
+) -> None:
+    """Where go will send PATH, step by step, without touching the network."""
+    import json
+
+    from goscope.core.gorules.routing import predict_route
+    from goscope.core.safe.shell import is_module_path
+    from goscope.term.route import render_route
+    from goscope.term.summary import stdout_console
+
+    path, _, version = target.partition("@")
+    if not is_module_path(path) and not (path in ("go", "toolchain") and version):
+        raise fail(
+            f"{target}: not a module or package path (like example.com/mod/pkg, or go@1.27.0)"
+        )
+    env = recorded_env(recording) if recording else effective_env(env_file)[0]
+    found = predict_route(
+        env,
+        path,
+        version or None,
+        package=package,
+        private=private or "",
+        trusted=frozenset(h.lower() for h in split_list(trusted)),
+    )
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2))
+    else:
+        render_route(found, stdout_console())
+    sys.exit(1 if found.error or any(s.leak for s in found.steps) else 0)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@judging_options
+def doctor(as_json: bool, private: str | None, trusted: str | None, env_file: str | None) -> None:
+    """Find Go module configuration mistakes. Exit 1 when any is an error."""
+    import json
+
+    from goscope.core.judging.doctor import diagnose
+    from goscope.term.findings import render_findings
+    from goscope.term.summary import stdout_console
+
+    env, process_env = effective_env(env_file)
+    findings = diagnose(
+        env, process_env, private or "", expect_proxy=True, trusted=split_list(trusted)
+    )
+    if as_json:
+        data = {"environment": env.to_dict(), "findings": [f.to_dict() for f in findings]}
+        click.echo(json.dumps(data, indent=2))
+    else:
+        render_findings(findings, stdout_console())
+    sys.exit(1 if any(f.severity == "error" for f in findings) else 0)

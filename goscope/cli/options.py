@@ -1,0 +1,189 @@
+"""The options commands share, each validated next to where it is declared.
+
+A bad value is one line and exit status 2 (`GoscopeError`), before anything starts.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from goscope.proxy.config import DEFAULT_LISTEN_HOST, DEFAULT_PORT
+
+if TYPE_CHECKING:
+    from goscope.run.options import RunOptions
+
+EXIT_USAGE = 2
+CHECK_WHOLE_BYTES = 64 * 2**20  # `open` reads recordings up to this size whole before the TUI
+
+
+class GoscopeError(click.ClickException):
+    """One clear line on stderr, exit status 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: object = None) -> None:
+        from goscope.core.safe.visible import visible
+
+        click.echo(f"goscope: {visible(self.format_message())}", err=True)
+
+
+def fail(message: str) -> GoscopeError:
+    return GoscopeError(message)
+
+
+def split_list(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def validate_routes(routes: tuple[str, ...]) -> list[str]:
+    from goscope.core.routes import RouteError, parse_routes
+
+    try:
+        parse_routes(routes)  # the addon parses them again with the same code
+    except RouteError as exc:
+        raise fail(str(exc)) from None
+    return list(routes)
+
+
+def validate_har(path: str | None) -> str | None:
+    # goscope redacts the HAR after mitmproxy writes it: only a plain .har file on disk.
+    if path is not None and (path == "-" or path.endswith(".zhar")):
+        raise fail("--har takes a path to a plain .har file (goscope redacts it after writing)")
+    return validate_output("--har", path)
+
+
+def validate_output(option: str, path: str | None) -> str | None:
+    """An output file goscope may write: checked before anything starts, never a symlink."""
+    if path is None:
+        return None
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise fail(f"{option} {path}: no such directory {parent}")
+    if os.path.islink(path):
+        raise fail(f"{option} {path} is a symbolic link: goscope never writes through one")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise fail(f"{option} {path} is not a regular file")
+    if not os.access(parent, os.W_OK):
+        raise fail(f"{option} {path}: cannot write in {parent}")
+    return path
+
+
+def run_options(**kw: Any) -> RunOptions:
+    """The options shared by `run` and the bare `goscope -- CMD`."""
+    from goscope.run.options import RunOptions
+
+    return RunOptions(
+        command=list(kw["command"]),
+        port=kw["port"],
+        listen_host=kw["listen_host"] or DEFAULT_LISTEN_HOST,
+        routes=validate_routes(kw["route"]),
+        upstream_proxy=kw["upstream_proxy"],
+        private=kw["private"] or "",
+        trusted=split_list(kw["trusted"]),
+        json_report=validate_output("--json", kw["json_report"]),
+        markdown=validate_output("--markdown", kw.get("markdown")),
+        sarif=validate_output("--sarif", kw.get("sarif")),
+        jsonl=validate_output("--jsonl", kw["jsonl"]),
+        har=validate_har(kw["har"]),
+        save_flows=validate_output("--save-flows", kw["save_flows"]),
+        fail_on_leak=kw["fail_on_leak"],
+        ssl_insecure=kw["ssl_insecure"],
+    )
+
+
+def proxy_options(f):
+    options = [
+        click.option(
+            "--port",
+            type=click.IntRange(0, 65535),
+            default=DEFAULT_PORT,
+            show_default=True,
+            help="Port to listen on (0: a free port).",
+        ),
+        click.option(
+            "--listen-host",
+            default=None,
+            help="Address to listen on (default 127.0.0.1; others are reachable from the network).",
+        ),
+        click.option(
+            "--route",
+            multiple=True,
+            metavar="HOST=URL",
+            help="Forward requests for HOST to URL (events still show HOST).",
+        ),
+        click.option("--upstream-proxy", metavar="URL", help="Send traffic on through this proxy."),
+        click.option(
+            "--save-flows",
+            type=click.Path(dir_okay=False),
+            help="Also write mitmproxy's flow file.",
+        ),
+        click.option("--ssl-insecure", is_flag=True, hidden=True),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def judging_options(f):
+    """`route` and `doctor`: what is private, who is trusted, which go env -w file."""
+    options = [
+        click.option("--private", metavar="PATTERNS", help="Module path patterns that are private."),
+        click.option(
+            "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
+        ),
+        click.option(
+            "--env-file",
+            type=click.Path(dir_okay=False),
+            help="Read this go env -w file instead of $(go env GOENV).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def run_flags(f):
+    options = [
+        click.option(
+            "--headless", is_flag=True, help="No TUI: pass output through, then print a summary."
+        ),
+        click.option(
+            "--json",
+            "json_report",
+            type=click.Path(dir_okay=False),
+            help="Write the report JSON here.",
+        ),
+        click.option(
+            "--jsonl",
+            type=click.Path(dir_okay=False),
+            help="Write the recording (JSON lines) here.",
+        ),
+        click.option(
+            "--har", type=click.Path(dir_okay=False), help="Write a HAR file (mitmproxy's export)."
+        ),
+        click.option(
+            "--private",
+            metavar="PATTERNS",
+            help="Module path patterns that are private (GOPRIVATE syntax).",
+        ),
+        click.option(
+            "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
+        ),
+        click.option("--fail-on-leak", is_flag=True, help="Exit 3 when a private module leaked."),
+        click.option(
+            "--markdown",
+            type=click.Path(dir_okay=False),
+            help="Also write the summary as Markdown (e.g. $GITHUB_STEP_SUMMARY).",
+        ),
+        click.option(
+            "--sarif",
+            type=click.Path(dir_okay=False),
+            help="Also write leaks, go errors and doctor errors as SARIF 2.1.0.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f

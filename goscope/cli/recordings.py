@@ -1,0 +1,184 @@
+"""Commands on what a run left behind: `open`, `report` and `diff` of recordings and reports."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .options import fail, split_list, validate_output
+
+CHECK_WHOLE_BYTES = 64 * 2**20  # `open` reads recordings up to this size whole before the TUI
+
+
+@click.command("open")
+@click.argument("recording", type=click.Path(dir_okay=False))
+@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
+@click.option(
+    "--skip-bad", is_flag=True, help="Skip unreadable lines instead of refusing the file."
+)
+def open_(recording: str, private: str | None, trusted: str | None, skip_bad: bool) -> None:
+    """Open a recording in the TUI."""
+    from goscope.core.traffic.recording import RecordingError, RecordingReader
+
+    from . import launch
+
+    try:
+        # A bad file is one line here, not a broken screen. The first 64 MiB (~100,000
+        # events: all of most recordings) are checked before the TUI starts; the rest as it
+        # loads, and a bad line there closes the TUI with the same one line.
+        with RecordingReader(recording, skip_bad) as reader:
+            for _, offset in reader:
+                if offset > CHECK_WHOLE_BYTES:
+                    break
+    except RecordingError as exc:
+        raise fail(str(exc)) from None
+    sys.exit(launch.open_recording(recording, private or "", split_list(trusted), skip_bad))
+
+
+@click.command()
+@click.argument("recording", type=click.Path(dir_okay=False))
+@click.option(
+    "--json", "json_report", type=click.Path(dir_okay=False), help="Write the report JSON here."
+)
+@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
+@click.option("--skip-bad", is_flag=True, help="Skip unreadable lines (and say how many).")
+@click.option(
+    "--markdown",
+    type=click.Path(dir_okay=False),
+    help="Also write the summary as Markdown (e.g. $GITHUB_STEP_SUMMARY).",
+)
+@click.option(
+    "--sarif",
+    type=click.Path(dir_okay=False),
+    help="Also write leaks, go errors and doctor errors as SARIF 2.1.0.",
+)
+def report(
+    recording: str,
+    json_report: str | None,
+    private: str | None,
+    trusted: str | None,
+    skip_bad: bool,
+    markdown: str | None,
+    sarif: str | None,
+) -> None:
+    """Summarise a recording (JSON lines) as `run` does."""
+    from rich.text import Text
+
+    from goscope import __version__
+    from goscope.core.outputs.ci import write_ci_outputs
+    from goscope.core.outputs.export import OutputError, write_report
+    from goscope.core.outputs.report import report_from_recording
+    from goscope.core.traffic.recording import RecordingError
+    from goscope.term import styles
+    from goscope.term.summary import render_summary, stderr_console, stdout_console
+
+    validate_output("--json", json_report)
+    validate_output("--markdown", markdown)
+    validate_output("--sarif", sarif)
+    try:
+        rep = report_from_recording(
+            recording, private or "", split_list(trusted), skip_bad=skip_bad
+        )
+    except RecordingError as exc:
+        raise fail(str(exc)) from None
+    if rep.skipped:  # a warning: on stderr, apart from the summary
+        plural = "s" if rep.skipped != 1 else ""
+        stderr_console().print(
+            Text(f"goscope: skipped {rep.skipped} bad line{plural}", styles.WARNING)
+        )
+    render_summary(rep, stdout_console())
+    try:
+        write_ci_outputs(rep, markdown, sarif, __version__)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    if json_report:
+        try:
+            write_report(json_report, rep)
+        except OutputError as exc:
+            raise fail(str(exc)) from None
+
+
+@click.command()
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.option("--markdown", metavar="FILE", help="Write them as Markdown (- for stdout).")
+@click.option("--tui", is_flag=True, help="Show them in the terminal UI.")
+@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
+def diff(
+    a: str,
+    b: str,
+    as_json: bool,
+    markdown: str | None,
+    tui: bool,
+    private: str | None,
+    trusted: str | None,
+) -> None:
+    """What changed from run A to run B (recordings or reports). Exit 1 when B regressed:
+    a leak, a failed fetch or a go error that A did not have."""
+    import json
+
+    from goscope.core.outputs.diff import diff_markdown, diff_reports
+    from goscope.core.outputs.export import OutputError, write_private
+    from goscope.term.diff import render_diff
+    from goscope.term.summary import stdout_console
+
+    if markdown and markdown != "-":
+        validate_output("--markdown", markdown)
+    sides = [load_run(path, private or "", split_list(trusted)) for path in (a, b)]
+    try:
+        found = diff_reports(*sides)
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:
+        raise fail(f"{a} or {b} is not a goscope report: {type(exc).__name__} {exc}") from None
+    if tui:
+        from goscope.tui.diff_app import DiffApp
+
+        DiffApp(found, a, b).run()
+    elif as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2))
+    elif markdown == "-":
+        click.echo(diff_markdown(found, a, b), nl=False)
+    else:
+        render_diff(found, stdout_console(), a, b)
+    if markdown and markdown != "-":
+        try:
+            write_private(Path(markdown), diff_markdown(found, a, b))
+        except OutputError as exc:
+            raise fail(str(exc)) from None
+    sys.exit(1 if found.regressed else 0)
+
+
+def load_run(path: str, private: str, trusted: list[str]) -> dict[str, Any]:
+    """A report's JSON form, from a report file or a recording (reported first)."""
+    import json
+
+    from goscope.core.outputs.report import report_from_recording
+    from goscope.core.traffic.recording import RecordingError
+
+    if not os.path.isfile(path):  # a FIFO or a device would hang or never end
+        raise fail(f"{path}: not a regular file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise fail(f"{path}: {exc.strerror or exc}") from None
+    if b'"goscope-recording"' in head or not head.lstrip().startswith(b"{"):
+        try:
+            return report_from_recording(path, private, trusted).to_dict()
+        except RecordingError as exc:
+            raise fail(str(exc)) from None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise fail(f"{path}: not a goscope report or recording ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("fetches"), list):
+        raise fail(f"{path}: not a goscope report (no fetches)")
+    return data
