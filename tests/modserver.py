@@ -49,6 +49,7 @@ class HostBehaviour:
     reset: bool = False  # reset every connection
     hang: float = 0.0  # wait this long before answering
     truncate: bool = False  # promise 1000 bytes, send 10, close
+    body: bytes | None = None  # with `status`: the body of every answer
 
 
 class ModServer:
@@ -76,7 +77,7 @@ class ModServer:
         if behaviour is None:
             return 404, b"unknown host"
         if behaviour.status is not None:
-            return behaviour.status, f"{behaviour.status} from {host}".encode()
+            return behaviour.status, behaviour.body or f"{behaviour.status} from {host}".encode()
         for mod in behaviour.modules:
             base = f"/{escape(mod.path)}/@v/"
             version = escape(mod.version)

@@ -153,7 +153,13 @@ def test_the_live_stream_counts_drops_but_the_recording_keeps_everything(tmp_pat
 
     asyncio.run(main())
     assert live.dropped == 3 and recorder.written == 5
-    assert addon.stats() == {"events": 5, "internal_errors": 0, "dropped_live": 3}
+    assert addon.stats() == {
+        "events": 5,
+        "internal_errors": 0,
+        "dropped_live": 3,
+        "sender_timeouts": 0,
+        "foreign": 0,
+    }
     assert len(path.read_text().splitlines()) == 6  # header + 5 events
 
 

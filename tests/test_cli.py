@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import stat
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from mitmproxy import io as mitm_io
 
-from goscope.core.traffic.recording import header_line
+from goscope.core.traffic.recording import end_line, header_line
 from goscope.proxy.config import ProxyConfig
 from goscope.proxy.launcher import ProxyProcess, ProxyStartError
 from goscope.proxy.stream import EventListener, private_socket_path
@@ -43,29 +44,69 @@ def home_env(tmp_path):
     return {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
 
 
-def test_env_prints_exports_for_bash_fish_and_json(home_env, tmp_path):
-    bash = goscope("env", "--port", "9090", env=home_env)
-    assert bash.returncode == 0, bash.stderr
-    assert "export HTTPS_PROXY=http://127.0.0.1:9090" in bash.stdout
-    bundle = tmp_path / "home" / "ca-bundle.pem"
-    assert (
-        f"export SSL_CERT_FILE={bundle}" in bash.stdout
-        and f"export GIT_SSL_CAINFO={bundle}" in bash.stdout
-        and f"export CURL_CA_BUNDLE={bundle}" in bash.stdout
+@contextlib.contextmanager
+def running_proxy(env: dict[str, str]):
+    """`goscope proxy --port 0`, as a user starts it in another terminal: (port, process)."""
+    proxy = subprocess.Popen(
+        [sys.executable, "-m", "goscope", "proxy", "--port", "0"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    assert bundle.exists()
-    fish = goscope("env", "--shell", "fish", env=home_env)
-    assert "set -gx https_proxy http://127.0.0.1:8080;" in fish.stdout
-    as_json = json.loads(goscope("env", "--json", env=home_env).stdout)
-    assert as_json["HTTP_PROXY"] == "http://127.0.0.1:8080"
+    try:
+        port = int(proxy.stderr.readline().strip().rsplit(":", 1)[1])
+        yield port, proxy
+    finally:
+        proxy.send_signal(signal.SIGINT)
+        proxy.wait(timeout=30)
+
+
+def test_env_prints_exports_for_bash_fish_and_json(home_env, tmp_path):
+    with running_proxy(home_env) as (port, _):
+        bash = goscope("env", "--port", str(port), env=home_env)
+        assert bash.returncode == 0, bash.stderr
+        secret = re.search(rf"HTTPS_PROXY=http://goscope:([\w-]+)@127.0.0.1:{port}\n", bash.stdout)
+        assert secret, bash.stdout  # the run's secret: goscope serves only what it wired
+        bundle = tmp_path / "home" / "ca-bundle.pem"
+        assert (
+            f"export SSL_CERT_FILE={bundle}" in bash.stdout
+            and f"export GIT_SSL_CAINFO={bundle}" in bash.stdout
+            and f"export CURL_CA_BUNDLE={bundle}" in bash.stdout
+            and "export GIT_HTTP_PROXY_AUTHMETHOD=basic" in bash.stdout
+        )
+        assert bundle.exists()
+        url = f"http://goscope:{secret.group(1)}@127.0.0.1:{port}"
+        fish = goscope("env", "--shell", "fish", env=home_env)  # the newest running goscope
+        assert f"set -gx https_proxy {url};" in fish.stdout
+        as_json = json.loads(goscope("env", "--json", env=home_env).stdout)
+        assert as_json["HTTP_PROXY"] == url
+    none = goscope("env", env=home_env)  # nothing listens now: said, not wired to nothing
+    assert none.returncode == 2 and "no goscope of yours is listening" in none.stderr
+    assert none.stdout == ""
+
+
+@pytest.mark.parametrize("shell", [s for s in ("bash", "zsh", "fish") if shutil.which(s)])
+def test_env_exports_read_back_exactly_in_each_shell(tmp_path, shell):
+    # A GOSCOPE_HOME holding a quote, a backslash and `$(…)`: each shell reads the bundle's
+    # path back exactly as written, and runs nothing (fish reads \\ and \' in quotes).
+    home = tmp_path / "it's \\' $(touch pwned) `touch pwned2`"
+    env = {**os.environ, "GOSCOPE_HOME": str(home)}
+    with running_proxy(env):
+        exports = goscope("env", "--shell", "fish" if shell == "fish" else "bash", env=env)
+        assert exports.returncode == 0, exports.stderr
+        script = exports.stdout + 'printf "%s" "$SSL_CERT_FILE"\n'
+        out = subprocess.run(
+            [shell, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=30
+        )
+    assert out.stdout == str(home / "ca-bundle.pem"), out.stderr
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
 
 
 def test_report_of_a_recording_and_a_bad_one(tmp_path, home_env):
     rec = tmp_path / "r.jsonl"
     ev = event("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.info", 200)
-    rec.write_text(
-        header_line({"GOPROXY": "https://proxy.golang.org,direct"}) + "\n" + ev.to_json() + "\n"
-    )
+    whole = header_line({"GOPROXY": "https://proxy.golang.org,direct"}) + "\n" + ev.to_json()
+    rec.write_text(whole + "\n" + end_line(exit_code=0, stats={"events": 1}) + "\n")
     out = goscope("report", str(rec), "--json", str(tmp_path / "r.json"), env=home_env)
     assert out.returncode == 0, out.stderr
     assert "served by proxy.golang.org" in out.stdout  # `goscope report | less` works
@@ -73,6 +114,9 @@ def test_report_of_a_recording_and_a_bad_one(tmp_path, home_env):
         json.loads((tmp_path / "r.json").read_text())["fetches"][0]["served_by"]
         == "proxy.golang.org"
     )
+    rec.write_text(whole + "\n")  # cut short: no end line, so no count to trust
+    cut = goscope("report", str(rec), env=home_env)
+    assert cut.returncode == 4 and "INCOMPLETE" in cut.stdout and "no end line" in cut.stdout
     rec.write_text(header_line() + "\n{not json\n")
     bad = goscope("report", str(rec), env=home_env)
     assert bad.returncode == 2
@@ -81,7 +125,8 @@ def test_report_of_a_recording_and_a_bad_one(tmp_path, home_env):
         == f"goscope: {rec}:2: invalid JSON (unexpected character, expected a string key: line 1 column 2 (char 1))"
     )
     skipped = goscope("report", str(rec), "--skip-bad", env=home_env)
-    assert skipped.returncode == 0 and "skipped 1 bad line" in skipped.stderr
+    assert skipped.returncode == 4 and "skipped 1 bad line" in skipped.stderr
+    assert "1 unreadable line(s) skipped: their requests are not judged" in skipped.stdout
 
 
 def _event_line(**changes) -> str:
@@ -363,14 +408,7 @@ def test_bare_goscope_takes_the_options_of_run(home_env):
     "shell", [s for s in ("/bin/bash", "/usr/bin/zsh", "/usr/bin/fish") if os.path.exists(s)]
 )
 def test_goscope_shell_is_wired_to_the_running_goscope(tmp_path, home_env, shell):
-    proxy = subprocess.Popen(
-        [sys.executable, "-m", "goscope", "proxy", "--port", "0"],
-        env=home_env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        port = proxy.stderr.readline().strip().rsplit(":", 1)[1]
+    with running_proxy(home_env) as (port, _):
         env = {**home_env, "HOME": str(tmp_path), "SHELL": shell}
         out = subprocess.run(
             [sys.executable, "-m", "goscope", "shell"],
@@ -380,18 +418,17 @@ def test_goscope_shell_is_wired_to_the_running_goscope(tmp_path, home_env, shell
             text=True,
             timeout=60,
         )
-    finally:
-        proxy.send_signal(signal.SIGINT)
-        proxy.wait(timeout=30)
     bundle = Path(home_env["GOSCOPE_HOME"]) / "ca-bundle.pem"
     assert out.returncode == 7  # the shell's own exit status
-    assert f"proxy=http://127.0.0.1:{port} bundle={bundle} git={bundle}" in out.stdout
+    assert re.search(
+        rf"proxy=http://goscope:[\w-]+@127.0.0.1:{port} bundle={bundle} git={bundle}", out.stdout
+    ), out.stdout
     if not shell.endswith("fish"):  # fish draws no prompt without a terminal
         assert "(goscope) " in out.stderr + out.stdout  # the prompt says where you are
     gone = subprocess.run(
         [sys.executable, "-m", "goscope", "shell"], env=home_env, capture_output=True, text=True
     )
-    assert gone.returncode == 2 and "no running goscope found" in gone.stderr
+    assert gone.returncode == 2 and "no goscope of yours is listening" in gone.stderr
 
 
 def test_upstream_proxy_chains_through_another_proxy(tmp_path):

@@ -13,7 +13,6 @@ from goscope.core.safe.redact import redact_headers, redact_url
 from goscope.core.traffic.events import SCHEMA_VERSION, Event
 from goscope.core.traffic.recording import (
     RecordingError,
-    end_line,
     header_line,
     read_recording,
     write_recording,
@@ -26,11 +25,10 @@ def test_round_trip(tmp_path):
     events = [event("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.info", 200, duration_ms=12.5)]
     path = tmp_path / "r.jsonl"
     with path.open("w") as fh:
-        write_recording(fh, events, {"GOPROXY": "https://proxy.golang.org,direct"})
-        fh.write(end_line(exit_code=0) + "\n")
+        write_recording(fh, events, {"GOPROXY": "https://proxy.golang.org,direct"}, exit_code=0)
     rec = read_recording(str(path))
     assert rec.header["schema_version"] == SCHEMA_VERSION
-    assert rec.events == events and rec.end["exit_code"] == 0
+    assert rec.events == events and rec.end["exit_code"] == 0 and rec.incomplete() == []
     assert json.loads(events[0].to_json())["module"] == "rsc.io/quote"
 
 
@@ -40,7 +38,6 @@ def test_round_trip(tmp_path):
         (b"", 1, "empty file"),
         (b'{"seq": 1}\n', 1, "not a goscope recording"),
         (b'{"format": "goscope-recording", "schema_version": 99}\n', 1, "schema_version 99"),
-        (header_line().encode() + b"\n" + b'{"seq": 1, "star', 2, "truncated line"),
         (header_line().encode() + b"\n\xff\xfe\n", 2, "not UTF-8"),
         (header_line().encode() + b"\n[1, 2]\n", 2, "not an event: not a JSON object"),
         (header_line().encode() + b'\n{"seq": 1}\n', 2, "not an event"),
@@ -51,6 +48,19 @@ def test_bad_recordings_name_the_line(content, line, reason):
         read_recording(io.BytesIO(content), name="r.jsonl")
     assert info.value.line == line and reason in str(info.value)
     assert str(info.value).startswith(f"r.jsonl:{line}: ")
+
+
+def test_a_recording_cut_off_mid_line_keeps_what_came_before_and_says_so():
+    good = event("https://proxy.golang.org/rsc.io/quote/@latest").to_json()
+    content = f"{header_line()}\n{good}\n".encode() + b'{"seq": 2, "star'
+    rec = read_recording(io.BytesIO(content), name="r.jsonl")
+    assert len(rec.events) == 1 and rec.cut == 3 and rec.end is None
+    reasons = rec.incomplete()
+    assert any("ends in the middle of line 3" in r for r in reasons)
+    assert any("no end line" in r for r in reasons)
+    # a corrupt line that is not the last, or has its newline, is still bad input
+    with pytest.raises(RecordingError, match="r.jsonl:2: invalid JSON"):
+        read_recording(io.BytesIO(f"{header_line()}\n{{oops\n{good}\n".encode()), name="r.jsonl")
 
 
 def test_skip_bad_keeps_the_good_lines_and_counts_the_bad():

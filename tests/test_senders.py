@@ -28,7 +28,8 @@ SECRET = "git.corp.example.com/team/secret"
 
 def start_proxy(
     tmp_path: Path, routes: list[str], env: dict[str, str]
-) -> tuple[subprocess.Popen, int]:
+) -> tuple[subprocess.Popen, dict[str, str]]:
+    """`goscope proxy`, and the exports `goscope env` gives another terminal for it."""
     args = [
         sys.executable,
         "-m",
@@ -44,7 +45,16 @@ def start_proxy(
     proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True)
     first = proc.stderr.readline()
     assert first.startswith("goscope proxy listening on http://127.0.0.1:"), first
-    return proc, int(first.strip().rsplit(":", 1)[1])
+    port = first.strip().rsplit(":", 1)[1]
+    exports = subprocess.run(
+        [sys.executable, "-m", "goscope", "env", "--port", port, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return proc, json.loads(exports.stdout)
 
 
 def test_two_go_commands_are_each_judged_by_their_own_environment(
@@ -55,19 +65,14 @@ def test_two_go_commands_are_each_judged_by_their_own_environment(
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
     clean["GOSCOPE_HOME"] = str(home)
     with scenario.lab(tmp_path / "lab") as lab:
-        proxy, port = start_proxy(tmp_path, lab.routes(), clean)
+        proxy, wiring = start_proxy(tmp_path, lab.routes(), clean)
         commands = []
         try:
             for name in ("in-env", "in-file"):
                 root = tmp_path / name
                 env = scenario.go_env(lab, root, go_binary)
-                env.update(
-                    GOCACHE=str(shared_gocache),
-                    GOPROXY="https://proxy.golang.org,direct",
-                    HTTPS_PROXY=f"http://127.0.0.1:{port}",
-                    SSL_CERT_FILE=str(home / "ca-bundle.pem"),
-                    GIT_SSL_CAINFO=str(home / "ca-bundle.pem"),
-                )
+                env.update(wiring)  # eval "$(goscope env)": the proxy, its secret, the CA
+                env.update(GOCACHE=str(shared_gocache), GOPROXY="https://proxy.golang.org,direct")
                 env.pop("GONOSUMDB", None)
                 if name == "in-env":
                     env["GONOPROXY"] = "git.corp.example.com"  # the checksum db still sees it
@@ -154,7 +159,7 @@ def test_two_go_commands_are_each_judged_by_their_own_environment(
 def test_an_unknown_sender_is_judged_by_private_patterns_and_traffic(tmp_path):
     # goscope ran no command and could not see the sender (another user, a remote client):
     # its own environment is not go's; the traffic shows what it can.
-    from goscope.core.traffic.recording import header_line
+    from goscope.core.traffic.recording import end_line, header_line
 
     from .factories import event
 
@@ -167,7 +172,8 @@ def test_an_unknown_sender_is_judged_by_private_patterns_and_traffic(tmp_path):
     header = header_line(
         {"GOPRIVATE": {"value": "", "origin": "default"}}, environment_source="goscope"
     )
-    rec.write_text(header + "\n" + "".join(e.to_json() + "\n" for e in events))
+    end = end_line(exit_code=None, stats={"events": len(events)})
+    rec.write_text(header + "\n" + "".join(e.to_json() + "\n" for e in events) + end + "\n")
     env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
     out = subprocess.run(
         [

@@ -9,7 +9,7 @@ engine's live stream before the proxy starts.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
@@ -17,12 +17,14 @@ from rich.text import Text
 from goscope import __version__
 from goscope.core.gorules.netrc import read_netrc
 from goscope.core.outputs.ci import write_ci_outputs
-from goscope.core.outputs.export import write_report
-from goscope.core.outputs.report import report_from_recording
+from goscope.core.outputs.export import OutputError, write_report
+from goscope.core.outputs.report import Report, build_report, report_from_recording
+from goscope.core.safe.redact import redact_value
+from goscope.core.traffic.recording import RecordingError
 from goscope.run.engine import RunEngine
-from goscope.run.options import EXIT_LEAK, RunOptions
+from goscope.run.options import RunOptions, verdict_exit
 from goscope.run.wiring import no_proxy_warnings
-from goscope.term.styles import WARNING
+from goscope.term.styles import BAD, WARNING
 from goscope.term.summary import render_summary, stderr_console
 
 if TYPE_CHECKING:
@@ -30,30 +32,86 @@ if TYPE_CHECKING:
 
 
 def run_headless(opts: RunOptions, console: Console | None = None) -> int:
-    """Run the command through the proxy, then print the summary and write the outputs."""
+    """Run the command through the proxy, then print the summary and write the outputs.
+
+    Fails closed: a proxy that died, a recording that could not be written or read, an
+    output that could not be written all leave the others written, are said, and make
+    the exit status non-zero (the command's own failure first, then --fail-on-leak's 3,
+    then 4: incomplete).
+    """
     console = console or stderr_console()
     with RunEngine(opts) as engine:
         for warning in no_proxy_warnings(engine.base_env):
             console.print(Text(f"goscope: {warning}", style=WARNING))
+        engine.on_trouble = lambda why: console.print(Text(f"goscope: {why}", style=BAD))
         with engine.forward_signals():  # a signal ends the command, never goscope's report
             engine.start()
             exit_code = engine.run_command()
         stats = engine.stop()
-        report = report_from_recording(
-            engine.recording,
-            opts.private,
-            opts.trusted,
-            opts.command,
-            exit_code,
-            netrc_text=read_netrc(engine.base_env),
-        )
+        report = _report(engine, opts, exit_code, stats)
     render_summary(report, console, dropped=int(stats.get("dropped_live", 0)))
-    write_ci_outputs(report, opts.markdown, opts.sarif, __version__)
+    failed_outputs = write_outputs(report, opts, console)
+    return verdict_exit(
+        exit_code, bool(report.leaks), opts.fail_on_leak, bool(report.incomplete or failed_outputs)
+    )
+
+
+def _report(engine: RunEngine, opts: RunOptions, exit_code: int, stats: dict[str, Any]) -> Report:
+    """The run's report, from the recording as the engine holds it; from nothing (and
+    incomplete) when even that cannot be read."""
+    go_output = [redact_value(line) for line in engine.go_output]
+    try:
+        with engine.recording_file() as source:
+            report = report_from_recording(
+                source,
+                opts.private,
+                opts.trusted,
+                command=opts.command,
+                exit_code=exit_code,
+                go_output=go_output,
+                netrc_text=read_netrc(engine.base_env),
+                # The proxy's count stands in for the end line's when it was not written.
+                stats=None if engine.end_written else stats,
+                incomplete=list(engine.incomplete),
+                name=engine.recording,
+            )
+    except (RecordingError, OSError) as exc:
+        why = str(exc) if isinstance(exc, RecordingError) else exc.strerror or str(exc)
+        report = build_report(
+            [],
+            engine.goenv,
+            private=opts.private,
+            trusted=opts.trusted,
+            command=opts.command,
+            exit_code=exit_code,
+            go_output=go_output,
+        )
+        report.incomplete = [
+            *engine.incomplete,
+            f"the recording could not be read ({why}): no request is judged",
+        ]
+    report.go_version = report.go_version or engine.go_version
+    return report
+
+
+def write_outputs(report: Report, opts: RunOptions, console: Console) -> list[str]:
+    """Every output asked for, each on its own: one that fails (a full disk) is said in one
+    line and never keeps the others from being written. Returns the failures."""
+    failures = []
+    steps = [
+        ("annotations", lambda: write_ci_outputs(report, None, None, __version__)),
+        ("--markdown", lambda: write_ci_outputs(report, opts.markdown, None, __version__, False)),
+        ("--sarif", lambda: write_ci_outputs(report, None, opts.sarif, __version__, False)),
+    ]
     if opts.json_report:
-        write_report(opts.json_report, report)
-    if opts.fail_on_leak and report.leaks:
-        return EXIT_LEAK
-    return exit_code
+        steps.append(("--json", lambda: write_report(opts.json_report or "", report)))
+    for name, step in steps:
+        try:
+            step()
+        except (OutputError, OSError) as exc:
+            failures.append(name)
+            console.print(Text(f"goscope: {name} not written: {exc}", style=BAD))
+    return failures
 
 
 def start_live(opts: RunOptions) -> GoscopeApp:
@@ -80,7 +138,9 @@ def run_live(opts: RunOptions) -> int:
     return run_app(start_live(opts))
 
 
-def open_recording(path: str, private: str, trusted: list[str], skip_bad: bool) -> int:
+def open_recording(
+    path: str, private: str | None, trusted: list[str] | None, skip_bad: bool
+) -> int:
     """A recording in the TUI; a bad line ends it with one line and exit status 2."""
     from goscope.tui.app import GoscopeApp
     from goscope.tui.launch import Launch

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from goscope.proxy.config import DEFAULT_LISTEN_HOST, DEFAULT_PORT, LOOPBACK_HOSTS
+
+if TYPE_CHECKING:
+    from goscope.run.rundirs import RunningGoscope
 
 from .options import (
     fail,
@@ -64,24 +68,23 @@ def _run(headless: bool, **kw: Any) -> None:
 
 
 @click.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="The goscope to wire to (default: the newest)."
+)
 @click.option(
     "--shell", type=click.Choice(["bash", "zsh", "fish"]), default="bash", show_default=True
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the variables as JSON.")
-def env(port: int, shell: str, as_json: bool) -> None:
-    """Print the exports for another terminal: eval "$(goscope env)"."""
-    from goscope.core.home import HomeError, ensure_private_dir, home_dir
+def env(port: int | None, shell: str, as_json: bool) -> None:
+    """Print the exports for another terminal: eval "$(goscope env)".
+
+    They wire go, git and curl to a running goscope (the newest, or the one on --port),
+    with its secret: goscope serves no process it did not wire."""
     from goscope.core.safe.visible import visible
-    from goscope.proxy.ca import ensure_ca
     from goscope.run.wiring import json_exports, no_proxy_warnings, proxy_env, shell_exports
 
-    try:
-        home = ensure_private_dir(home_dir())
-        ensure_ca(home)
-    except HomeError as exc:
-        raise fail(str(exc)) from None
-    variables = proxy_env(port, home)
+    home, running = _running(port)
+    variables = proxy_env(running.port, home, running.host, running.secret)
     for warning in no_proxy_warnings(os.environ):
         click.echo(f"goscope: warning: {visible(warning)}", err=True)
     click.echo(json_exports(variables) if as_json else shell_exports(variables, shell))
@@ -94,25 +97,36 @@ def env(port: int, shell: str, as_json: bool) -> None:
 @click.option("--shell", "shell_path", metavar="PATH", help="The shell to start (default: $SHELL).")
 def shell(port: int | None, shell_path: str | None) -> None:
     """Start a shell wired to the running goscope: go and git in it are watched."""
-    from goscope.core.home import HomeError, ensure_private_dir, home_dir
-    from goscope.run.shell import RunningGoscope, find_running, run_shell
+    from goscope.run.shell import run_shell
 
-    try:
-        home = ensure_private_dir(home_dir())
-    except HomeError as exc:
-        raise fail(str(exc)) from None
-    running = RunningGoscope(port, "127.0.0.1", 0) if port else find_running(home)
-    if running is None:
-        raise fail("no running goscope found: start one with `goscope` (or give --port)")
-    from goscope.proxy.ca import ensure_ca
-
-    ensure_ca(home)
-    click.echo(f"goscope shell: go and git here go through {running.host}:{running.port}", err=True)
+    home, running = _running(port)
+    click.echo(f"goscope shell: go and git here go through {running.address}", err=True)
     try:
         code = run_shell(home, running, shell_path)
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     sys.exit(code)
+
+
+def _running(port: int | None) -> tuple[Path, RunningGoscope]:
+    """goscope's home and the running goscope to wire to: alive, listening, this user's."""
+    from goscope.core.home import HomeError, ensure_private_dir, home_dir
+    from goscope.proxy.ca import ensure_ca
+    from goscope.run.rundirs import find_running
+
+    try:
+        home = ensure_private_dir(home_dir())
+        ensure_ca(home)
+    except HomeError as exc:
+        raise fail(str(exc)) from None
+    running = find_running(home, port)
+    if running is None:
+        where = f" on port {port}" if port else ""
+        raise fail(
+            f"no goscope of yours is listening{where}: start one first "
+            "(`goscope`, or `goscope proxy`), then wire this shell to it"
+        )
+    return home, running
 
 
 @click.command()
@@ -131,58 +145,45 @@ def proxy(
 ) -> None:
     """Run the proxy alone until Ctrl-C, for go commands in other terminals."""
     import signal
-    import time
+    import threading
 
-    from goscope.core.gorules.goenv import GoEnv
-    from goscope.core.gotool import find_go
-    from goscope.core.home import HomeError, ensure_private_dir, home_dir
-    from goscope.proxy.config import ProxyConfig
-    from goscope.proxy.launcher import ProxyProcess, ProxyStartError
+    from goscope.core.home import HomeError
+    from goscope.proxy.launcher import ProxyStartError
+    from goscope.run.engine import RunEngine
+    from goscope.run.options import RunOptions
 
     if listen_host and listen_host not in LOOPBACK_HOSTS:
         click.echo(
             f"goscope: warning: listening on {listen_host}: others on the network can use this proxy",
             err=True,
         )
+    opts = RunOptions(
+        port=port,
+        listen_host=listen_host or DEFAULT_LISTEN_HOST,
+        routes=validate_routes(route),
+        upstream_proxy=upstream_proxy,
+        jsonl=validate_output("--jsonl", jsonl),
+        har=validate_har(har),
+        save_flows=validate_output("--save-flows", save_flows),
+        ssl_insecure=ssl_insecure,
+    )
+    stop = threading.Event()
+    # Handlers first: a Ctrl-C (or a closed terminal) right after the banner still stops
+    # cleanly, with the recording's end line written and the run directory removed.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop.set())
     try:
-        home = ensure_private_dir(home_dir())
-        config = ProxyConfig(
-            home=home,
-            port=port,
-            listen_host=listen_host or DEFAULT_LISTEN_HOST,
-            routes=validate_routes(route),
-            upstream_proxy=upstream_proxy,
-            recording=validate_output("--jsonl", jsonl),
-            environment=GoEnv.load(dict(os.environ), go=find_go()).to_dict(),
-            environment_source="goscope",  # its own: go's comes with each sender
-            save_flows=validate_output("--save-flows", save_flows),
-            har=validate_har(har),
-            ssl_insecure=ssl_insecure,
-        )
-        proc = ProxyProcess(config).start()
+        with RunEngine(opts, prefix="proxy-") as engine:  # no command: senders judge
+            engine.on_trouble = lambda why: click.echo(f"goscope: {why}", err=True)
+            engine.start()
+            port_arg = f" --port {engine.port}" if engine.port != DEFAULT_PORT else ""
+            click.echo(f"goscope proxy listening on {engine.url}", err=True)
+            click.echo(f'In another terminal: eval "$(goscope env{port_arg})"', err=True)
+            while not stop.wait(0.2) and engine.proxy_alive:
+                pass
+            stats = engine.stop()
     except (ProxyStartError, HomeError) as exc:
         raise fail(str(exc)) from None
-    stop = {"now": False}
-
-    def _stop(*_: object) -> None:
-        stop["now"] = True
-
-    # Handlers first: a Ctrl-C right after the banner must still stop cleanly.
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    from goscope.run.shell import announce
-
-    rundir = Path(tempfile.mkdtemp(prefix="proxy-", dir=ensure_private_dir(home / "runs")))
-    announce(rundir, int(proc.port or 0), proc.host)  # for `goscope shell`
-    port_arg = f" --port {proc.port}" if proc.port != 8080 else ""
-    click.echo(f"goscope proxy listening on {proc.url}", err=True)
-    click.echo(f'In another terminal: eval "$(goscope env{port_arg})"', err=True)
-    while not stop["now"] and proc.proc and proc.proc.poll() is None:
-        time.sleep(0.1)
-    stats = proc.stop()
-    shutil.rmtree(rundir, ignore_errors=True)
     click.echo(f"goscope: {stats.get('events', 0)} requests seen", err=True)
+    for why in engine.incomplete:
+        click.echo(f"goscope: incomplete: {why}", err=True)

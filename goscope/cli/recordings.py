@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ def open_(recording: str, private: str | None, trusted: str | None, skip_bad: bo
                     break
     except RecordingError as exc:
         raise fail(str(exc)) from None
-    sys.exit(launch.open_recording(recording, private or "", split_list(trusted), skip_bad))
+    sys.exit(launch.open_recording(recording, private, optional_list(trusted), skip_bad))
 
 
 @click.command()
@@ -67,7 +66,8 @@ def report(
     markdown: str | None,
     sarif: str | None,
 ) -> None:
-    """Summarise a recording (JSON lines) as `run` does."""
+    """Summarise a recording (JSON lines) as `run` does. Exit 4 when the recording does
+    not hold the whole run (cut off, events lost, the proxy killed)."""
     from rich.text import Text
 
     from goscope import __version__
@@ -75,6 +75,7 @@ def report(
     from goscope.core.outputs.export import OutputError, write_report
     from goscope.core.outputs.report import report_from_recording
     from goscope.core.traffic.recording import RecordingError
+    from goscope.run.options import EXIT_INCOMPLETE
     from goscope.term import styles
     from goscope.term.summary import render_summary, stderr_console, stdout_console
 
@@ -83,15 +84,16 @@ def report(
     validate_output("--sarif", sarif)
     try:
         rep = report_from_recording(
-            recording, private or "", split_list(trusted), skip_bad=skip_bad
+            recording, private, optional_list(trusted), skip_bad=skip_bad
         )
     except RecordingError as exc:
         raise fail(str(exc)) from None
-    if rep.skipped:  # a warning: on stderr, apart from the summary
+    warn = stderr_console()
+    for note in rep.judging["overridden"]:  # warnings: on stderr, apart from the summary
+        warn.print(Text(f"goscope: {note} overrides the recording's", styles.WARNING))
+    if rep.skipped:
         plural = "s" if rep.skipped != 1 else ""
-        stderr_console().print(
-            Text(f"goscope: skipped {rep.skipped} bad line{plural}", styles.WARNING)
-        )
+        warn.print(Text(f"goscope: skipped {rep.skipped} bad line{plural}", styles.WARNING))
     render_summary(rep, stdout_console())
     try:
         write_ci_outputs(rep, markdown, sarif, __version__)
@@ -102,6 +104,7 @@ def report(
             write_report(json_report, rep)
         except OutputError as exc:
             raise fail(str(exc)) from None
+    sys.exit(EXIT_INCOMPLETE if rep.incomplete else 0)
 
 
 @click.command()
@@ -122,21 +125,20 @@ def diff(
     trusted: str | None,
 ) -> None:
     """What changed from run A to run B (recordings or reports). Exit 1 when B regressed:
-    a leak, a failed fetch or a go error that A did not have."""
+    a leak, a failed fetch or a go error that A did not have, or its command failed;
+    exit 4 when either side is incomplete and nothing regressed (no verdict)."""
     import json
 
     from goscope.core.outputs.diff import diff_markdown, diff_reports
     from goscope.core.outputs.export import OutputError, write_private
+    from goscope.run.options import EXIT_INCOMPLETE
     from goscope.term.diff import render_diff
     from goscope.term.summary import stdout_console
 
     if markdown and markdown != "-":
         validate_output("--markdown", markdown)
-    sides = [load_run(path, private or "", split_list(trusted)) for path in (a, b)]
-    try:
-        found = diff_reports(*sides)
-    except (TypeError, KeyError, AttributeError, ValueError) as exc:
-        raise fail(f"{a} or {b} is not a goscope report: {type(exc).__name__} {exc}") from None
+    sides = [load_run(path, private, optional_list(trusted)) for path in (a, b)]
+    found = diff_reports(*sides)
     if tui:
         from goscope.tui.diff_app import DiffApp
 
@@ -152,33 +154,46 @@ def diff(
             write_private(Path(markdown), diff_markdown(found, a, b))
         except OutputError as exc:
             raise fail(str(exc)) from None
-    sys.exit(1 if found.regressed else 0)
+    sys.exit({"regressed": 1, "incomplete": EXIT_INCOMPLETE, "clean": 0}[found.verdict])
 
 
-def load_run(path: str, private: str, trusted: list[str]) -> dict[str, Any]:
-    """A report's JSON form, from a report file or a recording (reported first)."""
-    import json
+REPORT_LIMIT = 1 << 30  # bytes of a report JSON `diff` reads
 
+
+def load_run(path: str, private: str | None, trusted: list[str] | None) -> dict[str, Any]:
+    """A report's JSON form, from a report file or a recording (reported first); bad
+    input of any kind is one line (GoscopeError)."""
+    import io
+
+    import orjson
+
+    from goscope.core.outputs.diff import check_report
     from goscope.core.outputs.report import report_from_recording
+    from goscope.core.safe.files import UnsafeFile, read_regular
     from goscope.core.traffic.recording import RecordingError
 
-    if not os.path.isfile(path):  # a FIFO or a device would hang or never end
-        raise fail(f"{path}: not a regular file")
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(64)
-    except OSError as exc:
-        raise fail(f"{path}: {exc.strerror or exc}") from None
-    if b'"goscope-recording"' in head or not head.lstrip().startswith(b"{"):
+        data = read_regular(path, REPORT_LIMIT)  # not a FIFO or a device: they never end
+    except UnsafeFile as exc:
+        raise fail(str(exc)) from None
+    head = data[:64]
+    if not head.lstrip().startswith(b"{"):
+        raise fail(f"{path}: not a goscope report or recording")
+    if b'"goscope-recording"' in head:
         try:
-            return report_from_recording(path, private, trusted).to_dict()
+            return report_from_recording(io.BytesIO(data), private, trusted, name=path).to_dict()
         except RecordingError as exc:
             raise fail(str(exc)) from None
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError) as exc:
+        parsed = orjson.loads(data)  # nesting past 1024 levels is a JSONDecodeError here
+    except orjson.JSONDecodeError as exc:
         raise fail(f"{path}: not a goscope report or recording ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("fetches"), list):
-        raise fail(f"{path}: not a goscope report (no fetches)")
-    return data
+    try:
+        return check_report(parsed, path)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+def optional_list(value: str | None) -> list[str] | None:
+    """A comma-separated option, or None when it was not given (the recording decides)."""
+    return split_list(value) if value is not None else None

@@ -9,11 +9,13 @@ the order mitmproxy must run them; the proxy process and the mitmdump script
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,10 +24,16 @@ from mitmproxy.addonmanager import Loader
 
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.gorules.roots import is_public_root
-from goscope.core.safe.redact import redact_free_text, redact_headers, redact_path, redact_url
+from goscope.core.safe.redact import (
+    redact_free_text,
+    redact_goauth_headers,
+    redact_headers,
+    redact_path,
+    redact_url,
+)
 from goscope.core.traffic.classify import Classification, classify_request
 from goscope.core.traffic.events import Event, visible_event
-from goscope.core.traffic.recording import sender_line
+from goscope.core.traffic.recording import foreign_line, sender_line
 from goscope.core.traffic.redirects import RedirectLinker
 from goscope.core.traffic.retries import AuthRetryMarker
 from goscope.core.vocab import Endpoint
@@ -40,6 +48,7 @@ PREVIEW_ENDPOINTS: frozenset[Endpoint] = frozenset(
     {"list", "info", "mod", "latest", "lookup", "supported", "sumdb-latest", "go-get"}
 )
 PREVIEW_BYTES = 4096
+SENDER_LOOKUP_SECONDS = 1.0  # past it, a connection's sender is unknown
 _GO_IMPORT = re.compile(
     rb"""<meta\s+name=["']go-import["']\s+content=["']([^"']+)["']""", re.IGNORECASE
 )
@@ -72,6 +81,10 @@ class GoscopeAddon:
         self._issuers: dict[str, tuple[str | None, str | None, bool | None]] = {}
         self.in_flight: dict[str, http.HTTPFlow] = {}  # asked, not yet answered
         self.senders = SenderDirectory()
+        # Two threads: a lookup stuck on a hung file system leaves the other for the rest.
+        self._lookups = ThreadPoolExecutor(2, thread_name_prefix="goscope-senders")
+        self.sender_timeouts = 0
+        self.foreign = 0  # clients refused for lacking the run's secret
         self._sender_of: dict[str, int | None] = {}  # client connection id -> sender id
 
     # -- mitmproxy hooks ----------------------------------------------------
@@ -90,16 +103,24 @@ class GoscopeAddon:
         if ("goscope_environment" in updated and text) or self.env is None:
             self.env = environment_option(text)
 
-    def client_connected(self, client: connection.Client) -> None:
-        """Which process opened this connection, once per connection.
+    async def client_connected(self, client: connection.Client) -> None:
+        """Which process opened this connection, once per connection, off the event loop.
 
-        On the event loop, on purpose: a process seen before is found among its own few
-        file descriptors in well under a millisecond, and only a new process costs a scan
-        of /proc; an async hook instead would add a loop turn to every request, which
-        costs go more than the lookups do.
+        A sender is hostile until shown otherwise (a FIFO as its GOENV, thousands of open
+        files): the lookup runs in a worker thread with a time limit, so no sender can hold
+        up another's traffic. Past the limit it is unknown, and counted.
         """
+        loop = asyncio.get_running_loop()
         try:
-            sender, new = self.senders.identify(client.peername, client.sockname)
+            sender, new = await asyncio.wait_for(
+                loop.run_in_executor(
+                    self._lookups, self.senders.identify, client.peername, client.sockname
+                ),
+                SENDER_LOOKUP_SECONDS,
+            )
+        except TimeoutError:
+            self.sender_timeouts += 1
+            sender, new = None, False
         except Exception as exc:  # attribution is a nicety: never break the connection
             log.debug("goscope: sender lookup failed: %r", exc)
             sender, new = None, False
@@ -111,6 +132,8 @@ class GoscopeAddon:
         self._sender_of.pop(client.id, None)
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
+        if flow.metadata.get("goscope_foreign"):
+            return  # refused (access.py): not the run's traffic, never an event
         # Before any routing: the URL exactly as the client asked for it.
         flow.metadata.setdefault("goscope_url", flow.request.pretty_url)
         flow.metadata.setdefault("goscope_host", flow.request.pretty_host)
@@ -144,7 +167,7 @@ class GoscopeAddon:
     # -- events -------------------------------------------------------------
     def _finish(self, flow: http.HTTPFlow) -> None:
         self.in_flight.pop(flow.id, None)
-        if flow.metadata.get("goscope_done"):
+        if flow.metadata.get("goscope_done") or flow.metadata.get("goscope_foreign"):
             return  # error after response (e.g. a truncated body): one event only
         flow.metadata["goscope_done"] = True
         self.seq += 1
@@ -157,12 +180,23 @@ class GoscopeAddon:
         self._emit(event, event.to_json())
 
     def _emit_sender(self, sender: dict[str, Any]) -> None:
-        line = sender_line(sender)
+        self._emit_record("emit_sender", sender, sender_line(sender))
+
+    def emit_foreign(self, foreign: dict[str, Any], client_id: str | None = None) -> None:
+        """A client refused for lacking the run's secret (access.py): said, never judged;
+        with the process that sent it, when goscope could tell."""
+        self.foreign += 1
+        sender = self._sender_of.get(client_id) if client_id is not None else None
+        if sender is not None:
+            foreign = {**foreign, "sender": sender}
+        self._emit_record("emit_foreign", foreign, foreign_line(foreign))
+
+    def _emit_record(self, method: str, record: dict[str, Any], line: str) -> None:
         for sink in self.sinks:
-            emit = getattr(sink, "emit_sender", None)
+            emit = getattr(sink, method, None)
             if emit is not None:
                 try:
-                    emit(sender, line)
+                    emit(record, line)
                 except Exception as exc:
                     self.internal_errors += 1
                     log.error("goscope: %s failed: %r", type(sink).__name__, exc)
@@ -199,6 +233,8 @@ class GoscopeAddon:
             event.status = resp.status_code
             event.response_headers = redact_headers(_fields(resp.headers))
         event.request_headers = redact_headers(request_headers)
+        if event.client == "go":  # any header go does not send itself came from GOAUTH
+            event.request_headers = redact_goauth_headers(event.request_headers)
         if flow.metadata.get("goscope_interrupted"):
             event.error = "interrupted: goscope stopped before the answer came"
             event.flags.append("interrupted")
@@ -289,13 +325,22 @@ class GoscopeAddon:
         return event
 
     # -- stats --------------------------------------------------------------
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> dict[str, int | str]:
+        """The proxy's own count, for the recording's end line: what it saw, and what it
+        could not do (a reader calls the verdict incomplete from these)."""
         dropped = sum(getattr(sink, "dropped", 0) for sink in self.sinks)
-        return {
+        out: dict[str, int | str] = {
             "events": self.seq,
             "internal_errors": self.internal_errors,
             "dropped_live": dropped,
+            "sender_timeouts": self.sender_timeouts,
+            "foreign": self.foreign,
         }
+        for sink in self.sinks:
+            if getattr(sink, "lost", 0):
+                out["recording_lost"] = sink.lost  # type: ignore[attr-defined]
+                out["recording_error"] = sink.error or "a write failed"  # type: ignore[attr-defined]
+        return out
 
 
 def _http_version(message: http.Message) -> str | None:

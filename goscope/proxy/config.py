@@ -47,16 +47,27 @@ class ProxyConfig:
     # The app that started the proxy: the proxy stops when it is gone (even if it died
     # before the proxy had read this).
     parent_pid: int | None = None
+    # The judging context the recording's header keeps (--private, --trusted, the guard),
+    # so that a recording read later gives the run's own verdict.
+    judging: dict[str, Any] = field(default_factory=dict)
+    # The run's secret: clients must send it as the proxy password (access.py). Never
+    # recorded; the run directory keeps it 0600 for `goscope env` and `goscope shell`.
+    secret: str | None = None
+    # The run's private directory: mitmproxy's raw HAR is written there before it is
+    # redacted (removed with the directory on every way out).
+    rundir: Path | None = None
 
     def to_json(self) -> str:
         data = asdict(self)
         data["home"] = str(self.home)
+        data["rundir"] = str(self.rundir) if self.rundir else None
         return json.dumps(data)
 
     @classmethod
     def from_json(cls, text: str) -> ProxyConfig:
         data = json.loads(text)
         data["home"] = Path(data["home"])
+        data["rundir"] = Path(data["rundir"]) if data.get("rundir") else None
         return cls(**data)
 
     @property

@@ -28,6 +28,7 @@ HOOKS = (
     "running",
     "client_connected",
     "client_disconnected",
+    "http_connect",
     "requestheaders",
     "responseheaders",
     "response",
@@ -73,11 +74,14 @@ class AddonGroup:
     async def running(self) -> None:
         await self._call_async("running")
 
-    def client_connected(self, client: Any) -> None:
-        self._call("client_connected", client)
+    async def client_connected(self, client: Any) -> None:
+        await self._call_async("client_connected", client)
 
     def client_disconnected(self, client: Any) -> None:
         self._call("client_disconnected", client)
+
+    def http_connect(self, flow: Any) -> None:
+        self._call("http_connect", flow)
 
     def requestheaders(self, flow: Any) -> None:
         self._call("requestheaders", flow)

@@ -136,7 +136,9 @@ class ProxyProcess:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        """Where it listens, to show: never with the secret."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
 
 _early: ProxyProcess | None = None

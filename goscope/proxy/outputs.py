@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import os
 from collections.abc import Sequence
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from mitmproxy import ctx, exceptions
 from mitmproxy.addonmanager import Loader
@@ -41,12 +42,16 @@ class ListSink:
     def __init__(self) -> None:
         self.events: list[Event] = []
         self.senders: list[dict[str, Any]] = []
+        self.foreign: list[dict[str, Any]] = []
 
     def emit(self, event: Event, line: str) -> None:
         self.events.append(event)
 
     def emit_sender(self, sender: dict[str, Any], line: str) -> None:
         self.senders.append(sender)
+
+    def emit_foreign(self, foreign: dict[str, Any], line: str) -> None:
+        self.foreign.append(foreign)
 
 
 def environment_option(text: str) -> GoEnv:
@@ -66,12 +71,19 @@ class Recorder:
     """Option `goscope_jsonl`: every event, in order, in a 0600 JSON-lines file.
 
     The header carries the Go environment (`goscope_environment`, declared by
-    GoscopeAddon) and the command (`goscope_command`).
+    GoscopeAddon), the command (`goscope_command`) and the judging context
+    (`goscope_judging`). Each line goes out in one write, so the file only ever ends
+    with whole lines: when a write fails (a full disk, a file-size limit), the file is
+    cut back to its last whole line, nothing more is written, and every event from
+    then on is counted as lost (`lost`, `error`): the verdict says it is incomplete.
     """
 
     def __init__(self) -> None:
-        self.file: IO[str] | None = None
+        self.fd: int | None = None
         self.written = 0
+        self.lost = 0  # events that could not be written
+        self.error: str | None = None  # why the recording stopped
+        self._good = 0  # bytes of whole lines in the file
 
     def load(self, loader: Loader) -> None:
         loader.add_option("goscope_jsonl", str, "", "Write goscope's recording here.")
@@ -84,55 +96,99 @@ class Recorder:
             "command",
             "Whose Go environment goscope_environment is: the command's, or goscope's own.",
         )
+        loader.add_option(
+            "goscope_judging",
+            str,
+            "",
+            "The judging context for the header, as JSON: private, trusted, guard.",
+        )
 
     def configure(self, updated: set[str]) -> None:
         if ctx.options.goscope_environment_source not in ("command", "goscope"):
             raise exceptions.OptionsError("goscope_environment_source is command or goscope")
+        judging = judging_option(ctx.options.goscope_judging)
         if "goscope_jsonl" in updated:
             self.close()
             path = ctx.options.goscope_jsonl
             if path:
                 env = environment_option(ctx.options.goscope_environment)
                 command = [redact_free_text(a) for a in ctx.options.goscope_command] or None
+                header = {"command": command, "environment_source": ctx.options.goscope_environment_source}
+                if judging:
+                    header["judging"] = judging
                 try:
-                    self.file = open_recording(
-                        path,
-                        env.to_dict(),
-                        command=command,
-                        environment_source=ctx.options.goscope_environment_source,
-                    )
+                    self.fd = open_recording(path)
                 except OSError as exc:
                     raise exceptions.OptionsError(
                         f"cannot write the recording {path}: {exc.strerror or exc}"
                     ) from None
+                self._write(header_line(env.to_dict(), **header))
+                if self.error is not None:
+                    raise exceptions.OptionsError(
+                        f"cannot write the recording {path}: {self.error}"
+                    )
 
     def emit(self, event: Event, line: str) -> None:
-        if self.file is not None:
-            self.file.write(line + "\n")
-            self.file.flush()
-        self.written += 1
+        if self.fd is not None or self.error is not None:
+            if self._write(line):
+                self.written += 1
+            else:
+                self.lost += 1
 
     def emit_sender(self, sender: dict[str, Any], line: str) -> None:
-        if self.file is not None:
-            self.file.write(line + "\n")
+        self._write(line)
+
+    def emit_foreign(self, foreign: dict[str, Any], line: str) -> None:
+        self._write(line)
+
+    def _write(self, line: str) -> bool:
+        """One whole line, in one write; False (and the recording stopped) if it fails."""
+        fd = self.fd
+        if fd is None:
+            return False
+        data = (line + "\n").encode()
+        try:
+            done = os.write(fd, data)
+            if done != len(data):
+                raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} (a short write)")
+        except OSError as exc:
+            self.error = exc.strerror or str(exc)
+            log.error("goscope: the recording stopped: %s", self.error)
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, self._good)  # no half line left at the end
+            self.close()
+            return False
+        self._good += len(data)
+        return True
 
     def done(self) -> None:
         self.close()
 
     def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            self.file = None
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = None
 
 
-def open_recording(path: str, environment: dict[str, Any], **header: Any) -> IO[str]:
-    # Never through a symlink; an old file keeps no wider mode than the user's own.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+def open_recording(path: str) -> int:
+    """A new recording file: never through a symlink, and no wider mode than 0600."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     os.fchmod(fd, 0o600)
-    fh = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 16)
-    fh.write(header_line(environment, **header) + "\n")
-    fh.flush()
-    return fh
+    return fd
+
+
+def judging_option(text: str) -> dict[str, Any]:
+    """`goscope_judging`: {"private": …, "trusted": […], "guard": …} as JSON, or empty."""
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise exceptions.OptionsError(f"goscope_judging is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise exceptions.OptionsError("goscope_judging must be a JSON object")
+    return data
 
 
 class LiveStream:
@@ -170,6 +226,9 @@ class LiveStream:
 
     def emit_sender(self, sender: dict[str, Any], line: str) -> None:
         self._put(line)  # the same stream, in order with the events it sent
+
+    def emit_foreign(self, foreign: dict[str, Any], line: str) -> None:
+        self._put(line)
 
     def _put(self, line: str) -> None:
         if self.queue is None:

@@ -1,37 +1,46 @@
 """Who sent this request: the process behind each client connection (Linux /proc).
 
 The proxy sees a TCP peer. Its address is the local address of the client's
-socket, so /proc/net/tcp{,6} names the socket's inode, and the process that
-holds that inode in /proc/<pid>/fd is the sender. From there: its command line
-(redacted), working directory and, when readable (the same user), the Go
-environment it runs with, resolved as the go command resolves it (its
-variables, then its `go env -w` file, then the defaults). A git subprocess is
-attributed to the go command that started it; gopls is named as gopls.
+socket, so /proc/net/tcp{,6} names the socket's inode and its owner's uid, and
+the process that holds that inode in /proc/<pid>/fd is the sender. From there:
+its command line (redacted), working directory and, when readable (the same
+user), the Go environment it runs with, resolved as the go command resolves it
+(its variables, then its `go env -w` file, then the defaults). A git subprocess
+is attributed to the go command that started it; gopls is named as gopls.
 
-Once per connection, off the proxy's event loop; the processes found before
-are checked first, so a go command's later connections cost a few syscalls.
+Every sender is hostile until shown otherwise, and none may slow down another:
+- the proxy calls `identify` off its event loop, with a time limit (addon.py);
+- a process is described once per (pid, start time): a reused pid is a new process;
+- another user's socket is known from /proc/net/tcp's uid column, without a scan;
+- the processes seen before are checked first, each only up to FD_LIMIT open files;
+  a new one costs one scan of /proc, shared by every lookup waiting for it, and at
+  most one scan starts every SCAN_GAP seconds, so unknown senders cost amortised O(1);
+- its `go env -w` file is read only if it is a regular file of bounded size, without
+  blocking (a FIFO, /dev/zero: the environment is "not readable", judged as unknown);
+- of its environment only what judging needs is kept (gorules/goenv.py
+  `judging_variables`): Go's own variables, the proxy and CA variables, redacted.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from goscope.core.gorules.goenv import GoEnv
-from goscope.core.safe.redact import redact_free_text, redact_value
+from goscope.core.gorules.goenv import GoEnv, judging_variables, loading_variables
+from goscope.core.safe.redact import redact_free_text
 
 PROC = "/proc"
-# What of a sender's environment goscope keeps: what decides where go sends a path.
-GO_RELEVANT = re.compile(
-    r"^(GO\w*|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy|ALL_PROXY|GIT_\w+|SSL_CERT_\w+|"
-    r"HOME|XDG_CONFIG_HOME|GOFLAGS)$"
-)
 VCS_HELPERS = ("git", "git-remote-http", "git-remote-https", "ssh", "hg", "svn", "bzr", "fossil")
 MAX_PARENTS = 6
+FD_LIMIT = 4096  # open files checked per process: go holds a few dozen
+SCAN_GAP = 0.05  # seconds between two scans of /proc: lookups that miss share the next one
+MAX_SENDERS = 4096  # processes remembered
+ENVIRON_LIMIT = 1 << 22  # bytes of /proc/<pid>/environ read
+CMDLINE_LIMIT = 1 << 16
 
 
 @dataclass
@@ -42,7 +51,7 @@ class Sender:
     command: list[str]  # redacted
     cwd: str | None
     environment: dict[str, Any] | None  # GoEnv.to_dict(), None when not readable
-    variables: dict[str, str] = field(default_factory=dict)  # the Go-relevant ones, redacted
+    variables: dict[str, str] = field(default_factory=dict)  # what judging needs, redacted
     note: str | None = None  # why something is missing
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,56 +68,92 @@ class Sender:
 
 
 class SenderDirectory:
-    """Maps client connections to senders; thread-safe."""
+    """Maps client connections to senders; thread-safe (lookups run in worker threads)."""
 
     def __init__(self, proc: str = PROC):
         self.proc = proc
         self.available = os.path.isdir(os.path.join(proc, "net"))
-        self._by_pid: dict[int, Sender] = {}
+        self.uid = os.geteuid()
+        self._by_process: dict[tuple[int, int], Sender] = {}  # (pid, start time)
         self._lock = threading.Lock()
         self._next = 1
+        self._scan = threading.Condition()
+        self._scans = 0  # scans finished
+        self._scanning = False
+        self._scan_started = 0.0  # monotonic
+        self._owners: dict[int, int] = {}  # socket inode -> pid, from the last scan
+        self.scans = 0  # for tests and stats: full scans of /proc made
 
     def identify(self, peer: tuple[Any, ...], local: tuple[Any, ...]) -> tuple[Sender | None, bool]:
         """(the sender of the connection from `peer` to `local`, whether it is new)."""
         if not self.available:
             return None, False
-        inode = socket_inode(self.proc, peer, local)
-        if inode is None:
+        found = socket_inode(self.proc, peer, local)
+        if found is None:
             return None, False  # not from this machine (or already gone)
-        pid = self._owner(inode)
-        if pid is None:
+        inode, uid = found
+        if uid != self.uid and self.uid != 0:
             return None, False  # another user's process: its fds are not ours to read
+        asked = time.monotonic()
+        pid = self._known_owner(inode)
+        if pid is None:
+            pid = self._scanned_owner(inode, asked)
+        if pid is None:
+            return None, False
         pid = self._attributed(pid)
+        key = (pid, _start_time(self.proc, pid))
         with self._lock:
-            known = self._by_pid.get(pid)
+            known = self._by_process.get(key)
             if known is not None:
                 return known, False
-            sender = self._describe(pid, self._next)
-            self._next += 1
-            self._by_pid[pid] = sender
-            return sender, True
-
-    def _owner(self, inode: int) -> int | None:
-        target = f"socket:[{inode}]"
+        sender = self._describe(pid, 0)
         with self._lock:
-            recent = list(self._by_pid)
-        seen = set()
-        for pid in [*recent, *_children_first(self.proc)]:
-            if pid in seen:
-                continue
-            seen.add(pid)
-            fd_dir = os.path.join(self.proc, str(pid), "fd")
-            try:
-                fds = os.listdir(fd_dir)
-            except OSError:
-                continue
-            for fd in fds:
-                try:
-                    if os.readlink(os.path.join(fd_dir, fd)) == target:
-                        return pid
-                except OSError:
-                    continue
+            known = self._by_process.get(key)
+            if known is not None:  # two of its connections were looked up at once
+                return known, False
+            sender.id = self._next  # numbered in the order they are told
+            self._next += 1
+            if len(self._by_process) >= MAX_SENDERS:
+                self._by_process.pop(next(iter(self._by_process)))
+            self._by_process[key] = sender
+        return sender, True
+
+    # -- which process holds the socket -------------------------------------------------
+    def _known_owner(self, inode: int) -> int | None:
+        """Among the processes seen before (most connections come from them)."""
+        with self._lock:
+            recent = [pid for pid, _ in reversed(self._by_process)][:64]
+        target = f"socket:[{inode}]"
+        for pid in recent:
+            if _holds(self.proc, pid, target):
+                return pid
         return None
+
+    def _scanned_owner(self, inode: int, asked: float) -> int | None:
+        """From a scan of /proc that started after the lookup was asked: one scan at a
+        time, at most one every SCAN_GAP seconds, its result shared by all who wait."""
+        with self._scan:
+            while True:
+                if self._scan_started >= asked and not self._scanning:
+                    return self._owners.get(inode)
+                if not self._scanning:
+                    break
+                self._scan.wait()
+            self._scanning = True
+            wait = self._scan_started + SCAN_GAP - time.monotonic()
+        try:
+            if wait > 0:
+                time.sleep(wait)
+            started = time.monotonic()
+            owners = _socket_owners(self.proc)
+        finally:
+            with self._scan:
+                self._scanning = False
+                self._scan.notify_all()
+        with self._scan:
+            self._owners, self._scan_started = owners, started
+            self.scans += 1
+            return owners.get(inode)
 
     def _attributed(self, pid: int) -> int:
         """A VCS helper's requests belong to the go command that started it."""
@@ -124,9 +169,12 @@ class SenderDirectory:
             current = parent
         return pid
 
+    # -- what the process is ------------------------------------------------------------
     def _describe(self, pid: int, sender_id: int) -> Sender:
         program = _program(self.proc, pid) or "?"
-        command = [redact_free_text(a) for a in _read_nul(self.proc, pid, "cmdline")]
+        command = [
+            redact_free_text(a) for a in _read_nul(self.proc, pid, "cmdline", CMDLINE_LIMIT)
+        ]
         try:
             cwd: str | None = os.readlink(os.path.join(self.proc, str(pid), "cwd"))
         except OSError:
@@ -136,14 +184,18 @@ class SenderDirectory:
             return Sender(
                 sender_id, pid, program, command, cwd, None, {}, "environment not readable"
             )
-        variables = {k: v for k, v in environ.items() if GO_RELEVANT.match(k)}
-        goenv = GoEnv.load(variables)  # its env -w file, found through its own HOME/GOENV
-        shown = {k: redact_value(v) for k, v in sorted(variables.items())}
+        shown = judging_variables(environ)
+        goenv = GoEnv.load(loading_variables(environ))  # its go env -w file, bounded
+        if goenv.env_file_error:
+            note = f"Go environment not readable: {goenv.env_file_error}"
+            return Sender(sender_id, pid, program, command, cwd, None, shown, note)
         return Sender(sender_id, pid, program, command, cwd, goenv.to_dict(), shown)
 
 
-def socket_inode(proc: str, peer: tuple[Any, ...], local: tuple[Any, ...]) -> int | None:
-    """The inode of the client's socket: local address `peer`, remote address `local`."""
+def socket_inode(
+    proc: str, peer: tuple[Any, ...], local: tuple[Any, ...]
+) -> tuple[int, int] | None:
+    """(inode, owner's uid) of the client's socket: local address `peer`, remote `local`."""
     want_local = _proc_address(peer)
     want_remote = _proc_address(local)
     if want_local is None or want_remote is None:
@@ -158,8 +210,8 @@ def socket_inode(proc: str, peer: tuple[Any, ...], local: tuple[Any, ...]) -> in
                         continue
                     if _same(parts[1], want_local) and _same(parts[2], want_remote):
                         inode = int(parts[9])
-                        return inode or None
-        except OSError:
+                        return (inode, int(parts[7])) if inode else None
+        except (OSError, ValueError):
             continue
     return None
 
@@ -188,16 +240,60 @@ def _same(field_text: str, want: tuple[bytes, int]) -> bool:
     return words == want[0]
 
 
-def _children_first(proc: str) -> list[int]:
+def _fds(proc: str, pid: int) -> list[str] | None:
+    """A process's open file numbers; None when unreadable or more than FD_LIMIT."""
+    try:
+        fds = os.listdir(os.path.join(proc, str(pid), "fd"))
+    except OSError:
+        return None
+    return fds if len(fds) <= FD_LIMIT else None
+
+
+def _holds(proc: str, pid: int, target: str) -> bool:
+    fds = _fds(proc, pid)
+    if fds is None:
+        return False
+    fd_dir = os.path.join(proc, str(pid), "fd")
+    for fd in fds:
+        try:
+            if os.readlink(os.path.join(fd_dir, fd)) == target:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _socket_owners(proc: str) -> dict[int, int]:
+    """Every readable socket inode -> the process holding it, newest processes first."""
+    owners: dict[int, int] = {}
+    for pid in _newest_first(proc):
+        fds = _fds(proc, pid)
+        if fds is None:
+            continue
+        fd_dir = os.path.join(proc, str(pid), "fd")
+        for fd in fds:
+            try:
+                link = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                owners.setdefault(int(link[8:-1]), pid)
+    return owners
+
+
+def _newest_first(proc: str) -> list[int]:
     """Every pid, newest first: the sender is usually a process that just started."""
-    pids = [int(p) for p in os.listdir(proc) if p.isdigit()]
+    try:
+        pids = [int(p) for p in os.listdir(proc) if p.isdigit()]
+    except OSError:
+        return []
     return sorted(pids, reverse=True)
 
 
-def _read_nul(proc: str, pid: int, name: str) -> list[str]:
+def _read_nul(proc: str, pid: int, name: str, limit: int) -> list[str]:
     try:
         with open(os.path.join(proc, str(pid), name), "rb") as fh:
-            data = fh.read(1 << 20)
+            data = fh.read(limit)
     except OSError:
         return []
     return [part.decode("utf-8", "replace") for part in data.split(b"\0") if part]
@@ -207,7 +303,7 @@ def _environ(proc: str, pid: int) -> dict[str, str] | None:
     path = os.path.join(proc, str(pid), "environ")
     try:
         with open(path, "rb") as fh:
-            data = fh.read(1 << 22)
+            data = fh.read(ENVIRON_LIMIT)
     except OSError:
         return None
     out = {}
@@ -219,25 +315,39 @@ def _environ(proc: str, pid: int) -> dict[str, str] | None:
 
 
 def _program(proc: str, pid: int) -> str | None:
-    args = _read_nul(proc, pid, "cmdline")
+    args = _read_nul(proc, pid, "cmdline", CMDLINE_LIMIT)
     if args:
         return os.path.basename(args[0])
     try:
         with open(os.path.join(proc, str(pid), "comm")) as fh:
-            return fh.read().strip()
+            return fh.read(64).strip()
     except OSError:
         return None
+
+
+def _stat_fields(proc: str, pid: int) -> list[str]:
+    try:
+        with open(os.path.join(proc, str(pid), "stat")) as fh:
+            stat = fh.read(4096)
+    except OSError:
+        return []
+    # The command name (field 2) is in parentheses and may hold spaces: parse after it.
+    return stat.rpartition(")")[2].split()
 
 
 def _parent(proc: str, pid: int) -> int | None:
+    fields = _stat_fields(proc, pid)
     try:
-        with open(os.path.join(proc, str(pid), "stat")) as fh:
-            stat = fh.read()
-    except OSError:
-        return None
-    # The command name (field 2) is in parentheses and may hold spaces: parse after it.
-    rest = stat.rpartition(")")[2].split()
-    try:
-        return int(rest[1])
+        return int(fields[1])
     except (IndexError, ValueError):
         return None
+
+
+def _start_time(proc: str, pid: int) -> int:
+    """The process's start time in clock ticks (stat field 22): pid and start time name one
+    process, even after its pid is reused."""
+    fields = _stat_fields(proc, pid)
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return 0

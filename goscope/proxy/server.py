@@ -41,6 +41,7 @@ from mitmproxy.master import Master
 from goscope.core.home import ensure_private_dir
 from goscope.core.safe.redact import use_token_shapes
 
+from .access import ProxyAccess
 from .addon import GoscopeAddon, goscope_addons
 from .ca import ensure_ca
 from .config import ProxyConfig
@@ -140,6 +141,8 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
         "goscope_environment": json.dumps(config.environment),
         "goscope_command": list(config.command or []),
         "goscope_environment_source": config.environment_source,
+        "goscope_judging": json.dumps(config.judging) if config.judging else "",
+        "goscope_secret": config.secret or "",
         "goscope_jsonl": config.recording or "",
         "goscope_events_socket": config.events_socket or "",
         "goscope_queue_size": config.queue_size,
@@ -155,7 +158,8 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
         updates["save_stream_file"] = config.save_flows
     if config.har:
         # savehar writes into goscope's private directory; HarRedactor moves it, redacted.
-        private = tempfile.mkdtemp(prefix="har-", dir=ensure_private_dir(config.home / "runs"))
+        where = config.rundir or ensure_private_dir(config.home / "runs")
+        private = tempfile.mkdtemp(prefix="har-", dir=where)
         updates["hardump"] = os.path.join(private, "raw.har")
         updates["goscope_har"] = config.har
     if config.ssl_insecure:
@@ -207,7 +211,9 @@ async def serve(config: ProxyConfig) -> int:
     addon = next(a for a in ours if isinstance(a, GoscopeAddon))
     master.addons.add(ours[0])  # the router before mitmproxy's own: flow files see the client's URL
     master.addons.add(*mitmproxy_addons())
-    master.addons.add(AddonGroup(*ours[1:], HarRedactor(), Lifecycle(config, addon)))
+    # The check of the run's secret first: a refused client's requests reach no other member.
+    access = ProxyAccess(on_foreign=addon.emit_foreign)
+    master.addons.add(AddonGroup(access, *ours[1:], HarRedactor(), Lifecycle(config, addon)))
     try:
         opts.update(**mitmproxy_options(config))
     except exceptions.OptionsError as exc:

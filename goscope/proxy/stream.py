@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from goscope.core.traffic.events import Event
-from goscope.core.traffic.recording import check_sender
+from goscope.core.traffic.recording import check_foreign, check_sender
 
 LINE_LIMIT = 16 * 2**20  # one event line; a longer one is skipped, not fatal
 
@@ -98,8 +98,14 @@ class EventListener:
                 if stats.get("type") == "stats":
                     self.dropped_live = int(stats.get("dropped_live", 0))
                     return
-            if line.startswith(b'{"format":'):  # a sender line: which process sent what follows
-                sender = check_sender(json.loads(line))
+            if line.startswith(b'{"format":'):  # a sender line, or a client refused (foreign)
+                obj = json.loads(line)
+                if "foreign" in obj:
+                    foreign = check_foreign(obj)
+                    if self.on_sender is not None:
+                        self.on_sender({"foreign": foreign})
+                    return
+                sender = check_sender(obj)
                 if self.on_sender is not None:
                     self.on_sender(sender)
                 return

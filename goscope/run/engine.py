@@ -11,7 +11,9 @@ No UI here: a UI passes `on_event` and `on_output` callbacks and draws.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -38,8 +40,8 @@ from goscope.proxy.launcher import ProxyProcess, ProxyStartError, take_spawned
 from goscope.proxy.stream import EventListener, private_socket_path
 
 from .options import RunOptions
-from .shell import announce
-from .wiring import child_env
+from .rundirs import announce, claim, clean_stale
+from .wiring import child_env, proxy_url
 
 __all__ = ["CommandNotFound", "ProxyStartError", "RunEngine"]
 
@@ -81,7 +83,11 @@ class RunEngine:
         self.on_sender = on_sender  # likewise, for each process that sends requests
         self.home = ensure_private_dir(home_dir())
         runs = ensure_private_dir(self.home / "runs")
+        clean_stale(self.home)  # what goscopes killed outright left behind
         self.rundir = Path(tempfile.mkdtemp(prefix=prefix, dir=runs))
+        claim(self.rundir)
+        # Only the processes this run wires may use its proxy (proxy/access.py).
+        self.secret = secrets.token_urlsafe(24)
         self.recording = opts.jsonl or str(self.rundir / "recording.jsonl")
         self.base_env = dict(os.environ if opts.env is None else opts.env)
         self.goenv = GoEnv.load(self.base_env, go=find_go())
@@ -101,6 +107,9 @@ class RunEngine:
             ssl_insecure=opts.ssl_insecure,
             command_pgid_file=str(self.rundir / "command.pgid"),
             token_shapes=token_shapes_source(),
+            judging={"private": opts.private, "trusted": list(opts.trusted)},
+            secret=self.secret,
+            rundir=self.rundir,
         )
         roots = go_roots(self.base_env, skip=str(bundle_path(self.home)))
         self.config.upstream_ca = roots.file
@@ -118,6 +127,15 @@ class RunEngine:
         self.go_output: deque[str] = deque(maxlen=MAX_LINES)
         self.go_version: str | None = None  # `go version` of the go the command ran
         self._version_thread: threading.Thread | None = None
+        # Why the verdict will not cover the whole run (the proxy died mid-run); the proxy's
+        # own count and the recording say the rest (recording.py `missing_from`).
+        self.incomplete: list[str] = []
+        self.on_trouble: Callable[[str], None] | None = None  # the UI hears of it at once
+        self.end_written = False
+        # The recording, held open from the proxy's start: read and ended through this
+        # descriptor even if its directory is removed, or its path replaced, meanwhile.
+        self._recording_fd: int | None = None
+        self._watcher: threading.Thread | None = None
 
     # -- the proxy ------------------------------------------------------------------
     def start(self) -> RunEngine:
@@ -135,11 +153,52 @@ class RunEngine:
         with self._lock:
             if not self._stopped:
                 self.proxy = proxy
-                if proxy.port is not None:
-                    announce(self.rundir, proxy.port, proxy.host)  # for `goscope shell`
+                self._hold_recording()
+                if proxy.port is not None:  # for `goscope env` and `goscope shell`
+                    announce(self.rundir, proxy.port, proxy.host, self.secret)
+                self._watcher = threading.Thread(
+                    target=self._watch_proxy, args=(proxy,), daemon=True, name="goscope-watch"
+                )
+                self._watcher.start()
                 return self
         proxy.stop()  # stopped (the user quit) while the proxy was starting
         return self
+
+    def _hold_recording(self) -> None:
+        with contextlib.suppress(OSError):
+            self._recording_fd = os.open(
+                self.recording, os.O_RDWR | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+            )
+
+    def _watch_proxy(self, proxy: ProxyProcess) -> None:
+        """A proxy that dies mid-run (killed, out of memory) leaves go talking to a closed
+        port: said at once, and the verdict is incomplete."""
+        proc = proxy.proc
+        while proc is not None and not self._stopped:
+            code = proc.poll()
+            if code is not None:
+                if self._stopped:
+                    return
+                how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+                when = time.strftime("%H:%M:%S")
+                reason = (
+                    f"the proxy process died at {when} ({how}) while the run went on: "
+                    "requests after that never reached goscope"
+                )
+                self.incomplete.append(reason)
+                if self.on_trouble is not None:
+                    self.on_trouble(reason)
+                return
+            time.sleep(0.25)
+
+    def recording_file(self) -> Any:
+        """The recording from its start, as a binary file (through the held descriptor when
+        there is one; else by its path). The caller closes it."""
+        if self._recording_fd is not None:
+            fh = os.fdopen(os.dup(self._recording_fd), "rb")
+            fh.seek(0)
+            return fh
+        return open(self.recording, "rb")
 
     def _deliver(self, event: Event) -> None:
         if self.on_event is not None:
@@ -150,12 +209,26 @@ class RunEngine:
             self.on_sender(sender)
 
     @property
+    def proxy_alive(self) -> bool:
+        proxy = self.proxy
+        return proxy is not None and proxy.proc is not None and proxy.proc.poll() is None
+
+    @property
     def port(self) -> int | None:
         return self.proxy.port if self.proxy is not None else None
 
     @property
     def url(self) -> str | None:
+        """Where the proxy listens, to show (without the secret)."""
         return self.proxy.url if self.proxy is not None and self.proxy.port else None
+
+    @property
+    def client_url(self) -> str | None:
+        """The proxy as a wired client names it: with the run's secret (never shown)."""
+        proxy = self.proxy
+        if proxy is None or proxy.port is None:
+            return None
+        return proxy_url(proxy.port, proxy.host, self.secret)
 
     @property
     def bundle(self) -> Path:
@@ -165,7 +238,7 @@ class RunEngine:
     def command_env(self) -> dict[str, str]:
         """The command's environment, wired through the running proxy."""
         assert self.proxy is not None and self.proxy.port is not None, "start() first"
-        return child_env(self.base_env, self.proxy.port, self.home, self.proxy.host)
+        return child_env(self.base_env, self.proxy.port, self.home, self.proxy.host, self.secret)
 
     # -- the command ----------------------------------------------------------------
     def run_command(
@@ -301,10 +374,11 @@ class RunEngine:
                 signal.signal(sig, handler)
 
     # -- the end --------------------------------------------------------------------
-    def stop(self) -> dict[str, Any]:
+    def stop(self, grace: float = 3.0) -> dict[str, Any]:
         """Stop the command and the proxy, write the end line, close the stream.
 
         Safe to call twice and from two threads (the TUI's quit and its start worker).
+        `grace`: how long the command has between SIGTERM and SIGKILL.
         """
         with self._lock:
             self._stopped = True
@@ -313,27 +387,43 @@ class RunEngine:
             spawned, self._spawned = self._spawned, None
         if spawned is not None:  # spawned, never started
             spawned.kill()
-        self.stop_command()
+        self.stop_command(grace)
         if self._version_thread is not None:
             self._version_thread.join(timeout=5)
         if proxy is not None:
             self.stats = proxy.stop()
-            if os.path.exists(self.recording):
-                with open(self.recording, "a", encoding="utf-8") as fh:
-                    output = [redact_value(line) for line in self.go_output]
-                    fh.write(
-                        end_line(
-                            exit_code=self.exit_code,
-                            stats=self.stats,
-                            go_output=output,
-                            go_version=self.go_version,
-                        )
-                        + "\n"
-                    )
+            self._write_end_line()
         if listener is not None:
             listener.close()
             self.stats.setdefault("bad_lines", listener.bad_lines)
         return self.stats
+
+    def _write_end_line(self) -> None:
+        """The recording's end line: the command's exit status, the proxy's count, go's
+        output. Through the held descriptor; a full disk here is said, not raised."""
+        output = [redact_value(line) for line in self.go_output]
+        line = end_line(
+            exit_code=self.exit_code,
+            stats=self.stats,
+            go_output=output,
+            go_version=self.go_version,
+        )
+        data = (line + "\n").encode()
+        fd = self._recording_fd
+        try:
+            if fd is None:
+                if not os.path.exists(self.recording):
+                    return
+                fd = self._recording_fd = os.open(
+                    self.recording, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+                )
+            if os.write(fd, data) != len(data):
+                raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} (a short write)")
+            self.end_written = True
+        except OSError as exc:
+            self.end_error = exc.strerror or str(exc)
+
+    end_error: str | None = None  # why the end line could not be written
 
     @property
     def dropped_live(self) -> int:
@@ -347,6 +437,10 @@ class RunEngine:
 
     def cleanup(self) -> None:
         """Remove the run directory (the recording too, unless --jsonl put it elsewhere)."""
+        fd, self._recording_fd = self._recording_fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
         if not os.environ.get("GOSCOPE_KEEP_RUNS"):
             shutil.rmtree(self.rundir, ignore_errors=True)
 

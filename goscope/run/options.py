@@ -7,6 +7,17 @@ from dataclasses import dataclass, field
 from goscope.proxy.config import DEFAULT_LISTEN_HOST, DEFAULT_PORT
 
 EXIT_LEAK = 3  # --fail-on-leak
+EXIT_INCOMPLETE = 4  # the verdict does not cover the whole run: never a clean 0
+
+
+def verdict_exit(command: int, leaked: bool, fail_on_leak: bool, incomplete: bool) -> int:
+    """The exit status of a run: the command's own failure is the most telling, then a
+    leak under --fail-on-leak, then an incomplete verdict; 0 only for a whole, clean run."""
+    if command:
+        return command
+    if fail_on_leak and leaked:
+        return EXIT_LEAK
+    return EXIT_INCOMPLETE if incomplete else 0
 
 
 @dataclass

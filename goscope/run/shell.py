@@ -1,51 +1,21 @@
 """`goscope shell`: a subshell already wired to a running goscope.
 
 It finds the running goscope by the `session.json` each one writes in its run
-directory (or takes `--port`), and starts the user's shell (bash, zsh or fish)
+directory (rundirs.py; `--port` picks one), and starts the user's shell (bash, zsh or fish)
 with the proxy variables and CA bundle set and `(goscope)` in front of the
 prompt, so the second terminal needs no `eval`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
+from .rundirs import RunningGoscope
 from .wiring import proxy_env
 
-SESSION_FILE = "session.json"
 MARKER = "(goscope) "
-
-
-@dataclass(frozen=True)
-class RunningGoscope:
-    port: int
-    host: str
-    pid: int
-
-
-def announce(rundir: Path, port: int, host: str) -> Path:
-    """Tell `goscope shell` where this goscope listens (removed with the run directory)."""
-    path = rundir / SESSION_FILE
-    path.write_text(json.dumps({"port": port, "host": host, "pid": os.getpid()}))
-    return path
-
-
-def find_running(home: Path) -> RunningGoscope | None:
-    """The most recently started goscope of this user that is still alive."""
-    found: list[tuple[float, RunningGoscope]] = []
-    for path in (home / "runs").glob(f"*/{SESSION_FILE}"):
-        try:
-            data = json.loads(path.read_text())
-            running = RunningGoscope(int(data["port"]), str(data["host"]), int(data["pid"]))
-            os.kill(running.pid, 0)  # alive?
-            found.append((path.stat().st_mtime, running))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return max(found, key=lambda item: item[0])[1] if found else None
 
 
 def shell_command(shell: str, scratch: Path) -> list[str]:
@@ -74,7 +44,7 @@ def shell_environment(
     base: dict[str, str], home: Path, running: RunningGoscope, scratch: Path, shell: str
 ) -> dict[str, str]:
     env = dict(base)
-    env.update(proxy_env(running.port, home, running.host))
+    env.update(proxy_env(running.port, home, running.host, running.secret))
     env["GOSCOPE_SHELL"] = str(running.port)
     if os.path.basename(shell) == "zsh":
         if "ZDOTDIR" in env:

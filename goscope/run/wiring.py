@@ -8,16 +8,29 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from goscope.core.home import bundle_path
+from goscope.core.safe.shell import quote
 
 PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]", "127.0.0.0/8")
 
 
-def proxy_env(port: int, home: Path, host: str = "127.0.0.1") -> dict[str, str]:
+def proxy_url(port: int, host: str = "127.0.0.1", secret: str | None = None) -> str:
+    """The proxy as a client must name it: with the run's secret as its password (go, git
+    and curl send it as Proxy-Authorization; goscope refuses clients without it)."""
+    address = f"[{host}]" if ":" in host else host
+    return f"http://goscope:{secret}@{address}:{port}" if secret else f"http://{address}:{port}"
+
+
+def proxy_env(
+    port: int, home: Path, host: str = "127.0.0.1", secret: str | None = None
+) -> dict[str, str]:
     """Variables to add to a go/git environment."""
-    url = f"http://{host}:{port}"
+    url = proxy_url(port, host, secret)
     bundle = str(bundle_path(home))
     env = {var: url for var in PROXY_VARS}
+    # git asks a proxy without credentials first unless told otherwise: one 407 per
+    # connection, which goscope would have to tell from a stranger's.
+    env["GIT_HTTP_PROXY_AUTHMETHOD"] = "basic"
     # SSL_CERT_FILE replaces Go's roots on Linux; Debian's git (GnuTLS) reads GIT_SSL_CAINFO.
     env["SSL_CERT_FILE"] = bundle
     env["GIT_SSL_CAINFO"] = bundle
@@ -28,10 +41,14 @@ def proxy_env(port: int, home: Path, host: str = "127.0.0.1") -> dict[str, str]:
 
 
 def child_env(
-    base: Mapping[str, str], port: int, home: Path, host: str = "127.0.0.1"
+    base: Mapping[str, str],
+    port: int,
+    home: Path,
+    host: str = "127.0.0.1",
+    secret: str | None = None,
 ) -> dict[str, str]:
     env = dict(base)
-    env.update(proxy_env(port, home, host))
+    env.update(proxy_env(port, home, host, secret))
     return env
 
 
@@ -51,8 +68,10 @@ def no_proxy_warnings(env: Mapping[str, str]) -> list[str]:
 
 
 def shell_exports(variables: Mapping[str, str], shell: str = "bash") -> str:
+    """`export` lines for bash and zsh, `set -gx` for fish: each value quoted for that
+    shell (fish reads backslashes inside single quotes: core/safe/shell.py)."""
     if shell == "fish":
-        return "\n".join(f"set -gx {k} {shlex.quote(v)};" for k, v in variables.items())
+        return "\n".join(f"set -gx {k} {quote(v)};" for k, v in variables.items())
     return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in variables.items())
 
 

@@ -13,11 +13,23 @@ from . import styles
 
 def render_diff(diff: Diff, console: Console, a_name: str, b_name: str) -> None:
     head = Text(visible(f"goscope diff {a_name} → {b_name}: "), style="bold")
+    verdict = diff.verdict
     head.append(
-        "B regressed" if diff.regressed else "no regression in B",
-        style=styles.BAD if diff.regressed else styles.GOOD,
+        {
+            "regressed": "B regressed",
+            "incomplete": "INCOMPLETE: no verdict",
+            "clean": "no regression in B",
+        }[verdict],
+        style=styles.GOOD if verdict == "clean" else styles.BAD,
     )
     console.print(head)
+    if diff.command_failed:
+        console.print(
+            Text(f"  B's command failed (exit {diff.exit_codes[1]}); A's did not", styles.BAD)
+        )
+    for side, reasons in (("A", diff.incomplete_a), ("B", diff.incomplete_b)):
+        for reason in reasons:
+            console.print(Text(visible(f"  {side} is incomplete: {reason}"), styles.BAD))
     if diff.fetches:
         console.print(Text("Fetches", style="bold underline"))
         for c in diff.fetches:

@@ -35,6 +35,8 @@ def stdout_console() -> Console:
 
 def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
     console.print(headline(report))
+    _incomplete(console, report)
+    _foreign(console, report)
     _senders(console, report)
     _served(console, module_fetches(report.chains))
     _checksum_database(console, report.chains)
@@ -70,7 +72,39 @@ def headline(report: Report) -> Text:
         head.append(f" · exit {code}", style=styles.exit_status(code))
     if report.go_version:
         head.append(visible(f" · {report.go_version}"), style="dim")
+    if report.incomplete:
+        head.append(" · INCOMPLETE", style=styles.BAD)
     return head
+
+
+def _foreign(console: Console, report: Report) -> None:
+    """Processes goscope did not wire that tried its proxy: refused (407), not judged."""
+    if not report.foreign:
+        return
+    console.print(
+        Text(
+            f"Refused: {_n(len(report.foreign), 'connection')} from processes goscope did not "
+            "wire (407, not judged)",
+            styles.WARNING,
+        )
+    )
+    for foreign in report.foreign[:MAX_MODULE_LINES]:
+        process = foreign.get("process") or {}
+        who = " ".join(process.get("command") or []) or "a process goscope cannot see"
+        if process.get("pid"):
+            who += f" (pid {process['pid']})"
+        targets = sorted({a.get("target", "?") for a in foreign.get("attempts", [])})
+        line = f"  {foreign.get('client', '?')}: {who} asked for {', '.join(targets)}"
+        console.print(Text(visible(line), styles.MUTED))
+
+
+def _incomplete(console: Console, report: Report) -> None:
+    """Why the verdict above does not cover the whole run: first, before anything clean."""
+    if not report.incomplete:
+        return
+    console.print(Text("Incomplete: the counts above do not cover the whole run", styles.BAD))
+    for reason in report.incomplete:
+        console.print(Text(visible(f"  {reason}"), styles.BAD))
 
 
 def _n(count: int, word: str, plural: str | None = None) -> str:
@@ -79,7 +113,7 @@ def _n(count: int, word: str, plural: str | None = None) -> str:
 
 def _senders(console: Console, report: Report) -> None:
     """Which processes sent the requests, when goscope ran none itself or saw several."""
-    senders = report.senders
+    senders = [s for s in report.senders if s["requests"] or s.get("id") is None]
     if len(senders) < 2 and report.env_known:
         return
     console.print(Text("Senders", style="bold underline"))

@@ -9,11 +9,9 @@ read by the one reader (goscope.core.traffic.recording). Each tab is a `GoscopeT
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import os
 import shlex
-import signal
 import time
 from collections import deque
 from pathlib import Path
@@ -28,6 +26,7 @@ from textual.worker import get_current_worker
 
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.outputs.export import OutputError, export_session
+from goscope.core.outputs.report import recorded_judging
 from goscope.core.safe.visible import visible
 from goscope.core.traffic.events import Event
 from goscope.core.traffic.recording import RecordingError, RecordingReader, command_environment
@@ -38,6 +37,7 @@ from goscope.term import styles
 from goscope.term.safe import plain
 from goscope.tui import keys
 from goscope.tui.commands import GoscopeCommands
+from goscope.tui.hangup import HangupGuard
 from goscope.tui.launch import Launch
 from goscope.tui.screens.modals import ConfirmScreen, HelpScreen, PromptScreen
 from goscope.tui.tabs import TABS, GoscopeTab
@@ -72,8 +72,8 @@ class GoscopeApp(App[int]):
         # goscope's own environment is go's only when goscope runs the command itself.
         engine = self.engine
         env = engine.goenv if engine is not None and engine.opts.command else None
-        private = self.engine.opts.private if self.engine is not None else launch.private
-        trusted = self.engine.opts.trusted if self.engine is not None else launch.trusted
+        private = self.engine.opts.private if self.engine is not None else launch.private or ""
+        trusted = self.engine.opts.trusted if self.engine is not None else launch.trusted or []
         self.private, self.trusted = private, list(trusted)
         recording = self.engine.recording if self.engine is not None else launch.recording
         self.session = Session(env, private, frozenset(h.lower() for h in trusted), recording)
@@ -90,8 +90,8 @@ class GoscopeApp(App[int]):
         self._ticks = 0
         self.counts = FailureCount()
         self._command_running = False
-        self._signals: list[int] = []
         self._request_list: RequestList | None = None
+        self.hangup: HangupGuard | None = None
         self.refreshed_tab: str | None = None
         if self.engine is not None:
             self.engine.on_event = self._on_live_event
@@ -99,7 +99,7 @@ class GoscopeApp(App[int]):
 
     def curl_proxy(self) -> tuple[str | None, str | None]:
         engine = self.engine
-        proxy = engine.url if engine is not None else None
+        proxy = engine.client_url if engine is not None else None
         bundle = str(engine.bundle) if engine is not None and proxy else None
         return proxy, bundle
 
@@ -160,13 +160,10 @@ class GoscopeApp(App[int]):
         self._update_header()
 
     def _catch_signals(self) -> None:
-        """A closed terminal (SIGHUP) or a kill (SIGTERM) ends the app as `q` does, so the
-        command, the proxy and the run directory are cleaned up."""
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGHUP, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, lambda: self.exit(self.exit_status or 0))
-                self._signals.append(sig)
+        """A closed terminal (SIGHUP, a hung-up tty) or a kill (SIGTERM) ends the app, the
+        command, the proxy and the run directory within a second (tui/hangup.py)."""
+        self.hangup = HangupGuard(self.engine, lambda: self.exit(self.exit_status or 0))
+        self.hangup.install(asyncio.get_running_loop())
 
     # -- live sessions ---------------------------------------------------------------------
     def _on_live_event(self, event: Event) -> None:
@@ -258,6 +255,15 @@ class GoscopeApp(App[int]):
         try:
             reader = RecordingReader(path, self.launch.skip_bad, on_sender=session.add_sender)
             with reader:
+                # The recording's own judging context, unless the command line overrides it.
+                judging = recorded_judging(reader.header, self.launch.private, self.launch.trusted)
+                session.set_judging(judging["private"], judging["trusted"])
+                if session is self.session:
+                    self.private, self.trusted = judging["private"], list(judging["trusted"])
+                for note in judging["overridden"]:
+                    self.call_from_thread(
+                        self.notify, visible(f"{note} overrides the recording's"), markup=False
+                    )
                 raw = command_environment(reader.header)
                 session.set_env(GoEnv.from_dict(raw) if raw is not None else None)
                 for event, offset in reader:
@@ -269,6 +275,7 @@ class GoscopeApp(App[int]):
                         # once, and keys stay responsive while a big recording loads.
                         time.sleep(0.05 if index < LOAD_CHUNK else 0)
                 session.bad_lines = len(reader.skipped)
+                session.incomplete = reader.incomplete()
                 if reader.end is not None:
                     session.set_go_output(reader.end.get("go_output") or [])
                     code = reader.end.get("exit_code")
@@ -319,6 +326,8 @@ class GoscopeApp(App[int]):
         if self.engine is not None:
             self.session.dropped_live = self.engine.dropped_live
             self.session.bad_lines = self.engine.bad_lines
+            if len(self.engine.incomplete) != len(self.session.incomplete):
+                self.session.incomplete = list(self.engine.incomplete)
         self.requests.refresh_rows(self._dirty, self.loading)
         now = time.monotonic()
         if self._dirty and now - self._last_pane_refresh >= PANE_REFRESH_SECONDS:
@@ -366,6 +375,8 @@ class GoscopeApp(App[int]):
             dropped_live=self.session.dropped_live,
             unattributed=0 if unattributed.known else unattributed.requests,
             bad_lines=self.session.bad_lines,
+            incomplete=self.session.incomplete,
+            foreign=len(self.session.foreign),
         )
         self.query_one(SessionHeader).show(facts, self.size.width)
 
@@ -563,9 +574,8 @@ class GoscopeApp(App[int]):
     async def on_unmount(self) -> None:
         self.closing = True
         self.tick_timer.stop()
-        loop = asyncio.get_running_loop()
-        for sig in self._signals:
-            loop.remove_signal_handler(sig)
+        if self.hangup is not None:
+            self.hangup.uninstall(asyncio.get_running_loop())
         if self.engine is not None:
             # The command (its whole process group), the proxy, the end line, the stream.
             await asyncio.to_thread(self.engine.stop)

@@ -5,7 +5,7 @@ The run path that starts either one is goscope.cli.launch; the app only draws.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from goscope.run.engine import RunEngine
 from goscope.run.options import RunOptions
@@ -15,8 +15,9 @@ from goscope.run.options import RunOptions
 class Launch:
     recording: str | None = None  # open: the file to show
     engine: RunEngine | None = None  # live: the proxy, and maybe a command
-    private: str = ""
-    trusted: list[str] = field(default_factory=list)
+    # The judging context; None: a recording's own (its header's), live: the engine's.
+    private: str | None = None
+    trusted: list[str] | None = None
     export_dir: str | None = None
     skip_bad: bool = False  # open: skip unreadable lines instead of refusing the file
     strict: bool = False  # opened from the command line: a bad file ends the app (exit 2)
@@ -29,11 +30,15 @@ class Launch:
 
     @classmethod
     def open(
-        cls, path: str, private: str = "", trusted: list[str] | None = None, skip_bad: bool = False
+        cls,
+        path: str,
+        private: str | None = None,
+        trusted: list[str] | None = None,
+        skip_bad: bool = False,
     ) -> Launch:
         """A recording opened from the command line: a bad file ends the app (exit 2)."""
         return cls(
-            recording=path, private=private, trusted=trusted or [], skip_bad=skip_bad, strict=True
+            recording=path, private=private, trusted=trusted, skip_bad=skip_bad, strict=True
         )
 
     @property

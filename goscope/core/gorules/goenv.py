@@ -10,16 +10,18 @@ Nothing here raises on bad input: errors are values on the result.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import json
 import os
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..safe.files import UnsafeFile, read_regular
 from ..safe.redact import redact_value
 from ..urls import origin
 from .patterns import matching_pattern
@@ -265,6 +267,7 @@ class GoEnv:
     # Values as the go env -w file has them, kept to explain shadowing.
     file_values: Mapping[str, str] = field(default_factory=dict)
     env_file: str | None = None
+    env_file_error: str | None = None  # the go env -w file was not read, and why
 
     @classmethod
     def from_mapping(
@@ -305,9 +308,10 @@ class GoEnv:
         """
         env = dict(os.environ if env is None else env)
         path = env_file_path(env)
-        file_values = read_env_file(path) if path else {}
+        file_values, error = read_env_file_checked(path)
         goroot_values = read_env_file(go_root_env_file(go, env)) if go else {}
-        return cls.from_mapping(env, file_values, goroot_values, path)
+        loaded = cls.from_mapping(env, file_values, goroot_values, path)
+        return replace(loaded, env_file_error=error) if error else loaded
 
     # -- derived views (cached: the environment never changes) ----------
     def get(self, var: str) -> str:
@@ -333,9 +337,13 @@ class GoEnv:
 
     def to_dict(self, redact: bool = True) -> dict[str, dict[str, str]]:
         """For reports and recordings: credentials are redacted unless asked not to."""
-        clean = redact_value if redact else str
+        def clean(var: str, value: str) -> str:
+            if not redact:
+                return value
+            return redact_value(reduce_goauth(value) if var == "GOAUTH" else value)
+
         return {
-            var: {"value": clean(self.values.get(var, "")), "origin": self.origins.get(var, "")}
+            var: {"value": clean(var, self.values.get(var, "")), "origin": self.origins.get(var, "")}
             for var in GO_VARS
         }
 
@@ -356,6 +364,48 @@ class GoEnv:
         return cls(values, origins)
 
 
+# The variables that affect the go command: `KnownEnv` in src/internal/cfg/cfg.go (Go 1.27).
+# Of a sender's environment goscope keeps Go's own (GO…), and those that decide where a
+# request goes and whom it trusts; never git's (GIT_CONFIG_*, GIT_PASSWORD), never the rest.
+KNOWN_GO_ENV = frozenset(
+    ["GO111MODULE", "GO386", "GOAMD64", "GOARCH", "GOARM", "GOARM64", "GOAUTH", "GOBIN", "GOCACHE", "GOCACHEPROG", "GOENV", "GOEXE", "GOEXPERIMENT", "GOFIPS140", "GOFLAGS", "GOGCCFLAGS", "GOHOSTARCH", "GOHOSTOS", "GOINSECURE", "GOMIPS", "GOMIPS64", "GOMODCACHE", "GONOPROXY", "GONOSUMDB", "GOOS", "GOPATH", "GOPPC64", "GOPRIVATE", "GOPROXY", "GORISCV64", "GOROOT", "GOSUMDB", "GOTMPDIR", "GOTOOLCHAIN", "GOTOOLDIR", "GOVCS", "GOWASM", "GOWORK", "GO_EXTLINK_ENABLED"]
+)
+TRANSPORT_ENV = frozenset(
+    ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "all_proxy", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE"]
+)
+# What finding the go env -w file needs (os.UserConfigDir), read but not kept.
+LOCATING_ENV = frozenset({"HOME", "XDG_CONFIG_HOME", "APPDATA", "home"})
+
+
+def reduce_goauth(value: str) -> str:
+    """GOAUTH as its methods only: `netrc`, `off`, `git`, or a command's name, never its
+    arguments (a command line may carry a token). Semicolon-separated, as auth.go reads it."""
+    kept = []
+    for part in value.split(";"):
+        words = part.split()
+        if not words:
+            continue
+        name = words[0]
+        kept.append(name if name in ("netrc", "off", "git") else os.path.basename(name))
+    return "; ".join(kept)
+
+
+def judging_variables(environ: Mapping[str, str]) -> dict[str, str]:
+    """What of a process's environment goscope keeps (and shows): Go's own variables, the
+    proxy and CA variables; each value redacted by name and by shape, GOAUTH reduced."""
+    kept = {}
+    for var, value in sorted(environ.items()):
+        if var in KNOWN_GO_ENV or var in TRANSPORT_ENV:
+            kept[var] = redact_value(reduce_goauth(value) if var == "GOAUTH" else value)
+    return kept
+
+
+def loading_variables(environ: Mapping[str, str]) -> dict[str, str]:
+    """What `GoEnv.load` needs of a process's environment to resolve it as go would."""
+    wanted = KNOWN_GO_ENV | LOCATING_ENV
+    return {var: value for var, value in environ.items() if var in wanted}
+
+
 def env_file_path(env: Mapping[str, str]) -> str | None:
     """`cfg.EnvFile`: $GOENV, or os.UserConfigDir()/go/env; None for GOENV=off."""
     goenv = env.get("GOENV", "")
@@ -369,21 +419,35 @@ def env_file_path(env: Mapping[str, str]) -> str | None:
     return str(Path(base) / "go" / "env") if base else None
 
 
+ENV_FILE_LIMIT = 1 << 20  # a go env -w file holds a few lines; a larger one is not one
+
+
 def read_env_file(path: str | None) -> dict[str, str]:
     """`cfg.readEnvFile`: KEY=VALUE lines; comments and junk ignored."""
+    return read_env_file_checked(path)[0]
+
+
+def read_env_file_checked(path: str | None) -> tuple[dict[str, str], str | None]:
+    """`cfg.readEnvFile`, bounded: (the values, why the file was not read).
+
+    go itself ignores a file it cannot read; it would wait forever on a FIFO and run
+    out of memory on /dev/zero. goscope reads only a regular file of at most
+    ENV_FILE_LIMIT bytes, without blocking, and says why when it will not.
+    """
     if not path:
-        return {}
+        return {}, None
     try:
-        data = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return {}
+        data = read_regular(path, ENV_FILE_LIMIT).decode("utf-8", errors="replace")
+    except UnsafeFile as exc:
+        missing = exc.errno in (errno.ENOENT, errno.ENOTDIR)
+        return {}, None if missing else str(exc)
     values: dict[str, str] = {}
     for line in data.split("\n"):
         key, eq, val = line.partition("=")
         if not eq or not line or not "A" <= line[0] <= "Z":
             continue
         values[key] = val
-    return values
+    return values, None
 
 
 def go_root_env_file(go: str | None, env: Mapping[str, str]) -> str | None:

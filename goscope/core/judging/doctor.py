@@ -452,6 +452,24 @@ def rule_shadowing(ctx: Context) -> Iterable[Finding]:
             )
 
 
+def rule_env_file(ctx: Context) -> Iterable[Finding]:
+    """A go env -w file goscope would not read (cfg.go `readEnvFile` uses os.ReadFile: a
+    FIFO blocks go forever, a device never ends)."""
+    env = ctx.env
+    if env.env_file_error:
+        in_env = "GOENV" in ctx.process_env
+        yield Finding(
+            "goenv-unreadable",
+            "error",
+            "GOENV",
+            env.env_file or "",
+            "environment" if in_env else "default",
+            f"the go env -w file is not read: {env.env_file_error}. go reads it whole at every "
+            "start: it would wait forever on a FIFO or run out of memory on a device",
+            unset_env_command("GOENV", in_environment=True) if in_env else None,
+        )
+
+
 # -- 9. transport -----------------------------------------------------------------------
 def rule_transport(ctx: Context) -> Iterable[Finding]:
     penv = ctx.process_env
@@ -534,6 +552,7 @@ RULES: tuple[Rule, ...] = (
     rule_declared_private,
     rule_malformed,
     rule_shadowing,
+    rule_env_file,
     rule_transport,
     rule_tls_inspected,
 )

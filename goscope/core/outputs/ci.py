@@ -28,8 +28,12 @@ def _prop(text: str) -> str:
 
 
 def github_annotations(report: Report) -> list[str]:
-    """One workflow command per leak, go error and doctor error or warning."""
+    """One workflow command per leak, go error and doctor error or warning; an incomplete
+    verdict first."""
     out = []
+    if report.incomplete:
+        text = "the verdict does not cover the whole run: " + "; ".join(report.incomplete)
+        out.append(f"::error title={_prop('goscope: incomplete verdict')}::{_data(text)}")
     for leak in report.leaks:
         where = "checksum database" if leak.kind == "sumdb" else "proxy"
         level = "error" if leak.severity in ("high", "medium") else "warning"
@@ -55,13 +59,25 @@ def github_annotations(report: Report) -> list[str]:
 def summary_markdown(report: Report) -> str:
     """The headless summary as Markdown, for $GITHUB_STEP_SUMMARY or a PR comment."""
     failed = report.failure_count
+    # As the summary: a failed command never reads "0 failed".
+    failures = f"{failed} failed" if failed or not report.exit_code else "go failed"
     lines = [
         "### goscope",
         "",
-        f"{len(report.events)} requests · {failed} failed · {len(report.leaks)} leaks"
+        f"{len(report.events)} requests · {failures} · {len(report.leaks)} leaks"
         + (f" · exit {report.exit_code}" if report.exit_code is not None else "")
-        + (f" · {markdown_cell(report.go_version)}" if report.go_version else ""),
+        + (f" · {markdown_cell(report.go_version)}" if report.go_version else "")
+        + (" · **INCOMPLETE**" if report.incomplete else ""),
     ]
+    if report.incomplete:
+        lines += ["", "**Incomplete: the counts above do not cover the whole run.**", ""]
+        lines += [f"- {markdown_cell(reason)}" for reason in report.incomplete]
+    if report.foreign:
+        lines += [
+            "",
+            f"Refused {len(report.foreign)} connection(s) from processes goscope did not wire "
+            "(407, not judged).",
+        ]
     if report.failed or report.loose_errors:
         lines += ["", "| failed | endpoint | chain | go said |", "| --- | --- | --- | --- |"]
         for chain in report.failed:
@@ -116,6 +132,13 @@ def sarif_document(report: Report, version: str) -> dict[str, object]:
             }
         )
 
+    for reason in report.incomplete:
+        add(
+            "incomplete-verdict",
+            "error",
+            f"the verdict does not cover the whole run: {reason}",
+            "goscope could not see or record the whole run",
+        )
     for leak in report.leaks:
         where = "checksum database" if leak.kind == "sumdb" else "proxy"
         text = f"{leak.module} was sent to the {where} {leak.host} ({leak.severity})"
@@ -150,17 +173,30 @@ def sarif_document(report: Report, version: str) -> dict[str, object]:
                     "driver": {"name": "goscope", "version": version, "rules": list(rules.values())}
                 },
                 "results": results,
+                "invocations": [
+                    {
+                        "executionSuccessful": not report.incomplete,
+                        "toolExecutionNotifications": [
+                            {"level": "error", "message": {"text": visible(reason)}}
+                            for reason in report.incomplete
+                        ],
+                    }
+                ],
             }
         ],
     }
 
 
 def write_ci_outputs(
-    report: Report, markdown: str | None, sarif: str | None, version: str
+    report: Report,
+    markdown: str | None,
+    sarif: str | None,
+    version: str,
+    annotations: bool = True,
 ) -> None:
     """GitHub Actions annotations (when GITHUB_ACTIONS is set) on stdout, and the Markdown
     summary and SARIF when asked for."""
-    if os.environ.get("GITHUB_ACTIONS") == "true":
+    if annotations and os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github_annotations(report):
             print(line, flush=True)
     if markdown:

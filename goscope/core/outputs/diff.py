@@ -4,7 +4,10 @@ Both sides are reports in their JSON form (a recording is reported first). Per
 module@version and endpoint: who served it in A and in B, the chain, the
 result; then leaks and go errors that appeared or went, the time and bytes per
 module, and the Go environment's differences with their origins. B regressed
-when it has a leak, a failed fetch or a go error that A did not.
+when it has a leak, a failed fetch or a go error that A did not, or when its
+command failed where A's did not (go's verdict is the final word, placed or not).
+A side that is incomplete (its proxy died, its recording was cut) never yields
+"no regression": the verdict is then "incomplete".
 """
 
 from __future__ import annotations
@@ -47,14 +50,61 @@ class Diff:
     gone_errors: list[dict[str, Any]] = field(default_factory=list)
     environment: list[EnvChange] = field(default_factory=list)
     timing: list[dict[str, Any]] = field(default_factory=list)  # per module: ms and bytes
+    exit_codes: tuple[int | None, int | None] = (None, None)
+    incomplete_a: list[str] = field(default_factory=list)
+    incomplete_b: list[str] = field(default_factory=list)
+
+    @property
+    def command_failed(self) -> bool:
+        """B's command failed where A's did not: a regression whatever goscope placed."""
+        a, b = self.exit_codes
+        return bool(b) and not a
 
     @property
     def regressed(self) -> bool:
         failed = any(c.b == "failed" and c.a != "failed" for c in self.fetches)
-        return bool(self.new_leaks or self.new_errors or failed)
+        return bool(self.new_leaks or self.new_errors or failed or self.command_failed)
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.incomplete_a or self.incomplete_b)
+
+    @property
+    def verdict(self) -> str:
+        """`regressed`, `incomplete` (no verdict: a side is not the whole run), or `clean`."""
+        if self.regressed:
+            return "regressed"
+        return "incomplete" if self.incomplete else "clean"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"regressed": self.regressed}
+        return asdict(self) | {
+            "regressed": self.regressed,
+            "verdict": self.verdict,
+            "command_failed": self.command_failed,
+        }
+
+
+def check_report(data: Any, name: str) -> dict[str, Any]:
+    """A goscope report's JSON form, or ValueError saying why it is not one."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{name}: not a goscope report (not a JSON object)")
+    for key in ("fetches", "leaks", "go_errors"):
+        if not isinstance(data.get(key), list):
+            raise ValueError(f"{name}: not a goscope report (no {key} list)")
+    if not all(isinstance(x, dict) for key in ("fetches", "leaks", "go_errors") for x in data[key]):
+        raise ValueError(f"{name}: not a goscope report (an entry is not an object)")
+    for fetch in data["fetches"]:
+        if not isinstance(fetch.get("attempts"), list) or not all(
+            isinstance(a, dict) for a in fetch["attempts"]
+        ):
+            raise ValueError(f"{name}: not a goscope report (a fetch without attempts)")
+    code = data.get("exit_code")
+    if code is not None and type(code) is not int:
+        raise ValueError(f"{name}: not a goscope report (exit_code is not a number)")
+    incomplete = data.get("incomplete", [])
+    if not isinstance(incomplete, list) or not all(isinstance(x, str) for x in incomplete):
+        raise ValueError(f"{name}: not a goscope report (incomplete is not a list of reasons)")
+    return data
 
 
 def _chain(fetch: dict[str, Any]) -> str:
@@ -107,6 +157,9 @@ def _per_module(report: dict[str, Any]) -> dict[str, tuple[float, int]]:
 
 def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> Diff:
     diff = Diff()
+    diff.exit_codes = (a.get("exit_code"), b.get("exit_code"))
+    diff.incomplete_a = list(a.get("incomplete") or [])
+    diff.incomplete_b = list(b.get("incomplete") or [])
     fa, fb = _fetches(a), _fetches(b)
     for key in sorted(fa.keys() | fb.keys(), key=lambda k: (k[0], k[1] or "", k[2])):
         x, y = fa.get(key), fb.get(key)
@@ -153,7 +206,19 @@ def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> Diff:
 def diff_markdown(diff: Diff, a_name: str, b_name: str) -> str:
     """For a pull request comment or a job summary; every value from the wire escaped."""
     lines = [f"### goscope diff: `{markdown_cell(a_name)}` → `{markdown_cell(b_name)}`", ""]
-    lines.append("**B regressed.**" if diff.regressed else "No regression in B.")
+    lines.append(
+        {
+            "regressed": "**B regressed.**",
+            "incomplete": "**Incomplete: no verdict.**",
+            "clean": "No regression in B.",
+        }[diff.verdict]
+    )
+    if diff.command_failed:
+        lines += ["", f"B's command failed (exit {diff.exit_codes[1]}); A's did not."]
+    for side, reasons in (("A", diff.incomplete_a), ("B", diff.incomplete_b)):
+        if reasons:
+            lines += ["", f"**{side} is incomplete:**", ""]
+            lines += [f"- {markdown_cell(r)}" for r in reasons]
     if diff.fetches:
         lines += ["", "| module@version | endpoint | A | B |", "| --- | --- | --- | --- |"]
         for c in diff.fetches:

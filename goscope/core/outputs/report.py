@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from ..gorules.goenv import GoEnv
 from ..gorules.goerrors import GoError
@@ -49,6 +49,12 @@ class Report:
     credentials: list[HostCredentials] = field(default_factory=list)  # per host, see credentials.py
     failed: list[FallbackChain] = field(default_factory=list)  # fetches that failed for go
     loose_errors: list[GoError] = field(default_factory=list)  # go errors no fetch explains
+    # Why this verdict does not cover the whole run (the proxy died, events were lost, the
+    # recording was cut): never empty-and-clean by accident; empty means complete.
+    incomplete: list[str] = field(default_factory=list)
+    judging: dict[str, Any] = field(default_factory=dict)  # the context it was judged in
+    # Clients the proxy refused for lacking the run's secret: not the run's, never judged.
+    foreign: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failure_count(self) -> int:
@@ -59,6 +65,9 @@ class Report:
             "schema_version": SCHEMA_VERSION,
             "command": [redact_free_text(a) for a in self.command] if self.command else None,
             "exit_code": self.exit_code,
+            "complete": not self.incomplete,
+            "incomplete": list(self.incomplete),
+            "judging": self.judging,
             "go_version": self.go_version,
             "environment": self.env.to_dict() if self.env_known else None,
             "senders": self.senders,
@@ -80,6 +89,7 @@ class Report:
             "failed": self.failure_count,
             "modules": self.modules(),
             "credentials": [c.to_dict() for c in self.credentials],
+            "foreign": self.foreign,
         }
 
     def modules(self) -> list[dict[str, Any]]:
@@ -175,37 +185,50 @@ def build_report(
 
 
 def report_from_recording(
-    path: str,
-    private: str = "",
-    trusted: Iterable[str] = (),
+    path: str | IO[bytes],
+    private: str | None = None,
+    trusted: Iterable[str] | None = None,
     command: list[str] | None = None,
     exit_code: int | None = None,
     skip_bad: bool = False,
     go_output: list[str] | None = None,
     netrc_text: str | None = None,
+    stats: Mapping[str, Any] | None = None,
+    incomplete: Iterable[str] = (),
+    name: str | None = None,
 ) -> Report:
-    """The report of a recording (RecordingError when it cannot be read); `go_output`
-    stands in for the end line's (a live session's recording has none yet)."""
-    try:
-        big = os.path.getsize(path) > CHECK_FIRST_BYTES
-    except OSError:
-        big = False  # read_recording says why, in one line
+    """The report of a recording (RecordingError when it cannot be read).
+
+    `path` is a file name or an open binary file (the run engine reads the recording
+    through the descriptor it kept, even if the file was removed). The judging context
+    (`--private`, `--trusted`) is the recording's own unless given here. `go_output`,
+    `exit_code` and `stats` stand for the end line's (a live session's recording has
+    none yet, and a full disk may have kept it from being written); `incomplete` adds
+    reasons the caller knows (the proxy died).
+    """
+    big = False
+    if isinstance(path, str):
+        try:
+            big = os.path.getsize(path) > CHECK_FIRST_BYTES
+        except OSError:
+            big = False  # read_recording says why, in one line
     if big:
         with RecordingReader(path, skip_bad) as reader:  # a bad line fails fast, in little memory
             for _ in reader:
                 pass
-    rec = read_recording(path, skip_bad=skip_bad)
+    rec = read_recording(path, skip_bad=skip_bad, name=name)
     for event in rec.events:
         redact_event(event)  # an older or crafted recording is redacted like a new one
     raw = command_environment(rec.header)
     env = GoEnv.from_dict(raw) if raw is not None else None
     if rec.end is not None and exit_code is None:
         exit_code = rec.end.get("exit_code")
+    judging = recorded_judging(rec.header, private, trusted)
     report = build_report(
         rec.events,
         env,
-        private=private,
-        trusted=trusted,
+        private=judging["private"],
+        trusted=judging["trusted"],
         command=command or rec.header.get("command"),
         exit_code=exit_code,
         senders=rec.senders.values(),
@@ -215,4 +238,51 @@ def report_from_recording(
     report.skipped = len(rec.skipped)
     version = (rec.end or {}).get("go_version")
     report.go_version = version if isinstance(version, str) else None
+    report.incomplete = [*incomplete, *rec.incomplete(stats)]
+    report.judging = judging
+    report.foreign = [foreign_view(f, rec.senders) for f in rec.foreign]
     return report
+
+
+def foreign_view(foreign: Mapping[str, Any], senders: Mapping[int, Any]) -> dict[str, Any]:
+    """A refused client with what goscope knows of its process (redacted as senders are)."""
+    out = {k: v for k, v in foreign.items() if k != "sender"}
+    sender_id = foreign.get("sender")
+    sender = senders.get(sender_id) if isinstance(sender_id, int) else None
+    if isinstance(sender, Mapping):
+        out["process"] = {
+            "pid": sender.get("pid"),
+            "program": sender.get("program"),
+            "command": [redact_free_text(a) for a in sender.get("command") or []],
+        }
+    return out
+
+
+def recorded_judging(
+    header: Mapping[str, Any], private: str | None, trusted: Iterable[str] | None
+) -> dict[str, Any]:
+    """The judging context: the recording's own (its header's `judging`), with what the
+    caller gives in its place; `overridden` names what was replaced."""
+    found = header.get("judging")
+    recorded: Mapping[str, Any] = found if isinstance(found, dict) else {}
+    value = recorded.get("private")
+    rec_private = value if isinstance(value, str) else ""
+    value = recorded.get("trusted")
+    rec_trusted = [h for h in value if isinstance(h, str)] if isinstance(value, list) else []
+    out: dict[str, Any] = {
+        "private": rec_private,
+        "trusted": rec_trusted,
+        "guard": bool(recorded.get("guard")),
+        "overridden": [],
+    }
+    if private is not None and private != rec_private:
+        out["private"] = private
+        out["overridden"].append(f"--private {private!r} (recorded: {rec_private!r})")
+    if trusted is not None:
+        given = list(trusted)
+        if sorted(given) != sorted(rec_trusted):
+            out["trusted"] = given
+            out["overridden"].append(
+                f"--trusted {','.join(given)!r} (recorded: {','.join(rec_trusted)!r})"
+            )
+    return out

@@ -277,6 +277,23 @@ def redact_headers(
     return out
 
 
+# What go's own requests carry (web/http.go: User-Agent, and Go's transport: Accept-Encoding,
+# Host, Connection); on the GOAUTH retry, the credentials GOAUTH gave. Any other header
+# on go's request came from a GOAUTH command: a credential, whatever its name.
+GO_OWN_HEADERS = frozenset({"user-agent", "accept-encoding", "host", "connection", "te"})
+
+
+def redact_goauth_headers(headers: list[list[str]]) -> list[list[str]]:
+    """go's request headers (already redacted by name): every one go does not send itself
+    is treated as a GOAUTH credential."""
+    return [
+        [name, value]
+        if name.lower() in GO_OWN_HEADERS or value.endswith(REDACTED)
+        else [name, REDACTED]
+        for name, value in headers
+    ]
+
+
 _SECRET, _URL, _PLAIN = "secret", "url", "plain"
 
 
@@ -318,6 +335,11 @@ _JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.){0,200})"(\s*:\s*)"(?:[^"\\]|\\.)*"')
 _XML_PAIR = re.compile(r"<([\w:.-]{1,100})>([^<]*)</\1>")
 _FLAG_VALUE = re.compile(r"(?<![\w-])(--?[\w-]{1,100})[ \t]+([^\s-][^\s]*)")  # --password x
 _NETRC = re.compile(r"\b(password|passwd|login)[ \t]+(\S+)", re.IGNORECASE)
+# `Name: value` where a header line, a config value or a log would put one (at the start
+# of a line, after `=`, `"`, `'` or a space): `X-Vault-Token: hvs…`, `PRIVATE-TOKEN: …` in
+# GIT_CONFIG_VALUE_0, `Authorization: Bearer …` in a body. A name inside a path
+# (`module example.com/acme/tokens: …`) does not start where a header does.
+_HEADER_LINE = re.compile(r"(?m)(?:^|(?<=[\s=\"'{,]))([A-Za-z][\w-]{0,99}):[ \t]*([^\r\n]+)")
 _TEXT_SECRETS = (
     (re.compile(r"(//[^/@:\s\"']*):[^/\s\"']*@"), r"\1:xxxxx@"),
     (re.compile(r"\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), r"\1 REDACTED"),
@@ -350,6 +372,11 @@ def _flag(match: re.Match[str]) -> str:
     return f"{flag} {REDACTED}" if _secret_key(flag) else match.group()
 
 
+def _header_line(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return f"{name}: {REDACTED}" if _secret_key(name) else match.group()
+
+
 def _netrc(match: re.Match[str]) -> str:
     word = match.group(1)
     return match.group() if word.lower() == "login" else f"{word} {REDACTED}"
@@ -372,6 +399,8 @@ def redact_free_text(text: str) -> str:
             text = _XML_PAIR.sub(_xml, text)
         if "-" in text:
             text = _FLAG_VALUE.sub(_flag, text)
+        if ":" in text:
+            text = _HEADER_LINE.sub(_header_line, text)
         text = _NETRC.sub(_netrc, text)
     return _token_shapes().sub(REDACTED, text) if len(text) >= MIN_TOKEN else text
 
@@ -450,6 +479,8 @@ def redact_event(event: Any) -> Any:
     if event.version:
         event.version = redact_path(event.version)
     event.request_headers = redact_headers(event.request_headers)
+    if event.client == "go":
+        event.request_headers = redact_goauth_headers(event.request_headers)
     event.response_headers = redact_headers(event.response_headers)
     if event.preview:
         event.preview = redact_free_text(event.preview)

@@ -60,6 +60,28 @@ def sender_line(sender: Mapping[str, Any]) -> str:
     return orjson.dumps({"format": RECORDING_FORMAT, "sender": dict(sender)}).decode()
 
 
+def foreign_line(foreign: Mapping[str, Any]) -> str:
+    """A client the proxy refused (it lacked the run's secret): said, never judged."""
+    return orjson.dumps({"format": RECORDING_FORMAT, "foreign": dict(foreign)}).decode()
+
+
+def check_foreign(obj: Any) -> dict[str, Any]:
+    foreign = obj.get("foreign")
+    if type(foreign) is not dict:
+        raise ValueError("foreign must be an object")
+    attempts = foreign.get("attempts", [])
+    if type(attempts) is not list or not all(
+        type(a) is dict and all(type(v) in (str, bool) for v in a.values()) for a in attempts
+    ):
+        raise ValueError("a foreign client's attempts must be objects of strings")
+    for key in ("client", "connected"):
+        if type(foreign.get(key, "")) is not str:
+            raise ValueError(f"a foreign client's {key} must be a string")
+    if foreign.get("sender") is not None and type(foreign["sender"]) is not int:
+        raise ValueError("a foreign client's sender must be a sender id")
+    return foreign
+
+
 def check_sender(obj: Any) -> dict[str, Any]:
     sender = obj.get("sender")
     if type(sender) is not dict or type(sender.get("id")) is not int:
@@ -148,6 +170,9 @@ class RecordingReader:
         self.end: dict[str, Any] | None = None
         self.senders: dict[int, dict[str, Any]] = {}  # by id, as the sender lines give them
         self.skipped: list[RecordingError] = []
+        self.events_read = 0
+        self.cut: int | None = None  # the line the file ends in the middle of, if it does
+        self.foreign: list[dict[str, Any]] = []  # clients refused: not the run's, not judged
         self._fh: IO[bytes] | None = None
         self._line = 0
         self._offset = 0
@@ -243,6 +268,11 @@ class RecordingReader:
             try:
                 obj = _parse(raw)
             except ValueError as exc:
+                if not raw.endswith(b"\n"):
+                    # The file ends in the middle of a line: the writer was stopped, or the
+                    # file was cut. What came before stands; the verdict is incomplete.
+                    self.cut = number
+                    return
                 self._bad(number, str(exc))
                 continue
             try:
@@ -254,12 +284,22 @@ class RecordingReader:
                         self.senders[sender["id"]] = sender
                         if self.on_sender is not None:
                             self.on_sender(sender)
+                    elif "foreign" in obj:
+                        foreign = check_foreign(obj)
+                        self.foreign.append(foreign)
+                        if self.on_sender is not None:
+                            self.on_sender({"foreign": foreign})
                     continue
                 event = Event.from_dict(obj)
             except ValueError as exc:
                 self._bad(number, f"not an event: {exc}")
                 continue
+            self.events_read += 1
             yield event, offset
+
+    def incomplete(self) -> list[str]:
+        """Why what was read is not the whole run (empty: it is). Call after reading."""
+        return missing_from(self.end, self.events_read, len(self.skipped), self.cut)
 
 
 def _parse(raw: bytes) -> Any:
@@ -275,6 +315,54 @@ def _parse(raw: bytes) -> Any:
         raise ValueError(f"invalid JSON ({exc})") from None
 
 
+def missing_from(
+    end: Mapping[str, Any] | None,
+    events_read: int,
+    skipped: int = 0,
+    cut: int | None = None,
+    stats: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Why a recording does not hold the whole run, in words for the user (empty: it does).
+
+    `end` is the end line (None: none was written); `stats`, when given, stands for the
+    end line's own (the run engine has them from the proxy even when the end line could
+    not be written).
+    """
+    reasons = []
+    if cut is not None:
+        reasons.append(f"the recording ends in the middle of line {cut}: it was cut off")
+    if end is None and stats is None:
+        reasons.append(
+            "the recording has no end line: goscope was stopped before the run ended "
+            "(killed), or the file was cut"
+        )
+    stats = stats if stats is not None else (end or {}).get("stats")
+    if end is not None or stats is not None:
+        if not stats:
+            reasons.append(
+                "the proxy never reported its count: it was killed or crashed, and requests "
+                "after that never reached goscope"
+            )
+        else:
+            counted = stats.get("events")
+            lost = stats.get("recording_lost") or 0
+            if lost:
+                why = stats.get("recording_error") or "a write failed"
+                reasons.append(f"{lost} request(s) were not recorded: {why}")
+            elif isinstance(counted, int) and counted > events_read + skipped:
+                reasons.append(
+                    f"the proxy saw {counted} request(s), the recording holds {events_read}"
+                )
+            if stats.get("internal_errors"):
+                reasons.append(
+                    f"{stats['internal_errors']} request(s) could not be classified "
+                    "(goscope's own error): they are not judged"
+                )
+    if skipped:
+        reasons.append(f"{skipped} unreadable line(s) skipped: their requests are not judged")
+    return reasons
+
+
 @dataclass
 class Recording:
     header: dict[str, Any]
@@ -282,6 +370,11 @@ class Recording:
     end: dict[str, Any] | None = None
     skipped: list[RecordingError] = field(default_factory=list)
     senders: dict[int, dict[str, Any]] = field(default_factory=dict)
+    cut: int | None = None
+    foreign: list[dict[str, Any]] = field(default_factory=list)
+
+    def incomplete(self, stats: Mapping[str, Any] | None = None) -> list[str]:
+        return missing_from(self.end, len(self.events), len(self.skipped), self.cut, stats)
 
 
 def read_recording(
@@ -290,7 +383,15 @@ def read_recording(
     """A whole recording in memory (reports, exports); RecordingError if it is bad."""
     with RecordingReader(source, skip_bad, name) as reader:
         events = [event for event, _ in reader]
-    return Recording(reader.header, events, reader.end, reader.skipped, reader.senders)
+    return Recording(
+        reader.header,
+        events,
+        reader.end,
+        reader.skipped,
+        reader.senders,
+        reader.cut,
+        reader.foreign,
+    )
 
 
 def read_event_at(path: str, offset: int) -> Event | None:
@@ -304,8 +405,15 @@ def read_event_at(path: str, offset: int) -> Event | None:
 
 
 def write_recording(
-    fh: IO[str], events: Iterable[Event], environment: Mapping[str, Any] | None = None
+    fh: IO[str],
+    events: Iterable[Event],
+    environment: Mapping[str, Any] | None = None,
+    exit_code: int | None = None,
 ) -> None:
+    """A whole recording: the header, the events, and an end line that counts them."""
     fh.write(header_line(environment) + "\n")
+    count = 0
     for event in events:
         fh.write(event.to_json() + "\n")
+        count += 1
+    fh.write(end_line(exit_code=exit_code, stats={"events": count}) + "\n")

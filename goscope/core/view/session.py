@@ -114,16 +114,30 @@ class Session:
         self.dropped_live = 0  # events the live stream could not deliver (all are recorded)
         self.bad_lines = 0  # lines of the recording or the live stream that were not events
         self.finished = False  # the command (or the recording) has ended: go's verdict is in
+        # Why what is shown is not the whole run (the proxy died, a recording was cut).
+        self.incomplete: list[str] = []
+        self.foreign: list[dict[str, Any]] = []  # clients refused: not the run's, not judged
         self._relink = False  # events came after go's errors were linked
 
     def __len__(self) -> int:
         return len(self.store)
+
+    def set_judging(self, private: str, trusted: list[str]) -> None:
+        """A recording's judging context (its header's), before its first event."""
+        if len(self.store):
+            raise RuntimeError("set_judging comes before the first event")
+        self.private = private
+        self.judge = Judge(self.judge.default.env, private, frozenset(h.lower() for h in trusted))
 
     def set_env(self, env: GoEnv | None) -> None:
         """The environment of the command goscope ran (None: it ran none: unknown)."""
         self.judge.set_default_env(env)
 
     def add_sender(self, info: dict[str, Any]) -> None:
+        """A sender line; or `{"foreign": …}`, a client the proxy refused (never judged)."""
+        if "foreign" in info:
+            self.foreign.append(info["foreign"])
+            return
         view = self.judge.add_sender(info)
         if self.selected_sender is None and view.known:
             self.selected_sender = view.id  # the first go command seen: Config shows its env

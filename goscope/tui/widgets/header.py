@@ -38,6 +38,8 @@ class HeaderFacts:
     dropped_live: int
     unattributed: int  # requests of an unknown sender
     bad_lines: int
+    incomplete: list[str]  # why the counts do not cover the whole run
+    foreign: int  # connections refused: processes goscope did not wire
 
 
 def _plural(n: int, word: str, plural: str = "s") -> str:
@@ -64,6 +66,8 @@ def header_lines(facts: HeaderFacts) -> tuple[Text, Text]:
     text.append(
         f" · {_plural(facts.leaks, 'leak')}", style=styles.LEAK if facts.leaks else styles.GOOD
     )
+    if facts.incomplete:  # before anything that reads as clean: never cut off by the width
+        text.append(f" · INCOMPLETE: {visible(facts.incomplete[0])}", style=styles.BAD)
     if facts.loading:
         text.append(" · loading…", style=styles.WARNING)
     if facts.running:
@@ -78,6 +82,11 @@ def header_lines(facts: HeaderFacts) -> tuple[Text, Text]:
         text.append(
             f" · filter: {visible(facts.filter_text)} ({facts.shown} shown, Esc clears)",
             style="bold magenta",
+        )
+    if facts.foreign:
+        text.append(
+            f" · {facts.foreign} refused (not wired by goscope)",
+            style=styles.WARNING,
         )
     if facts.dropped_live:
         text.append(

@@ -1,0 +1,698 @@
+"""Fail closed: no hostile process, dead proxy, full disk or reopened recording yields a clean
+verdict, and no sender's secret is kept. Each test runs the real proxy (and the real go where
+go is what a user would run); each attack was a way goscope failed open before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from goscope.core.traffic.recording import read_recording
+
+from .e2e import goscope_run
+from .modserver import HostBehaviour, ModServer, Module
+
+pytestmark = pytest.mark.e2e
+LIB = Module("example.com/lib", "v1.0.0")
+CURL = shutil.which("curl")
+
+
+class Proxy:
+    """`goscope proxy`, as a user starts it in one terminal, and `goscope env` for another."""
+
+    def __init__(self, tmp: Path, routes: list[str], *extra: str):
+        self.home = tmp / "home"
+        self.env = {**os.environ, "GOSCOPE_HOME": str(self.home)}
+        self.recording = tmp / "r.jsonl"
+        args = ["proxy", "--port", "0", "--jsonl", str(self.recording), *extra]
+        for route in routes:
+            args += ["--route", route]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "goscope", *args],
+            env=self.env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        first = self.proc.stderr.readline()
+        assert "listening on http://127.0.0.1:" in first, first
+        self.port = int(first.strip().rsplit(":", 1)[1])
+        out = subprocess.run(
+            [sys.executable, "-m", "goscope", "env", "--port", str(self.port), "--json"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        self.wiring: dict[str, str] = json.loads(out.stdout)
+
+    def server_process(self) -> psutil.Process:
+        children = psutil.Process(self.proc.pid).children()
+        return next(c for c in children if "goscope.proxy.server" in " ".join(c.cmdline()))
+
+    def stop(self) -> str:
+        self.proc.send_signal(signal.SIGINT)
+        _, err = self.proc.communicate(timeout=30)
+        return err
+
+
+def curl(url: str, env: dict[str, str], *args: str, timeout: float = 30) -> tuple[str, float]:
+    """(the HTTP status curl got, seconds it took)."""
+    started = time.monotonic()
+    out = subprocess.run(
+        [CURL or "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", *args, url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return out.stdout, time.monotonic() - started
+
+
+needs_curl = pytest.mark.skipif(CURL is None, reason="curl is not installed")
+
+
+# -- 1. sender attribution cannot be turned against the proxy ---------------------------------
+@needs_curl
+@pytest.mark.parametrize("goenv", ["fifo", "/dev/zero"])
+def test_a_sender_whose_goenv_is_a_fifo_or_dev_zero_holds_up_no_one(tmp_path, goenv):
+    hosts = {"proxy.example": HostBehaviour([LIB])}
+    with ModServer(hosts) as server:
+        proxy = Proxy(tmp_path, server.routes())
+        try:
+            path = str(tmp_path / "goenv.fifo") if goenv == "fifo" else goenv
+            if goenv == "fifo":
+                os.mkfifo(path)
+            hostile = {**os.environ, **proxy.wiring, "GOENV": path}
+            # The hostile sender holds its connection open (a slow download) while another
+            # client, wired the same way, asks for a module.
+            holder = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "import socket, sys, time; s = socket.create_connection(('127.0.0.1', "
+                    f"{proxy.port})); s.sendall(b'CONNECT proxy.example:443 HTTP/1.1\\r\\n"
+                    "Host: proxy.example:443\\r\\n\\r\\n'); time.sleep(20)",
+                ],
+                env=hostile,
+            )
+            hostile_curl = subprocess.Popen(
+                [
+                    CURL or "curl",
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "https://proxy.example/example.com/lib/@v/list",
+                ],
+                env=hostile,
+            )
+            time.sleep(0.3)
+            env = {**os.environ, **proxy.wiring}
+            status, took = curl("https://proxy.example/example.com/lib/@v/v1.0.0.info", env)
+            assert status == "200" and took < 2.0, (status, took)  # a FIFO used to hang it
+            assert hostile_curl.wait(timeout=30) == 0
+            rss = proxy.server_process().memory_info().rss
+            assert rss < 400 * 2**20, rss  # /dev/zero used to grow it past 1.2 GB
+            holder.kill()
+        finally:
+            err = proxy.stop()
+    assert "Traceback" not in err
+    rec = read_recording(str(proxy.recording))
+    notes = [s.get("note") or "" for s in rec.senders.values()]
+    kind = "a FIFO" if goenv == "fifo" else "a character device"
+    assert any(f"not a regular file ({kind})" in n for n in notes), notes
+    judged = [s for s in rec.senders.values() if "not readable" in (s.get("note") or "")]
+    assert all(s["environment"] is None for s in judged)  # judged as unknown, not as empty
+
+
+def test_doctor_and_route_read_a_hostile_goenv_in_one_line(tmp_path):
+    fifo = tmp_path / "env.fifo"
+    os.mkfifo(fifo)
+    for goenv in (str(fifo), "/dev/zero"):
+        env = {**os.environ, "GOENV": goenv, "GOSCOPE_HOME": str(tmp_path / "home")}
+        for args in (["doctor"], ["route", "example.com/mod@v1.0.0"]):
+            out = subprocess.run(
+                [sys.executable, "-m", "goscope", *args],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=30,  # a FIFO used to hang, /dev/zero to end in MemoryError
+            )
+            assert "Traceback" not in out.stderr, out.stderr
+            if args == ["doctor"]:
+                assert out.returncode == 1 and "goenv-unreadable" in out.stdout
+                assert "not a regular file" in out.stdout
+
+
+# -- 2. a sender's environment and go's GOAUTH headers are never kept raw ----------------------
+PLANTED = {
+    "GIT_PASSWORD": "sec-git-password-1",
+    "GOOGLE_CLIENT_SECRET": "sec-google-2",
+    "GIT_CONFIG_COUNT": "1",
+    "GIT_CONFIG_KEY_0": "http.extraHeader",
+    "GIT_CONFIG_VALUE_0": "PRIVATE-TOKEN: sec-gitlab-3",
+    "GIT_CONFIG_PARAMETERS": "'http.extraheader=Authorization: Bearer sec-param-4'",
+    "GOAUTH": "/usr/local/bin/corp-auth --token=sec-goauth-5",
+    "GOFLAGS": "-modcacherw",
+}
+
+
+@needs_curl
+def test_planted_secrets_reach_no_output(tmp_path):
+    echo = b"not found\nX-Vault-Token: sec-vault-7\nX-Gitlab-Token: sec-gitlab-8\n"
+    hosts = {"proxy.example": HostBehaviour(status=404, body=echo)}
+    with ModServer(hosts) as server:
+        env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home"), **PLANTED}
+        outputs = {name: tmp_path / name for name in ("r.json", "r.jsonl", "s.md", "s.sarif")}
+        config = tmp_path / "curl.config"  # the header is not on any command line
+        config.write_text(
+            'user-agent = "GoCommand/1 (+https://go.dev/cmd/go)"\n'  # go, as goscope sees it
+            'header = "x-corp-id: sec-header-6"\n'  # what a GOAUTH command adds
+        )
+        command = [
+            CURL or "curl",
+            "-s",
+            "-K",
+            str(config),
+            "https://proxy.example/example.com/lib/@v/list",
+        ]
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "goscope",
+                "run",
+                "--headless",
+                "--port",
+                "0",
+                "--json",
+                str(outputs["r.json"]),
+                "--jsonl",
+                str(outputs["r.jsonl"]),
+                "--markdown",
+                str(outputs["s.md"]),
+                "--sarif",
+                str(outputs["s.sarif"]),
+                *[a for r in server.routes() for a in ("--route", r)],
+                "--",
+                *command,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 0, run.stderr
+    texts = {name: path.read_text() for name, path in outputs.items()}
+    texts["summary"] = run.stderr
+    report = json.loads(texts["r.json"])
+    assert report["events"] and report["senders"], "the sender was seen and judged"
+    for name, text in texts.items():
+        found = [m for m in ("sec-", "corp-auth --token") if m in text]
+        assert found == [], f"{name} holds {found}"
+    sender = report["senders"][0]
+    assert "GIT_PASSWORD" not in json.dumps(sender) and "GOOGLE" not in json.dumps(sender)
+    assert sender["environment"]["GOAUTH"]["value"] == "corp-auth"  # its command's name only
+    headers = dict(report["events"][0]["request_headers"])
+    assert headers["x-corp-id"] == "REDACTED"
+
+
+# -- 3. only processes goscope wired use its proxy ---------------------------------------------
+@needs_curl
+def test_a_client_goscope_did_not_wire_is_refused_and_never_judged(tmp_path):
+    hosts = {"proxy.golang.org": HostBehaviour(status=404)}
+    with ModServer(hosts) as server:
+        home = tmp_path / "home"
+        env = {**os.environ, "GOSCOPE_HOME": str(home)}
+        port = _free_port()
+        stranger = (
+            f"{CURL} -s -o /dev/null -w %{{http_connect}} -x http://127.0.0.1:{port} "
+            "-k https://proxy.golang.org/corp.example/secret/@v/list"
+        )
+        if os.geteuid() == 0:  # another user's process, as on a shared machine
+            stranger = f"runuser -u nobody -- {stranger}"
+        script = f"sleep 1; {stranger} > {tmp_path / 'status'}; sleep 0.5"
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "goscope",
+                "run",
+                "--headless",
+                "--port",
+                str(port),
+                "--fail-on-leak",
+                "--private",
+                "corp.example",
+                "--json",
+                str(tmp_path / "r.json"),
+                *[a for r in server.routes() for a in ("--route", r)],
+                "--",
+                "sh",
+                "-c",
+                script,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert (tmp_path / "status").read_text() == "407"
+    assert run.returncode == 0, run.stderr  # not the command's traffic: no leak, no exit 3
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["leaks"] == [] and report["events"] == []
+    (foreign,) = report["foreign"]
+    assert foreign["attempts"][0]["target"] == "proxy.golang.org:443"
+    assert "Refused: 1 connection from processes goscope did not wire" in run.stderr
+    assert not any(server.requests or []), "the stranger's request never went upstream"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- 4. a dead proxy is never a clean run ----------------------------------------------------
+def test_a_proxy_killed_mid_run_is_an_incomplete_verdict(go_module_workspace, tmp_path):
+    work, env = go_module_workspace([(LIB.path, LIB.version)])
+    env["GOPROXY"] = "https://proxy.example"
+    hosts = {"proxy.example": HostBehaviour([LIB])}
+    # The command asks once, then the proxy is killed (SIGKILL: no word from it), then go
+    # tries to download through a proxy that is gone.
+    script = (
+        "go list -m -versions example.com/lib >/dev/null; "
+        # (the pattern's brackets keep it from matching this script's own command line)
+        "pkill -KILL -P \"$PPID\" -f 'goscope[.]proxy[.]server'; sleep 0.5; "
+        "go mod download; true"
+    )
+    with ModServer(hosts) as server:
+        run = goscope_run(
+            [*[a for r in server.routes() for a in ("--route", r)], "--fail-on-leak"],
+            ["sh", "-c", script],
+            work,
+            env,
+            tmp_path,
+        )
+    assert run.returncode == 4, run.stderr[-3000:]  # the command exited 0; the verdict did not
+    assert "proxyconnect" in run.stderr  # go's own words: it could not reach the proxy
+    assert "INCOMPLETE" in run.stderr and "the proxy process died" in run.stderr
+    assert run.report["complete"] is False
+    assert any("never reported its count" in r for r in run.report["incomplete"])
+
+
+# -- 5. a full disk loses no verdict ---------------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 KiB tmpfs where goscope may mount one (root); else a file-size limit."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if os.geteuid() == 0:
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True
+        )
+        if done.returncode == 0:
+            yield mount, None
+            subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+            return
+    yield mount, 48 * 1024  # RLIMIT_FSIZE for goscope's processes
+
+
+def test_a_full_disk_loses_events_but_never_the_verdict(small_disk, tmp_path):
+    mount, limit = small_disk
+    modules = [
+        Module(f"example.com/m{i:03d}", "v1.0.0", {"pad.txt": "x" * 2000}) for i in range(60)
+    ]
+    hosts = {"proxy.example": HostBehaviour(modules)}
+    urls = " ".join(
+        f"https://proxy.example/{m.path}/@v/v1.0.0.info https://proxy.example/{m.path}/@v/v1.0.0.mod"
+        for m in modules
+    )
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    preexec = None
+    if limit is not None:
+        import resource
+
+        def preexec() -> None:  # noqa: F811
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    with ModServer(hosts) as server:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "goscope",
+                "run",
+                "--headless",
+                "--port",
+                "0",
+                "--jsonl",
+                str(mount / "r.jsonl"),  # on the full disk
+                "--json",
+                str(tmp_path / "r.json"),  # on a healthy one
+                *[a for r in server.routes() for a in ("--route", r)],
+                "--",
+                "sh",
+                "-c",
+                f"for u in {urls}; do {CURL or 'curl'} -s -o /dev/null -A GoCommand/1 $u; done",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            preexec_fn=preexec,
+        )
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert run.returncode == 4, run.stderr[-3000:]
+    report = json.loads((tmp_path / "r.json").read_text())  # written all the same
+    assert report["complete"] is False
+    lost = [r for r in report["incomplete"] if "were not recorded" in r]
+    assert lost and ("No space left" in lost[0] or "too large" in lost[0].lower()), report
+    assert "INCOMPLETE" in run.stderr
+    assert len(report["events"]) < 120  # what was recorded, no more, and said so
+
+
+# -- 6. a recording reopened keeps its verdict -----------------------------------------------
+def test_report_of_a_private_run_gives_the_runs_own_leaks(tmp_path):
+    hosts = {"proxy.golang.org": HostBehaviour(status=404)}
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    with ModServer(hosts) as server:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "goscope",
+                "run",
+                "--headless",
+                "--port",
+                "0",
+                "--private",
+                "corp.example",
+                "--fail-on-leak",
+                "--jsonl",
+                str(tmp_path / "r.jsonl"),
+                *[a for r in server.routes() for a in ("--route", r)],
+                "--",
+                CURL or "curl",
+                "-s",
+                "-A",
+                "GoCommand/1",
+                "https://proxy.golang.org/corp.example/secret/@v/list",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 3, run.stderr
+    later = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goscope",
+            "report",
+            str(tmp_path / "r.jsonl"),
+            "--json",
+            str(tmp_path / "r.json"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert later.returncode == 0, later.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert [(x["module"], x["host"]) for x in report["leaks"]] == [
+        ("corp.example/secret", "proxy.golang.org")
+    ]
+    assert report["judging"]["private"] == "corp.example"
+    overridden = subprocess.run(
+        [sys.executable, "-m", "goscope", "report", str(tmp_path / "r.jsonl"), "--private", ""],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "overrides the recording's" in overridden.stderr and "0 leaks" in overridden.stdout
+    diff = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goscope",
+            "diff",
+            str(tmp_path / "r.jsonl"),
+            str(tmp_path / "r.jsonl"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert diff.returncode == 0, diff.stdout + diff.stderr
+
+
+# -- 7. no reassurance from nothing ----------------------------------------------------------
+def test_diff_never_says_no_regression_of_a_cut_empty_or_failed_b(tmp_path):
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    a = tmp_path / "a.json"
+    a.write_text(json.dumps({"fetches": [], "leaks": [], "go_errors": [], "exit_code": 0}))
+
+    def diff(b: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "goscope", "diff", str(a), str(b)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    failed = tmp_path / "failed.json"
+    failed.write_text(json.dumps({"fetches": [], "leaks": [], "go_errors": [], "exit_code": 1}))
+    out = diff(failed)
+    assert out.returncode == 1 and "B regressed" in out.stdout and "exit 1" in out.stdout
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text('{"format":"goscope-recording","schema_version":1,"environment":{}}\n')
+    out = diff(cut)
+    assert out.returncode == 4 and "INCOMPLETE" in out.stdout and "no regression" not in out.stdout
+    for bad, why in (
+        ("{}", "no fetches list"),
+        ('{"fetches": [1], "leaks": [], "go_errors": []}', "not an object"),
+        ("[" * 5000 + "]" * 5000, "not a goscope report"),
+    ):
+        path = tmp_path / "bad.json"
+        path.write_text(bad)
+        out = diff(path)
+        assert out.returncode == 2 and why in out.stderr, out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+# -- 8. the TUI exits with its terminal ------------------------------------------------------
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.parametrize("how", ["kill-pane", "kill-server"])
+def test_the_tui_is_gone_within_a_second_of_its_terminal(tmp_path, how):
+    home = tmp_path / "home"
+    socket_name = f"goscope-test-{os.getpid()}-{how}"
+    tmux = ["tmux", "-L", socket_name]
+    env = {**os.environ, "GOSCOPE_HOME": str(home), "TERM": "xterm-256color"}
+    marker = f"sleep {9000 + os.getpid() % 999}"  # the command goscope runs, to find it by
+    command = f"{sys.executable} -m goscope run --port 0 -- {marker}"
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-x", "120", "-y", "40", "bash --norc"], env=env, check=True
+    )
+    try:
+        subprocess.run([*tmux, "send-keys", command, "Enter"], env=env, check=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            screen = subprocess.run(
+                [*tmux, "capture-pane", "-p"], env=env, capture_output=True, text=True
+            ).stdout
+            if "command running" in screen:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"the TUI never showed its command running:\n{screen}")
+        goscope = next(
+            p
+            for p in psutil.process_iter(["cmdline"])
+            if "goscope" in (cmd := " ".join(p.info["cmdline"] or [])) and cmd.endswith(marker)
+        )
+        family = [goscope, *goscope.children(recursive=True)]
+        assert len(family) >= 3, family  # goscope, its proxy, the command
+        assert any((home / "runs").iterdir())
+        subprocess.run([*tmux, "kill-pane" if how == "kill-pane" else "kill-server"], env=env)
+        time.sleep(1.0)
+        alive = [p for p in family if _alive(p)]
+        assert alive == [], alive  # a second later: goscope, its proxy and the command
+        assert list((home / "runs").iterdir()) == []  # the run directory is gone too
+    finally:
+        subprocess.run([*tmux, "kill-server"], env=env, capture_output=True)
+
+
+def _alive(process: psutil.Process) -> bool:
+    """Still running (a zombie has exited: only its parent, gone too, could reap it)."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_the_tui_is_gone_within_a_second_of_a_terminal_that_hangs_up_unsignalled(tmp_path):
+    # A terminal that is not goscope's controlling one (or whose SIGHUP went elsewhere): it
+    # stops being read (a dropped ssh connection), then hangs up. goscope used to stay
+    # behind for good, stuck writing to it.
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    home = tmp_path / "home"
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {**os.environ, "GOSCOPE_HOME": str(home), "TERM": "xterm-256color"}
+    marker = str(9000 + os.getpid() % 999)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "goscope", "run", "--port", "0", "--", "sleep", marker],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,  # no controlling terminal: no SIGHUP will come
+    )
+    os.close(slave)
+    family: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(family) < 3:
+            if select.select([master], [], [], 0.2)[0]:
+                os.read(master, 65536)  # the terminal works: it is read
+            parent = psutil.Process(proc.pid)
+            family = [parent, *parent.children(recursive=True)]
+        assert len(family) >= 3, family  # goscope, its proxy, the command
+        time.sleep(2)  # nobody reads any more
+        os.close(master)  # then the terminal hangs up
+        time.sleep(1.0)
+        assert [p for p in family if _alive(p)] == []
+        assert list((home / "runs").iterdir()) == []
+    finally:
+        for p in family:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.kill()
+
+
+# -- 9. run directories and the goscope that env and shell wire --------------------------------
+def test_goscope_home_removed_mid_run_still_gives_the_verdict(tmp_path):
+    home = tmp_path / "home"
+    hosts = {"proxy.example": HostBehaviour([LIB])}
+    with ModServer(hosts) as server:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "goscope",
+                "run",
+                "--headless",
+                "--port",
+                "0",
+                "--json",
+                str(tmp_path / "r.json"),
+                *[a for r in server.routes() for a in ("--route", r)],
+                "--",
+                "sh",
+                "-c",
+                f"{CURL or 'curl'} -s -o /dev/null -A GoCommand/1 "
+                "https://proxy.example/example.com/lib/@v/list; "
+                f"rm -rf {home}",  # the recording's directory goes with it
+            ],
+            env={**os.environ, "GOSCOPE_HOME": str(home)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert "Traceback" not in run.stderr, run.stderr
+    assert run.returncode == 0, run.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["complete"] is True and len(report["events"]) == 1  # read through its fd
+
+
+def test_a_goscope_killed_outright_leaves_nothing_the_next_one_keeps(tmp_path):
+    home = tmp_path / "home"
+    env = {**os.environ, "GOSCOPE_HOME": str(home)}
+    proxy = subprocess.Popen(
+        [sys.executable, "-m", "goscope", "proxy", "--port", "0"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    port = int(proxy.stderr.readline().strip().rsplit(":", 1)[1])
+    stale = list((home / "runs").iterdir())
+    assert len(stale) == 1 and (stale[0] / "session.json").exists()
+    proxy.kill()  # SIGKILL: no code of goscope's runs; its proxy stops by itself
+    proxy.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _listening(port):
+        time.sleep(0.1)
+    for command in (["env"], ["shell"]):  # the session file is left, but nobody listens
+        out = subprocess.run(
+            [sys.executable, "-m", "goscope", *command, "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert out.returncode == 2 and "no goscope of yours is listening" in out.stderr
+    out = subprocess.run(
+        [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0", "--", "true"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert list((home / "runs").iterdir()) == []  # the dead one's directory went too
+
+
+def test_a_session_file_of_a_reused_pid_is_not_a_running_goscope(tmp_path):
+    from goscope.run.rundirs import announce, find_running
+
+    home = tmp_path / "home"
+    rundir = home / "runs" / "run-x"
+    rundir.mkdir(parents=True)
+    with socket_listening() as port:  # something listens, and the pid is alive...
+        announce(rundir, port, "127.0.0.1", "s" * 32)
+        assert find_running(home) is not None
+        data = json.loads((rundir / "session.json").read_text())
+        data["start"] = "1"  # ...but it is another process now (the pid was reused)
+        (rundir / "session.json").write_text(json.dumps(data))
+        assert find_running(home) is None
+
+
+@contextlib.contextmanager
+def socket_listening():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        yield s.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+        return True
+    return False
