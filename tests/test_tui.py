@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Static
 
+from goscope.core.traffic.recording import read_recording
 from goscope.lab.scenario import load_scenario
 from goscope.run.options import RunOptions
 from goscope.tui.app import GoscopeApp
@@ -93,7 +94,8 @@ async def test_leaks_modules_hosts_and_config_tabs(tmp_path):
         await pilot.press("3")
         leaks = app.tab("leaks").table
         hosts = {str(leaks.get_row_at(r)[4]) for r in range(leaks.row_count)}
-        assert hosts == {"proxy.golang.org", "old-mirror.example"} and leaks.row_count == 6
+        # One row per path and host (the header counts these), each with its endpoints.
+        assert hosts == {"proxy.golang.org", "old-mirror.example"} and leaks.row_count == 2
         await pilot.press("c")
         assert app.last_copied == "go env -w GOPRIVATE=git.corp.example.com"
         await pilot.press("4")
@@ -442,7 +444,7 @@ async def test_the_seq_texts_name_is_the_list_and_detail_seq(tmp_path):
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app, EVENTS)
         await pilot.press("3")
-        await wait_for(pilot, lambda: app.tab("leaks").table.row_count == 6)
+        await wait_for(pilot, lambda: app.tab("leaks").table.row_count == 2)
         leak = app.tab("leaks").selected()
         assert f"request #{leak.seq}" in plain(app.tab("leaks").detail.content)
         assert str(app.tab("leaks").table.get_row_at(0)[0]) == str(leak.seq)
@@ -523,3 +525,37 @@ async def test_the_route_panel_answers_as_you_type(tmp_path):
         app._dirty = True
         await pilot.pause(1.2)
         assert "go get probes every prefix" in plain(app.tab("config").detail.content)
+
+
+async def test_g_turns_the_guard_on_in_a_live_session_and_the_recording_notes_it(lab_launch):
+    # The tour leaks git.corp.example.com/team/secret to old-mirror.example and
+    # proxy.golang.org (GONOPROXY does not cover it). With the guard on, the same download
+    # goes direct and nothing leaves.
+    engine = lab_launch.engine
+    command = engine.opts.command
+    engine.opts.command = []  # the proxy first; the command when the guard is on
+    app = GoscopeApp(lab_launch)
+    app.animation_level = "none"
+
+    def header() -> str:
+        return plain(app.query_one("#header-info", Static).content)
+
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: engine.port is not None and "guard off (g)" in header())
+        await pilot.press("g")
+        await wait_for(pilot, lambda: "guard on (g)" in header())  # the proxy said so
+        app.start_command(command)
+        await wait_for(pilot, lambda: app.exit_status is not None)
+        await wait_for(pilot, lambda: app.session.leak_groups)
+        assert app.exit_status == 0
+        groups = app.session.leak_groups
+        assert all(g.blocked for g in groups)
+        assert {g.host for g in groups} == {"proxy.golang.org", "old-mirror.example"}
+        await wait_for(pilot, lambda: "2 leaks blocked" in header())  # the rows listed below
+        await pilot.press("3")
+        await wait_for(pilot, lambda: app.tab("leaks").table.row_count == 2)
+        assert all("B" in str(app.tab("leaks").table.get_row_at(i)[1]) for i in (0, 1))
+        await pilot.press("g")
+        await wait_for(pilot, lambda: "guard off (g)" in header())
+    rec = read_recording(engine.recording)
+    assert [c["on"] for c in rec.guard_changes] == [True, False]

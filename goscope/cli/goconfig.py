@@ -51,6 +51,9 @@ def recorded_env(path: str) -> GoEnv:
 @click.option("--json", "as_json", is_flag=True, help="Print the route as JSON.")
 @judging_options
 @click.option(
+    "--guard", is_flag=True, help="Show which steps goscope's guard would answer itself."
+)
+@click.option(
     "--from",
     "recording",
     metavar="RECORDING",
@@ -63,12 +66,13 @@ def route(
     private: str | None,
     trusted: str | None,
     env_file: str | None,
+    guard: bool,
     recording: str | None,
 ) -> None:
     """Where go will send PATH, step by step, without touching the network."""
     import json
 
-    from goscope.core.gorules.routing import predict_route
+    from goscope.core.gorules.routing import guarded, predict_route
     from goscope.core.safe.shell import is_module_path
     from goscope.term.route import render_route
     from goscope.term.summary import stdout_console
@@ -87,6 +91,8 @@ def route(
         private=private or "",
         trusted=frozenset(h.lower() for h in split_list(trusted)),
     )
+    if guard:
+        found = guarded(found)
     if as_json:
         click.echo(json.dumps(found.to_dict(), indent=2))
     else:

@@ -19,6 +19,7 @@ from .options import (
     proxy_options,
     run_flags,
     run_options,
+    split_list,
     validate_har,
     validate_output,
     validate_routes,
@@ -133,6 +134,11 @@ def _running(port: int | None) -> tuple[Path, RunningGoscope]:
 @proxy_options
 @click.option("--jsonl", type=click.Path(dir_okay=False), help="Write the recording here.")
 @click.option("--har", type=click.Path(dir_okay=False), help="Write a HAR file when stopped.")
+@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option(
+    "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
+)
+@click.option("--guard", is_flag=True, help="Stop every would-be leak before it leaves.")
 def proxy(
     port: int,
     listen_host: str | None,
@@ -142,6 +148,9 @@ def proxy(
     ssl_insecure: bool,
     jsonl: str | None,
     har: str | None,
+    private: str | None,
+    trusted: str | None,
+    guard: bool,
 ) -> None:
     """Run the proxy alone until Ctrl-C, for go commands in other terminals."""
     import signal
@@ -166,6 +175,9 @@ def proxy(
         har=validate_har(har),
         save_flows=validate_output("--save-flows", save_flows),
         ssl_insecure=ssl_insecure,
+        private=private or "",
+        trusted=split_list(trusted),
+        guard=guard,
     )
     stop = threading.Event()
     # Handlers first: a Ctrl-C (or a closed terminal) right after the banner still stops

@@ -90,6 +90,7 @@ def run_options(**kw: Any) -> RunOptions:
         har=validate_har(kw["har"]),
         save_flows=validate_output("--save-flows", kw["save_flows"]),
         fail_on_leak=kw["fail_on_leak"],
+        guard=kw["guard"],
         ssl_insecure=kw["ssl_insecure"],
     )
 
@@ -172,7 +173,17 @@ def run_flags(f):
         click.option(
             "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
         ),
-        click.option("--fail-on-leak", is_flag=True, help="Exit 3 when a private module leaked."),
+        click.option(
+            "--fail-on-leak",
+            is_flag=True,
+            help="Exit 3 when a private module leaked (or the guard stopped one).",
+        ),
+        click.option(
+            "--guard",
+            is_flag=True,
+            help="Stop every would-be leak before it leaves: answer it locally (404, or 403 "
+            "for a checksum lookup), never forward it.",
+        ),
         click.option(
             "--markdown",
             type=click.Path(dir_okay=False),

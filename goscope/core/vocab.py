@@ -59,3 +59,7 @@ Severity = LeakSeverity | FindingSeverity
 # The pseudo-entries of GOPROXY (modfetch/proxy.go proxyList).
 DIRECT: Literal["direct"] = "direct"
 OFF: Literal["off"] = "off"
+
+# An event's flag: goscope's guard answered the request itself (proxy/guard.py), so it
+# never left the machine. Its leak is a prevented one.
+BLOCKED_FLAG = "blocked"

@@ -84,6 +84,7 @@ def demo_session(name: str, verbose: bool = False) -> Iterator[Demo]:
                 routes=lab.routes(),
                 private=scenario.private,
                 trusted=scenario.trusted,
+                guard=scenario.guard,
                 env=scenario.go_env(lab, tmp, go),
                 cwd=str(scenario.workspace(tmp)),
                 title=f"demo {scenario.name}",

@@ -34,6 +34,10 @@ class Expect:
     failed: int | None = None  # failures the report counts (go's verdict)
     lookups: dict[str, str] = field(default_factory=dict)  # package path -> module found
     checksums: dict[str, str] = field(default_factory=dict)  # module@version -> verdict
+    # With the guard: leaks it must have stopped (module, host, kind), and what the lab's
+    # servers must never have received ([host, text in the path]: the proof).
+    blocked: list[dict[str, str]] = field(default_factory=list)
+    never_reached: list[list[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Scenario:
     # they do where IT installed a corporate CA.
     trust_inspecting_ca: bool = True
     netrc: str = ""  # a .netrc for go (NETRC), written 0600 in the run's directory
+    guard: bool = False  # run with --guard
     expect: Expect = field(default_factory=Expect)
 
     def module_versions(self) -> list[ModuleVersion]:
@@ -175,6 +180,7 @@ def parse_scenario(text: str, name: str) -> Scenario:
             go_sum=list(data.get("go_sum", [])),
             trust_inspecting_ca=bool(data.get("trust_inspecting_ca", True)),
             netrc=str(data.get("netrc", "")),
+            guard=bool(data.get("guard", False)),
             expect=expect,
         )
         scenario.module_versions()

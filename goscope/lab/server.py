@@ -103,6 +103,9 @@ class Lab:
             )
             self.tls_port = self.tlsd.server_address[1]
         self.requests = 0
+        # Every request the lab's servers received, as (host, method, path): the proof of
+        # what reached them (the guard's scenarios check that private paths never did).
+        self.log: list[tuple[str, str, str]] = []
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> Lab:
@@ -290,6 +293,7 @@ class Lab:
             def _serve(self) -> None:
                 lab.requests += 1
                 host = (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
+                lab.log.append((host, self.command, self.path))
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}

@@ -33,11 +33,12 @@ from goscope.core.safe.redact import (
 )
 from goscope.core.traffic.classify import Classification, classify_request
 from goscope.core.traffic.events import Event, visible_event
-from goscope.core.traffic.recording import foreign_line, sender_line
-from goscope.core.traffic.redirects import RedirectLinker
+from goscope.core.traffic.recording import foreign_line, guard_line, sender_line
+from goscope.core.traffic.redirects import RedirectLinker, apply_origin
 from goscope.core.traffic.retries import AuthRetryMarker
 from goscope.core.vocab import Endpoint
 
+from .guard import BLOCKED_FLAG, Guard
 from .outputs import EventSink, LiveStream, Recorder, environment_option
 from .router import Router
 from .senders import SenderDirectory
@@ -55,6 +56,7 @@ _GO_IMPORT = re.compile(
 
 
 Classifier = Callable[[str, str, dict[str, str], GoEnv | None], Classification]
+_UNLINKED = object()
 
 
 class GoscopeAddon:
@@ -85,6 +87,9 @@ class GoscopeAddon:
         self._lookups = ThreadPoolExecutor(2, thread_name_prefix="goscope-senders")
         self.sender_timeouts = 0
         self.foreign = 0  # clients refused for lacking the run's secret
+        self._sender_envs: dict[int, GoEnv | None] = {}  # each sender's, for the guard
+        self._nobody = GoEnv.from_mapping({})  # an unknown sender: judged by --private only
+        self.guard: Guard | None = None  # set by goscope_addons(): its count is in the stats
         self._sender_of: dict[str, int | None] = {}  # client connection id -> sender id
 
     # -- mitmproxy hooks ----------------------------------------------------
@@ -125,6 +130,9 @@ class GoscopeAddon:
             log.debug("goscope: sender lookup failed: %r", exc)
             sender, new = None, False
         if sender is not None and new:
+            self._sender_envs[sender.id] = (
+                GoEnv.from_dict(sender.environment) if sender.environment else None
+            )
             self._emit_sender(sender.to_dict())
         self._sender_of[client.id] = sender.id if sender is not None else None
 
@@ -135,10 +143,37 @@ class GoscopeAddon:
         if flow.metadata.get("goscope_foreign"):
             return  # refused (access.py): not the run's traffic, never an event
         # Before any routing: the URL exactly as the client asked for it.
-        flow.metadata.setdefault("goscope_url", flow.request.pretty_url)
+        url = flow.metadata.setdefault("goscope_url", flow.request.pretty_url)
         flow.metadata.setdefault("goscope_host", flow.request.pretty_host)
         flow.metadata["goscope_sender"] = self._sender_of.get(flow.client_conn.id)
+        # A redirect that sent go here gives this request its meaning, from the start
+        # (the guard judges it before it leaves).
+        flow.metadata["goscope_origin"] = self.redirects.take(url)
         self.in_flight[flow.id] = flow
+
+    def event_for_request(self, flow: http.HTTPFlow) -> tuple[Event, GoEnv]:
+        """What a request will be as an event, before it is sent, and the Go environment
+        it is judged by (its sender's, exactly as the judge does: judging/judge.py)."""
+        req = flow.request
+        url = flow.metadata.get("goscope_url") or req.pretty_url
+        event = Event(
+            seq=0,
+            started="",
+            method=req.method,
+            url=url,
+            host=(flow.metadata.get("goscope_host") or req.pretty_host).lower(),
+        )
+        user_agent = {"user-agent": req.headers.get("user-agent", "")}
+        event.apply(self.classify(req.method, url, user_agent, self.env))
+        origin = flow.metadata.get("goscope_origin")
+        if origin is not None:
+            apply_origin(event, origin)
+        sender = flow.metadata.get("goscope_sender")
+        event.sender = sender
+        if sender is not None:
+            return event, self._sender_envs.get(sender) or self._nobody
+        known = ctx.options.goscope_environment_source == "command" and self.env is not None
+        return event, self.env if known and self.env is not None else self._nobody
 
     def done(self) -> None:
         """Requests still waiting for an answer when goscope stops are recorded too."""
@@ -191,6 +226,10 @@ class GoscopeAddon:
             foreign = {**foreign, "sender": sender}
         self._emit_record("emit_foreign", foreign, foreign_line(foreign))
 
+    def emit_guard(self, state: dict[str, Any]) -> None:
+        """The guard turned on or off: the recording notes when."""
+        self._emit_record("emit_guard", state, guard_line(state))
+
     def _emit_record(self, method: str, record: dict[str, Any], line: str) -> None:
         for sink in self.sinks:
             emit = getattr(sink, method, None)
@@ -223,7 +262,11 @@ class GoscopeAddon:
         request_headers = _fields(req.headers)
         user_agent = {"user-agent": req.headers.get("user-agent", "")}
         event.apply(self.classify(req.method, url, user_agent, self.env))
-        origin = self.redirects.link(event, url)
+        origin = flow.metadata.get("goscope_origin", _UNLINKED)
+        if origin is _UNLINKED:  # a flow that never passed requestheaders (tests)
+            origin = self.redirects.take(url)
+        if origin is not None:
+            apply_origin(event, origin)
         if event.module:  # decoded from the path the client sent, secrets and all
             event.module = redact_path(event.module)
         if event.version:
@@ -235,6 +278,8 @@ class GoscopeAddon:
         event.request_headers = redact_headers(request_headers)
         if event.client == "go":  # any header go does not send itself came from GOAUTH
             event.request_headers = redact_goauth_headers(event.request_headers)
+        if flow.metadata.get("goscope_blocked"):
+            event.flags.append(BLOCKED_FLAG)  # answered by the guard: it never left
         if flow.metadata.get("goscope_interrupted"):
             event.error = "interrupted: goscope stopped before the answer came"
             event.flags.append("interrupted")
@@ -336,6 +381,8 @@ class GoscopeAddon:
             "sender_timeouts": self.sender_timeouts,
             "foreign": self.foreign,
         }
+        if self.guard is not None and self.guard.blocked:
+            out["blocked"] = self.guard.blocked
         for sink in self.sinks:
             if getattr(sink, "lost", 0):
                 out["recording_lost"] = sink.lost  # type: ignore[attr-defined]
@@ -397,7 +444,10 @@ def _go_import_repo(body: bytes, module: str | None) -> str | None:
 
 def goscope_addons() -> list[Any]:
     """Router first (flow files and HAR see requests as the client made them), then the
-    classifier and its outputs. The proxy process adds `HarRedactor` after mitmproxy's
-    own addons, since it must run after savehar."""
+    classifier, the guard (after it: it judges what the classifier made of the request)
+    and its outputs. The proxy process adds `ProxyAccess` before them and `HarRedactor`
+    after mitmproxy's own addons, since it must run after savehar."""
     recorder, live = Recorder(), LiveStream()
-    return [Router(), GoscopeAddon([recorder, live]), recorder, live]
+    addon = GoscopeAddon([recorder, live])
+    guard = addon.guard = Guard(addon.event_for_request, on_change=addon.emit_guard)
+    return [Router(), addon, guard, recorder, live]

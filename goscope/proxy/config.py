@@ -50,6 +50,8 @@ class ProxyConfig:
     # The judging context the recording's header keeps (--private, --trusted, the guard),
     # so that a recording read later gives the run's own verdict.
     judging: dict[str, Any] = field(default_factory=dict)
+    # Answer every would-be leak locally, never forward it (guard.py).
+    guard: bool = False
     # The run's secret: clients must send it as the proxy password (access.py). Never
     # recorded; the run directory keeps it 0600 for `goscope env` and `goscope shell`.
     secret: str | None = None

@@ -141,6 +141,9 @@ class Recorder:
     def emit_foreign(self, foreign: dict[str, Any], line: str) -> None:
         self._write(line)
 
+    def emit_guard(self, state: dict[str, Any], line: str) -> None:
+        self._write(line)
+
     def _write(self, line: str) -> bool:
         """One whole line, in one write; False (and the recording stopped) if it fails."""
         fd = self.fd
@@ -228,6 +231,9 @@ class LiveStream:
         self._put(line)  # the same stream, in order with the events it sent
 
     def emit_foreign(self, foreign: dict[str, Any], line: str) -> None:
+        self._put(line)
+
+    def emit_guard(self, state: dict[str, Any], line: str) -> None:
         self._put(line)
 
     def _put(self, line: str) -> None:

@@ -143,6 +143,7 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
         "goscope_environment_source": config.environment_source,
         "goscope_judging": json.dumps(config.judging) if config.judging else "",
         "goscope_secret": config.secret or "",
+        "goscope_guard": config.guard,
         "goscope_jsonl": config.recording or "",
         "goscope_events_socket": config.events_socket or "",
         "goscope_queue_size": config.queue_size,
@@ -222,6 +223,9 @@ async def serve(config: ProxyConfig) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, master.shutdown)
+    # The TUI's `g`: the guard on (SIGUSR1) or off (SIGUSR2) while the proxy runs.
+    loop.add_signal_handler(signal.SIGUSR1, lambda: opts.update(goscope_guard=True))
+    loop.add_signal_handler(signal.SIGUSR2, lambda: opts.update(goscope_guard=False))
     await master.run()
     return 0
 

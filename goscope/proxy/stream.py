@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from goscope.core.traffic.events import Event
-from goscope.core.traffic.recording import check_foreign, check_sender
+from goscope.core.traffic.recording import check_foreign, check_guard, check_sender
 
 LINE_LIMIT = 16 * 2**20  # one event line; a longer one is skipped, not fatal
 
@@ -100,11 +100,12 @@ class EventListener:
                     return
             if line.startswith(b'{"format":'):  # a sender line, or a client refused (foreign)
                 obj = json.loads(line)
-                if "foreign" in obj:
-                    foreign = check_foreign(obj)
-                    if self.on_sender is not None:
-                        self.on_sender({"foreign": foreign})
-                    return
+                for key, check in (("foreign", check_foreign), ("guard", check_guard)):
+                    if key in obj:  # a client refused; the guard turned on or off
+                        record = check(obj)
+                        if self.on_sender is not None:
+                            self.on_sender({key: record})
+                        return
                 sender = check_sender(obj)
                 if self.on_sender is not None:
                     self.on_sender(sender)

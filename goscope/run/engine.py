@@ -107,7 +107,8 @@ class RunEngine:
             ssl_insecure=opts.ssl_insecure,
             command_pgid_file=str(self.rundir / "command.pgid"),
             token_shapes=token_shapes_source(),
-            judging={"private": opts.private, "trusted": list(opts.trusted)},
+            judging={"private": opts.private, "trusted": list(opts.trusted), "guard": opts.guard},
+            guard=opts.guard,
             secret=self.secret,
             rundir=self.rundir,
         )
@@ -207,6 +208,15 @@ class RunEngine:
     def _introduce(self, sender: dict[str, Any]) -> None:
         if self.on_sender is not None:
             self.on_sender(sender)
+
+    def set_guard(self, on: bool) -> bool:
+        """Turn the running proxy's guard on or off (it tells the sinks when it has)."""
+        proxy = self.proxy
+        if proxy is None or proxy.proc is None or proxy.proc.poll() is not None:
+            return False
+        os.kill(proxy.proc.pid, signal.SIGUSR1 if on else signal.SIGUSR2)
+        self.opts.guard = on
+        return True
 
     @property
     def proxy_alive(self) -> bool:

@@ -36,6 +36,7 @@ class RunOptions:
     har: str | None = None
     save_flows: str | None = None
     fail_on_leak: bool = False
+    guard: bool = False  # answer every would-be leak locally (proxy/guard.py)
     ssl_insecure: bool = False
     env: dict[str, str] | None = None  # the command's environment (default: ours)
     cwd: str | None = None

@@ -43,5 +43,8 @@ def route_lines(route: Route) -> list[Text]:
         if step.leak:
             line.append("\n       LEAK ", style=f"bold {styles.LEAK}")
             line.append(visible(step.leak), style=styles.LEAK)
+        if step.blocked:
+            line.append("\n       BLOCKED ", style=f"bold {styles.GOOD}")
+            line.append(visible(step.blocked), style=styles.GOOD)
         lines.append(line)
     return lines

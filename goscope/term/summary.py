@@ -57,7 +57,9 @@ def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
 def headline(report: Report) -> Text:
     """Counts that never contradict go: a failed command never shows "0 failed"."""
     fetches = module_fetches(report.chains)
-    failed, leaks, code = report.failure_count, len(report.leaks), report.exit_code
+    groups = report.leak_groups
+    failed, leaks, code = report.failure_count, len(groups), report.exit_code
+    blocked = sum(g.blocked for g in groups)
     head = Text("goscope: ", style="bold")
     head.append(
         f"{_n(len(report.events), 'request')} · {_n(len(_modules(fetches)), 'module')} · "
@@ -67,7 +69,7 @@ def headline(report: Report) -> Text:
         head.append(f" · {failed} failed", style=styles.BAD if failed else styles.GOOD)
     else:
         head.append(" · go failed (its output says why)", style=styles.BAD)
-    head.append(f" · {_n(leaks, 'leak')}", style=styles.LEAK if leaks else styles.GOOD)
+    head.append(f" · {leak_count(leaks, blocked)}", style=styles.LEAK if leaks else styles.GOOD)
     if code is not None:
         head.append(f" · exit {code}", style=styles.exit_status(code))
     if report.go_version:
@@ -269,19 +271,29 @@ def _lookups(console: Console, report: Report) -> None:
         console.print(line)
 
 
+def leak_count(leaks: int, blocked: int) -> str:
+    """`2 leaks`, `2 leaks blocked`, `3 leaks (2 blocked)`: the rows listed under it."""
+    text = _n(leaks, "leak")
+    if blocked and blocked == leaks:
+        return f"{text} blocked"
+    return f"{text} ({blocked} blocked)" if blocked else text
+
+
 def _leaks(console: Console, report: Report) -> None:
-    if not report.leaks:
+    groups = report.leak_groups
+    if not groups:
         return
     console.print(Text("Leaks", style="bold underline red"))
-    seen = set()
-    for leak in report.leaks:
-        key = (leak.module, leak.host, leak.kind)
-        if key in seen:
-            continue
-        seen.add(key)
+    for leak in groups:
         line = Text(visible(f"  {leak.severity:<9} "), style=styles.severity(leak.severity))
         what = "checksum database" if leak.kind == "sumdb" else "proxy"
-        line.append(visible(f"{leak.module} was sent to the {what} {leak.host}"))
+        if leak.blocked:
+            line.append(visible(f"{leak.module} was stopped before the {what} {leak.host}"))
+            line.append(" (blocked by goscope's guard)", style=styles.GOOD)
+        else:
+            line.append(visible(f"{leak.module} was sent to the {what} {leak.host}"))
+        if leak.endpoints:
+            line.append(visible(f" [{','.join(leak.endpoints)}]"), style="dim")
         if leak.note:
             line.append(visible(f" ({leak.note})"), style="dim")
         elif leak.matched:

@@ -77,6 +77,7 @@ class GoscopeApp(App[int]):
         self.private, self.trusted = private, list(trusted)
         recording = self.engine.recording if self.engine is not None else launch.recording
         self.session = Session(env, private, frozenset(h.lower() for h in trusted), recording)
+        self.session.guard = bool(engine is not None and engine.opts.guard)
         # Filled on other threads (the event stream, the command's output), drained by _tick.
         self.pending: deque[tuple[Event | dict[str, Any], int]] = deque()  # events, senders
         self.pending_output: deque[Text | str] = deque()
@@ -258,6 +259,7 @@ class GoscopeApp(App[int]):
                 # The recording's own judging context, unless the command line overrides it.
                 judging = recorded_judging(reader.header, self.launch.private, self.launch.trusted)
                 session.set_judging(judging["private"], judging["trusted"])
+                session.guard = judging["guard"]
                 if session is self.session:
                     self.private, self.trusted = judging["private"], list(judging["trusted"])
                 for note in judging["overridden"]:
@@ -365,7 +367,9 @@ class GoscopeApp(App[int]):
             requests=len(self.session),
             fetches=self.counts.fetches,
             failed=self.counts.failed,
-            leaks=len(self.session.leaks),
+            leaks=len(groups := self.session.leak_groups),
+            blocked=sum(g.blocked for g in groups),
+            guard=self.session.guard if self.live else None,
             loading=self.loading,
             running=self.command_running,
             exit_status=self.exit_status,
@@ -557,6 +561,21 @@ class GoscopeApp(App[int]):
         seq = self.active_tab().proof_seq()
         if seq is not None:
             self.jump_to_seq(seq)
+
+    def action_toggle_guard(self) -> None:
+        """`g`: the guard on or off in a live session; the recording notes when."""
+        engine = self.engine
+        if engine is None or not engine.set_guard(not self.session.guard):
+            self.notify(
+                "no proxy in this session: the guard acts on live traffic", severity="warning"
+            )
+            return
+        self.notify(
+            "the guard is on: would-be leaks are answered here, never sent"
+            if engine.opts.guard
+            else "the guard is off: goscope only watches",
+            timeout=4,
+        )
 
     def action_quit_app(self) -> None:
         if self.command_running:

@@ -42,7 +42,9 @@ class HangupGuard:
                 self.signals.append(sig)
         fd = _terminal_fd()
         if fd is not None:
-            threading.Thread(target=self._watch, args=(fd,), daemon=True, name="goscope-tty").start()
+            threading.Thread(
+                target=self._watch, args=(fd,), daemon=True, name="goscope-tty"
+            ).start()
 
     def uninstall(self, loop: asyncio.AbstractEventLoop) -> None:
         self._done.set()
@@ -59,9 +61,7 @@ class HangupGuard:
         timer.start()
 
     def hang_up(self) -> None:
-        threading.Thread(
-            target=self._hard_exit, args=(128 + signal.SIGHUP,), daemon=True
-        ).start()
+        threading.Thread(target=self._hard_exit, args=(128 + signal.SIGHUP,), daemon=True).start()
 
     def _watch(self, fd: int) -> None:
         """A terminal can hang up without a SIGHUP reaching goscope (it is not goscope's

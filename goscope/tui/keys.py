@@ -21,13 +21,12 @@ BINDINGS: list[BindingType] = [
     Binding("e", "export", "Export"),
     Binding("o", "open_recording", "Open"),
     Binding("colon", "command_bar", "Run"),
+    Binding("g", "toggle_guard", "Guard"),
     Binding("enter", "jump_to_proof", "Go to request", show=False),
     # Number keys switch tabs from anywhere (a focused table included), except while
     # typing in an input (check_action).
     *[
-        Binding(
-            tab_key(tab.TAB_ID), f"tab('{tab.TAB_ID}')", tab.TITLE, show=False, priority=True
-        )
+        Binding(tab_key(tab.TAB_ID), f"tab('{tab.TAB_ID}')", tab.TITLE, show=False, priority=True)
         for tab in TABS
     ],
 ]
@@ -44,6 +43,7 @@ KEY_HELP: list[tuple[str, str]] = [
     ("e", "export the session: recording (.jsonl), report (.json), HAR (asks where)"),
     ("o", "open a recording (not in a live session: use goscope open FILE)"),
     (":", "run a command through goscope (e.g. go mod download)"),
+    ("g", "the guard on/off in a live session: would-be leaks answered here, never sent"),
     ("Enter", "in Modules, Leaks, Config or Output: show the request that proves it"),
     ("Ctrl+P", "command palette (filters, tabs, themes: Textual's light and dark)"),
     ("?", "this help"),

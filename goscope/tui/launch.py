@@ -37,9 +37,7 @@ class Launch:
         skip_bad: bool = False,
     ) -> Launch:
         """A recording opened from the command line: a bad file ends the app (exit 2)."""
-        return cls(
-            recording=path, private=private, trusted=trusted, skip_bad=skip_bad, strict=True
-        )
+        return cls(recording=path, private=private, trusted=trusted, skip_bad=skip_bad, strict=True)
 
     @property
     def title(self) -> str:

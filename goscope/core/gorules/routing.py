@@ -61,6 +61,7 @@ class RouteStep:
     moves_on: str = ""  # after this entry: on which answers go tries the next
     leak: str = ""  # non-empty: a --private path sent to a host not trusted with it
     probe_of: str | None = None  # a prefix probe of this package path
+    blocked: str = ""  # under goscope's guard: what it answers here instead of the host
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -265,6 +266,22 @@ def _fetch_steps(
     return steps
 
 
+def guarded(route: Route) -> Route:
+    """The route under goscope's guard (proxy/guard.py): every step that would send a
+    private path out is answered by goscope instead, as go's rules make it go on."""
+    for step in route.steps:
+        if not step.leak:
+            continue
+        if step.variable == "GOPROXY" and step.url and "/sumdb/" not in step.url:
+            step.blocked = "the guard answers 404 here: go moves on to the next entry"
+        else:
+            step.blocked = (
+                "the guard answers the lookup 403: go stops verifying, and the download fails "
+                "(nothing is used unverified)"
+            )
+    return route
+
+
 def _direct_step(env: GoEnv, path: str, probe_of: str | None) -> RouteStep:
     allowed, rule = govcs_allows(env, path)
     value, origin = _origin(env, "GOVCS")
@@ -306,6 +323,21 @@ def _checksum_steps(
                 origin=origin,
             )
         ]
+    steps = []
+    if env.is_noproxy(path) and not env.is_nosumdb(path):
+        # The seed's mistake: each defaults to GOPRIVATE on its own (cfg.go), and sumdb.go's
+        # useSumDB reads only GOSUMDB and GONOSUMDB.
+        nv, no = _origin(env, "GONOSUMDB")
+        steps.append(
+            RouteStep(
+                f"GONOPROXY keeps {path} from the proxies, not from the checksum database: "
+                "GONOSUMDB does not cover it (each defaults to GOPRIVATE on its own), so go "
+                "still looks its checksum up",
+                variable="GONOSUMDB",
+                value=nv or "(unset)",
+                origin=no or "default",
+            )
+        )
     if env.is_nosumdb(path):
         nv, no = _origin(env, "GONOSUMDB")
         pattern = matching_pattern(env.get("GONOSUMDB"), path)
@@ -317,7 +349,6 @@ def _checksum_steps(
                 origin=no,
             )
         ]
-    steps = []
     lookup = f"lookup/{path}@…"
     if db.url:
         steps.append(
@@ -356,7 +387,7 @@ def _checksum_steps(
         )
     matched = _private_match(private, env, path)
     for step in steps:
-        if matched and step.host and step.host not in trusted:
+        if matched and step.host and step.url and step.host not in trusted:
             where = "public" if is_public_service(step.host) else "untrusted"
             step.leak = f"{path} (private: {matched}) is looked up at the {where} {step.host}"
     return steps

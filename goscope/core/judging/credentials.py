@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from ..gorules.netrc import NetrcEntry, parse_netrc
 from ..traffic.events import Event
+from ..vocab import BLOCKED_FLAG
 
 
 @dataclass
@@ -58,6 +59,8 @@ def credentials_view(
     """Hosts that asked for credentials or were sent them, and what goscope can tell."""
     hosts: dict[str, HostCredentials] = {}
     for event in events:
+        if BLOCKED_FLAG in event.flags:
+            continue  # the guard answered: the host never saw it, nor any credential
         try:
             parts = urlsplit(event.url)
             key = parts.netloc.rsplit("@", 1)[-1].lower()

@@ -24,7 +24,7 @@ from ..traffic.lookups import ModuleLookup, find_lookups
 from ..traffic.verdicts import Failures, failures, link_errors
 from .doctor import diagnose
 from .findings import Finding, Traffic
-from .leaks import Leak, LeakDetector
+from .leaks import Leak, LeakDetector, group_leaks
 
 UNKNOWN_SENDER = "environment of the sender unknown: judged by --private and by traffic"
 
@@ -95,7 +95,7 @@ class SenderView:
             "note": None if self.known else UNKNOWN_SENDER,
             "seen_in_traffic": None if self.known else self.inferred(),
             "requests": self.requests,
-            "leaks": [leak.to_dict() for leak in self.leaks],
+            "leaks": [group.to_dict() for group in group_leaks(self.leaks)],
             "findings": [f.to_dict() for f in self.findings(private)],
         }
 

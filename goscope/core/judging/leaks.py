@@ -10,7 +10,7 @@ service.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +20,7 @@ from ..gorules.patterns import matching_pattern
 from ..hosts import is_public_code_host, is_public_service, looks_internal
 from ..safe.shell import is_module_path, set_env_command
 from ..traffic.events import Event
+from ..vocab import BLOCKED_FLAG
 
 LEAK_KINDS = {"proxy": "proxy", "toolchain": "proxy", "sumdb": "sumdb"}
 
@@ -35,9 +36,95 @@ class Leak:
     fix: str
     seq: int | None = None
     note: str = ""  # how it leaked, when not by a plain match (a prefix probe)
+    # Stopped by goscope's guard before it left (the request was answered locally): a
+    # prevented leak, still a configuration to fix.
+    blocked: bool = False
+    endpoint: str = ""  # what was asked: list, info, mod, zip, lookup…
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_SEVERITY_RANK = {"high": 0, "medium": 1, "suspected": 2}
+
+
+@dataclass
+class LeakGroup:
+    """One private path at one host, however many requests told it: what every output lists
+    and counts (a leak of `example.com/x` to proxy.golang.org is one, with its endpoints)."""
+
+    module: str
+    host: str
+    kind: str
+    severity: str
+    matched: str | None
+    fix: str
+    note: str
+    blocked: bool  # every request of it was stopped by the guard: prevented
+    endpoints: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
+    blocked_requests: int = 0
+
+    @property
+    def requests(self) -> int:
+        return len(self.urls)
+
+    @property
+    def seq(self) -> int | None:
+        return self.seqs[0] if self.seqs else None
+
+    @property
+    def url(self) -> str:
+        return self.urls[0] if self.urls else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "module": self.module,
+            "host": self.host,
+            "kind": self.kind,
+            "severity": self.severity,
+            "matched": self.matched,
+            "fix": self.fix,
+            "note": self.note,
+            "blocked": self.blocked,
+            "endpoints": self.endpoints,
+            "requests": self.requests,
+            "blocked_requests": self.blocked_requests,
+            "url": self.url,
+            "urls": self.urls,
+            "seqs": self.seqs,
+        }
+
+
+def group_leaks(leaks: Iterable[Leak]) -> list[LeakGroup]:
+    """Leaks per (module, host, kind), most severe first, in the order first seen."""
+    groups: dict[tuple[str, str, str], LeakGroup] = {}
+    for leak in leaks:
+        key = (leak.module, leak.host, leak.kind)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = LeakGroup(
+                leak.module,
+                leak.host,
+                leak.kind,
+                leak.severity,
+                leak.matched,
+                leak.fix,
+                leak.note,
+                blocked=True,
+            )
+        if _SEVERITY_RANK.get(leak.severity, 3) < _SEVERITY_RANK.get(group.severity, 3):
+            group.severity = leak.severity
+        group.fix = group.fix or leak.fix
+        group.blocked = group.blocked and leak.blocked
+        group.blocked_requests += leak.blocked
+        if leak.endpoint and leak.endpoint not in group.endpoints:
+            group.endpoints.append(leak.endpoint)
+        group.urls.append(leak.url)
+        if leak.seq is not None:
+            group.seqs.append(leak.seq)
+    return sorted(groups.values(), key=lambda g: _SEVERITY_RANK.get(g.severity, 3))
 
 
 @dataclass(frozen=True)
@@ -94,7 +181,20 @@ class LeakDetector:
         else:
             return None
         fix = self.fix_for(module, kind, matched) if is_module_path(module) and not note else ""
-        return Leak(module, host, event.url, kind, matched, severity, fix, event.seq, note)
+        blocked = BLOCKED_FLAG in event.flags
+        return Leak(
+            module,
+            host,
+            event.url,
+            kind,
+            matched,
+            severity,
+            fix,
+            event.seq,
+            note,
+            blocked,
+            event.endpoint,
+        )
 
     def fix_for(self, module: str, kind: str, matched: str | None) -> str:
         """The go env -w line that keeps this path away from this kind of service."""

@@ -16,6 +16,7 @@ from ..safe.visible import markdown_cell, visible
 from .export import write_private
 
 if TYPE_CHECKING:
+    from ..judging.leaks import LeakGroup
     from .report import Report
 
 
@@ -27,6 +28,17 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def leak_sentence(leak: LeakGroup) -> str:
+    where = "checksum database" if leak.kind == "sumdb" else "proxy"
+    endpoints = f" ({', '.join(leak.endpoints)})" if leak.endpoints else ""
+    if leak.blocked:
+        return (
+            f"{leak.module} was about to be sent to the {where} {leak.host}{endpoints}: "
+            "goscope's guard stopped it, but the configuration still sends it there"
+        )
+    return f"{leak.module} was sent to the {where} {leak.host}{endpoints}"
+
+
 def github_annotations(report: Report) -> list[str]:
     """One workflow command per leak, go error and doctor error or warning; an incomplete
     verdict first."""
@@ -34,14 +46,14 @@ def github_annotations(report: Report) -> list[str]:
     if report.incomplete:
         text = "the verdict does not cover the whole run: " + "; ".join(report.incomplete)
         out.append(f"::error title={_prop('goscope: incomplete verdict')}::{_data(text)}")
-    for leak in report.leaks:
-        where = "checksum database" if leak.kind == "sumdb" else "proxy"
+    for leak in report.leak_groups:
         level = "error" if leak.severity in ("high", "medium") else "warning"
-        message = f"{leak.module} was sent to the {where} {leak.host}"
+        message = leak_sentence(leak)
         if leak.fix:
             message += f". Fix: {leak.fix}"
+        title = "prevented private module leak" if leak.blocked else "private module leak"
         out.append(
-            f"::{level} title={_prop(f'goscope: private module leak ({leak.severity})')}::{_data(message)}"
+            f"::{level} title={_prop(f'goscope: {title} ({leak.severity})')}::{_data(message)}"
         )
     failed_lines = {line for chain in report.failed for line in chain.go_errors}
     for error in report.go_errors:
@@ -61,10 +73,13 @@ def summary_markdown(report: Report) -> str:
     failed = report.failure_count
     # As the summary: a failed command never reads "0 failed".
     failures = f"{failed} failed" if failed or not report.exit_code else "go failed"
+    groups = report.leak_groups
+    blocked = sum(g.blocked for g in groups)
+    leaks = f"{len(groups)} leaks" + (f" ({blocked} blocked)" if blocked else "")
     lines = [
         "### goscope",
         "",
-        f"{len(report.events)} requests · {failures} · {len(report.leaks)} leaks"
+        f"{len(report.events)} requests · {failures} · {leaks}"
         + (f" · exit {report.exit_code}" if report.exit_code is not None else "")
         + (f" · {markdown_cell(report.go_version)}" if report.go_version else "")
         + (" · **INCOMPLETE**" if report.incomplete else ""),
@@ -93,12 +108,17 @@ def summary_markdown(report: Report) -> str:
             lines.append(
                 f"| `{markdown_cell(error.subject or 'go')}` | | | `{markdown_cell(error.line)}` |"
             )
-    if report.leaks:
-        lines += ["", "| leak | sent to | severity | fix |", "| --- | --- | --- | --- |"]
-        for leak in report.leaks:
+    if groups:
+        lines += [
+            "",
+            "| leak | sent to | endpoints | severity | blocked | fix |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for leak in groups:
             lines.append(
                 f"| `{markdown_cell(leak.module)}` | {markdown_cell(leak.host)} ({markdown_cell(leak.kind)}) | "
-                f"{markdown_cell(leak.severity)} | "
+                f"{markdown_cell(', '.join(leak.endpoints) or '-')} | {markdown_cell(leak.severity)} | "
+                f"{'yes: prevented' if leak.blocked else 'no'} | "
                 + (f"`{markdown_cell(leak.fix)}` |" if leak.fix else "- |")
             )
     shown = [f for f in report.findings if f["severity"] in ("error", "warning")]
@@ -139,9 +159,8 @@ def sarif_document(report: Report, version: str) -> dict[str, object]:
             f"the verdict does not cover the whole run: {reason}",
             "goscope could not see or record the whole run",
         )
-    for leak in report.leaks:
-        where = "checksum database" if leak.kind == "sumdb" else "proxy"
-        text = f"{leak.module} was sent to the {where} {leak.host} ({leak.severity})"
+    for leak in report.leak_groups:
+        text = f"{leak_sentence(leak)} ({leak.severity})"
         add(
             "private-module-leak",
             "error" if leak.severity in ("high", "medium") else "warning",

@@ -11,7 +11,7 @@ from ..gorules.goenv import GoEnv
 from ..gorules.goerrors import GoError
 from ..judging.credentials import HostCredentials, credentials_view
 from ..judging.judge import Judge
-from ..judging.leaks import Leak
+from ..judging.leaks import Leak, LeakGroup, group_leaks
 from ..safe.redact import redact_event, redact_free_text
 from ..traffic.chains import FallbackChain
 from ..traffic.events import SCHEMA_VERSION, Event
@@ -60,6 +60,11 @@ class Report:
     def failure_count(self) -> int:
         return len(self.failed) + len(self.loose_errors)
 
+    @property
+    def leak_groups(self) -> list[LeakGroup]:
+        """The leaks as every output lists and counts them: one per path and host."""
+        return group_leaks(self.leaks)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
@@ -73,7 +78,7 @@ class Report:
             "senders": self.senders,
             "events": [e.to_dict() for e in self.events],
             "fetches": [fetch_dict(c) for c in self.chains],
-            "leaks": [leak.to_dict() for leak in self.leaks],
+            "leaks": [group.to_dict() for group in self.leak_groups],
             "findings": self.findings,
             "go_errors": [e.to_dict() for e in self.go_errors],
             "lookups": [

@@ -20,7 +20,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from ..gorules.goenv import GoEnv, ProxyEntry
-from ..vocab import ChainEndpoint, ChainResult, Kind, Outcome
+from ..vocab import BLOCKED_FLAG, ChainEndpoint, ChainResult, Kind, Outcome
 from .events import Event
 from .redirects import REDIRECT_FLAG
 
@@ -56,6 +56,8 @@ class Attempt:
     # How long the server says it keeps answering "not found" (Cache-Control max-age on
     # a 404/410: proxy.golang.org caches them for 30 minutes, golang/go#34141).
     not_found_for_s: int | None = None
+    # Answered by goscope's guard (404 to a proxy, 403 to a checksum lookup): it never left.
+    blocked: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -227,6 +229,7 @@ class ChainTracker:
                 event.error,
                 auth_retry=event.auth_retry,
                 seqs=(event.seq,),
+                blocked=BLOCKED_FLAG in event.flags,
             )
         )
         self._settle_lookup(chain)
@@ -275,6 +278,7 @@ class ChainTracker:
             auth_retry=event.auth_retry,
             seqs=(event.seq,),
             not_found_for_s=_not_found_max_age(event),
+            blocked=BLOCKED_FLAG in event.flags,
         )
         chain.attempts.append(attempt)
         self._note_redirect(chain, attempt, event)

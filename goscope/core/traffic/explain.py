@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from .chains import Attempt, FallbackChain, is_not_found
 
+BLOCKED = "blocked by goscope"
+
 
 def answer_text(attempt: Attempt) -> str:
     if attempt.proxy == "off":
         return "GOPROXY=off"
+    if attempt.blocked:
+        return BLOCKED
     if attempt.error and attempt.status:
         return f"{attempt.status} ({attempt.error})"
     if attempt.error:
@@ -27,6 +31,8 @@ def route_text(attempt: Attempt) -> str:
 
 def explain_attempt(attempt: Attempt, chain: FallbackChain | None = None) -> str:
     """Why this attempt ended as it did, in go's terms (`chain`: what it fetched)."""
+    if attempt.blocked:
+        return _explain_blocked(attempt, chain)
     if attempt.hops:
         text = _explain_redirected(attempt)
     elif (
@@ -87,6 +93,19 @@ def _explain_fetch(attempt: Attempt) -> str:
     if attempt.outcome == "unknown":
         return "fell through to direct; no version control traffic seen (cached?)"
     return f"{answer} from {who}: waiting"
+
+
+def _explain_blocked(attempt: Attempt, chain: FallbackChain | None) -> str:
+    """The guard answered instead of the server: the path never left the machine."""
+    who = attempt.host
+    if chain is not None and chain.kind == "sumdb":
+        return (
+            f"{BLOCKED}: private, never sent to {who}; go got 403 and stops verifying "
+            "(nothing is used unverified)"
+        )
+    if attempt.outcome == "fell-through":
+        return f"{BLOCKED}: private, never sent to {who}; go got 404 and tries the next entry"
+    return f"{BLOCKED}: private, never sent to {who}; go got 404, and no entry was left"
 
 
 def _explain_database(attempt: Attempt, chain: FallbackChain) -> str:

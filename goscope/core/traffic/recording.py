@@ -65,6 +65,20 @@ def foreign_line(foreign: Mapping[str, Any]) -> str:
     return orjson.dumps({"format": RECORDING_FORMAT, "foreign": dict(foreign)}).decode()
 
 
+def guard_line(state: Mapping[str, Any]) -> str:
+    """The guard turned on or off (`{"on": bool, "at": ISO time}`)."""
+    return orjson.dumps({"format": RECORDING_FORMAT, "guard": dict(state)}).decode()
+
+
+def check_guard(obj: Any) -> dict[str, Any]:
+    state = obj.get("guard")
+    if type(state) is not dict or type(state.get("on")) is not bool:
+        raise ValueError("guard must be an object with on: true or false")
+    if type(state.get("at", "")) is not str:
+        raise ValueError("a guard change's time must be a string")
+    return state
+
+
 def check_foreign(obj: Any) -> dict[str, Any]:
     foreign = obj.get("foreign")
     if type(foreign) is not dict:
@@ -173,6 +187,7 @@ class RecordingReader:
         self.events_read = 0
         self.cut: int | None = None  # the line the file ends in the middle of, if it does
         self.foreign: list[dict[str, Any]] = []  # clients refused: not the run's, not judged
+        self.guard_changes: list[dict[str, Any]] = []  # the guard turned on or off
         self._fh: IO[bytes] | None = None
         self._line = 0
         self._offset = 0
@@ -284,6 +299,11 @@ class RecordingReader:
                         self.senders[sender["id"]] = sender
                         if self.on_sender is not None:
                             self.on_sender(sender)
+                    elif "guard" in obj:
+                        change = check_guard(obj)
+                        self.guard_changes.append(change)
+                        if self.on_sender is not None:
+                            self.on_sender({"guard": change})
                     elif "foreign" in obj:
                         foreign = check_foreign(obj)
                         self.foreign.append(foreign)
@@ -372,6 +392,7 @@ class Recording:
     senders: dict[int, dict[str, Any]] = field(default_factory=dict)
     cut: int | None = None
     foreign: list[dict[str, Any]] = field(default_factory=list)
+    guard_changes: list[dict[str, Any]] = field(default_factory=list)
 
     def incomplete(self, stats: Mapping[str, Any] | None = None) -> list[str]:
         return missing_from(self.end, len(self.events), len(self.skipped), self.cut, stats)
@@ -391,6 +412,7 @@ def read_recording(
         reader.senders,
         reader.cut,
         reader.foreign,
+        reader.guard_changes,
     )
 
 

@@ -75,17 +75,28 @@ class RedirectLinker:
 
     def link(self, event: Event, raw_url: str, now: float | None = None) -> Origin | None:
         """Before judging a new request: if a redirect sent go here, take its meaning."""
+        origin = self.take(raw_url, now)
+        if origin is not None:
+            apply_origin(event, origin)
+        return origin
+
+    def take(self, raw_url: str, now: float | None = None) -> Origin | None:
+        """The redirect that sent go to `raw_url`, if one did (once: it is taken)."""
         if not self._targets:
             return None  # no redirect pending (the common case): nothing to parse
         origin = self._targets.pop(normal_url(raw_url), None)
         at = time.monotonic() if now is None else now
         if origin is None or at - origin.at > self.window_s:
             return None
-        root = origin.event
-        event.kind, event.endpoint = root.kind, root.endpoint
-        event.module, event.version, event.proxy = root.module, root.version, root.proxy
-        event.sumdb = root.sumdb
-        if event.client == "other":
-            event.client = root.client
-        event.redirected_from = origin.seq
         return origin
+
+
+def apply_origin(event: Event, origin: Origin) -> None:
+    """A redirect target means what the request that redirected meant."""
+    root = origin.event
+    event.kind, event.endpoint = root.kind, root.endpoint
+    event.module, event.version, event.proxy = root.module, root.version, root.proxy
+    event.sumdb = root.sumdb
+    if event.client == "other":
+        event.client = root.client
+    event.redirected_from = origin.seq

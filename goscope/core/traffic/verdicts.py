@@ -54,6 +54,7 @@ def link_errors(
         for chain in targets:
             _blame_redirect(error, chain)
             _blame_certificate(error, chain)
+            _blame_guard(error, chain)
             if error.line not in chain.go_errors:
                 chain.go_errors = (*chain.go_errors, error.line)
             error.seqs += [s for a in chain.attempts for s in a.seqs if s not in error.seqs]
@@ -80,6 +81,26 @@ def _blame_redirect(error: GoError, chain: FallbackChain) -> None:
         f"{attempt.redirect_status or 'a redirect'}"
     )
     error.fix = ""
+
+
+def _blame_guard(error: GoError, chain: FallbackChain) -> None:
+    """go saw the guard's answer: the path is private, and the configuration sends it out."""
+    blocked = [a for a in chain.attempts if a.blocked and a.status == error.status]
+    if error.status is None or not blocked:
+        return
+    host = blocked[-1].host
+    if chain.kind == "sumdb":
+        error.explanation = (
+            f"goscope's guard did not let the private path reach {host} and answered "
+            f"{error.status} in its place: go stops rather than use it unverified. Keep the "
+            "path from the checksum database (GONOSUMDB or GOPRIVATE) and go will not ask"
+        )
+    else:
+        error.explanation = (
+            f"goscope's guard did not let the private path reach {host} and answered "
+            f"{error.status}; no later GOPROXY entry served it. Send private paths direct "
+            "(GOPRIVATE or GONOPROXY)"
+        )
 
 
 def _blame_certificate(error: GoError, chain: FallbackChain) -> None:

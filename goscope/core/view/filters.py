@@ -1,7 +1,7 @@
 """The `/` filter language of the request list.
 
     kind:sumdb  status:>=400  status:4xx  host:goproxy  module:github.com/acme
-    endpoint:zip  method:POST  leak  error  retry  -kind:other  free text
+    endpoint:zip  method:POST  leak  blocked  error  retry  -kind:other  free text
 
 Terms are ANDed; `-` negates a term; free text matches the URL (case
 insensitive). Evaluation works column by column over the compact store, so a
@@ -17,10 +17,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..traffic.classify import ENDPOINTS, KINDS
-from .store import FLAG_AUTH_RETRY, FLAG_ERROR, FLAG_LEAK, METHODS, NO_STATUS, EventStore
+from .store import (
+    FLAG_AUTH_RETRY,
+    FLAG_BLOCKED,
+    FLAG_ERROR,
+    FLAG_LEAK,
+    METHODS,
+    NO_STATUS,
+    EventStore,
+)
 
 KEYS = ("kind", "status", "host", "module", "endpoint", "method", "version")
-WORDS = {"leak": FLAG_LEAK, "error": FLAG_ERROR, "retry": FLAG_AUTH_RETRY}
+WORDS = {
+    "leak": FLAG_LEAK,
+    "error": FLAG_ERROR,
+    "retry": FLAG_AUTH_RETRY,
+    "blocked": FLAG_BLOCKED,
+}
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "=": operator.eq}
 _STATUS = re.compile(r"^(>=|<=|>|<|=)?(\d{3})$")
 _STATUS_CLASS = re.compile(r"^([1-5])xx$", re.IGNORECASE)

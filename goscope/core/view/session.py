@@ -12,14 +12,14 @@ from ..gorules.goerrors import GoError
 from ..hosts import is_public_service
 from ..judging.findings import Finding
 from ..judging.judge import Judge, SenderView
-from ..judging.leaks import Leak
+from ..judging.leaks import Leak, LeakGroup, group_leaks
 from ..safe.redact import redact_event
 from ..traffic.chains import FallbackChain
 from ..traffic.events import Event
 from ..traffic.lookups import find_lookups
 from ..traffic.recording import read_event_at
 from ..traffic.verdicts import Failures, checksum_verdict, mismatched_modules, module_groups
-from ..vocab import Kind
+from ..vocab import BLOCKED_FLAG, Kind
 from .store import EventStore
 
 RESERVOIR = 4096  # latency samples kept per host for percentiles
@@ -39,9 +39,13 @@ class HostStats:
     issuer: str | None = None
     public_root: bool | None = None
     latencies: list[float] = field(default_factory=list)
+    blocked: int = 0  # requests the guard answered: they never reached the host
     _seen: int = 0
 
     def add(self, event: Event, rng: random.Random) -> None:
+        if BLOCKED_FLAG in event.flags:
+            self.blocked += 1
+            return
         self.requests += 1
         if event.error is None and event.status in (404, 410):
             self.not_found += 1
@@ -117,6 +121,9 @@ class Session:
         # Why what is shown is not the whole run (the proxy died, a recording was cut).
         self.incomplete: list[str] = []
         self.foreign: list[dict[str, Any]] = []  # clients refused: not the run's, not judged
+        self.guard = False  # the guard's state (the recording's header, then its changes)
+        self.guard_changes: list[dict[str, Any]] = []
+        self._groups: tuple[int, list[LeakGroup]] = (-1, [])
         self._relink = False  # events came after go's errors were linked
 
     def __len__(self) -> int:
@@ -134,9 +141,14 @@ class Session:
         self.judge.set_default_env(env)
 
     def add_sender(self, info: dict[str, Any]) -> None:
-        """A sender line; or `{"foreign": …}`, a client the proxy refused (never judged)."""
+        """A sender line; or `{"foreign": …}`, a client the proxy refused (never judged); or
+        `{"guard": …}`, the guard turned on or off."""
         if "foreign" in info:
             self.foreign.append(info["foreign"])
+            return
+        if "guard" in info:
+            self.guard_changes.append(info["guard"])
+            self.guard = bool(info["guard"].get("on"))
             return
         view = self.judge.add_sender(info)
         if self.selected_sender is None and view.known:
@@ -154,6 +166,14 @@ class Session:
     @property
     def leaks(self) -> list[Leak]:
         return self.judge.leaks
+
+    @property
+    def leak_groups(self) -> list[LeakGroup]:
+        """The leaks as the header counts and the Leaks tab lists them: per path and host."""
+        leaks = self.judge.leaks
+        if self._groups[0] != len(leaks):
+            self._groups = (len(leaks), group_leaks(leaks))
+        return self._groups[1]
 
     def add(self, event: Event, offset: int = -1) -> int:
         leak = self.judge.add(event)

@@ -15,12 +15,14 @@ from typing import Any
 
 from ..traffic.classify import ENDPOINTS, KINDS
 from ..traffic.events import Event
+from ..vocab import BLOCKED_FLAG
 
 FLAG_AUTH_RETRY = 1
 FLAG_ERROR = 2
 FLAG_LEAK = 4
 FLAG_INTERNAL = 8
 FLAG_BAD_ESCAPE = 16
+FLAG_BLOCKED = 32  # answered by goscope's guard: it never left
 NO_STATUS = -1
 
 _KIND_CODE = {k: i for i, k in enumerate(KINDS)}
@@ -130,6 +132,8 @@ class EventStore:
                 flags |= FLAG_INTERNAL
             if "bad-escape" in event.flags:
                 flags |= FLAG_BAD_ESCAPE
+            if BLOCKED_FLAG in event.flags:
+                flags |= FLAG_BLOCKED
         self.flags.append(flags)
         self.host.append(self.hosts(event.host))
         self.module.append(self.modules(event.module))

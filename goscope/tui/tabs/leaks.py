@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import DataTable
 
-from goscope.core.judging.leaks import Leak
+from goscope.core.judging.leaks import LeakGroup
 from goscope.core.safe.redact import redact_url
 from goscope.core.safe.visible import visible
 from goscope.core.view.session import Session
@@ -18,7 +18,7 @@ from goscope.term.safe import plain
 from .base import TableTab
 
 
-def leak_target(leak: Leak) -> str:
+def leak_target(leak: LeakGroup) -> str:
     return "checksum database" if leak.kind == "sumdb" else "proxy"
 
 
@@ -26,29 +26,29 @@ class LeaksTab(TableTab):
     TAB_ID = "leaks"
     TITLE = "Leaks"
     HELP = "private module paths sent to a proxy or checksum database, and the fix"
-    COLUMNS = ("#", "severity", "module", "endpoint", "sent to", "kind", "matched", "fix")
+    COLUMNS = ("#", "severity", "module", "endpoints", "sent to", "kind", "matched", "fix")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.leaks: list[Leak] = []
+        self.leaks: list[LeakGroup] = []
 
     def on_mount(self) -> None:
         self.table.add_columns(*self.COLUMNS)
 
     def refresh_from(self, session: Session) -> None:
-        self.leaks = list(session.leaks)
+        self.leaks = list(session.leak_groups)
         cursor = self.keep_cursor(len(self.leaks))
         self.begin(self.table)
-        store = session.store
         for leak in self.leaks:
-            index = store.index_of_seq(leak.seq) if leak.seq is not None else None
-            endpoint = store.row(index).endpoint if index is not None else "-"
+            severity = Text(leak.severity, style=styles.severity(leak.severity))
+            if leak.blocked:
+                severity.append(" B", style=styles.GOOD)  # stopped by the guard
             self.add_safe_row(
                 self.table,
                 str(leak.seq) if leak.seq is not None else "-",
-                Text(leak.severity, style=styles.severity(leak.severity)),
+                severity,
                 leak.module,
-                endpoint,
+                ",".join(leak.endpoints) or "-",
                 leak.host,
                 "checksum db" if leak.kind == "sumdb" else "proxy",
                 leak.matched or "(looks internal)",
@@ -61,7 +61,7 @@ class LeaksTab(TableTab):
         else:
             self.detail.update(Text("No private module path left this machine.", styles.GOOD))
 
-    def selected(self) -> Leak | None:
+    def selected(self) -> LeakGroup | None:
         index = self.table.cursor_row
         return self.leaks[index] if 0 <= index < len(self.leaks) else None
 
@@ -76,12 +76,20 @@ class LeaksTab(TableTab):
     def show(self, index: int) -> None:
         if 0 <= index < len(self.leaks):
             leak = self.leaks[index]
+            what = (
+                f"{leak.module} was stopped before the {leak_target(leak)} {leak.host}: "
+                "goscope's guard answered in its place (the configuration still sends it)"
+                if leak.blocked
+                else f"{leak.module} was sent to the {leak_target(leak)} {leak.host}"
+            )
+            requests = [
+                f"request #{seq}: {redact_url(url)}"
+                for seq, url in zip(leak.seqs, leak.urls, strict=False)
+            ]
             self.detail.update(
                 Group(
-                    plain(f"{leak.module} was sent to the {leak_target(leak)} {leak.host}", "bold"),
-                    Text(
-                        visible(f"request #{leak.seq}: {redact_url(leak.url)}"), style=styles.MUTED
-                    ),
+                    plain(what, "bold"),
+                    *(Text(visible(line), style=styles.MUTED) for line in requests),
                     Text.assemble(
                         ("fix (c copies it): ", styles.MUTED), (visible(leak.fix), "bold")
                     )

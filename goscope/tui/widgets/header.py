@@ -18,6 +18,7 @@ from goscope.core.safe.visible import visible
 from goscope.core.traffic.verdicts import module_fetches
 from goscope.core.view.session import Session
 from goscope.term import styles
+from goscope.term.summary import leak_count
 
 
 @dataclass
@@ -40,6 +41,8 @@ class HeaderFacts:
     bad_lines: int
     incomplete: list[str]  # why the counts do not cover the whole run
     foreign: int  # connections refused: processes goscope did not wire
+    blocked: int = 0  # leaks the guard stopped (of `leaks`)
+    guard: bool | None = None  # the guard's state in a live session (None: not live)
 
 
 def _plural(n: int, word: str, plural: str = "s") -> str:
@@ -64,10 +67,16 @@ def header_lines(facts: HeaderFacts) -> tuple[Text, Text]:
     else:  # go failed, and said nothing goscope could place: never "0 failed"
         text.append(" · go failed (see Output)", style=styles.BAD)
     text.append(
-        f" · {_plural(facts.leaks, 'leak')}", style=styles.LEAK if facts.leaks else styles.GOOD
+        f" · {leak_count(facts.leaks, facts.blocked)}",
+        style=styles.LEAK if facts.leaks else styles.GOOD,
     )
     if facts.incomplete:  # before anything that reads as clean: never cut off by the width
         text.append(f" · INCOMPLETE: {visible(facts.incomplete[0])}", style=styles.BAD)
+    if facts.guard is not None:
+        text.append(
+            " · guard on (g)" if facts.guard else " · guard off (g)",
+            style=styles.GOOD if facts.guard else "dim",
+        )
     if facts.loading:
         text.append(" · loading…", style=styles.WARNING)
     if facts.running:

@@ -24,6 +24,7 @@ from goscope.core.safe.redact import redact_url
 from goscope.core.safe.visible import visible
 from goscope.core.view.store import (
     FLAG_AUTH_RETRY,
+    FLAG_BLOCKED,
     FLAG_INTERNAL,
     FLAG_LEAK,
     EventStore,
@@ -66,7 +67,12 @@ def human_size(n: float) -> str:
 def flags_text(flags: int) -> str:
     return "".join(
         ch
-        for ch, bit in (("L", FLAG_LEAK), ("R", FLAG_AUTH_RETRY), ("!", FLAG_INTERNAL))
+        for ch, bit in (
+            ("L", FLAG_LEAK),
+            ("B", FLAG_BLOCKED),
+            ("R", FLAG_AUTH_RETRY),
+            ("!", FLAG_INTERNAL),
+        )
         if flags & bit
     )
 
@@ -173,7 +179,7 @@ class RequestList(ScrollView, can_focus=True):
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,g", "jump(0)", "First", show=False),
+        Binding("home", "jump(0)", "First", show=False),  # g is the guard (the app's key)
         Binding("end,G", "jump(-1)", "Last", show=False),
     ]
     DEFAULT_CSS = """
