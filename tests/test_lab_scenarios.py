@@ -129,6 +129,9 @@ def test_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache):
         assert tied, error
     if expect.go_errors:
         assert [e["kind"] for e in report["go_errors"]] == expect.go_errors
+    if expect.no_lookups:  # go did not look a module up: nothing is a probe
+        assert report["lookups"] == [] and not any(f["probe_of"] for f in report["fetches"])
+        assert "go looked for the module" not in run.stderr
     found = {lk["path"]: lk["found"] for lk in report["lookups"]}
     assert found == expect.lookups or not expect.lookups, found
     verdicts = {f"{m['module']}@{m['version']}": m["checksum"] for m in report["modules"]}

@@ -150,6 +150,19 @@ CATALOG: dict[str, ModuleVersion] = {
                 ("sub/pkg/pkg.go", _source("pkg", "func Answer() int { return 42 }")),
             ),
         ),
+        # One repository, two modules (as go.opentelemetry.io/otel and …/otel/trace): a
+        # download of both asks sibling paths, which is no lookup.
+        ModuleVersion(
+            "example.com/multi",
+            "v1.0.0",
+            (("multi.go", _source("multi", 'const Name = "multi"')),),
+        ),
+        ModuleVersion(
+            "example.com/multi/trace",
+            "v1.0.0",
+            (("trace.go", _source("trace", 'const Name = "trace"')),),
+            requires=(("example.com/multi", "v1.0.0"),),
+        ),
         ModuleVersion(
             "git.corp.example.com/team/tools",
             "v1.0.0",

@@ -37,6 +37,7 @@ class Expect:
     # With the guard: leaks it must have stopped (module, host, kind), and what the lab's
     # servers must never have received ([host, text in the path]: the proof).
     blocked: list[dict[str, str]] = field(default_factory=list)
+    no_lookups: bool = False  # no request may be called a prefix probe
     never_reached: list[list[str]] = field(default_factory=list)
 
 

@@ -206,6 +206,7 @@ class GoscopeApp(App[int]):
             self.start_command(engine.opts.command)
 
     def start_command(self, command: list[str]) -> None:
+        self.session.set_command(command)
         self.pending_output.append(plain(f"$ {shlex.join(command)}", "bold"))
         self.exit_status = None
         self._command_running = True
@@ -268,6 +269,7 @@ class GoscopeApp(App[int]):
                     )
                 raw = command_environment(reader.header)
                 session.set_env(GoEnv.from_dict(raw) if raw is not None else None)
+                session.set_command(reader.header.get("command"))
                 for event, offset in reader:
                     index = session.add(event, offset)
                     if index % LOAD_CHUNK == LOAD_CHUNK - 1:

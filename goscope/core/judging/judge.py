@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..gorules.gocommands import finding, probes
 from ..gorules.goenv import GoEnv
 from ..gorules.goerrors import GoError, parse_go_output
 from ..safe.redact import redact_value
@@ -111,6 +112,7 @@ class Judge:
         self.leaks: list[Leak] = []
         self._leak_keys: set[tuple[str, str]] = set()
         self.go_output: list[str] = []
+        self.command: list[str] | None = None  # the command goscope ran (its lookups)
         self.go_errors: list[GoError] = []  # what go itself said failed (its output)
         self.lookups: list[ModuleLookup] = []
 
@@ -179,11 +181,20 @@ class Judge:
         # times) and query values, and these lines reach reports, exports and the screen.
         self.go_output = [redact_value(line) for line in lines]
         self.go_errors = parse_go_output(self.go_output)
+        self.lookups = self.find_lookups()
         if self.go_errors:  # linking indexes every chain: only when there is something to tie
-            self.lookups = link_errors(self.go_errors, self.chains, self.default.env)
-        else:
-            self.lookups = find_lookups(self.chains)
+            link_errors(self.go_errors, self.chains, self.default.env, self.lookups)
         return self.go_errors
+
+    def find_lookups(self) -> list[ModuleLookup]:
+        """Each sender's prefix lookups: only where its command probes (gocommands.py)."""
+        named = finding(self.go_output)
+        lookups = []
+        for view in self.views.values():
+            command = (view.info or {}).get("command") if view.id is not None else self.command
+            goflags = view.env.get("GOFLAGS") if view.env is not None else ""
+            lookups += find_lookups(view.tracker.chains, probes(command, goflags), named)
+        return lookups
 
     def relink(self) -> None:
         if self.go_output:

@@ -158,6 +158,7 @@ def build_report(
     """`env`: the command's environment (None when goscope ran no command: unknown)."""
     events = list(events)
     judge = Judge(env, private, frozenset(h.lower() for h in trusted))
+    judge.command = command
     for sender in senders:
         judge.add_sender(sender)
     for event in events:

@@ -8,6 +8,12 @@ of the newest), or `@v/VERSION.info` each for `pkg@VERSION`. All go out
 together, in no fixed order; 404 and 410 mean "no module here", and the longest
 prefix that has the package wins. So a probe's 404 is an answer, not a failure,
 unless go itself failed the lookup (its error then names the longest path).
+
+Only commands that query prefixes send them (gorules/gocommands.py): a `go mod
+download` of modules that share a repository asks sibling paths that look like a
+lookup and are none. So a group is a lookup only when its command probes, or, when
+the command is unknown, when it has the shape only probes have: the bare host asked
+too (`modulePrefixesExcludingTarget` goes down to it), or go named the path.
 """
 
 from __future__ import annotations
@@ -42,13 +48,21 @@ class ModuleLookup:
         )
 
 
-def find_lookups(chains: list[FallbackChain]) -> list[ModuleLookup]:
+def find_lookups(
+    chains: list[FallbackChain],
+    probing: bool | None = None,
+    named: frozenset[str] | set[str] = frozenset(),
+) -> list[ModuleLookup]:
     """Group the probe chains by the package path they look for; mark each probe.
 
     A group is the paths asked with the same version (or all list/latest asks)
     where one is a `/`-prefix of another. A path that no other path extends is
     a package path; each shorter path is a probe of every package path it prefixes.
+    `probing`: whether the command that asked can probe (None: unknown, judge by the
+    shape); `named`: the package paths go said it looked for.
     """
+    if probing is False and not named:
+        return []
     by_version: dict[str | None, dict[str, list[FallbackChain]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -72,15 +86,23 @@ def find_lookups(chains: list[FallbackChain]) -> list[ModuleLookup]:
             ]
             if len(prefixes) < 2:
                 continue  # one path asked: a plain fetch
+            if path not in named and not probing and prefixes[-1] != parts[0]:
+                continue  # siblings of one repository, fetched: no lookup has this shape
             lookup = ModuleLookup(path, version)
             for prefix in prefixes:  # longest first
                 lookup.probes += paths[prefix]
             lookups.append(lookup)
     for lookup in lookups:
-        # Found: the other prefixes' "not found" is the expected answer. Found nowhere: the
-        # lookup failed, and its longest path is that failure (go names it too).
-        longest = lookup.path
+        # Found: every other prefix's "not found" is the expected answer, and the module
+        # found is fetched, not probed. Found nowhere: the lookup failed, and its longest
+        # path is that failure (go names it too).
+        found = lookup.found
         for chain in lookup.probes:
-            if chain.probe_of is None and (lookup.found is not None or chain.module != longest):
-                chain.probe_of = lookup.path
+            if chain.probe_of is not None:
+                continue
+            if found is None and chain.module == lookup.path:
+                continue
+            if found is not None and chain.module == found.module:
+                continue
+            chain.probe_of = lookup.path
     return lookups

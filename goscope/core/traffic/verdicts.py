@@ -35,10 +35,14 @@ def url_key(url: str | None) -> str:
 
 
 def link_errors(
-    errors: Iterable[GoError], chains: list[FallbackChain], env: GoEnv | None
+    errors: Iterable[GoError],
+    chains: list[FallbackChain],
+    env: GoEnv | None,
+    lookups: list[ModuleLookup] | None = None,
 ) -> list[ModuleLookup]:
     """Explain each error, tie it to its fetches and give them go's verdict."""
-    lookups = find_lookups(chains)
+    if lookups is None:
+        lookups = find_lookups(chains)
     by_url: dict[str, list[FallbackChain]] = {}
     by_module: dict[tuple[str, str | None], list[FallbackChain]] = {}
     by_path: dict[str, list[FallbackChain]] = {}

@@ -16,7 +16,6 @@ from ..judging.leaks import Leak, LeakGroup, group_leaks
 from ..safe.redact import redact_event
 from ..traffic.chains import FallbackChain
 from ..traffic.events import Event
-from ..traffic.lookups import find_lookups
 from ..traffic.recording import read_event_at
 from ..traffic.verdicts import Failures, checksum_verdict, mismatched_modules, module_groups
 from ..vocab import BLOCKED_FLAG, Kind
@@ -136,6 +135,10 @@ class Session:
         self.private = private
         self.judge = Judge(self.judge.default.env, private, frozenset(h.lower() for h in trusted))
 
+    def set_command(self, command: list[str] | None) -> None:
+        """The command goscope ran (or the recording's): whether its lookups are lookups."""
+        self.judge.command = command
+
     def set_env(self, env: GoEnv | None) -> None:
         """The environment of the command goscope ran (None: it ran none: unknown)."""
         self.judge.set_default_env(env)
@@ -205,7 +208,7 @@ class Session:
         """Each module@version go fetched (not a prefix probe's "no module here"), with
         who served it and go's checksum verdict."""
         chains = self.chains
-        find_lookups(chains)
+        self.judge.find_lookups()
         groups = module_groups(chains)
         leaked = {leak.module for leak in self.leaks}
         env = self.judge.default.env or self.env
