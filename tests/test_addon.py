@@ -159,6 +159,7 @@ def test_the_live_stream_counts_drops_but_the_recording_keeps_everything(tmp_pat
         "dropped_live": 3,
         "sender_timeouts": 0,
         "foreign": 0,
+        "tls_failed": 0,
     }
     assert len(path.read_text().splitlines()) == 6  # header + 5 events
 

@@ -104,7 +104,7 @@ def test_env_exports_read_back_exactly_in_each_shell(tmp_path, shell):
 
 def test_report_of_a_recording_and_a_bad_one(tmp_path, home_env):
     rec = tmp_path / "r.jsonl"
-    ev = event("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.info", 200)
+    ev = event("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.info", 200, seq=1)
     whole = header_line({"GOPROXY": "https://proxy.golang.org,direct"}) + "\n" + ev.to_json()
     rec.write_text(whole + "\n" + end_line(exit_code=0, stats={"events": 1}) + "\n")
     out = goscope("report", str(rec), "--json", str(tmp_path / "r.json"), env=home_env)

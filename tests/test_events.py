@@ -22,7 +22,9 @@ from .factories import event
 
 
 def test_round_trip(tmp_path):
-    events = [event("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.info", 200, duration_ms=12.5)]
+    events = [
+        event("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.info", 200, duration_ms=12.5, seq=1)
+    ]
     path = tmp_path / "r.jsonl"
     with path.open("w") as fh:
         write_recording(fh, events, {"GOPROXY": "https://proxy.golang.org,direct"}, exit_code=0)

@@ -309,7 +309,7 @@ def test_a_proxy_killed_mid_run_is_an_incomplete_verdict(go_module_workspace, tm
         )
     assert run.returncode == 4, run.stderr[-3000:]  # the command exited 0; the verdict did not
     assert "proxyconnect" in run.stderr  # go's own words: it could not reach the proxy
-    assert "INCOMPLETE" in run.stderr and "the proxy process died" in run.stderr
+    assert "INCOMPLETE" in run.stderr and "the proxy process ended" in run.stderr
     assert run.report["complete"] is False
     assert any("never reported its count" in r for r in run.report["incomplete"])
 
@@ -671,13 +671,32 @@ def test_a_session_file_of_a_reused_pid_is_not_a_running_goscope(tmp_path):
     home = tmp_path / "home"
     rundir = home / "runs" / "run-x"
     rundir.mkdir(parents=True)
-    with socket_listening() as port:  # something listens, and the pid is alive...
-        announce(rundir, port, "127.0.0.1", "s" * 32)
+    with socket_listening() as port:  # this process listens, and its pid is alive...
+        announce(rundir, port, "127.0.0.1", "s" * 32, proxy_pid=os.getpid())
         assert find_running(home) is not None
         data = json.loads((rundir / "session.json").read_text())
         data["start"] = "1"  # ...but it is another process now (the pid was reused)
         (rundir / "session.json").write_text(json.dumps(data))
         assert find_running(home) is None
+    # The proxy died and another program (another user's, say) took its port: the goscope
+    # is alive, something listens, but not its proxy: never wired, the secret never sent.
+    other = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import socket,time;s=socket.socket();s.bind(('127.0.0.1',0));"
+            "s.listen();print(s.getsockname()[1],flush=True);time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        taken = int(other.stdout.readline())
+        with socket_listening():
+            announce(rundir, taken, "127.0.0.1", "s" * 32, proxy_pid=os.getpid())
+            assert _listening(taken) and find_running(home) is None
+    finally:
+        other.kill()
 
 
 @contextlib.contextmanager
@@ -696,3 +715,244 @@ def _listening(port: int) -> bool:
     with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
         return True
     return False
+
+
+# -- 10. what an outsider's second attack found ------------------------------------------------
+def _recording(tmp_path: Path, events: list, end: dict | None) -> Path:
+    from goscope.core.traffic.recording import end_line, header_line
+
+    path = tmp_path / "r.jsonl"
+    lines = [header_line({}), *(e.to_json() for e in events)]
+    if end is not None:
+        lines.append(end_line(**end))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("end", "why"),
+    [
+        ({"exit_code": 0, "stats": {"events": 2, "sender_timeouts": 3}}, "could not be tied"),
+        ({"exit_code": 0, "stats": {"internal_errors": 0}}, "count is missing or malformed"),
+        ({"exit_code": 0, "stats": {"events": "2"}}, "count is missing or malformed"),
+        ({"exit_code": 0, "stats": {"events": 2, "tls_failed": 1}}, "failed TLS with goscope"),
+        (
+            {"exit_code": 0, "stats": {"events": 2}, "incomplete": ["the proxy process ended"]},
+            "the proxy process ended",
+        ),
+    ],
+)
+def test_a_recording_whose_count_or_end_says_so_is_incomplete(tmp_path, end, why):
+    from goscope.core.traffic.recording import read_recording
+
+    from .factories import event
+
+    events = [event(f"https://proxy.golang.org/example.com/m{i}/@v/list", 200) for i in (1, 2)]
+    events[1].seq = 2
+    reasons = read_recording(str(_recording(tmp_path, events, end))).incomplete()
+    assert any(why in r for r in reasons), reasons
+
+
+def test_events_removed_repeated_or_left_in_flight_make_it_incomplete(tmp_path):
+    from goscope.core.traffic.recording import read_recording
+
+    from .factories import event
+
+    events = [event(f"https://proxy.golang.org/example.com/m{i}/@v/list", 200) for i in (1, 2, 3)]
+    for i, e in enumerate(events, 1):
+        e.seq = i
+    whole = {"exit_code": 0, "stats": {"events": 3}}
+    assert read_recording(str(_recording(tmp_path, events, whole))).incomplete() == []
+    gap = [events[0], events[2], events[2]]  # #2 removed, #3 twice: the count still holds
+    reasons = read_recording(str(_recording(tmp_path, gap, whole))).incomplete()
+    assert any("not numbered 1 to 3 once each (1 missing, 1 repeated)" in r for r in reasons)
+    events[2].flags = ["interrupted"]
+    reasons = read_recording(str(_recording(tmp_path, events, whole))).incomplete()
+    assert any("still waiting for an answer" in r for r in reasons)
+
+
+def test_files_that_say_they_are_empty_or_belong_to_others_are_not_read(tmp_path):
+    from goscope.core.safe.files import UnsafeFile, read_regular
+
+    started = time.monotonic()
+    assert read_regular("/proc/self/environ", 1 << 20) == b""  # generated, size 0: not read
+    assert time.monotonic() - started < 1
+    private = tmp_path / "env"
+    private.write_text("GOPRIVATE=x\n")
+    private.chmod(0o600)
+    assert read_regular(str(private), 1 << 20, owner=os.getuid()) == b"GOPRIVATE=x\n"
+    with pytest.raises(UnsafeFile, match="not readable by the process that named it"):
+        read_regular(str(private), 1 << 20, owner=os.getuid() + 1)
+
+
+def test_a_netrc_fifo_never_hangs_a_run(tmp_path):
+    fifo = tmp_path / "netrc"
+    os.mkfifo(fifo)
+    out = subprocess.run(
+        [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0", "--", "true"],
+        env={**os.environ, "GOSCOPE_HOME": str(tmp_path / "home"), "NETRC": str(fifo)},
+        capture_output=True,
+        text=True,
+        timeout=60,  # it used to wait for a writer forever
+    )
+    assert out.returncode == 0, out.stderr
+
+
+@needs_curl
+def test_a_proxy_stopped_by_someone_else_leaves_an_incomplete_recording(tmp_path):
+    hosts = {"proxy.example": HostBehaviour([LIB])}
+    script = (
+        f"{CURL} -s -o /dev/null -A GoCommand/1 https://proxy.example/example.com/lib/@v/list; "
+        "pkill -TERM -P \"$PPID\" -f 'goscope[.]proxy[.]server'; true"
+    )
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    with ModServer(hosts) as server:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "goscope",
+                "run",
+                "--headless",
+                "--port",
+                "0",
+                "--jsonl",
+                str(tmp_path / "r.jsonl"),
+                *[a for r in server.routes() for a in ("--route", r)],
+                "--",
+                "sh",
+                "-c",
+                script,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 4, run.stderr  # a clean shutdown, but not goscope's own
+    later = subprocess.run(
+        [sys.executable, "-m", "goscope", "report", str(tmp_path / "r.jsonl")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert later.returncode == 4 and "before goscope stopped it" in later.stdout
+
+
+@needs_curl
+def test_headers_and_arguments_that_carry_credentials_reach_no_output(tmp_path):
+    hosts = {"proxy.example": HostBehaviour([LIB])}
+    config = tmp_path / "curl.config"
+    config.write_text(
+        'user-agent = "GoCommand/1 (+https://go.dev/cmd/go)"\nheader = "X-Corp-Api: sec-har-1"\n'
+    )
+    outputs = {n: tmp_path / n for n in ("r.json", "r.jsonl", "r.har")}
+    with ModServer(hosts) as server:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "goscope",
+                "run",
+                "--headless",
+                "--port",
+                "0",
+                "--json",
+                str(outputs["r.json"]),
+                "--jsonl",
+                str(outputs["r.jsonl"]),
+                "--har",
+                str(outputs["r.har"]),
+                *[a for r in server.routes() for a in ("--route", r)],
+                "--",
+                CURL or "curl",
+                "-s",
+                "-K",
+                str(config),
+                "-u",
+                "bob:sec-arg-2",
+                "--oauth2-bearer",
+                "sec-arg-3",
+                "https://proxy.example/example.com/lib/@v/list",
+            ],
+            env={
+                **os.environ,
+                "GOSCOPE_HOME": str(tmp_path / "home"),
+                "ALL_PROXY": "corpuser:sec-bare-4@corp.invalid:3128",
+                "GOFLAGS": "-ldflags=-X=main.apiKey=sec-flags-5",
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 0, run.stderr
+    for name, path in outputs.items():
+        text = path.read_text()
+        assert "sec-" not in text, (name, text[text.find("sec-") - 200 : text.find("sec-") + 40])
+    assert '"x-corp-api"' in outputs["r.har"].read_text().lower()  # there, its value not
+
+
+def test_the_live_stream_broken_off_is_said(tmp_path):
+    import socket
+    import tempfile
+
+    from goscope.proxy.stream import EventListener, private_socket_path
+
+    for ended in (True, False):
+        home = Path(tempfile.mkdtemp(prefix="gs-", dir="/tmp"))  # a socket path is short
+        path = private_socket_path(home)
+        listener = EventListener(path, lambda e: None).start()
+        client = socket.socket(socket.AF_UNIX)
+        client.connect(str(path))
+        if ended:
+            client.sendall(b'{"type": "stats", "dropped_live": 0, "end": true}\n')
+        client.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not (listener.ended or listener.cut):
+            time.sleep(0.02)
+        time.sleep(0.1)
+        assert listener.cut is (not ended)
+        listener.close()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_diff_of_crafted_reports_is_one_line_never_regressed(tmp_path):
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    good = {"fetches": [], "leaks": [], "go_errors": [], "exit_code": 0}
+    a = tmp_path / "a.json"
+    a.write_text(json.dumps(good))
+    fetch = {
+        "module": "m",
+        "version": None,
+        "endpoint": "list",
+        "result": "served",
+        "served_by": None,
+    }
+    for crafted in (
+        {**good, "fetches": [{**fetch, "attempts": [{"host": "h", "status": 200}]}]},  # no proxy
+        {**good, "leaks": [{"host": "h", "kind": "proxy", "severity": "high"}]},
+        {**good, "go_errors": [{"line": "go: x"}]},
+        {**good, "environment": {"GOPROXY": "direct"}},
+        {**good, "events": [{"duration_ms": "5"}]},
+    ):
+        b = tmp_path / "b.json"
+        b.write_text(json.dumps(crafted))
+        out = subprocess.run(
+            [sys.executable, "-m", "goscope", "diff", str(a), str(b)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1
+    b.write_text(json.dumps({**good, "complete": False}))
+    out = subprocess.run(
+        [sys.executable, "-m", "goscope", "diff", str(a), str(b)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 4 and "no regression" not in out.stdout

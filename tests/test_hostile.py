@@ -86,6 +86,8 @@ def hostile_recording(path: Path) -> Path:
             "GOPROXY": "https://proxy.golang.org" + SEQUENCES["bidi"],
         }
     ).to_dict()
+    for seq, ev in enumerate(events, 1):  # numbered as the proxy numbers them
+        ev.seq = seq
     with path.open("w") as fh:
         write_recording(fh, events, env)
     return path

@@ -182,7 +182,9 @@ def test_a_crafted_recording_is_redacted_in_every_view(tmp_path):
 
     from .factories import event
 
-    ev = event("https://proxy.golang.org/rsc.io/quote/@v/list?access_token=sec-crafted-1", 200)
+    ev = event(
+        "https://proxy.golang.org/rsc.io/quote/@v/list?access_token=sec-crafted-1", 200, seq=1
+    )
     ev.url = "https://proxy.golang.org/rsc.io/quote/@v/list?access_token=sec-crafted-1"
     ev.request_headers = [
         ["Authorization", "Bearer supersecretvalue123"],

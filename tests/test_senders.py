@@ -164,9 +164,9 @@ def test_an_unknown_sender_is_judged_by_private_patterns_and_traffic(tmp_path):
     from .factories import event
 
     events = [
-        event("https://old-mirror.example/git.corp.example.com/x/@v/list", 404),
-        event("https://proxy.golang.org/git.corp.example.com/x/@v/list", 404),
-        event("https://sum.golang.org/lookup/example.com/y@v1.0.0", 200),
+        event("https://old-mirror.example/git.corp.example.com/x/@v/list", 404, seq=1),
+        event("https://proxy.golang.org/git.corp.example.com/x/@v/list", 404, seq=2),
+        event("https://sum.golang.org/lookup/example.com/y@v1.0.0", 200, seq=3),
     ]
     rec = tmp_path / "r.jsonl"
     header = header_line(

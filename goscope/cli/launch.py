@@ -8,6 +8,7 @@ engine's live stream before the proxy starts.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,10 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
             exit_code = engine.run_command()
         stats = engine.stop()
         report = _report(engine, opts, exit_code, stats)
-    render_summary(report, console, dropped=int(stats.get("dropped_live", 0)))
+    try:
+        render_summary(report, console, dropped=int(stats.get("dropped_live", 0)))
+    except OSError:  # stderr closed (`… 2>&1 | head`): the files still get written
+        pass
     failed_outputs = write_outputs(report, opts, console)
     return verdict_exit(
         exit_code, bool(report.leaks), opts.fail_on_leak, bool(report.incomplete or failed_outputs)
@@ -110,7 +114,8 @@ def write_outputs(report: Report, opts: RunOptions, console: Console) -> list[st
             step()
         except (OutputError, OSError) as exc:
             failures.append(name)
-            console.print(Text(f"goscope: {name} not written: {exc}", style=BAD))
+            with contextlib.suppress(OSError):
+                console.print(Text(f"goscope: {name} not written: {exc}", style=BAD))
     return failures
 
 

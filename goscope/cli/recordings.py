@@ -94,7 +94,10 @@ def report(
     if rep.skipped:
         plural = "s" if rep.skipped != 1 else ""
         warn.print(Text(f"goscope: skipped {rep.skipped} bad line{plural}", styles.WARNING))
-    render_summary(rep, stdout_console())
+    try:
+        render_summary(rep, stdout_console())
+    except OSError:  # `goscope report … | head`: the files still get written
+        pass
     try:
         write_ci_outputs(rep, markdown, sarif, __version__)
     except OutputError as exc:

@@ -97,6 +97,9 @@ class ProxyAccess:
             },
         )
         tried = self._refused.setdefault(client, [])
+        if len(tried) >= MAX_REFUSALS:
+            flow.kill()  # a client that keeps trying without the secret is cut off
+            return
         if len(tried) < MAX_REFUSALS:
             tried.append(
                 {

@@ -41,7 +41,7 @@ from goscope.core.vocab import Endpoint
 from .guard import BLOCKED_FLAG, Guard
 from .outputs import EventSink, LiveStream, Recorder, environment_option
 from .router import Router
-from .senders import SenderDirectory
+from .senders import Sender, SenderDirectory
 
 log = logging.getLogger("goscope")
 
@@ -50,6 +50,7 @@ PREVIEW_ENDPOINTS: frozenset[Endpoint] = frozenset(
 )
 PREVIEW_BYTES = 4096
 SENDER_LOOKUP_SECONDS = 1.0  # past it, a connection's sender is unknown
+FOREIGN_RECORDS = 1000  # refused clients recorded in full per run; the rest only counted
 _GO_IMPORT = re.compile(
     rb"""<meta\s+name=["']go-import["']\s+content=["']([^"']+)["']""", re.IGNORECASE
 )
@@ -87,7 +88,10 @@ class GoscopeAddon:
         self._lookups = ThreadPoolExecutor(2, thread_name_prefix="goscope-senders")
         self.sender_timeouts = 0
         self.foreign = 0  # clients refused for lacking the run's secret
+        self.tls_failed = 0  # clients that failed TLS with goscope: nothing seen of them
         self._sender_envs: dict[int, GoEnv | None] = {}  # each sender's, for the guard
+        self._senders: dict[int, Sender] = {}  # identified, told when first served
+        self._told: set[int] = set()
         self._nobody = GoEnv.from_mapping({})  # an unknown sender: judged by --private only
         self.guard: Guard | None = None  # set by goscope_addons(): its count is in the stats
         self._sender_of: dict[str, int | None] = {}  # client connection id -> sender id
@@ -130,11 +134,16 @@ class GoscopeAddon:
             log.debug("goscope: sender lookup failed: %r", exc)
             sender, new = None, False
         if sender is not None and new:
+            self._senders[sender.id] = sender
             self._sender_envs[sender.id] = (
                 GoEnv.from_dict(sender.environment) if sender.environment else None
             )
-            self._emit_sender(sender.to_dict())
         self._sender_of[client.id] = sender.id if sender is not None else None
+
+    def tls_failed_client(self, data: Any) -> None:
+        """A client that gave up on TLS with goscope (it does not trust goscope's CA?) asked
+        nothing goscope could see: counted, and the verdict says so."""
+        self.tls_failed += 1
 
     def client_disconnected(self, client: connection.Client) -> None:
         self._sender_of.pop(client.id, None)
@@ -145,7 +154,12 @@ class GoscopeAddon:
         # Before any routing: the URL exactly as the client asked for it.
         url = flow.metadata.setdefault("goscope_url", flow.request.pretty_url)
         flow.metadata.setdefault("goscope_host", flow.request.pretty_host)
-        flow.metadata["goscope_sender"] = self._sender_of.get(flow.client_conn.id)
+        sender = flow.metadata["goscope_sender"] = self._sender_of.get(flow.client_conn.id)
+        if sender is not None and sender not in self._told:
+            # Told at its first request the proxy serves, never before: a process refused
+            # for lacking the run's secret is no sender (its environment is not judged).
+            self._told.add(sender)
+            self._emit_sender(self._senders[sender].to_dict())
         # A redirect that sent go here gives this request its meaning, from the start
         # (the guard judges it before it leaves).
         flow.metadata["goscope_origin"] = self.redirects.take(url)
@@ -221,9 +235,19 @@ class GoscopeAddon:
         """A client refused for lacking the run's secret (access.py): said, never judged;
         with the process that sent it, when goscope could tell."""
         self.foreign += 1
+        if self.foreign > FOREIGN_RECORDS:
+            return  # counted (the end line's stats): a flood must not fill the disk
         sender = self._sender_of.get(client_id) if client_id is not None else None
-        if sender is not None:
-            foreign = {**foreign, "sender": sender}
+        process = self._senders.get(sender) if sender is not None else None
+        if process is not None:  # who it was, as far as goscope may say
+            foreign = {
+                **foreign,
+                "process": {
+                    "pid": process.pid,
+                    "program": process.program,
+                    "command": process.command,
+                },
+            }
         self._emit_record("emit_foreign", foreign, foreign_line(foreign))
 
     def emit_guard(self, state: dict[str, Any]) -> None:
@@ -275,9 +299,9 @@ class GoscopeAddon:
         if resp is not None:
             event.status = resp.status_code
             event.response_headers = redact_headers(_fields(resp.headers))
-        event.request_headers = redact_headers(request_headers)
-        if event.client == "go":  # any header go does not send itself came from GOAUTH
-            event.request_headers = redact_goauth_headers(event.request_headers)
+        # Any header its client does not send itself came from configuration (GOAUTH, git's
+        # extraHeader, curl -H): a credential, whatever its name.
+        event.request_headers = redact_goauth_headers(redact_headers(request_headers), event.client)
         if flow.metadata.get("goscope_blocked"):
             event.flags.append(BLOCKED_FLAG)  # answered by the guard: it never left
         if flow.metadata.get("goscope_interrupted"):
@@ -380,6 +404,7 @@ class GoscopeAddon:
             "dropped_live": dropped,
             "sender_timeouts": self.sender_timeouts,
             "foreign": self.foreign,
+            "tls_failed": self.tls_failed,
         }
         if self.guard is not None and self.guard.blocked:
             out["blocked"] = self.guard.blocked

@@ -29,6 +29,7 @@ HOOKS = (
     "client_connected",
     "client_disconnected",
     "http_connect",
+    "tls_failed_client",
     "requestheaders",
     "responseheaders",
     "response",
@@ -82,6 +83,9 @@ class AddonGroup:
 
     def http_connect(self, flow: Any) -> None:
         self._call("http_connect", flow)
+
+    def tls_failed_client(self, data: Any) -> None:
+        self._call("tls_failed_client", data)
 
     def requestheaders(self, flow: Any) -> None:
         self._call("requestheaders", flow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -58,9 +59,10 @@ class ProxyProcess:
             assert self.proc is not None and self.proc.stdin is not None
             if self.config.parent_pid is None:
                 self.config.parent_pid = os.getpid()
-            self.proc.stdin.write(self.config.to_json())
-            self.proc.stdin.close()
-            self.proc.stdin = None  # communicate() must not flush it again
+            # One line of config; stdin stays open: closing it is how the proxy is asked to
+            # stop (any signal it gets is someone else's, and its stats say so).
+            self.proc.stdin.write(self.config.to_json() + "\n")
+            self.proc.stdin.flush()
             message = self._read_message(timeout)
         except BrokenPipeError:
             message = {"type": "error", "error": "the proxy process exited during start-up"}
@@ -106,13 +108,20 @@ class ProxyProcess:
         """Ask the proxy to finish (it flushes the recording), and collect its stats."""
         if self.proc is None:
             return self.stats
-        if self.proc.poll() is None:
-            self.proc.terminate()
+        stdin, self.proc.stdin = self.proc.stdin, None  # communicate() must not touch it
+        if stdin is not None:
+            with contextlib.suppress(OSError, ValueError):
+                stdin.write("stop\n")  # the proxy's cue (an end of stdin alone: we died)
+                stdin.close()
         try:
             out, _ = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.kill()
-            out = ""
+            self.proc.terminate()
+            try:
+                out, _ = self.proc.communicate(timeout=2)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                out = ""
         for line in (out or "").splitlines():
             try:
                 message = json.loads(line)

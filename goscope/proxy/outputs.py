@@ -20,7 +20,7 @@ from mitmproxy.addonmanager import Loader
 
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.outputs.export import OutputError, write_private
-from goscope.core.safe.redact import redact_free_text, redact_har
+from goscope.core.safe.redact import redact_argv, redact_har
 from goscope.core.traffic.events import Event
 from goscope.core.traffic.recording import header_line
 
@@ -112,7 +112,7 @@ class Recorder:
             path = ctx.options.goscope_jsonl
             if path:
                 env = environment_option(ctx.options.goscope_environment)
-                command = [redact_free_text(a) for a in ctx.options.goscope_command] or None
+                command = redact_argv(ctx.options.goscope_command) or None
                 header = {"command": command, "environment_source": ctx.options.goscope_environment_source}
                 if judging:
                     header["judging"] = judging
@@ -288,9 +288,11 @@ async def stream_events(path: str, live: LiveStream) -> None:
             if line is not _END_OF_STREAM:
                 writer.write(line.encode() + b"\n")
                 live.unconfirmed += 1
-            if live.dropped != reported:
+            if live.dropped != reported or line is _END_OF_STREAM:
                 reported = live.dropped
-                stats = {"type": "stats", "dropped_live": reported}
+                stats: dict[str, Any] = {"type": "stats", "dropped_live": reported}
+                if line is _END_OF_STREAM:
+                    stats["end"] = True  # the stream ends here: anything short of it was cut
                 writer.write(json.dumps(stats).encode() + b"\n")
             await writer.drain()
             live.unconfirmed = 0

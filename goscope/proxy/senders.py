@@ -12,11 +12,16 @@ Every sender is hostile until shown otherwise, and none may slow down another:
 - the proxy calls `identify` off its event loop, with a time limit (addon.py);
 - a process is described once per (pid, start time): a reused pid is a new process;
 - another user's socket is known from /proc/net/tcp's uid column, without a scan;
-- the processes seen before are checked first, each only up to FD_LIMIT open files;
-  a new one costs one scan of /proc, shared by every lookup waiting for it, and at
-  most one scan starts every SCAN_GAP seconds, so unknown senders cost amortised O(1);
-- its `go env -w` file is read only if it is a regular file of bounded size, without
-  blocking (a FIFO, /dev/zero: the environment is "not readable", judged as unknown);
+- only processes of the socket's owner are searched, each only up to FD_LIMIT open
+  files; the processes seen before are checked first; a new one costs one scan of
+  /proc, shared by every lookup waiting for it, and at most one scan starts every
+  SCAN_GAP seconds, so unknown senders cost amortised O(1) (a lookup that still runs
+  past the proxy's limit makes the verdict incomplete: its requests are judged
+  without their sender's environment);
+- its `go env -w` file is read only if it is a regular file of bounded size that the
+  sender itself could read, without blocking, never past the size it claims (a FIFO,
+  /dev/zero, /proc/kmsg: the environment is "not readable", judged as unknown); a
+  relative GOENV is the sender's, resolved in its own working directory;
 - of its environment only what judging needs is kept (gorules/goenv.py
   `judging_variables`): Go's own variables, the proxy and CA variables, redacted.
 """
@@ -31,12 +36,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from goscope.core.gorules.goenv import GoEnv, judging_variables, loading_variables
-from goscope.core.safe.redact import redact_free_text
+from goscope.core.safe.redact import redact_argv
 
 PROC = "/proc"
 VCS_HELPERS = ("git", "git-remote-http", "git-remote-https", "ssh", "hg", "svn", "bzr", "fossil")
 MAX_PARENTS = 6
-FD_LIMIT = 4096  # open files checked per process: go holds a few dozen
+FD_LIMIT = 1024  # open files checked per process: go holds a few dozen
 SCAN_GAP = 0.05  # seconds between two scans of /proc: lookups that miss share the next one
 MAX_SENDERS = 4096  # processes remembered
 ENVIRON_LIMIT = 1 << 22  # bytes of /proc/<pid>/environ read
@@ -78,10 +83,10 @@ class SenderDirectory:
         self._lock = threading.Lock()
         self._next = 1
         self._scan = threading.Condition()
-        self._scans = 0  # scans finished
         self._scanning = False
-        self._scan_started = 0.0  # monotonic
-        self._owners: dict[int, int] = {}  # socket inode -> pid, from the last scan
+        # Per uid: when its last scan started (monotonic), and socket inode -> pid.
+        self._scanned: dict[int, tuple[float, dict[int, int]]] = {}
+        self._last_start = 0.0
         self.scans = 0  # for tests and stats: full scans of /proc made
 
     def identify(self, peer: tuple[Any, ...], local: tuple[Any, ...]) -> tuple[Sender | None, bool]:
@@ -95,9 +100,9 @@ class SenderDirectory:
         if uid != self.uid and self.uid != 0:
             return None, False  # another user's process: its fds are not ours to read
         asked = time.monotonic()
-        pid = self._known_owner(inode)
+        pid = self._known_owner(inode, uid)
         if pid is None:
-            pid = self._scanned_owner(inode, asked)
+            pid = self._scanned_owner(inode, uid, asked)
         if pid is None:
             return None, False
         pid = self._attributed(pid)
@@ -119,39 +124,41 @@ class SenderDirectory:
         return sender, True
 
     # -- which process holds the socket -------------------------------------------------
-    def _known_owner(self, inode: int) -> int | None:
+    def _known_owner(self, inode: int, uid: int) -> int | None:
         """Among the processes seen before (most connections come from them)."""
         with self._lock:
             recent = [pid for pid, _ in reversed(self._by_process)][:64]
         target = f"socket:[{inode}]"
         for pid in recent:
-            if _holds(self.proc, pid, target):
+            if _uid(self.proc, pid) == uid and _holds(self.proc, pid, target):
                 return pid
         return None
 
-    def _scanned_owner(self, inode: int, asked: float) -> int | None:
-        """From a scan of /proc that started after the lookup was asked: one scan at a
-        time, at most one every SCAN_GAP seconds, its result shared by all who wait."""
+    def _scanned_owner(self, inode: int, uid: int, asked: float) -> int | None:
+        """From a scan of the uid's processes that started after the lookup was asked: one
+        scan at a time, at most one every SCAN_GAP seconds, shared by all who wait."""
         with self._scan:
             while True:
-                if self._scan_started >= asked and not self._scanning:
-                    return self._owners.get(inode)
+                started, owners = self._scanned.get(uid, (0.0, {}))
+                if started >= asked and not self._scanning:
+                    return owners.get(inode)
                 if not self._scanning:
                     break
                 self._scan.wait()
             self._scanning = True
-            wait = self._scan_started + SCAN_GAP - time.monotonic()
+            wait = self._last_start + SCAN_GAP - time.monotonic()
         try:
             if wait > 0:
                 time.sleep(wait)
             started = time.monotonic()
-            owners = _socket_owners(self.proc)
+            owners = _socket_owners(self.proc, uid)
         finally:
             with self._scan:
                 self._scanning = False
                 self._scan.notify_all()
         with self._scan:
-            self._owners, self._scan_started = owners, started
+            self._scanned[uid] = (started, owners)
+            self._last_start = started
             self.scans += 1
             return owners.get(inode)
 
@@ -172,9 +179,7 @@ class SenderDirectory:
     # -- what the process is ------------------------------------------------------------
     def _describe(self, pid: int, sender_id: int) -> Sender:
         program = _program(self.proc, pid) or "?"
-        command = [
-            redact_free_text(a) for a in _read_nul(self.proc, pid, "cmdline", CMDLINE_LIMIT)
-        ]
+        command = redact_argv(_read_nul(self.proc, pid, "cmdline", CMDLINE_LIMIT))
         try:
             cwd: str | None = os.readlink(os.path.join(self.proc, str(pid), "cwd"))
         except OSError:
@@ -185,7 +190,13 @@ class SenderDirectory:
                 sender_id, pid, program, command, cwd, None, {}, "environment not readable"
             )
         shown = judging_variables(environ)
-        goenv = GoEnv.load(loading_variables(environ))  # its go env -w file, bounded
+        # Its go env -w file, bounded, as go would find it (a relative GOENV in its own
+        # directory) and only if it could read it itself.
+        goenv = GoEnv.load(
+            loading_variables(environ),
+            cwd=os.path.join(self.proc, str(pid), "cwd"),
+            owner=_uid(self.proc, pid),
+        )
         if goenv.env_file_error:
             note = f"Go environment not readable: {goenv.env_file_error}"
             return Sender(sender_id, pid, program, command, cwd, None, shown, note)
@@ -263,10 +274,12 @@ def _holds(proc: str, pid: int, target: str) -> bool:
     return False
 
 
-def _socket_owners(proc: str) -> dict[int, int]:
-    """Every readable socket inode -> the process holding it, newest processes first."""
+def _socket_owners(proc: str, uid: int) -> dict[int, int]:
+    """Every socket inode of the uid's processes -> the process holding it, newest first."""
     owners: dict[int, int] = {}
     for pid in _newest_first(proc):
+        if _uid(proc, pid) != uid:
+            continue
         fds = _fds(proc, pid)
         if fds is None:
             continue
@@ -279,6 +292,13 @@ def _socket_owners(proc: str) -> dict[int, int]:
             if link.startswith("socket:["):
                 owners.setdefault(int(link[8:-1]), pid)
     return owners
+
+
+def _uid(proc: str, pid: int) -> int | None:
+    try:
+        return os.stat(os.path.join(proc, str(pid))).st_uid
+    except OSError:
+        return None
 
 
 def _newest_first(proc: str) -> list[int]:

@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -52,6 +53,10 @@ log = logging.getLogger("goscope.proxy")
 # Taken at start: asking later could already see the adoptive parent of an orphan. The
 # config names the parent too (`parent_pid`): the app may die while this module imports.
 PARENT = os.getppid()
+# Why the proxy stopped: "asked" (the app closed its stdin: the one way goscope stops it),
+# "signal" (SIGTERM or SIGINT from someone else: the run's verdict is then incomplete),
+# "parent" (the app is gone). Said in the final stats line.
+SHUTDOWN = {"why": "asked"}
 
 
 def say(obj: dict[str, Any]) -> None:
@@ -86,7 +91,7 @@ class Lifecycle:
         self.watch_task = asyncio.create_task(watch_parent(parent, self.config.command_pgid_file))
 
     def done(self) -> None:
-        say({"type": "stats", **self.addon.stats()})
+        say({"type": "stats", **self.addon.stats(), "shutdown": SHUTDOWN["why"]})
 
 
 async def watch_parent(parent: int, command_pgid_file: str | None = None) -> None:
@@ -97,13 +102,19 @@ async def watch_parent(parent: int, command_pgid_file: str | None = None) -> Non
     while os.getppid() == parent:
         await asyncio.sleep(0.5)
     log.info("goscope: parent %s exited; stopping", parent)
+    SHUTDOWN["why"] = "parent"
+    stop_command_group(command_pgid_file)
+    ctx.master.shutdown()
+
+
+def stop_command_group(command_pgid_file: str | None) -> None:
+    """The app is gone: end the command's process group, which it can no longer do."""
     if command_pgid_file:
         with contextlib.suppress(OSError, ValueError):
             with open(command_pgid_file) as fh:
                 pgid = int(fh.read().strip())
             if pgid > 1 and pgid != os.getpgrp():
                 os.killpg(pgid, signal.SIGTERM)
-    ctx.master.shutdown()
 
 
 def explain_start_error(errors: list[str], config: ProxyConfig) -> str:
@@ -221,13 +232,42 @@ async def serve(config: ProxyConfig) -> int:
         say({"type": "error", "error": str(exc)})
         return 2
     loop = asyncio.get_running_loop()
+
+    def stop(why: str) -> None:
+        if SHUTDOWN["why"] == "asked" or why != "asked":
+            SHUTDOWN["why"] = why
+        master.shutdown()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, master.shutdown)
+        loop.add_signal_handler(sig, stop, "signal")
+    # The app asks the proxy to stop with a line on its stdin (launcher.py `stop`); an end
+    # of stdin without it means the app died (its end of the pipe closed with it).
+    threading.Thread(
+        target=_wait_for_stop,
+        args=(loop, stop, config.command_pgid_file),
+        daemon=True,
+        name="goscope-stdin",
+    ).start()
     # The TUI's `g`: the guard on (SIGUSR1) or off (SIGUSR2) while the proxy runs.
     loop.add_signal_handler(signal.SIGUSR1, lambda: opts.update(goscope_guard=True))
     loop.add_signal_handler(signal.SIGUSR2, lambda: opts.update(goscope_guard=False))
     await master.run()
     return 0
+
+
+def _wait_for_stop(
+    loop: asyncio.AbstractEventLoop, stop: Any, command_pgid_file: str | None
+) -> None:
+    why = "parent"
+    with contextlib.suppress(OSError, ValueError):
+        for line in sys.stdin:
+            if line.strip() == "stop":
+                why = "asked"
+                break
+    if why == "parent":
+        stop_command_group(command_pgid_file)  # no orphan command either
+    with contextlib.suppress(RuntimeError):  # the loop may be closing already
+        loop.call_soon_threadsafe(stop, why)
 
 
 def setup_logging(path: str | None) -> None:
@@ -248,7 +288,7 @@ def setup_logging(path: str | None) -> None:
 def main() -> int:
     os.umask(0o077)  # everything the proxy writes (recording, HAR, flows, log) is the user's alone
     try:
-        config = ProxyConfig.from_json(sys.stdin.read())
+        config = ProxyConfig.from_json(sys.stdin.readline())  # one line; stdin stays open
         if config.token_shapes:
             use_token_shapes(config.token_shapes)
         setup_logging(config.log)

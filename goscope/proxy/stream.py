@@ -46,6 +46,8 @@ class EventListener:
         self.on_sender = on_sender
         self.bad_lines = 0  # lines that were not events (shown by the UI)
         self.dropped_live = 0  # events the proxy could not stream (they are recorded)
+        self.ended = False  # the proxy said the stream ends (its last stats line)
+        self.cut = False  # the stream broke off before that: the screen misses requests
         self._server: socket.socket | None = None
         self._threads: list[threading.Thread] = []
         self._closing = False
@@ -79,6 +81,14 @@ class EventListener:
             self._spawn(self._read, conn)
 
     def _read(self, conn: socket.socket) -> None:
+        try:
+            self._read_lines(conn)
+        except OSError:
+            pass
+        if not self.ended and not self._closing:
+            self.cut = True  # broken off (reset, the proxy gone) before its end
+
+    def _read_lines(self, conn: socket.socket) -> None:
         with conn, conn.makefile("rb") as stream:
             while not self._closing:
                 line = stream.readline(LINE_LIMIT + 1)
@@ -97,6 +107,7 @@ class EventListener:
                 stats = json.loads(line)
                 if stats.get("type") == "stats":
                     self.dropped_live = int(stats.get("dropped_live", 0))
+                    self.ended = self.ended or stats.get("end") is True
                     return
             if line.startswith(b'{"format":'):  # a sender line, or a client refused (foreign)
                 obj = json.loads(line)

@@ -40,7 +40,7 @@ from goscope.proxy.launcher import ProxyProcess, ProxyStartError, take_spawned
 from goscope.proxy.stream import EventListener, private_socket_path
 
 from .options import RunOptions
-from .rundirs import announce, claim, clean_stale
+from .rundirs import SESSION_FILE, announce, claim, clean_stale
 from .wiring import child_env, proxy_url
 
 __all__ = ["CommandNotFound", "ProxyStartError", "RunEngine"]
@@ -137,6 +137,7 @@ class RunEngine:
         # descriptor even if its directory is removed, or its path replaced, meanwhile.
         self._recording_fd: int | None = None
         self._watcher: threading.Thread | None = None
+        self._proxy_died = False
 
     # -- the proxy ------------------------------------------------------------------
     def start(self) -> RunEngine:
@@ -156,7 +157,8 @@ class RunEngine:
                 self.proxy = proxy
                 self._hold_recording()
                 if proxy.port is not None:  # for `goscope env` and `goscope shell`
-                    announce(self.rundir, proxy.port, proxy.host, self.secret)
+                    proxy_pid = proxy.proc.pid if proxy.proc is not None else None
+                    announce(self.rundir, proxy.port, proxy.host, self.secret, proxy_pid)
                 self._watcher = threading.Thread(
                     target=self._watch_proxy, args=(proxy,), daemon=True, name="goscope-watch"
                 )
@@ -178,19 +180,43 @@ class RunEngine:
         while proc is not None and not self._stopped:
             code = proc.poll()
             if code is not None:
-                if self._stopped:
-                    return
-                how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
-                when = time.strftime("%H:%M:%S")
-                reason = (
-                    f"the proxy process died at {when} ({how}) while the run went on: "
-                    "requests after that never reached goscope"
-                )
-                self.incomplete.append(reason)
-                if self.on_trouble is not None:
-                    self.on_trouble(reason)
+                if not self._stopped:
+                    self._note_proxy_exit(code)
                 return
             time.sleep(0.25)
+
+    def _note_proxy_exit(self, code: int | None) -> None:
+        """The proxy ended before goscope asked it to (killed, or stopped by someone else):
+        the verdict is incomplete, `goscope env` must no longer wire shells to its port,
+        and the UI hears of it at once."""
+        if code is None or self._proxy_died:
+            return
+        self._proxy_died = True
+        how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+        reason = (
+            f"the proxy process ended at {time.strftime('%H:%M:%S')} ({how}) before goscope "
+            "stopped it: requests after that never reached goscope"
+        )
+        self.incomplete.append(reason)
+        with contextlib.suppress(OSError):
+            (self.rundir / SESSION_FILE).unlink()
+        if self.on_trouble is not None:
+            self.on_trouble(reason)
+
+    def _check_kept_recording(self) -> None:
+        """A recording the user keeps (--jsonl) must still be this run's file at the end."""
+        if not self.opts.jsonl or self._recording_fd is None:
+            return
+        try:
+            held, there = os.fstat(self._recording_fd), os.lstat(self.recording)
+            same = (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)
+        except OSError:
+            same = False
+        if not same:
+            self.incomplete.append(
+                f"the recording {self.recording} was replaced or removed during the run: the "
+                "file there now is not this run's"
+            )
 
     def recording_file(self) -> Any:
         """The recording from its start, as a binary file (through the held descriptor when
@@ -397,11 +423,20 @@ class RunEngine:
             spawned, self._spawned = self._spawned, None
         if spawned is not None:  # spawned, never started
             spawned.kill()
+        if proxy is not None and proxy.proc is not None:
+            self._note_proxy_exit(proxy.proc.poll())  # it ended before it was asked to
         self.stop_command(grace)
         if self._version_thread is not None:
             self._version_thread.join(timeout=5)
         if proxy is not None:
             self.stats = proxy.stop()
+            if self.stats.get("shutdown") == "signal" and not self._proxy_died:
+                self._proxy_died = True
+                self.incomplete.append(
+                    "the proxy was stopped by a signal from another process before goscope "
+                    "stopped it: requests after that never reached goscope"
+                )
+            self._check_kept_recording()
             self._write_end_line()
         if listener is not None:
             listener.close()
@@ -412,11 +447,13 @@ class RunEngine:
         """The recording's end line: the command's exit status, the proxy's count, go's
         output. Through the held descriptor; a full disk here is said, not raised."""
         output = [redact_value(line) for line in self.go_output]
+        extra = {"incomplete": list(self.incomplete)} if self.incomplete else {}
         line = end_line(
             exit_code=self.exit_code,
             stats=self.stats,
             go_output=output,
             go_version=self.go_version,
+            **extra,
         )
         data = (line + "\n").encode()
         fd = self._recording_fd
@@ -434,6 +471,12 @@ class RunEngine:
             self.end_error = exc.strerror or str(exc)
 
     end_error: str | None = None  # why the end line could not be written
+
+    @property
+    def stream_cut(self) -> bool:
+        """The live stream broke off before the proxy ended it: a screen misses requests."""
+        listener = self.listener
+        return listener is not None and listener.cut
 
     @property
     def dropped_live(self) -> int:

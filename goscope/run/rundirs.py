@@ -30,6 +30,7 @@ class RunningGoscope:
     host: str
     pid: int
     secret: str | None = None  # None: a goscope that asks for none (an older one)
+    proxy_pid: int | None = None  # the proxy process, which holds the listening socket
 
     @property
     def address(self) -> str:
@@ -74,13 +75,23 @@ def claim(rundir: Path) -> None:
     _write_private(rundir / OWNER_FILE, {"pid": pid, "start": process_start(pid)})
 
 
-def announce(rundir: Path, port: int, host: str, secret: str | None) -> Path:
+def announce(
+    rundir: Path, port: int, host: str, secret: str | None, proxy_pid: int | None = None
+) -> Path:
     """Tell `goscope env` and `goscope shell` where this goscope listens and its secret."""
     path = rundir / SESSION_FILE
     pid = os.getpid()
     _write_private(
         path,
-        {"port": port, "host": host, "pid": pid, "start": process_start(pid), "secret": secret},
+        {
+            "port": port,
+            "host": host,
+            "pid": pid,
+            "start": process_start(pid),
+            "secret": secret,
+            "proxy_pid": proxy_pid,
+            "proxy_start": process_start(proxy_pid) if proxy_pid else None,
+        },
     )
     return path
 
@@ -94,6 +105,52 @@ def _read(path: Path) -> dict[str, object] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def listener_of(port: int, proc: str = "/proc") -> int | None:
+    """The inode of the socket listening on `port` (Linux /proc/net/tcp{,6}); None when
+    nothing listens there, or /proc cannot tell."""
+    for table in ("tcp", "tcp6"):
+        try:
+            with open(os.path.join(proc, "net", table)) as fh:
+                next(fh, None)
+                for line in fh:
+                    parts = line.split()
+                    if len(parts) < 10 or parts[3] != "0A":  # 0A: LISTEN
+                        continue
+                    if int(parts[1].rpartition(":")[2], 16) == port:
+                        return int(parts[9]) or None
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def holds_socket(pid: int, inode: int, proc: str = "/proc") -> bool:
+    fd_dir = os.path.join(proc, str(pid), "fd")
+    target = f"socket:[{inode}]"
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        return False
+    for fd in fds[:4096]:
+        with contextlib.suppress(OSError):
+            if os.readlink(os.path.join(fd_dir, fd)) == target:
+                return True
+    return False
+
+
+def serves(running: RunningGoscope, proxy_start: str | None) -> bool:
+    """Whether the port is still the goscope's proxy's: its process alive (the same one),
+    and, where /proc can tell, holding the listening socket itself. Another program, or
+    another user's, that took the port after the proxy died must never get the secret."""
+    if running.proxy_pid is None:
+        return listening(running.host, running.port)  # an older goscope's session file
+    if not alive(running.proxy_pid, proxy_start):
+        return False
+    if os.path.isdir("/proc/net"):
+        inode = listener_of(running.port)
+        return inode is not None and holds_socket(running.proxy_pid, inode)
+    return listening(running.host, running.port)
 
 
 def listening(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -114,21 +171,23 @@ def find_running(home: Path, port: int | None = None) -> RunningGoscope | None:
         if data is None:
             continue
         try:
+            proxy_pid = data.get("proxy_pid")
             running = RunningGoscope(
                 int(data["port"]),  # type: ignore[call-overload]
                 str(data["host"]),
                 int(data["pid"]),  # type: ignore[call-overload]
                 str(data["secret"]) if data.get("secret") else None,
+                proxy_pid if type(proxy_pid) is int else None,
             )
             when = path.stat().st_mtime
         except (KeyError, TypeError, ValueError, OSError):
             continue
         if port is not None and running.port != port:
             continue
-        start = data.get("start")
+        start, proxy_start = data.get("start"), data.get("proxy_start")
         if not alive(running.pid, start if isinstance(start, str) else None):
             continue
-        if not listening(running.host, running.port):
+        if not serves(running, proxy_start if isinstance(proxy_start, str) else None):
             continue
         found.append((when, running))
     return max(found, key=lambda item: item[0])[1] if found else None

@@ -330,8 +330,14 @@ class GoscopeApp(App[int]):
         if self.engine is not None:
             self.session.dropped_live = self.engine.dropped_live
             self.session.bad_lines = self.engine.bad_lines
-            if len(self.engine.incomplete) != len(self.session.incomplete):
-                self.session.incomplete = list(self.engine.incomplete)
+            reasons = list(self.engine.incomplete)
+            if self.engine.stream_cut:
+                reasons.append(
+                    "the live stream from the proxy broke off: later requests are not on this "
+                    "screen (the recording has them: goscope open it)"
+                )
+            if reasons != self.session.incomplete:
+                self.session.incomplete = reasons
         self.requests.refresh_rows(self._dirty, self.loading)
         now = time.monotonic()
         if self._dirty and now - self._last_pane_refresh >= PANE_REFRESH_SECONDS:

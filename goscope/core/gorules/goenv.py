@@ -300,15 +300,25 @@ class GoEnv:
         return cls(values, origins, file_values, env_file)
 
     @classmethod
-    def load(cls, env: Mapping[str, str] | None = None, go: str | None = None) -> GoEnv:
+    def load(
+        cls,
+        env: Mapping[str, str] | None = None,
+        go: str | None = None,
+        cwd: str | None = None,
+        owner: int | None = None,
+    ) -> GoEnv:
         """The environment a go command started with `env` would see.
 
         Reads the go env -w file itself; when `go` is given, asks `go env -json`
-        for GOROOT's go.env values. Never raises.
+        for GOROOT's go.env values. Never raises. For another process's environment:
+        `cwd`, its working directory (for a relative GOENV), and `owner`, its uid (a file
+        it could not read is not read for it).
         """
         env = dict(os.environ if env is None else env)
         path = env_file_path(env)
-        file_values, error = read_env_file_checked(path)
+        if path and cwd and not os.path.isabs(path):
+            path = os.path.join(cwd, path)  # go resolves a relative GOENV in its own directory
+        file_values, error = read_env_file_checked(path, owner)
         goroot_values = read_env_file(go_root_env_file(go, env)) if go else {}
         loaded = cls.from_mapping(env, file_values, goroot_values, path)
         return replace(loaded, env_file_error=error) if error else loaded
@@ -427,7 +437,9 @@ def read_env_file(path: str | None) -> dict[str, str]:
     return read_env_file_checked(path)[0]
 
 
-def read_env_file_checked(path: str | None) -> tuple[dict[str, str], str | None]:
+def read_env_file_checked(
+    path: str | None, owner: int | None = None
+) -> tuple[dict[str, str], str | None]:
     """`cfg.readEnvFile`, bounded: (the values, why the file was not read).
 
     go itself ignores a file it cannot read; it would wait forever on a FIFO and run
@@ -437,7 +449,7 @@ def read_env_file_checked(path: str | None) -> tuple[dict[str, str], str | None]
     if not path:
         return {}, None
     try:
-        data = read_regular(path, ENV_FILE_LIMIT).decode("utf-8", errors="replace")
+        data = read_regular(path, ENV_FILE_LIMIT, owner).decode("utf-8", errors="replace")
     except UnsafeFile as exc:
         missing = exc.errno in (errno.ENOENT, errno.ENOTDIR)
         return {}, None if missing else str(exc)

@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..safe.files import UnsafeFile, read_regular
+
 
 @dataclass
 class NetrcEntry:
@@ -56,10 +58,12 @@ def netrc_path(env: Mapping[str, str]) -> str | None:
 
 
 def read_netrc(env: Mapping[str, str]) -> str | None:
-    """The .netrc go reads (to say why credentials were not sent); never printed."""
+    """The .netrc go reads (to say why credentials were not sent); never printed. Only a
+    regular file of at most 1 MiB, read without blocking (a FIFO would hang goscope)."""
     path = netrc_path(env)
+    if not path:
+        return None
     try:
-        with open(path or "", encoding="utf-8", errors="replace") as fh:
-            return fh.read(1 << 20)
-    except OSError:
+        return read_regular(path, 1 << 20).decode("utf-8", errors="replace")
+    except UnsafeFile:
         return None

@@ -84,26 +84,69 @@ class Diff:
         }
 
 
+_STR, _OPT_STR, _OPT_INT = (str,), (str, type(None)), (int, type(None))
+_OPT_NUM = (int, float, type(None))
+# What diff reads of each entry, and the JSON types it must have.
+_SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
+    "fetches": {
+        "module": _STR,
+        "version": _OPT_STR,
+        "endpoint": _STR,
+        "result": _STR,
+        "served_by": _OPT_STR,
+    },
+    "attempts": {"host": _STR, "proxy": _OPT_STR, "status": _OPT_INT, "error": _OPT_STR},
+    "leaks": {"module": _STR, "host": _STR, "kind": _STR, "severity": _STR},
+    "go_errors": {"kind": _STR, "line": _STR, "module": _OPT_STR, "version": _OPT_STR},
+    "events": {
+        "module": _OPT_STR,
+        "version": _OPT_STR,
+        "duration_ms": _OPT_NUM,
+        "response_bytes": _OPT_INT,
+    },
+}
+
+
+def _check_entries(entries: Any, what: str, name: str) -> None:
+    if not isinstance(entries, list):
+        raise ValueError(f"{name}: not a goscope report (no {what} list)")
+    shape = _SHAPES[what]
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise ValueError(f"{name}: not a goscope report (an entry of {what} is not an object)")
+        for key, types in shape.items():
+            value = entry.get(key, KeyError)
+            if type(value) not in types:
+                raise ValueError(f"{name}: not a goscope report ({what}: {key} is {value!r})")
+
+
 def check_report(data: Any, name: str) -> dict[str, Any]:
-    """A goscope report's JSON form, or ValueError saying why it is not one."""
+    """A goscope report's JSON form, or ValueError saying why it is not one: every field
+    diff reads has its type, so nothing crafted ends in a traceback (exit 1, 'regressed')."""
     if not isinstance(data, dict):
         raise ValueError(f"{name}: not a goscope report (not a JSON object)")
     for key in ("fetches", "leaks", "go_errors"):
-        if not isinstance(data.get(key), list):
-            raise ValueError(f"{name}: not a goscope report (no {key} list)")
-    if not all(isinstance(x, dict) for key in ("fetches", "leaks", "go_errors") for x in data[key]):
-        raise ValueError(f"{name}: not a goscope report (an entry is not an object)")
+        _check_entries(data.get(key), key, name)
     for fetch in data["fetches"]:
-        if not isinstance(fetch.get("attempts"), list) or not all(
-            isinstance(a, dict) for a in fetch["attempts"]
-        ):
-            raise ValueError(f"{name}: not a goscope report (a fetch without attempts)")
+        _check_entries(fetch.get("attempts"), "attempts", name)
+    _check_entries(data.get("events", []), "events", name)
     code = data.get("exit_code")
     if code is not None and type(code) is not int:
         raise ValueError(f"{name}: not a goscope report (exit_code is not a number)")
+    environment = data.get("environment")
+    if environment is not None and not (
+        isinstance(environment, dict)
+        and all(
+            isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+            for v in environment.values()
+        )
+    ):
+        raise ValueError(f"{name}: not a goscope report (environment is not variables)")
     incomplete = data.get("incomplete", [])
     if not isinstance(incomplete, list) or not all(isinstance(x, str) for x in incomplete):
         raise ValueError(f"{name}: not a goscope report (incomplete is not a list of reasons)")
+    if data.get("complete") is False and not incomplete:
+        data["incomplete"] = ["the report says it is incomplete"]
     return data
 
 

@@ -23,19 +23,25 @@ CURL_HEADERS = {"user-agent", "accept", "git-protocol", "content-type"}
 
 
 def curl_command(event: Event, proxy_url: str | None = None, ca_bundle: str | None = None) -> str:
-    """The request as a curl command line, through goscope when it is running."""
+    """The request as a curl command line, through goscope when it is running.
+
+    Through goscope it names the proxy and the CA as a wired shell holds them
+    (`"$HTTPS_PROXY"`, `"$CURL_CA_BUNDLE"`, from `goscope shell` or `goscope env`): the
+    proxy URL carries the run's secret, which never goes on the screen or the clipboard.
+    """
     parts = ["curl", "-sS", "-i"]
     if event.method != "GET":
         parts += ["-X", event.method]
-    if proxy_url:
-        parts += ["--proxy", proxy_url]
-    if ca_bundle:
-        parts += ["--cacert", ca_bundle]
     for name, value in redact_headers(event.request_headers):
         if name.lower() in CURL_HEADERS and REDACTED not in value:
             parts += ["-H", f"{name}: {value}"]
     parts.append(redact_url(event.url))
-    return " ".join(shlex.quote(p) for p in parts)
+    line = " ".join(shlex.quote(p) for p in parts)
+    if proxy_url or ca_bundle:
+        line = line.replace(
+            "curl -sS -i", 'curl -sS -i --proxy "$HTTPS_PROXY" --cacert "$CURL_CA_BUNDLE"', 1
+        )
+    return line
 
 
 def har_entry(event: Event) -> dict:

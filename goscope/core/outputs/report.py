@@ -12,7 +12,7 @@ from ..gorules.goerrors import GoError
 from ..judging.credentials import HostCredentials, credentials_view
 from ..judging.judge import Judge
 from ..judging.leaks import Leak, LeakGroup, group_leaks
-from ..safe.redact import redact_event, redact_free_text
+from ..safe.redact import redact_argv, redact_event
 from ..traffic.chains import FallbackChain
 from ..traffic.events import SCHEMA_VERSION, Event
 from ..traffic.lookups import ModuleLookup
@@ -68,7 +68,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
-            "command": [redact_free_text(a) for a in self.command] if self.command else None,
+            "command": redact_argv(self.command) if self.command else None,
             "exit_code": self.exit_code,
             "complete": not self.incomplete,
             "incomplete": list(self.incomplete),
@@ -244,7 +244,7 @@ def report_from_recording(
     report.skipped = len(rec.skipped)
     version = (rec.end or {}).get("go_version")
     report.go_version = version if isinstance(version, str) else None
-    report.incomplete = [*incomplete, *rec.incomplete(stats)]
+    report.incomplete = list(dict.fromkeys([*incomplete, *rec.incomplete(stats)]))
     report.judging = judging
     report.foreign = [foreign_view(f, rec.senders) for f in rec.foreign]
     return report
@@ -252,14 +252,16 @@ def report_from_recording(
 
 def foreign_view(foreign: Mapping[str, Any], senders: Mapping[int, Any]) -> dict[str, Any]:
     """A refused client with what goscope knows of its process (redacted as senders are)."""
-    out = {k: v for k, v in foreign.items() if k != "sender"}
+    out = {k: v for k, v in foreign.items() if k not in ("sender", "process")}
     sender_id = foreign.get("sender")
-    sender = senders.get(sender_id) if isinstance(sender_id, int) else None
+    sender = foreign.get("process")
+    if sender is None and isinstance(sender_id, int):
+        sender = senders.get(sender_id)  # an older recording: a sender line named it
     if isinstance(sender, Mapping):
         out["process"] = {
             "pid": sender.get("pid"),
             "program": sender.get("program"),
-            "command": [redact_free_text(a) for a in sender.get("command") or []],
+            "command": redact_argv(sender.get("command") or []),
         }
     return out
 

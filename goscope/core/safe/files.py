@@ -17,8 +17,14 @@ class UnsafeFile(OSError):
     """A file goscope will not read; the message is one line naming it and why."""
 
 
-def read_regular(path: str, limit: int) -> bytes:
-    """The whole of a regular file of at most `limit` bytes (UnsafeFile otherwise)."""
+def read_regular(path: str, limit: int, owner: int | None = None) -> bytes:
+    """The whole of a regular file of at most `limit` bytes (UnsafeFile otherwise).
+
+    At most the size `fstat` gives is read, and a file that says it is empty is not read
+    at all: files of /proc and /sys say so and generate their content (/proc/kmsg blocks
+    until the kernel logs). `owner`: read it only if that uid could (it owns the file, or
+    anyone may read it): goscope may run with more rights than whoever named the path.
+    """
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -30,13 +36,15 @@ def read_regular(path: str, limit: int) -> bytes:
             raise UnsafeFile(f"{path}: not a regular file ({_kind(info.st_mode)})")
         if info.st_size > limit:
             raise UnsafeFile(f"{path}: larger than {_size(limit)} ({_size(info.st_size)})")
+        if owner is not None and owner != info.st_uid and not info.st_mode & stat.S_IROTH:
+            raise UnsafeFile(f"{path}: not readable by the process that named it")
+        if info.st_size == 0:
+            return b""
         os.set_blocking(fd, True)
         chunks, total = [], 0
-        while chunk := os.read(fd, min(1 << 20, limit + 1 - total)):
+        while total < info.st_size and (chunk := os.read(fd, min(1 << 20, info.st_size - total))):
             chunks.append(chunk)
             total += len(chunk)
-            if total > limit:  # it grew since fstat
-                raise UnsafeFile(f"{path}: larger than {_size(limit)}")
         return b"".join(chunks)
     except UnsafeFile:
         raise

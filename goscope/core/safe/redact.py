@@ -277,19 +277,100 @@ def redact_headers(
     return out
 
 
-# What go's own requests carry (web/http.go: User-Agent, and Go's transport: Accept-Encoding,
-# Host, Connection); on the GOAUTH retry, the credentials GOAUTH gave. Any other header
-# on go's request came from a GOAUTH command: a credential, whatever its name.
+# The headers a client sends of itself. go (web/http.go and Go's transport): User-Agent,
+# Accept-Encoding, Host, Connection; on the GOAUTH retry, what GOAUTH gave (redacted by name
+# already). git (http.c) and curl add their own few. Any other header on a request came from
+# configuration (a GOAUTH command, git's http.extraHeader, curl -H): a credential, whatever
+# its name, and redacted.
 GO_OWN_HEADERS = frozenset({"user-agent", "accept-encoding", "host", "connection", "te"})
+CLIENT_OWN_HEADERS = GO_OWN_HEADERS | frozenset(
+    {
+        "accept",
+        "accept-language",
+        "pragma",
+        "git-protocol",
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "transfer-encoding",
+        "expect",
+        "cache-control",
+        "range",
+        "if-none-match",
+        "if-modified-since",
+        "upgrade",
+    }
+)
 
 
-def redact_goauth_headers(headers: list[list[str]]) -> list[list[str]]:
-    """go's request headers (already redacted by name): every one go does not send itself
-    is treated as a GOAUTH credential."""
+def client_of_agent(user_agent: str) -> str:
+    """go, git or other, by the User-Agent (as classify.py's `client_of`, for the headers)."""
+    if user_agent.startswith(("GoCommand/", "Go-http-client/")):
+        return "go"
+    return "git" if user_agent.startswith("git/") else "other"
+
+
+# Flags whose value is a credential (curl, wget, git, httpie, go tools' own), in either
+# form: `--user bob:pw` or `--user=bob:pw`.
+CREDENTIAL_FLAGS = frozenset(
+    {
+        "-u",
+        "--user",
+        "-U",
+        "--proxy-user",
+        "--oauth2-bearer",
+        "--password",
+        "--passwd",
+        "--pass",
+        "--token",
+        "--auth",
+        "--api-key",
+        "--apikey",
+        "--secret",
+        "--credentials",
+        "--http-password",
+        "--proxy-password",
+    }
+)
+HEADER_FLAGS = frozenset({"-H", "--header", "--proxy-header"})
+
+
+def redact_argv(argv: Iterable[str]) -> list[str]:
+    """A command line as goscope keeps it: the value of every credential flag, and of
+    every header given on it (`-H 'X-Corp-Api: …'`, but for a client's harmless ones),
+    redacted; each argument then as free text (URLs, token shapes, key=value)."""
+    out: list[str] = []
+    redact_next = header_next = False
+    for arg in argv:
+        if redact_next:
+            out.append(REDACTED)
+        elif header_next:
+            out.append(_header_arg(arg))
+        else:
+            flag, eq, value = arg.partition("=")
+            if eq and flag in CREDENTIAL_FLAGS:
+                out.append(f"{flag}={REDACTED}")
+            elif eq and flag in HEADER_FLAGS:
+                out.append(f"{flag}={_header_arg(value)}")
+            else:
+                out.append(redact_free_text(arg))
+        redact_next, header_next = arg in CREDENTIAL_FLAGS, arg in HEADER_FLAGS
+    return out
+
+
+def _header_arg(header: str) -> str:
+    name, colon, _value = header.partition(":")
+    if not colon or name.strip().lower() in CLIENT_OWN_HEADERS:
+        return redact_free_text(header)
+    return f"{name}: {REDACTED}"
+
+
+def redact_goauth_headers(headers: list[list[str]], client: str = "go") -> list[list[str]]:
+    """A request's headers (already redacted by name): every one its client does not send
+    itself is treated as a credential (a GOAUTH command's, git's extraHeader, curl -H)."""
+    own = GO_OWN_HEADERS if client == "go" else CLIENT_OWN_HEADERS
     return [
-        [name, value]
-        if name.lower() in GO_OWN_HEADERS or value.endswith(REDACTED)
-        else [name, REDACTED]
+        [name, value] if name.lower() in own or value.endswith(REDACTED) else [name, REDACTED]
         for name, value in headers
     ]
 
@@ -328,9 +409,27 @@ _SECRET_WORD = re.compile(
 )
 # A key starts where a word does and is at most 100 long: no start inside a long run.
 # A value never ends with ":": go writes "reading URL?token=x: 404", and the ": " is go's.
-_KEY_VALUE = re.compile(
-    r"(?<![\w.-])([\w.-]{1,100})=([^&\s\"'<>,|;]*[^&\s\"'<>,|;:])"
-)  # forms, --token=x
+# Every place a key may start: where a word does, or right after another key's `=`
+# (-ldflags=-X=main.apiKey=…): a zero-width match, so keys inside values are found too.
+_KEY_AT = re.compile(r"(?:(?<==)|(?<![\w.-]))(?=([\w.-]{1,100})=)")
+_VALUE = re.compile(r"[^&\s\"'<>,|;]*[^&\s\"'<>,|;:]")
+
+
+def _redact_keyed(text: str) -> str:
+    """`key=value` where the key sounds secret: the value redacted, keys nested in values
+    included. Linear: each start position tries one key of at most 100 characters."""
+    out, last = [], 0
+    for match in _KEY_AT.finditer(text):
+        start, key = match.start(), match.group(1)
+        if start < last or not _secret_key(key):
+            continue
+        value_at = start + len(key) + 1
+        value = _VALUE.match(text, value_at)
+        if value is None:
+            continue
+        out += [text[last:value_at], REDACTED]
+        last = value.end()
+    return "".join(out) + text[last:] if out else text
 _JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.){0,200})"(\s*:\s*)"(?:[^"\\]|\\.)*"')
 _XML_PAIR = re.compile(r"<([\w:.-]{1,100})>([^<]*)</\1>")
 _FLAG_VALUE = re.compile(r"(?<![\w-])(--?[\w-]{1,100})[ \t]+([^\s-][^\s]*)")  # --password x
@@ -340,21 +439,27 @@ _NETRC = re.compile(r"\b(password|passwd|login)[ \t]+(\S+)", re.IGNORECASE)
 # GIT_CONFIG_VALUE_0, `Authorization: Bearer …` in a body. A name inside a path
 # (`module example.com/acme/tokens: …`) does not start where a header does.
 _HEADER_LINE = re.compile(r"(?m)(?:^|(?<=[\s=\"'{,]))([A-Za-z][\w-]{0,99}):[ \t]*([^\r\n]+)")
+# `user:password@host` without a scheme (ALL_PROXY=user:pw@corp:3128, go's proxyconnect
+# errors): go and curl accept the form, so its password is one too.
+_BARE_USERINFO = re.compile(
+    r"(?<![\w/:@.%+-])([A-Za-z0-9._%+-]{1,100}):([^/@\s:,|\"']{1,200})@"
+    r"(?=[A-Za-z0-9.-]+(?::\d+)?(?:[^\w.-]|$))"
+)
 _TEXT_SECRETS = (
     (re.compile(r"(//[^/@:\s\"']*):[^/\s\"']*@"), r"\1:xxxxx@"),
+    (
+        re.compile(r"\b((?:proxy-)?authorization[=:]\s*)(bearer|basic|token|digest)\s+\S+", re.I),
+        r"\1\2 REDACTED",
+    ),
     (re.compile(r"\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), r"\1 REDACTED"),
 )
 
 
-_TEXT_GATE = re.compile(r"//|bearer|basic|token", re.IGNORECASE)
+_TEXT_GATE = re.compile(r"//|bearer|basic|token|authorization", re.IGNORECASE)
 
 
 def _secret_key(key: str) -> bool:
     return _SECRET_WORD.search(key) is not None
-
-
-def _kv(match: re.Match[str]) -> str:
-    return f"{match.group(1)}={REDACTED}" if _secret_key(match.group(1)) else match.group()
 
 
 def _json(match: re.Match[str]) -> str:
@@ -390,9 +495,11 @@ def redact_free_text(text: str) -> str:
     if _TEXT_GATE.search(text):
         for pattern, replacement in _TEXT_SECRETS:
             text = pattern.sub(replacement, text)
+    if "@" in text and ":" in text:
+        text = _BARE_USERINFO.sub(r"\1:xxxxx@", text)
     if _SECRET_WORD.search(text):  # the keyed rules only where a secret-sounding word is
         if "=" in text:
-            text = _KEY_VALUE.sub(_kv, text)
+            text = _redact_keyed(text)
         if '"' in text:
             text = _JSON_PAIR.sub(_json, text)
         if "</" in text:
@@ -414,12 +521,13 @@ def redact_har(har: dict) -> dict:
                 part["url"] = redact_url(part["url"])
             if "redirectURL" in part and part["redirectURL"]:
                 part["redirectURL"] = redact_url(part["redirectURL"])
-            part["headers"] = [
-                {"name": name, "value": value}
-                for name, value in redact_headers(
-                    [(h.get("name", ""), h.get("value", "")) for h in part.get("headers", [])]
-                )
-            ]
+            pairs = redact_headers(
+                [(h.get("name", ""), h.get("value", "")) for h in part.get("headers", [])]
+            )
+            if side == "request":
+                agent = next((v for n, v in pairs if n.lower() == "user-agent"), "")
+                pairs = redact_goauth_headers(pairs, client_of_agent(agent))
+            part["headers"] = [{"name": name, "value": value} for name, value in pairs]
             for cookie in part.get("cookies", []):
                 cookie["value"] = REDACTED
             for item in part.get("queryString", []):
@@ -478,9 +586,9 @@ def redact_event(event: Any) -> Any:
         event.module = redact_path(event.module)
     if event.version:
         event.version = redact_path(event.version)
-    event.request_headers = redact_headers(event.request_headers)
-    if event.client == "go":
-        event.request_headers = redact_goauth_headers(event.request_headers)
+    event.request_headers = redact_goauth_headers(
+        redact_headers(event.request_headers), event.client
+    )
     event.response_headers = redact_headers(event.response_headers)
     if event.preview:
         event.preview = redact_free_text(event.preview)

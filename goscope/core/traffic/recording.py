@@ -93,6 +93,15 @@ def check_foreign(obj: Any) -> dict[str, Any]:
             raise ValueError(f"a foreign client's {key} must be a string")
     if foreign.get("sender") is not None and type(foreign["sender"]) is not int:
         raise ValueError("a foreign client's sender must be a sender id")
+    process = foreign.get("process")
+    if process is not None and (
+        type(process) is not dict
+        or type(process.get("pid")) is not int
+        or type(process.get("program", "")) is not str
+        or type(process.get("command", [])) is not list
+        or not all(type(a) is str for a in process.get("command", []))
+    ):
+        raise ValueError("a foreign client's process must be {pid, program, command}")
     return foreign
 
 
@@ -150,6 +159,11 @@ def check_end(obj: dict[str, Any]) -> dict[str, Any]:
     stats = obj.get("stats", {})
     if type(stats) is not dict or not all(type(v) in (int, str) for v in stats.values()):
         raise ValueError("stats must map names to numbers")
+    incomplete = obj.get("incomplete")
+    if incomplete is not None and (
+        type(incomplete) is not list or not all(type(r) is str for r in incomplete)
+    ):
+        raise ValueError("incomplete must be a list of reasons")
     version = obj.get("go_version")
     if version is not None and type(version) is not str:
         raise ValueError("go_version must be a string or null")
@@ -185,6 +199,7 @@ class RecordingReader:
         self.senders: dict[int, dict[str, Any]] = {}  # by id, as the sender lines give them
         self.skipped: list[RecordingError] = []
         self.events_read = 0
+        self.seqs = SeqCheck()
         self.cut: int | None = None  # the line the file ends in the middle of, if it does
         self.foreign: list[dict[str, Any]] = []  # clients refused: not the run's, not judged
         self.guard_changes: list[dict[str, Any]] = []  # the guard turned on or off
@@ -315,11 +330,12 @@ class RecordingReader:
                 self._bad(number, f"not an event: {exc}")
                 continue
             self.events_read += 1
+            self.seqs.add(event)
             yield event, offset
 
     def incomplete(self) -> list[str]:
         """Why what was read is not the whole run (empty: it is). Call after reading."""
-        return missing_from(self.end, self.events_read, len(self.skipped), self.cut)
+        return missing_from(self.end, self.events_read, len(self.skipped), self.cut, seqs=self.seqs)
 
 
 def _parse(raw: bytes) -> Any:
@@ -341,14 +357,15 @@ def missing_from(
     skipped: int = 0,
     cut: int | None = None,
     stats: Mapping[str, Any] | None = None,
+    seqs: SeqCheck | None = None,
 ) -> list[str]:
     """Why a recording does not hold the whole run, in words for the user (empty: it does).
 
     `end` is the end line (None: none was written); `stats`, when given, stands for the
     end line's own (the run engine has them from the proxy even when the end line could
-    not be written).
+    not be written). `seqs`: what the event lines' sequence numbers showed.
     """
-    reasons = []
+    reasons: list[str] = []
     if cut is not None:
         reasons.append(f"the recording ends in the middle of line {cut}: it was cut off")
     if end is None and stats is None:
@@ -356,31 +373,96 @@ def missing_from(
             "the recording has no end line: goscope was stopped before the run ended "
             "(killed), or the file was cut"
         )
+    if end is not None:
+        said = end.get("incomplete")
+        if isinstance(said, list):  # what the run engine knew (the proxy died mid-run…)
+            reasons += [str(r) for r in said if isinstance(r, str)]
+        elif said is not None:
+            reasons.append("the end line says the run was incomplete")
     stats = stats if stats is not None else (end or {}).get("stats")
     if end is not None or stats is not None:
-        if not stats:
-            reasons.append(
-                "the proxy never reported its count: it was killed or crashed, and requests "
-                "after that never reached goscope"
-            )
-        else:
-            counted = stats.get("events")
-            lost = stats.get("recording_lost") or 0
-            if lost:
-                why = stats.get("recording_error") or "a write failed"
-                reasons.append(f"{lost} request(s) were not recorded: {why}")
-            elif isinstance(counted, int) and counted > events_read + skipped:
-                reasons.append(
-                    f"the proxy saw {counted} request(s), the recording holds {events_read}"
-                )
-            if stats.get("internal_errors"):
-                reasons.append(
-                    f"{stats['internal_errors']} request(s) could not be classified "
-                    "(goscope's own error): they are not judged"
-                )
+        reasons += _from_stats(stats, events_read, skipped)
+    if seqs is not None:
+        reasons += seqs.reasons()
     if skipped:
         reasons.append(f"{skipped} unreadable line(s) skipped: their requests are not judged")
     return reasons
+
+
+def _count(stats: Mapping[str, Any], name: str) -> int | None:
+    value = stats.get(name, 0)
+    return value if type(value) is int and value >= 0 else None
+
+
+def _from_stats(stats: Any, events_read: int, skipped: int) -> list[str]:
+    """The proxy's own count against what the recording holds."""
+    if not isinstance(stats, Mapping) or not stats:
+        return [
+            "the proxy never reported its count: it was killed or crashed, and requests "
+            "after that never reached goscope"
+        ]
+    reasons = []
+    names = ("events", "recording_lost", "internal_errors", "sender_timeouts", "tls_failed")
+    counts = {name: _count(stats, name) for name in names}
+    if "events" not in stats or any(v is None for v in counts.values()):
+        return ["the proxy's count is missing or malformed: nothing says the recording is whole"]
+    if counts["recording_lost"]:
+        why = stats.get("recording_error") or "a write failed"
+        reasons.append(f"{counts['recording_lost']} request(s) were not recorded: {why}")
+    elif counts["events"] != events_read + skipped:
+        reasons.append(
+            f"the proxy saw {counts['events']} request(s), the recording holds {events_read}"
+        )
+    if counts["internal_errors"]:
+        reasons.append(
+            f"{counts['internal_errors']} request(s) could not be classified "
+            "(goscope's own error): they are not judged"
+        )
+    if counts["sender_timeouts"]:
+        reasons.append(
+            f"{counts['sender_timeouts']} connection(s) could not be tied to their process in "
+            "time: their requests were judged without their sender's Go environment"
+        )
+    if counts["tls_failed"]:
+        reasons.append(
+            f"{counts['tls_failed']} connection(s) failed TLS with goscope before asking "
+            "anything (a client that does not trust goscope's CA?): goscope saw no request"
+        )
+    return reasons
+
+
+@dataclass
+class SeqCheck:
+    """Each event's `seq`, as the proxy numbered them: 1, 2, 3… once each. A gap or a
+    repeat is an event missing or added after the fact."""
+
+    seen: set[int] = field(default_factory=set)
+    repeated: int = 0
+    interrupted: int = 0  # in flight when goscope stopped: no answer seen
+
+    def add(self, event: Event) -> None:
+        if event.seq in self.seen:
+            self.repeated += 1
+        self.seen.add(event.seq)
+        if "interrupted" in event.flags:
+            self.interrupted += 1
+
+    def reasons(self) -> list[str]:
+        out = []
+        if self.seen:
+            missing = max(self.seen) - len(self.seen)
+            if missing > 0 or self.repeated or min(self.seen) != 1:
+                out.append(
+                    f"the events are not numbered 1 to {max(self.seen)} once each "
+                    f"({missing} missing, {self.repeated} repeated): lines were removed or "
+                    "added after the run"
+                )
+        if self.interrupted:
+            out.append(
+                f"{self.interrupted} request(s) were still waiting for an answer when goscope "
+                "stopped (a process the command left running?): how they ended is unknown"
+            )
+        return out
 
 
 @dataclass
@@ -393,9 +475,12 @@ class Recording:
     cut: int | None = None
     foreign: list[dict[str, Any]] = field(default_factory=list)
     guard_changes: list[dict[str, Any]] = field(default_factory=list)
+    seqs: SeqCheck | None = None
 
     def incomplete(self, stats: Mapping[str, Any] | None = None) -> list[str]:
-        return missing_from(self.end, len(self.events), len(self.skipped), self.cut, stats)
+        return missing_from(
+            self.end, len(self.events), len(self.skipped), self.cut, stats, self.seqs
+        )
 
 
 def read_recording(
@@ -413,6 +498,7 @@ def read_recording(
         reader.cut,
         reader.foreign,
         reader.guard_changes,
+        reader.seqs,
     )
 
 
