@@ -262,3 +262,25 @@ def test_prefix_probes_form_one_lookup_and_their_404s_are_no_failure():
     # The same 404 for a lone module path is a failure.
     alone = build_chains([event(f"{A}/example.com/x/@v/list", 404, env=env)], env)
     assert len(failures(alone, [])) == 1
+
+
+def test_a_mod_only_module_gets_the_same_checksum_verdict_live_and_reported():
+    # go checks a go.mod against go.sum (or the database) as it does a zip (fetch.go
+    # checkGoMod): a module whose .mod alone was fetched has a verdict, in the live TUI too
+    # (with go in another terminal the session never "finishes": time decides).
+    from goscope.core.outputs.report import build_report
+    from goscope.core.view.session import Session
+
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.golang.org"})
+    events = [
+        event("https://proxy.golang.org/example.com/a/@v/v1.0.0.mod", 200, env=env, seq=1),
+        event("https://proxy.golang.org/example.com/b/@v/v1.0.0.mod", 200, env=env, seq=2),
+    ]
+    report = build_report(events, env, exit_code=0)
+    reported = {m["module"]: m["checksum"] for m in report.modules()}
+    assert reported == {"example.com/a": "go.sum", "example.com/b": "go.sum"}
+    session = Session(env)
+    for e in events:  # started long ago, as a recording's or a quiet terminal's
+        session.add(e)
+    assert not session.finished
+    assert {r.module: r.checksum for r in session.modules()} == reported

@@ -35,7 +35,7 @@ def test_annotations_and_summary_of_a_leaking_run(tmp_path, go_binary, shared_go
         "was sent to the proxy proxy.golang.org (mod). Fix: go env -w GOPRIVATE=git.corp.example.com"
     )
     assert leak in commands
-    assert any(c.startswith("::error title=goscope%3A go sumdb-failed::") for c in commands)
+    assert any(c.startswith("::error title=goscope%3A go%3A checksum database lookup failed::") for c in commands)
     assert any(
         c.startswith("::error title=goscope doctor%3A private-not-covered-proxy::")
         for c in commands

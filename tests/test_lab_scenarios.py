@@ -129,6 +129,9 @@ def test_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache):
         assert tied, error
     if expect.go_errors:
         assert [e["kind"] for e in report["go_errors"]] == expect.go_errors
+    # A prefix probe's "no module here" is absent in the JSON, never failed (the summary
+    # does not count it either).
+    assert all(f["result"] in ("served", "absent") for f in report["fetches"] if f["probe_of"])
     if expect.no_lookups:  # go did not look a module up: nothing is a probe
         assert report["lookups"] == [] and not any(f["probe_of"] for f in report["fetches"])
         assert "go looked for the module" not in run.stderr

@@ -33,7 +33,7 @@ def test_what_the_real_servers_do():
     (error,) = report.go_errors
     # This proxy answers a module it does not have with 403 and a text body, not 404:
     # with `,` go stops there, and says so with the body as `server response:`.
-    assert (error.kind, error.status) == ("auth", 403)
+    assert (error.kind, error.status) == ("forbidden", 403)  # a refusal, not a credential ask
     assert error.detail == ["server response: This module version is not available."]
     (fetch,) = [c for c in report.chains if c.kind == "proxy"]
     assert fetch.attempts[0].outcome == "stopped" and fetch.never_asked == ("direct",)

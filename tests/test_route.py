@@ -173,3 +173,43 @@ def test_toolchain_versions_govcs_errors_and_gotoolchain_local():
     assert [s.url for s in local.steps if s.url] == [] and "does not switch" in local.steps[-1].what
     allowed, why = govcs_allows(GoEnv.from_mapping({"GOVCS": "nocolon"}), "github.com/a/b")
     assert not allowed and "malformed GOVCS" in why
+
+
+def test_hosts_go_knows_are_fetched_with_git_at_once_never_go_get():
+    # vcs.go's vcsPaths: github.com and the like need no ?go-get=1 (the lab's github-direct
+    # scenario shows the real go sending only git's requests).
+    from goscope.core.gorules.routing import static_repo
+
+    env = GoEnv.from_mapping({"GOPROXY": "direct", "GOSUMDB": "off"})
+    route = predict_route(env, "github.com/google/go-cmp/cmp", "v0.6.0", package=True)
+    urls = [s.url for s in route.steps if s.url]
+    assert not any("go-get=1" in u for u in urls)
+    assert "https://github.com/google/go-cmp/info/refs?service=git-upload-pack" in urls
+    rejected = [s.what for s in route.steps if "go rejects it" in s.what]
+    assert rejected == [
+        "invalid github.com import path 'github.com/google': go rejects it",
+        "invalid github.com import path 'github.com': go rejects it",
+    ]
+    assert static_repo("github.com/a/b.git") == (
+        "",
+        "",
+        "invalid version control suffix in github.com path 'github.com/a/b.git'",
+    )
+    assert static_repo("git.corp.example.com/team/repo.git/sub") == (
+        "git",
+        "https://git.corp.example.com/team/repo",
+        "git.corp.example.com/team/repo.git",
+    )
+    assert static_repo("example.com/mod/sub") is None  # asked ?go-get=1
+
+
+def test_route_says_why_a_gonoproxy_paths_checksum_is_still_looked_up():
+    env = GoEnv.from_mapping(
+        {"GOPROXY": "https://proxy.golang.org,direct", "GONOPROXY": "c.example"}
+    )
+    route = predict_route(env, "c.example/x", "v1.0.0", private="c.example")
+    note = next(s for s in route.steps if s.variable == "GONOSUMDB")
+    assert (
+        "GONOPROXY keeps c.example/x from the proxies, not from the checksum database" in note.what
+    )
+    assert any(s.leak and "sum.golang.org" in s.leak for s in route.steps)

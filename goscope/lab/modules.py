@@ -163,6 +163,12 @@ CATALOG: dict[str, ModuleVersion] = {
             (("trace.go", _source("trace", 'const Name = "trace"')),),
             requires=(("example.com/multi", "v1.0.0"),),
         ),
+        # On a host go resolves without ?go-get=1 (vcs.go's vcsPaths): git ls-remote at once.
+        ModuleVersion(
+            "github.com/acme/tool",
+            "v1.0.0",
+            (("tool.go", _source("tool", 'const Name = "tool"')),),
+        ),
         ModuleVersion(
             "git.corp.example.com/team/tools",
             "v1.0.0",

@@ -121,8 +121,24 @@ TOOLCHAIN_KINDS = ("toolchain-unavailable",)
 
 # Kinds goscope's chains also see (HTTP answers); the rest only go knows.
 REQUEST_KINDS = frozenset(
-    {"auth", "not-found", "http-error", "x509", "proxyconnect", "timeout", "refused"}
+    {"auth", "forbidden", "not-found", "http-error", "x509", "proxyconnect", "timeout", "refused"}
 )
+
+# What each kind is called where a title is short (annotations, SARIF rules).
+TITLES = {
+    "auth": "credentials needed (401)",
+    "forbidden": "refused (403)",
+    "not-found": "not found",
+    "http-error": "server error",
+    "x509": "certificate not trusted",
+    "proxyconnect": "proxy unreachable",
+    "refused": "connection failed",
+    "sumdb-failed": "checksum database lookup failed",
+    "checksum-mismatch": "checksum mismatch",
+    "unrecognized-import": "repository not found",
+    "unknown-revision": "unknown version",
+    "git-failed": "git failed",
+}
 
 
 def worth_keeping(line: str) -> bool:
@@ -218,6 +234,10 @@ def _refine(error: GoError) -> None:
             error.url = asked.group(1)
     if error.kind == "auth" and error.status is None:
         error.status = 401  # git's "could not read Username": the server asked for credentials
+    if error.kind == "auth" and error.status == 403:
+        # A 403 is a refusal (a filtering mirror's "not available", credentials it does not
+        # accept), not a request for credentials: its own kind, title and words.
+        error.kind = "forbidden"
 
 
 def server_response(error: GoError) -> list[str]:
@@ -298,8 +318,7 @@ def explain(error: GoError, env: GoEnv | None = None) -> None:
                 "it out (GOPRIVATE or GONOSUMDB; a leak finding gives the command)"
             )
     else:
-        kind = "forbidden" if error.kind == "auth" and error.status == 403 else error.kind
-        template = EXPLANATIONS.get(kind, "go reported an error")
+        template = EXPLANATIONS.get(error.kind, "go reported an error")
         text = template.format(what=what, host=host, status=error.status, query=error.query or what)
         if error.kind == "invalid-gosumdb":
             fix = _set(env, "GOSUMDB", "sum.golang.org")

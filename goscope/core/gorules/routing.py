@@ -9,6 +9,7 @@ proxy goscope is not told to trust, and is its checksum looked up at all?
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -282,17 +283,93 @@ def guarded(route: Route) -> Route:
     return route
 
 
+# vcsPaths of src/cmd/go/internal/vcs/vcs.go (Go 1.27): hosts go resolves without asking
+# `?go-get=1`, in order. (prefix, root regexp, vcs; None: the path's own .git/.hg… suffix.)
+VCS_PATHS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
+    ("github.com", re.compile(r"^(?P<root>github\.com/[\w.\-]+/[\w.\-]+)(/[\w.\-]+)*$"), "git"),
+    (
+        "bitbucket.org",
+        re.compile(r"^(?P<root>bitbucket\.org/(?P<bitname>[\w.\-]+/[\w.\-]+))(/[\w.\-]+)*$"),
+        "git",
+    ),
+    (
+        "hub.jazz.net/git",
+        re.compile(r"^(?P<root>hub\.jazz\.net/git/[a-z0-9]+/[\w.\-]+)(/[\w.\-]+)*$"),
+        "git",
+    ),
+    (
+        "git.apache.org",
+        re.compile(r"^(?P<root>git\.apache\.org/[a-z0-9_.\-]+\.git)(/[\w.\-]+)*$"),
+        "git",
+    ),
+    (
+        "git.openstack.org",
+        re.compile(r"^(?P<root>git\.openstack\.org/[\w.\-]+/[\w.\-]+)(\.git)?(/[\w.\-]+)*$"),
+        "git",
+    ),
+    (
+        "chiselapp.com",
+        re.compile(r"^(?P<root>chiselapp\.com/user/[A-Za-z0-9]+/repository/[\w.\-]+)$"),
+        "fossil",
+    ),
+    (
+        "",
+        re.compile(
+            r"(?P<root>(?P<repo>([a-z0-9.\-]+\.)+[a-z0-9.\-]+(:[0-9]+)?(/~?[\w.\-]+)+?)"
+            r"\.(?P<vcs>fossil|git|hg|svn))(/~?[\w.\-]+)*$"
+        ),
+        None,
+    ),
+)
+VCS_SUFFIXES = (".git", ".hg", ".svn", ".fossil", ".bzr")
+NO_VCS_SUFFIX = ("github.com", "bitbucket.org", "hub.jazz.net/git")
+
+
+def static_repo(path: str) -> tuple[str, str, str] | None:
+    """(vcs, repository URL, root) when go resolves `path` without `?go-get=1`
+    (vcs.go `repoRootFromVCSPaths`); ("", "", why) when it rejects it outright; None:
+    go asks `https://path?go-get=1`."""
+    for prefix, pattern, vcs in VCS_PATHS:
+        if prefix and not (path == prefix or path.startswith(prefix + "/")):
+            continue
+        match = pattern.match(path) if prefix else pattern.search(path)
+        if match is None:
+            if prefix:
+                return "", "", f"invalid {prefix} import path {path!r}: go rejects it"
+            continue
+        root = match.group("root")
+        if prefix in NO_VCS_SUFFIX and root.endswith(VCS_SUFFIXES):  # vcs.go `noVCSSuffix`
+            return "", "", f"invalid version control suffix in {prefix} path {path!r}"
+        kind = vcs or match.group("vcs")
+        repo = f"https://{match.group('repo')}" if vcs is None else f"https://{root}"
+        return kind, repo, root
+    return None
+
+
 def _direct_step(env: GoEnv, path: str, probe_of: str | None) -> RouteStep:
-    allowed, rule = govcs_allows(env, path)
     value, origin = _origin(env, "GOVCS")
     host = path.split("/", 1)[0]
-    what = f"fetch {path} from version control: https://{path}?go-get=1, then git"
+    static = static_repo(path)
+    if static is not None and not static[0]:
+        return RouteStep(static[2], host=None, probe_of=probe_of)
+    if static is not None:
+        vcs, repo, root = static
+        allowed, rule = govcs_allows(env, path, vcs)
+        what = (
+            f"fetch {path} from version control: go knows {host} (vcs.go's vcsPaths) and "
+            f"runs `{vcs} ls-remote {repo}` at once, no ?go-get=1"
+        )
+        url = f"{repo}/info/refs?service=git-upload-pack" if vcs == "git" else repo
+    else:
+        allowed, rule = govcs_allows(env, path)
+        what = f"fetch {path} from version control: https://{path}?go-get=1, then git"
+        url = f"https://{path}?go-get=1"
     if not allowed:
-        what += f" — refused: GOVCS ({rule}) does not allow git for it"
+        what += f" — refused: GOVCS ({rule}) does not allow it"
     return RouteStep(
         what,
         host=host,
-        url=f"https://{path}?go-get=1",
+        url=url,
         variable="GOVCS",
         value=value or "(default) private:all,public:git|hg",
         origin=origin or "default",

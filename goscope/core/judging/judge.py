@@ -113,6 +113,7 @@ class Judge:
         self._leak_keys: set[tuple[str, str]] = set()
         self.go_output: list[str] = []
         self.command: list[str] | None = None  # the command goscope ran (its lookups)
+        self._env_index: tuple[int, dict[int, GoEnv | None]] = (-1, {})
         self.go_errors: list[GoError] = []  # what go itself said failed (its output)
         self.lookups: list[ModuleLookup] = []
 
@@ -162,6 +163,15 @@ class Judge:
         if len(views) == 1:
             return views[0].tracker.chains
         return [chain for view in views for chain in view.tracker.chains]
+
+    def env_of(self, chain: FallbackChain) -> GoEnv | None:
+        """The Go environment of the process whose request made this chain."""
+        if self._env_index[0] != len(self.chains):
+            self._env_index = (
+                len(self.chains),
+                {id(c): view.env for view in self.views.values() for c in view.tracker.chains},
+            )
+        return self._env_index[1].get(id(chain), self.default.env)
 
     def chain_for(
         self, seq: int, key: tuple[str, str | None, str], sender: int | None

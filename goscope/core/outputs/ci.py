@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..gorules.goerrors import TITLES
 from ..safe.visible import markdown_cell, visible
 from .export import write_private
 
@@ -59,7 +60,8 @@ def github_annotations(report: Report) -> list[str]:
     for error in report.go_errors:
         if error.line in failed_lines or error in report.loose_errors:
             text = f"{error.line} — {error.explanation}"
-            out.append(f"::error title={_prop(f'goscope: go {error.kind}')}::{_data(text)}")
+            title = f"goscope: go: {TITLES.get(error.kind, error.kind)}"
+            out.append(f"::error title={_prop(title)}::{_data(text)}")
     for finding in report.findings:
         if finding["severity"] in ("error", "warning"):
             text = finding["message"] + (f". Fix: {finding['fix']}" if finding.get("fix") else "")
@@ -172,7 +174,7 @@ def sarif_document(report: Report, version: str) -> dict[str, object]:
             f"go-{error.kind}",
             "error",
             f"{error.line} — {error.explanation}",
-            f"go reported {error.kind.replace('-', ' ')}",
+            f"go: {TITLES.get(error.kind, error.kind.replace('-', ' '))}",
         )
     for finding in report.findings:
         if finding["severity"] in ("error", "warning"):

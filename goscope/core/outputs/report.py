@@ -17,7 +17,12 @@ from ..traffic.chains import FallbackChain
 from ..traffic.events import SCHEMA_VERSION, Event
 from ..traffic.lookups import ModuleLookup
 from ..traffic.recording import RecordingReader, command_environment, read_recording
-from ..traffic.verdicts import checksum_verdict, mismatched_modules, module_groups
+from ..traffic.verdicts import (
+    absent_probe,
+    checksum_verdict,
+    mismatched_modules,
+    module_groups,
+)
 
 CHECK_FIRST_BYTES = 16 * 2**20  # bigger recordings are checked in a streaming pass first
 REPORT_ATTEMPT_FIELDS = (
@@ -53,6 +58,7 @@ class Report:
     # recording was cut): never empty-and-clean by accident; empty means complete.
     incomplete: list[str] = field(default_factory=list)
     judging: dict[str, Any] = field(default_factory=dict)  # the context it was judged in
+    chain_envs: dict[int, GoEnv | None] = field(default_factory=dict)  # id(chain) -> env
     # Clients the proxy refused for lacking the run's secret: not the run's, never judged.
     foreign: list[dict[str, Any]] = field(default_factory=list)
 
@@ -98,8 +104,10 @@ class Report:
         }
 
     def modules(self) -> list[dict[str, Any]]:
-        """Per module@version: who served it, and go's checksum verdict."""
+        """Per module@version: who served it, and go's checksum verdict (by the Go
+        environment of the process that fetched it)."""
         env = self.env if self.env_known else None
+        envs = self.chain_envs
         mismatched = mismatched_modules(self.go_errors)
         out = []
         for (module, version), chains in module_groups(self.chains).items():
@@ -110,7 +118,12 @@ class Report:
                     "version": version,
                     "served_by": sorted({c.served_by for c in fetched if c.served_by}),
                     "checksum": checksum_verdict(
-                        module, version, chains, env, self.exit_code is not None, mismatched
+                        module,
+                        version,
+                        chains,
+                        next((envs[id(c)] for c in chains if envs.get(id(c))), env),
+                        self.exit_code is not None,
+                        mismatched,
                     ),
                     "failed": any(c.failed for c in chains),
                 }
@@ -134,7 +147,9 @@ def fetch_dict(chain: FallbackChain) -> dict[str, Any]:
             }
             for a in chain.attempts
         ],
-        "result": chain.result,
+        # A prefix probe's 404 is "absent" (no module here), never "failed": the summary
+        # does not count it, and neither may anyone reading the JSON.
+        "result": "absent" if absent_probe(chain) else chain.result,
         "served_by": chain.served_by,
         "never_asked": list(chain.never_asked),
         "rejected": chain.rejected,
@@ -187,6 +202,7 @@ def build_report(
     goauth = (env.get("GOAUTH") if env is not None else "") or "netrc"
     report.credentials = credentials_view(events, goauth, netrc_text)
     report.failed, report.loose_errors = failed.chains, failed.errors
+    report.chain_envs = {id(c): judge.env_of(c) for c in judge.chains}
     return report
 
 

@@ -144,7 +144,13 @@ def _targets(
     if error.module and error.version:
         same = by_module.get((error.module, error.version), [])
         failed = [c for c in same if c.result in ("failed", "unknown")]
-        return failed or same[-1:]
+        if failed or same:
+            return failed or same[-1:]
+        # Fetched from version control, which knows no versions: the repository's chain
+        # (git's own error names the repository, `git ls-remote … https://host/org/repo`).
+        vcs = [c for c in _under_path(error.module, by_path) if c.endpoint == "vcs"]
+        if vcs:
+            return [c for c in vcs if c.result != "served"] or vcs[-1:]
     path = error.query or error.module
     if path:  # a lookup: the probes of that path, or the direct fetch of its repository
         return [c for c in _under_path(path, by_path) if c.result != "served"]
@@ -194,7 +200,7 @@ def checksum_verdict(
     version: str | None,
     chains: list[FallbackChain],
     env: GoEnv | None,
-    finished: bool,
+    decided: bool,
     mismatched: set[tuple[str, str | None]] | None = None,
 ) -> str:
     """Whether go checked this download's hash, and against what (go's verdict first).
@@ -203,7 +209,11 @@ def checksum_verdict(
     reject it; `go.sum` when go downloaded it without a lookup while the
     database was on (the hash was in go.sum, which go checked); `not checked`
     with the setting that turned the check off (modfetch/fetch.go `checkModSum`,
-    `useSumDB`).
+    `useSumDB`). A go.mod is checked as a zip is (fetch.go `checkGoMod`: go.sum's
+    `/go.mod` line, else the same lookup), so a module whose `.mod` alone was fetched
+    has a verdict too. `env`: the Go environment of the process that fetched it;
+    `decided`: whether a lookup could still come (go looks up right after the fetch:
+    decided once the command ended, or once later requests went by).
     """
     if any(c.rejected for c in chains) or (module, version) in (mismatched or set()):
         return "MISMATCH"
@@ -218,8 +228,8 @@ def checksum_verdict(
         if env.is_nosumdb(module):
             origin = env.origins.get("GONOSUMDB")
             return f"not checked: {'GOPRIVATE' if origin == 'GOPRIVATE' else 'GONOSUMDB'}"
-    downloaded = any(c.endpoint in ("zip", "vcs") and c.result == "served" for c in chains)
-    if downloaded and finished and version and not any(c.go_errors for c in chains):
+    downloaded = any(c.endpoint in ("zip", "mod", "vcs") and c.result == "served" for c in chains)
+    if downloaded and decided and version and not any(c.go_errors for c in chains):
         return "go.sum"
     return "-"
 
@@ -239,17 +249,18 @@ def module_groups(
             newest[chain.module] = chain.version
     groups: dict[tuple[str, str | None], list[FallbackChain]] = {}
     for chain in chains:
-        if chain.endpoint == "supported" or _absent_probe(chain):
+        if chain.endpoint == "supported" or absent_probe(chain):
             continue
         key = (chain.module, chain.version or newest.get(chain.module))
         groups.setdefault(key, []).append(chain)
     return groups
 
 
-def _absent_probe(chain: FallbackChain) -> bool:
+def absent_probe(chain: FallbackChain) -> bool:
+    """A prefix probe's \"no module here\": an answer of the lookup, no failure."""
     return chain.probe_of is not None and chain.result != "served" and not chain.failed
 
 
 def module_fetches(chains: list[FallbackChain]) -> list[FallbackChain]:
     """Fetches of modules: not checksum lookups, not a prefix probe's "no module here"."""
-    return [c for c in chains if c.kind != "sumdb" and not _absent_probe(c)]
+    return [c for c in chains if c.kind != "sumdb" and not absent_probe(c)]

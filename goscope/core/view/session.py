@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,8 @@ from ..vocab import BLOCKED_FLAG, Kind
 from .store import EventStore
 
 RESERVOIR = 4096  # latency samples kept per host for percentiles
+DECIDED_AFTER = 32  # requests after a module's last: its checksum lookup would have come
+DECIDED_AFTER_S = 2.0  # or seconds
 ROLES: dict[Kind, str] = {"proxy": "proxy", "toolchain": "proxy", "sumdb": "sumdb", "direct": "VCS"}
 
 
@@ -211,8 +214,11 @@ class Session:
         self.judge.find_lookups()
         groups = module_groups(chains)
         leaked = {leak.module for leak in self.leaks}
-        env = self.judge.default.env or self.env
         mismatched = mismatched_modules(self.go_errors)
+        # A module's checksum verdict is decided once a lookup can no longer come: the
+        # command ended, or go went on to other requests (it looks up right after a fetch).
+        newest = self.store.seq[len(self.store) - 1] if len(self.store) else 0
+        now = time.time()
         rows = []
         store = self.store
         for (module, version), group in groups.items():
@@ -235,7 +241,14 @@ class Session:
                     verified=(module, version or "") in self.verified,
                     leak=module in leaked,
                     checksum=checksum_verdict(
-                        module, version, group, env, self.finished, mismatched
+                        module,
+                        version,
+                        group,
+                        self.judge.env_of(group[0]) or self.env,
+                        self.finished
+                        or newest - max(seqs, default=newest) >= DECIDED_AFTER
+                        or now - _ended(store, indices) >= DECIDED_AFTER_S,
+                        mismatched,
                     ),
                 )
             )
@@ -298,6 +311,11 @@ class Session:
         except OSError:
             return -1
         return self._offsets.get(seq, -1)
+
+
+def _ended(store: EventStore, indices: list[int]) -> float:
+    """When the last of these requests ended (epoch seconds; 0 when none)."""
+    return max((store.started[i] + max(store.duration[i], 0) / 1000 for i in indices), default=0)
 
 
 def _seq_of(line: bytes) -> int | None:
