@@ -29,6 +29,9 @@ class RealCase:
     command: tuple[str, ...]
     exit: int  # what go does on the project's machine
     why: str
+    # A real project's go.mod (and go.sum, if it has one) under fixtures/real/projects/:
+    # the command runs in a copy of it.
+    project: str = ""
 
 
 CASES = (
@@ -70,7 +73,24 @@ CASES = (
         1,
         "a module that does not exist: the proxy's answer and go's server response",
     ),
+    RealCase(
+        "kubectl",
+        ("go", "mod", "download", "-x"),
+        0,
+        "a cold download of kubectl v0.31.0's requirements, go.sum present: every checksum "
+        "from go.sum, most modules by their .mod alone",
+        project="kubectl",
+    ),
+    RealCase(
+        "otel",
+        ("go", "mod", "download", "-x"),
+        0,
+        "a cold download of an OpenTelemetry exporter's requirements, no go.sum: six modules "
+        "of one repository, every checksum looked up, and no module lookup (nothing probes)",
+        project="otel",
+    ),
 )
+PROJECTS = FIXTURES / "projects"
 
 
 def traced(stderr: str) -> list[tuple[str, int]]:

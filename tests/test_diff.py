@@ -50,11 +50,14 @@ def test_diff_of_comma_stops_and_pipe_falls(tmp_path, go_binary, shared_gocache)
     worse = goscope("diff", str(pipe), str(comma_report), "--markdown", "-")
     assert worse.returncode == 1, worse.stderr
     assert "**B regressed.**" in worse.stdout
-    assert "| `example.com/hello@v1.0.0` | mod | served by goproxy.example" in worse.stdout
+    assert "| 1 | failed in B (served by goproxy.example in A) |" in worse.stdout
+    assert "not made in B (served by goproxy.example in A): B's go failed" in worse.stdout
+    assert "- `example.com/hello@v1.0.0` mod" in worse.stdout
     assert "| GOPROXY | `https://flaky.example\\|https://goproxy.example,direct`" in worse.stdout
     text = goscope("diff", str(pipe), str(comma))
     assert text.returncode == 1 and "\\n" not in text.stdout  # lines, not escaped newlines
-    assert "mod: served by goproxy.example → failed" in text.stdout
+    assert "1 fetch failed in B (served by goproxy.example in A)" in text.stdout
+    assert "      example.com/hello@v1.0.0 mod" in text.stdout
 
 
 def test_diff_refuses_what_is_not_a_run(tmp_path):
@@ -115,3 +118,53 @@ def test_diff_markdown_escapes_every_field_and_refuses_odd_shapes(tmp_path):
     os.mkfifo(fifo)
     out = goscope("diff", str(fifo), str(tmp_path / "ok.json"))
     assert out.returncode == 2 and "not a regular file" in out.stderr
+
+
+def test_a_cold_and_a_warm_real_download_start_with_totals_and_group(tmp_path):
+    """kubectl's cold download against a warm one (its module cache full: go sends
+    nothing; the recording is its header and end line): totals first, one line for the
+    380 identical changes, not 380 blocks; --full names every fetch."""
+    from .real_cases import FIXTURES
+
+    cold = FIXTURES / "kubectl.jsonl"
+    lines = cold.read_text().splitlines()
+    warm = tmp_path / "warm.jsonl"
+    end = json.loads(lines[-1])
+    end["stats"]["events"] = 0  # what a warm run's proxy counts
+    warm.write_text(lines[0] + "\n" + json.dumps(end) + "\n")
+    run = goscope("diff", str(cold), str(warm))
+    assert run.returncode == 0, run.stderr
+    out = run.stdout.splitlines()
+    assert out[1].startswith("  A: 380 requests · 208 modules · 380 fetches · 0 failed")
+    assert out[2].startswith("  B: 0 requests · 0 modules · 0 fetches")
+    assert out[3] == "Fetches: 380 differ (1 kind of change)"
+    assert out[4].startswith("  380 fetches not made in B (served by proxy.golang.org in A)")
+    assert len(out) < 15
+    full = goscope("diff", "--full", str(cold), str(warm)).stdout.splitlines()
+    named = [line for line in full if line.startswith("      ") and "@" in line]
+    assert len(named) == 380
+    data = json.loads(goscope("diff", "--json", str(cold), str(warm)).stdout)
+    assert sum(g["count"] for g in data["groups"]) == len(data["fetches"]) == 380
+    assert data["totals"]["a"]["fetches"] == 380 and data["totals"]["b"]["fetches"] == 0
+    markdown = goscope("diff", "--markdown", "-", str(cold), str(warm)).stdout
+    assert "| A | 380 | 208 | 380 | 0 | 0 | 0 |" in markdown
+    assert "and 370 more (`goscope diff --full`)" in markdown
+
+
+async def test_the_tui_diff_of_an_incomplete_side_says_no_verdict():
+    """A side cut short is never "no regression in B", in the TUI as in text."""
+    from goscope.core.gorules.goenv import GoEnv
+    from goscope.core.outputs.diff import diff_reports
+    from goscope.core.outputs.report import build_report
+    from goscope.tui.diff_app import DiffApp
+
+    from .factories import event
+
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.example"})
+    url = "https://proxy.example/example.com/lib/@v/v1.0.0.mod"
+    a = build_report([event(url, 200)], env).to_dict()
+    b = a | {"incomplete": ["the proxy died"], "complete": False}
+    app = DiffApp(diff_reports(a, b), "a.jsonl", "b.jsonl")
+    async with app.run_test(size=(120, 30)):
+        head = app.query_one("#diff-head").content
+        assert "INCOMPLETE: no verdict" in str(head) and "no regression" not in str(head)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import ssl
 import subprocess
 import urllib.request
@@ -20,7 +21,7 @@ from goscope.core.gorules.roots import go_roots
 
 from .conftest import go_binaries, go_environment
 from .e2e import goscope_run
-from .real_cases import CASES, check_oracle, traced, write_fixture
+from .real_cases import CASES, PROJECTS, check_oracle, traced, write_fixture
 
 pytestmark = pytest.mark.real
 
@@ -62,6 +63,10 @@ def test_real(case, go, network, tmp_path, shared_gocache):
     work = tmp_path / "work"
     work.mkdir()
     (work / "go.mod").write_text("module example.com/realtest\n\ngo 1.21\n")
+    if case.project:
+        for name in ("go.mod", "go.sum"):
+            if (PROJECTS / case.project / name).exists():
+                shutil.copy(PROJECTS / case.project / name, work / name)
     env = go_environment(tmp_path, shared_gocache, **network)
     env["PATH"] = f"{Path(go).parent}{os.pathsep}{env['PATH']}"
     env["GOSCOPE_HOME"] = str(tmp_path / "goscope")

@@ -715,7 +715,6 @@ def test_an_engine_that_never_starts_leaves_no_proxy_process(tmp_path, monkeypat
     assert _gone_within(spawned, 10)
 
 
-
 def test_a_proxy_whose_app_died_during_its_start_up_stops(tmp_path):
     # goscope killed while its proxy still imported mitmproxy: the proxy was adopted before
     # it could note its parent. The config names the app, so the proxy still stops.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from goscope.tui.screens.modals import ConfirmScreen, HelpScreen
 from .tui_helpers import loaded, plain, wait_for
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tour.jsonl"
+REAL = Path(__file__).parent / "fixtures" / "real"
 EVENTS = sum(1 for line in FIXTURE.read_text().splitlines() if line.startswith('{"seq"'))
 
 
@@ -559,3 +561,97 @@ async def test_g_turns_the_guard_on_in_a_live_session_and_the_recording_notes_it
         await wait_for(pilot, lambda: "guard off (g)" in header())
     rec = read_recording(engine.recording)
     assert [c["on"] for c in rec.guard_changes] == [True, False]
+
+
+def _tab_says(app: GoscopeApp, tab: str) -> str:
+    """What an empty tab says in place of its rows."""
+    from goscope.tui.widgets.timeline import Timeline
+
+    pane = app.query_one(f"#{tab}")
+    if tab == "requests":
+        return detail_text(app)
+    if tab == "modules":
+        return pane.chain_tree.root.label.plain
+    if tab == "timeline":
+        return plain(app.query_one(Timeline).render())
+    if tab == "output":
+        return plain(pane.note.content) if pane.note.display else ""
+    return plain(pane.detail.content)
+
+
+EMPTY_TABS = ("requests", "modules", "leaks", "hosts", "timeline", "output")
+
+
+async def test_every_empty_tab_says_why_in_a_two_terminal_session(tmp_path):
+    """`goscope` with go in another terminal: before go sends anything, every tab says
+    why it is empty and how to fill it (never a blank pane)."""
+    from goscope.tui.tabs import tab_key
+
+    os.environ["GOSCOPE_HOME"] = str(tmp_path / "home")
+    launch = Launch.live(RunOptions(port=0))
+    try:
+        app = GoscopeApp(launch)
+        app.animation_level = "none"
+        async with app.run_test(size=(120, 40)) as pilot:
+            for tab in EMPTY_TABS:
+                await pilot.press(tab_key(tab))
+                await wait_for(pilot, lambda tab=tab: app.refreshed_tab == tab)
+                said = _tab_says(app, tab)
+                if tab == "output":
+                    assert "go in another terminal prints there" in said, said
+                else:
+                    assert 'eval "$(goscope env)"' in said, (tab, said)
+    finally:
+        launch.engine.stop()
+        launch.engine.cleanup()
+        os.environ.pop("GOSCOPE_HOME", None)
+
+
+async def test_a_recording_says_why_a_tab_is_empty_and_shows_gos_output(tmp_path):
+    from goscope.tui.tabs import tab_key
+
+    header = json.loads(Path(REAL / "missing.jsonl").read_text().splitlines()[0])
+    header["command"] = None  # recorded by bare goscope: go ran in other terminals
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text(json.dumps(header) + "\n")
+    for path, tab, says in (
+        (empty, "requests", "This recording holds no request"),
+        (empty, "modules", "This recording holds no request"),
+        (empty, "output", "This recording holds no command's output"),
+    ):
+        app = GoscopeApp(Launch(recording=str(path)))
+        app.animation_level = "none"
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda app=app: not app.loading and app.session.incomplete)
+            await pilot.press(tab_key(tab))
+            await wait_for(pilot, lambda app=app, tab=tab: app.refreshed_tab == tab)
+            assert says in _tab_says(app, tab)
+    # A recording of `goscope run -- go …` keeps go's output: the Output tab shows it.
+    app = GoscopeApp(Launch(recording=str(REAL / "missing.jsonl")))
+    app.animation_level = "none"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app, 2)
+        await pilot.press(tab_key("output"))
+        await wait_for(pilot, lambda: app.refreshed_tab == "output")
+        log = app.query_one("#output-log")
+        text = "\n".join(strip.text for strip in log.lines)
+        assert "403 Forbidden" in text and "server response:" in text
+        assert _tab_says(app, "output") == ""
+
+
+async def test_home_and_end_in_a_table_go_to_its_first_and_last_row(tmp_path):
+    """DataTable scrolls sideways on End; in goscope's tables End is the last row."""
+    from goscope.tui.tabs import tab_key
+
+    app = open_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        await pilot.press(tab_key("modules"))
+        await wait_for(pilot, lambda: app.refreshed_tab == "modules")
+        table = app.query_one("#modules").table
+        await wait_for(pilot, lambda: table.row_count > 2)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: table.cursor_row == table.row_count - 1)
+        assert table.scroll_x == 0  # not sideways
+        await pilot.press("home")
+        await wait_for(pilot, lambda: table.cursor_row == 0)

@@ -50,9 +50,7 @@ def recorded_env(path: str) -> GoEnv:
 @click.option("--package", is_flag=True, help="A package path, as go get resolves it (probes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the route as JSON.")
 @judging_options
-@click.option(
-    "--guard", is_flag=True, help="Show which steps goscope's guard would answer itself."
-)
+@click.option("--guard", is_flag=True, help="Show which steps goscope's guard would answer itself.")
 @click.option(
     "--from",
     "recording",

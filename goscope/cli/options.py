@@ -131,7 +131,9 @@ def proxy_options(f):
 def judging_options(f):
     """`route` and `doctor`: what is private, who is trusted, which go env -w file."""
     options = [
-        click.option("--private", metavar="PATTERNS", help="Module path patterns that are private."),
+        click.option(
+            "--private", metavar="PATTERNS", help="Module path patterns that are private."
+        ),
         click.option(
             "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
         ),

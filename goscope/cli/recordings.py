@@ -83,9 +83,7 @@ def report(
     validate_output("--markdown", markdown)
     validate_output("--sarif", sarif)
     try:
-        rep = report_from_recording(
-            recording, private, optional_list(trusted), skip_bad=skip_bad
-        )
+        rep = report_from_recording(recording, private, optional_list(trusted), skip_bad=skip_bad)
     except RecordingError as exc:
         raise fail(str(exc)) from None
     warn = stderr_console()
@@ -116,6 +114,9 @@ def report(
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
 @click.option("--markdown", metavar="FILE", help="Write them as Markdown (- for stdout).")
 @click.option("--tui", is_flag=True, help="Show them in the terminal UI.")
+@click.option(
+    "--full", is_flag=True, help="Name every changed fetch (default: totals, a few per group)."
+)
 @click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
 @click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
 def diff(
@@ -124,6 +125,7 @@ def diff(
     as_json: bool,
     markdown: str | None,
     tui: bool,
+    full: bool,
     private: str | None,
     trusted: str | None,
 ) -> None:
@@ -149,12 +151,12 @@ def diff(
     elif as_json:
         click.echo(json.dumps(found.to_dict(), indent=2))
     elif markdown == "-":
-        click.echo(diff_markdown(found, a, b), nl=False)
+        click.echo(diff_markdown(found, a, b, full), nl=False)
     else:
-        render_diff(found, stdout_console(), a, b)
+        render_diff(found, stdout_console(), a, b, full)
     if markdown and markdown != "-":
         try:
-            write_private(Path(markdown), diff_markdown(found, a, b))
+            write_private(Path(markdown), diff_markdown(found, a, b, full))
         except OutputError as exc:
             raise fail(str(exc)) from None
     sys.exit({"regressed": 1, "incomplete": EXIT_INCOMPLETE, "clean": 0}[found.verdict])

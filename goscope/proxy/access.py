@@ -90,7 +90,7 @@ class ProxyAccess:
         flow.response = http.Response.make(
             407,
             b"goscope: this proxy serves only the processes goscope wired "
-            b"(goscope run, goscope shell, eval \"$(goscope env)\")\n",
+            b'(goscope run, goscope shell, eval "$(goscope env)")\n',
             {
                 "Proxy-Authenticate": f'Basic realm="{REALM}"',
                 "Content-Type": "text/plain; charset=utf-8",

@@ -113,7 +113,10 @@ class Recorder:
             if path:
                 env = environment_option(ctx.options.goscope_environment)
                 command = redact_argv(ctx.options.goscope_command) or None
-                header = {"command": command, "environment_source": ctx.options.goscope_environment_source}
+                header = {
+                    "command": command,
+                    "environment_source": ctx.options.goscope_environment_source,
+                }
                 if judging:
                     header["judging"] = judging
                 try:

@@ -1,17 +1,20 @@
-"""`goscope diff`: the differences between two runs, in plain text."""
+"""`goscope diff`: the differences between two runs, in plain text: totals first, then
+identical changes grouped (`--full` lists every fetch of a group)."""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.text import Text
 
-from goscope.core.outputs.diff import Diff
+from goscope.core.outputs.diff import ChangeGroup, Diff
 from goscope.core.safe.visible import visible
 
 from . import styles
 
+EXAMPLES = 3  # fetches named per group without --full
 
-def render_diff(diff: Diff, console: Console, a_name: str, b_name: str) -> None:
+
+def render_diff(diff: Diff, console: Console, a_name: str, b_name: str, full: bool = False) -> None:
     head = Text(visible(f"goscope diff {a_name} → {b_name}: "), style="bold")
     verdict = diff.verdict
     head.append(
@@ -23,6 +26,8 @@ def render_diff(diff: Diff, console: Console, a_name: str, b_name: str) -> None:
         style=styles.GOOD if verdict == "clean" else styles.BAD,
     )
     console.print(head)
+    for side, totals in zip(("A", "B"), diff.totals, strict=True):
+        console.print(Text(f"  {side}: {totals.text()}", style="dim"))
     if diff.command_failed:
         console.print(
             Text(f"  B's command failed (exit {diff.exit_codes[1]}); A's did not", styles.BAD)
@@ -30,16 +35,17 @@ def render_diff(diff: Diff, console: Console, a_name: str, b_name: str) -> None:
     for side, reasons in (("A", diff.incomplete_a), ("B", diff.incomplete_b)):
         for reason in reasons:
             console.print(Text(visible(f"  {side} is incomplete: {reason}"), styles.BAD))
-    if diff.fetches:
-        console.print(Text("Fetches", style="bold underline"))
-        for c in diff.fetches:
-            name = f"{c.module}@{c.version}" if c.version else c.module
-            line = Text(visible(f"  {name} {c.endpoint}: "), style="bold")
-            line.append(visible(f"{c.a} → {c.b}"), style=styles.BAD if c.b == "failed" else "")
-            for side, chain in (("A", c.a_chain), ("B", c.b_chain)):
-                line.append("\n      ")
-                line.append(visible(f"{side}: {chain or '-'}"), "dim")
-            console.print(line)
+    groups = diff.groups()
+    if groups:
+        kinds = f"{len(groups)} kind{'s' if len(groups) != 1 else ''} of change"
+        console.print(
+            Text(f"Fetches: {len(diff.fetches)} differ ({kinds})", style="bold underline")
+        )
+        hidden = 0
+        for group in groups:
+            hidden += _group(console, group, full)
+        if hidden:
+            console.print(Text(f"  ({hidden} more fetches named with --full)", style="dim"))
     for title, items, style in (
         ("New leaks", diff.new_leaks, styles.LEAK),
         ("Gone leaks", diff.gone_leaks, styles.GOOD),
@@ -64,3 +70,22 @@ def render_diff(diff: Diff, console: Console, a_name: str, b_name: str) -> None:
             console.print(
                 Text(visible(f"  {e.variable}: {e.a!r} ({e.a_origin}) → {e.b!r} ({e.b_origin})"))
             )
+
+
+def _group(console: Console, group: ChangeGroup, full: bool) -> int:
+    """One group: its count and meaning, its chains, and its fetches (some, or all).
+    Returns how many fetches it left unnamed."""
+    n = len(group.changes)
+    bad = group.b == "failed" and group.a != "failed"
+    line = Text(f"  {n} fetch{'es' if n != 1 else ''} ", style="bold")
+    line.append(visible(group.why), style=styles.BAD if bad else "")
+    for side, chain in (("A", group.a_chain), ("B", group.b_chain)):
+        if chain:
+            line.append("\n      ")
+            line.append(visible(f"{side}: {chain}"), "dim")
+    console.print(line)
+    shown = group.changes if full else group.changes[:EXAMPLES]
+    for c in shown:
+        name = f"{c.module}@{c.version}" if c.version else c.module
+        console.print(Text(visible(f"      {name} {c.endpoint}")))
+    return n - len(shown)

@@ -39,6 +39,7 @@ def render_summary(report: Report, console: Console, dropped: int = 0) -> None:
     _foreign(console, report)
     _senders(console, report)
     _served(console, module_fetches(report.chains))
+    _checksums(console, report)
     _checksum_database(console, report.chains)
     _lookups(console, report)
     _failures(console, report)
@@ -170,8 +171,15 @@ def _served(console: Console, chains: list[FallbackChain]) -> None:
         console.print(line)
     _negative_caching(console, chains)
     for who, count in plain.items():
+        more = " more" if shown else ""
         console.print(
-            Text(visible(f"  {count} more modules served by {who} at the first try"), style="green")
+            Text(
+                visible(
+                    f"  {_n(count, f'{more.strip()} module'.strip())} served by {who} "
+                    "at the first try"
+                ),
+                style="green",
+            )
         )
     if hidden:
         console.print(
@@ -180,6 +188,29 @@ def _served(console: Console, chains: list[FallbackChain]) -> None:
                 style="yellow",
             )
         )
+
+
+CHECKSUM_STYLE = {"MISMATCH": "bold red", "verified": styles.GOOD, "go.sum": styles.GOOD}
+
+
+def _checksums(console: Console, report: Report) -> None:
+    """go's checksum verdicts, counted (the same verdicts as the report's and the TUI's):
+    `checksums: 206 go.sum · 2 not checked: GONOSUMDB`; a mismatch is named."""
+    verdicts: dict[str, list[str]] = defaultdict(list)
+    for row in report.modules():
+        if row["checksum"] != "-":
+            name = f"{row['module']}@{row['version']}" if row["version"] else row["module"]
+            verdicts[row["checksum"]].append(name)
+    if not verdicts:
+        return
+    line = Text("  checksums: ")
+    for n, (verdict, names) in enumerate(sorted(verdicts.items(), key=lambda kv: -len(kv[1]))):
+        if n:
+            line.append(" · ")
+        line.append(visible(f"{len(names)} {verdict}"), CHECKSUM_STYLE.get(verdict, styles.WARNING))
+    for name in verdicts.get("MISMATCH", [])[:MAX_MODULE_LINES]:
+        line.append(visible(f"\n      MISMATCH {name}"), "bold red")
+    console.print(line)
 
 
 def _negative_caching(console: Console, chains: list[FallbackChain]) -> None:

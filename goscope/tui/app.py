@@ -46,7 +46,11 @@ from goscope.tui.widgets.header import FailureCount, HeaderFacts, SessionHeader
 from goscope.tui.widgets.request_list import RequestList
 
 TICK_SECONDS = 0.1
-NARROW_COLUMNS = 100
+# Below this the detail moves under the list (CSS: .-narrow), so the list keeps its full
+# width: #, endpoint, module@version (40), host, status and flags fit down to 100
+# columns. Beside the list the detail takes 36% (at most 72 columns), which at 150
+# leaves the list the same ~96.
+NARROW_COLUMNS = 150
 SHORT_ROWS = 35  # below it, Config's tables shrink so the Route panel and detail keep room
 PANE_REFRESH_SECONDS = 1.0
 THREADED_FILTER_ROWS = 50_000
@@ -78,6 +82,7 @@ class GoscopeApp(App[int]):
         recording = self.engine.recording if self.engine is not None else launch.recording
         self.session = Session(env, private, frozenset(h.lower() for h in trusted), recording)
         self.session.guard = bool(engine is not None and engine.opts.guard)
+        self.session.live = engine is not None
         # Filled on other threads (the event stream, the command's output), drained by _tick.
         self.pending: deque[tuple[Event | dict[str, Any], int]] = deque()  # events, senders
         self.pending_output: deque[Text | str] = deque()
@@ -139,7 +144,6 @@ class GoscopeApp(App[int]):
 
     @on(events.Resize)
     def _resized(self, event: events.Resize) -> None:
-        # Below 100 columns the detail moves under the list (CSS: .-narrow).
         self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
         self.set_class(event.size.height < SHORT_ROWS, "-short")
         self.call_after_refresh(self.requests.update_list_header)

@@ -13,6 +13,7 @@ from goscope.core.outputs.diff import Diff
 from goscope.core.safe.visible import visible
 from goscope.term import styles
 from goscope.term.safe import plain
+from goscope.tui.widgets.table import GoscopeTable
 
 
 class DiffApp(App[int]):
@@ -20,7 +21,7 @@ class DiffApp(App[int]):
 
     TITLE = "goscope diff"
     CSS = """
-    #diff-head { height: 1; padding: 0 1; background: $panel; }
+    #diff-head { height: 3; padding: 0 1; background: $panel; }
     .diff-title { height: 1; margin-top: 1; padding: 0 1; text-style: bold; }
     DataTable { height: auto; max-height: 45%; }
     """
@@ -32,24 +33,34 @@ class DiffApp(App[int]):
 
     def compose(self) -> ComposeResult:
         head = Text(visible(f"{self.a_name} → {self.b_name}: "), style="bold")
-        regressed = self.diff.regressed
+        verdict = self.diff.verdict  # incomplete is never "no regression"
         head.append(
-            "B regressed" if regressed else "no regression in B",
-            style=styles.BAD if regressed else styles.GOOD,
+            {
+                "regressed": "B regressed",
+                "incomplete": "INCOMPLETE: no verdict",
+                "clean": "no regression in B",
+            }[verdict],
+            style=styles.GOOD if verdict == "clean" else styles.BAD,
         )
+        for side, totals in zip(("A", "B"), self.diff.totals, strict=True):
+            head.append(f"\n{side}: {totals.text()}", style="dim")
         yield Static(head, id="diff-head")
-        yield Static("Fetches", classes="diff-title")
-        yield DataTable(id="diff-fetches", cursor_type="row", zebra_stripes=True)
+        groups = len(self.diff.groups())
+        yield Static(
+            f"Fetches: {len(self.diff.fetches)} differ ({groups} kinds of change)",
+            classes="diff-title",
+        )
+        yield GoscopeTable(id="diff-fetches", zebra_stripes=True)
         yield Static("Leaks and go errors", classes="diff-title")
-        yield DataTable(id="diff-changes", cursor_type="row")
+        yield GoscopeTable(id="diff-changes")
         yield Static("Environment", classes="diff-title")
-        yield DataTable(id="diff-env", cursor_type="row")
+        yield GoscopeTable(id="diff-env")
         yield Footer()
 
     def on_mount(self) -> None:
         fetches: DataTable[Any] = self.query_one("#diff-fetches", DataTable)
         fetches.add_columns("module@version", "endpoint", "A", "B", "A's chain", "B's chain")
-        for c in self.diff.fetches:
+        for c in (c for group in self.diff.groups() for c in group.changes):  # failures first
             name = f"{c.module}@{c.version}" if c.version else c.module
             style = styles.BAD if c.b == "failed" else ""
             fetches.add_row(

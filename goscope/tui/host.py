@@ -21,6 +21,11 @@ class TabHost(Protocol):
     @property
     def request_list(self) -> RequestList: ...
 
+    @property
+    def command_running(self) -> bool:
+        """A command goscope runs has not ended yet."""
+        ...
+
     def action_tab(self, tab: str) -> None: ...
 
     def curl_proxy(self) -> tuple[str | None, str | None]:

@@ -32,7 +32,10 @@ BINDINGS: list[BindingType] = [
 ]
 KEY_HELP: list[tuple[str, str]] = [
     (f"1-{len(TABS)}", ", ".join(tab.TITLE for tab in TABS)),
-    ("↑↓ PgUp PgDn Home End", "move in the request list (moving up stops following)"),
+    (
+        "↑↓ PgUp PgDn Home End",
+        "move in the request list and every table: Home, End the first, last row (moving up stops following)",
+    ),
     ("f", "follow new traffic on/off"),
     (
         "s",

@@ -347,13 +347,17 @@ class GoEnv:
 
     def to_dict(self, redact: bool = True) -> dict[str, dict[str, str]]:
         """For reports and recordings: credentials are redacted unless asked not to."""
+
         def clean(var: str, value: str) -> str:
             if not redact:
                 return value
             return redact_value(reduce_goauth(value) if var == "GOAUTH" else value)
 
         return {
-            var: {"value": clean(var, self.values.get(var, "")), "origin": self.origins.get(var, "")}
+            var: {
+                "value": clean(var, self.values.get(var, "")),
+                "origin": self.origins.get(var, ""),
+            }
             for var in GO_VARS
         }
 
@@ -378,10 +382,63 @@ class GoEnv:
 # Of a sender's environment goscope keeps Go's own (GO…), and those that decide where a
 # request goes and whom it trusts; never git's (GIT_CONFIG_*, GIT_PASSWORD), never the rest.
 KNOWN_GO_ENV = frozenset(
-    ["GO111MODULE", "GO386", "GOAMD64", "GOARCH", "GOARM", "GOARM64", "GOAUTH", "GOBIN", "GOCACHE", "GOCACHEPROG", "GOENV", "GOEXE", "GOEXPERIMENT", "GOFIPS140", "GOFLAGS", "GOGCCFLAGS", "GOHOSTARCH", "GOHOSTOS", "GOINSECURE", "GOMIPS", "GOMIPS64", "GOMODCACHE", "GONOPROXY", "GONOSUMDB", "GOOS", "GOPATH", "GOPPC64", "GOPRIVATE", "GOPROXY", "GORISCV64", "GOROOT", "GOSUMDB", "GOTMPDIR", "GOTOOLCHAIN", "GOTOOLDIR", "GOVCS", "GOWASM", "GOWORK", "GO_EXTLINK_ENABLED"]
+    [
+        "GO111MODULE",
+        "GO386",
+        "GOAMD64",
+        "GOARCH",
+        "GOARM",
+        "GOARM64",
+        "GOAUTH",
+        "GOBIN",
+        "GOCACHE",
+        "GOCACHEPROG",
+        "GOENV",
+        "GOEXE",
+        "GOEXPERIMENT",
+        "GOFIPS140",
+        "GOFLAGS",
+        "GOGCCFLAGS",
+        "GOHOSTARCH",
+        "GOHOSTOS",
+        "GOINSECURE",
+        "GOMIPS",
+        "GOMIPS64",
+        "GOMODCACHE",
+        "GONOPROXY",
+        "GONOSUMDB",
+        "GOOS",
+        "GOPATH",
+        "GOPPC64",
+        "GOPRIVATE",
+        "GOPROXY",
+        "GORISCV64",
+        "GOROOT",
+        "GOSUMDB",
+        "GOTMPDIR",
+        "GOTOOLCHAIN",
+        "GOTOOLDIR",
+        "GOVCS",
+        "GOWASM",
+        "GOWORK",
+        "GO_EXTLINK_ENABLED",
+    ]
 )
 TRANSPORT_ENV = frozenset(
-    ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "all_proxy", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE"]
+    [
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "https_proxy",
+        "http_proxy",
+        "all_proxy",
+        "no_proxy",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "GIT_SSL_CAINFO",
+        "CURL_CA_BUNDLE",
+    ]
 )
 # What finding the go env -w file needs (os.UserConfigDir), read but not kept.
 LOCATING_ENV = frozenset({"HOME", "XDG_CONFIG_HOME", "APPDATA", "home"})

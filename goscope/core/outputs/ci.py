@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..gorules.goerrors import TITLES
 from ..safe.visible import markdown_cell, visible
+from ..traffic.explain import chain_line
 from .export import write_private
 
 if TYPE_CHECKING:
@@ -99,9 +100,7 @@ def summary_markdown(report: Report) -> str:
         lines += ["", "| failed | endpoint | chain | go said |", "| --- | --- | --- | --- |"]
         for chain in report.failed:
             name = f"{chain.module}@{chain.version}" if chain.version else chain.module
-            hops = " → ".join(
-                f"{a.host} {a.status if a.status is not None else '-'}" for a in chain.attempts
-            )
+            hops = chain_line(chain)
             said = "; ".join(chain.go_errors) or chain.rejected or ""
             lines.append(
                 f"| `{markdown_cell(name)}` | {markdown_cell(chain.endpoint)} | {markdown_cell(hops)} | `{markdown_cell(said)}` |"

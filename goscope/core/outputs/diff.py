@@ -42,8 +42,45 @@ class EnvChange:
 
 
 @dataclass
+class ChangeGroup:
+    """Fetches that changed the same way (same results, same chains), whatever module."""
+
+    a: str
+    b: str
+    a_chain: str
+    b_chain: str
+    why: str  # the change in words: `not made in B: …`
+    changes: list[FetchChange] = field(default_factory=list)
+
+
+@dataclass
+class Totals:
+    """One side at a glance, counted as its report lists them."""
+
+    requests: int = 0
+    modules: int = 0
+    fetches: int = 0
+    failed: int = 0
+    leaks: int = 0
+    exit_code: int | None = None
+
+    def text(self) -> str:
+        exit_text = "exit -" if self.exit_code is None else f"exit {self.exit_code}"
+
+        def n(count: int, word: str, plural: str) -> str:
+            return f"{count} {word if count == 1 else plural}"
+
+        return (
+            f"{n(self.requests, 'request', 'requests')} · {n(self.modules, 'module', 'modules')}"
+            f" · {n(self.fetches, 'fetch', 'fetches')} · {self.failed} failed · "
+            f"{n(self.leaks, 'leak', 'leaks')} · {exit_text}"
+        )
+
+
+@dataclass
 class Diff:
     fetches: list[FetchChange] = field(default_factory=list)
+    totals: tuple[Totals, Totals] = (Totals(), Totals())
     new_leaks: list[dict[str, Any]] = field(default_factory=list)
     gone_leaks: list[dict[str, Any]] = field(default_factory=list)
     new_errors: list[dict[str, Any]] = field(default_factory=list)
@@ -76,12 +113,61 @@ class Diff:
             return "regressed"
         return "incomplete" if self.incomplete else "clean"
 
+    def groups(self) -> list[ChangeGroup]:
+        """The fetch changes grouped by what changed, biggest group first: 312 fetches
+        not made in B are one line, not 312."""
+        groups: dict[tuple[str, str, str, str], ChangeGroup] = {}
+        stopped = bool(self.exit_codes[1])  # B's go failed: it may have stopped before
+        for c in self.fetches:
+            key = (c.a, c.b, c.a_chain, c.b_chain)
+            if key not in groups:
+                groups[key] = ChangeGroup(c.a, c.b, c.a_chain, c.b_chain, _why(c, stopped))
+            groups[key].changes.append(c)
+        # Failures in B first (what a reader came for), then by size.
+        return sorted(groups.values(), key=lambda g: (g.b != "failed", -len(g.changes)))
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {
             "regressed": self.regressed,
             "verdict": self.verdict,
             "command_failed": self.command_failed,
+            "totals": {"a": asdict(self.totals[0]), "b": asdict(self.totals[1])},
+            "groups": [
+                {k: v for k, v in asdict(g).items() if k != "changes"} | {"count": len(g.changes)}
+                for g in self.groups()
+            ],
         }
+
+
+def _why(c: FetchChange, b_stopped: bool) -> str:
+    """A fetch change in words, as a reader of two CI runs would put it."""
+    if c.b == "not fetched" and b_stopped:
+        return f"not made in B ({c.a} in A): B's go failed, maybe before it got there"
+    if c.b == "not fetched":
+        return f"not made in B ({c.a} in A): B's module cache had it (warm), or B needed less"
+    if c.a == "not fetched":
+        return f"made only in B ({c.b}): A's module cache had it, or B needed more"
+    if c.b == "failed" and c.a != "failed":
+        return f"failed in B ({c.a} in A)"
+    if c.a == "failed" and c.b != "failed":
+        return f"fixed in B ({c.b}; failed in A)"
+    if c.a != c.b:
+        return f"{c.b} in B ({c.a} in A)"
+    return f"{c.b} in both, by another path in B"
+
+
+def _totals(report: dict[str, Any]) -> Totals:
+    # Every fetch diff compares, checksum lookups included: the changes add up to these.
+    fetches = list(_fetches(report).values())
+    modules = {(f["module"], f["version"]) for f in fetches if f.get("kind") != "sumdb"}
+    return Totals(
+        requests=len(report.get("events", [])),
+        modules=len(modules),
+        fetches=len(fetches),
+        failed=failed if type(failed := report.get("failed")) is int else 0,
+        leaks=len(report.get("leaks", [])),
+        exit_code=report.get("exit_code"),
+    )
 
 
 _STR, _OPT_STR, _OPT_INT = (str,), (str, type(None)), (int, type(None))
@@ -151,11 +237,21 @@ def check_report(data: Any, name: str) -> dict[str, Any]:
 
 
 def _chain(fetch: dict[str, Any]) -> str:
+    """`proxy-a 404 → proxy-b 200`; each GOPROXY entry named when two share a host."""
+    attempts = fetch["attempts"]
+    hosts = [a["host"] for a in attempts if a["proxy"] not in ("off", "direct")]
+    repeated = len(hosts) != len(set(hosts))
+
+    def name(a: dict[str, Any]) -> str:
+        if repeated and a["proxy"] not in (None, "off", "direct"):
+            return a["proxy"].split("://", 1)[-1].rstrip("/") or a["host"]
+        return a["host"]
+
     return " → ".join(
         "off"
         if a["proxy"] == "off"
-        else f"{a['host']} {a['status'] if a['status'] is not None else a['error'] or '-'}"
-        for a in fetch["attempts"]
+        else f"{name(a)} {a['status'] if a['status'] is not None else a['error'] or '-'}"
+        for a in attempts
     )
 
 
@@ -200,6 +296,7 @@ def _per_module(report: dict[str, Any]) -> dict[str, tuple[float, int]]:
 
 def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> Diff:
     diff = Diff()
+    diff.totals = (_totals(a), _totals(b))
     diff.exit_codes = (a.get("exit_code"), b.get("exit_code"))
     diff.incomplete_a = list(a.get("incomplete") or [])
     diff.incomplete_b = list(b.get("incomplete") or [])
@@ -246,7 +343,10 @@ def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> Diff:
     return diff
 
 
-def diff_markdown(diff: Diff, a_name: str, b_name: str) -> str:
+MARKDOWN_EXAMPLES = 10  # fetches named per group without --full
+
+
+def diff_markdown(diff: Diff, a_name: str, b_name: str, full: bool = False) -> str:
     """For a pull request comment or a job summary; every value from the wire escaped."""
     lines = [f"### goscope diff: `{markdown_cell(a_name)}` → `{markdown_cell(b_name)}`", ""]
     lines.append(
@@ -262,14 +362,44 @@ def diff_markdown(diff: Diff, a_name: str, b_name: str) -> str:
         if reasons:
             lines += ["", f"**{side} is incomplete:**", ""]
             lines += [f"- {markdown_cell(r)}" for r in reasons]
-    if diff.fetches:
-        lines += ["", "| module@version | endpoint | A | B |", "| --- | --- | --- | --- |"]
-        for c in diff.fetches:
-            name = f"{c.module}@{c.version}" if c.version else c.module
+    a_totals, b_totals = diff.totals
+    lines += [
+        "",
+        "| | requests | modules | fetches | failed | leaks | exit |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for side, t in (("A", a_totals), ("B", b_totals)):
+        code = "-" if t.exit_code is None else str(t.exit_code)
+        lines.append(
+            f"| {side} | {t.requests} | {t.modules} | {t.fetches} | {t.failed} | {t.leaks} | {code} |"
+        )
+    groups = diff.groups()
+    if groups:
+        lines += ["", f"**{len(diff.fetches)} fetches differ**", ""]
+        lines += ["| fetches | what changed | A | B |", "| --- | --- | --- | --- |"]
+        for g in groups:
             lines.append(
-                f"| `{markdown_cell(name)}` | {markdown_cell(c.endpoint)} | {markdown_cell(c.a)} ({markdown_cell(c.a_chain)}) | "
-                f"{markdown_cell(c.b)} ({markdown_cell(c.b_chain)}) |"
+                f"| {len(g.changes)} | {markdown_cell(g.why)} | {markdown_cell(g.a_chain or '-')} | "
+                f"{markdown_cell(g.b_chain or '-')} |"
             )
+        for g in groups:
+            shown = g.changes if full else g.changes[:MARKDOWN_EXAMPLES]
+            names = [
+                f"`{markdown_cell(f'{c.module}@{c.version}' if c.version else c.module)}` "
+                f"{markdown_cell(c.endpoint)}"
+                for c in shown
+            ]
+            more = len(g.changes) - len(shown)
+            if more:
+                names.append(f"and {more} more (`goscope diff --full`)")
+            lines += [
+                "",
+                f"<details><summary>{len(g.changes)} {markdown_cell(g.why)}</summary>",
+                "",
+                *(f"- {n}" for n in names),
+                "",
+                "</details>",
+            ]
     for title, items in (("New leaks", diff.new_leaks), ("Gone leaks", diff.gone_leaks)):
         if items:
             lines += ["", f"**{title}**", ""]

@@ -14,6 +14,9 @@ import shlex
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urljoin
+
+from goscope import __version__
 
 from ..safe.redact import REDACTED, redact_headers, redact_url
 from ..traffic.events import Event
@@ -44,16 +47,25 @@ def curl_command(event: Event, proxy_url: str | None = None, ca_bundle: str | No
     return line
 
 
+def _header(headers: list[dict[str, str]], name: str) -> str:
+    return next((h["value"] for h in headers if h["name"].lower() == name), "")
+
+
 def har_entry(event: Event) -> dict:
     headers = [{"name": n, "value": v} for n, v in redact_headers(event.request_headers)]
     response_headers = [{"name": n, "value": v} for n, v in redact_headers(event.response_headers)]
+    # As the recording saw them: go's request to goscope (client_http) and the server's
+    # answer (upstream_http); "" where the recording does not say (never a guess).
+    request_http = event.client_http or event.upstream_http or ""
+    response_http = event.upstream_http or event.client_http or ""
+    location = _header(response_headers, "location") if 300 <= (event.status or 0) < 400 else ""
     return {
         "startedDateTime": event.started,
         "time": event.duration_ms or 0,
         "request": {
             "method": event.method,
             "url": redact_url(event.url),
-            "httpVersion": "HTTP/1.1",
+            "httpVersion": request_http,
             "headers": headers,
             "queryString": [],
             "cookies": [],
@@ -63,15 +75,15 @@ def har_entry(event: Event) -> dict:
         "response": {
             "status": event.status or 0,
             "statusText": event.error or "",
-            "httpVersion": "HTTP/1.1",
+            "httpVersion": response_http,
             "headers": response_headers,
             "cookies": [],
             "content": {
                 "size": max(event.response_bytes or 0, 0),
-                "mimeType": "",
+                "mimeType": _header(response_headers, "content-type"),
                 "text": event.preview or "",
             },
-            "redirectURL": "",
+            "redirectURL": redact_url(urljoin(event.url, location)) if location else "",
             "headersSize": -1,
             "bodySize": event.response_bytes if event.response_bytes is not None else -1,
         },
@@ -92,7 +104,7 @@ def har_document(events: list[Event]) -> dict:
     return {
         "log": {
             "version": "1.2",
-            "creator": {"name": "goscope", "version": "0.1.0"},
+            "creator": {"name": "goscope", "version": __version__},
             "entries": [har_entry(e) for e in events],
         }
     }

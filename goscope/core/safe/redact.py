@@ -430,6 +430,8 @@ def _redact_keyed(text: str) -> str:
         out += [text[last:value_at], REDACTED]
         last = value.end()
     return "".join(out) + text[last:] if out else text
+
+
 _JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.){0,200})"(\s*:\s*)"(?:[^"\\]|\\.)*"')
 _XML_PAIR = re.compile(r"<([\w:.-]{1,100})>([^<]*)</\1>")
 _FLAG_VALUE = re.compile(r"(?<![\w-])(--?[\w-]{1,100})[ \t]+([^\s-][^\s]*)")  # --password x

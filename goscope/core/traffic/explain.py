@@ -19,11 +19,24 @@ def answer_text(attempt: Attempt) -> str:
     return str(attempt.status) if attempt.status is not None else "no answer"
 
 
-def route_text(attempt: Attempt) -> str:
+def entry_label(attempt: Attempt) -> str:
+    """The GOPROXY entry without its scheme (`proxy.golang.org/a`), else the host.
+
+    Used where two entries of one chain share a host: the host alone would read
+    `proxy.golang.org 400 → proxy.golang.org 200`, two answers from one place.
+    """
+    proxy = attempt.proxy
+    if not proxy or proxy in ("direct", "off"):
+        return attempt.host
+    return proxy.split("://", 1)[-1].rstrip("/") or attempt.host
+
+
+def route_text(attempt: Attempt, label: str | None = None) -> str:
     """`goproxy.example 302 → blobs.example 403`: the entry's answer, then each hop's."""
+    name = label or attempt.host
     if not attempt.hops:
-        return f"{attempt.host} {answer_text(attempt)}"
-    head = f"{attempt.host} {attempt.redirect_status or '3xx'}"
+        return f"{name} {answer_text(attempt)}"
+    head = f"{name} {attempt.redirect_status or '3xx'}"
     *middle, (last_host, _) = attempt.hops
     hops = [f"{host} {status if status is not None else 'no answer'}" for host, status in middle]
     return " → ".join([head, *hops, f"{last_host} {answer_text(attempt)}"])
@@ -42,7 +55,8 @@ def explain_attempt(attempt: Attempt, chain: FallbackChain | None = None) -> str
     ):
         text = _explain_database(attempt, chain)
     else:
-        text = _explain_fetch(attempt)
+        repeated = chain is not None and _hosts_repeat(chain)
+        text = _explain_fetch(attempt, entry_label(attempt) if repeated else attempt.host)
     if attempt.not_found_for_s:
         text += (
             f' ({attempt.host} will keep answering "not found" for '
@@ -63,8 +77,7 @@ def duration_text(seconds: int) -> str:
 CERT_FAILURE = "certificate verify failed"
 
 
-def _explain_fetch(attempt: Attempt) -> str:
-    who = attempt.host
+def _explain_fetch(attempt: Attempt, who: str) -> str:
     answer = answer_text(attempt)
     if attempt.error and CERT_FAILURE in attempt.error.lower():
         return (
@@ -142,6 +155,20 @@ def _explain_redirected(attempt: Attempt) -> str:
     return f"{route}: waiting"
 
 
+def attempt_labels(chain: FallbackChain) -> list[str]:
+    """Each attempt's name in a chain line: its host, or its GOPROXY entry when hosts repeat."""
+    repeated = _hosts_repeat(chain)
+    return [entry_label(a) if repeated else a.host for a in chain.attempts]
+
+
+def _hosts_repeat(chain: FallbackChain) -> bool:
+    hosts = [a.host for a in chain.attempts if a.proxy not in ("off", "direct")]
+    return len(hosts) != len(set(hosts))
+
+
 def chain_line(chain: FallbackChain) -> str:
-    """`proxy-a 404 → proxy-b 302 → blob 200`"""
-    return " → ".join("off" if a.proxy == "off" else route_text(a) for a in chain.attempts)
+    """`proxy-a 404 → proxy-b 302 → blob 200`; `proxy.example/a 404 → proxy.example/b 200`."""
+    return " → ".join(
+        "off" if a.proxy == "off" else route_text(a, label)
+        for a, label in zip(chain.attempts, attempt_labels(chain), strict=True)
+    )

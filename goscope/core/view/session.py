@@ -120,6 +120,7 @@ class Session:
         self.dropped_live = 0  # events the live stream could not deliver (all are recorded)
         self.bad_lines = 0  # lines of the recording or the live stream that were not events
         self.finished = False  # the command (or the recording) has ended: go's verdict is in
+        self.live = False  # a running proxy's session (else a recording opened)
         # Why what is shown is not the whole run (the proxy died, a recording was cut).
         self.incomplete: list[str] = []
         self.foreign: list[dict[str, Any]] = []  # clients refused: not the run's, not judged

@@ -10,6 +10,7 @@ tests all derive from that list.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
@@ -23,6 +24,30 @@ from textual.widgets import DataTable, Static, TabPane
 from goscope.core.view.session import Session
 from goscope.term.safe import plain
 from goscope.tui.host import TabHost
+from goscope.tui.widgets.table import GoscopeTable
+
+
+def no_requests(session: Session, running: bool) -> str:
+    """Why there is no request to show, and what would bring one (every empty tab says)."""
+    command = session.judge.command
+    name = shlex.join(command) if command else ""
+    if session.live and not command:
+        return (
+            "No requests yet. goscope's proxy is listening: press : to run a go command "
+            'here, or wire another terminal (eval "$(goscope env)", or goscope shell) and '
+            "run go there."
+        )
+    if session.live and running:
+        return (
+            f"No requests yet: {name} has sent none so far (go asks the network only for "
+            "what its module cache lacks)."
+        )
+    if command:
+        return (
+            f"{name} sent no request: go found everything in its module cache "
+            "(GOMODCACHE), or GOFLAGS=-mod=vendor or GOPROXY=off kept it offline."
+        )
+    return "This recording holds no request: nothing sent through goscope while it recorded."
 
 
 class GoscopeTab(TabPane):
@@ -70,7 +95,7 @@ class TableTab(GoscopeTab):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
+        self.table: DataTable[Any] = GoscopeTable(zebra_stripes=True)
         self.detail = Static("")
         self._pending_rows: dict[int, list[tuple[Any, ...]]] = {}
         self._shown_rows: dict[int, list[tuple[Any, ...]]] = {}

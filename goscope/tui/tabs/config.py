@@ -21,6 +21,7 @@ from goscope.core.view.session import Session
 from goscope.term import styles
 from goscope.term.route import route_lines
 from goscope.term.safe import plain
+from goscope.tui.widgets.table import GoscopeTable
 
 from .base import TableTab
 
@@ -32,7 +33,7 @@ class ConfigTab(TableTab):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.findings_table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
+        self.findings_table: DataTable[Any] = GoscopeTable(zebra_stripes=True)
         self.findings: list[Finding] = []
         self.route_text = ""
 

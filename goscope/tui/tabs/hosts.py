@@ -9,7 +9,7 @@ from goscope.core.view.session import Session
 from goscope.term import styles
 from goscope.tui.widgets.request_list import human_size
 
-from .base import TableTab
+from .base import TableTab, no_requests
 
 
 def issuer_text(issuer: str | None, public_root: bool | None) -> Text:
@@ -67,3 +67,7 @@ class HostsTab(TableTab):
         self.commit(self.table)
         if session.hosts:
             self.table.move_cursor(row=cursor)
+        else:
+            self.detail.update(
+                Text(no_requests(session, self.goscope.command_running), styles.MUTED)
+            )

@@ -15,7 +15,7 @@ from goscope.core.view.session import Session
 from goscope.term import styles
 from goscope.term.safe import plain
 
-from .base import TableTab
+from .base import TableTab, no_requests
 
 
 def leak_target(leak: LeakGroup) -> str:
@@ -58,8 +58,18 @@ class LeaksTab(TableTab):
         if self.leaks:
             self.table.move_cursor(row=cursor)
             self.show(cursor)
+        elif not len(session.store):
+            self.detail.update(
+                Text(no_requests(session, self.goscope.command_running), styles.MUTED)
+            )
         else:
-            self.detail.update(Text("No private module path left this machine.", styles.GOOD))
+            self.detail.update(
+                Text(
+                    "No private module path left this machine (private: by each sender's "
+                    "GOPRIVATE, GONOPROXY and GONOSUMDB, and goscope's --private).",
+                    styles.GOOD,
+                )
+            )
 
     def selected(self) -> LeakGroup | None:
         index = self.table.cursor_row

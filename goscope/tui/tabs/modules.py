@@ -4,6 +4,7 @@ expandable; Enter on an attempt shows its request."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -13,14 +14,26 @@ from textual.widgets.tree import TreeNode
 
 from goscope.core.safe.visible import visible
 from goscope.core.traffic.explain import explain_attempt
+from goscope.core.view.elide import elide_module
 from goscope.core.view.session import ModuleRow, Session
 from goscope.term import styles
 from goscope.term.safe import plain
 from goscope.tui.widgets.request_list import human_size
 
-from .base import TableTab
+from .base import TableTab, no_requests
 
 NOT_SERVED = ("failed", "pending", "unknown", "rejected")
+MIN_MODULE = 40  # module@version gets at least this; the other columns then scroll
+
+
+def module_room(width: int, columns: tuple[str, ...], rest: Sequence[tuple[object, ...]]) -> int:
+    """The cells module@version may take so that every other column fits beside it (each
+    column is its widest cell plus DataTable's padding of 1 each side), at least 40."""
+    others = sum(
+        max([len(name), *(len(str(c)) for c in column)]) + 2
+        for name, column in zip(columns[1:], zip(*rest, strict=True) if rest else [], strict=False)
+    )
+    return max(MIN_MODULE, width - others - 2 - 2)  # its own padding, the scrollbar
 
 
 def checksum_text(verdict: str) -> Text:
@@ -66,13 +79,12 @@ class ModulesTab(TableTab):
         self.rows = session.modules()
         cursor = self.keep_cursor(len(self.rows))
         self.begin(self.table)
-        for row in self.rows:
-            name = f"{row.module}@{row.version}" if row.version else row.module
-            served = row.served_by not in NOT_SERVED
-            self.add_safe_row(
-                self.table,
-                name,
-                Text(visible(row.served_by), style=styles.GOOD if served else "red"),
+        rest = [
+            (
+                Text(
+                    visible(row.served_by),
+                    style=styles.GOOD if row.served_by not in NOT_SERVED else "red",
+                ),
                 checksum_text(row.checksum),
                 Text("LEAK", style=styles.LEAK) if row.leak else "",
                 str(row.attempts),
@@ -80,10 +92,27 @@ class ModulesTab(TableTab):
                 human_size(row.bytes),
                 f"{row.time_ms:.0f}",
             )
+            for row in self.rows
+        ]
+        room = module_room(self.app.size.width, self.COLUMNS, rest)
+        for row, cells in zip(self.rows, rest, strict=True):
+            name = elide_module(visible(row.module), visible(row.version or ""), room)
+            self.add_safe_row(self.table, name, *cells)
         self.commit(self.table)
         if self.rows:
             self.table.move_cursor(row=cursor)
             self.show(cursor)
+        else:
+            self.chain_tree.clear()
+            self.chain_tree.root.set_label(plain(self.empty_reason(session), styles.MUTED))
+
+    def empty_reason(self, session: Session) -> str:
+        if not len(session.store):
+            return no_requests(session, self.goscope.command_running)
+        return (
+            "No module was fetched: go's requests were lists, checksums, toolchains or "
+            "version control (Requests shows each); what it needed was in its module cache."
+        )
 
     def compose(self) -> ComposeResult:
         yield self.table

@@ -19,12 +19,13 @@ from textual.widgets import Static
 
 from goscope.core.outputs.export import curl_command
 from goscope.core.view.filters import Filter
+from goscope.core.view.session import Session
 from goscope.core.view.store import SORT_ORDERS, sorted_indices
 from goscope.term import styles
 from goscope.tui.widgets.detail import detail_view
 from goscope.tui.widgets.request_list import RequestList, column_sort_at, header_text
 
-from .base import GoscopeTab
+from .base import GoscopeTab, no_requests
 
 THREADED_FILTER_ROWS = 50_000
 NO_SELECTION = "Select a request to see its fallback chain."
@@ -73,6 +74,10 @@ class RequestsTab(GoscopeTab):
         if event is None:
             return None
         return curl_command(event, *app.curl_proxy())
+
+    def refresh_from(self, session: Session) -> None:
+        if not len(session.store):  # nothing to select: say why, and what would fill it
+            self.clear_detail(no_requests(session, self.goscope.command_running))
 
     # -- the list header -------------------------------------------------------------------
     def update_list_header(self) -> None:

@@ -9,7 +9,7 @@ from textual.widget import Widget
 from goscope.core.view.session import Session
 from goscope.tui.widgets.timeline import Timeline
 
-from .base import GoscopeTab
+from .base import GoscopeTab, no_requests
 
 
 class TimelineTab(GoscopeTab):
@@ -22,7 +22,9 @@ class TimelineTab(GoscopeTab):
             yield Timeline(id="timeline-view")
 
     def refresh_from(self, session: Session) -> None:
-        self.query_one(Timeline).refresh_from(session.store)
+        self.query_one(Timeline).refresh_from(
+            session.store, no_requests(session, self.goscope.command_running)
+        )
 
     def primary(self) -> Widget | None:
         return self.query_one(VerticalScroll)

@@ -22,6 +22,7 @@ from textual.strip import Strip
 
 from goscope.core.safe.redact import redact_url
 from goscope.core.safe.visible import visible
+from goscope.core.view.elide import elide_middle, elide_module
 from goscope.core.view.store import (
     FLAG_AUTH_RETRY,
     FLAG_BLOCKED,
@@ -46,7 +47,10 @@ COLUMNS = (
     ("size", 6, 8),
     ("fl", 2, 1),
 )
-MIN_MODULE = 30  # columns are dropped, least needed first, until module@version gets this
+# Columns are dropped, least needed first, until module@version gets this much (beyond
+# it, the middle of the path is elided: core/view/elide.py); # st fl never drop.
+MIN_MODULE = 40
+MODULE_COLUMN = 4
 SHORT_ENDPOINTS = {
     "git-upload-pack": "upload-pack",
     "git-info-refs": "info-refs",
@@ -90,8 +94,7 @@ def column_widths(width: int) -> tuple[int, ...]:
         if left() >= MIN_MODULE or COLUMNS[i][2] <= 1:
             break
         shown[i] = 0
-    module = COLUMNS.index(("module@version", 0, 0))
-    shown[module] = max(8, left())
+    shown[MODULE_COLUMN] = max(8, left())
     return tuple(shown)
 
 
@@ -132,14 +135,28 @@ def column_sort_at(width: int, x: int) -> str | None | bool:
     return False
 
 
+def url_rest(url: str) -> str:
+    """A URL without its scheme and host, which the host column shows: what it asks."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    slash = rest.find("/")
+    return rest[slash:] if slash >= 0 else "/"
+
+
 def row_text(row: Row, width: int) -> Text:
     widths = column_widths(width)
+    room = widths[MODULE_COLUMN]
     clock = (
         time.strftime("%H:%M:%S", time.localtime(row.started))
         + f".{int(row.started % 1 * 1000):03d}"
     )
     status = "ERR" if row.status is None else str(row.status)
-    what = visible(row.module_at or redact_url(row.url))
+    what = (
+        elide_module(visible(row.module), visible(row.version), room)
+        if row.module
+        else elide_middle(visible(url_rest(redact_url(row.url))), room)
+    )
     cells = (
         (str(row.seq).rjust(5), "dim"),
         (clock, "dim"),

@@ -55,12 +55,14 @@ class Timeline(Widget):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._store: EventStore | None = None
+        self._empty = "No requests yet."
 
-    def refresh_from(self, store: EventStore) -> None:
-        self._store = store
+    def refresh_from(self, store: EventStore, empty: str = "No requests yet.") -> None:
+        """`empty`: what to say while the store has no request (why, and what fills it)."""
+        self._store, self._empty = store, empty
         self.refresh(layout=True)
 
     def render(self) -> Text:
-        if self._store is None:
-            return Text("No requests yet.", style="dim")
+        if self._store is None or not len(self._store):
+            return Text(self._empty, style="dim")
         return timeline_text(self._store, self.content_size.width or 100)
