@@ -9,6 +9,9 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	# goscope's runtime dependencies and its build backend as wheels: the install and action
+	# tests put goscope into fresh venvs from here, offline (tests/test_install.py, test_action.py).
+	$(PY) -m pip wheel -q --wheel-dir $(VENV)/wheelhouse . 'hatchling>=1.27' && rm -f $(VENV)/wheelhouse/goscope-*.whl
 	touch $@
 
 # ruff, mypy on goscope/, the layer contracts (pyproject.toml [tool.importlinter]), and no

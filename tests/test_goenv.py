@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -160,3 +163,61 @@ def test_goproxy_bases_are_matched_by_origin():
     assert proxies.find_base_for_path("https://proxy.example", "/base/m/@v/list") is not None
     assert proxies.find_base_for("http://[::1]:8080/m/@v/list").url == "http://[::1]:8080"
     assert proxies.find_base_for("http://[::1:8080]/m/@v/list") is None
+
+
+@pytest.mark.parametrize(
+    ("goos", "env", "expected"),
+    [
+        # os.UserConfigDir (src/os/file.go), then cfg.EnvFile's filepath.Join(dir, "go/env").
+        ("darwin", {"HOME": "/Users/ann"}, "/Users/ann/Library/Application Support/go/env"),
+        (
+            "darwin",
+            {"HOME": "/Users/ann", "XDG_CONFIG_HOME": "/x"},
+            "/Users/ann/Library/Application Support/go/env",
+        ),
+        ("ios", {"HOME": "/var/mobile"}, "/var/mobile/Library/Application Support/go/env"),
+        ("darwin", {}, None),
+        (
+            "windows",
+            {"AppData": r"C:\Users\ann\AppData\Roaming"},
+            r"C:\Users\ann\AppData\Roaming\go\env",
+        ),
+        ("windows", {"APPDATA": r"D:\roam"}, r"D:\roam\go\env"),  # case-insensitive there
+        ("windows", {"HOME": "/home/ann"}, None),
+        ("plan9", {"home": "/usr/ann"}, "/usr/ann/lib/go/env"),
+        ("plan9", {"HOME": "/usr/ann"}, None),
+        ("linux", {"XDG_CONFIG_HOME": "/cfg", "HOME": "/home/ann"}, "/cfg/go/env"),
+        ("linux", {"XDG_CONFIG_HOME": "rel", "HOME": "/home/ann"}, None),  # relative: an error
+        ("freebsd", {"HOME": "/home/ann"}, "/home/ann/.config/go/env"),
+        ("linux", {}, None),
+        ("windows", {"GOENV": r"C:\go.env"}, r"C:\go.env"),
+        ("darwin", {"GOENV": "off", "HOME": "/Users/ann"}, None),
+    ],
+)
+def test_go_reads_its_env_file_where_each_os_puts_it(goos, env, expected):
+    from goscope.core.gorules.goenv import env_file_path
+
+    assert env_file_path(env, goos) == expected
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"HOME": "/home/ann"},
+        {"HOME": "/home/ann", "XDG_CONFIG_HOME": "/cfg"},
+        {"HOME": "/home/ann", "XDG_CONFIG_HOME": "relative/dir"},
+        {"GOENV": "/etc/go.env"},
+    ],
+)
+def test_this_platform_agrees_with_go_env_goenv(env, go_binary, tmp_path):
+    """The oracle on this machine: `go env GOENV` prints cfg.EnvFile's answer."""
+    import subprocess
+
+    from goscope.core.gorules.goenv import env_file_path
+
+    run_env = {"PATH": os.environ["PATH"], "GOTOOLCHAIN": "local", **env}
+    run_env.setdefault("GOCACHE", str(tmp_path / "cache"))
+    out = subprocess.run(
+        [go_binary, "env", "GOENV"], env=run_env, capture_output=True, text=True, timeout=60
+    )
+    assert (env_file_path(env) or "") == out.stdout.strip(), out.stderr

@@ -12,6 +12,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -258,6 +259,14 @@ def test_upstream_faults_are_accurate_events(fault, tmp_path):
                 )
             except (TimeoutError, OSError, http.client.HTTPException):
                 status = None  # the client gave up (hang) or the body was cut short
+            if fault == "hang":
+                # The proxy's own verdict on the client's leaving, before it is stopped (a
+                # stop first would rightly record "interrupted" instead): a state, not a time.
+                recording = tmp_path / "r.jsonl"
+                deadline = time.monotonic() + 60
+                while '"seq"' not in (recording.read_text() if recording.exists() else ""):
+                    assert time.monotonic() < deadline, "the proxy never recorded the flow"
+                    time.sleep(0.05)
         finally:
             proxy.stop()
             if httpd:

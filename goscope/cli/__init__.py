@@ -8,6 +8,7 @@ summary or the TUI in `launch`. Errors are one line and exit status 2.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -15,8 +16,9 @@ import click
 
 from goscope import __version__
 
-from . import ca, goconfig, lab, live, recordings
+from . import addon, ca, goconfig, lab, live, recordings, settings
 from .options import EXIT_USAGE, proxy_options, run_flags
+from .settings import load_settings
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,7 +49,12 @@ def main(argv: list[str] | None = None) -> None:
     if args and args[0] == "--":
         args = ["run", *args]
     try:
-        code = cli.main(args=args, prog_name="goscope", standalone_mode=False)
+        # Settings from GOSCOPE_<OPTION>, the project file and the user file are click's
+        # defaults: a flag still wins (cli/settings.py). A bad one is one line, exit 2.
+        # (Not while the shell completes a word: a bad file must not print into it.)
+        completing = "_GOSCOPE_COMPLETE" in os.environ
+        defaults = None if completing else load_settings().default_map()
+        code = cli.main(args=args, prog_name="goscope", standalone_mode=False, default_map=defaults)
     except click.UsageError as exc:
         # One line, not click's three: what is wrong and where to look.
         where = exc.ctx.command_path if exc.ctx else "goscope"
@@ -78,6 +85,8 @@ for command in (
     lab.demo,
     lab.lab,
     ca.ca,
+    settings.config,
+    addon.addon_path,
 ):
     cli.add_command(command)
 

@@ -5,12 +5,25 @@ from __future__ import annotations
 import sys
 
 import click
+import click.shell_completion
 
 from .options import fail
 
 
+def complete_scenarios(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of the built-in scenarios' names (and .toml files of your own)."""
+    from click.shell_completion import CompletionItem
+
+    from goscope.lab.scenario import scenario_names
+
+    names = [CompletionItem(n) for n in scenario_names() if n.startswith(incomplete)]
+    return names + [CompletionItem(incomplete, type="file")] if "/" in incomplete else names
+
+
 @click.command()
-@click.argument("scenario", required=False)
+@click.argument("scenario", required=False, shell_complete=complete_scenarios)
 @click.option("--list", "list_", is_flag=True, help="List the built-in scenarios.")
 @click.option("--verbose", "-v", is_flag=True, help="Show go's -x trace too.")
 @click.option("--headless", is_flag=True, help="No TUI: print the summary.")
@@ -54,7 +67,7 @@ def lab() -> None:
 
 
 @lab.command("serve")
-@click.argument("scenario")
+@click.argument("scenario", shell_complete=complete_scenarios)
 def lab_serve(scenario: str) -> None:
     """Run only the lab for SCENARIO, and print how to watch go use it (lines to paste)."""
     from goscope.lab.runner import serve_lab

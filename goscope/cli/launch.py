@@ -102,10 +102,14 @@ def write_outputs(report: Report, opts: RunOptions, console: Console) -> list[st
     """Every output asked for, each on its own: one that fails (a full disk) is said in one
     line and never keeps the others from being written. Returns the failures."""
     failures = []
+    cwd = opts.cwd  # where the command ran: its go.mod places annotations and SARIF results
     steps = [
-        ("annotations", lambda: write_ci_outputs(report, None, None, __version__)),
-        ("--markdown", lambda: write_ci_outputs(report, opts.markdown, None, __version__, False)),
-        ("--sarif", lambda: write_ci_outputs(report, None, opts.sarif, __version__, False)),
+        ("annotations", lambda: write_ci_outputs(report, None, None, __version__, workdir=cwd)),
+        (
+            "--markdown",
+            lambda: write_ci_outputs(report, opts.markdown, None, __version__, False, cwd),
+        ),
+        ("--sarif", lambda: write_ci_outputs(report, None, opts.sarif, __version__, False, cwd)),
     ]
     if opts.json_report:
         steps.append(("--json", lambda: write_report(opts.json_report or "", report)))

@@ -138,7 +138,9 @@ def _running(port: int | None) -> tuple[Path, RunningGoscope]:
 @click.option(
     "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
 )
-@click.option("--guard", is_flag=True, help="Stop every would-be leak before it leaves.")
+@click.option(
+    "--guard/--no-guard", default=False, help="Stop every would-be leak before it leaves."
+)
 def proxy(
     port: int,
     listen_host: str | None,

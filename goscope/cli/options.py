@@ -151,7 +151,10 @@ def judging_options(f):
 def run_flags(f):
     options = [
         click.option(
-            "--headless", is_flag=True, help="No TUI: pass output through, then print a summary."
+            "--headless/--tui",
+            default=False,
+            help="No TUI: pass output through, then print a summary (--tui: the TUI even if "
+            "a setting says headless).",
         ),
         click.option(
             "--json",
@@ -176,13 +179,13 @@ def run_flags(f):
             "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
         ),
         click.option(
-            "--fail-on-leak",
-            is_flag=True,
+            "--fail-on-leak/--no-fail-on-leak",
+            default=False,
             help="Exit 3 when a private module leaked (or the guard stopped one).",
         ),
         click.option(
-            "--guard",
-            is_flag=True,
+            "--guard/--no-guard",
+            default=False,
             help="Stop every would-be leak before it leaves: answer it locally (404, or 403 "
             "for a checksum lookup), never forward it.",
         ),

@@ -4,7 +4,7 @@
 sinks (outputs.py). Whatever goes wrong in goscope's own code is caught and
 counted: the traffic always flows. `goscope_addons()` is the whole set, in
 the order mitmproxy must run them; the proxy process and the mitmdump script
-(addons/goscope_addon.py) both use it.
+(goscope/proxy/mitmdump_script.py, `goscope addon-path`) both use it.
 """
 
 from __future__ import annotations

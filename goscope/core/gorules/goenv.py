@@ -13,8 +13,11 @@ import base64
 import errno
 import hashlib
 import json
+import ntpath
 import os
+import posixpath
 import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -473,17 +476,57 @@ def loading_variables(environ: Mapping[str, str]) -> dict[str, str]:
     return {var: value for var, value in environ.items() if var in wanted}
 
 
-def env_file_path(env: Mapping[str, str]) -> str | None:
-    """`cfg.EnvFile`: $GOENV, or os.UserConfigDir()/go/env; None for GOENV=off."""
+def env_file_path(env: Mapping[str, str], goos: str | None = None) -> str | None:
+    """`cfg.EnvFile` (cmd/go/internal/cfg/cfg.go): $GOENV, or os.UserConfigDir()/go/env;
+    None for GOENV=off, or where go finds no user config directory (it then reads none).
+
+    `goos`: the platform go runs on (default: this one's, as Go names it).
+    """
     goenv = env.get("GOENV", "")
     if goenv == "off":
         return None
     if goenv:
         return goenv
-    base = env.get("XDG_CONFIG_HOME") or (
-        str(Path(env["HOME"]) / ".config") if env.get("HOME") else ""
-    )
-    return str(Path(base) / "go" / "env") if base else None
+    goos = goos or current_goos()
+    base = user_config_dir(env, goos)
+    if not base:
+        return None
+    if goos == "windows":
+        return ntpath.join(base, "go", "env")  # filepath.Join: backslashes
+    return posixpath.join(base, "go", "env")
+
+
+def current_goos() -> str:
+    """This machine's GOOS (runtime.GOOS) from Python's sys.platform."""
+    if sys.platform.startswith("win") or sys.platform == "cygwin":
+        return "windows"
+    if sys.platform == "darwin":
+        return "darwin"
+    return "plan9" if sys.platform.startswith("plan9") else "linux"
+
+
+def _getenv(env: Mapping[str, str], name: str, goos: str) -> str:
+    if goos != "windows":
+        return env.get(name, "")
+    # Windows environment variables are case-insensitive (os.Getenv there too).
+    return next((v for k, v in env.items() if k.upper() == name.upper()), "")
+
+
+def user_config_dir(env: Mapping[str, str], goos: str) -> str | None:
+    """A port of os.UserConfigDir (src/os/file.go): None where Go returns an error."""
+    if goos == "windows":
+        return _getenv(env, "AppData", goos) or None
+    if goos in ("darwin", "ios"):
+        home = env.get("HOME", "")
+        return home + "/Library/Application Support" if home else None
+    if goos == "plan9":
+        home = env.get("home", "")
+        return home + "/lib" if home else None
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    if xdg:
+        return xdg if xdg.startswith("/") else None  # relative: an error in Go
+    home = env.get("HOME", "")
+    return home + "/.config" if home else None
 
 
 ENV_FILE_LIMIT = 1 << 20  # a go env -w file holds a few lines; a larger one is not one

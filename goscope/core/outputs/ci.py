@@ -7,12 +7,16 @@ wire is escaped for display first, so a hostile module path cannot forge a comma
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..gorules.goerrors import TITLES
+from ..gorules.goerrors import TITLES, GoError
+from ..gorules.gomod import main_module_place, module_place
 from ..safe.visible import markdown_cell, visible
 from ..traffic.explain import chain_line
 from .export import write_private
@@ -41,33 +45,150 @@ def leak_sentence(leak: LeakGroup) -> str:
     return f"{leak.module} was sent to the {where} {leak.host}{endpoints}"
 
 
-def github_annotations(report: Report) -> list[str]:
-    """One workflow command per leak, go error and doctor error or warning; an incomplete
-    verdict first."""
-    out = []
-    if report.incomplete:
-        text = "the verdict does not cover the whole run: " + "; ".join(report.incomplete)
-        out.append(f"::error title={_prop('goscope: incomplete verdict')}::{_data(text)}")
+@dataclass(frozen=True)
+class CiResult:
+    """One thing CI reports, the same in the annotations and in SARIF: a leak per module
+    and host (its endpoints listed), go's errors per kind and module, a doctor finding,
+    an incomplete verdict."""
+
+    rule: str
+    level: str  # error | warning | note (SARIF's; annotations say notice for note)
+    title: str
+    message: str
+    key: str  # what makes it the same result in the next run (partialFingerprints)
+    module: str | None = None  # placed at the go.mod line that names it
+    version: str | None = None
+
+
+LEVEL_ORDER = {"error": 0, "warning": 1, "note": 2}
+
+
+def ci_results(report: Report) -> list[CiResult]:
+    """Everything CI reports, most severe first (GitHub shows only the first ten of each
+    level per step)."""
+    out: list[CiResult] = []
+    for reason in report.incomplete:
+        out.append(
+            CiResult(
+                "incomplete-verdict",
+                "error",
+                "goscope: incomplete verdict",
+                f"the verdict does not cover the whole run: {reason}",
+                reason,
+            )
+        )
     for leak in report.leak_groups:
-        level = "error" if leak.severity in ("high", "medium") else "warning"
-        message = leak_sentence(leak)
-        if leak.fix:
-            message += f". Fix: {leak.fix}"
+        message = leak_sentence(leak) + (f". Fix: {leak.fix}" if leak.fix else "")
         title = "prevented private module leak" if leak.blocked else "private module leak"
         out.append(
-            f"::{level} title={_prop(f'goscope: {title} ({leak.severity})')}::{_data(message)}"
+            CiResult(
+                "private-module-leak",
+                "error" if leak.severity in ("high", "medium") else "warning",
+                f"goscope: {title} ({leak.severity})",
+                message,
+                f"{leak.module} {leak.host} {leak.kind}",
+                leak.module,
+            )
         )
     failed_lines = {line for chain in report.failed for line in chain.go_errors}
+    by_subject: dict[tuple[str, str], list[GoError]] = {}
     for error in report.go_errors:
         if error.line in failed_lines or error in report.loose_errors:
-            text = f"{error.line} — {error.explanation}"
-            title = f"goscope: go: {TITLES.get(error.kind, error.kind)}"
-            out.append(f"::error title={_prop(title)}::{_data(text)}")
+            by_subject.setdefault((error.kind, error.subject or ""), []).append(error)
+    for (kind, subject), errors in by_subject.items():
+        first = errors[0]
+        lines = list(dict.fromkeys(e.line for e in errors))
+        out.append(
+            CiResult(
+                f"go-{kind}",
+                "error",
+                f"goscope: go: {TITLES.get(kind, kind.replace('-', ' '))}",
+                "; ".join(lines) + f" — {first.explanation}",
+                f"{kind} {subject}",
+                first.module,
+                first.version,
+            )
+        )
     for finding in report.findings:
         if finding["severity"] in ("error", "warning"):
-            text = finding["message"] + (f". Fix: {finding['fix']}" if finding.get("fix") else "")
-            title = _prop(f"goscope doctor: {finding['id']}")
-            out.append(f"::{finding['severity']} title={title}::{_data(text)}")
+            fix = f". Fix: {finding['fix']}" if finding.get("fix") else ""
+            out.append(
+                CiResult(
+                    f"doctor-{finding['id']}",
+                    _LEVELS[finding["severity"]],
+                    f"goscope doctor: {finding['id']}",
+                    finding["message"] + fix,
+                    f"{finding['id']} {finding.get('variable') or ''}",
+                )
+            )
+    return sorted(out, key=lambda r: LEVEL_ORDER[r.level])
+
+
+_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+# GitHub shows at most 10 annotations of each level per step (50 per job): a run with more
+# says how many it left out in the 10th, instead of losing them silently.
+ANNOTATIONS_PER_LEVEL = 10
+
+
+@dataclass(frozen=True)
+class Placer:
+    """Where results point: the go.mod line naming their module, relative to the
+    repository (GITHUB_WORKSPACE, else the directory holding .git, else the go.mod's)."""
+
+    workdir: Path
+
+    @cached_property
+    def root(self) -> Path:
+        workspace = os.environ.get("GITHUB_WORKSPACE")
+        here = self.workdir.resolve()
+        if workspace and (
+            here == Path(workspace).resolve() or Path(workspace).resolve() in here.parents
+        ):
+            return Path(workspace).resolve()
+        for directory in (here, *here.parents):
+            if (directory / ".git").exists():
+                return directory
+        return here
+
+    def place(self, result: CiResult) -> tuple[str, int] | None:
+        found = (
+            module_place(self.workdir, result.module, result.version)
+            if result.module
+            else main_module_place(self.workdir)
+        )
+        if found is None:
+            return None
+        try:
+            relative = found.path.resolve().relative_to(self.root)
+        except ValueError:
+            relative = Path(found.path.name)
+        return relative.as_posix(), found.line
+
+
+def github_annotations(report: Report, workdir: Path | None = None) -> list[str]:
+    """One workflow command per CI result, most severe first, each at its file and line;
+    within GitHub's per-step limit of each level."""
+    placer = Placer(workdir or Path.cwd())
+    results = ci_results(report)
+    out: list[str] = []
+    for level in ("error", "warning", "note"):
+        of_level = [r for r in results if r.level == level]
+        command = "notice" if level == "note" else level
+        shown = of_level
+        if len(of_level) > ANNOTATIONS_PER_LEVEL:
+            shown = of_level[: ANNOTATIONS_PER_LEVEL - 1]
+        for result in shown:
+            where = placer.place(result)
+            props = f"file={_prop(where[0])},line={where[1]}," if where else ""
+            out.append(f"::{command} {props}title={_prop(result.title)}::{_data(result.message)}")
+        if len(shown) < len(of_level):
+            rest = len(of_level) - len(shown)
+            text = (
+                f"{rest} more {level}s than GitHub shows per step: every one is in the job "
+                "summary and the SARIF"
+            )
+            out.append(f"::{command} title={_prop(f'goscope: {rest} more')}::{_data(text)}")
     return out
 
 
@@ -133,65 +254,91 @@ def summary_markdown(report: Report) -> str:
 
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+DOCS = "https://github.com/goscope/goscope/blob/main/docs"  # as pyproject's project URLs
+
+# Each rule family's help: what it means and what to do, and where the docs say more.
+RULE_HELP: dict[str, tuple[str, str]] = {
+    "private-module-leak": (
+        "A module path that is private (GOPRIVATE, GONOPROXY or GONOSUMDB of the go command "
+        "that sent it, or goscope's --private) reached a proxy or checksum database that is "
+        "not trusted with it: its name is now in that server's logs. Cover it with GOPRIVATE "
+        "(or GONOPROXY and GONOSUMDB): go then fetches it directly and never asks the "
+        "checksum database. `goscope run --guard` stops such a request before it leaves.",
+        f"{DOCS}/guard.md",
+    ),
+    "incomplete-verdict": (
+        "goscope could not see or record the whole run (its proxy died, the recording was cut, "
+        "a sender could not be attributed): no verdict is given, and the exit status is 4.",
+        f"{DOCS}/security.md#fail-closed",
+    ),
+    "go": (
+        "go's own error, tied to the requests behind it and explained in the terms of Go's "
+        "module fetching (cmd/go/internal/modfetch).",
+        f"{DOCS}/go.md",
+    ),
+    "doctor": (
+        "A Go configuration mistake goscope's doctor names before go sends anything, with its fix.",
+        f"{DOCS}/commands.md#doctor",
+    ),
+}
 
 
-def sarif_document(report: Report, version: str) -> dict[str, object]:
-    """Leaks, go's errors and the doctor's errors and warnings as SARIF 2.1.0 results (for
-    code scanning); each result points at go.mod, the file that selects the modules."""
+def _rule(result: CiResult) -> dict[str, object]:
+    family = result.rule if result.rule in RULE_HELP else result.rule.split("-", 1)[0]
+    text, uri = RULE_HELP.get(family, RULE_HELP["doctor"])
+    return {
+        "id": result.rule,
+        "name": "".join(part.title() for part in result.rule.split("-")),
+        "shortDescription": {"text": result.title.removeprefix("goscope: ")},
+        "fullDescription": {"text": text},
+        "help": {"text": f"{text} {uri}", "markdown": f"{text}\n\n[goscope documentation]({uri})"},
+        "helpUri": uri,
+        "defaultConfiguration": {"level": result.level},
+        "properties": {"tags": ["security"] if family == "private-module-leak" else ["go"]},
+    }
+
+
+def sarif_document(report: Report, version: str, workdir: Path | None = None) -> dict[str, object]:
+    """The CI results as SARIF 2.1.0 for code scanning: one result per leak (module, host),
+    go error (kind, module) and doctor finding; each at the go.mod line that names its
+    module, with a fingerprint that stays the same across runs, so code scanning keeps
+    one alert per problem."""
+    placer = Placer(workdir or Path.cwd())
     rules: dict[str, dict[str, object]] = {}
     results: list[dict[str, object]] = []
-
-    def add(rule: str, level: str, text: str, description: str) -> None:
-        rules.setdefault(rule, {"id": rule, "shortDescription": {"text": description}})
+    for result in ci_results(report):
+        rules.setdefault(result.rule, _rule(result))
+        where = placer.place(result)
+        location: dict[str, object] = {
+            "artifactLocation": {"uri": where[0] if where else "go.mod", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": where[1] if where else 1},
+        }
+        fingerprint = hashlib.sha256(f"{result.rule}\0{result.key}".encode()).hexdigest()
         results.append(
             {
-                "ruleId": rule,
-                "level": level,
-                "message": {"text": visible(text)},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": "go.mod"}}}],
+                "ruleId": result.rule,
+                "ruleIndex": list(rules).index(result.rule),
+                "level": result.level,
+                "message": {"text": visible(f"{result.message}")},
+                "locations": [{"physicalLocation": location}],
+                "partialFingerprints": {"goscopeResult/v1": fingerprint[:32]},
             }
         )
-
-    for reason in report.incomplete:
-        add(
-            "incomplete-verdict",
-            "error",
-            f"the verdict does not cover the whole run: {reason}",
-            "goscope could not see or record the whole run",
-        )
-    for leak in report.leak_groups:
-        text = f"{leak_sentence(leak)} ({leak.severity})"
-        add(
-            "private-module-leak",
-            "error" if leak.severity in ("high", "medium") else "warning",
-            text + (f". Fix: {leak.fix}" if leak.fix else ""),
-            "A private module path reached a proxy or checksum database",
-        )
-    for error in report.go_errors:
-        add(
-            f"go-{error.kind}",
-            "error",
-            f"{error.line} — {error.explanation}",
-            f"go: {TITLES.get(error.kind, error.kind.replace('-', ' '))}",
-        )
-    for finding in report.findings:
-        if finding["severity"] in ("error", "warning"):
-            fix = f". Fix: {finding['fix']}" if finding.get("fix") else ""
-            add(
-                f"doctor-{finding['id']}",
-                _LEVELS[finding["severity"]],
-                finding["message"] + fix,
-                f"goscope doctor: {finding['id']}",
-            )
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [
             {
                 "tool": {
-                    "driver": {"name": "goscope", "version": version, "rules": list(rules.values())}
+                    "driver": {
+                        "name": "goscope",
+                        "version": version,
+                        "semanticVersion": version,
+                        "informationUri": DOCS.rsplit("/blob/", 1)[0],
+                        "rules": list(rules.values()),
+                    }
                 },
+                "automationDetails": {"id": "goscope/"},
                 "results": results,
                 "invocations": [
                     {
@@ -213,14 +360,17 @@ def write_ci_outputs(
     sarif: str | None,
     version: str,
     annotations: bool = True,
+    workdir: str | None = None,
 ) -> None:
     """GitHub Actions annotations (when GITHUB_ACTIONS is set) on stdout, and the Markdown
-    summary and SARIF when asked for."""
+    summary and SARIF when asked for. `workdir`: where the command ran (its go.mod places
+    the results)."""
+    where = Path(workdir) if workdir else None
     if annotations and os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in github_annotations(report):
+        for line in github_annotations(report, where):
             print(line, flush=True)
     if markdown:
         write_private(Path(markdown), summary_markdown(report))
     if sarif:
-        document = sarif_document(report, version)
+        document = sarif_document(report, version, where)
         write_private(Path(sarif), json.dumps(document, indent=2) + "\n")
