@@ -22,6 +22,10 @@ import threading
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from .mitm_patches import cheap_data_frame_repr, fast_hook_dispatch, lean_addons_package
+
+lean_addons_package()  # before the first mitmproxy.addons import (mitm_patches.py says why)
+
 from mitmproxy import exceptions, options
 from mitmproxy.addons import (
     block,
@@ -212,7 +216,11 @@ def mitmproxy_addons() -> list[Any]:
 
 
 async def serve(config: ProxyConfig) -> int:
-    ensure_ca(config.home)
+    fast_hook_dispatch()
+    cheap_data_frame_repr()
+    ensure_ca(
+        config.home
+    )  # (its key parse is not skipped: mitmproxy would load a bad key silently)
     opts = options.Options(
         listen_host=config.listen_host,
         listen_port=config.port,

@@ -28,7 +28,6 @@ KNOWN_SUMDB_HOSTS = frozenset({"sum.golang.org", "sum.golang.google.cn"})
 
 # tlog tile paths: tile/H/L/NNN with x-prefixed groups, optional .p/W (tlog/tile.go).
 _TILE = re.compile(r"^tile/\d+/(?:\d+|data)/(?:x\d{3}/)*\d{3}(?:\.p/\d+)?$")
-_PROXY_FILE = re.compile(r"^(.+)\.(info|mod|zip)$")
 PROXY_FILE_ENDPOINTS: dict[str, Endpoint] = {"info": "info", "mod": "mod", "zip": "zip"}
 
 
@@ -78,42 +77,34 @@ def classify_request(
 ) -> Classification:
     """What this request is, in go's terms. Never raises."""
     try:
-        result = _classify(str(method or "").upper(), str(url), env)
         client = client_of(headers)
+        # Each Classification is built once, with who asked (a dataclass per request is a
+        # fifth of the classifier's time).
+        return _classify(str(method or "").upper(), str(url), env, client) or (
+            OTHER if client == "other" else Classification(client=client)
+        )
     except Exception:  # the core must never raise into the proxy
         return OTHER
-    if client == "other":
-        return result
-    # A new instance (`OTHER` is shared): the fields, plus who asked.
-    return Classification(
-        result.kind,
-        result.endpoint,
-        result.module,
-        result.version,
-        result.proxy,
-        client,
-        result.sumdb,
-        result.bad_escape,
-    )
 
 
-def _classify(method: str, url: str, env: GoEnv | None) -> Classification:
+def _classify(method: str, url: str, env: GoEnv | None, client: Client) -> Classification | None:
     split = _split_url(url)
     if split is None:
-        return OTHER
+        return None
     origin, host, raw_path, raw_query = split
     query = parse_qs(raw_query) if raw_query else {}
 
     if query.get("go-get") == ["1"]:
         module = host + unquote(raw_path).rstrip("/")
-        return Classification("direct", "go-get", module=module)
-    git = _classify_git(method, host, raw_path, query)
-    if git:
-        return git
-    sumdb = _classify_sumdb(origin, host, raw_path, env)
+        return Classification("direct", "go-get", module=module, client=client)
+    if raw_path.endswith(("/info/refs", "/git-upload-pack")):
+        git = _classify_git(method, host, raw_path, query, client)
+        if git:
+            return git
+    sumdb = _classify_sumdb(origin, host, raw_path, env, client)
     if sumdb:
         return sumdb
-    return _classify_proxy(origin, raw_path, env) or OTHER
+    return _classify_proxy(origin, raw_path, env, client)
 
 
 # go's plain URLs, in one match: scheme, a host with no userinfo, port, IPv6 brackets or
@@ -146,10 +137,8 @@ def _split_parsed_url(url: str) -> tuple[str, str, str, str] | None:
 
 
 def _classify_git(
-    method: str, host: str, raw_path: str, query: dict[str, list[str]]
+    method: str, host: str, raw_path: str, query: dict[str, list[str]], client: Client
 ) -> Classification | None:
-    if not raw_path.endswith(("/info/refs", "/git-upload-pack")):
-        return None
     path = unquote(raw_path)
     endpoint: Endpoint
     if path.endswith("/info/refs") and query.get("service") == ["git-upload-pack"]:
@@ -159,11 +148,11 @@ def _classify_git(
     else:
         return None
     module = host + repo.removesuffix(".git")
-    return Classification("direct", endpoint, module=module)
+    return Classification("direct", endpoint, module=module, client=client)
 
 
 def _classify_sumdb(
-    origin: str, host: str, raw_path: str, env: GoEnv | None
+    origin: str, host: str, raw_path: str, env: GoEnv | None, client: Client
 ) -> Classification | None:
     # Proxied: <proxy base>/sumdb/<name>/<op> (sumdb.go initBase).
     marker = raw_path.find("/sumdb/")
@@ -180,6 +169,7 @@ def _classify_sumdb(
                     module=module,
                     version=version,
                     proxy=origin + raw_path[:marker],
+                    client=client,
                     sumdb=name,
                     bad_escape=bad,
                 )
@@ -200,6 +190,7 @@ def _classify_sumdb(
         module=module,
         version=version,
         proxy=None,
+        client=client,
         sumdb=name,
         bad_escape=bad,
     )
@@ -236,7 +227,7 @@ def _direct_sumdb_base(
         return "", "sum.golang.org"
     # Unknown host: only the unmistakable shapes count.
     path = raw_path.lstrip("/")
-    if path.startswith("lookup/") and "@" in path or _TILE.match(path):
+    if path.startswith("lookup/") and "@" in path or path.startswith("tile/") and _TILE.match(path):
         return "", host
     return None, ""
 
@@ -254,22 +245,26 @@ def _sumdb_op(op: str) -> tuple[Endpoint, str | None, str | None, bool] | None:
         module, ok_m = decode_wire(mod)
         version, ok_v = decode_wire(ver)
         return "lookup", module, version, not (ok_m and ok_v)
-    if _TILE.match(op):
+    if op.startswith("tile/") and _TILE.match(op):
         return "tile", None, None, False
     return None
 
 
-def _classify_proxy(origin: str, raw_path: str, env: GoEnv | None) -> Classification | None:
+def _classify_proxy(
+    origin: str, raw_path: str, env: GoEnv | None, client: Client
+) -> Classification | None:
     endpoint: Endpoint
     if "/@v/" in raw_path:
         prefix, _, file = raw_path.rpartition("/@v/")
         if file == "list":
             endpoint, version_wire = "list", None
         else:
-            m = _PROXY_FILE.match(file)
-            if not m:
+            # `<version>.info|.mod|.zip` (proxy.go's file names), the last dot splitting
+            version_wire, dot, ext = file.rpartition(".")
+            found = PROXY_FILE_ENDPOINTS.get(ext) if dot else None
+            if found is None or not version_wire:
                 return None
-            version_wire, endpoint = m.group(1), PROXY_FILE_ENDPOINTS[m.group(2)]
+            endpoint = found
     elif raw_path.endswith("/@latest"):
         prefix, endpoint, version_wire = raw_path[: -len("/@latest")], "latest", None
     else:
@@ -286,6 +281,7 @@ def _classify_proxy(origin: str, raw_path: str, env: GoEnv | None) -> Classifica
         module=module,
         version=version,
         proxy=origin + base_path,
+        client=client,
         bad_escape=not (ok_m and ok_v),
     )
 
