@@ -64,9 +64,12 @@ def test_layer_contracts_are_kept():
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     kept = [line for line in out.stdout.splitlines() if line.endswith(" KEPT")]
     names = " ".join(kept)
-    assert len(kept) == 8 and "layers: cli > tui > term > lab > run > proxy > core" in names
+    assert len(kept) == 9 and "layers: cli > tui > term > lab > run > proxy > core" in names
     assert "the TUI never reaches into the proxy" in names
-    assert "core: view | outputs > judging > traffic > gorules > safe > loose modules" in names
+    assert (
+        "core: audit > view | outputs > judging > traffic > gorules > safe > loose modules" in names
+    )
+    assert "DuckDB stays in the audit" in names
     assert "the ports of Go's rules import nothing of traffic analysis" in names
     assert "tabs and palette commands know the app only by its protocol" in names
 

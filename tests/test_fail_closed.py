@@ -389,6 +389,7 @@ def test_a_full_disk_loses_events_but_never_the_verdict(small_disk, tmp_path):
 def test_report_of_a_private_run_gives_the_runs_own_leaks(tmp_path):
     hosts = {"proxy.golang.org": HostBehaviour(status=404)}
     env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    on_ci = {**env, "GITLAB_CI": "true", "CI_PROJECT_PATH": "acme/app", "CI_PIPELINE_ID": "77"}
     with ModServer(hosts) as server:
         run = subprocess.run(
             [
@@ -412,7 +413,8 @@ def test_report_of_a_private_run_gives_the_runs_own_leaks(tmp_path):
                 "GoCommand/1",
                 "https://proxy.golang.org/corp.example/secret/@v/list",
             ],
-            env=env,
+            env=on_ci,
+            cwd=tmp_path,
             capture_output=True,
             text=True,
             timeout=120,
@@ -462,6 +464,29 @@ def test_report_of_a_private_run_gives_the_runs_own_leaks(tmp_path):
         timeout=60,
     )
     assert diff.returncode == 0, diff.stdout + diff.stderr
+    # Across runs too: the audit judges the run by its recorded context, and names the
+    # repository the CI said it ran for (the header's context).
+    header = json.loads((tmp_path / "r.jsonl").read_text().splitlines()[0])
+    assert header["context"]["ci"] == {
+        "provider": "gitlab",
+        "repository": "acme/app",
+        "run_id": "77",
+    }
+    assert (
+        header["context"]["cwd"] == str(tmp_path.resolve()) and len(header["context"]["id"]) == 32
+    )
+    audit = subprocess.run(
+        [sys.executable, "-m", "goscope", "audit", str(tmp_path / "r.jsonl"), "--json", "-"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert audit.returncode == 3, audit.stderr
+    found = json.loads(audit.stdout)
+    assert [(x["module"], x["host"], x["runs"], x["repositories"]) for x in found["leaks"]] == [
+        ("corp.example/secret", "proxy.golang.org", 1, ["acme/app"])
+    ]
 
 
 # -- 7. no reassurance from nothing ----------------------------------------------------------

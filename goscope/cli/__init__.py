@@ -1,6 +1,7 @@
 """The goscope command line (click): one module per command family.
 
-`live` (run, proxy, env, shell), `recordings` (open, report, diff), `goconfig`
+`live` (run, proxy, env, shell), `recordings` (open, report, diff), `audit` (audit,
+export), `goconfig`
 (doctor, route), `lab` (demo, lab serve), `ca`; the options they share and
 their validation in `options`; the run path from options to the headless
 summary or the TUI in `launch`. Errors are one line and exit status 2.
@@ -16,7 +17,7 @@ import click
 
 from goscope import __version__
 
-from . import addon, ca, goconfig, lab, live, recordings, settings
+from . import addon, audit, ca, goconfig, lab, live, recordings, settings
 from .options import EXIT_USAGE, proxy_options, run_flags
 from .settings import load_settings
 
@@ -80,6 +81,8 @@ for command in (
     recordings.open_,
     recordings.report,
     recordings.diff,
+    audit.audit,
+    audit.export,
     goconfig.route,
     goconfig.doctor,
     lab.demo,

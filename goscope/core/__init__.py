@@ -3,6 +3,7 @@
 Lowest first; each imports only those below it (pyproject.toml's import-linter
 contracts; tests/test_core_contract.py runs them):
 
+- `audit/`    answers across many runs (`goscope audit`, the Parquet export); DuckDB
 - `view/`     the model behind the TUI: the session, its columnar store, the `/` filter
 - `outputs/`  what goscope writes from a session: the report, exports, CI outputs, diff
 - `judging/`  verdicts on traffic: leaks, credentials, the doctor, each sender judged by its Go env

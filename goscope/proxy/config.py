@@ -50,6 +50,9 @@ class ProxyConfig:
     # The judging context the recording's header keeps (--private, --trusted, the guard),
     # so that a recording read later gives the run's own verdict.
     judging: dict[str, Any] = field(default_factory=dict)
+    # Where the run was made (core/traffic/context.py): its id, start, directory, main
+    # module and CI run, for the header (audits group runs by it).
+    context: dict[str, Any] = field(default_factory=dict)
     # Answer every would-be leak locally, never forward it (guard.py).
     guard: bool = False
     # The run's secret: clients must send it as the proxy password (access.py). Never

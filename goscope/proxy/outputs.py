@@ -21,6 +21,7 @@ from mitmproxy.addonmanager import Loader
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.outputs.export import OutputError, write_private
 from goscope.core.safe.redact import redact_argv, redact_har
+from goscope.core.traffic.context import check_context
 from goscope.core.traffic.events import Event
 from goscope.core.traffic.recording import header_line
 
@@ -102,11 +103,18 @@ class Recorder:
             "",
             "The judging context for the header, as JSON: private, trusted, guard.",
         )
+        loader.add_option(
+            "goscope_context",
+            str,
+            "",
+            "Where the run was made, for the header, as JSON: id, started, cwd, module, ci.",
+        )
 
     def configure(self, updated: set[str]) -> None:
         if ctx.options.goscope_environment_source not in ("command", "goscope"):
             raise exceptions.OptionsError("goscope_environment_source is command or goscope")
         judging = judging_option(ctx.options.goscope_judging)
+        context = json_object_option("goscope_context", ctx.options.goscope_context)
         if "goscope_jsonl" in updated:
             self.close()
             path = ctx.options.goscope_jsonl
@@ -119,6 +127,8 @@ class Recorder:
                 }
                 if judging:
                     header["judging"] = judging
+                if context:
+                    header["context"] = check_context(context)
                 try:
                     self.fd = open_recording(path)
                 except OSError as exc:
@@ -186,14 +196,19 @@ def open_recording(path: str) -> int:
 
 def judging_option(text: str) -> dict[str, Any]:
     """`goscope_judging`: {"private": …, "trusted": […], "guard": …} as JSON, or empty."""
+    return json_object_option("goscope_judging", text)
+
+
+def json_object_option(name: str, text: str) -> dict[str, Any]:
+    """An option holding a JSON object, or empty (OptionsError naming it when it is not)."""
     if not text:
         return {}
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise exceptions.OptionsError(f"goscope_judging is not JSON: {exc}") from None
+        raise exceptions.OptionsError(f"{name} is not JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise exceptions.OptionsError("goscope_judging must be a JSON object")
+        raise exceptions.OptionsError(f"{name} must be a JSON object")
     return data
 
 

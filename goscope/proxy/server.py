@@ -157,6 +157,7 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
         "goscope_command": list(config.command or []),
         "goscope_environment_source": config.environment_source,
         "goscope_judging": json.dumps(config.judging) if config.judging else "",
+        "goscope_context": json.dumps(config.context) if config.context else "",
         "goscope_secret": config.secret or "",
         "goscope_guard": config.guard,
         "goscope_jsonl": config.recording or "",

@@ -33,6 +33,7 @@ from goscope.core.gorules.roots import go_roots
 from goscope.core.gotool import find_go, go_version_of
 from goscope.core.home import bundle_path, ensure_private_dir, home_dir
 from goscope.core.safe.redact import redact_value, token_shapes_source
+from goscope.core.traffic.context import run_context
 from goscope.core.traffic.events import Event
 from goscope.core.traffic.recording import end_line
 from goscope.proxy.config import ProxyConfig
@@ -108,6 +109,7 @@ class RunEngine:
             command_pgid_file=str(self.rundir / "command.pgid"),
             token_shapes=token_shapes_source(),
             judging={"private": opts.private, "trusted": list(opts.trusted), "guard": opts.guard},
+            context=run_context(self.base_env, opts.cwd),
             guard=opts.guard,
             secret=self.secret,
             rundir=self.rundir,

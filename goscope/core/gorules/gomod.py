@@ -108,3 +108,11 @@ def main_module_place(workdir: Path) -> Place | None:
         if verb == "module":
             return Place(gomod, number, "module")
     return Place(gomod, 1, "module")
+
+
+def main_module_path(gomod: Path) -> str | None:
+    """The path the `module` directive of a go.mod declares (None without one)."""
+    for _, verb, args in _entries(_lines(gomod)):
+        if verb == "module" and args:
+            return _unquote(args[0])
+    return None

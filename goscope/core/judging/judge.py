@@ -103,9 +103,16 @@ class SenderView:
 
 class Judge:
     def __init__(
-        self, env: GoEnv | None = None, private: str = "", trusted: frozenset[str] = frozenset()
+        self,
+        env: GoEnv | None = None,
+        private: str = "",
+        trusted: frozenset[str] = frozenset(),
+        chains: bool = True,
     ):
+        """`chains=False`: leaks only (an audit's pass): the same leaks, by the same code,
+        without folding fallback chains, so no findings, failures or lookups."""
         self.private = private
+        self.track_chains = chains
         self.trusted = trusted
         self.views: dict[int | None, SenderView] = {}
         self.default = self.views[None] = self._view(None, None, env)
@@ -145,16 +152,23 @@ class Judge:
     def add(self, event: Event) -> Leak | None:
         view = self.view(event.sender)
         view.requests += 1
+        if not self.track_chains:
+            return self._leak(view, event)
         if event.upstream_public_root is False and event.host not in view.inspected:
             view.inspected[event.host] = (event.upstream_issuer or "an unknown issuer", event.seq)
         if not view.known:
             view.observe(event)
+        leak = self._leak(view, event)
+        view.tracker.add(event)
+        return leak
+
+    def _leak(self, view: SenderView, event: Event) -> Leak | None:
+        """The event's leak, if it is one; go's GOAUTH retry of a URL is not a second."""
         leak = view.detector.check(event)
         if leak is not None and (leak.url, leak.kind) not in self._leak_keys:
             self._leak_keys.add((leak.url, leak.kind))
             self.leaks.append(leak)
             view.leaks.append(leak)
-        view.tracker.add(event)
         return leak
 
     @property

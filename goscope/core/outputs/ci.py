@@ -283,7 +283,7 @@ RULE_HELP: dict[str, tuple[str, str]] = {
 }
 
 
-def _rule(result: CiResult) -> dict[str, object]:
+def sarif_rule(result: CiResult) -> dict[str, object]:
     family = result.rule if result.rule in RULE_HELP else result.rule.split("-", 1)[0]
     text, uri = RULE_HELP.get(family, RULE_HELP["doctor"])
     return {
@@ -307,7 +307,7 @@ def sarif_document(report: Report, version: str, workdir: Path | None = None) ->
     rules: dict[str, dict[str, object]] = {}
     results: list[dict[str, object]] = []
     for result in ci_results(report):
-        rules.setdefault(result.rule, _rule(result))
+        rules.setdefault(result.rule, sarif_rule(result))
         where = placer.place(result)
         location: dict[str, object] = {
             "artifactLocation": {"uri": where[0] if where else "go.mod", "uriBaseId": "%SRCROOT%"},

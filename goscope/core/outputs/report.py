@@ -14,6 +14,7 @@ from ..judging.judge import Judge
 from ..judging.leaks import Leak, LeakGroup, group_leaks
 from ..safe.redact import redact_argv, redact_event
 from ..traffic.chains import FallbackChain
+from ..traffic.context import check_context
 from ..traffic.events import SCHEMA_VERSION, Event
 from ..traffic.lookups import ModuleLookup
 from ..traffic.recording import RecordingReader, command_environment, read_recording
@@ -61,6 +62,8 @@ class Report:
     chain_envs: dict[int, GoEnv | None] = field(default_factory=dict)  # id(chain) -> env
     # Clients the proxy refused for lacking the run's secret: not the run's, never judged.
     foreign: list[dict[str, Any]] = field(default_factory=list)
+    # Where the run was made (traffic/context.py): its id, start, directory, module, CI run.
+    context: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failure_count(self) -> int:
@@ -79,6 +82,7 @@ class Report:
             "complete": not self.incomplete,
             "incomplete": list(self.incomplete),
             "judging": self.judging,
+            "context": self.context,
             "go_version": self.go_version,
             "environment": self.env.to_dict() if self.env_known else None,
             "senders": self.senders,
@@ -262,6 +266,7 @@ def report_from_recording(
     report.go_version = version if isinstance(version, str) else None
     report.incomplete = list(dict.fromkeys([*incomplete, *rec.incomplete(stats)]))
     report.judging = judging
+    report.context = check_context(rec.header.get("context"))
     report.foreign = [foreign_view(f, rec.senders) for f in rec.foreign]
     return report
 

@@ -1,0 +1,249 @@
+"""Commands across many runs: `audit` (did any private path leave, where, since when) and
+`export --parquet` (runs as Parquet for Spark, Trino, a warehouse, or a later audit)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .options import fail, validate_output
+
+if TYPE_CHECKING:
+    from goscope.core.audit.engine import Audit
+
+MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def parse_moment(option: str, value: str | None, end: bool) -> str | None:
+    """--since/--until as UTC `YYYY-MM-DD HH:MM:SS`: a date, or an ISO-8601 time. A date for
+    --until takes in the whole day (--since 2026-11-01 --until 2026-11-30 is November)."""
+    if value is None:
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            day = date.fromisoformat(value) + timedelta(days=1 if end else 0)
+            return f"{day.isoformat()} 00:00:00"
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option} {value!r}: not a date (YYYY-MM-DD) or an ISO-8601 time") from None
+    if moment.tzinfo is not None:
+        from datetime import UTC
+
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(sep=" ")
+
+
+def check_memory(value: str) -> str:
+    if not MEMORY.match(value.strip()):
+        raise fail(f"--memory-limit {value!r}: a size such as 512MB or 4GB")
+    return value.strip()
+
+
+class Progress:
+    """A progress bar over the files on a terminal (stderr); nothing otherwise."""
+
+    def __init__(self, total: int, verb: str):
+        self.bar: Any = None
+        if total > 1 and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+            from rich.progress import Progress as Bar
+
+            self.bar = Bar(
+                TextColumn(f"{verb}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[bad]}"),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.task = self.bar.add_task(verb, total=total, bad="")
+            self.bad = 0
+            self.bar.start()
+
+    def step(self, path: str, why: str | None) -> None:
+        if self.bar is not None:
+            self.bad += why is not None
+            self.bar.update(self.task, advance=1, bad=f"{self.bad} bad" if self.bad else "")
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _inputs(paths: tuple[str, ...]) -> Any:
+    from goscope.core.audit.inputs import expand
+
+    found = expand(list(paths))
+    if found.unmatched:
+        raise fail(f"{found.unmatched[0]}: no such file, directory or matching glob")
+    if not found.files and not found.exports:
+        raise fail(f"no recordings, reports or exports in {' '.join(paths)}")
+    return found
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--json", "json_out", metavar="FILE", help="Write the audit as JSON (- for stdout).")
+@click.option("--markdown", metavar="FILE", help="Write it as Markdown (- for stdout).")
+@click.option(
+    "--sarif", metavar="FILE", help="Write the leaks as SARIF 2.1.0, one per path and host."
+)
+@click.option(
+    "--since", metavar="WHEN", help="Only runs started at or after (YYYY-MM-DD or ISO time, UTC)."
+)
+@click.option(
+    "--until",
+    metavar="WHEN",
+    help="Only runs started before the end of (a date) or before (a time).",
+)
+@click.option(
+    "--skip-bad",
+    is_flag=True,
+    help="Name, count and skip unreadable files (the audit is then incomplete).",
+)
+@click.option("--tui", is_flag=True, help="Show the audit in the terminal UI.")
+@click.option(
+    "--jobs", type=click.IntRange(1, 256), help="Worker processes (default: one per CPU)."
+)
+@click.option(
+    "--memory-limit",
+    default="1GB",
+    show_default=True,
+    help="DuckDB's memory; beyond it, it spills to disk.",
+)
+def audit(
+    paths: tuple[str, ...],
+    json_out: str | None,
+    markdown: str | None,
+    sarif: str | None,
+    since: str | None,
+    until: str | None,
+    skip_bad: bool,
+    tui: bool,
+    jobs: int | None,
+    memory_limit: str,
+) -> None:
+    """Across many runs: which private paths reached which public hosts, since when, from
+    which repositories and commands; each host's failures and latency; go versions;
+    incomplete runs. PATH: recordings, reports, directories of them (CI artifacts), globs,
+    or a `goscope export --parquet` directory. Each run is judged as `goscope report`
+    judges it alone. Exit 3 when a private path leaked (or the guard stopped one), 4 when
+    the audit is incomplete (a run was, or a file was skipped), else 0."""
+    from goscope.core.audit.collect import run_audit
+    from goscope.core.audit.engine import EngineMissing
+    from goscope.core.audit.facts import AuditInputError
+
+    for option, value in (("--json", json_out), ("--markdown", markdown), ("--sarif", sarif)):
+        if value and value != "-":
+            validate_output(option, value)
+    if sarif == "-":
+        raise fail("--sarif takes a file")
+    if sum(v == "-" for v in (json_out, markdown)) > 1:
+        raise fail("only one of --json and --markdown can go to stdout")
+    window = (parse_moment("--since", since, False), parse_moment("--until", until, True))
+    memory = check_memory(memory_limit)
+    found = _inputs(paths)
+    progress = Progress(len(found.files), "judging runs")
+    try:
+        result = run_audit(
+            found,
+            since=window[0],
+            until=window[1],
+            skip_bad=skip_bad,
+            jobs=jobs,
+            memory_limit=memory,
+            on_file=progress.step,
+        )
+    except (AuditInputError, EngineMissing) as exc:
+        raise fail(str(exc)) from None
+    finally:
+        progress.stop()
+    for why in result.skipped_files:
+        click.echo(f"goscope: skipped {why}", err=True)
+    _write(result, json_out, markdown, sarif, tui)
+    sys.exit(audit_exit(result))
+
+
+def audit_exit(result: Audit) -> int:
+    from goscope.run.options import EXIT_INCOMPLETE, EXIT_LEAK
+
+    if result.leaks:
+        return EXIT_LEAK
+    return 0 if result.whole else EXIT_INCOMPLETE
+
+
+def _write(
+    result: Audit, json_out: str | None, markdown: str | None, sarif: str | None, tui: bool
+) -> None:
+    import json
+
+    from goscope import __version__
+    from goscope.core.audit.render import audit_markdown, audit_sarif, audit_text
+    from goscope.core.outputs.export import OutputError, write_private
+
+    outputs = {
+        json_out: lambda: json.dumps(result.to_dict(), indent=2) + "\n",
+        markdown: lambda: audit_markdown(result),
+    }
+    try:
+        for target, text in outputs.items():
+            if target and target != "-":
+                write_private(target, text())
+        if sarif:
+            write_private(sarif, json.dumps(audit_sarif(result, __version__), indent=2) + "\n")
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    if tui:
+        from goscope.tui.audit_app import AuditApp
+
+        AuditApp(result).run()
+        return
+    stdout = next((text for target, text in outputs.items() if target == "-"), None)
+    try:
+        click.echo((stdout or (lambda: audit_text(result)))(), nl=False)
+    except BrokenPipeError:  # `goscope audit … | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+@click.command("export")
+@click.option(
+    "--parquet",
+    "parquet_dir",
+    required=True,
+    metavar="DIR",
+    help="The export directory (created; an existing export is added to).",
+)
+@click.argument("recordings", nargs=-1, required=True, metavar="RECORDING...")
+@click.option("--skip-bad", is_flag=True, help="Name, count and skip unreadable recordings.")
+def export(parquet_dir: str, recordings: tuple[str, ...], skip_bad: bool) -> None:
+    """Recordings as Parquet, partitioned by day and repository (docs/audit.md): every
+    request, and each run judged as `goscope report` judges it. Spark, Trino and a
+    warehouse's external tables read it as it is; so does `goscope audit DIR`. Exit 4 when
+    a recording was skipped."""
+    from goscope.core.audit.engine import EngineMissing
+    from goscope.core.audit.facts import AuditInputError
+    from goscope.core.audit.parquet import ExportError, export_parquet
+    from goscope.run.options import EXIT_INCOMPLETE
+
+    found = _inputs(recordings)
+    if found.exports:
+        raise fail(f"{found.exports[0]} is an export: export takes recordings")
+    progress = Progress(len(found.files), "exporting runs")
+    try:
+        runs, bad = export_parquet(parquet_dir, found.files, skip_bad, progress.step)
+    except (AuditInputError, EngineMissing, ExportError) as exc:
+        raise fail(str(exc)) from None
+    finally:
+        progress.stop()
+    for why in bad:
+        click.echo(f"goscope: skipped {why}", err=True)
+    click.echo(
+        f"goscope: exported {runs:,} run{'s' if runs != 1 else ''} to {parquet_dir}", err=True
+    )
+    sys.exit(EXIT_INCOMPLETE if bad else 0)

@@ -1,0 +1,407 @@
+"""Every run's rows in DuckDB, and the audit's questions asked of them in SQL.
+
+DuckDB runs in this process (no server). Rows of judged recordings and reports are
+appended to NDJSON files in a private scratch directory as they arrive (so Python holds one
+run at a time); a goscope Parquet export is read where it lies. Views put both together;
+the questions only count, group and rank what goscope's judging already decided. Memory is
+bounded by `memory_limit` whatever the number of runs: DuckDB spills to the scratch
+directory beyond it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from .facts import LOG_STEP, RunFacts
+
+TABLES = ("runs", "leaks", "hosts", "durations")
+# Every table's columns as DuckDB types: the NDJSON is read with them, the export written with
+# them (parquet.py), so both read back alike.
+COLUMNS: dict[str, dict[str, str]] = {
+    "runs": {
+        "run": "VARCHAR",
+        "path": "VARCHAR",
+        "source": "VARCHAR",
+        "started": "TIMESTAMP",
+        "repository": "VARCHAR",
+        "cwd": "VARCHAR",
+        "module": "VARCHAR",
+        "ci_provider": "VARCHAR",
+        "ci_run_id": "VARCHAR",
+        "ci_run_attempt": "VARCHAR",
+        "ci_workflow": "VARCHAR",
+        "ci_job": "VARCHAR",
+        "ci_sha": "VARCHAR",
+        "command": "VARCHAR",
+        "go_version": "VARCHAR",
+        "exit_code": "INTEGER",
+        "complete": "BOOLEAN",
+        "incomplete": "VARCHAR[]",
+        "events": "BIGINT",
+        "private": "VARCHAR",
+        "trusted": "VARCHAR[]",
+        "guard": "BOOLEAN",
+    },
+    "leaks": {
+        "run": "VARCHAR",
+        "module": "VARCHAR",
+        "host": "VARCHAR",
+        "kind": "VARCHAR",
+        "severity": "VARCHAR",
+        "matched": "VARCHAR",
+        "blocked": "BOOLEAN",
+        "requests": "BIGINT",
+        "blocked_requests": "BIGINT",
+        "first_seen": "TIMESTAMP",
+        "last_seen": "TIMESTAMP",
+        "endpoints": "VARCHAR[]",
+        "fix": "VARCHAR",
+        "note": "VARCHAR",
+    },
+    "hosts": {
+        "run": "VARCHAR",
+        "host": "VARCHAR",
+        "requests": "BIGINT",
+        "failed": "BIGINT",
+        "not_found": "BIGINT",
+        "blocked": "BIGINT",
+    },
+    "durations": {"run": "VARCHAR", "host": "VARCHAR", "bucket": "INTEGER", "n": "BIGINT"},
+}
+LIST_LIMIT = 10  # repositories and commands named per leak (the count says how many more)
+SEVERITY_RANK = (
+    "CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'suspected' THEN 2 ELSE 3 END"
+)
+
+
+class EngineMissing(RuntimeError):
+    """DuckDB is not installed: the one line says how to get it."""
+
+
+def connect(scratch: Path, memory_limit: str = "1GB", threads: int | None = None) -> Any:
+    try:
+        import duckdb
+    except ImportError:
+        raise EngineMissing(
+            "audit and export need DuckDB: pip install 'goscope[audit]' "
+            "(uv tool install 'goscope[audit]', pipx install 'goscope[audit]')"
+        ) from None
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "memory_limit": memory_limit,
+            "temp_directory": str(scratch / "spill"),
+            "threads": threads or max(1, min(os.cpu_count() or 1, 4)),
+            "preserve_insertion_order": False,
+            # Nothing leaves the process: no extension is fetched, no file outside the
+            # ones goscope names is opened by a query (inputs are listed explicitly).
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        },
+    )
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def columns_sql(table: str) -> str:
+    """The columns as read_json's `columns` struct literal."""
+    inner = ", ".join(f"'{name}': '{kind}'" for name, kind in COLUMNS[table].items())
+    return "{" + inner + "}"
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass
+class Audit:
+    """The answer: plain data (JSON as it is), each list ranked as shown."""
+
+    runs: int = 0
+    complete: int = 0
+    repositories: int = 0
+    events: int = 0
+    first: str | None = None
+    last: str | None = None
+    files: int = 0  # files read
+    skipped_files: list[str] = field(default_factory=list)  # bad files (--skip-bad), why
+    duplicates: int = 0  # the same run (by id) in more than one file: counted once
+    since: str | None = None
+    until: str | None = None
+    leaks: list[dict[str, Any]] = field(default_factory=list)
+    hosts: list[dict[str, Any]] = field(default_factory=list)
+    go_versions: list[dict[str, Any]] = field(default_factory=list)
+    incomplete_runs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def incomplete(self) -> int:
+        return self.runs - self.complete
+
+    @property
+    def whole(self) -> bool:
+        """Every file read and every run complete: only then can 'no leak' be trusted."""
+        return not self.skipped_files and self.incomplete == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "complete": self.whole,
+            "runs": self.runs,
+            "complete_runs": self.complete,
+            "incomplete_runs": self.incomplete,
+            "repositories": self.repositories,
+            "events": self.events,
+            "first": self.first,
+            "last": self.last,
+            "since": self.since,
+            "until": self.until,
+            "files": self.files,
+            "skipped_files": self.skipped_files,
+            "duplicates": self.duplicates,
+            "leaks": self.leaks,
+            "hosts": self.hosts,
+            "go_versions": self.go_versions,
+            "incomplete": self.incomplete_runs,
+        }
+
+
+class AuditStore:
+    """Rows in, answers out. `add` each run's facts, `add_export` each export directory."""
+
+    def __init__(self, scratch: Path, memory_limit: str = "1GB", threads: int | None = None):
+        self.scratch = scratch
+        (scratch / "spill").mkdir(mode=0o700, exist_ok=True)
+        self.con = connect(scratch, memory_limit, threads)
+        self._files: dict[str, IO[bytes]] = {}
+        self._seen: set[str] = set()
+        self.exports: list[Path] = []
+        self.duplicates = 0
+        self.runs_added = 0
+
+    def close(self) -> None:
+        for fh in self._files.values():
+            fh.close()
+        self.con.close()
+
+    def add(self, facts: RunFacts) -> bool:
+        """False when this run (by id) was added already: the same artifact twice."""
+        if facts.run["run"] in self._seen:
+            self.duplicates += 1
+            return False
+        self._seen.add(facts.run["run"])
+        self._write("runs", [facts.run])
+        self._write("leaks", facts.leaks)
+        self._write("hosts", facts.hosts)
+        self._write("durations", facts.durations)
+        self.runs_added += 1
+        return True
+
+    def add_export(self, root: Path) -> None:
+        self.exports.append(root)
+
+    def _write(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
+        fh = self._files.get(table)
+        if fh is None:
+            path = self.scratch / f"{table}.jsonl"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            fh = self._files[table] = os.fdopen(fd, "wb")
+        for row in rows:
+            fh.write(orjson.dumps(row) + b"\n")
+
+    # -- the views -------------------------------------------------------------------
+    def _sources(self, table: str) -> list[str]:
+        parts = []
+        fh = self._files.get(table)
+        if fh is not None:
+            fh.flush()
+            path = sql_string(str(self.scratch / f"{table}.jsonl"))
+            parts.append(
+                f"SELECT * FROM read_json({path}, format = 'newline_delimited', "
+                f"columns = {columns_sql(table)})"
+            )
+        names = ", ".join(COLUMNS[table])
+        for index, root in enumerate(self.exports):
+            files = sorted(str(p) for p in (root / table).rglob("*.parquet"))
+            if files:
+                listed = "[" + ", ".join(sql_string(f) for f in files) + "]"
+                parts.append(
+                    f"SELECT {names} FROM read_parquet({listed}, union_by_name = true, "
+                    f"hive_partitioning = false) /* export {index} */"
+                )
+        if not parts:
+            casts = ", ".join(f"NULL::{kind} AS {name}" for name, kind in COLUMNS[table].items())
+            return [f"SELECT {casts} WHERE false"]
+        return parts
+
+    def _views(self, since: str | None, until: str | None) -> None:
+        for table in TABLES:
+            union = " UNION ALL ".join(self._sources(table))
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW all_{table} AS {union}")
+        where = []
+        if since:
+            where.append(f"started >= CAST({sql_string(since)} AS TIMESTAMP)")
+        if until:
+            where.append(f"started < CAST({sql_string(until)} AS TIMESTAMP)")
+        condition = " AND ".join(where) or "true"
+        # One row per run id (an export and the recording it came from are one run), in
+        # the --since/--until window; the other tables keep only those runs' rows.
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE runs AS SELECT * FROM all_runs "
+            f"WHERE {condition} QUALIFY row_number() OVER (PARTITION BY run ORDER BY path) = 1"
+        )
+        for table in ("leaks", "hosts", "durations"):
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT DISTINCT t.* FROM all_{table} t "
+                "SEMI JOIN runs USING (run)"
+            )
+
+    # -- the questions ---------------------------------------------------------------
+    def answer(self, since: str | None = None, until: str | None = None) -> Audit:
+        self._views(since, until)
+        con = self.con
+        audit = Audit(since=since, until=until, duplicates=self.duplicates)
+        row = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE complete), count(DISTINCT repository), "
+            "coalesce(sum(events), 0), strftime(min(started), '%Y-%m-%dT%H:%M:%SZ'), "
+            "strftime(max(started), '%Y-%m-%dT%H:%M:%SZ') FROM runs"
+        ).fetchone()
+        assert row is not None
+        (audit.runs, audit.complete, audit.repositories, audit.events, audit.first,
+         audit.last) = row  # fmt: skip
+        row = con.execute("SELECT count(*) - count(DISTINCT run) FROM all_runs").fetchone()
+        audit.duplicates += row[0] if row else 0
+        audit.leaks = self._leaks()
+        audit.hosts = self._hosts()
+        audit.go_versions = [
+            {"go_version": v, "runs": n, "first": f, "last": la}
+            for v, n, f, la in con.execute(
+                "SELECT go_version, count(*) AS n, "
+                "strftime(min(started), '%Y-%m-%dT%H:%M:%SZ'), "
+                "strftime(max(started), '%Y-%m-%dT%H:%M:%SZ') FROM runs "
+                "GROUP BY go_version ORDER BY n DESC, go_version NULLS LAST"
+            ).fetchall()
+        ]
+        audit.incomplete_runs = [
+            {"run": r, "path": p, "repository": repo, "started": s, "reasons": reasons}
+            for r, p, repo, s, reasons in con.execute(
+                "SELECT run, path, repository, strftime(started, '%Y-%m-%dT%H:%M:%SZ'), "
+                "incomplete FROM runs WHERE NOT complete ORDER BY started NULLS LAST, path"
+            ).fetchall()
+        ]
+        return audit
+
+    def _leaks(self) -> list[dict[str, Any]]:
+        """One per private path and host: in how many runs, since when, from where."""
+        rows = self.con.execute(
+            f"""
+            SELECT l.module, l.host,
+                   list(DISTINCT l.kind ORDER BY l.kind) AS kinds,
+                   min({SEVERITY_RANK}) AS rank,
+                   count(DISTINCT l.run) AS runs,
+                   sum(l.requests) AS requests,
+                   sum(l.blocked_requests) AS blocked_requests,
+                   bool_and(l.blocked) AS blocked,
+                   strftime(min(coalesce(l.first_seen, r.started)), '%Y-%m-%dT%H:%M:%SZ'),
+                   strftime(max(coalesce(l.last_seen, r.started)), '%Y-%m-%dT%H:%M:%SZ'),
+                   count(DISTINCT r.repository) AS repositories,
+                   list(DISTINCT r.repository ORDER BY r.repository)
+                       FILTER (WHERE r.repository IS NOT NULL)[1:{LIST_LIMIT}],
+                   count(DISTINCT r.command),
+                   list(DISTINCT r.command ORDER BY r.command)
+                       FILTER (WHERE r.command IS NOT NULL)[1:{LIST_LIMIT}],
+                   min(l.matched), min(l.fix) FILTER (WHERE l.fix <> ''),
+                   min(l.note) FILTER (WHERE l.note <> ''),
+                   list_sort(list_distinct(flatten(list(l.endpoints))))
+            FROM leaks l JOIN runs r USING (run)
+            GROUP BY l.module, l.host
+            ORDER BY rank, runs DESC, l.module, l.host
+            """
+        ).fetchall()
+        names = ("high", "medium", "suspected", "unknown")
+        out = []
+        for row in rows:
+            (module, host, kinds, rank, runs, requests, blocked_requests, blocked, first, last,
+             n_repos, repos, n_cmds, cmds, matched, fix, note, endpoints) = row  # fmt: skip
+            out.append(
+                {
+                    "module": module,
+                    "host": host,
+                    "kinds": kinds,
+                    "severity": names[min(rank, 3)],
+                    "runs": runs,
+                    "requests": requests,
+                    "blocked_requests": blocked_requests,
+                    "blocked": bool(blocked),
+                    "first_seen": first,
+                    "last_seen": last,
+                    "repositories": repos or [],
+                    "repository_count": n_repos,
+                    "commands": cmds or [],
+                    "command_count": n_cmds,
+                    "matched": matched,
+                    "fix": fix or "",
+                    "note": note or "",
+                    "endpoints": endpoints or [],
+                }
+            )
+        return out
+
+    def _hosts(self) -> list[dict[str, Any]]:
+        """Per host: requests, failure and not-found rates, p50/p95 (nearest rank over the
+        1% duration buckets: within 0.5% of the exact value)."""
+        rows = self.con.execute(
+            """
+            WITH counts AS (
+                SELECT host, count(DISTINCT run) AS runs, sum(requests) AS requests,
+                       sum(failed) AS failed, sum(not_found) AS not_found,
+                       sum(blocked) AS blocked
+                FROM hosts GROUP BY host
+            ), buckets AS (
+                SELECT host, bucket, sum(n) AS n FROM durations GROUP BY host, bucket
+            ), ranked AS (
+                SELECT host, bucket,
+                       sum(n) OVER (PARTITION BY host ORDER BY bucket) AS below,
+                       sum(n) OVER (PARTITION BY host) AS total
+                FROM buckets
+            ), pct AS (
+                SELECT host,
+                       min(bucket) FILTER (WHERE below >= ceil(0.50 * total)) AS p50,
+                       min(bucket) FILTER (WHERE below >= ceil(0.95 * total)) AS p95
+                FROM ranked GROUP BY host
+            )
+            SELECT c.host, c.runs, c.requests, c.failed, c.not_found, c.blocked, p.p50, p.p95
+            FROM counts c LEFT JOIN pct p USING (host)
+            ORDER BY c.requests DESC, c.host
+            """
+        ).fetchall()
+        out = []
+        for host, runs, requests, failed, not_found, blocked, p50, p95 in rows:
+            asked = requests - blocked
+            out.append(
+                {
+                    "host": host,
+                    "runs": runs,
+                    "requests": requests,
+                    "failed": failed,
+                    "not_found": not_found,
+                    "blocked": blocked,
+                    "failed_rate": round(failed / asked, 4) if asked else None,
+                    "not_found_rate": round(not_found / asked, 4) if asked else None,
+                    "p50_ms": _ms(p50),
+                    "p95_ms": _ms(p95),
+                }
+            )
+        return out
+
+
+def _ms(bucket: int | None) -> float | None:
+    if bucket is None:
+        return None
+    value = math.exp((bucket + 0.5) * LOG_STEP)
+    return round(value, 3 if value < 10 else 1)

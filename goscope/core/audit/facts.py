@@ -1,0 +1,396 @@
+"""One run judged alone, folded into the rows an audit counts.
+
+The verdict is `goscope report`'s, by the same code: a recording is streamed through
+`RecordingReader` (validated, each event redacted again as the report does), each request is
+judged by `Judge` with the run's recorded context (its Go environment, its senders' own, the
+`--private`, `--trusted` and guard it ran with; judging/judge.py), leaks only (no fallback
+chains: they decide no leak), and the leaks are grouped per path and host as every output
+lists them (`group_leaks`). A report's JSON form carries its verdict already: it is read as
+it is. Memory is one run's leaks and per-host counts, never its events.
+
+Rows (plain dicts: they cross process boundaries and become NDJSON or Parquet):
+
+- run:       run, path, source, started (UTC), repository, cwd, module, ci_*, command,
+             go_version, exit_code, complete, incomplete, events, private, trusted, guard
+- leaks:     run, module, host, kind, severity, matched, blocked, requests, blocked_requests,
+             first_seen, last_seen, endpoints, fix, note
+- hosts:     run, host, requests, failed, not_found, blocked
+- durations: run, host, bucket, n (1% wide logarithmic buckets of duration_ms)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from ..gorules.goenv import GoEnv
+from ..judging.judge import Judge
+from ..judging.leaks import group_leaks
+from ..outputs.diff import check_report
+from ..outputs.report import recorded_judging
+from ..safe.files import UnsafeFile, read_regular
+from ..safe.redact import redact_argv, redact_event
+from ..traffic.context import check_context, repository_of
+from ..traffic.recording import RecordingError, RecordingReader, command_environment
+from ..vocab import BLOCKED_FLAG
+
+REPORT_LIMIT = 1 << 30  # bytes of a report JSON an audit reads (as `diff` does)
+LOG_STEP = math.log(1.01)  # duration buckets 1% wide: p50/p95 within 0.5%
+MIN_MS = 0.001
+NOT_FOUND = (404, 410)  # go's "not here, try the next GOPROXY entry" (modfetch/proxy.go)
+
+
+class AuditInputError(ValueError):
+    """A file an audit cannot read: the message names it, in one line."""
+
+
+def duration_bucket(ms: float) -> int:
+    return math.floor(math.log(max(ms, MIN_MS)) / LOG_STEP)
+
+
+def bucket_ms(bucket: int) -> float:
+    """The middle of a bucket (geometric): within 0.5% of any duration in it."""
+    return math.exp((bucket + 0.5) * LOG_STEP)
+
+
+@dataclass
+class HostTally:
+    requests: int = 0
+    failed: int = 0  # no answer, or an error status other than not-found
+    not_found: int = 0
+    blocked: int = 0  # answered by goscope's guard, never sent
+    durations: dict[int, int] = field(default_factory=dict)
+
+    def add(self, status: int | None, error: str | None, flags: Iterable[str], ms: Any) -> None:
+        self.requests += 1
+        if BLOCKED_FLAG in flags:
+            self.blocked += 1
+            return  # the guard's answer says nothing of the host
+        if status in NOT_FOUND:
+            self.not_found += 1
+        elif error is not None or status is None or status >= 400:
+            self.failed += 1
+        if isinstance(ms, int | float) and not isinstance(ms, bool) and ms >= 0:
+            bucket = duration_bucket(float(ms))
+            self.durations[bucket] = self.durations.get(bucket, 0) + 1
+
+
+@dataclass
+class RunFacts:
+    run: dict[str, Any]
+    leaks: list[dict[str, Any]]
+    hosts: list[dict[str, Any]]
+    durations: list[dict[str, Any]]
+
+
+def facts_of(path: str, skip_bad_lines: bool = False) -> RunFacts:
+    """The facts of one recording or report (AuditInputError naming the file if neither)."""
+    head = sniff(path)
+    if b'"goscope-recording"' in head:
+        try:
+            return facts_from_recording(path, skip_bad_lines)
+        except RecordingError as exc:
+            raise AuditInputError(str(exc)) from None
+    if head.lstrip().startswith(b"{"):
+        return facts_from_report(path)
+    raise AuditInputError(f"{path}: not a goscope recording or report")
+
+
+def sniff(path: str) -> bytes:
+    """The first bytes of a regular file (a FIFO or a device is refused, never waited on)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise AuditInputError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise AuditInputError(f"{path}: not a regular file")
+        return os.read(fd, 64)
+    except OSError as exc:
+        raise AuditInputError(f"{path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def facts_from_recording(path: str, skip_bad_lines: bool = False) -> RunFacts:
+    facts, early = _judge_recording(path, skip_bad_lines, ())
+    if early:
+        # A sender line came after requests it sent (a crafted or reordered file): the
+        # report knows every sender before it judges, so judge again the way it does.
+        facts, _ = _judge_recording(path, skip_bad_lines, early)
+    return facts
+
+
+def _judge_recording(
+    path: str, skip_bad_lines: bool, senders_first: Iterable[int]
+) -> tuple[RunFacts, set[int]]:
+    """One streamed pass; the sender ids some request named before its sender line."""
+    preload: dict[int, dict[str, Any]] = {}
+    if senders_first:
+        with RecordingReader(path, skip_bad_lines) as reader:
+            for _ in reader:
+                pass
+            preload = dict(reader.senders)
+    with RecordingReader(path, skip_bad_lines) as reader:
+        header = reader.header
+        raw = command_environment(header)
+        env = GoEnv.from_dict(raw) if raw is not None else None
+        judging = recorded_judging(header, None, None)
+        judge = Judge(
+            env,
+            judging["private"],
+            frozenset(h.lower() for h in judging["trusted"]),
+            chains=False,
+        )
+        for info in preload.values():
+            judge.add_sender(info)
+        known: set[int] = set(preload)
+        early: set[int] = set()
+
+        def on_sender(info: dict[str, Any]) -> None:
+            sender = info.get("id")
+            if isinstance(sender, int) and sender not in known:
+                known.add(sender)
+                judge.add_sender(info)
+
+        reader.on_sender = on_sender
+        hosts: dict[str, HostTally] = {}
+        leak_times: dict[int, str] = {}
+        first: str | None = None
+        for event, _ in reader:
+            redact_event(event)  # as the report does: an older or crafted recording
+            if event.sender is not None and event.sender not in known:
+                early.add(event.sender)
+            if first is None:
+                first = event.started
+            if judge.add(event) is not None:
+                leak_times[event.seq] = event.started
+            tally = hosts.get(event.host)
+            if tally is None:
+                tally = hosts[event.host] = HostTally()
+            tally.add(event.status, event.error, event.flags, event.duration_ms)
+        end = reader.end or {}
+        incomplete = reader.incomplete()
+        senders = reader.senders
+        events_read = reader.events_read
+    context = check_context(header.get("context"))
+    command = header.get("command") or next(
+        (s.get("command") for s in senders.values() if s.get("command")), None
+    )
+    cwd = next((s.get("cwd") for s in senders.values() if isinstance(s.get("cwd"), str)), None)
+    run_id = context.get("id") or _digest([header, end, events_read, first])
+    version = end.get("go_version")
+    run = _run_row(
+        run_id,
+        path,
+        "recording",
+        context,
+        context.get("started") or first,
+        repository_of(context, cwd),
+        command,
+        version if isinstance(version, str) else None,
+        end.get("exit_code") if reader.end is not None else None,
+        incomplete,
+        events_read,
+        judging,
+    )
+    leaks = [
+        _leak_row(
+            run_id,
+            group.to_dict(),
+            [leak_times[s] for s in group.seqs if s in leak_times],
+        )
+        for group in group_leaks(judge.leaks)
+    ]
+    return _facts(run, leaks, hosts), early
+
+
+def facts_from_report(path: str) -> RunFacts:
+    """A `goscope report --json` (or `run --json`) file: its verdict as it stands."""
+    try:
+        data = read_regular(path, REPORT_LIMIT)
+    except UnsafeFile as exc:
+        raise AuditInputError(str(exc)) from None
+    try:
+        report = check_report(orjson.loads(data), path)
+    except orjson.JSONDecodeError as exc:
+        raise AuditInputError(f"{path}: not a goscope recording or report ({exc})") from None
+    except ValueError as exc:
+        raise AuditInputError(str(exc)) from None
+    if "schema_version" not in report or "events" not in report:
+        raise AuditInputError(f"{path}: not a goscope report (no schema_version or events)")
+    events = [e for e in report["events"] if isinstance(e, dict)]
+    started = {e.get("seq"): e.get("started") for e in events}
+    hosts: dict[str, HostTally] = {}
+    for e in events:
+        status, error = e.get("status"), e.get("error")
+        flags = e.get("flags")
+        tally = hosts.get(str(e.get("host")))
+        if tally is None:
+            tally = hosts[str(e.get("host"))] = HostTally()
+        tally.add(
+            status if type(status) is int else None,
+            error if isinstance(error, str) else None,
+            [f for f in flags if isinstance(f, str)] if isinstance(flags, list) else [],
+            e.get("duration_ms"),
+        )
+    context = check_context(report.get("context"))
+    first = next((e.get("started") for e in events if isinstance(e.get("started"), str)), None)
+    run_id = context.get("id") or _digest(
+        [report.get("command"), report.get("environment"), len(events), first]
+    )
+    found = report.get("senders")
+    senders: list[Any] = found if isinstance(found, list) else []
+    cwd = next(
+        (s.get("cwd") for s in senders if isinstance(s, dict) and isinstance(s.get("cwd"), str)),
+        None,
+    )
+    found = report.get("judging")
+    judging: dict[str, Any] = found if isinstance(found, dict) else {}
+    version = report.get("go_version")
+    run = _run_row(
+        run_id,
+        path,
+        "report",
+        context,
+        context.get("started") or first,
+        repository_of(context, cwd),
+        report.get("command") if isinstance(report.get("command"), list) else None,
+        version if isinstance(version, str) else None,
+        report.get("exit_code"),
+        list(report.get("incomplete") or []),
+        len(events),
+        judging,
+    )
+    leaks = []
+    for group in report["leaks"]:
+        seqs = group.get("seqs") if isinstance(group.get("seqs"), list) else []
+        times = [t for t in (started.get(s) for s in seqs) if isinstance(t, str)]
+        leaks.append(_leak_row(run_id, group, times))
+    return _facts(run, leaks, hosts)
+
+
+def _digest(parts: Any) -> str:
+    """A run's id when its recording has none (an older goscope): the same file read
+    twice, from two places, is one run."""
+    return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def utc(value: Any) -> str | None:
+    """An ISO-8601 time as UTC `YYYY-MM-DD HH:MM:SS.ffffff` (what every engine reads as a
+    timestamp); None when it is not one. A time without an offset is taken as UTC."""
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(sep=" ", timespec="microseconds")
+
+
+def _run_row(
+    run_id: str,
+    path: str,
+    source: str,
+    context: Mapping[str, Any],
+    started: Any,
+    repository: str | None,
+    command: Any,
+    go_version: str | None,
+    exit_code: Any,
+    incomplete: list[str],
+    events: int,
+    judging: Mapping[str, Any],
+) -> dict[str, Any]:
+    ci = context.get("ci") or {}
+    started = utc(started)
+    trusted = judging.get("trusted")
+    return {
+        "run": run_id,
+        "path": os.path.abspath(path),
+        "source": source,
+        "started": started,
+        "repository": repository,
+        "cwd": _text(context.get("cwd")),
+        "module": _text(context.get("module")),
+        "ci_provider": _text(ci.get("provider")),
+        "ci_run_id": _text(ci.get("run_id")),
+        "ci_run_attempt": _text(ci.get("run_attempt")),
+        "ci_workflow": _text(ci.get("workflow")),
+        "ci_job": _text(ci.get("job")),
+        "ci_sha": _text(ci.get("sha")),
+        "command": " ".join(redact_argv([a for a in command if isinstance(a, str)]))
+        if isinstance(command, list)
+        else None,
+        "go_version": go_version,
+        "exit_code": exit_code if type(exit_code) is int else None,
+        "complete": not incomplete,
+        "incomplete": [str(r) for r in incomplete],
+        "events": events,
+        "private": _text(judging.get("private")) or "",
+        "trusted": [h for h in trusted if isinstance(h, str)] if isinstance(trusted, list) else [],
+        "guard": bool(judging.get("guard")),
+    }
+
+
+def _leak_row(run_id: str, group: Mapping[str, Any], times: list[str]) -> dict[str, Any]:
+    requests = group.get("requests")
+    blocked_requests = group.get("blocked_requests")
+    endpoints = group.get("endpoints")
+    times = sorted(t for t in (utc(t) for t in times) if t is not None)
+    return {
+        "run": run_id,
+        "module": str(group.get("module")),
+        "host": str(group.get("host")),
+        "kind": str(group.get("kind")),
+        "severity": str(group.get("severity")),
+        "matched": _text(group.get("matched")),
+        "blocked": bool(group.get("blocked")),
+        "requests": requests if type(requests) is int else 0,
+        "blocked_requests": blocked_requests if type(blocked_requests) is int else 0,
+        "first_seen": times[0] if times else None,
+        "last_seen": times[-1] if times else None,
+        "endpoints": [str(e) for e in endpoints] if isinstance(endpoints, list) else [],
+        "fix": _text(group.get("fix")) or "",
+        "note": _text(group.get("note")) or "",
+    }
+
+
+def _facts(
+    run: dict[str, Any], leaks: list[dict[str, Any]], hosts: Mapping[str, HostTally]
+) -> RunFacts:
+    run_id = run["run"]
+    return RunFacts(
+        run,
+        leaks,
+        [
+            {
+                "run": run_id,
+                "host": host,
+                "requests": t.requests,
+                "failed": t.failed,
+                "not_found": t.not_found,
+                "blocked": t.blocked,
+            }
+            for host, t in hosts.items()
+        ],
+        [
+            {"run": run_id, "host": host, "bucket": bucket, "n": n}
+            for host, t in hosts.items()
+            for bucket, n in t.durations.items()
+        ],
+    )

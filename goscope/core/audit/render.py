@@ -1,0 +1,268 @@
+"""An audit as people keep it: text for the terminal, Markdown for a job summary or an issue,
+SARIF for code scanning (one result per private path and host).
+
+Every value that came from a run (module paths, hosts, commands, directories) is wire text:
+escaped with `visible` (text, SARIF) or `markdown_cell` (Markdown) before it is written.
+The counts in each heading are the lengths of the lists below them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from ..outputs.ci import DOCS, SARIF_SCHEMA, CiResult, sarif_rule
+from ..safe.visible import markdown_cell, visible
+from .engine import Audit
+
+HOSTS_SHOWN = 20
+INCOMPLETE_SHOWN = 10
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _names(names: list[str], total: int) -> str:
+    shown = ", ".join(visible(n) for n in names)
+    more = total - len(names)
+    return f"{shown} (+{more} more)" if more > 0 else shown
+
+
+def verdict_line(audit: Audit) -> str:
+    if not audit.runs and not audit.skipped_files:
+        return "no runs in the window: nothing was judged"
+    leaked = [g for g in audit.leaks if not g["blocked"]]
+    stopped = len(audit.leaks) - len(leaked)
+    parts = []
+    if audit.leaks:
+        parts.append(
+            f"{_n(len(leaked), 'private path')} left for public hosts"
+            + (f", {stopped} stopped by the guard" if stopped else "")
+        )
+    else:
+        parts.append("no private path reached a proxy or checksum database")
+    if not audit.whole:
+        why = []
+        if audit.incomplete:
+            why.append(_n(audit.incomplete, "run") + " incomplete")
+        if audit.skipped_files:
+            why.append(_n(len(audit.skipped_files), "file") + " unreadable, skipped")
+        parts.append("INCOMPLETE: " + ", ".join(why) + " (their requests may hide more)")
+    return "; ".join(parts)
+
+
+def audit_text(audit: Audit) -> str:
+    lines = [
+        f"goscope audit: {_n(audit.runs, 'run')} ({audit.complete:,} complete, "
+        f"{audit.incomplete:,} incomplete) from {_n(audit.repositories, 'repository', 'repositories')}"
+        + (f", {audit.first[:10]} to {audit.last[:10]}" if audit.first and audit.last else ""),
+        f"  {_n(audit.files, 'file')} read"
+        + (f", {_n(len(audit.skipped_files), 'bad file')} skipped" if audit.skipped_files else "")
+        + (f", {_n(audit.duplicates, 'duplicate run')} counted once" if audit.duplicates else "")
+        + f", {_n(audit.events, 'request')}",
+        f"verdict: {verdict_line(audit)}",
+        "",
+        f"Leaks: {_n(len(audit.leaks), 'private path')} at public hosts (per path and host)",
+    ]
+    for g in audit.leaks:
+        state = "stopped by the guard" if g["blocked"] else "sent"
+        lines.append(
+            f"  {g['severity'].upper():<9} {visible(g['module'])} -> {visible(g['host'])} "
+            f"({'/'.join(g['kinds'])}, {state}): {_n(g['runs'], 'run')}, "
+            f"{_n(g['requests'], 'request')}, first {g['first_seen'] or '?'}, "
+            f"last {g['last_seen'] or '?'}"
+        )
+        lines.append(
+            f"            repositories: {_names(g['repositories'], g['repository_count'])}"
+        )
+        lines.append(f"            commands: {_names(g['commands'], g['command_count'])}")
+        if g["note"]:
+            lines.append(f"            note: {visible(g['note'])}")
+        if g["fix"]:
+            lines.append(f"            fix: {visible(g['fix'])}")
+    lines += ["", f"Hosts: {_n(len(audit.hosts), 'host')}"]
+    if audit.hosts:
+        lines.append(
+            f"  {'host':<34} {'runs':>6} {'requests':>9} {'failed':>7} {'not found':>9} "
+            f"{'p50':>9} {'p95':>9}"
+        )
+    for h in audit.hosts[:HOSTS_SHOWN]:
+        lines.append(
+            f"  {visible(h['host']):<34} {h['runs']:>6,} {h['requests']:>9,} "
+            f"{_pct(h['failed_rate']):>7} {_pct(h['not_found_rate']):>9} "
+            f"{_ms(h['p50_ms']):>9} {_ms(h['p95_ms']):>9}"
+        )
+    if len(audit.hosts) > HOSTS_SHOWN:
+        lines.append(f"  … {len(audit.hosts) - HOSTS_SHOWN:,} more (--json has all)")
+    lines += ["", f"Go versions: {_n(len(audit.go_versions), 'version')}"]
+    for v in audit.go_versions:
+        lines.append(
+            f"  {visible(v['go_version'] or 'unknown'):<16} {_n(v['runs'], 'run')}, "
+            f"{(v['first'] or '?')[:10]} to {(v['last'] or '?')[:10]}"
+        )
+    lines += ["", f"Incomplete runs: {audit.incomplete:,}"]
+    for r in audit.incomplete_runs[:INCOMPLETE_SHOWN]:
+        reasons = "; ".join(r["reasons"]) or "incomplete"
+        lines.append(
+            f"  {visible(r['path'])} ({visible(r['repository'] or 'unknown repository')}, "
+            f"{(r['started'] or '?')[:10]}): {visible(reasons)}"
+        )
+    if audit.incomplete > INCOMPLETE_SHOWN:
+        lines.append(f"  … {audit.incomplete - INCOMPLETE_SHOWN:,} more (--json has all)")
+    if audit.skipped_files:
+        lines += ["", f"Unreadable files: {len(audit.skipped_files):,}"]
+        lines += [f"  {visible(why)}" for why in audit.skipped_files[:INCOMPLETE_SHOWN]]
+        if len(audit.skipped_files) > INCOMPLETE_SHOWN:
+            lines.append(f"  … {len(audit.skipped_files) - INCOMPLETE_SHOWN:,} more")
+    return "\n".join(lines) + "\n"
+
+
+def audit_markdown(audit: Audit) -> str:
+    out = [
+        "## goscope audit",
+        "",
+        f"**{markdown_cell(verdict_line(audit))}**",
+        "",
+        f"{_n(audit.runs, 'run')} ({audit.complete:,} complete, {audit.incomplete:,} incomplete) "
+        f"from {_n(audit.repositories, 'repository', 'repositories')}"
+        + (f", {audit.first[:10]} to {audit.last[:10]}" if audit.first and audit.last else "")
+        + f"; {_n(audit.files, 'file')} read"
+        + (f", {len(audit.skipped_files):,} unreadable" if audit.skipped_files else ""),
+        "",
+        f"### Leaks ({len(audit.leaks):,})",
+        "",
+    ]
+    if audit.leaks:
+        out += [
+            "| severity | private path | host | runs | requests | first seen | last seen "
+            "| repositories | fix |",
+            "| --- | --- | --- | ---: | ---: | --- | --- | --- | --- |",
+        ]
+        for g in audit.leaks:
+            state = " (stopped by the guard)" if g["blocked"] else ""
+            repos = _names(g["repositories"], g["repository_count"])
+            out.append(
+                f"| {g['severity']}{state} | `{markdown_cell(g['module'])}` | "
+                f"{markdown_cell(g['host'])} | {g['runs']:,} | {g['requests']:,} | "
+                f"{g['first_seen'] or ''} | {g['last_seen'] or ''} | {markdown_cell(repos)} | "
+                f"{('`' + markdown_cell(g['fix']) + '`') if g['fix'] else ''} |"
+            )
+    else:
+        out.append("No private path reached a public proxy or checksum database.")
+    out += ["", f"### Hosts ({len(audit.hosts):,})", ""]
+    if audit.hosts:
+        out += [
+            "| host | runs | requests | failed | not found | p50 | p95 |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        out += [
+            f"| {markdown_cell(h['host'])} | {h['runs']:,} | {h['requests']:,} | "
+            f"{_pct(h['failed_rate'])} | {_pct(h['not_found_rate'])} | {_ms(h['p50_ms'])} | "
+            f"{_ms(h['p95_ms'])} |"
+            for h in audit.hosts
+        ]
+    out += ["", f"### Go versions ({len(audit.go_versions):,})", ""]
+    out += [
+        f"- {markdown_cell(v['go_version'] or 'unknown')}: {_n(v['runs'], 'run')}"
+        for v in audit.go_versions
+    ]
+    out += ["", f"### Incomplete runs ({audit.incomplete:,})", ""]
+    out += [
+        f"- `{markdown_cell(r['path'])}` ({markdown_cell(r['repository'] or 'unknown')}): "
+        f"{markdown_cell('; '.join(r['reasons']))}"
+        for r in audit.incomplete_runs
+    ]
+    if audit.skipped_files:
+        out += ["", f"### Unreadable files ({len(audit.skipped_files):,})", ""]
+        out += [f"- {markdown_cell(why)}" for why in audit.skipped_files]
+    return "\n".join(out) + "\n"
+
+
+def audit_sarif(audit: Audit, version: str) -> dict[str, Any]:
+    """One result per private path and host, its fingerprint the pair's: uploaded run after
+    run, code scanning keeps one alert per leak and closes it when audits stop finding it."""
+    results = []
+    rule: dict[str, Any] | None = None
+    for g in audit.leaks:
+        state = "was about to be sent" if g["blocked"] else "was sent"
+        message = (
+            f"{g['module']} {state} to {g['host']} ({'/'.join(g['kinds'])}) in "
+            f"{_n(g['runs'], 'run')} from {_n(g['repository_count'], 'repository', 'repositories')}"
+            f" ({', '.join(g['repositories'])}), {g['first_seen'] or '?'} to "
+            f"{g['last_seen'] or '?'}" + (f". Fix: {g['fix']}" if g["fix"] else "")
+        )
+        result = CiResult(
+            "private-module-leak",
+            "error" if g["severity"] in ("high", "medium") else "warning",
+            f"goscope: private module leak ({g['severity']})",
+            message,
+            f"{g['module']} {g['host']}",
+            g["module"],
+        )
+        rule = rule or sarif_rule(result)
+        fingerprint = hashlib.sha256(f"{result.rule}\0{result.key}".encode()).hexdigest()
+        results.append(
+            {
+                "ruleId": result.rule,
+                "ruleIndex": 0,
+                "level": result.level,
+                "message": {"text": visible(message)},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": "go.mod", "uriBaseId": "%SRCROOT%"},
+                            "region": {"startLine": 1},
+                        },
+                        "logicalLocations": [
+                            {"name": visible(g["module"]), "kind": "module"},
+                        ],
+                    }
+                ],
+                "partialFingerprints": {"goscopeResult/v1": fingerprint[:32]},
+                "properties": {
+                    "host": visible(g["host"]),
+                    "runs": g["runs"],
+                    "repositories": [visible(r) for r in g["repositories"]],
+                },
+            }
+        )
+    notes = [
+        {"level": "error", "message": {"text": visible(line)}}
+        for line in (
+            [f"{r['path']}: {'; '.join(r['reasons'])}" for r in audit.incomplete_runs]
+            + list(audit.skipped_files)
+        )
+    ]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "goscope",
+                        "version": version,
+                        "semanticVersion": version,
+                        "informationUri": DOCS.rsplit("/blob/", 1)[0],
+                        "rules": [rule] if rule else [],
+                    }
+                },
+                "automationDetails": {"id": "goscope-audit/"},
+                "results": results,
+                "invocations": [
+                    {"executionSuccessful": audit.whole, "toolExecutionNotifications": notes}
+                ],
+            }
+        ],
+    }

@@ -1,0 +1,400 @@
+"""`goscope audit` and `goscope export --parquet`, against their oracle: `goscope report` of
+each run alone. Run sets are generated from data (tests/audit_runs.py): modules public and
+private, environments that do and do not declare the private paths, a run's own
+`--private`, senders with their own environment, several days, killed and tampered runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from goscope.core.audit.collect import run_audit
+from goscope.core.audit.inputs import expand
+from goscope.core.outputs.export import write_report
+from goscope.core.outputs.report import report_from_recording
+
+from .audit_runs import DAYS, plans, write_runs
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def goscope(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "goscope", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture(scope="module")
+def run_set(tmp_path_factory) -> Path:
+    """60 runs: 48 recordings, 12 of them as report JSON instead (CI kept only the report)."""
+    directory = tmp_path_factory.mktemp("runs")
+    paths = write_runs(directory, count=60, seed=7)
+    for path in paths[::5]:
+        write_report(path.with_suffix(".json"), report_from_recording(str(path)))
+        path.unlink()
+    return directory
+
+
+def expected_from_reports(directory: Path, window=lambda day: True) -> dict:
+    """What each run's own `goscope report` says, united by hand."""
+    leaks: dict[tuple[str, str], dict] = defaultdict(lambda: {"runs": set(), "requests": 0})
+    hosts: dict[str, int] = defaultdict(int)
+    runs = incomplete = 0
+    for path in sorted(directory.iterdir()):
+        if path.suffix == ".jsonl":
+            rep = report_from_recording(str(path)).to_dict()
+        else:
+            rep = json.loads(path.read_text())
+        if not window(rep["context"]["started"][:10]):
+            continue
+        runs += 1
+        incomplete += not rep["complete"]
+        for group in rep["leaks"]:
+            entry = leaks[(group["module"], group["host"])]
+            entry["runs"].add(rep["context"]["id"])
+            entry["requests"] += group["requests"]
+        for event in rep["events"]:
+            hosts[event["host"]] += 1
+    return {
+        "runs": runs,
+        "incomplete": incomplete,
+        "leaks": {k: (len(v["runs"]), v["requests"]) for k, v in leaks.items()},
+        "hosts": dict(hosts),
+    }
+
+
+def answered(audit) -> dict:
+    return {
+        "runs": audit.runs,
+        "incomplete": audit.incomplete,
+        "leaks": {(g["module"], g["host"]): (g["runs"], g["requests"]) for g in audit.leaks},
+        "hosts": {h["host"]: h["requests"] for h in audit.hosts},
+    }
+
+
+def test_audit_equals_the_union_of_per_run_reports(run_set):
+    audit = run_audit(expand([str(run_set)]), jobs=2)
+    expected = expected_from_reports(run_set)
+    assert answered(audit) == expected
+    # The set is not trivial: leaks of both kinds, several runs each, incomplete runs.
+    assert len(expected["leaks"]) >= 4 and expected["incomplete"] >= 3
+    assert {g["severity"] for g in audit.leaks} >= {"high", "medium"}
+    assert max(g["runs"] for g in audit.leaks) >= 3
+    assert audit.repositories >= 4 and audit.files == 60 and not audit.skipped_files
+
+
+def test_each_run_is_judged_by_its_own_context(tmp_path):
+    """The same traffic, three contexts: GOPRIVATE declared (go kept the path home: no
+    leak), only --private given (a leak), and a sender whose own GOPRIVATE is empty."""
+    chosen = [p for p in plans(200, 11) if any(m.startswith("corp.") for m, _ in p.modules)]
+    by_kind = {
+        "declared": next(p for p in chosen if "GOPRIVATE" in p.env and not p.sender_env),
+        "told": next(p for p in chosen if p.private and not p.sender_env),
+        "sender": next(
+            p for p in chosen if p.sender_env and not p.sender_env["GOPRIVATE"] and p.private
+        ),
+    }
+    from .audit_runs import write_run
+
+    for plan in by_kind.values():
+        plan.repository = None  # each run its own name (its module's)
+        write_run(plan, tmp_path)
+    audit = run_audit(expand([str(tmp_path)]), jobs=1)
+    assert answered(audit) == expected_from_reports(tmp_path)
+    leaked_from = {r for g in audit.leaks for r in g["repositories"]}
+    assert f"example.com/{by_kind['told'].name}" in leaked_from, "--private alone finds it"
+    assert f"example.com/{by_kind['sender'].name}" in leaked_from, "the sender's GOPRIVATE is empty"
+    assert f"example.com/{by_kind['declared'].name}" not in leaked_from, "go kept it home"
+
+
+def test_since_and_until_keep_the_runs_of_their_window(run_set):
+    since, until = DAYS[1], DAYS[2]
+    out = goscope("audit", str(run_set), "--since", since, "--until", until, "--json", "-")
+    assert out.returncode in (3, 4), out.stderr
+    found = json.loads(out.stdout)
+    expected = expected_from_reports(run_set, lambda day: since <= day <= until)
+    assert found["runs"] == expected["runs"] > 0
+    assert {(g["module"], g["host"]): (g["runs"], g["requests"]) for g in found["leaks"]} == (
+        expected["leaks"]
+    )
+    assert all(since <= g["first_seen"][:10] <= until for g in found["leaks"])
+
+
+def test_the_text_verdict_counts_agree_and_the_exit_says_leak(run_set):
+    out = goscope("audit", str(run_set))
+    assert out.returncode == 3, out.stderr
+    text = out.stdout
+    audit = run_audit(expand([str(run_set)]), jobs=1)
+    assert f"goscope audit: {audit.runs} runs ({audit.complete} complete" in text
+    assert f"Leaks: {len(audit.leaks)} private paths" in text
+    assert "INCOMPLETE" in text.splitlines()[2]
+    assert text.count(" -> ") == len(audit.leaks)
+
+
+def test_markdown_and_sarif_one_result_per_path_and_host(run_set, tmp_path):
+    import jsonschema
+
+    from .test_ci_outputs import sarif_schema
+
+    md, sarif = tmp_path / "audit.md", tmp_path / "audit.sarif"
+    out = goscope("audit", str(run_set), "--markdown", str(md), "--sarif", str(sarif))
+    assert out.returncode == 3, out.stderr
+    audit = run_audit(expand([str(run_set)]), jobs=1)
+    document = json.loads(sarif.read_text())
+    jsonschema.validate(document, sarif_schema())
+    results = document["runs"][0]["results"]
+    assert len(results) == len(audit.leaks)
+    prints = {r["partialFingerprints"]["goscopeResult/v1"] for r in results}
+    assert len(prints) == len(results)
+    assert document["runs"][0]["invocations"][0]["executionSuccessful"] is False  # incomplete
+    text = md.read_text()
+    assert f"### Leaks ({len(audit.leaks)})" in text
+    assert text.count("| high") + text.count("| medium") + text.count("| suspected") == len(
+        audit.leaks
+    )
+    assert os.stat(md).st_mode & 0o777 == 0o600
+
+
+def test_bad_files_are_one_line_each_and_skip_bad_counts_them(run_set, tmp_path):
+    mixed = tmp_path / "mixed"
+    shutil.copytree(run_set, mixed)
+    (mixed / "foreign.json").write_text('{"hello": "world"}')
+    (mixed / "binary.jsonl").write_bytes(b"\x00\xff" * 100)
+    (mixed / "cut.jsonl").write_text('{"format":"goscope-recording","schema_ver')
+    (mixed / "deep.json").write_text("[" * 100_000)
+    os.mkfifo(mixed / "fifo.jsonl")
+    os.symlink("/dev/zero", mixed / "zero.jsonl")  # a link inside a directory: not followed
+    out = goscope("audit", str(mixed))
+    assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    assert out.stderr.startswith("goscope: ") and str(mixed) in out.stderr
+    out = goscope("audit", str(mixed), "--skip-bad", "--json", "-")
+    assert out.returncode == 3, out.stderr  # leaks; else 4: never 0 with files skipped
+    found = json.loads(out.stdout)
+    assert len(found["skipped_files"]) == 5 and found["complete"] is False
+    assert found["runs"] == 60
+    skipped = [line for line in out.stderr.splitlines() if line.startswith("goscope: skipped")]
+    assert len(skipped) == 5 and "Traceback" not in out.stderr
+    assert "fifo.jsonl: not a regular file" in out.stderr
+    # A named FIFO is refused too, not waited on.
+    alone = goscope("audit", str(mixed / "fifo.jsonl"))
+    assert alone.returncode == 2 and "not a regular file" in alone.stderr
+
+
+def test_a_clean_whole_set_exits_0_and_an_incomplete_one_never_does(tmp_path):
+    clean = [p for p in plans(60, 3) if not p.killed and not p.gap and not p.private]
+    clean = [p for p in clean if "GOPRIVATE" in p.env and not p.sender_env][:3]
+    from .audit_runs import write_run
+
+    for plan in clean:
+        write_run(plan, tmp_path)
+    out = goscope("audit", str(tmp_path))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "verdict: no private path reached" in out.stdout
+    killed = next(p for p in plans(60, 3) if p.killed)
+    killed.private = ""
+    killed.env["GOPRIVATE"] = "corp.example.com,git.internal.example"
+    killed.sender_env = None
+    write_run(killed, tmp_path)
+    out = goscope("audit", str(tmp_path))
+    assert out.returncode == 4 and "INCOMPLETE: 1 run incomplete" in out.stdout
+
+
+def test_the_same_run_twice_is_counted_once(run_set, tmp_path):
+    one = next(run_set.glob("*.jsonl"))
+    shutil.copy(one, tmp_path / "copy.jsonl")
+    audit = run_audit(expand([str(one), str(tmp_path / "copy.jsonl")]), jobs=1)
+    assert audit.runs == 1 and audit.duplicates == 1
+
+
+def test_globs_expand_here_and_an_unmatched_path_is_one_line(run_set):
+    found = expand([str(run_set / "run00*.jsonl")])
+    assert sorted(Path(f).name for f in found.files) == sorted(
+        p.name for p in run_set.glob("run00*.jsonl")
+    )
+    out = goscope("audit", str(run_set / "nothing-*.jsonl"))
+    assert out.returncode == 2 and "no such file, directory or matching glob" in out.stderr
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--since", "yesterday"], "--since 'yesterday': not a date"),
+        (["--until", "2026-13-01"], "--until '2026-13-01': not a date"),
+        (["--memory-limit", "lots"], "--memory-limit 'lots'"),
+        (["--sarif", "-"], "--sarif takes a file"),
+    ],
+)
+def test_bad_options_are_one_line(run_set, args, message):
+    out = goscope("audit", str(run_set), *args)
+    assert out.returncode == 2 and message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_without_duckdb_one_line_says_how_to_get_it(run_set):
+    code = (
+        "import sys; sys.modules['duckdb'] = None\n"
+        "from goscope.cli import main\n"
+        f"main(['audit', {str(run_set)!r}])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.strip() == (
+        "goscope: audit and export need DuckDB: pip install 'goscope[audit]' "
+        "(uv tool install 'goscope[audit]', pipx install 'goscope[audit]')"
+    )
+
+
+# -- the Parquet export ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def exported(run_set, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "lake"
+    recordings = sorted(str(p) for p in run_set.glob("*.jsonl"))
+    done = goscope("export", "--parquet", str(out), *recordings)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_the_export_reads_as_spark_and_trino_would(exported, run_set):
+    """pyarrow.dataset with Hive partitioning: what distributed engines do with the layout."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    recordings = sorted(run_set.glob("*.jsonl"))
+    events = ds.dataset(exported / "events", format="parquet", partitioning="hive")
+    assert events.partitioning.schema.names == ["day", "repo"]
+    table = events.to_table()
+    total = sum(len(report_from_recording(str(p)).events) for p in recordings)
+    assert table.num_rows == total
+    schema = table.schema
+    assert schema.field("started").type == pa.timestamp("us")
+    assert schema.field("status").type == pa.int32()
+    assert schema.field("request_headers").type == pa.list_(
+        pa.struct([("name", pa.string()), ("value", pa.string())])
+    )
+    runs = ds.dataset(exported / "runs", format="parquet", partitioning="hive").to_table()
+    assert runs.num_rows == len(recordings)
+    rows = runs.to_pylist()
+    for row in rows:
+        assert row["day"] == row["started"].date().isoformat()
+        # Hive decodes the escaped directory back to the name (ASCII names; the exact name
+        # is the repository column whatever it is).
+        assert row["repo"] == row["repository"]
+    assert any("/" in row["repository"] for row in rows)  # escaped in the path, decoded back
+    marker = json.loads((exported / "goscope-export.json").read_text())
+    assert marker["format"] == "goscope-parquet-export" and marker["partitioning"] == [
+        "day",
+        "repo",
+    ]
+    for root, dirs, files in os.walk(exported):
+        for name in files:
+            assert os.stat(os.path.join(root, name)).st_mode & 0o777 == 0o600
+        assert not any(d.startswith(".goscope-export-") for d in dirs)  # scratch removed
+
+
+def test_auditing_the_export_answers_as_auditing_the_recordings(exported, run_set):
+    recordings = [str(p) for p in sorted(run_set.glob("*.jsonl"))]
+    from_files = run_audit(expand(recordings), jobs=1).to_dict()
+    from_export = run_audit(expand([str(exported)]), jobs=1).to_dict()
+    for key in ("files", "incomplete"):
+        from_files.pop(key), from_export.pop(key)
+    assert from_export == from_files
+    # An export and the recordings it came from are the same runs: counted once.
+    both = run_audit(expand([str(exported), *recordings]), jobs=1)
+    assert both.runs == len(recordings) and both.duplicates == len(recordings)
+
+
+def test_exporting_a_run_again_replaces_it(exported, run_set):
+    one = next(run_set.glob("*.jsonl"))
+    before = sorted(p.relative_to(exported) for p in exported.rglob("*.parquet"))
+    again = goscope("export", "--parquet", str(exported), str(one))
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.relative_to(exported) for p in exported.rglob("*.parquet")) == before
+
+
+def test_export_refuses_a_directory_that_is_something_else(tmp_path, run_set):
+    (tmp_path / "notes.txt").write_text("mine")
+    out = goscope("export", "--parquet", str(tmp_path), str(next(run_set.glob("*.jsonl"))))
+    assert out.returncode == 2 and "holds no goscope export" in out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+# -- Hive's escaping ------------------------------------------------------------------------
+
+
+def hive_unescape(path: str) -> str:
+    """Hive's FileUtils.unescapePathName: each %XX is one character (as Spark decodes)."""
+    out, i = [], 0
+    while i < len(path):
+        if path[i] == "%" and i + 2 < len(path) + 0 and len(path[i + 1 : i + 3]) == 2:
+            try:
+                out.append(chr(int(path[i + 1 : i + 3], 16)))
+                i += 3
+                continue
+            except ValueError:
+                pass
+        out.append(path[i])
+        i += 1
+    return "".join(out)
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=1, max_codepoint=126), max_size=140))
+def test_hive_escaping_round_trips_ascii(value):
+    from goscope.core.audit.parquet import DEFAULT_PARTITION, hive_escape
+
+    escaped = hive_escape(value)
+    assert "/" not in escaped and escaped not in (".", "..")
+    if not value:
+        assert escaped == DEFAULT_PARTITION
+    elif len(escaped) <= 150 and escaped != value.replace(".", "%2E"):
+        assert hive_unescape(escaped) == value
+
+
+@given(st.text(max_size=600))
+def test_hive_escaping_is_always_a_safe_bounded_name(value):
+    from goscope.core.audit.parquet import hive_escape
+
+    escaped = hive_escape(value)
+    assert escaped.isascii() and escaped.isprintable() and "/" not in escaped
+    assert 0 < len(escaped) <= 150 and escaped not in (".", "..")
+
+
+# -- the TUI --------------------------------------------------------------------------------
+
+
+async def test_the_audit_in_the_tui(run_set):
+    from goscope.tui.audit_app import AuditApp
+
+    audit = run_audit(expand([str(run_set)]), jobs=1)
+    app = AuditApp(audit)
+    async with app.run_test(size=(100, 30)) as pilot:
+        leaks = app.query_one("#audit-leaks")
+        assert leaks.row_count == len(audit.leaks) and app.focused is leaks
+        detail = str(app.query_one("#leak-text").render())
+        first = audit.leaks[0]
+        assert first["module"] in detail and "repositories:" in detail
+        await pilot.press("down")
+        assert audit.leaks[1]["module"] in str(app.query_one("#leak-text").render())
+        await pilot.press("2")
+        hosts = app.query_one("#audit-hosts")
+        assert app.focused is hosts and hosts.row_count == len(audit.hosts)
+        await pilot.press("4")
+        assert app.query_one("#audit-incomplete").row_count == audit.incomplete
+        await pilot.press("q")
+    assert app.return_value == 3
