@@ -8,7 +8,9 @@
    `goscope run --headless` (GOSCOPE_PROFILE_PROXY=FILE profiles its proxy process);
 2. the event pipeline: addon -> Unix socket -> the app's store, and the classifier;
 3. the UI at scale: a million-event recording opened in the TUI;
-4. start-up: `goscope run --headless -- true` and the TUI's first paint.
+4. start-up: `goscope run --headless -- true` and the TUI's first paint;
+5. audit: `goscope audit` of a set of recordings against an orjson parse of the same files,
+   and its memory at ten million events.
 
 No test asserts a time: these are measurements, printed and written to JSON.
 """
@@ -723,6 +725,128 @@ def bench_startup(runs: int) -> list[Result]:
     ]
 
 
+# -- 5. audit across runs -------------------------------------------------------------------
+def write_run_set(directory: Path, runs: int, per_run: int) -> list[Path]:
+    """`runs` recordings of `per_run` events each, as CI artifacts would be: one synthetic
+    recording (benchmarks/synthetic.py) with each run's own header (id, day, repository,
+    --private covering one module in a thousand, so every run leaks a little)."""
+    import shutil
+
+    import orjson
+
+    from benchmarks.synthetic import write_recording
+
+    directory.mkdir(parents=True, exist_ok=True)
+    base = directory / "base.tmp"
+    write_recording(base, per_run)
+    with open(base, "rb") as fh:
+        header = orjson.loads(fh.readline())
+        body = fh.tell()
+    end = {"format": "goscope-recording", "end": True, "exit_code": 0, "go_version": "go1.27.3"}
+    end["stats"] = {"events": per_run}
+    paths = []
+    for i in range(runs):
+        header["judging"] = {"private": "example.com/gen/m000*", "trusted": [], "guard": False}
+        header["context"] = {
+            "id": f"bench-{i:06d}",
+            "started": f"2026-11-{1 + i % 28:02d}T08:00:00.000+00:00",
+            "cwd": "/home/runner/work/app/app",
+            "module": "example.com/app",
+            "ci": {"provider": "github", "repository": f"acme/repo{i % 37}", "run_id": str(i)},
+        }
+        path = directory / f"run-{i:06d}.jsonl"
+        with open(path, "wb") as out, open(base, "rb") as src:
+            out.write(orjson.dumps(header) + b"\n")
+            src.seek(body)
+            shutil.copyfileobj(src, out, 1 << 22)
+            out.write(orjson.dumps(end) + b"\n")
+        paths.append(path)
+    base.unlink()
+    return paths
+
+
+def audit_peak(directory: Path, out: Path) -> tuple[float, int]:
+    """`goscope audit DIRECTORY` as a user runs it: wall seconds, and the peak of the summed
+    RSS of its process tree (the app, DuckDB in it, the worker processes), sampled."""
+    import psutil
+
+    cmd = [sys.executable, "-m", "goscope", "audit", str(directory), "--json", str(out)]
+    start = time.perf_counter()
+    proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        total = 0
+        try:
+            for p in [proc, *proc.children(recursive=True)]:
+                total += p.memory_info().rss
+        except psutil.Error:
+            pass
+        peak = max(peak, total)
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 3:  # every run leaks a little: exit 3 is the right answer
+        raise RuntimeError(
+            f"goscope audit exited {proc.returncode}: {proc.stderr.read()[-2000:]!r}"
+        )
+    return elapsed, peak
+
+
+def parse_all(paths: list[Path]) -> float:
+    return sum(orjson_parse_seconds(p) for p in paths)
+
+
+def bench_audit(rounds_events: int, big_events: int, per_run: int) -> list[Result]:
+    """`goscope audit` of a set of recordings against a plain orjson parse of the same files
+    (one process: the least any reader does), alternating rounds; then memory at
+    `big_events` (one pass of each)."""
+    results = []
+    with tempfile.TemporaryDirectory(dir=os.environ.get("GOSCOPE_BENCH_DIR")) as tmp:
+        for events, rounds in ((rounds_events, 3), (big_events, 1)):
+            directory = Path(tmp) / f"runs-{events}"
+            paths = write_run_set(directory, max(1, events // per_run), per_run)
+            out = Path(tmp) / "audit.json"
+            peaks: list[int] = []
+
+            def audit() -> float:
+                elapsed, peak = audit_peak(directory, out)
+                peaks.append(peak)
+                return elapsed
+
+            times = alternate({"audit": audit, "orjson": lambda: parse_all(paths)}, rounds)
+            found = json.loads(out.read_text())
+            assert found["events"] == events and found["runs"] == len(paths), found["runs"]
+            ratio, ratios = ratio_of(times, "audit", "orjson")
+            label = f"audit of {len(paths):,} recordings, {events:,} events"
+            size = sum(p.stat().st_size for p in paths) / 2**30
+            results.append(
+                Result(
+                    f"{label} ({size:.1f} GiB) vs orjson parse",
+                    statistics.median(times["audit"]),
+                    "s",
+                    statistics.median(times["orjson"]),
+                    ratio,
+                    "≤ 2 × orjson",
+                    ratio <= 2,
+                    f"{spread(times['audit'])}; {ratios}",
+                )
+            )
+            results.append(
+                Result(
+                    f"{label}: peak RSS of goscope audit (all its processes)",
+                    max(peaks) / 2**20,
+                    "MiB",
+                    None,
+                    None,
+                    "bounded",
+                    None,
+                    f"{max(peaks) / events:.1f} B/event",
+                )
+            )
+            for path in paths:
+                path.unlink()
+    return results
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -744,8 +868,8 @@ def main() -> int:
     parser.add_argument("--out", default=str(HERE / "results.json"))
     parser.add_argument(
         "--only",
-        default="overhead,real,pipeline,ui,startup",
-        help="comma-separated: overhead, real, pipeline, ui, startup",
+        default="overhead,real,pipeline,ui,startup,audit",
+        help="comma-separated: overhead, real, pipeline, ui, startup, audit",
     )
     args = parser.parse_args()
     quick = args.quick
@@ -763,6 +887,12 @@ def main() -> int:
         )
     if "startup" in only:
         results += bench_startup(runs=1 if quick else 5)
+    if "audit" in only:
+        results += bench_audit(
+            rounds_events=20_000 if quick else 2_000_000,
+            big_events=40_000 if quick else 10_000_000,
+            per_run=10_000 if quick else 100_000,
+        )
     report = {"machine": machine(), "quick": quick, "results": [asdict(r) for r in results]}
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     print(f"{'benchmark':<58} {'value':>14} {'baseline':>12} {'ratio':>7}  goal       met  spread")

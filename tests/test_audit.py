@@ -398,3 +398,44 @@ async def test_the_audit_in_the_tui(run_set):
         assert app.query_one("#audit-incomplete").row_count == audit.incomplete
         await pilot.press("q")
     assert app.return_value == 3
+
+
+# -- the docs' queries ----------------------------------------------------------------------
+
+
+def doc_queries(engine: str) -> list[str]:
+    import re
+
+    text = (Path(__file__).parent.parent / "docs" / "audit.md").read_text()
+    blocks = re.findall(r"```sql\n-- (\w+)\n(.*?)```", text, re.S)
+    return [body for name, body in blocks if name == engine]
+
+
+def test_the_docs_duckdb_queries_answer_as_the_audit_does(exported, run_set):
+    import duckdb
+
+    views, leaks, hosts, versions = doc_queries("duckdb")
+    assert len(doc_queries("spark")) == len(doc_queries("trino")) == 4
+    con = duckdb.connect()
+    con.execute(views.replace("'lake/", f"'{exported}/"))
+    audit = run_audit(expand([str(exported)]), jobs=1)
+    rows = con.execute(leaks).fetchall()
+    assert {(m, h): (runs, req) for m, h, runs, req, *_ in rows} == {
+        (g["module"], g["host"]): (g["runs"], g["requests"]) for g in audit.leaks
+    }
+    rows = con.execute(hosts).fetchall()
+    assert {h: (n, round(nf, 4), round(f, 4)) for h, n, nf, f, *_ in rows} == {
+        h["host"]: (h["requests"], h["not_found_rate"], h["failed_rate"]) for h in audit.hosts
+    }
+    by_version, incomplete = versions.strip().split(";\n", 1)
+    rows = con.execute(by_version).fetchall()
+    assert {v: n for v, n, *_ in rows} == {v["go_version"]: v["runs"] for v in audit.go_versions}
+    assert len(con.execute(incomplete).fetchall()) == audit.incomplete
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+def test_the_audit_tui_snapshot(snap_compare, run_set, size):
+    from goscope.tui.audit_app import AuditApp
+
+    audit = run_audit(expand([str(run_set)]), jobs=1)
+    assert snap_compare(AuditApp(audit), terminal_size=size)

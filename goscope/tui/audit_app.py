@@ -38,7 +38,8 @@ class AuditApp(App[int]):
     TITLE = "goscope audit"
     CSS = """
     #audit-head { height: auto; max-height: 4; padding: 0 1; background: $panel; }
-    #leak-detail { height: auto; max-height: 8; padding: 0 1; border-top: solid $panel; }
+    #leak-detail { height: 6; padding: 0 1; border-top: solid $panel; }
+    TabbedContent, ContentSwitcher, TabPane { height: 1fr; }
     DataTable { height: 1fr; }
     """
     BINDINGS = [
@@ -80,16 +81,21 @@ class AuditApp(App[int]):
     def on_mount(self) -> None:
         a = self.audit
         leaks: DataTable[Any] = self.query_one("#audit-leaks", DataTable)
-        leaks.add_columns("severity", "private path", "host", "runs", "first", "last")
+        leaks.add_columns("severity", "private path", "host", "runs", "seen")
+        # The path and the host share what the other columns leave (at 80 columns too);
+        # the path keeps its ends (elide_middle), the detail below has them whole.
+        room = max(36, self.size.width - 38)
+        longest = max((len(g["module"]) for g in a.leaks), default=0)
+        path_width = min(longest, room - 12)
         for g in a.leaks:
             state = " (stopped)" if g["blocked"] else ""
+            first, last = (g["first_seen"] or "?")[:10], (g["last_seen"] or "?")[:10]
             leaks.add_row(
                 Text(g["severity"] + state, SEVERITY_STYLE.get(g["severity"], "")),
-                plain(elide_middle(g["module"], 60)),
-                plain(g["host"]),
+                plain(elide_middle(g["module"], path_width)),
+                plain(elide_middle(g["host"], room - path_width)),
                 f"{g['runs']:,}",
-                (g["first_seen"] or "?")[:10],
-                (g["last_seen"] or "?")[:10],
+                first if first == last else f"{first}…{last[5:]}",
             )
         hosts: DataTable[Any] = self.query_one("#audit-hosts", DataTable)
         hosts.add_columns("host", "runs", "requests", "failed", "not found", "p50 ms", "p95 ms")
@@ -140,7 +146,8 @@ class AuditApp(App[int]):
         g = self.audit.leaks[min(index, len(self.audit.leaks) - 1)]
         detail = Text()
         detail.append(visible(f"{g['module']} → {g['host']}"), style="bold")
-        detail.append(f"  {'/'.join(g['kinds'])}, {g['requests']:,} requests\n")
+        detail.append(f"  {'/'.join(g['kinds'])}, {g['requests']:,} requests, ")
+        detail.append(f"first {g['first_seen'] or '?'}, last {g['last_seen'] or '?'}\n")
         for label, names, total in (
             ("repositories", g["repositories"], g["repository_count"]),
             ("commands", g["commands"], g["command_count"]),

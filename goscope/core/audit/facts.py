@@ -25,7 +25,7 @@ import math
 import os
 import stat
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,11 +33,11 @@ import orjson
 
 from ..gorules.goenv import GoEnv
 from ..judging.judge import Judge
-from ..judging.leaks import group_leaks
+from ..judging.leaks import Leak, group_leaks
 from ..outputs.diff import check_report
 from ..outputs.report import recorded_judging
 from ..safe.files import UnsafeFile, read_regular
-from ..safe.redact import redact_argv, redact_event
+from ..safe.redact import redact_argv, redact_path, redact_url
 from ..traffic.context import check_context, repository_of
 from ..traffic.recording import RecordingError, RecordingReader, command_environment
 from ..vocab import BLOCKED_FLAG
@@ -163,10 +163,20 @@ def _judge_recording(
 
         reader.on_sender = on_sender
         hosts: dict[str, HostTally] = {}
+        modules: dict[str, str] = {}
         leak_times: dict[int, str] = {}
         first: str | None = None
         for event, _ in reader:
-            redact_event(event)  # as the report does: an older or crafted recording
+            # The report redacts every event before judging it (an older or crafted
+            # recording). Of what judging reads, the module path is redacted here (paths
+            # repeat: once each); the URL only names a leak, so only leaks' URLs are, below.
+            # Headers, previews and errors decide nothing and an audit never shows them.
+            module = event.module
+            if module:
+                clean = modules.get(module)
+                if clean is None:
+                    clean = modules[module] = redact_path(module)
+                event.module = clean
             if event.sender is not None and event.sender not in known:
                 early.add(event.sender)
             if first is None:
@@ -208,9 +218,22 @@ def _judge_recording(
             group.to_dict(),
             [leak_times[s] for s in group.seqs if s in leak_times],
         )
-        for group in group_leaks(judge.leaks)
+        for group in group_leaks(redacted_leaks(judge.leaks))
     ]
     return _facts(run, leaks, hosts), early
+
+
+def redacted_leaks(leaks: list[Leak]) -> list[Leak]:
+    """The leaks with their URLs redacted, one per redacted URL and kind: the report's list
+    exactly (it dedupes after redacting; equal raw URLs are equal redacted, and the first
+    request of each redacted URL comes first either way)."""
+    out, seen = [], set()
+    for leak in leaks:
+        url = redact_url(leak.url)
+        if (url, leak.kind) not in seen:
+            seen.add((url, leak.kind))
+            out.append(leak if url == leak.url else replace(leak, url=url))
+    return out
 
 
 def facts_from_report(path: str) -> RunFacts:

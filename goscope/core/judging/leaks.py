@@ -23,6 +23,7 @@ from ..traffic.events import Event
 from ..vocab import BLOCKED_FLAG
 
 LEAK_KINDS = {"proxy": "proxy", "toolchain": "proxy", "sumdb": "sumdb"}
+CLEAN_LIMIT = 65536  # remembered clean requests per detector (then it starts over)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +144,30 @@ class LeakDetector:
         ]
         return ",".join(p for p in parts if p)
 
+    # Requests found clean, by what decides it (the same module asked of the same host again
+    # and again: .info, .mod, .zip, every run of a fallthrough): a lookup, not a pattern scan.
+    _clean: dict[tuple[str, str, str, bool, str | None], bool] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
     def check(self, event: Event) -> Leak | None:
         kind = LEAK_KINDS.get(event.kind)
         module = event.module
-        note = ""
         if kind is None or not module or module == "golang.org/toolchain":
             return None
+        # Everything below depends on these alone (and on the detector's own settings).
+        key = (event.kind, module, event.host, event.redirected_from is None, event.proxy)
+        if key in self._clean:
+            return None
+        leak = self._check(event, kind, module)
+        if leak is None:
+            if len(self._clean) >= CLEAN_LIMIT:
+                self._clean.clear()
+            self._clean[key] = True
+        return leak
+
+    def _check(self, event: Event, kind: str, module: str) -> Leak | None:
+        note = ""
         host = event.host.lower()
         if host == module.split("/", 1)[0].lower() or host in self.trusted:
             return None  # asked of the module's own host, or a host the user trusts
