@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -791,6 +792,12 @@ def audit_peak(directory: Path, out: Path) -> tuple[float, int]:
     return elapsed, peak
 
 
+def _audit_round(directory: Path, out: Path, peaks: list[int]) -> float:
+    elapsed, peak = audit_peak(directory, out)
+    peaks.append(peak)
+    return elapsed
+
+
 def parse_all(paths: list[Path]) -> float:
     return sum(orjson_parse_seconds(p) for p in paths)
 
@@ -806,13 +813,11 @@ def bench_audit(rounds_events: int, big_events: int, per_run: int) -> list[Resul
             paths = write_run_set(directory, max(1, events // per_run), per_run)
             out = Path(tmp) / "audit.json"
             peaks: list[int] = []
-
-            def audit() -> float:
-                elapsed, peak = audit_peak(directory, out)
-                peaks.append(peak)
-                return elapsed
-
-            times = alternate({"audit": audit, "orjson": lambda: parse_all(paths)}, rounds)
+            variants = {
+                "audit": partial(_audit_round, directory, out, peaks),
+                "orjson": partial(parse_all, paths),
+            }
+            times = alternate(variants, rounds)
             found = json.loads(out.read_text())
             assert found["events"] == events and found["runs"] == len(paths), found["runs"]
             ratio, ratios = ratio_of(times, "audit", "orjson")
