@@ -140,7 +140,9 @@ def test_the_text_verdict_counts_agree_and_the_exit_says_leak(run_set):
     text = out.stdout
     audit = run_audit(expand([str(run_set)]), jobs=1)
     assert f"goscope audit: {audit.runs} runs ({audit.complete} complete" in text
-    assert f"Leaks: {len(audit.leaks)} private paths" in text
+    assert f"Leaks: {len(audit.leaks)} (one per private path and host)" in text
+    paths = len({g["module"] for g in audit.leaks})
+    assert f"verdict: {paths} private paths reached" in text
     assert "INCOMPLETE" in text.splitlines()[2]
     assert text.count(" -> ") == len(audit.leaks)
 
@@ -439,3 +441,186 @@ def test_the_audit_tui_snapshot(snap_compare, run_set, size):
 
     audit = run_audit(expand([str(run_set)]), jobs=1)
     assert snap_compare(AuditApp(audit), terminal_size=size)
+
+
+# -- what an outsider's attack found (each failed before its fix) ----------------------------
+
+
+def leaking_plan():
+    """A run that leaks (only --private names the path) and is otherwise whole."""
+    plan = next(
+        p
+        for p in plans(200, 11)
+        if p.private
+        and not p.sender_env
+        and not p.killed
+        and not p.gap
+        and any(m.startswith("corp.") and p.statuses[m] == 200 for m, _ in p.modules)
+    )
+    plan.repository = "acme/leaky"
+    return plan
+
+
+def clean_plan():
+    plan = next(
+        p
+        for p in plans(200, 12)
+        if "GOPRIVATE" in p.env and not p.sender_env and not p.killed and not p.gap
+    )
+    plan.private = ""
+    return plan
+
+
+def rewrite(path: Path, edit) -> Path:
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    lines = edit(lines) or lines
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+def test_a_run_id_saying_two_things_never_hides_a_leak(tmp_path):
+    from .audit_runs import write_run
+
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    leaky = write_run(leaking_plan(), tmp_path / "b")
+    clean = write_run(clean_plan(), tmp_path / "a")
+    same_id = json.loads(leaky.read_text().splitlines()[0])["context"]["id"]
+    rewrite(clean, lambda lines: lines[0]["context"].update(id=same_id))
+    out = goscope("audit", str(tmp_path), "--json", "-")
+    assert out.returncode == 3, out.stderr
+    found = json.loads(out.stdout)
+    assert found["runs"] == 2 and found["leaks"] and found["complete"] is False
+    assert len(found["conflicts"]) == 1 and "saying something else" in found["conflicts"][0]
+    assert "goscope: conflict: " in out.stderr
+
+
+def test_an_empty_export_marker_hides_nothing(tmp_path):
+    from .audit_runs import write_run
+
+    write_run(leaking_plan(), tmp_path)
+    (tmp_path / "goscope-export.json").write_text("")
+    out = goscope("audit", str(tmp_path))
+    assert out.returncode == 3 and "1 file read" in out.stdout
+
+
+def test_export_of_a_bad_recording_is_one_line_and_skip_bad_exports_the_rest(tmp_path):
+    from .audit_runs import write_run
+
+    good = write_run(leaking_plan(), tmp_path)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        good.read_text().replace('"seq": 2', '"seq": "two"').replace('"seq":2', '"seq":"two"')
+    )
+    out = goscope("export", "--parquet", str(tmp_path / "lake"), str(bad))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.startswith(f"goscope: {bad}:") and len(out.stderr.splitlines()) == 1
+    out = goscope("export", "--parquet", str(tmp_path / "lake2"), str(bad), str(good), "--skip-bad")
+    assert out.returncode in (0, 4) and "Traceback" not in out.stderr, out.stderr
+    audit = goscope("audit", str(tmp_path / "lake2"), "--json", "-")
+    assert audit.returncode == 3 and json.loads(audit.stdout)["complete"] is False
+
+
+def test_an_empty_audit_is_no_verdict(tmp_path):
+    from .audit_runs import write_run
+
+    write_run(clean_plan(), tmp_path)
+    out = goscope("audit", str(tmp_path), "--since", "2030-01-01")
+    assert out.returncode == 4 and "nothing was judged" in out.stdout
+
+
+def test_a_second_sender_line_judges_as_the_report_does(tmp_path):
+    from .audit_runs import write_run
+
+    plan = leaking_plan()
+    plan.private = ""
+    plan.sender_env = {
+        "GOPROXY": "https://proxy.golang.org,direct",
+        "GOSUMDB": "sum.golang.org",
+        "GOPRIVATE": "corp.example.com",
+    }
+    path = write_run(plan, tmp_path)
+
+    def second_sender(lines):
+        sender = json.loads(json.dumps(lines[1]))
+        sender["sender"]["environment"]["GOPRIVATE"] = {"value": "", "origin": "default"}
+        sender["sender"]["environment"]["GONOPROXY"] = {"value": "", "origin": "default"}
+        sender["sender"]["environment"]["GONOSUMDB"] = {"value": "", "origin": "default"}
+        return [lines[0], lines[1], *lines[2:-1], sender, lines[-1]]
+
+    rewrite(path, second_sender)
+    audit = run_audit(expand([str(path)]), jobs=1)
+    assert answered(audit) == expected_from_reports(tmp_path)
+
+
+def test_odd_times_and_exit_codes_are_data_not_crashes(tmp_path):
+    from .audit_runs import write_run
+
+    path = write_run(leaking_plan(), tmp_path)
+
+    def odd(lines):
+        lines[0]["context"]["started"] = "yesterday"
+        lines[-1]["exit_code"] = 3221225786  # Windows' 0xC000013A
+        lines[2]["started"] = "0001-01-01T00:00:00+05:00"
+
+    rewrite(path, odd)
+    out = goscope("audit", str(path), "--since", "2026-11-01", "--json", "-")
+    assert out.returncode == 3 and "Traceback" not in out.stderr, out.stderr
+    assert json.loads(out.stdout)["runs"] == 1  # dated by its requests, kept in the window
+    for args in (["--until", "9999-12-31"], ["--since", "0001-01-01T00:00:00+01:00"]):
+        out = goscope("audit", str(path), *args)
+        assert "Traceback" not in out.stderr and out.returncode in (2, 3), out.stderr
+    out = goscope("export", "--parquet", str(tmp_path / "lake"), str(path))
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize("limit", ["1KB", "99999999999999TB"])
+def test_a_memory_limit_out_of_range_is_one_line(run_set, limit):
+    out = goscope("audit", str(run_set), "--memory-limit", limit)
+    assert out.returncode == 2 and "--memory-limit" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_hostile_export_is_one_line_never_a_hang(tmp_path, exported):
+    lake = tmp_path / "lake"
+    shutil.copytree(exported, lake)
+    target = next((lake / "runs").rglob("*.parquet"))
+    target.unlink()
+    os.mkfifo(target)
+    out = goscope("audit", str(lake))
+    assert out.returncode == 2 and "not a regular file" in out.stderr
+    target.unlink()
+    target.write_bytes(b"PAR1 not really")
+    out = goscope("audit", str(lake))
+    assert out.returncode == 2 and out.stderr.startswith("goscope: DuckDB: ")
+    assert "Traceback" not in out.stderr
+
+
+def test_a_symlink_loop_under_a_glob_is_not_followed(run_set, tmp_path):
+    arts = tmp_path / "arts"
+    arts.mkdir()
+    shutil.copy(next(run_set.glob("*.jsonl")), arts / "one.jsonl")
+    (arts / "a").symlink_to(".")
+    (arts / "b").symlink_to(".")
+    out = goscope("audit", str(tmp_path / "arts" / "**" / "*.jsonl"), "--json", "-")
+    assert out.returncode in (0, 3, 4) and json.loads(out.stdout)["files"] == 1
+
+
+def test_no_line_of_the_text_is_a_workflow_command(tmp_path):
+    from .audit_runs import write_run
+
+    plan = leaking_plan()
+    plan.repository = "##[error]forged"
+    path = write_run(plan, tmp_path)
+
+    def forge(lines):
+        lines[-1]["go_version"] = "::warning title=forged::x"
+        for line in lines[2:-1]:
+            if line.get("host") == "proxy.golang.org":
+                line["host"] = "::error title=forged::y"
+
+    rewrite(path, forge)
+    out = goscope("audit", str(path), "--markdown", str(tmp_path / "a.md"))
+    assert out.returncode == 3, out.stderr
+    for line in out.stdout.splitlines():
+        assert not line.lstrip().startswith("::") and "##[" not in line, line
+    md = (tmp_path / "a.md").read_text()
+    assert "`##\\[error\\]forged`" in md  # in a code span: no mention, link or command

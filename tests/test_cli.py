@@ -663,3 +663,21 @@ def test_shell_completion_completes_commands_and_scenario_names(shell, tmp_path)
         timeout=60,
     )
     assert done.stdout.split() == ["plain,guard-pipe", "plain,guard-public"], done.stderr
+
+
+def test_without_a_terminal_a_run_goes_headless_and_a_tui_is_refused(tmp_path, home_env):
+    """CI without --headless: never a screen drawn into a pipe, waiting for keys forever."""
+    run = goscope("run", "--port", "0", "--", "true", env=home_env, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "goscope: no terminal: running headless (--headless)" in run.stderr
+    assert "\x1b[?1049h" not in run.stdout + run.stderr  # no alternate screen was opened
+    waiting = goscope("run", "--port", "0", env=home_env, timeout=60)
+    assert waiting.returncode == 2
+    assert (
+        waiting.stderr
+        == "goscope: the TUI needs a terminal: goscope run --headless -- go mod download\n"
+    )
+    rec = tmp_path / "r.jsonl"
+    rec.write_text(header_line() + "\n")
+    opened = goscope("open", str(rec), env=home_env, timeout=60)
+    assert opened.returncode == 2 and "needs a terminal" in opened.stderr

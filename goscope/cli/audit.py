@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import fail, validate_output
+from .options import fail, need_terminal, validate_output
 
 if TYPE_CHECKING:
     from goscope.core.audit.engine import Audit
@@ -24,24 +24,37 @@ def parse_moment(option: str, value: str | None, end: bool) -> str | None:
     --until takes in the whole day (--since 2026-11-01 --until 2026-11-30 is November)."""
     if value is None:
         return None
+    from datetime import UTC
+
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            day = date.fromisoformat(value) + timedelta(days=1 if end else 0)
+            day = date.fromisoformat(value)
+            if end:
+                day = day + timedelta(days=1) if day < date.max else day
             return f"{day.isoformat()} 00:00:00"
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         raise fail(f"{option} {value!r}: not a date (YYYY-MM-DD) or an ISO-8601 time") from None
-    if moment.tzinfo is not None:
-        from datetime import UTC
-
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.isoformat(sep=" ")
 
 
+UNITS = {"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20}
+UNITS |= {"gib": 2**30, "tib": 2**40}
+
+
 def check_memory(value: str) -> str:
-    if not MEMORY.match(value.strip()):
-        raise fail(f"--memory-limit {value!r}: a size such as 512MB or 4GB")
-    return value.strip()
+    """DuckDB's memory limit: a size between 64 MB and 1 TiB."""
+    match = MEMORY.match(value.strip())
+    size = (
+        float(match.group(0)[: -len(match.group(2))]) * UNITS[match.group(2).lower()]
+        if match
+        else 0
+    )
+    if not match or not 64e6 <= size <= 2**40:
+        raise fail(f"--memory-limit {value!r}: a size from 64MB to 1TiB, such as 512MB or 4GB")
+    return value.strip().replace(" ", "")
 
 
 class Progress:
@@ -146,6 +159,10 @@ def audit(
         raise fail("--sarif takes a file")
     if sum(v == "-" for v in (json_out, markdown)) > 1:
         raise fail("only one of --json and --markdown can go to stdout")
+    if tui and "-" in (json_out, markdown):
+        raise fail("--tui takes the terminal: write --json or --markdown to a file")
+    if tui:
+        need_terminal("audit --tui")
     window = (parse_moment("--since", since, False), parse_moment("--until", until, True))
     memory = check_memory(memory_limit)
     found = _inputs(paths)
@@ -164,8 +181,12 @@ def audit(
         raise fail(str(exc)) from None
     finally:
         progress.stop()
+    from goscope.core.audit.render import wire
+
     for why in result.skipped_files:
-        click.echo(f"goscope: skipped {why}", err=True)
+        click.echo(f"goscope: skipped {wire(why)}", err=True)
+    for why in result.conflicts:
+        click.echo(f"goscope: conflict: {wire(why)}", err=True)
     _write(result, json_out, markdown, sarif, tui)
     sys.exit(audit_exit(result))
 
@@ -241,9 +262,10 @@ def export(parquet_dir: str, recordings: tuple[str, ...], skip_bad: bool) -> Non
         raise fail(str(exc)) from None
     finally:
         progress.stop()
+    from goscope.core.audit.render import wire
+
     for why in bad:
-        click.echo(f"goscope: skipped {why}", err=True)
-    click.echo(
-        f"goscope: exported {runs:,} run{'s' if runs != 1 else ''} to {parquet_dir}", err=True
-    )
+        click.echo(f"goscope: skipped {wire(why)}", err=True)
+    plural = "s" if runs != 1 else ""
+    click.echo(f"goscope: exported {runs:,} run{plural} to {wire(parquet_dir)}", err=True)
     sys.exit(EXIT_INCOMPLETE if bad else 0)

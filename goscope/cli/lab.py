@@ -7,7 +7,7 @@ import sys
 import click
 import click.shell_completion
 
-from .options import fail
+from .options import fail, has_terminal
 
 
 def complete_scenarios(
@@ -46,6 +46,9 @@ def demo(scenario: str | None, list_: bool, verbose: bool, headless: bool) -> No
             click.echo(f"{name:<18} {description}")
         return
     console = stderr_console()
+    if not headless and not has_terminal():
+        console.print(Text("goscope: no terminal: running headless (--headless)", styles.WARNING))
+        headless = True
     try:
         with demo_session(scenario or DEFAULT_SCENARIO, verbose) as session:
             first, *rest = session.intro()

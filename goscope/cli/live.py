@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 from .options import (
     fail,
+    has_terminal,
     proxy_options,
     run_flags,
     run_options,
@@ -61,6 +62,13 @@ def _run(headless: bool, **kw: Any) -> None:
         )
     if headless and not opts.command:
         raise fail("run --headless needs a command: goscope run --headless -- go mod download")
+    if not headless and not has_terminal():
+        # A TUI without a terminal (CI, a pipe, cron) would wait forever for keys nobody can
+        # press: a command runs headless instead, and says so; waiting for go is refused.
+        if not opts.command:
+            raise fail("the TUI needs a terminal: goscope run --headless -- go mod download")
+        click.echo("goscope: no terminal: running headless (--headless)", err=True)
+        headless = True
     try:
         code = launch.run_headless(opts) if headless else launch.run_live(opts)
     except (ProxyStartError, HomeError, CommandNotFound, OutputError) as exc:

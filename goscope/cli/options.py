@@ -34,6 +34,20 @@ def fail(message: str) -> GoscopeError:
     return GoscopeError(message)
 
 
+def has_terminal() -> bool:
+    """Both ends of a TUI are a terminal: keys come from stdin, the screen goes to stdout."""
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def need_terminal(what: str) -> None:
+    """A TUI was asked for: one line and exit 2 without a terminal (never a screen drawn
+    into a pipe, waiting for keys that cannot come)."""
+    if not has_terminal():
+        raise fail(f"{what} needs a terminal (stdin and stdout are not one)")
+
+
 def split_list(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .options import fail, split_list, validate_output
+from .options import fail, need_terminal, split_list, validate_output
 
 CHECK_WHOLE_BYTES = 64 * 2**20  # `open` reads recordings up to this size whole before the TUI
 
@@ -36,6 +36,7 @@ def open_(recording: str, private: str | None, trusted: str | None, skip_bad: bo
                     break
     except RecordingError as exc:
         raise fail(str(exc)) from None
+    need_terminal("goscope open")
     sys.exit(launch.open_recording(recording, private, optional_list(trusted), skip_bad))
 
 
@@ -142,6 +143,8 @@ def diff(
 
     if markdown and markdown != "-":
         validate_output("--markdown", markdown)
+    if tui:
+        need_terminal("diff --tui")
     sides = [load_run(path, private, optional_list(trusted)) for path in (a, b)]
     found = diff_reports(*sides)
     if tui:

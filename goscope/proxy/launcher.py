@@ -7,11 +7,11 @@ import json
 import os
 import select
 import subprocess
-import sys
 import time
 from typing import Any
 
 from .config import DEFAULT_LISTEN_HOST, ProxyConfig
+from .spawn import popen_proxy, take
 
 
 class ProxyStartError(Exception):
@@ -32,20 +32,7 @@ class ProxyProcess:
         """Start the process before its config is known: it imports mitmproxy (most of its
         start-up) while the caller works out the config; `start()` then sends it."""
         if self.proc is None:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    *_profile_args(),
-                    "-m",
-                    "goscope.proxy.server",
-                ],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                # A proxy with a log file keeps the terminal clean; without, its errors show.
-                stderr=subprocess.DEVNULL if self.config is None or self.config.log else None,
-                text=True,
-                start_new_session=True,  # Ctrl-C in the terminal goes to us, not straight to it
-            )
+            self.proc = popen_proxy(quiet=self.config is None or bool(self.config.log))
         return self
 
     def start(self, timeout: float = 30.0, config: ProxyConfig | None = None) -> ProxyProcess:
@@ -158,7 +145,10 @@ def spawn_early() -> ProxyProcess:
     its own imports and checks, so that mitmproxy's import (most of the proxy's start-up)
     overlaps them. The caller kills it at the end: a no-op once a run has stopped it."""
     global _early
-    _early = ProxyProcess().spawn()
+    if _early is None or _early.proc is None or _early.proc.poll() is not None:
+        _early = ProxyProcess()
+        _early.proc = take()  # the one goscope/__main__.py started, if it did
+        _early.spawn()
     return _early
 
 
@@ -169,9 +159,3 @@ def take_spawned() -> ProxyProcess:
     if early is not None and early.proc is not None and early.proc.poll() is None:
         return early
     return ProxyProcess().spawn()
-
-
-def _profile_args() -> list[str]:
-    """GOSCOPE_PROFILE_PROXY=FILE: run the proxy under cProfile (for `benchmarks/`)."""
-    path = os.environ.get("GOSCOPE_PROFILE_PROXY")
-    return ["-m", "cProfile", "-o", path] if path else []

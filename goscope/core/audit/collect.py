@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .engine import Audit, AuditStore
+from .engine import Audit, AuditStore, engine_errors
 from .facts import AuditInputError, RunFacts, facts_of
 from .inputs import Inputs
 
@@ -65,11 +65,13 @@ def run_audit(
 ) -> Audit:
     """The audit of these inputs (AuditInputError for the first bad file without
     `skip_bad`; EngineMissing without DuckDB)."""
-    scratch = Path(tempfile.mkdtemp(prefix="goscope-audit-", dir=scratch_parent))
+    if inputs.unreadable and not skip_bad:
+        raise AuditInputError(inputs.unreadable[0])
+    scratch = Path(tempfile.mkdtemp(prefix="goscope-audit-", dir=scratch_parent)).absolute()
     try:
         store = AuditStore(scratch, memory_limit)
         try:
-            skipped: list[str] = []
+            skipped: list[str] = list(inputs.unreadable)
             for export in inputs.exports:
                 store.add_export(export)
             for path, facts, why in judged(inputs.files, jobs or os.cpu_count() or 1, skip_bad):
@@ -82,9 +84,16 @@ def run_audit(
                     skipped.append(why)
                     continue
                 store.add(facts)
-            audit = store.answer(since, until)
+            try:
+                audit = store.answer(since, until)
+            except engine_errors() as exc:
+                # A damaged export file, a memory limit DuckDB refuses: one line, never a
+                # traceback (the first line of DuckDB's message says what).
+                raise AuditInputError(f"DuckDB: {str(exc).splitlines()[0]}") from None
+            if audit.skipped_files and not skip_bad:
+                raise AuditInputError(audit.skipped_files[0])
             audit.files = len(inputs.files)
-            audit.skipped_files = skipped
+            audit.skipped_files = skipped + audit.skipped_files
             return audit
         finally:
             store.close()

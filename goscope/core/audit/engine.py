@@ -10,8 +10,10 @@ directory beyond it.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +43,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "ci_sha": "VARCHAR",
         "command": "VARCHAR",
         "go_version": "VARCHAR",
-        "exit_code": "INTEGER",
+        "exit_code": "BIGINT",  # Windows reports 0xC000013A and the like
         "complete": "BOOLEAN",
         "incomplete": "VARCHAR[]",
         "events": "BIGINT",
@@ -76,6 +78,9 @@ COLUMNS: dict[str, dict[str, str]] = {
     "durations": {"run": "VARCHAR", "host": "VARCHAR", "bucket": "INTEGER", "n": "BIGINT"},
 }
 LIST_LIMIT = 10  # repositories and commands named per leak (the count says how many more)
+# What makes two run rows the same run saying the same thing (the path it was read from
+# does not): a run id seen with different facts is a conflict, never silently one of them.
+SAME_RUN = "run, started, repository, command, go_version, exit_code, complete, incomplete, events"
 SEVERITY_RANK = (
     "CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'suspected' THEN 2 ELSE 3 END"
 )
@@ -93,6 +98,13 @@ def connect(scratch: Path, memory_limit: str = "1GB", threads: int | None = None
             "audit and export need DuckDB: pip install 'goscope[audit]' "
             "(uv tool install 'goscope[audit]', pipx install 'goscope[audit]')"
         ) from None
+    try:
+        return _connect(duckdb, scratch, memory_limit, threads)
+    except duckdb.Error as exc:
+        raise EngineMissing(f"DuckDB: {str(exc).splitlines()[0]}") from None
+
+
+def _connect(duckdb: Any, scratch: Path, memory_limit: str, threads: int | None) -> Any:
     con = duckdb.connect(
         ":memory:",
         config={
@@ -108,6 +120,13 @@ def connect(scratch: Path, memory_limit: str = "1GB", threads: int | None = None
     )
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+def engine_errors() -> tuple[type[BaseException], ...]:
+    """DuckDB's own errors (a bad file it was given, a setting it refuses)."""
+    import duckdb
+
+    return (duckdb.Error,)
 
 
 def columns_sql(table: str) -> str:
@@ -133,6 +152,10 @@ class Audit:
     files: int = 0  # files read
     skipped_files: list[str] = field(default_factory=list)  # bad files (--skip-bad), why
     duplicates: int = 0  # the same run (by id) in more than one file: counted once
+    # The same run id saying different things in two places (a report judged with other
+    # --trusted than its recording, a crafted copy): both are counted, and the audit is
+    # incomplete until someone looks.
+    conflicts: list[str] = field(default_factory=list)
     since: str | None = None
     until: str | None = None
     leaks: list[dict[str, Any]] = field(default_factory=list)
@@ -146,8 +169,11 @@ class Audit:
 
     @property
     def whole(self) -> bool:
-        """Every file read and every run complete: only then can 'no leak' be trusted."""
-        return not self.skipped_files and self.incomplete == 0
+        """Every file read, every run complete, no run contradicting another, and at least
+        one run judged: only then can 'no leak' be trusted."""
+        return (
+            not self.skipped_files and self.incomplete == 0 and not self.conflicts and self.runs > 0
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,6 +190,7 @@ class Audit:
             "files": self.files,
             "skipped_files": self.skipped_files,
             "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
             "leaks": self.leaks,
             "hosts": self.hosts,
             "go_versions": self.go_versions,
@@ -179,9 +206,11 @@ class AuditStore:
         (scratch / "spill").mkdir(mode=0o700, exist_ok=True)
         self.con = connect(scratch, memory_limit, threads)
         self._files: dict[str, IO[bytes]] = {}
-        self._seen: set[str] = set()
+        self._seen: dict[str, set[str]] = {}
         self.exports: list[Path] = []
         self.duplicates = 0
+        self.conflicts: list[str] = []
+        self.bad_exports: list[str] = []
         self.runs_added = 0
 
     def close(self) -> None:
@@ -190,11 +219,24 @@ class AuditStore:
         self.con.close()
 
     def add(self, facts: RunFacts) -> bool:
-        """False when this run (by id) was added already: the same artifact twice."""
-        if facts.run["run"] in self._seen:
-            self.duplicates += 1
-            return False
-        self._seen.add(facts.run["run"])
+        """False when this run (by id) was added already, saying the same: the same
+        artifact twice. The same id saying something else is kept as a run of its own
+        and named as a conflict."""
+        run_id = facts.run["run"]
+        digest = facts_digest(facts)
+        known = self._seen.get(run_id)
+        if known is not None:
+            if digest in known:
+                self.duplicates += 1
+                return False
+            known.add(digest)
+            self.conflicts.append(
+                f"{facts.run['path']}: run {run_id} was read before, saying something else "
+                "(another verdict or other requests): both are counted"
+            )
+            facts = _renamed(facts, f"{run_id}~{digest[:8]}")
+        else:
+            self._seen[run_id] = {digest}
         self._write("runs", [facts.run])
         self._write("leaks", facts.leaks)
         self._write("hosts", facts.hosts)
@@ -227,7 +269,7 @@ class AuditStore:
             )
         names = ", ".join(COLUMNS[table])
         for index, root in enumerate(self.exports):
-            files = sorted(str(p) for p in (root / table).rglob("*.parquet"))
+            files = self._export_files(root, table)
             if files:
                 listed = "[" + ", ".join(sql_string(f) for f in files) + "]"
                 parts.append(
@@ -239,6 +281,22 @@ class AuditStore:
             return [f"SELECT {casts} WHERE false"]
         return parts
 
+    def _export_files(self, root: Path, table: str) -> list[str]:
+        """The export's Parquet files of a table: regular files only, never through a link
+        (a FIFO would hang DuckDB's read, /dev/zero never ends); the rest are named."""
+        files = []
+        for path in sorted((root / table).rglob("*.parquet")):
+            try:
+                info = os.lstat(path)
+            except OSError as exc:
+                self.bad_exports.append(f"{path}: {exc.strerror or exc}")
+                continue
+            if stat.S_ISREG(info.st_mode):
+                files.append(str(path))
+            else:
+                self.bad_exports.append(f"{path}: not a regular file")
+        return files
+
     def _views(self, since: str | None, until: str | None) -> None:
         for table in TABLES:
             union = " UNION ALL ".join(self._sources(table))
@@ -248,12 +306,17 @@ class AuditStore:
             where.append(f"started >= CAST({sql_string(since)} AS TIMESTAMP)")
         if until:
             where.append(f"started < CAST({sql_string(until)} AS TIMESTAMP)")
-        condition = " AND ".join(where) or "true"
+        # A run that cannot be dated is kept in every window: never dropped unseen.
+        condition = f"started IS NULL OR ({' AND '.join(where)})" if where else "true"
         # One row per run id (an export and the recording it came from are one run), in
         # the --since/--until window; the other tables keep only those runs' rows.
+        # An export's run without a `complete` says nothing of it: incomplete, with why.
         self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE runs AS SELECT * FROM all_runs "
-            f"WHERE {condition} QUALIFY row_number() OVER (PARTITION BY run ORDER BY path) = 1"
+            "CREATE OR REPLACE TEMP TABLE runs AS SELECT * REPLACE ("
+            "coalesce(complete, false) AS complete, CASE WHEN complete IS NULL THEN "
+            "['the export does not say whether this run was complete'] ELSE incomplete END "
+            f"AS incomplete) FROM all_runs WHERE {condition} "
+            f"QUALIFY row_number() OVER (PARTITION BY {SAME_RUN} ORDER BY path) = 1"
         )
         for table in ("leaks", "hosts", "durations"):
             self.con.execute(
@@ -274,8 +337,30 @@ class AuditStore:
         assert row is not None
         (audit.runs, audit.complete, audit.repositories, audit.events, audit.first,
          audit.last) = row  # fmt: skip
-        row = con.execute("SELECT count(*) - count(DISTINCT run) FROM all_runs").fetchone()
+        row = con.execute(
+            f"SELECT count(*) - count(DISTINCT ({SAME_RUN})) FROM all_runs"
+        ).fetchone()
         audit.duplicates += row[0] if row else 0
+        audit.conflicts = (
+            list(self.conflicts)
+            + [
+                f"run {run_id} is in the export(s) more than once, saying different things: "
+                "each is counted"
+                for (run_id,) in con.execute(
+                    "SELECT run FROM runs GROUP BY run HAVING count(*) > 1 ORDER BY run"
+                ).fetchall()
+                if not any(c.startswith(f"run {run_id} ") for c in self.conflicts)
+            ]
+            + [
+                f"run {run_id}: rows in the export's {table} but no run row (the export was "
+                "altered?): its requests are not all counted"
+                for table in ("leaks", "hosts")
+                for (run_id,) in con.execute(
+                    f"SELECT DISTINCT run FROM all_{table} ANTI JOIN all_runs USING (run) ORDER BY run"
+                ).fetchall()
+            ]
+        )
+        audit.skipped_files = list(self.bad_exports)
         audit.leaks = self._leaks()
         audit.hosts = self._hosts()
         audit.go_versions = [
@@ -398,6 +483,23 @@ class AuditStore:
                 }
             )
         return out
+
+
+def facts_digest(facts: RunFacts) -> str:
+    """What a run says (not where it was read from)."""
+    said = {k: v for k, v in facts.run.items() if k not in ("path", "source")}
+    return hashlib.sha256(
+        orjson.dumps([said, facts.leaks, facts.hosts, facts.durations], option=orjson.OPT_SORT_KEYS)
+    ).hexdigest()
+
+
+def _renamed(facts: RunFacts, run_id: str) -> RunFacts:
+    return RunFacts(
+        {**facts.run, "run": run_id},
+        [{**row, "run": run_id} for row in facts.leaks],
+        [{**row, "run": run_id} for row in facts.hosts],
+        [{**row, "run": run_id} for row in facts.durations],
+    )
 
 
 def _ms(bucket: int | None) -> float | None:

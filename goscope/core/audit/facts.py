@@ -37,7 +37,7 @@ from ..judging.leaks import Leak, group_leaks
 from ..outputs.diff import check_report
 from ..outputs.report import recorded_judging
 from ..safe.files import UnsafeFile, read_regular
-from ..safe.redact import redact_argv, redact_path, redact_url
+from ..safe.redact import redact_argv, redact_path, redact_url, redact_value
 from ..traffic.context import check_context, repository_of
 from ..traffic.recording import RecordingError, RecordingReader, command_environment
 from ..vocab import BLOCKED_FLAG
@@ -157,9 +157,15 @@ def _judge_recording(
 
         def on_sender(info: dict[str, Any]) -> None:
             sender = info.get("id")
-            if isinstance(sender, int) and sender not in known:
-                known.add(sender)
-                judge.add_sender(info)
+            if not isinstance(sender, int) or sender in preload:
+                return
+            if sender in known:
+                # A second line for a sender (crafted): the report judges every request by
+                # the last one; so will the second pass.
+                early.add(sender)
+                return
+            known.add(sender)
+            judge.add_sender(info)
 
         reader.on_sender = on_sender
         hosts: dict[str, HostTally] = {}
@@ -191,7 +197,7 @@ def _judge_recording(
         incomplete = reader.incomplete()
         senders = reader.senders
         events_read = reader.events_read
-    context = check_context(header.get("context"))
+    context = read_context(header.get("context"))
     command = header.get("command") or next(
         (s.get("command") for s in senders.values() if s.get("command")), None
     )
@@ -203,7 +209,7 @@ def _judge_recording(
         path,
         "recording",
         context,
-        context.get("started") or first,
+        utc(context.get("started")) or first,
         repository_of(context, cwd),
         command,
         version if isinstance(version, str) else None,
@@ -265,7 +271,7 @@ def facts_from_report(path: str) -> RunFacts:
             [f for f in flags if isinstance(f, str)] if isinstance(flags, list) else [],
             e.get("duration_ms"),
         )
-    context = check_context(report.get("context"))
+    context = read_context(report.get("context"))
     first = next((e.get("started") for e in events if isinstance(e.get("started"), str)), None)
     run_id = context.get("id") or _digest(
         [report.get("command"), report.get("environment"), len(events), first]
@@ -284,7 +290,7 @@ def facts_from_report(path: str) -> RunFacts:
         path,
         "report",
         context,
-        context.get("started") or first,
+        utc(context.get("started")) or first,
         repository_of(context, cwd),
         report.get("command") if isinstance(report.get("command"), list) else None,
         version if isinstance(version, str) else None,
@@ -318,11 +324,21 @@ def utc(value: Any) -> str | None:
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # not a time, or one outside what can be written
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.isoformat(sep=" ", timespec="microseconds")
+
+
+def read_context(obj: Any) -> dict[str, Any]:
+    """A header's context as read back: well-typed, bounded, and redacted again (a crafted
+    or foreign recording is redacted like one goscope wrote)."""
+    context = check_context(obj)
+    return {
+        k: {n: redact_value(v) for n, v in v.items()} if isinstance(v, dict) else redact_value(v)
+        for k, v in context.items()
+    }
 
 
 def _run_row(
@@ -359,10 +375,10 @@ def _run_row(
         "command": " ".join(redact_argv([a for a in command if isinstance(a, str)]))
         if isinstance(command, list)
         else None,
-        "go_version": go_version,
+        "go_version": redact_value(go_version) if go_version else None,
         "exit_code": exit_code if type(exit_code) is int else None,
         "complete": not incomplete,
-        "incomplete": [str(r) for r in incomplete],
+        "incomplete": [redact_value(str(r)) for r in incomplete],
         "events": events,
         "private": _text(judging.get("private")) or "",
         "trusted": [h for h in trusted if isinstance(h, str)] if isinstance(trusted, list) else [],

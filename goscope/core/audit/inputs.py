@@ -6,7 +6,7 @@ way CI artifacts are downloaded; symbolic links inside it are not followed (a li
 /dev/zero or to a huge tree is not the audit's business). A directory holding a goscope
 Parquet export (its `goscope-export.json`) is read as an export. A glob (`runs/**/*.jsonl`)
 is expanded here, so it works quoted, on every shell. The same file reached twice is read
-once.
+once. A directory that cannot be read is named: the audit is then incomplete.
 """
 
 from __future__ import annotations
@@ -16,8 +16,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
+
+from ..safe.files import read_regular
+
 EXTENSIONS = (".jsonl", ".json")
 EXPORT_MARKER = "goscope-export.json"
+
+
+EXPORT_FORMAT = "goscope-parquet-export"
+EXPORT_VERSION = 1
+MARKER_LIMIT = 1 << 20
 
 
 @dataclass
@@ -25,10 +34,36 @@ class Inputs:
     files: list[str] = field(default_factory=list)
     exports: list[Path] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)  # arguments that named nothing
+    # What could not be looked into (an unreadable directory): the audit is incomplete.
+    unreadable: list[str] = field(default_factory=list)
 
 
 def is_export(directory: Path) -> bool:
-    return (directory / EXPORT_MARKER).is_file()
+    """A goscope export: its marker is there and says so (an empty or foreign file of that
+    name makes it an ordinary directory, walked for recordings: never a place to hide them)."""
+    try:
+        data = read_regular(str(directory / EXPORT_MARKER), MARKER_LIMIT)
+        marker = orjson.loads(data)
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(marker, dict)
+        and marker.get("format") == EXPORT_FORMAT
+        and marker.get("version") == EXPORT_VERSION
+    )
+
+
+def _glob(pattern: str) -> list[str]:
+    """A glob expanded without following symbolic links to directories (`glob.glob` with
+    `**` follows them: a link loop makes it run for ever)."""
+    parts = Path(pattern).parts
+    first = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    root = Path(*parts[:first]) if first else Path(".")
+    rest = str(Path(*parts[first:]))
+    try:
+        return sorted(str(p) for p in root.glob(rest))
+    except (OSError, ValueError):
+        return []
 
 
 def expand(args: list[str]) -> Inputs:
@@ -47,9 +82,13 @@ def expand(args: list[str]) -> Inputs:
             return
         seen.add(real)
         if is_export(Path(path)):
-            found.exports.append(Path(path))
+            found.exports.append(Path(path).absolute())
             return
-        for root, dirs, names in os.walk(path, followlinks=False):
+
+        def unreadable(error: OSError) -> None:
+            found.unreadable.append(f"{error.filename}: {error.strerror or error}")
+
+        for root, dirs, names in os.walk(path, onerror=unreadable, followlinks=False):
             dirs.sort()
             for name in list(dirs):
                 if is_export(Path(root) / name):
@@ -66,7 +105,7 @@ def expand(args: list[str]) -> Inputs:
         elif os.path.lexists(arg):
             add_file(arg)
         elif glob.has_magic(arg):
-            matches = sorted(glob.glob(arg, recursive=True))
+            matches = _glob(arg)
             if not matches:
                 found.unmatched.append(arg)
             for match in matches:

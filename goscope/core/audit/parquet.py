@@ -3,7 +3,7 @@
 Layout (docs/audit.md has it with the queries of DuckDB, Spark SQL and Trino):
 
     DIR/goscope-export.json                       what this is (format, version, tables)
-    DIR/<table>/day=YYYY-MM-DD/repo=<name>/run-<id>.parquet
+    DIR/<table>/day=YYYY-MM-DD/repo=<name>/run-<id>-<digest>.parquet
 
 for the tables `events` (every request, redacted), `runs`, `leaks`, `hosts` and `durations`
 (facts.py: the run judged alone, as `goscope report` judges it). `day` is the run's start
@@ -11,7 +11,8 @@ for the tables `events` (every request, redacted), `runs`, `leaks`, `hosts` and 
 Spark, Hive and Trino decode it; the exact name is the `repository` column of `runs` (a
 name outside ASCII does not survive Hive's decoding byte by byte). An unknown day or
 repository is `__HIVE_DEFAULT_PARTITION__` (NULL). One file per run and table, named by the
-run's id: exporting a run again replaces its files, never duplicates them.
+run's id and a digest of what it says: exporting a run again replaces its files; a copy
+saying something else is kept beside them (`goscope audit` names the conflict).
 
 Each recording is read by goscope's reader (validated, redacted) and converted alone: memory
 is one run. DuckDB writes into a private scratch directory inside DIR; each file is then
@@ -31,14 +32,12 @@ from typing import Any
 
 import orjson
 
-from ..safe.redact import redact_event
+from ..safe.redact import redact_event, redact_value
 from ..traffic.recording import RecordingError, RecordingReader
-from .engine import COLUMNS, connect, sql_string
+from .engine import COLUMNS, connect, engine_errors, facts_digest, sql_string
 from .facts import AuditInputError, RunFacts, facts_from_recording, sniff, utc
-from .inputs import EXPORT_MARKER
+from .inputs import EXPORT_FORMAT, EXPORT_MARKER, EXPORT_VERSION, is_export
 
-EXPORT_FORMAT = "goscope-parquet-export"
-EXPORT_VERSION = 1
 PARTITIONS = ("day", "repo")
 DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 # Hive's FileUtils.escapePathName set (Spark's ExternalCatalogUtils has the same): control
@@ -122,16 +121,20 @@ def _columns_sql(columns: dict[str, str]) -> str:
 class ParquetExport:
     """An export directory being written: `add(recording)` per run, then `close()`."""
 
-    def __init__(self, root: str | Path, memory_limit: str = "512MB"):
-        self.root = Path(root)
+    def __init__(self, root: str | Path, memory_limit: str = "512MB", skip_bad: bool = False):
+        # Absolute: DuckDB expands a leading `~` in the paths it is given.
+        self.root = Path(root).absolute()
+        self.skip_bad = skip_bad
         try:
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise ExportError(f"cannot create {root}: {exc.strerror or exc}") from None
         _safe_dir(self.root)
         entries = [p.name for p in self.root.iterdir()]
-        if entries and EXPORT_MARKER not in entries:
+        if entries and not is_export(self.root):
             raise ExportError(f"{root} is not empty and holds no goscope export: refused")
+        if not entries:
+            os.chmod(self.root, 0o700)  # made by someone else, empty: ours now, private
         self.scratch = Path(tempfile.mkdtemp(prefix=".goscope-export-", dir=self.root))
         (self.scratch / "spill").mkdir(mode=0o700)
         self.con = connect(self.scratch, memory_limit, threads=1)
@@ -158,12 +161,18 @@ class ParquetExport:
         """One recording: its events and facts (AuditInputError naming it if it is bad)."""
         if b'"goscope-recording"' not in sniff(recording):
             raise AuditInputError(f"{recording}: not a goscope recording")
-        facts = facts_from_recording(recording)
+        try:
+            facts = facts_from_recording(recording, self.skip_bad)
+        except RecordingError as exc:
+            raise AuditInputError(str(exc)) from None
         run = facts.run
         where = Path(f"day={hive_escape((run['started'] or '')[:10])}") / (
             f"repo={hive_escape(run['repository'])}"
         )
-        name = f"run-{hive_escape(run['run'])}.parquet"
+        # Named by the run and what it says: the same run exported again replaces its files;
+        # a run id saying something else (a crafted or re-judged copy) sits beside it, and
+        # the audit names the conflict instead of one copy silently replacing the other.
+        name = f"run-{hive_escape(run['run'])}-{facts_digest(facts)[:12]}.parquet"
         try:
             events = self._event_rows(recording, run["run"])
         except RecordingError as exc:
@@ -175,17 +184,22 @@ class ParquetExport:
             "hosts": facts.hosts,
             "durations": facts.durations,
         }
-        for table, rows in tables.items():
-            self._write_table(table, rows, where, name)
+        try:
+            for table, rows in tables.items():
+                self._write_table(table, rows, where, name)
+        except engine_errors() as exc:
+            raise AuditInputError(f"{recording}: DuckDB: {str(exc).splitlines()[0]}") from None
         self.runs += 1
         return facts
 
     def _event_rows(self, recording: str, run_id: str) -> Path:
         path = self.scratch / "events.jsonl"
-        with open(path, "wb") as out, RecordingReader(recording) as reader:
+        with open(path, "wb") as out, RecordingReader(recording, self.skip_bad) as reader:
             for event, _ in reader:
                 redact_event(event)
                 row = {name: getattr(event, name, None) for name in EVENT_COLUMNS}
+                if event.proxy:  # a GOPROXY entry's path may hold a token (as the env's)
+                    row["proxy"] = redact_value(event.proxy)
                 row["run"] = run_id
                 row["started"] = utc(event.started)
                 for side in ("request_headers", "response_headers"):
@@ -241,7 +255,7 @@ def export_parquet(
     """Export each recording; (runs written, the bad files' one-line reasons). Without
     `skip_bad` the first bad file stops the export (AuditInputError)."""
     bad: list[str] = []
-    with ParquetExport(root) as export:
+    with ParquetExport(root, skip_bad=skip_bad) as export:
         for recording in recordings:
             try:
                 export.add(recording)

@@ -33,23 +33,39 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
+def wire(text: object) -> str:
+    """Text from a run, for a line a CI log may show: escaped (`visible`), and never a
+    workflow command. GitHub's runner (ActionCommand.cs) takes a line whose first non-space
+    characters are `::` as a command, and `##[` anywhere in a line too."""
+    out = visible(str(text)).replace("##[", "#\\x23[")
+    if out.lstrip().startswith("::"):
+        at = out.index(":")
+        out = out[:at] + "\\x3a" + out[at + 1 :]
+    return out
+
+
 def _names(names: list[str], total: int) -> str:
-    shown = ", ".join(visible(n) for n in names)
+    shown = ", ".join(wire(n) for n in names)
     more = total - len(names)
     return f"{shown} (+{more} more)" if more > 0 else shown
 
 
 def verdict_line(audit: Audit) -> str:
     if not audit.runs and not audit.skipped_files:
-        return "no runs in the window: nothing was judged"
+        return "INCOMPLETE: no runs in the window: nothing was judged"
     leaked = [g for g in audit.leaks if not g["blocked"]]
     stopped = len(audit.leaks) - len(leaked)
     parts = []
     if audit.leaks:
-        parts.append(
-            f"{_n(len(leaked), 'private path')} left for public hosts"
-            + (f", {stopped} stopped by the guard" if stopped else "")
+        paths = len({g["module"] for g in leaked})
+        hosts = len({g["host"] for g in leaked})
+        said = (
+            f"{_n(paths, 'private path')} reached {_n(hosts, 'public host')} "
+            f"({_n(len(leaked), 'leak')})"
+            if leaked
+            else "no private path left"
         )
+        parts.append(said + (f", {stopped} stopped by the guard" if stopped else ""))
     else:
         parts.append("no private path reached a proxy or checksum database")
     if not audit.whole:
@@ -58,6 +74,10 @@ def verdict_line(audit: Audit) -> str:
             why.append(_n(audit.incomplete, "run") + " incomplete")
         if audit.skipped_files:
             why.append(_n(len(audit.skipped_files), "file") + " unreadable, skipped")
+        if audit.conflicts:
+            why.append(_n(len(audit.conflicts), "run id") + " saying two things")
+        if not audit.runs:
+            why.append("no run judged")
         parts.append("INCOMPLETE: " + ", ".join(why) + " (their requests may hide more)")
     return "; ".join(parts)
 
@@ -73,12 +93,12 @@ def audit_text(audit: Audit) -> str:
         + f", {_n(audit.events, 'request')}",
         f"verdict: {verdict_line(audit)}",
         "",
-        f"Leaks: {_n(len(audit.leaks), 'private path')} at public hosts (per path and host)",
+        f"Leaks: {len(audit.leaks):,} (one per private path and host)",
     ]
     for g in audit.leaks:
         state = "stopped by the guard" if g["blocked"] else "sent"
         lines.append(
-            f"  {g['severity'].upper():<9} {visible(g['module'])} -> {visible(g['host'])} "
+            f"  {g['severity'].upper():<9} {wire(g['module'])} -> {wire(g['host'])} "
             f"({'/'.join(g['kinds'])}, {state}): {_n(g['runs'], 'run')}, "
             f"{_n(g['requests'], 'request')}, first {g['first_seen'] or '?'}, "
             f"last {g['last_seen'] or '?'}"
@@ -88,9 +108,9 @@ def audit_text(audit: Audit) -> str:
         )
         lines.append(f"            commands: {_names(g['commands'], g['command_count'])}")
         if g["note"]:
-            lines.append(f"            note: {visible(g['note'])}")
+            lines.append(f"            note: {wire(g['note'])}")
         if g["fix"]:
-            lines.append(f"            fix: {visible(g['fix'])}")
+            lines.append(f"            fix: {wire(g['fix'])}")
     lines += ["", f"Hosts: {_n(len(audit.hosts), 'host')}"]
     if audit.hosts:
         lines.append(
@@ -99,7 +119,7 @@ def audit_text(audit: Audit) -> str:
         )
     for h in audit.hosts[:HOSTS_SHOWN]:
         lines.append(
-            f"  {visible(h['host']):<34} {h['runs']:>6,} {h['requests']:>9,} "
+            f"  {wire(h['host']):<34} {h['runs']:>6,} {h['requests']:>9,} "
             f"{_pct(h['failed_rate']):>7} {_pct(h['not_found_rate']):>9} "
             f"{_ms(h['p50_ms']):>9} {_ms(h['p95_ms']):>9}"
         )
@@ -108,24 +128,34 @@ def audit_text(audit: Audit) -> str:
     lines += ["", f"Go versions: {_n(len(audit.go_versions), 'version')}"]
     for v in audit.go_versions:
         lines.append(
-            f"  {visible(v['go_version'] or 'unknown'):<16} {_n(v['runs'], 'run')}, "
+            f"  {wire(v['go_version'] or 'unknown'):<16} {_n(v['runs'], 'run')}, "
             f"{(v['first'] or '?')[:10]} to {(v['last'] or '?')[:10]}"
         )
     lines += ["", f"Incomplete runs: {audit.incomplete:,}"]
     for r in audit.incomplete_runs[:INCOMPLETE_SHOWN]:
         reasons = "; ".join(r["reasons"]) or "incomplete"
         lines.append(
-            f"  {visible(r['path'])} ({visible(r['repository'] or 'unknown repository')}, "
-            f"{(r['started'] or '?')[:10]}): {visible(reasons)}"
+            f"  {wire(r['path'])} ({wire(r['repository'] or 'unknown repository')}, "
+            f"{(r['started'] or '?')[:10]}): {wire(reasons)}"
         )
     if audit.incomplete > INCOMPLETE_SHOWN:
         lines.append(f"  … {audit.incomplete - INCOMPLETE_SHOWN:,} more (--json has all)")
+    if audit.conflicts:
+        lines += ["", f"Runs saying two things: {len(audit.conflicts):,}"]
+        lines += [f"  {wire(why)}" for why in audit.conflicts[:INCOMPLETE_SHOWN]]
     if audit.skipped_files:
         lines += ["", f"Unreadable files: {len(audit.skipped_files):,}"]
-        lines += [f"  {visible(why)}" for why in audit.skipped_files[:INCOMPLETE_SHOWN]]
+        lines += [f"  {wire(why)}" for why in audit.skipped_files[:INCOMPLETE_SHOWN]]
         if len(audit.skipped_files) > INCOMPLETE_SHOWN:
             lines.append(f"  … {len(audit.skipped_files) - INCOMPLETE_SHOWN:,} more")
     return "\n".join(lines) + "\n"
+
+
+def _code_list(names_total: tuple[list[str], int]) -> str:
+    """Names from runs as code spans: no mention, link or emphasis can come of them."""
+    names, total = names_total
+    shown = ", ".join(f"`{markdown_cell(n)}`" for n in names)
+    return shown + (f" (+{total - len(names)} more)" if total > len(names) else "")
 
 
 def audit_markdown(audit: Audit) -> str:
@@ -151,11 +181,11 @@ def audit_markdown(audit: Audit) -> str:
         ]
         for g in audit.leaks:
             state = " (stopped by the guard)" if g["blocked"] else ""
-            repos = _names(g["repositories"], g["repository_count"])
+            repos = g["repositories"], g["repository_count"]
             out.append(
                 f"| {g['severity']}{state} | `{markdown_cell(g['module'])}` | "
-                f"{markdown_cell(g['host'])} | {g['runs']:,} | {g['requests']:,} | "
-                f"{g['first_seen'] or ''} | {g['last_seen'] or ''} | {markdown_cell(repos)} | "
+                f"`{markdown_cell(g['host'])}` | {g['runs']:,} | {g['requests']:,} | "
+                f"{g['first_seen'] or ''} | {g['last_seen'] or ''} | {_code_list(repos)} | "
                 f"{('`' + markdown_cell(g['fix']) + '`') if g['fix'] else ''} |"
             )
     else:
@@ -167,25 +197,28 @@ def audit_markdown(audit: Audit) -> str:
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         out += [
-            f"| {markdown_cell(h['host'])} | {h['runs']:,} | {h['requests']:,} | "
+            f"| `{markdown_cell(h['host'])}` | {h['runs']:,} | {h['requests']:,} | "
             f"{_pct(h['failed_rate'])} | {_pct(h['not_found_rate'])} | {_ms(h['p50_ms'])} | "
             f"{_ms(h['p95_ms'])} |"
             for h in audit.hosts
         ]
     out += ["", f"### Go versions ({len(audit.go_versions):,})", ""]
     out += [
-        f"- {markdown_cell(v['go_version'] or 'unknown')}: {_n(v['runs'], 'run')}"
+        f"- `{markdown_cell(v['go_version'] or 'unknown')}`: {_n(v['runs'], 'run')}"
         for v in audit.go_versions
     ]
     out += ["", f"### Incomplete runs ({audit.incomplete:,})", ""]
     out += [
-        f"- `{markdown_cell(r['path'])}` ({markdown_cell(r['repository'] or 'unknown')}): "
-        f"{markdown_cell('; '.join(r['reasons']))}"
+        f"- `{markdown_cell(r['path'])}` (`{markdown_cell(r['repository'] or 'unknown')}`): "
+        f"`{markdown_cell('; '.join(r['reasons']))}`"
         for r in audit.incomplete_runs
     ]
     if audit.skipped_files:
         out += ["", f"### Unreadable files ({len(audit.skipped_files):,})", ""]
-        out += [f"- {markdown_cell(why)}" for why in audit.skipped_files]
+        out += [f"- `{markdown_cell(why)}`" for why in audit.skipped_files]
+    if audit.conflicts:
+        out += ["", f"### Runs saying two things ({len(audit.conflicts):,})", ""]
+        out += [f"- `{markdown_cell(why)}`" for why in audit.conflicts]
     return "\n".join(out) + "\n"
 
 
