@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from .engine import Audit, AuditStore, engine_errors
@@ -48,8 +49,14 @@ def judged(
         yield from map(_judge, tasks)
         return
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        yield from pool.map(_judge, tasks, chunksize=1)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+            yield from pool.map(_judge, tasks, chunksize=1)
+    except BrokenProcessPool:
+        # A worker was killed (out of memory, a signal): which file it held is unknown.
+        raise AuditInputError(
+            "a worker process judging the runs died (out of memory? killed?): try --jobs 1"
+        ) from None
 
 
 def run_audit(

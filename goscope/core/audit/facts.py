@@ -168,6 +168,7 @@ def _judge_recording(
             judge.add_sender(info)
 
         reader.on_sender = on_sender
+        views, default = judge.views.get, judge.default
         hosts: dict[str, HostTally] = {}
         modules: dict[str, str] = {}
         leak_times: dict[int, str] = {}
@@ -183,11 +184,14 @@ def _judge_recording(
                 if clean is None:
                     clean = modules[module] = redact_path(module)
                 event.module = clean
-            if event.sender is not None and event.sender not in known:
-                early.add(event.sender)
+            sender = event.sender
+            if sender is not None and sender not in known:
+                early.add(sender)
             if first is None:
                 first = event.started
-            if judge.add(event) is not None:
+            # Judged as the report judges it; a request its sender's detector found clean
+            # before (the same module asked again) is clean again: not judged twice.
+            if not views(sender, default).detector.known_clean(event) and judge.add(event):
                 leak_times[event.seq] = event.started
             tally = hosts.get(event.host)
             if tally is None:

@@ -150,6 +150,17 @@ class LeakDetector:
         default_factory=dict, compare=False, repr=False
     )
 
+    def known_clean(self, event: Event) -> bool:
+        """This request was found clean before (the same module, host, kind and entry):
+        `check` would say None again. A lookup, for callers that judge millions."""
+        return (
+            event.kind,
+            event.module,
+            event.host,
+            event.redirected_from is None,
+            event.proxy,
+        ) in self._clean
+
     def check(self, event: Event) -> Leak | None:
         kind = LEAK_KINDS.get(event.kind)
         module = event.module
