@@ -673,10 +673,7 @@ def test_without_a_terminal_a_run_goes_headless_and_a_tui_is_refused(tmp_path, h
     assert "\x1b[?1049h" not in run.stdout + run.stderr  # no alternate screen was opened
     waiting = goscope("run", "--port", "0", env=home_env, timeout=60)
     assert waiting.returncode == 2
-    assert (
-        waiting.stderr
-        == "goscope: the TUI needs a terminal: goscope run --headless -- go mod download\n"
-    )
+    assert waiting.stderr == "goscope: the TUI needs a terminal (stdin and stdout are not one)\n"
     rec = tmp_path / "r.jsonl"
     rec.write_text(header_line() + "\n")
     opened = goscope("open", str(rec), env=home_env, timeout=60)

@@ -46,15 +46,17 @@ def demo(scenario: str | None, list_: bool, verbose: bool, headless: bool) -> No
             click.echo(f"{name:<18} {description}")
         return
     console = stderr_console()
-    if not headless and not has_terminal():
-        console.print(Text("goscope: no terminal: running headless (--headless)", styles.WARNING))
-        headless = True
     try:
         with demo_session(scenario or DEFAULT_SCENARIO, verbose) as session:
             first, *rest = session.intro()
             console.print(Text(first, style="bold"))
             for line in rest:
                 console.print(Text(line, style=styles.MUTED))
+            if not headless and not has_terminal():  # the scenario is known: say it now
+                console.print(
+                    Text("goscope: no terminal: running headless (--headless)", styles.WARNING)
+                )
+                headless = True
             if headless:
                 code = launch.run_headless(session.opts, console)
             else:

@@ -143,8 +143,17 @@ def start_live(opts: RunOptions) -> GoscopeApp:
 
 
 def run_live(opts: RunOptions) -> int:
-    """The TUI on a live session, until the user quits or the terminal closes."""
-    return run_app(start_live(opts))
+    """The TUI on a live session, until the user quits or the terminal closes. Without a
+    terminal, one line and exit 2 (after the proxy's own errors, such as a busy port)."""
+    from .options import has_terminal, need_terminal
+
+    app = start_live(opts)
+    if not has_terminal():
+        if app.launch.engine is not None:
+            app.launch.engine.stop()
+            app.launch.engine.cleanup()
+        need_terminal("the TUI")
+    return run_app(app)
 
 
 def open_recording(

@@ -62,11 +62,10 @@ def _run(headless: bool, **kw: Any) -> None:
         )
     if headless and not opts.command:
         raise fail("run --headless needs a command: goscope run --headless -- go mod download")
-    if not headless and not has_terminal():
+    if not headless and opts.command and not has_terminal():
         # A TUI without a terminal (CI, a pipe, cron) would wait forever for keys nobody can
-        # press: a command runs headless instead, and says so; waiting for go is refused.
-        if not opts.command:
-            raise fail("the TUI needs a terminal: goscope run --headless -- go mod download")
+        # press: a command runs headless instead, and says so (waiting for go without a
+        # terminal is refused once the proxy has started: launch.run_live).
         click.echo("goscope: no terminal: running headless (--headless)", err=True)
         headless = True
     try:

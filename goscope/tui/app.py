@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import shlex
 import time
 from collections import deque
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -25,7 +23,6 @@ from textual.widgets import Footer, Input, RichLog, TabbedContent
 from textual.worker import get_current_worker
 
 from goscope.core.gorules.goenv import GoEnv
-from goscope.core.outputs.export import OutputError, export_session
 from goscope.core.outputs.report import recorded_judging
 from goscope.core.safe.visible import visible
 from goscope.core.traffic.events import Event
@@ -37,6 +34,7 @@ from goscope.term import styles
 from goscope.term.safe import plain
 from goscope.tui import keys
 from goscope.tui.commands import GoscopeCommands
+from goscope.tui.files import FileActions
 from goscope.tui.hangup import HangupGuard
 from goscope.tui.launch import Launch
 from goscope.tui.screens.modals import ConfirmScreen, HelpScreen, PromptScreen
@@ -57,7 +55,7 @@ THREADED_FILTER_ROWS = 50_000
 LOAD_CHUNK = 5_000
 
 
-class GoscopeApp(App[int]):
+class GoscopeApp(FileActions):
     TITLE = "goscope"
     COMMANDS = App.COMMANDS | {GoscopeCommands}
     CSS_PATH = "app.tcss"
@@ -476,76 +474,6 @@ class GoscopeApp(App[int]):
         self.notify(visible(text), title="copied", markup=False)
 
     last_copied: str | None = None
-
-    def action_export(self) -> None:
-        recording = self.session.recording
-        if not recording or not os.path.exists(recording):
-            self.notify("no recording to export yet", severity="warning")
-            return
-        if self.launch.export_dir:  # chosen up front (tests, scripted use)
-            self._export_to(recording, Path(self.launch.export_dir))
-            return
-
-        def chosen(directory: str | None) -> None:
-            if directory:
-                self._export_to(recording, Path(directory).expanduser())
-
-        self.push_screen(
-            PromptScreen(
-                "Export the recording, report and HAR to the directory (Enter confirms, Esc cancels):",
-                value=os.getcwd(),
-            ),
-            chosen,
-        )
-
-    def _export_to(self, recording: str, directory: Path) -> None:
-        try:
-            paths = export_session(
-                recording,
-                directory,
-                self.private,
-                self.trusted,
-                exit_code=self.exit_status,
-                go_output=self.session.judge.go_output if self.session.finished else None,
-            )
-        except (OSError, RecordingError, OutputError) as exc:
-            self.notify(visible(str(exc)), title="export failed", severity="error", markup=False)
-            return
-        self.last_export = paths
-        self.notify("\n".join(str(p) for p in paths), title="exported", markup=False)
-
-    last_export: list[Path] | None = None
-
-    def action_open_recording(self) -> None:
-        if self.live:
-            self.notify(
-                "this is a live session: open recordings in another window (goscope open FILE)",
-                severity="warning",
-            )
-            return
-
-        def opened(path: str | None) -> None:
-            if not path:
-                return
-            try:  # a file that is no recording is refused before the session is replaced
-                with RecordingReader(path, self.launch.skip_bad):
-                    pass
-            except RecordingError as exc:
-                self.notify(visible(str(exc)), title="cannot open", severity="error", markup=False)
-                return
-            self.session = Session(None, self.private, frozenset(self.trusted), recording=path)
-            self.launch.recording = path
-            self.launch.strict = False  # a bad file now is a message, never the end of the app
-            self.exit_status = None
-            self.requests.clear_detail()
-            self.request_list.store = self.session.store
-            self.request_list.follow = False
-            self.requests.reset()
-            self.load_recording(path)
-
-        self.push_screen(
-            PromptScreen("Open a recording (JSON lines):", "path/to/recording.jsonl"), opened
-        )
 
     def action_command_bar(self) -> None:
         if self.engine is None or self.engine.port is None:

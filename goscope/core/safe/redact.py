@@ -155,9 +155,8 @@ def redact_url(url: str) -> str:
     return _redact_parsed_url(url)
 
 
-# A host without `@` (so no userinfo), then a path of printable ASCII; no `?`, `#` or
-# brackets anywhere. An `@` in the path is go's own (`/@v/list`, `/lookup/m@v1`): the
-# netloc ends at the first `/`, so it can never be userinfo there.
+# A host without `@` (no userinfo), then a path of printable ASCII; no `?`, `#` or brackets.
+# An `@` in the path (go's `/@v/list`) is never userinfo: the netloc ends at the first `/`.
 _PLAIN_URL = re.compile(
     r"https?://[\x21-\x22\x24-\x2e\x30-\x3e\x41-\x5a\x5c\x5e-\x7e]+"
     r"(?:/[\x21-\x22\x24-\x3e\x40-\x5a\x5c\x5e-\x7e]*)?\Z"
