@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from ..outputs.ci import DOCS, SARIF_SCHEMA, CiResult, sarif_rule
+from ..outputs.ci import CiResult, sarif_log, sarif_rule
 from ..safe.visible import markdown_cell, visible
 from .engine import Audit
 
@@ -270,32 +270,8 @@ def audit_sarif(audit: Audit, version: str) -> dict[str, Any]:
                 },
             }
         )
-    notes = [
-        {"level": "error", "message": {"text": visible(line)}}
-        for line in (
-            [f"{r['path']}: {'; '.join(r['reasons'])}" for r in audit.incomplete_runs]
-            + list(audit.skipped_files)
-        )
-    ]
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "goscope",
-                        "version": version,
-                        "semanticVersion": version,
-                        "informationUri": DOCS.rsplit("/blob/", 1)[0],
-                        "rules": [rule] if rule else [],
-                    }
-                },
-                "automationDetails": {"id": "goscope-audit/"},
-                "results": results,
-                "invocations": [
-                    {"executionSuccessful": audit.whole, "toolExecutionNotifications": notes}
-                ],
-            }
-        ],
-    }
+    notes = [f"{r['path']}: {'; '.join(r['reasons'])}" for r in audit.incomplete_runs]
+    notes += [*audit.skipped_files, *audit.conflicts]
+    if not audit.runs:
+        notes.append("no run was judged: nothing says no private path left")
+    return sarif_log(version, [rule] if rule else [], "goscope-audit/", results, audit.whole, notes)

@@ -324,6 +324,23 @@ def sarif_document(report: Report, version: str, workdir: Path | None = None) ->
                 "partialFingerprints": {"goscopeResult/v1": fingerprint[:32]},
             }
         )
+    return sarif_log(
+        version, list(rules.values()), "goscope/", results, not report.incomplete,
+        report.incomplete,
+    )  # fmt: skip
+
+
+def sarif_log(
+    version: str,
+    rules: list[dict[str, object]],
+    category: str,
+    results: list[dict[str, object]],
+    successful: bool,
+    notes: list[str],
+) -> dict[str, object]:
+    """One SARIF 2.1.0 log of one goscope run (a run's report, or an audit): `category` is
+    the automation id code scanning keeps results apart by; `notes` say why the run did not
+    cover everything (each escaped)."""
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -335,17 +352,16 @@ def sarif_document(report: Report, version: str, workdir: Path | None = None) ->
                         "version": version,
                         "semanticVersion": version,
                         "informationUri": DOCS.rsplit("/blob/", 1)[0],
-                        "rules": list(rules.values()),
+                        "rules": rules,
                     }
                 },
-                "automationDetails": {"id": "goscope/"},
+                "automationDetails": {"id": category},
                 "results": results,
                 "invocations": [
                     {
-                        "executionSuccessful": not report.incomplete,
+                        "executionSuccessful": successful,
                         "toolExecutionNotifications": [
-                            {"level": "error", "message": {"text": visible(reason)}}
-                            for reason in report.incomplete
+                            {"level": "error", "message": {"text": visible(note)}} for note in notes
                         ],
                     }
                 ],
