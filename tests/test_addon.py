@@ -284,3 +284,29 @@ def test_one_failing_member_never_stops_the_others(tmp_path):
     assert not raw.exists()
     har = (tmp_path / "out.har").read_text()
     assert "REDACTED" in har and token not in har
+
+
+def test_a_dial_go_cancels_mid_handshake_is_not_a_client_that_distrusts_goscope():
+    """go's net/http races dials and closes the loser mid-handshake, without an alert: that
+    is no request unseen (a flaky INCOMPLETE before); a TLS alert still is."""
+    from types import SimpleNamespace
+
+    from goscope.proxy.addon import GoscopeAddon
+
+    addon = GoscopeAddon()
+    for error in (
+        "The client disconnected during the handshake. If this happens consistently for "
+        "proxy.golang.org, this may indicate that the client does not trust the proxy's "
+        "certificate.",
+        "connection closed early",
+    ):
+        addon.tls_failed_client(SimpleNamespace(conn=SimpleNamespace(error=error)))
+    assert addon.tls_failed == 0 and addon.stats()["tls_abandoned"] == 2
+    for error in (
+        "The client does not trust the proxy's certificate for proxy.golang.org "
+        "(sslv3 alert certificate unknown)",
+        "The client may not trust the proxy's certificate for proxy.golang.org (eof)",
+        None,
+    ):
+        addon.tls_failed_client(SimpleNamespace(conn=SimpleNamespace(error=error)))
+    assert addon.stats()["tls_failed"] == 3

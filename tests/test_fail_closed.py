@@ -981,3 +981,27 @@ def test_diff_of_crafted_reports_is_one_line_never_regressed(tmp_path):
         timeout=60,
     )
     assert out.returncode == 4 and "no regression" not in out.stdout
+
+
+@pytest.mark.skipif(CURL is None, reason="needs curl")
+def test_a_client_that_distrusts_goscope_makes_the_verdict_incomplete(tmp_path):
+    """A TLS alert (curl refusing goscope's certificate) is a client goscope saw nothing of:
+    INCOMPLETE, whatever the command's own status; go's cancelled dials are not (test_addon)."""
+    import certifi
+
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    with ModServer({"proxy.golang.org": HostBehaviour(status=404)}) as server:
+        run = subprocess.run(
+            [
+                sys.executable, "-m", "goscope", "run", "--headless", "--port", "0",
+                "--json", str(tmp_path / "r.json"),
+                *[a for r in server.routes() for a in ("--route", r)],
+                "--", CURL or "curl", "-s", "--cacert", certifi.where(),
+                "https://proxy.golang.org/example.com/m/@v/list",
+            ],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert run.returncode != 0, run.stderr  # curl's own failure comes first
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["complete"] is False
+    assert any("failed TLS with goscope" in r for r in report["incomplete"]), report["incomplete"]

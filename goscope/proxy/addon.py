@@ -60,6 +60,10 @@ Classifier = Callable[[str, str, dict[str, str], GoEnv | None], Classification]
 _UNLINKED = object()
 
 
+# mitmproxy's words for a client that closed its connection during the handshake, no alert.
+ABANDONED = "The client disconnected during the handshake"
+
+
 class GoscopeAddon:
     """Classifies every exchange and emits one event per exchange to each sink.
 
@@ -89,6 +93,7 @@ class GoscopeAddon:
         self.sender_timeouts = 0
         self.foreign = 0  # clients refused for lacking the run's secret
         self.tls_failed = 0  # clients that failed TLS with goscope: nothing seen of them
+        self.tls_abandoned = 0  # connections closed mid-handshake, no alert: dials go cancelled
         self._sender_envs: dict[int, GoEnv | None] = {}  # each sender's, for the guard
         self._senders: dict[int, Sender] = {}  # identified, told when first served
         self._told: set[int] = set()
@@ -142,8 +147,18 @@ class GoscopeAddon:
 
     def tls_failed_client(self, data: Any) -> None:
         """A client that gave up on TLS with goscope (it does not trust goscope's CA?) asked
-        nothing goscope could see: counted, and the verdict says so."""
-        self.tls_failed += 1
+        nothing goscope could see: counted, and the verdict says so.
+
+        A client that only closed its connection during the handshake, without a TLS alert,
+        is go cancelling a dial it no longer needs (net/http races a new connection against
+        one coming free, and closes the loser): counted apart, never incomplete. A client
+        that distrusts a certificate says so with an alert (crypto/tls, OpenSSL, Java), which
+        mitmproxy reports in other words (layers/tls.py `on_handshake_error`)."""
+        error = str(getattr(getattr(data, "conn", None), "error", "") or "")
+        if error == "connection closed early" or error.startswith(ABANDONED):
+            self.tls_abandoned += 1
+        else:
+            self.tls_failed += 1
 
     def client_disconnected(self, client: connection.Client) -> None:
         self._sender_of.pop(client.id, None)
@@ -406,6 +421,8 @@ class GoscopeAddon:
             "foreign": self.foreign,
             "tls_failed": self.tls_failed,
         }
+        if self.tls_abandoned:
+            out["tls_abandoned"] = self.tls_abandoned
         if self.guard is not None and self.guard.blocked:
             out["blocked"] = self.guard.blocked
         for sink in self.sinks:
