@@ -762,6 +762,10 @@ def _recording(tmp_path: Path, events: list, end: dict | None) -> Path:
         ({"exit_code": 0, "stats": {"events": "2"}}, "count is missing or malformed"),
         ({"exit_code": 0, "stats": {"events": 2, "tls_failed": 1}}, "failed TLS with goscope"),
         (
+            {"exit_code": 0, "stats": {"events": 2, "handshaking_at_stop": 1}},
+            "still in their TLS handshake when goscope stopped",
+        ),
+        (
             {"exit_code": 0, "stats": {"events": 2}, "incomplete": ["the proxy process ended"]},
             "the proxy process ended",
         ),
@@ -996,10 +1000,10 @@ def test_a_client_that_distrusts_goscope_makes_the_verdict_incomplete(tmp_path):
                 sys.executable, "-m", "goscope", "run", "--headless", "--port", "0",
                 "--json", str(tmp_path / "r.json"),
                 *[a for r in server.routes() for a in ("--route", r)],
-                # The command outlives curl a moment: the proxy counts the refusal before
-                # it is stopped (a refusal in the last instant of a run is a known race).
-                "--", "sh", "-c", 'curl -s --cacert "$0" "$1"; code=$?; sleep 1; exit $code',
-                certifi.where(), "https://proxy.golang.org/example.com/m/@v/list",
+                # curl exits the instant it refuses: the proxy, stopped right then, still
+                # counts the refusal (it waits for connections in their handshake: `settle`).
+                "--", CURL or "curl", "-s", "--cacert", certifi.where(),
+                "https://proxy.golang.org/example.com/m/@v/list",
             ],
             env=env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
@@ -1007,3 +1011,35 @@ def test_a_client_that_distrusts_goscope_makes_the_verdict_incomplete(tmp_path):
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["complete"] is False, run.stderr
     assert any("failed TLS with goscope" in r for r in report["incomplete"]), report["incomplete"]
+
+
+def test_at_stop_the_proxy_waits_for_handshakes_then_counts_what_is_left():
+    """A refusal in flight as the command exits is counted, not lost to the stop; a
+    connection that never ends its handshake is counted after the bound, never waited on."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from goscope.proxy import server
+    from goscope.proxy.addon import GoscopeAddon
+
+    async def stop_with(finishing: bool) -> tuple[GoscopeAddon, float]:
+        addon = GoscopeAddon()
+        addon.handshaking.add("client-1")
+        stopped: list[float] = []
+        master = SimpleNamespace(shutdown=lambda: stopped.append(loop.time()))
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        if finishing:  # its refusal arrives 0.1 s into the stop
+            loop.call_later(
+                0.1,
+                addon.tls_failed_client,
+                SimpleNamespace(conn=SimpleNamespace(id="client-1", error="unknown ca")),
+            )
+        await server.settle(addon, master)
+        return addon, stopped[0] - start
+
+    addon, took = asyncio.run(stop_with(True))
+    assert addon.tls_failed == 1 and "handshaking_at_stop" not in addon.stats()
+    assert took < server.SETTLE_SECONDS
+    addon, took = asyncio.run(stop_with(False))
+    assert addon.stats()["handshaking_at_stop"] == 1 and took >= server.SETTLE_SECONDS

@@ -94,6 +94,11 @@ class GoscopeAddon:
         self.foreign = 0  # clients refused for lacking the run's secret
         self.tls_failed = 0  # clients that failed TLS with goscope: nothing seen of them
         self.tls_abandoned = 0  # connections closed mid-handshake, no alert: dials go cancelled
+        # Client connections that have neither asked anything nor ended their TLS handshake
+        # either way: at stop, the proxy waits a moment for them (server.py `settle`), and
+        # those still open are counted (`handshaking_at_stop`): the verdict says so.
+        self.handshaking: set[str] = set()
+        self.handshaking_at_stop = 0
         self._sender_envs: dict[int, GoEnv | None] = {}  # each sender's, for the guard
         self._senders: dict[int, Sender] = {}  # identified, told when first served
         self._told: set[int] = set()
@@ -124,6 +129,7 @@ class GoscopeAddon:
         files): the lookup runs in a worker thread with a time limit, so no sender can hold
         up another's traffic. Past the limit it is unknown, and counted.
         """
+        self.handshaking.add(client.id)
         loop = asyncio.get_running_loop()
         try:
             sender, new = await asyncio.wait_for(
@@ -154,16 +160,26 @@ class GoscopeAddon:
         one coming free, and closes the loser): counted apart, never incomplete. A client
         that distrusts a certificate says so with an alert (crypto/tls, OpenSSL, Java), which
         mitmproxy reports in other words (layers/tls.py `on_handshake_error`)."""
+        self.handshaking.discard(getattr(getattr(data, "conn", None), "id", None))
         error = str(getattr(getattr(data, "conn", None), "error", "") or "")
         if error == "connection closed early" or error.startswith(ABANDONED):
             self.tls_abandoned += 1
         else:
             self.tls_failed += 1
 
+    def tls_established_client(self, data: Any) -> None:
+        self.handshaking.discard(data.conn.id)
+
+    def http_connect(self, flow: http.HTTPFlow) -> None:
+        if flow.metadata.get("goscope_foreign"):  # refused (407): it will ask nothing here
+            self.handshaking.discard(flow.client_conn.id)
+
     def client_disconnected(self, client: connection.Client) -> None:
         self._sender_of.pop(client.id, None)
+        self.handshaking.discard(client.id)
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
+        self.handshaking.discard(flow.client_conn.id)  # past any handshake: it asked
         if flow.metadata.get("goscope_foreign"):
             return  # refused (access.py): not the run's traffic, never an event
         # Before any routing: the URL exactly as the client asked for it.
@@ -423,6 +439,8 @@ class GoscopeAddon:
         }
         if self.tls_abandoned:
             out["tls_abandoned"] = self.tls_abandoned
+        if self.handshaking_at_stop:
+            out["handshaking_at_stop"] = self.handshaking_at_stop
         if self.guard is not None and self.guard.blocked:
             out["blocked"] = self.guard.blocked
         for sink in self.sinks:

@@ -30,6 +30,7 @@ HOOKS = (
     "client_disconnected",
     "http_connect",
     "tls_failed_client",
+    "tls_established_client",
     "requestheaders",
     "responseheaders",
     "response",
@@ -86,6 +87,9 @@ class AddonGroup:
 
     def tls_failed_client(self, data: Any) -> None:
         self._call("tls_failed_client", data)
+
+    def tls_established_client(self, data: Any) -> None:
+        self._call("tls_established_client", data)
 
     def requestheaders(self, flow: Any) -> None:
         self._call("requestheaders", flow)

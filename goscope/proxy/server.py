@@ -98,6 +98,21 @@ class Lifecycle:
         say({"type": "stats", **self.addon.stats(), "shutdown": SHUTDOWN["why"]})
 
 
+SETTLE_SECONDS = 0.5  # at stop, how long connections still in their handshake are waited for
+
+
+async def settle(addon: GoscopeAddon, master: Any) -> None:
+    """Stop, once the connections still in their TLS handshake have ended it (a client's
+    refusal of goscope's certificate may be in flight as its command exits), or after
+    SETTLE_SECONDS: those still open then are counted, and the verdict says so."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_SECONDS
+    while addon.handshaking and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+    addon.handshaking_at_stop = len(addon.handshaking)
+    master.shutdown()
+
+
 async def watch_parent(parent: int, command_pgid_file: str | None = None) -> None:
     """Stop when the app that started us is gone (killed, crashed): no orphan proxies,
     and no orphan command either."""
@@ -241,11 +256,13 @@ async def serve(config: ProxyConfig) -> int:
         say({"type": "error", "error": str(exc)})
         return 2
     loop = asyncio.get_running_loop()
+    settling: list[asyncio.Task[None]] = []
 
     def stop(why: str) -> None:
         if SHUTDOWN["why"] == "asked" or why != "asked":
             SHUTDOWN["why"] = why
-        master.shutdown()
+        if not settling:
+            settling.append(loop.create_task(settle(addon, master)))
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop, "signal")

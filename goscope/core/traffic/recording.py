@@ -423,6 +423,12 @@ def _from_stats(stats: Any, events_read: int, skipped: int) -> list[str]:
             f"{counts['sender_timeouts']} connection(s) could not be tied to their process in "
             "time: their requests were judged without their sender's Go environment"
         )
+    at_stop = _count(stats, "handshaking_at_stop")
+    if at_stop is None or at_stop:
+        reasons.append(
+            f"{at_stop if at_stop is not None else 'some'} connection(s) were still in their TLS "
+            "handshake when goscope stopped: whether they would have asked something is unknown"
+        )
     if counts["tls_failed"]:
         reasons.append(
             f"{counts['tls_failed']} connection(s) failed TLS with goscope before asking "
