@@ -624,3 +624,17 @@ def test_no_line_of_the_text_is_a_workflow_command(tmp_path):
         assert not line.lstrip().startswith("::") and "##[" not in line, line
     md = (tmp_path / "a.md").read_text()
     assert "`##\\[error\\]forged`" in md  # in a code span: no mention, link or command
+
+
+def test_a_crafted_reports_secrets_are_redacted_as_it_is_read(tmp_path, run_set):
+    token = "ghp_" + "A1b2C3d4" * 4 + "Zz99"
+    report = json.loads(next(run_set.glob("*.json")).read_text())
+    report["leaks"] = [
+        {"module": f"corp.example.com/{token}", "host": "proxy.golang.org", "kind": "proxy",
+         "severity": "high", "matched": "corp.example.com", "blocked": False, "requests": 1,
+         "fix": f"go env -w GOPRIVATE=corp.example.com # {token}", "note": token, "seqs": []}
+    ]  # fmt: skip
+    (tmp_path / "crafted.json").write_text(json.dumps(report))
+    out = goscope("audit", str(tmp_path / "crafted.json"), "--json", "-")
+    assert out.returncode == 3, out.stderr
+    assert token not in out.stdout and "REDACTED" in out.stdout

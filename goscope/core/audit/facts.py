@@ -397,19 +397,20 @@ def _leak_row(run_id: str, group: Mapping[str, Any], times: list[str]) -> dict[s
     times = sorted(t for t in (utc(t) for t in times) if t is not None)
     return {
         "run": run_id,
-        "module": str(group.get("module")),
+        # A report's JSON may be crafted or from an older goscope: redacted as it is read.
+        "module": redact_path(str(group.get("module"))),
         "host": str(group.get("host")),
         "kind": str(group.get("kind")),
         "severity": str(group.get("severity")),
-        "matched": _text(group.get("matched")),
+        "matched": redact_path(m) if (m := _text(group.get("matched"))) else None,
         "blocked": bool(group.get("blocked")),
         "requests": requests if type(requests) is int else 0,
         "blocked_requests": blocked_requests if type(blocked_requests) is int else 0,
         "first_seen": times[0] if times else None,
         "last_seen": times[-1] if times else None,
         "endpoints": [str(e) for e in endpoints] if isinstance(endpoints, list) else [],
-        "fix": _text(group.get("fix")) or "",
-        "note": _text(group.get("note")) or "",
+        "fix": redact_value(_text(group.get("fix")) or ""),
+        "note": redact_value(_text(group.get("note")) or ""),
     }
 
 
