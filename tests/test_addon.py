@@ -57,6 +57,30 @@ def test_classifies_and_redacts():
     assert event.preview == '{"Version":"v1.3.2"}' and event.response_bytes == 20
 
 
+def test_a_token_in_a_goproxy_entrys_path_never_reaches_the_event_and_chains_still_match():
+    # Hosted registries put the credential in the path (https://host/<token>/go). The
+    # event's `proxy` is cut from that URL: written as is, the token reached every
+    # recording, report and TUI pane that shows it.
+    from goscope.core.view.session import Session
+
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0" * 2
+    goproxy = f"https://corp.example/{token}/go,https://proxy.golang.org,direct"
+    env = GoEnv.from_mapping({"GOPROXY": goproxy, "GONOSUMDB": "example.com"})
+    addon, sink = listening(env=env)
+    run(addon, go_flow(f"https://corp.example/{token}/go/example.com/x/@v/list", status=404))
+    run(addon, go_flow("https://proxy.golang.org/example.com/x/@v/list"))
+    first, second = sink.events
+    assert token not in first.to_json() and first.proxy == "https://corp.example/REDACTED/go"
+    assert first.module == "example.com/x"
+    session = Session(env)
+    for event in sink.events:
+        session.add(event)
+    (chain,) = session.chains
+    # The redacted entry is still GOPROXY's first: go fell through it to the second.
+    assert [a.outcome for a in chain.attempts] == ["fell-through", "served"]
+    assert env.proxy_list.index_of_base(first.proxy) == 0
+
+
 def test_route_changes_the_destination_not_the_event():
     router = Router()
     addon, sink = listening(env=GoEnv.from_mapping({}))

@@ -322,6 +322,8 @@ class GoscopeAddon:
             origin = self.redirects.take(url)
         if origin is not None:
             apply_origin(event, origin)
+        if event.proxy:  # the GOPROXY entry's base, from the URL: a token in its path too
+            event.proxy = redact_url(event.proxy)
         if event.module:  # decoded from the path the client sent, secrets and all
             event.module = redact_path(event.module)
         if event.version:

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..safe.files import UnsafeFile, read_regular
-from ..safe.redact import redact_value
+from ..safe.redact import redact_url, redact_value
 from ..urls import origin
 from .patterns import matching_pattern
 
@@ -127,9 +127,12 @@ def _bases_longest_first(entries: tuple[ProxyEntry, ...]) -> tuple[tuple[str, Pr
 
 @lru_cache(maxsize=1024)
 def _index_of_base(entries: tuple[ProxyEntry, ...], base: str) -> int | None:
-    norm = _norm_base(base)
+    """The entry a request's `proxy` names. Both sides are compared redacted: an event's
+    `proxy` is written redacted (a token in an entry's path never reaches a recording),
+    while the environment may hold the entry as go has it."""
+    norm = _norm_base(redact_url(base))
     for i, entry in enumerate(entries):
-        if not entry.is_keyword and _norm_base(entry.url) == norm:
+        if not entry.is_keyword and _norm_base(redact_url(entry.url)) == norm:
             return i
     return None
 

@@ -583,6 +583,8 @@ def redact_event(event: Any) -> Any:
     """Every text field of an event, redacted again: a recording may come from an older
     goscope, or be crafted; what goscope shows or reports from it is redacted all the same."""
     event.url = redact_url(event.url)
+    if event.proxy:
+        event.proxy = redact_url(event.proxy)
     if event.repo:
         event.repo = redact_url(event.repo)
     if event.module:
