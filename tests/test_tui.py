@@ -17,7 +17,7 @@ from goscope.tui.app import GoscopeApp
 from goscope.tui.launch import Launch
 from goscope.tui.screens.modals import ConfirmScreen, HelpScreen
 
-from .tui_helpers import loaded, plain, wait_for
+from .tui_helpers import loaded, plain, settled, wait_for
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tour.jsonl"
 REAL = Path(__file__).parent / "fixtures" / "real"
@@ -491,6 +491,7 @@ async def test_modules_tree_expands_and_enter_on_an_attempt_shows_its_request(tm
         await loaded(pilot, app, EVENTS)
         await pilot.press("2")
         await wait_for(pilot, lambda: app.tab("modules").table.row_count == 3)
+        await settled(pilot, app)  # no pane refresh still due: it would rebuild the tree
         tab = app.tab("modules")
         tree = tab.chain_tree
         text = tab.tree_text()
@@ -500,9 +501,14 @@ async def test_modules_tree_expands_and_enter_on_an_attempt_shows_its_request(tm
         # Into the tree, onto the first attempt of the first fetch: Enter shows its request.
         tree.focus()
         tree.root.children[0].expand()
-        await pilot.pause(0.1)
-        tree.move_cursor(tree.root.children[0].children[0])
-        seq = tree.cursor_node.data
+        attempt = tree.root.children[0].children[0]
+        # States, not a pause: on a loaded machine the expansion is drawn later (the cursor
+        # then lands on the fetch, and Enter folds it instead of showing a request).
+        await wait_for(pilot, lambda: attempt.line >= 0)
+        tree.move_cursor(attempt)
+        await wait_for(pilot, lambda: tree.cursor_node is attempt)
+        seq = attempt.data
+        assert isinstance(seq, int)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.active_tab().TAB_ID == "requests")
         index = app.request_list.store_index(app.request_list.cursor)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import shlex
+import threading
 import time
 from collections import deque
 from typing import Any
@@ -53,6 +54,7 @@ SHORT_ROWS = 35  # below it, Config's tables shrink so the Route panel and detai
 PANE_REFRESH_SECONDS = 1.0
 THREADED_FILTER_ROWS = 50_000
 LOAD_CHUNK = 5_000
+FIRST_PAINT_WAIT_SECONDS = 0.5  # the loader waits at most this for the first screenful
 
 
 class GoscopeApp(FileActions):
@@ -92,6 +94,7 @@ class GoscopeApp(FileActions):
         self._last_pane_refresh = 0.0
         self._dirty = True
         self._ticks = 0
+        self._first_rows_painted = threading.Event()  # a load's first screenful is drawn
         self.counts = FailureCount()
         self._command_running = False
         self._request_list: RequestList | None = None
@@ -251,6 +254,7 @@ class GoscopeApp(FileActions):
     def load_recording(self, path: str) -> None:
         worker = get_current_worker()
         session = self.session  # this load fills this session, even if another replaces it
+        self._first_rows_painted.clear()
         self.loading = True
         self.load_error = None
         # A bulk load creates millions of objects and no cycles: the cyclic GC would
@@ -277,9 +281,13 @@ class GoscopeApp(FileActions):
                     if index % LOAD_CHUNK == LOAD_CHUNK - 1:
                         if worker.is_cancelled:
                             return
-                        # Let the UI thread have the GIL: the first screenful paints at
-                        # once, and keys stay responsive while a big recording loads.
-                        time.sleep(0.05 if index < LOAD_CHUNK else 0)
+                        # Let the UI thread have the GIL: keys stay responsive while a big
+                        # recording loads. After the first chunk, wait for the first screenful
+                        # to be painted: drawn against a loader holding the GIL, it took 1–2 s.
+                        if index < LOAD_CHUNK:
+                            self._first_rows_painted.wait(FIRST_PAINT_WAIT_SECONDS)
+                        else:
+                            time.sleep(0)
                 session.bad_lines = len(reader.skipped)
                 session.incomplete = reader.incomplete()
                 if reader.end is not None:
@@ -308,12 +316,16 @@ class GoscopeApp(FileActions):
     # -- coalesced refresh (not named _flush: that is Textual's own) -------------------------
     def _tick(self) -> None:
         self._ticks += 1
-        if self.loading and self._ticks % 5:
+        waiting = not self._first_rows_painted.is_set()
+        if self.loading and self._ticks % 5 and not waiting:
             return  # a big recording is loading: twice a second is plenty, the loader needs the CPU
         try:
             self._tick_now()
         except NoMatches:
-            pass  # the app is closing: its widgets are gone
+            return  # the app is closing: its widgets are gone
+        if waiting and self.request_list.row_count:
+            # The loader waits for this: set once the frame with the rows is on the screen.
+            self.call_after_refresh(self._first_rows_painted.set)
 
     def _tick_now(self) -> None:
         if self.pending_output:
