@@ -20,7 +20,8 @@ from mitmproxy.addonmanager import Loader
 
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.outputs.export import OutputError, write_private
-from goscope.core.safe.redact import redact_argv, redact_har
+from goscope.core.safe.har import redact_har
+from goscope.core.safe.redact import redact_argv
 from goscope.core.traffic.context import check_context
 from goscope.core.traffic.events import Event
 from goscope.core.traffic.recording import header_line

@@ -12,7 +12,6 @@ a GOAUTH command line).
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -61,8 +60,8 @@ def is_secret_query(key: str, value: str) -> bool:
     return bool(
         _SECRET_KEY.search(key)
         or _SECRET_VALUE.match(value)
-        or _token_shapes().search(value)
-        or (not value and (_SECRET_VALUE.match(key) or _token_shapes().search(key)))
+        or token_shapes().search(value)
+        or (not value and (_SECRET_VALUE.match(key) or token_shapes().search(key)))
     )
 
 
@@ -102,7 +101,7 @@ MIN_TOKEN = 16  # no known token shape is shorter: shorter text needs no scan
 _shapes: re.Pattern[str] | None = None
 
 
-def _token_shapes() -> re.Pattern[str]:
+def token_shapes() -> re.Pattern[str]:
     """One regex of every known token shape (composed on first use: detect-secrets loads
     in ~0.1 s, which start-up need not pay)."""
     global _shapes
@@ -115,7 +114,7 @@ def token_shapes_source() -> str:
     """The text of that regex. The run engine hands it to the proxy process
     (`use_token_shapes`): the proxy then never imports detect-secrets, whose 0.1 s would
     fall on go's first request."""
-    return _token_shapes().pattern
+    return token_shapes().pattern
 
 
 def _compose_token_shapes() -> str:
@@ -182,7 +181,7 @@ def _redact_parsed_url(url: str) -> str:
         if any(is_secret_query(k, v) for k, v in pairs):
             query = "&".join(_redacted_pair(k, v) for k, v in pairs)
         if ";" in query:  # ?q=1;token=… : a second kind of separator some servers accept
-            query = _PATH_PARAM.sub(_path_param, query)
+            query = PATH_PARAM.sub(path_param, query)
     return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
 
 
@@ -190,13 +189,13 @@ def redact_path(path: str) -> str:
     """Token shapes and `;jsessionid=…` parameters in a URL path, or a module path
     decoded from one."""
     if ";" in path:
-        path = _PATH_PARAM.sub(_path_param, path)
-    return _token_shapes().sub(REDACTED, path) if len(path) >= MIN_TOKEN else path
+        path = PATH_PARAM.sub(path_param, path)
+    return token_shapes().sub(REDACTED, path) if len(path) >= MIN_TOKEN else path
 
 
 def _redacted_pair(key: str, value: str) -> str:
     if ";" in value:  # ?q=1;token=… : a second kind of separator some servers accept
-        value = _PATH_PARAM.sub(_path_param, ";" + value)[1:]
+        value = PATH_PARAM.sub(path_param, ";" + value)[1:]
     if not value and is_secret_query(key, value) and not _SECRET_KEY.search(key):
         return REDACTED  # a key-less token: ?ghp_…
     if is_secret_query(key, value):
@@ -205,10 +204,10 @@ def _redacted_pair(key: str, value: str) -> str:
 
 
 # ;jsessionid=…, ;token=… path parameters (servlet containers, some proxies).
-_PATH_PARAM = re.compile(r";([^/;=?#]{1,100})=([^/;?#]*)")
+PATH_PARAM = re.compile(r";([^/;=?#]{1,100})=([^/;?#]*)")
 
 
-def _path_param(match: re.Match[str]) -> str:
+def path_param(match: re.Match[str]) -> str:
     key = match.group(1)
     secret = _secret_key(key) or key.lower() in ("jsessionid", "sid", "phpsessid")
     return f";{key}={REDACTED}" if secret else match.group()
@@ -216,7 +215,7 @@ def _path_param(match: re.Match[str]) -> str:
 
 def _looks_like_token(user: str) -> bool:
     """A user name that is really a credential (GOPROXY=https://TOKEN@proxy)."""
-    if _SECRET_VALUE.match(user) or _token_shapes().search(user):
+    if _SECRET_VALUE.match(user) or token_shapes().search(user):
         return True
     return len(user) >= 20 and any(c.isdigit() for c in user) and any(c.isalpha() for c in user)
 
@@ -270,7 +269,7 @@ def redact_headers(
         elif rule is _URL:
             value = redact_free_text(redact_url(value) if name.lower() != "link" else value)
         elif len(value) >= MIN_TOKEN and value not in _token_free:
-            redacted = _token_shapes().sub(REDACTED, value)
+            redacted = token_shapes().sub(REDACTED, value)
             if redacted == value and len(value) <= REMEMBERED_VALUE:
                 _remember_token_free(value)
             value = redacted
@@ -512,71 +511,7 @@ def redact_free_text(text: str) -> str:
         if ":" in text:
             text = _HEADER_LINE.sub(_header_line, text)
         text = _NETRC.sub(_netrc, text)
-    return _token_shapes().sub(REDACTED, text) if len(text) >= MIN_TOKEN else text
-
-
-def redact_har(har: dict) -> dict:
-    """Redact a HAR document in place (mitmproxy's export keeps every header)."""
-    for entry in har.get("log", {}).get("entries", []):
-        for side in ("request", "response"):
-            part = entry.get(side) or {}
-            if "url" in part:
-                part["url"] = redact_url(part["url"])
-            if "redirectURL" in part and part["redirectURL"]:
-                part["redirectURL"] = redact_url(part["redirectURL"])
-            pairs = redact_headers(
-                [(h.get("name", ""), h.get("value", "")) for h in part.get("headers", [])]
-            )
-            if side == "request":
-                agent = next((v for n, v in pairs if n.lower() == "user-agent"), "")
-                pairs = redact_goauth_headers(pairs, client_of_agent(agent))
-            part["headers"] = [{"name": name, "value": value} for name, value in pairs]
-            for cookie in part.get("cookies", []):
-                cookie["value"] = REDACTED
-            for item in part.get("queryString", []):
-                value = str(item.get("value", ""))
-                if is_secret_query(str(item.get("name", "")), value):
-                    item["value"] = REDACTED
-                elif ";" in value:  # ?q=1;token=…
-                    item["value"] = _PATH_PARAM.sub(_path_param, ";" + value)[1:]
-            _redact_har_body(part.get("content"))  # response.content
-            _redact_har_body(part.get("postData"))  # request.postData
-    return _redact_token_shapes(har)
-
-
-def _redact_token_shapes(node: object) -> Any:
-    """The last pass: a known token shape anywhere in the document (a key-less query
-    name, a header goscope did not foresee) is redacted."""
-    if isinstance(node, str):
-        return _token_shapes().sub(REDACTED, node)
-    if isinstance(node, list):
-        return [_redact_token_shapes(item) for item in node]
-    if isinstance(node, dict):
-        return {key: _redact_token_shapes(value) for key, value in node.items()}
-    return node
-
-
-def _redact_har_body(body: dict | None) -> None:
-    """A HAR body's text (bodies echo tokens, forms carry passwords), and its params."""
-    if not isinstance(body, dict):
-        return
-    text = body.get("text")
-    if isinstance(text, str) and text:
-        if body.get("encoding") == "base64":
-            try:
-                decoded = base64.b64decode(text, validate=True).decode("utf-8")
-            except (ValueError, UnicodeDecodeError):
-                decoded = None  # binary (a module zip): nothing text-shaped to redact
-            if decoded is not None:
-                body["text"] = redact_free_text(decoded)
-                body.pop("encoding")
-        else:
-            body["text"] = redact_free_text(text)
-    for param in body.get("params") or []:
-        if isinstance(param, dict) and is_secret_query(
-            str(param.get("name", "")), str(param.get("value", ""))
-        ):
-            param["value"] = REDACTED
+    return token_shapes().sub(REDACTED, text) if len(text) >= MIN_TOKEN else text
 
 
 def redact_event(event: Any) -> Any:
