@@ -661,3 +661,32 @@ async def test_home_and_end_in_a_table_go_to_its_first_and_last_row(tmp_path):
         assert table.scroll_x == 0  # not sideways
         await pilot.press("home")
         await wait_for(pilot, lambda: table.cursor_row == 0)
+
+
+async def test_a_loaded_recordings_failures_are_counted_by_the_loader_not_the_ui(monkeypatch):
+    """Counting failures walks every chain (0.5-1 s at a million events): done by the loader
+    as its last step, the first key pressed after a big load is not frozen behind it. The
+    header's counts are go's verdict all the same (a failed command never shows 0 failed)."""
+    import threading
+
+    from goscope.tui.widgets.header import FailureCount
+
+    counted_on: list[tuple[str, int]] = []
+    recount = FailureCount._recount
+
+    def spy(self, key, session, exit_status):
+        counted_on.append((threading.current_thread().name, len(session)))
+        recount(self, key, session, exit_status)
+
+    monkeypatch.setattr(FailureCount, "_recount", spy)
+    app = GoscopeApp(Launch(recording=str(REAL / "missing.jsonl")))
+    app.animation_level = "none"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app, 2)
+        await settled(pilot, app)
+        assert app.exit_status not in (None, 0)
+        assert app.counts.failed == len(app.session.failures(app.exit_status)) > 0
+        header = plain(app.query_one("#header-info").render())
+        assert f"{app.counts.failed} failed" in header, header
+    with_events = [thread for thread, size in counted_on if size]
+    assert with_events and threading.main_thread().name not in with_events, counted_on

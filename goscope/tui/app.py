@@ -295,6 +295,8 @@ class GoscopeApp(FileActions):
                     code = reader.end.get("exit_code")
                     if code is not None and session is self.session:
                         self.call_from_thread(setattr, self, "exit_status", code)
+                if session is self.session:
+                    self.counts.prime(session, self.exit_status)
         except RecordingError as exc:
             self.call_from_thread(self._load_failed, str(exc))
         finally:
