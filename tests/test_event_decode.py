@@ -22,6 +22,7 @@ from .factories import event as _event
 def event(seq: int) -> Event:
     return _event("https://proxy.golang.org/golang.org/x/mod/@v/v0.20.0.mod", seq=seq)
 
+
 _TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
 _PAIRS = st.lists(st.lists(_TEXT, min_size=1, max_size=3), max_size=3)
 _ANY = st.one_of(
@@ -80,7 +81,7 @@ def lines(draw: st.DrawFn) -> bytes:
     try:
         raw = orjson.dumps(obj)
     except TypeError:  # an integer orjson cannot write: write it as text
-        raw = ("{" + ",".join(f"{orjson.dumps(k).decode()}:{v!r}" for k, v in obj.items()) + "}")
+        raw = "{" + ",".join(f"{orjson.dumps(k).decode()}:{v!r}" for k, v in obj.items()) + "}"
         raw = raw.replace("None", "null").replace("True", "true").replace("False", "false")
         raw = raw.encode()
     cut = draw(st.integers(min_value=0, max_value=3))
@@ -88,7 +89,11 @@ def lines(draw: st.DrawFn) -> bytes:
         raw = raw[: draw(st.integers(min_value=0, max_value=len(raw)))]
     elif cut == 2:  # a raw byte inside the line
         at = draw(st.integers(min_value=0, max_value=len(raw)))
-        raw = raw[:at] + draw(st.sampled_from([b"\t", b"\xff", b"\xed\xa0\x80", b" ", b"\\"])) + raw[at:]
+        raw = (
+            raw[:at]
+            + draw(st.sampled_from([b"\t", b"\xff", b"\xed\xa0\x80", b" ", b"\\"]))
+            + raw[at:]
+        )
     return raw + draw(st.sampled_from([b"\n", b""]))
 
 
@@ -111,9 +116,15 @@ def test_the_fast_path_takes_only_what_the_general_path_takes_and_makes_the_same
         # What goscope writes (its own field order) takes the fast path, unless a header
         # is not a pair, a number is beyond int64 or a field is unknown: the general one.
         obj = orjson.loads(raw)
-        odd = bool(obj.keys() - EVENT_SCHEMA.keys()) or any(
-            len(pair) != 2 for h in ("request_headers", "response_headers") for pair in obj.get(h, [])
-        ) or any(type(v) is int and not -(2**63) <= v < 2**63 for v in obj.values())
+        odd = (
+            bool(obj.keys() - EVENT_SCHEMA.keys())
+            or any(
+                len(pair) != 2
+                for h in ("request_headers", "response_headers")
+                for pair in obj.get(h, [])
+            )
+            or any(type(v) is int and not -(2**63) <= v < 2**63 for v in obj.values())
+        )
         assert fast is not None or odd
 
 
