@@ -20,6 +20,7 @@ lint: $(VENV)/.installed
 	@stray=$$(git ls-files -- '*.jsonl' '*.json' '*.har' '*.log' 2>/dev/null | grep -v /); \
 	if [ -n "$$stray" ]; then echo "data files committed at the top level: $$stray"; exit 1; fi
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
