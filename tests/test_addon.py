@@ -81,6 +81,57 @@ def test_a_token_in_a_goproxy_entrys_path_never_reaches_the_event_and_chains_sti
     assert env.proxy_list.index_of_base(first.proxy) == 0
 
 
+def _walk(goproxy: str, requests: list[tuple[str, int]]) -> tuple[list[tuple], int]:
+    """The chains one fetch makes (attempts' proxy, outcome, separator; result) and the
+    failures counted when go fails: events through the real addon, then a Session."""
+    from goscope.core.view.session import Session
+
+    env = GoEnv.from_mapping({"GOPROXY": goproxy, "GONOSUMDB": "example.com"})
+    addon, sink = listening(env=env)
+    for base, status in requests:
+        run(addon, go_flow(f"{base}/example.com/x/@v/v1.0.0.mod", status=status))
+        if 400 <= status < 500:  # go retries every https 4xx once (web/http.go)
+            run(addon, go_flow(f"{base}/example.com/x/@v/v1.0.0.mod", status=status))
+    assert all("ghp_" not in event.to_json() for event in sink.events)
+    session = Session(env)
+    for event in sink.events:
+        session.add(event)
+    session.set_go_output([])
+    chains = [
+        ([(a.proxy, a.outcome, a.separator) for a in chain.attempts], chain.result)
+        for chain in session.chains
+    ]
+    return chains, len(session.failures(1))
+
+
+@pytest.mark.parametrize("separator", ["|", ","])
+@pytest.mark.parametrize("statuses", [(503, 503), (404, 404), (503, 200), (404, 200)])
+@pytest.mark.parametrize("last", ["off", "direct"])
+def test_entries_told_apart_only_by_a_token_make_the_chain_distinct_entries_make(
+    separator, statuses, last
+):
+    # Two entries of one host that differ only in the token of their path redact alike.
+    # Matched by their redacted form alone both were entry 0: the second request opened a
+    # chain of its own, and a fetch that failed at every entry was counted nowhere (a
+    # failed command with "0 failed"). go walks GOPROXY in order, so the n-th attempt
+    # through entries that redact alike is at the n-th of them: the chain is the one two
+    # entries on different hosts make.
+    a, b = "ghp_" + "a" * 36, "ghp_" + "b" * 36
+    alike = [f"https://corp.example/{a}/go", f"https://corp.example/{b}/go"]
+    apart = [f"https://corp.example/{a}/go", f"https://corp2.example/{b}/go"]
+    falls = separator == "|" or statuses[0] == 404  # else go stops at the first entry
+    walks = []
+    for bases in (alike, apart):
+        goproxy = separator.join([*bases, last])
+        walks.append(_walk(goproxy, list(zip(bases, statuses, strict=True))[: 1 + falls]))
+    (chains, failed), (expected, expected_failed) = walks
+    assert repr(chains) == repr(expected).replace("corp2.example", "corp.example")
+    assert failed == expected_failed
+    assert len(chains) == 1
+    if last == "off" and (statuses[1] != 200 or not falls):
+        assert chains[0][1] == "failed" and failed == 1
+
+
 def test_route_changes_the_destination_not_the_event():
     router = Router()
     addon, sink = listening(env=GoEnv.from_mapping({}))

@@ -100,6 +100,11 @@ class ProxyList:
     def index_of_base(self, base: str) -> int | None:
         return _index_of_base(self.entries, base)
 
+    def indices_of_base(self, base: str) -> tuple[int, ...]:
+        """Every entry a request's `proxy` may name: more than one when entries differ only
+        by a token that redaction took out (https://host/<token>/go)."""
+        return _indices_of_base(self.entries, base)
+
     def find_base_for(self, url: str) -> ProxyEntry | None:
         """The URL entry whose base is a prefix of url (longest first)."""
         return _longest_base(self.entries, _norm_base(url))
@@ -125,16 +130,23 @@ def _bases_longest_first(entries: tuple[ProxyEntry, ...]) -> tuple[tuple[str, Pr
     return tuple(sorted(bases, key=lambda pair: -len(pair[0])))
 
 
-@lru_cache(maxsize=1024)
 def _index_of_base(entries: tuple[ProxyEntry, ...], base: str) -> int | None:
-    """The entry a request's `proxy` names. Both sides are compared redacted: an event's
+    """The (first) entry a request's `proxy` names."""
+    found = _indices_of_base(entries, base)
+    return found[0] if found else None
+
+
+@lru_cache(maxsize=1024)
+def _indices_of_base(entries: tuple[ProxyEntry, ...], base: str) -> tuple[int, ...]:
+    """The entries a request's `proxy` names. Both sides are compared redacted: an event's
     `proxy` is written redacted (a token in an entry's path never reaches a recording),
     while the environment may hold the entry as go has it."""
     norm = _norm_base(redact_url(base))
-    for i, entry in enumerate(entries):
-        if not entry.is_keyword and _norm_base(redact_url(entry.url)) == norm:
-            return i
-    return None
+    return tuple(
+        i
+        for i, entry in enumerate(entries)
+        if not entry.is_keyword and _norm_base(redact_url(entry.url)) == norm
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -128,6 +128,7 @@ class ChainTracker:
         self._direct_chains: dict[str, dict[int, FallbackChain]] = {}
         self.by_seq: dict[int, FallbackChain] = {}  # direct (VCS) events only; see chain_for
         self._index_cache: dict[str | None, int | None] = {}  # GOPROXY base -> entry index
+        self._indices_cache: dict[str | None, tuple[int, ...]] = {}  # -> all it may name
         self._redirected: dict[int, tuple[FallbackChain, Attempt]] = {}  # 3xx seq -> attempt
         self._awaiting_db: dict[str, FallbackChain] = {}  # database name -> its probes' walk
 
@@ -136,6 +137,7 @@ class ChainTracker:
         """Read what comes next with this environment (the command's, known late)."""
         self.env, self._entries = env, env.proxy_list.entries
         self._index_cache.clear()
+        self._indices_cache.clear()
 
     def add(self, event: Event) -> list[FallbackChain]:
         """Feed one event; returns the chains it changed (maybe none)."""
@@ -357,6 +359,11 @@ class ChainTracker:
             return True
         here, there = self._index(event.proxy), self._index(last.proxy)
         if here is not None and there is not None:
+            if self._shared(event.proxy) or self._shared(last.proxy):
+                here = self._walked(chain, event.proxy, len(chain.attempts))
+                there = self._walked(chain, last.proxy, len(chain.attempts) - 1)
+                if here is None or there is None:
+                    return False
             return here > there and last.outcome in ("fell-through", "failed")
         return event.proxy not in {a.proxy for a in chain.attempts}
 
@@ -375,6 +382,30 @@ class ChainTracker:
         except KeyError:
             found = self._index_cache[proxy] = self._find_index(proxy)
             return found
+
+    def _shared(self, proxy: str | None) -> bool:
+        return len(self._indices(proxy)) > 1
+
+    def _indices(self, proxy: str | None) -> tuple[int, ...]:
+        try:
+            return self._indices_cache[proxy]
+        except KeyError:
+            pass
+        found: tuple[int, ...] = ()
+        if proxy and proxy not in ("direct", "off") and self.env is not None:
+            found = self.env.proxy_list.indices_of_base(proxy)
+        self._indices_cache[proxy] = found
+        return found
+
+    def _walked(self, chain: FallbackChain, proxy: str | None, upto: int) -> int | None:
+        """The entry of the chain's attempt number `upto`, through a `proxy` that several
+        entries redact to: go walks GOPROXY in order (modfetch/proxy.go proxyList), so the
+        n-th attempt through them is at the n-th of those entries; None past the last."""
+        indices = self._indices(proxy)
+        if len(indices) <= 1:
+            return self._index(proxy)
+        n = sum(1 for attempt in chain.attempts[:upto] if attempt.proxy == proxy)
+        return indices[n] if n < len(indices) else None
 
     def _find_index(self, proxy: str | None) -> int | None:
         if not proxy or not self._entries:
@@ -398,7 +429,9 @@ class ChainTracker:
             attempt.outcome = "served"
             chain.result, chain.served_by = "served", attempt.host
             return
-        index = self._index(attempt.proxy)
+        index = self._walked(chain, attempt.proxy, len(chain.attempts) - 1)
+        if index is None:
+            index = self._index(attempt.proxy)
         if index is None:
             # No GOPROXY known for this session: the last attempt failed, for now.
             attempt.outcome = "failed"
