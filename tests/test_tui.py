@@ -669,16 +669,16 @@ async def test_a_loaded_recordings_failures_are_counted_by_the_loader_not_the_ui
     header's counts are go's verdict all the same (a failed command never shows 0 failed)."""
     import threading
 
-    from goscope.tui.widgets.header import FailureCount
+    from goscope.tui.widgets import header
 
     counted_on: list[tuple[str, int]] = []
-    recount = FailureCount._recount
+    module_fetches = header.module_fetches
 
-    def spy(self, key, session, exit_status):
-        counted_on.append((threading.current_thread().name, len(session)))
-        recount(self, key, session, exit_status)
+    def spy(chains):  # the header's count of fetches: the walk the loader now does
+        counted_on.append((threading.current_thread().name, len(chains)))
+        return module_fetches(chains)
 
-    monkeypatch.setattr(FailureCount, "_recount", spy)
+    monkeypatch.setattr(header, "module_fetches", spy)
     app = GoscopeApp(Launch(recording=str(REAL / "missing.jsonl")))
     app.animation_level = "none"
     async with app.run_test(size=(120, 40)) as pilot:

@@ -294,9 +294,9 @@ class GoscopeApp(FileActions):
                     session.set_go_output(reader.end.get("go_output") or [])
                     code = reader.end.get("exit_code")
                     if code is not None and session is self.session:
-                        self.call_from_thread(setattr, self, "exit_status", code)
+                        self.call_from_thread(self._recorded_exit, session, code)
                 if session is self.session:
-                    self.counts.prime(session, self.exit_status)
+                    self.counts.prime(session, self.exit_status, lambda: session is self.session)
         except RecordingError as exc:
             self.call_from_thread(self._load_failed, str(exc))
         finally:
@@ -305,6 +305,11 @@ class GoscopeApp(FileActions):
             if session is self.session:
                 self._dirty = True  # before "loaded": whoever sees loaded sees the refresh due
                 self.loading = False
+
+    def _recorded_exit(self, session: Session, code: int) -> None:
+        # Checked on the UI thread: another recording may have been opened meanwhile.
+        if session is self.session:
+            self.exit_status = code
 
     def _load_failed(self, message: str) -> None:
         self.load_error = message

@@ -8,6 +8,7 @@ after them, never a count.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -139,18 +140,23 @@ class FailureCount:
         elif key[1:] != (self._key or (0, 0, False, None))[1:] and not loading:
             self._recount(key, session, exit_status)  # go's verdict changed: at once
 
-    def prime(self, session: Session, exit_status: int | None) -> None:
+    def prime(self, session: Session, exit_status: int | None, current: Callable[[], bool]) -> None:
         """Counted by the loader thread as its last step, while the UI still sees a load:
         at a million events the walk takes 0.5-1 s, and on the UI thread it froze the first
-        keys pressed after the load (the bench's jump to the end took 1.1 s)."""
-        self._recount(_count_key(session, exit_status), session, exit_status)
+        keys pressed after the load (the bench's jump to the end took 1.1 s). Kept only if
+        the session is still the one shown (another recording may have been opened)."""
+        key = _count_key(session, exit_status)
+        failed = len(session.failures(exit_status))
+        fetches = len(module_fetches(session.chains))
+        if current():
+            self.failed, self.fetches, self._key = failed, fetches, key
 
     def _recount(
         self, key: tuple[int, int, bool, int | None], session: Session, exit_status: int | None
     ) -> None:
         failed = len(session.failures(exit_status))
         fetches = len(module_fetches(session.chains))
-        self.failed, self.fetches, self._key = failed, fetches, key  # the key last: it says done
+        self.failed, self.fetches, self._key = failed, fetches, key
 
 
 def _count_key(session: Session, exit_status: int | None) -> tuple[int, int, bool, int | None]:
