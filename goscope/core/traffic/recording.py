@@ -21,6 +21,7 @@ from typing import IO, Any
 import orjson
 
 from .events import SCHEMA_VERSION, Event, decode_event
+from .seqcheck import SeqCheck
 
 RECORDING_FORMAT = "goscope-recording"
 LINE_LIMIT = 4 * 2**20  # bytes in one line; an event line is a few KiB
@@ -442,40 +443,6 @@ def _from_stats(stats: Any, events_read: int, skipped: int) -> list[str]:
             "anything (a client that does not trust goscope's CA?): goscope saw no request"
         )
     return reasons
-
-
-@dataclass
-class SeqCheck:
-    """Each event's `seq`, as the proxy numbered them: 1, 2, 3… once each. A gap or a
-    repeat is an event missing or added after the fact."""
-
-    seen: set[int] = field(default_factory=set)
-    repeated: int = 0
-    interrupted: int = 0  # in flight when goscope stopped: no answer seen
-
-    def add(self, event: Event) -> None:
-        if event.seq in self.seen:
-            self.repeated += 1
-        self.seen.add(event.seq)
-        if "interrupted" in event.flags:
-            self.interrupted += 1
-
-    def reasons(self) -> list[str]:
-        out = []
-        if self.seen:
-            missing = max(self.seen) - len(self.seen)
-            if missing > 0 or self.repeated or min(self.seen) != 1:
-                out.append(
-                    f"the events are not numbered 1 to {max(self.seen)} once each "
-                    f"({missing} missing, {self.repeated} repeated): lines were removed or "
-                    "added after the run"
-                )
-        if self.interrupted:
-            out.append(
-                f"{self.interrupted} request(s) were still waiting for an answer when goscope "
-                "stopped (a process the command left running?): how they ended is unknown"
-            )
-        return out
 
 
 @dataclass
