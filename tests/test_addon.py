@@ -78,7 +78,7 @@ def test_a_token_in_a_goproxy_entrys_path_never_reaches_the_event_and_chains_sti
     (chain,) = session.chains
     # The redacted entry is still GOPROXY's first: go fell through it to the second.
     assert [a.outcome for a in chain.attempts] == ["fell-through", "served"]
-    assert env.proxy_list.index_of_base(first.proxy) == 0
+    assert env.proxy_list.indices_of_base(first.proxy) == (0,)
 
 
 def _walk(goproxy: str, requests: list[tuple[str, int]]) -> tuple[list[tuple], int]:

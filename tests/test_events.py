@@ -130,7 +130,9 @@ def test_environment_in_reports_has_no_passwords():
         env.to_dict()["GOPROXY"]["value"] == "https://u:xxxxx@a.example/p,https://b.example|direct"
     )
     again = GoEnv.from_dict(env.to_dict())
-    assert again.proxy_list.index_of_base("https://a.example/p") == 0  # still usable for chains
+    assert again.proxy_list.indices_of_base("https://a.example/p") == (
+        0,
+    )  # still usable for chains
 
 
 def test_free_text_secrets_are_redacted():

@@ -97,9 +97,6 @@ class ProxyList:
         """The URL entries only (no keywords)."""
         return tuple(e for e in self.entries if not e.is_keyword)
 
-    def index_of_base(self, base: str) -> int | None:
-        return _index_of_base(self.entries, base)
-
     def indices_of_base(self, base: str) -> tuple[int, ...]:
         """Every entry a request's `proxy` may name: more than one when entries differ only
         by a token that redaction took out (https://host/<token>/go)."""
@@ -128,12 +125,6 @@ def _bases_longest_first(entries: tuple[ProxyEntry, ...]) -> tuple[tuple[str, Pr
     place: the earlier entry wins, as it did when scanned in order)."""
     bases = [(_norm_base(e.url), e) for e in entries if not e.is_keyword]
     return tuple(sorted(bases, key=lambda pair: -len(pair[0])))
-
-
-def _index_of_base(entries: tuple[ProxyEntry, ...], base: str) -> int | None:
-    """The (first) entry a request's `proxy` names."""
-    found = _indices_of_base(entries, base)
-    return found[0] if found else None
 
 
 @lru_cache(maxsize=1024)

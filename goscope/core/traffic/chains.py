@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from ..gorules.goenv import GoEnv, ProxyEntry
 from ..vocab import BLOCKED_FLAG, ChainEndpoint, ChainResult, Kind, Outcome
+from .entries import EntryIndex
 from .events import Event
 from .redirects import REDIRECT_FLAG
 
@@ -127,8 +128,7 @@ class ChainTracker:
         # root -> the chains its direct traffic serves (by chain id, in order)
         self._direct_chains: dict[str, dict[int, FallbackChain]] = {}
         self.by_seq: dict[int, FallbackChain] = {}  # direct (VCS) events only; see chain_for
-        self._index_cache: dict[str | None, int | None] = {}  # GOPROXY base -> entry index
-        self._indices_cache: dict[str | None, tuple[int, ...]] = {}  # -> all it may name
+        self._entry = EntryIndex(env)  # which GOPROXY entry an attempt was at
         self._redirected: dict[int, tuple[FallbackChain, Attempt]] = {}  # 3xx seq -> attempt
         self._awaiting_db: dict[str, FallbackChain] = {}  # database name -> its probes' walk
 
@@ -136,8 +136,7 @@ class ChainTracker:
     def rebind(self, env: GoEnv) -> None:
         """Read what comes next with this environment (the command's, known late)."""
         self.env, self._entries = env, env.proxy_list.entries
-        self._index_cache.clear()
-        self._indices_cache.clear()
+        self._entry = EntryIndex(env)
 
     def add(self, event: Event) -> list[FallbackChain]:
         """Feed one event; returns the chains it changed (maybe none)."""
@@ -357,11 +356,12 @@ class ChainTracker:
         last = chain.attempts[-1] if chain.attempts else None
         if last is None:
             return True
-        here, there = self._index(event.proxy), self._index(last.proxy)
+        entry = self._entry
+        here, there = entry.first(event.proxy), entry.first(last.proxy)
         if here is not None and there is not None:
-            if self._shared(event.proxy) or self._shared(last.proxy):
-                here = self._walked(chain, event.proxy, len(chain.attempts))
-                there = self._walked(chain, last.proxy, len(chain.attempts) - 1)
+            if entry.shared(event.proxy) or entry.shared(last.proxy):
+                here = entry.at(chain.attempts, event.proxy, len(chain.attempts))
+                there = entry.at(chain.attempts, last.proxy, len(chain.attempts) - 1)
                 if here is None or there is None:
                     return False
             return here > there and last.outcome in ("fell-through", "failed")
@@ -376,47 +376,6 @@ class ChainTracker:
                 if last.separator is None and not is_not_found(last.status, last.error):
                     last.separator = "|"
 
-    def _index(self, proxy: str | None) -> int | None:
-        try:
-            return self._index_cache[proxy]
-        except KeyError:
-            found = self._index_cache[proxy] = self._find_index(proxy)
-            return found
-
-    def _shared(self, proxy: str | None) -> bool:
-        return len(self._indices(proxy)) > 1
-
-    def _indices(self, proxy: str | None) -> tuple[int, ...]:
-        try:
-            return self._indices_cache[proxy]
-        except KeyError:
-            pass
-        found: tuple[int, ...] = ()
-        if proxy and proxy not in ("direct", "off") and self.env is not None:
-            found = self.env.proxy_list.indices_of_base(proxy)
-        self._indices_cache[proxy] = found
-        return found
-
-    def _walked(self, chain: FallbackChain, proxy: str | None, upto: int) -> int | None:
-        """The entry of the chain's attempt number `upto`, through a `proxy` that several
-        entries redact to: go walks GOPROXY in order (modfetch/proxy.go proxyList), so the
-        n-th attempt through them is at the n-th of those entries; None past the last."""
-        indices = self._indices(proxy)
-        if len(indices) <= 1:
-            return self._index(proxy)
-        n = sum(1 for attempt in chain.attempts[:upto] if attempt.proxy == proxy)
-        return indices[n] if n < len(indices) else None
-
-    def _find_index(self, proxy: str | None) -> int | None:
-        if not proxy or not self._entries:
-            return None
-        if proxy in ("direct", "off"):
-            for i, entry in enumerate(self._entries):
-                if entry.url == proxy:
-                    return i
-            return None
-        return self.env.proxy_list.index_of_base(proxy) if self.env else None  # cached
-
     def _settle(self, chain: FallbackChain) -> None:
         """Decide the outcome of the newest attempt and the chain's result."""
         attempt = chain.attempts[-1]
@@ -429,9 +388,9 @@ class ChainTracker:
             attempt.outcome = "served"
             chain.result, chain.served_by = "served", attempt.host
             return
-        index = self._walked(chain, attempt.proxy, len(chain.attempts) - 1)
+        index = self._entry.at(chain.attempts, attempt.proxy, len(chain.attempts) - 1)
         if index is None:
-            index = self._index(attempt.proxy)
+            index = self._entry.first(attempt.proxy)
         if index is None:
             # No GOPROXY known for this session: the last attempt failed, for now.
             attempt.outcome = "failed"
