@@ -218,21 +218,21 @@ class ChainTracker:
             return chain
         if chain is not None:
             self._older.setdefault(key, []).append(chain)
-        chain = FallbackChain(len(self.chains), key[0], key[1], "lookup", kind="sumdb")
+        attempt = Attempt(
+            _intern(event.host),
+            _intern_opt(event.proxy),  # None: straight to the database
+            event.url,
+            event.status,
+            event.error,
+            auth_retry=event.auth_retry,
+            seqs=(event.seq,),
+            blocked=BLOCKED_FLAG in event.flags,
+        )
+        chain = FallbackChain(
+            len(self.chains), key[0], key[1], "lookup", kind="sumdb", attempts=[attempt]
+        )
         self.chains.append(chain)
         self.by_key[key] = chain
-        chain.attempts.append(
-            Attempt(
-                _intern(event.host),
-                _intern_opt(event.proxy),  # None: straight to the database
-                event.url,
-                event.status,
-                event.error,
-                auth_retry=event.auth_retry,
-                seqs=(event.seq,),
-                blocked=BLOCKED_FLAG in event.flags,
-            )
-        )
         self._settle_lookup(chain)
         return chain
 
@@ -261,15 +261,12 @@ class ChainTracker:
         if chain is not None and self._is_auth_retry(chain, event):
             self._fold_retry(chain, event)
             return chain
-        if chain is None or not self._continues(chain, event):
-            if chain is not None:
+        new = chain is None or not self._continues(chain, event)
+        if chain is not None:
+            if new:
                 self._older.setdefault(key, []).append(chain)
-            endpoint = cast(ChainEndpoint, key[2])
-            kind = cast(Kind, _intern(event.kind))  # one string for a million chains
-            chain = FallbackChain(len(self.chains), key[0], key[1], endpoint, kind=kind)
-            self.chains.append(chain)
-            self.by_key[key] = chain
-        self._close_previous(chain)
+            else:
+                self._close_previous(chain)
         attempt = Attempt(
             host=_intern(event.host),
             proxy=_intern_opt(event.proxy),
@@ -281,7 +278,18 @@ class ChainTracker:
             not_found_for_s=_not_found_max_age(event),
             blocked=BLOCKED_FLAG in event.flags,
         )
-        chain.attempts.append(attempt)
+        if new or chain is None:
+            # Made with its first attempt: a list of one (an empty list grown by an append
+            # keeps room for four: 24 bytes more for each of a million chains).
+            endpoint = cast(ChainEndpoint, key[2])
+            kind = cast(Kind, _intern(event.kind))  # one string for a million chains
+            chain = FallbackChain(
+                len(self.chains), key[0], key[1], endpoint, kind=kind, attempts=[attempt]
+            )
+            self.chains.append(chain)
+            self.by_key[key] = chain
+        else:
+            chain.attempts.append(attempt)
         self._note_redirect(chain, attempt, event)
         self._settle(chain)
         return chain
@@ -490,8 +498,8 @@ class ChainTracker:
 
     def _direct_chain(self, root: str, event: Event) -> FallbackChain:
         """Direct traffic no proxy chain waits for (GONOPROXY, GOPROXY=direct)."""
-        chain = FallbackChain(len(self.chains), root, None, "vcs", kind="direct")
-        chain.attempts.append(Attempt(event.host, "direct", event.url))
+        attempts = [Attempt(event.host, "direct", event.url)]
+        chain = FallbackChain(len(self.chains), root, None, "vcs", kind="direct", attempts=attempts)
         self.chains.append(chain)
         return chain
 
