@@ -245,7 +245,7 @@ def _host_of(url: str | None) -> str:
     return (urlsplit(url).hostname or "").lower() if url else ""
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def _prefix_of_pattern(patterns: str, module: str) -> str | None:
     """The private pattern this path is a strict prefix of (its first elements)."""
     elements = module.split("/")
@@ -258,7 +258,7 @@ def _prefix_of_pattern(patterns: str, module: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def _matching(patterns: str, module: str) -> str | None:
     return matching_pattern(patterns, module)
 
