@@ -15,9 +15,9 @@ from goscope.core.gorules.goenv import (
     GoEnv,
     ProxyEntry,
     parse_goproxy,
-    parse_gosumdb,
     read_env_file,
 )
+from goscope.core.gorules.gosumdb import parse_gosumdb
 
 SUM_GOLANG_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"
 

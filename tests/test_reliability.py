@@ -511,7 +511,7 @@ def test_parsers_survive_random_input():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from goscope.core.gorules.goenv import parse_gosumdb
+    from goscope.core.gorules.gosumdb import parse_gosumdb
     from goscope.core.safe.redact import redact_headers, redact_url
     from goscope.core.traffic.recording import RecordingError, read_recording
     from goscope.core.view.filters import FilterError, parse_filter

@@ -1,4 +1,4 @@
-"""The Go module environment: GOPROXY list, GOSUMDB, private patterns, and origins.
+"""The Go module environment: GOPROXY list, GOSUMDB (gosumdb.py), private patterns, origins.
 
 Values resolve exactly as `cfg.Getenv` does (src/cmd/go/internal/cfg/cfg.go):
 a non-empty process variable wins, then the user's `go env -w` file (GOENV),
@@ -9,9 +9,7 @@ Nothing here raises on bad input: errors are values on the result.
 
 from __future__ import annotations
 
-import base64
 import errno
-import hashlib
 import json
 import ntpath
 import os
@@ -27,6 +25,7 @@ from urllib.parse import urlsplit
 from ..safe.files import UnsafeFile, read_regular
 from ..safe.redact import redact_url, redact_value
 from ..urls import origin
+from .gosumdb import SumDB, parse_gosumdb
 from .patterns import matching_pattern
 
 GO_VARS = (
@@ -48,11 +47,6 @@ GOROOT_DEFAULTS = {
     "GOSUMDB": "sum.golang.org",
     "GOTOOLCHAIN": "auto",
     "GOAUTH": "netrc",
-}
-
-# src/cmd/go/internal/modfetch/key.go
-KNOWN_GOSUMDB = {
-    "sum.golang.org": "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
 }
 
 ORIGIN_ENV = "environment"
@@ -201,70 +195,6 @@ def parse_goproxy(goproxy: str, gonoproxy: str = "") -> ProxyList:
     last = entries[-1]
     entries[-1] = ProxyEntry(last.url, "")
     return ProxyList(tuple(entries))
-
-
-@dataclass(frozen=True, slots=True)
-class SumDB:
-    """GOSUMDB as `dbDial` in src/cmd/go/internal/modfetch/sumdb.go reads it."""
-
-    raw: str
-    off: bool = False
-    name: str = ""
-    key: str = ""
-    url: str | None = None  # explicit URL: bypasses the proxies
-    error: str | None = None
-
-    @property
-    def direct_url(self) -> str:
-        return self.url or (f"https://{self.name}" if self.name else "")
-
-    @property
-    def host(self) -> str:
-        return (urlsplit(self.direct_url).hostname or "").lower() if self.direct_url else ""
-
-
-def verifier_key_error(vkey: str) -> str | None:
-    """`note.NewVerifier`'s checks (src/cmd/vendor/golang.org/x/mod/sumdb/note/note.go)."""
-    name, _, rest = vkey.partition("+")
-    hash16, _, key64 = rest.partition("+")
-    try:
-        key = base64.b64decode(key64, validate=True)
-        want = int(hash16, 16)
-    except ValueError:
-        return "malformed verifier id"
-    valid_name = name and not any(c.isspace() for c in name) and "+" not in name
-    if len(hash16) != 8 or not valid_name or not key:
-        return "malformed verifier id"
-    digest = hashlib.sha256(name.encode() + b"\n" + key).digest()
-    if int.from_bytes(digest[:4], "big") != want:
-        return "invalid verifier hash"
-    if key[0] != 1:
-        return "unknown verifier algorithm"
-    if len(key) != 33:
-        return "malformed verifier id"
-    return None
-
-
-def parse_gosumdb(value: str) -> SumDB:
-    gosumdb = value
-    if gosumdb == "sum.golang.google.cn":
-        gosumdb = "sum.golang.org https://sum.golang.google.cn"
-    if gosumdb == "off":
-        return SumDB(value, off=True)
-    fields = gosumdb.split()
-    if not fields:
-        return SumDB(value, error="missing GOSUMDB")
-    if len(fields) > 2:
-        return SumDB(value, error="invalid GOSUMDB: too many fields")
-    key = KNOWN_GOSUMDB.get(fields[0], fields[0])
-    error = verifier_key_error(key)
-    name = key.partition("+")[0]
-    url = fields[1] if len(fields) == 2 else None
-    if error:
-        return SumDB(value, name=name, url=url, error=f"invalid GOSUMDB: {error}")
-    if name.endswith("/") or not urlsplit("https://" + name).hostname:
-        return SumDB(value, name=name, error=f"invalid sumdb name (must be host[/path]): {name}")
-    return SumDB(value, name=name, key=key, url=url)
 
 
 @dataclass(frozen=True)
