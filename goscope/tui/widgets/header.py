@@ -145,18 +145,19 @@ class FailureCount:
         at a million events the walk takes 0.5-1 s, and on the UI thread it froze the first
         keys pressed after the load (the bench's jump to the end took 1.1 s). Kept only if
         the session is still the one shown (another recording may have been opened)."""
-        key = _count_key(session, exit_status)
-        failed = len(session.failures(exit_status))
-        fetches = len(module_fetches(session.chains))
+        key, counted = _count_key(session, exit_status), _count(session, exit_status)
         if current():
-            self.failed, self.fetches, self._key = failed, fetches, key
+            (self.failed, self.fetches), self._key = counted, key
 
     def _recount(
         self, key: tuple[int, int, bool, int | None], session: Session, exit_status: int | None
     ) -> None:
-        failed = len(session.failures(exit_status))
-        fetches = len(module_fetches(session.chains))
-        self.failed, self.fetches, self._key = failed, fetches, key
+        (self.failed, self.fetches), self._key = _count(session, exit_status), key
+
+
+def _count(session: Session, exit_status: int | None) -> tuple[int, int]:
+    """Failures as go sees them, and fetches: a walk over every chain."""
+    return len(session.failures(exit_status)), len(module_fetches(session.chains))
 
 
 def _count_key(session: Session, exit_status: int | None) -> tuple[int, int, bool, int | None]:
