@@ -132,6 +132,18 @@ def test_entries_told_apart_only_by_a_token_make_the_chain_distinct_entries_make
         assert chains[0][1] == "failed" and failed == 1
 
 
+def test_an_entry_written_twice_is_asked_once_and_later_fetches_stay_apart():
+    # go caches each (proxy, module) lookup, errors too (modfetch/repo.go lookupCache): the
+    # second copy of an entry never sends a request. A later request for the same file is
+    # another fetch (another go process), not the walk reaching the second copy: read as
+    # that, a failed fetch turned into a fallback that was served.
+    twice = "https://a.example|https://a.example|off"
+    chains, _ = _walk(twice, [("https://a.example", 500), ("https://a.example", 200)])
+    (first, failed_result), (second, served_result) = chains
+    assert first == [("https://a.example", "fell-through", "|")] and failed_result != "served"
+    assert (second, served_result) == ([("https://a.example", "served", None)], "served")
+
+
 def test_route_changes_the_destination_not_the_event():
     router = Router()
     addon, sink = listening(env=GoEnv.from_mapping({}))

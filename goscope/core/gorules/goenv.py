@@ -125,13 +125,17 @@ def _bases_longest_first(entries: tuple[ProxyEntry, ...]) -> tuple[tuple[str, Pr
 def _indices_of_base(entries: tuple[ProxyEntry, ...], base: str) -> tuple[int, ...]:
     """The entries a request's `proxy` names. Both sides are compared redacted: an event's
     `proxy` is written redacted (a token in an entry's path never reaches a recording),
-    while the environment may hold the entry as go has it."""
-    norm = _norm_base(redact_url(base))
-    return tuple(
-        i
-        for i, entry in enumerate(entries)
-        if not entry.is_keyword and _norm_base(redact_url(entry.url)) == norm
-    )
+    while the environment may hold the entry as go has it. An entry written twice is one:
+    go caches each (proxy, module) lookup with its answers and errors (modfetch/repo.go
+    lookupCache), so the second copy never sends a request."""
+    norm, seen, found = _norm_base(redact_url(base)), set(), []
+    for i, entry in enumerate(entries):
+        if entry.is_keyword or entry.url in seen:
+            continue
+        seen.add(entry.url)
+        if _norm_base(redact_url(entry.url)) == norm:
+            found.append(i)
+    return tuple(found)
 
 
 @lru_cache(maxsize=4096)

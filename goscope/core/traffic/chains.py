@@ -129,6 +129,9 @@ class ChainTracker:
         self._direct_chains: dict[str, dict[int, FallbackChain]] = {}
         self.by_seq: dict[int, FallbackChain] = {}  # direct (VCS) events only; see chain_for
         self._entry = EntryIndex(env)  # which GOPROXY entry an attempt was at
+        # (chain id, proxy) -> its attempts through a `proxy` several entries redact to
+        # (entries.py): counted as they come, so telling them apart costs no walk.
+        self._through: dict[tuple[int, str | None], int] = {}
         self._redirected: dict[int, tuple[FallbackChain, Attempt]] = {}  # 3xx seq -> attempt
         self._awaiting_db: dict[str, FallbackChain] = {}  # database name -> its probes' walk
 
@@ -290,6 +293,9 @@ class ChainTracker:
             self.by_key[key] = chain
         else:
             chain.attempts.append(attempt)
+        if self._entry.shared(attempt.proxy):
+            through = (chain.id, attempt.proxy)
+            self._through[through] = self._through.get(through, 0) + 1
         self._note_redirect(chain, attempt, event)
         self._settle(chain)
         return chain
@@ -368,8 +374,8 @@ class ChainTracker:
         here, there = entry.first(event.proxy), entry.first(last.proxy)
         if here is not None and there is not None:
             if entry.shared(event.proxy) or entry.shared(last.proxy):
-                here = entry.at(chain.attempts, event.proxy, len(chain.attempts))
-                there = entry.at(chain.attempts, last.proxy, len(chain.attempts) - 1)
+                here = entry.nth(event.proxy, self._through.get((chain.id, event.proxy), 0))
+                there = entry.nth(last.proxy, self._through.get((chain.id, last.proxy), 1) - 1)
                 if here is None or there is None:
                     return False
             return here > there and last.outcome in ("fell-through", "failed")
@@ -396,7 +402,7 @@ class ChainTracker:
             attempt.outcome = "served"
             chain.result, chain.served_by = "served", attempt.host
             return
-        index = self._entry.at(chain.attempts, attempt.proxy, len(chain.attempts) - 1)
+        index = self._entry.nth(attempt.proxy, self._through.get((chain.id, attempt.proxy), 1) - 1)
         if index is None:
             index = self._entry.first(attempt.proxy)
         if index is None:

@@ -9,15 +9,7 @@ the n-th of those entries.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
-
 from ..gorules.goenv import GoEnv
-
-
-class _Attempt(Protocol):
-    @property
-    def proxy(self) -> str | None: ...
 
 
 class EntryIndex:
@@ -39,14 +31,13 @@ class EntryIndex:
         """Several entries redact to this `proxy`."""
         return len(self._indices(proxy)) > 1
 
-    def at(self, attempts: Sequence[_Attempt], proxy: str | None, upto: int) -> int | None:
-        """The entry of attempt number `upto` of a fetch, through `proxy`: the n-th of the
-        entries it names when n attempts before it went through it; None past the last."""
+    def nth(self, proxy: str | None, n: int) -> int | None:
+        """The entry of a fetch's attempt through `proxy` when n attempts of that fetch went
+        through it before: the n-th of the entries it names; None past the last."""
         indices = self._indices(proxy)
         if len(indices) <= 1:
             return self.first(proxy)
-        n = sum(1 for attempt in attempts[:upto] if attempt.proxy == proxy)
-        return indices[n] if n < len(indices) else None
+        return indices[n] if 0 <= n < len(indices) else None
 
     def _indices(self, proxy: str | None) -> tuple[int, ...]:
         try:

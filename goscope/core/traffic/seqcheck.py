@@ -51,8 +51,8 @@ class SeqCheck:
         byte = seq >> 3
         if seq in self._other:
             self.repeated += 1
-        elif seq >= 0 and byte < 8 * self.events + SLACK_BYTES:
-            bits.extend(bytes(max(byte + 1 - len(bits), len(bits))))
+        elif seq >= 0 and byte < (bound := 8 * self.events + SLACK_BYTES):
+            bits.extend(bytes(min(max(byte + 1, 2 * len(bits)), bound) - len(bits)))
             bits[byte] |= 1 << (seq & 7)
         else:
             self._other.add(seq)
