@@ -224,3 +224,22 @@ def test_a_goproxy_on_a_port_and_a_checksum_database_url_with_one():
     )
     lookup = classify_request("GET", "https://sum.example.com:8443/lookup/x.io/m@v1.0.0", env=env)
     assert (lookup.kind, lookup.endpoint, lookup.module) == ("sumdb", "lookup", "x.io/m")
+
+
+def _split_base_by_elements(prefix: str) -> tuple[str, str]:
+    """The element walk _split_base did before it looked for the first dot (the oracle)."""
+    elements = prefix.strip("/").split("/")
+    for i, element in enumerate(elements):
+        if "." in element:
+            base = "/".join(elements[:i])
+            return ("/" + base if base else ""), "/".join(elements[i:])
+    return "", ""
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["/", ".", "a", "go", "x.io", "//", "%2e", "!"]), max_size=10))
+def test_the_base_split_finds_the_first_dotted_element(parts):
+    from goscope.core.traffic.classify import _split_base
+
+    prefix = "".join(parts)
+    assert _split_base("https://p.example", prefix, None) == _split_base_by_elements(prefix)

@@ -52,6 +52,9 @@ def decode_wire(segment: str) -> tuple[str, bool]:
     percent-decoded text is returned with ok=False, so callers still show
     what was asked.
     """
+    if "%" not in segment and "!" not in segment and segment.isascii():
+        # unescape's common case, inlined: the classifier decodes two of these per request.
+        return segment, segment == segment.lower()
     text = unquote(segment, errors="replace") if "%" in segment else segment
     decoded = unescape(text)
     if decoded is None:

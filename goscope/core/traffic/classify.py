@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import msgspec
 
 from ..gorules.escaping import decode_wire
 from ..gorules.goenv import GoEnv
@@ -31,8 +32,11 @@ _TILE = re.compile(r"^tile/\d+/(?:\d+|data)/(?:x\d{3}/)*\d{3}(?:\.p/\d+)?$")
 PROXY_FILE_ENDPOINTS: dict[str, Endpoint] = {"info": "info", "mod": "mod", "zip": "zip"}
 
 
-@dataclass(frozen=True, slots=True)
-class Classification:
+class Classification(msgspec.Struct, frozen=True):
+    """What one request is. A msgspec Struct, not a frozen dataclass: one is built per
+    request, and a frozen dataclass's __init__ sets each of its eight fields through
+    object.__setattr__ (1.7 µs, a quarter of the classifier's time, against 0.13 µs)."""
+
     kind: Kind = "other"
     endpoint: Endpoint = "other"
     module: str | None = None
@@ -78,8 +82,7 @@ def classify_request(
     """What this request is, in go's terms. Never raises."""
     try:
         client = client_of(headers)
-        # Each Classification is built once, with who asked (a dataclass per request is a
-        # fifth of the classifier's time).
+        # Each Classification is built once, with who asked.
         return _classify(str(method or "").upper(), str(url), env, client) or (
             OTHER if client == "other" else Classification(client=client)
         )
@@ -87,14 +90,16 @@ def classify_request(
         return OTHER
 
 
+_NO_QUERY: dict[str, list[str]] = {}
+
+
 def _classify(method: str, url: str, env: GoEnv | None, client: Client) -> Classification | None:
     split = _split_url(url)
     if split is None:
         return None
     origin, host, raw_path, raw_query = split
-    query = parse_qs(raw_query) if raw_query else {}
-
-    if query.get("go-get") == ["1"]:
+    query = parse_qs(raw_query) if raw_query else _NO_QUERY
+    if raw_query and query.get("go-get") == ["1"]:
         module = host + unquote(raw_path).rstrip("/")
         return Classification("direct", "go-get", module=module, client=client)
     if raw_path.endswith(("/info/refs", "/git-upload-pack")):
@@ -121,9 +126,9 @@ def _split_url(url: str) -> tuple[str, str, str, str] | None:
     """
     plain = _PLAIN_URL.match(url)
     if plain is not None:
-        scheme, netloc, path, query = plain.groups()
+        scheme, netloc, path, query = plain.groups("")
         host = netloc.lower()
-        return scheme + host, host, path or "", query or ""
+        return scheme + host, host, path, query
     return _split_parsed_url(url)
 
 
@@ -296,9 +301,10 @@ def _split_base(origin: str, prefix: str, env: GoEnv | None) -> tuple[str, str]:
                 return base_path, prefix[len(base_path) + 1 :]
     # A module path's first element contains a dot (module.CheckPath); the
     # elements before it belong to the proxy's base path (/goproxy/ mirrors).
-    elements = prefix.strip("/").split("/")
-    for i, element in enumerate(elements):
-        if "." in element:  # go never percent-encodes a dot
-            base = "/".join(elements[:i])
-            return ("/" + base if base else ""), "/".join(elements[i:])
-    return "", ""
+    # The first element with a dot holds the path's first dot (go never percent-encodes one).
+    path = prefix.strip("/")
+    dot = path.find(".")
+    if dot < 0:
+        return "", ""
+    start = path.rfind("/", 0, dot) + 1
+    return ("/" + path[: start - 1] if start else ""), path[start:]
