@@ -13,6 +13,7 @@ import shutil
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from goscope.core.gorules.roots import go_roots
 from goscope.core.home import (
@@ -31,6 +32,33 @@ SYSTEM_BUNDLES = (
     "/etc/ssl/cert.pem",  # macOS, BSD
 )
 KEY_FILES = ("mitmproxy-ca.pem", "mitmproxy-ca.p12", "mitmproxy-dhparam.pem")
+
+
+# The CA store this process has just loaded and checked, by its directory, with the stat
+# signature of its files then: mitmproxy's TlsConfig loads the same files again a moment
+# later (mitm_patches.reuse_checked_ca), and the RSA key check is 45 ms of each load.
+_checked: dict[Path, tuple[tuple[tuple[int, int, int], ...], Any]] = {}
+
+
+def _signature(conf: Path) -> tuple[tuple[int, int, int], ...]:
+    out = []
+    for name in ("mitmproxy-ca.pem", "mitmproxy-dhparam.pem"):
+        st = os.stat(conf / name)
+        out.append((st.st_ino, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def checked_store(conf: str | Path) -> Any | None:
+    """The CertStore ensure_ca loaded from `conf` in this process, while its files are
+    unchanged since; None otherwise (the caller loads them itself)."""
+    try:
+        key = Path(conf).expanduser().resolve()
+        found = _checked.get(key)
+        if found is None or found[0] != _signature(key):
+            return None
+    except OSError:
+        return None
+    return found[1]
 
 
 @dataclass(frozen=True)
@@ -85,7 +113,9 @@ def _ensure_ca_locked(home: Path, conf: Path, regenerate: bool) -> CA:
         for child in conf.glob("mitmproxy-*"):
             child.unlink()
     try:
-        CertStore.from_store(str(conf), "mitmproxy", 2048)
+        store = CertStore.from_store(str(conf), "mitmproxy", 2048)
+        _checked.clear()  # under the lock: no goscope replaces these files meanwhile
+        _checked[conf.resolve()] = (_signature(conf), store)
         pem = ca_cert_path(home).read_text()
         der = ssl.PEM_cert_to_DER_cert(pem)
     except (OSError, ValueError, TypeError) as exc:

@@ -18,6 +18,11 @@ keeps mitmproxy's behaviour and removes work the profile of a real download show
 - `cheap_data_frame_repr`: h2 (hyperframe) formats `repr(frame)` for its trace log on every
   frame, eagerly, and a DATA frame's repr hex-encodes its whole payload (16 KiB of a module
   zip at a time). The repr now names the size.
+- `reuse_checked_ca`: mitmproxy's TlsConfig loads the CA from the confdir when its options
+  are set, moments after goscope's `ensure_ca` loaded the same files to check them (a bad
+  key must be one clear line, not a proxy that fails later); each load runs OpenSSL's RSA
+  key check, 45 ms. While the files are unchanged, TlsConfig gets the store already
+  checked: one load per start, as in a plain mitmproxy.
 """
 
 from __future__ import annotations
@@ -107,3 +112,22 @@ def cheap_data_frame_repr() -> None:
         return f"<{len(self.data)} bytes>"
 
     DataFrame._body_repr = _body_repr  # type: ignore[method-assign]
+
+
+def reuse_checked_ca() -> None:
+    from mitmproxy import certs
+
+    from .ca import checked_store
+
+    original = certs.CertStore.from_store.__func__  # type: ignore[attr-defined]
+
+    def from_store(
+        cls: Any, path: Any, basename: str, key_size: int, passphrase: bytes | None = None
+    ) -> Any:
+        if cls is certs.CertStore and basename == "mitmproxy" and passphrase is None:
+            store = checked_store(path)
+            if store is not None:
+                return store
+        return original(cls, path, basename, key_size, passphrase)
+
+    certs.CertStore.from_store = classmethod(from_store)  # type: ignore[method-assign,assignment]

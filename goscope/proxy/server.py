@@ -22,7 +22,12 @@ import threading
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from .mitm_patches import cheap_data_frame_repr, fast_hook_dispatch, lean_addons_package
+from .mitm_patches import (
+    cheap_data_frame_repr,
+    fast_hook_dispatch,
+    lean_addons_package,
+    reuse_checked_ca,
+)
 
 lean_addons_package()  # before the first mitmproxy.addons import (mitm_patches.py says why)
 
@@ -234,9 +239,10 @@ def mitmproxy_addons() -> list[Any]:
 async def serve(config: ProxyConfig) -> int:
     fast_hook_dispatch()
     cheap_data_frame_repr()
-    ensure_ca(
-        config.home
-    )  # (its key parse is not skipped: mitmproxy would load a bad key silently)
+    # Its key parse is not skipped (mitmproxy would load a bad key silently); mitmproxy's
+    # TlsConfig then reuses the store it checked (mitm_patches.reuse_checked_ca).
+    ensure_ca(config.home)
+    reuse_checked_ca()
     opts = options.Options(
         listen_host=config.listen_host,
         listen_port=config.port,
