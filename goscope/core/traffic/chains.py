@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import asdict, dataclass, field
-from typing import Any, cast
+from typing import cast
 from urllib.parse import urlsplit
 
 from ..gorules.goenv import GoEnv, ProxyEntry
-from ..vocab import BLOCKED_FLAG, ChainEndpoint, ChainResult, Kind, Outcome
+from ..vocab import BLOCKED_FLAG, ChainEndpoint, Kind
 from .entries import EntryIndex
 from .events import Event
+from .fetch import Attempt, FallbackChain
 from .redirects import REDIRECT_FLAG
 
 NOT_FOUND = (404, 410)
@@ -36,79 +36,6 @@ def is_success(status: int | None, error: str | None) -> bool:
 
 def is_not_found(status: int | None, error: str | None) -> bool:
     return error is None and status in NOT_FOUND
-
-
-@dataclass(slots=True)
-class Attempt:
-    host: str
-    proxy: str | None  # GOPROXY entry base URL, or "direct" / "off"
-    url: str | None
-    status: int | None = None
-    error: str | None = None
-    outcome: Outcome = "pending"
-    auth_retry: bool = False
-    separator: str | None = None  # what followed the entry in GOPROXY, when known
-    seqs: tuple[int, ...] = ()  # the events of this attempt (a tuple: most have one)
-    # Where a redirect sent go, and the answer there: (host, status) per hop. The
-    # attempt's status and error are the final answer's, as go's -x trace shows them.
-    hops: tuple[tuple[str, int | None], ...] = ()
-    redirecting: bool = False  # answered 3xx: the outcome waits for the target's answer
-    redirect_status: int | None = None  # the GOPROXY entry's own 3xx, when it redirected
-    # How long the server says it keeps answering "not found" (Cache-Control max-age on
-    # a 404/410: proxy.golang.org caches them for 30 minutes, golang/go#34141).
-    not_found_for_s: int | None = None
-    # Answered by goscope's guard (404 to a proxy, 403 to a checksum lookup): it never left.
-    blocked: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(slots=True)
-class FallbackChain:
-    id: int
-    module: str
-    version: str | None
-    endpoint: ChainEndpoint
-    kind: Kind = "proxy"
-    attempts: list[Attempt] = field(default_factory=list)
-    result: ChainResult = "pending"
-    served_by: str | None = None
-    never_asked: tuple[str, ...] = ()  # GOPROXY entries after a stop: go did not ask them
-    rejected: str | None = None  # why go refused what was served (checksum mismatch)
-    go_errors: tuple[str, ...] = ()  # go's error lines about this fetch (no list per chain)
-    probe_of: str | None = None  # a prefix probe of this package path (module lookup)
-
-    @property
-    def key(self) -> tuple[str, str | None, str]:
-        return (self.module, self.version, self.endpoint)
-
-    @property
-    def done(self) -> bool:
-        return self.result in ("served", "failed", "rejected")
-
-    @property
-    def failed(self) -> bool:
-        """A failure the user must hear of: not a prefix probe's expected "not found"."""
-        if self.result == "rejected":
-            return True
-        return self.result == "failed" and (self.probe_of is None or bool(self.go_errors))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "module": self.module,
-            "version": self.version,
-            "endpoint": self.endpoint,
-            "kind": self.kind,
-            "attempts": [a.to_dict() for a in self.attempts],
-            "result": self.result,
-            "served_by": self.served_by,
-            "never_asked": list(self.never_asked),
-            "rejected": self.rejected,
-            "go_errors": list(self.go_errors),
-            "probe_of": self.probe_of,
-        }
 
 
 class ChainTracker:
@@ -163,7 +90,7 @@ class ChainTracker:
             return None
         newest = self.by_key.get(key)
         for chain in ([newest] if newest else []) + list(reversed(self._older.get(key, []))):
-            if any(seq in a.seqs for a in chain.attempts):
+            if any(a.has_seq(seq) for a in chain.attempts):
                 return chain
         return None
 
@@ -232,7 +159,7 @@ class ChainTracker:
             blocked=BLOCKED_FLAG in event.flags,
         )
         chain = FallbackChain(
-            len(self.chains), key[0], key[1], "lookup", kind="sumdb", attempts=[attempt]
+            len(self.chains), key[0], key[1], "lookup", kind="sumdb", attempts=(attempt,), key=key
         )
         self.chains.append(chain)
         self.by_key[key] = chain
@@ -249,7 +176,7 @@ class ChainTracker:
 
     def _database_direct(self, chain: FallbackChain) -> None:
         """No proxy proxies the database: go connects to it directly."""
-        chain.attempts.append(Attempt(chain.module, "direct", None))
+        chain.attempts += (Attempt(chain.module, "direct", None),)
         chain.result = "pending"
         self._awaiting_db[chain.module] = chain
 
@@ -282,17 +209,17 @@ class ChainTracker:
             blocked=BLOCKED_FLAG in event.flags,
         )
         if new or chain is None:
-            # Made with its first attempt: a list of one (an empty list grown by an append
-            # keeps room for four: 24 bytes more for each of a million chains).
+            # Made with its first attempt: a tuple of one (48 bytes; a list of one is 72, and
+            # an empty list grown by an append keeps room for four).
             endpoint = cast(ChainEndpoint, key[2])
             kind = cast(Kind, _intern(event.kind))  # one string for a million chains
             chain = FallbackChain(
-                len(self.chains), key[0], key[1], endpoint, kind=kind, attempts=[attempt]
+                len(self.chains), key[0], key[1], endpoint, kind=kind, attempts=(attempt,), key=key
             )
             self.chains.append(chain)
             self.by_key[key] = chain
         else:
-            chain.attempts.append(attempt)
+            chain.attempts += (attempt,)
         if self._entry.shared(attempt.proxy):
             through = (chain.id, attempt.proxy)
             self._through[through] = self._through.get(through, 0) + 1
@@ -348,7 +275,7 @@ class ChainTracker:
     def _fold_retry(self, chain: FallbackChain, event: Event) -> None:
         i = self._last_real(chain)
         assert i is not None
-        del chain.attempts[i + 1 :]  # placeholders added after the first answer
+        chain.attempts = chain.attempts[: i + 1]  # placeholders added after the first answer
         if chain in self._awaiting_direct:
             self._awaiting_direct.remove(chain)
         for linked in self._direct_chains.values():
@@ -437,19 +364,19 @@ class ChainTracker:
 
     def _fall_to_keyword(self, chain: FallbackChain, nxt: ProxyEntry) -> None:
         if nxt.url == "off":
-            chain.attempts.append(
+            chain.attempts += (
                 Attempt(
                     "off",
                     "off",
                     None,
                     error="module lookup disabled by GOPROXY=off",
                     outcome="failed",
-                )
+                ),
             )
             chain.result = "failed"
         elif nxt.url == "direct":
             attempt = Attempt("direct", "direct", None)
-            chain.attempts.append(attempt)
+            chain.attempts += (attempt,)
             known = self._direct_for(chain.module)
             if known is not None:
                 # go already has this repository from an earlier direct fetch.
@@ -504,7 +431,7 @@ class ChainTracker:
 
     def _direct_chain(self, root: str, event: Event) -> FallbackChain:
         """Direct traffic no proxy chain waits for (GONOPROXY, GOPROXY=direct)."""
-        attempts = [Attempt(event.host, "direct", event.url)]
+        attempts = (Attempt(event.host, "direct", event.url),)
         chain = FallbackChain(len(self.chains), root, None, "vcs", kind="direct", attempts=attempts)
         self.chains.append(chain)
         return chain
