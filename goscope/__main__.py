@@ -43,13 +43,20 @@ def exit_now(done: SystemExit) -> None:
     elif isinstance(code, int):
         status = code
     else:  # sys.exit("message"): said on stderr, status 1 (as the interpreter does)
-        with contextlib.suppress(OSError, ValueError):
-            print(code, file=sys.stderr)
+        if sys.stderr is not None:
+            with contextlib.suppress(OSError, ValueError):
+                print(code, file=sys.stderr)
         status = 1
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nobody to tell
+        if stream is None:  # started with that descriptor closed
+            continue
+        try:
             stream.flush()
+        except Exception:
+            # A full disk or a closed pipe: the normal exit flushes again and says so, with
+            # status 120 (an output written short must not end in success).
+            return
     os._exit(status & 0xFF)  # as the OS truncates a normal exit status
 
 

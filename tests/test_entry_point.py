@@ -3,9 +3,11 @@ interpreter's teardown that still does what a normal exit must."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 
 # A stand-in for the console script: an object that says when the interpreter's teardown
 # collects it, an atexit handler, and optionally a thread that is not a daemon.
@@ -57,3 +59,51 @@ def test_a_thread_that_is_not_a_daemon_gets_the_normal_exit():
     out = _goscope("thread", "--version")
     assert out.returncode == 0
     assert out.stderr.splitlines() == ["atexit", "teardown"]
+
+
+def test_a_closed_stdout_is_no_crash_and_keeps_the_status(tmp_path):
+    # Started with descriptor 1 closed (cron, `>&-`): sys.stdout is None.
+    out = subprocess.run(
+        [sys.executable, "-c", _SCRIPT, "plain", "report", str(tmp_path / "missing.jsonl")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+
+
+def _report_into_full_disk(buffered: bool) -> subprocess.CompletedProcess[str]:
+    tour = Path(__file__).parent / "fixtures" / "tour.jsonl"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    with open("/dev/full", "w") as full:
+        return subprocess.run(
+            [sys.executable, "-c", _SCRIPT, "plain", "report", str(tour)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+
+
+def test_a_summary_left_in_the_buffer_on_a_full_disk_is_no_success():
+    # The write fails only at the exit's flush: the interpreter's exit says so with status
+    # 120, and the fast exit must not turn that into 0.
+    out = _report_into_full_disk(buffered=True)
+    assert out.returncode == 120
+    assert "No space left" in out.stderr
+
+
+def test_a_summary_written_into_a_full_disk_is_no_success():
+    # Unbuffered (PYTHONUNBUFFERED, as CI systems often set): the write fails in `report`,
+    # which once took it for `| head` and exited 0 with nothing written.
+    out = _report_into_full_disk(buffered=False)
+    assert out.returncode == 2
+    assert "goscope: the summary could not be written to stdout (No space left on device)" in (
+        out.stderr
+    )

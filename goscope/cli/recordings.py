@@ -93,10 +93,13 @@ def report(
     if rep.skipped:
         plural = "s" if rep.skipped != 1 else ""
         warn.print(Text(f"goscope: skipped {rep.skipped} bad line{plural}", styles.WARNING))
+    unwritten = None
     try:
         render_summary(rep, stdout_console())
-    except OSError:  # `goscope report … | head`: the files still get written
+    except BrokenPipeError:  # `goscope report … | head`: the reader has what it wanted
         pass
+    except OSError as exc:  # a full disk: the summary is cut short, which is no success
+        unwritten = exc.strerror or type(exc).__name__
     try:
         write_ci_outputs(rep, markdown, sarif, __version__)
     except OutputError as exc:
@@ -106,6 +109,8 @@ def report(
             write_report(json_report, rep)
         except OutputError as exc:
             raise fail(str(exc)) from None
+    if unwritten is not None:  # after the files, which may still have room
+        raise fail(f"the summary could not be written to stdout ({unwritten})")
     sys.exit(EXIT_INCOMPLETE if rep.incomplete else 0)
 
 
