@@ -266,9 +266,11 @@ def decode_event(line: bytes) -> Event | None:
 
     None: not such a line (a header, sender or end line, an error, a shape only
     `from_dict` knows); the caller then takes the general path, which says what is wrong.
-    A line naming `format` is a recording's own line in `from_dict`'s rules, never an event.
+    A line naming `format` is a recording's own line in `from_dict`'s rules, never an event:
+    Event has no such field and forbids unknown ones, so the decoder refuses it (a scan of
+    every line for the word cost 4.5% of a million-event load).
     """
-    if not line.startswith(b'{"seq":') or b'"format"' in line:
+    if not line.startswith(b'{"seq":'):
         return None
     try:
         event = _decode(line)
