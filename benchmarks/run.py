@@ -566,14 +566,28 @@ def classifier_rate() -> Result:
             classify_request("GET", url, headers)
         return time.perf_counter() - start
 
+    # urlsplit keeps an LRU cache of its last 128 answers, and a third of these URLs repeat
+    # back to back: the baseline would answer them from memory while the classifier works
+    # each out. The baseline splits every URL, as the classifier classifies every request
+    # (go's own URLs are nearly all distinct).
+    split_each = getattr(urlsplit, "__wrapped__", urlsplit)
+
     def split() -> float:
+        start = time.perf_counter()
+        for url in urls:
+            split_each(url)
+        return time.perf_counter() - start
+
+    def split_cached() -> float:
+        urlsplit.cache_clear()
         start = time.perf_counter()
         for url in urls:
             urlsplit(url)
         return time.perf_counter() - start
 
-    times = alternate({"urlsplit": split, "classify": classify}, 5)
+    times = alternate({"urlsplit": split, "classify": classify, "cached": split_cached}, 5)
     ratio, ratios = ratio_of(times, "urlsplit", "classify")
+    cached, _ = ratio_of(times, "cached", "classify")
     return Result(
         "classifications/s",
         len(urls) / statistics.median(times["classify"]),
@@ -582,7 +596,7 @@ def classifier_rate() -> Result:
         ratio,
         "≥ 0.5 × urlsplit",
         ratio >= 0.5,
-        ratios,
+        f"{ratios}; {cached:.2f} against urlsplit with its LRU cache",
     )
 
 
