@@ -284,3 +284,61 @@ def test_a_mod_only_module_gets_the_same_checksum_verdict_live_and_reported():
         session.add(e)
     assert not session.finished
     assert {r.module: r.checksum for r in session.modules()} == reported
+
+
+def test_fetch_records_keep_rare_fields_apart_and_say_what_they_said():
+    # A million-event session holds 600,000 of each (core/traffic/fetch.py): an attempt of
+    # one plain answer keeps no rare record and no tuple; readers and the JSON see the same.
+    from goscope.core.traffic.fetch import Attempt, FallbackChain
+
+    attempt = Attempt("proxy.golang.org", "https://proxy.golang.org", "u", 200, seqs=(7,))
+    assert attempt._rare is None and attempt._seqs == 7
+    assert attempt.seqs == (7,) and attempt.has_seq(7) and not attempt.has_seq(8)
+    attempt.error, attempt.hops, attempt.blocked = None, (), False  # defaults: still none
+    assert attempt._rare is None
+    assert list(attempt.to_dict()) == [
+        "host",
+        "proxy",
+        "url",
+        "status",
+        "error",
+        "outcome",
+        "auth_retry",
+        "separator",
+        "seqs",
+        "hops",
+        "redirecting",
+        "redirect_status",
+        "not_found_for_s",
+        "blocked",
+    ]
+    attempt.error = "boom"
+    attempt.seqs = (7, 9)
+    assert attempt._rare is not None and attempt.to_dict()["error"] == "boom"
+    assert attempt.seqs == (7, 9) and attempt.has_seq(9)
+
+    chain = FallbackChain(3, "m.example/x", "v1.0.0", "zip", attempts=(attempt,))
+    assert chain._rare is None and chain.key == ("m.example/x", "v1.0.0", "zip")
+    assert (chain.module, chain.version, chain.endpoint) == chain.key
+    chain.result = "failed"
+    chain.probe_of = "m.example/x/pkg"
+    assert not chain.failed  # a probe's "not found" is expected...
+    chain.go_errors = ("go: m.example/x/pkg: no matching versions",)
+    assert chain.failed  # ...unless go said it failed
+    data = chain.to_dict()
+    assert list(data) == [
+        "id",
+        "module",
+        "version",
+        "endpoint",
+        "kind",
+        "attempts",
+        "result",
+        "served_by",
+        "never_asked",
+        "rejected",
+        "go_errors",
+        "probe_of",
+    ]
+    assert data["go_errors"] == ["go: m.example/x/pkg: no matching versions"]
+    assert data["attempts"] == [attempt.to_dict()]

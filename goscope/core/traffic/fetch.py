@@ -14,6 +14,7 @@ number, not a tuple of one. Readers see the same attributes either way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..vocab import ChainEndpoint, ChainResult, Kind, Outcome
@@ -43,7 +44,6 @@ class _Rare:
         self.blocked = False
 
 
-_DEFAULTS = _Rare()
 _FIELDS = (
     "host",
     "proxy",
@@ -62,20 +62,21 @@ _FIELDS = (
 )
 
 
-def _rare_field(name: str) -> property:
-    """An attribute kept in the attempt's `_Rare` record, made when first set off its default."""
-    default = getattr(_DEFAULTS, name)
+def _rare_field(name: str, make: Callable[[], Any]) -> property:
+    """An attribute kept in its owner's `_rare` record (a `make()`), made when first set off
+    its default; the default is the fresh record's."""
+    default = getattr(make(), name)
 
-    def get(self: Attempt) -> Any:
+    def get(self: Any) -> Any:
         rare = self._rare
         return default if rare is None else getattr(rare, name)
 
-    def set_(self: Attempt, value: Any) -> None:
+    def set_(self: Any, value: Any) -> None:
         rare = self._rare
         if rare is None:
             if value == default and type(value) is type(default):
                 return
-            rare = self._rare = _Rare()
+            rare = self._rare = make()
         setattr(rare, name, value)
 
     return property(get, set_)
@@ -146,12 +147,12 @@ class Attempt:
         seqs = self._seqs
         return seqs == seq if type(seqs) is int else seq in seqs  # type: ignore[operator]
 
-    error = _rare_field("error")
-    hops = _rare_field("hops")
-    redirecting = _rare_field("redirecting")
-    redirect_status = _rare_field("redirect_status")
-    not_found_for_s = _rare_field("not_found_for_s")
-    blocked = _rare_field("blocked")
+    error = _rare_field("error", _Rare)
+    hops = _rare_field("hops", _Rare)
+    redirecting = _rare_field("redirecting", _Rare)
+    redirect_status = _rare_field("redirect_status", _Rare)
+    not_found_for_s = _rare_field("not_found_for_s", _Rare)
+    blocked = _rare_field("blocked", _Rare)
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in _FIELDS}
@@ -178,7 +179,6 @@ class _ChainRare:
         self.probe_of: str | None = None  # a prefix probe of this package path (module lookup)
 
 
-_CHAIN_DEFAULTS = _ChainRare()
 _CHAIN_FIELDS = (
     "id",
     "module",
@@ -193,24 +193,6 @@ _CHAIN_FIELDS = (
     "go_errors",
     "probe_of",
 )
-
-
-def _chain_rare_field(name: str) -> property:
-    default = getattr(_CHAIN_DEFAULTS, name)
-
-    def get(self: FallbackChain) -> Any:
-        rare = self._rare
-        return default if rare is None else getattr(rare, name)
-
-    def set_(self: FallbackChain, value: Any) -> None:
-        rare = self._rare
-        if rare is None:
-            if value == default and type(value) is type(default):
-                return
-            rare = self._rare = _ChainRare()
-        setattr(rare, name, value)
-
-    return property(get, set_)
 
 
 class FallbackChain:
@@ -252,10 +234,10 @@ class FallbackChain:
     def endpoint(self) -> ChainEndpoint:
         return self.key[2]  # type: ignore[return-value]
 
-    never_asked = _chain_rare_field("never_asked")
-    rejected = _chain_rare_field("rejected")
-    go_errors = _chain_rare_field("go_errors")
-    probe_of = _chain_rare_field("probe_of")
+    never_asked = _rare_field("never_asked", _ChainRare)
+    rejected = _rare_field("rejected", _ChainRare)
+    go_errors = _rare_field("go_errors", _ChainRare)
+    probe_of = _rare_field("probe_of", _ChainRare)
 
     @property
     def done(self) -> bool:
