@@ -40,10 +40,11 @@ SEQUENCES = {
 
 
 def _unsafe(ch: str) -> bool:
-    """C0 and C1 controls but tab and newline, and every invisible format character."""
+    """C0 and C1 controls but tab and newline, every invisible format character, and lone
+    surrogates (a header's bytes that are not UTF-8, as mitmproxy decodes them)."""
     if ch in "\t\n":
         return False
-    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs")
 
 
 class _Unsafe:

@@ -31,6 +31,8 @@ from typing import Any
 from mitmproxy import connection, ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
 
+from goscope.core.safe.visible import visible
+
 USER = "goscope"
 REALM = "goscope"
 MAX_REFUSALS = 8  # kept per connection: enough to say what it tried
@@ -104,9 +106,11 @@ class ProxyAccess:
             tried.append(
                 {
                     "kind": kind,
-                    "target": f"{flow.request.host}:{flow.request.port}",
+                    # Wire text, kept visible: a byte that is not UTF-8 (mitmproxy's
+                    # surrogateescape) could not be written at all (core/safe/visible.py).
+                    "target": visible(f"{flow.request.host}:{flow.request.port}"),
                     "time": _iso(flow.request.timestamp_start),
-                    "user_agent": flow.request.headers.get("user-agent", "")[:200],
+                    "user_agent": visible(flow.request.headers.get("user-agent", "")[:200]),
                     "sent_credentials": "proxy-authorization" in flow.request.headers,
                 }
             )

@@ -38,6 +38,7 @@ from goscope.core.traffic.redirects import RedirectLinker, apply_origin
 from goscope.core.traffic.retries import AuthRetryMarker
 from goscope.core.vocab import Endpoint
 
+from .flowfacts import header, pretty_url_and_host
 from .guard import BLOCKED_FLAG, Guard
 from .outputs import EventSink, LiveStream, Recorder, environment_option
 from .router import Router
@@ -183,8 +184,9 @@ class GoscopeAddon:
         if flow.metadata.get("goscope_foreign"):
             return  # refused (access.py): not the run's traffic, never an event
         # Before any routing: the URL exactly as the client asked for it.
-        url = flow.metadata.setdefault("goscope_url", flow.request.pretty_url)
-        flow.metadata.setdefault("goscope_host", flow.request.pretty_host)
+        url, host = pretty_url_and_host(flow.request)
+        url = flow.metadata.setdefault("goscope_url", url)
+        flow.metadata.setdefault("goscope_host", host)
         sender = flow.metadata["goscope_sender"] = self._sender_of.get(flow.client_conn.id)
         if sender is not None and sender not in self._told:
             # Told at its first request the proxy serves, never before: a process refused
@@ -200,16 +202,11 @@ class GoscopeAddon:
         """What a request will be as an event, before it is sent, and the Go environment
         it is judged by (its sender's, exactly as the judge does: judging/judge.py)."""
         req = flow.request
-        url = flow.metadata.get("goscope_url") or req.pretty_url
-        event = Event(
-            seq=0,
-            started="",
-            method=req.method,
-            url=url,
-            host=(flow.metadata.get("goscope_host") or req.pretty_host).lower(),
-        )
-        user_agent = {"user-agent": req.headers.get("user-agent", "")}
-        event.apply(self.classify(req.method, url, user_agent, self.env))
+        url, host = _url_and_host(flow)
+        method = req.method
+        event = Event(seq=0, started="", method=method, url=url, host=host.lower())
+        user_agent = {"user-agent": header(req.headers, b"user-agent") or ""}
+        event.apply(self.classify(method, url, user_agent, self.env))
         origin = flow.metadata.get("goscope_origin")
         if origin is not None:
             apply_origin(event, origin)
@@ -253,14 +250,16 @@ class GoscopeAddon:
         self.seq += 1
         try:
             event = self.event_for(flow, self.seq)
+            line = event.to_json()
         except Exception as exc:  # never let goscope break or lose traffic
             self.internal_errors += 1
             log.debug("goscope: event failed: %r", exc)
             event = self._fallback_event(flow, self.seq, exc)
-        self._emit(event, event.to_json())
+            line = event.to_json()
+        self._emit(event, line)
 
     def _emit_sender(self, sender: dict[str, Any]) -> None:
-        self._emit_record("emit_sender", sender, sender_line(sender))
+        self._emit_record("emit_sender", sender, sender_line)
 
     def emit_foreign(self, foreign: dict[str, Any], client_id: str | None = None) -> None:
         """A client refused for lacking the run's secret (access.py): said, never judged;
@@ -279,13 +278,21 @@ class GoscopeAddon:
                     "command": process.command,
                 },
             }
-        self._emit_record("emit_foreign", foreign, foreign_line(foreign))
+        self._emit_record("emit_foreign", foreign, foreign_line)
 
     def emit_guard(self, state: dict[str, Any]) -> None:
         """The guard turned on or off: the recording notes when."""
-        self._emit_record("emit_guard", state, guard_line(state))
+        self._emit_record("emit_guard", state, guard_line)
 
-    def _emit_record(self, method: str, record: dict[str, Any], line: str) -> None:
+    def _emit_record(
+        self, method: str, record: dict[str, Any], to_line: Callable[[dict[str, Any]], str]
+    ) -> None:
+        try:
+            line = to_line(record)
+        except Exception as exc:  # counted: the recording then says it is incomplete
+            self.internal_errors += 1
+            log.error("goscope: %s record failed: %r", method, exc)
+            return
         for sink in self.sinks:
             emit = getattr(sink, method, None)
             if emit is not None:
@@ -305,18 +312,15 @@ class GoscopeAddon:
 
     def event_for(self, flow: http.HTTPFlow, seq: int) -> Event:
         req = flow.request
-        url = flow.metadata.get("goscope_url") or req.pretty_url
+        url, host = _url_and_host(flow)
         started = req.timestamp_start
+        method = req.method
         event = Event(
-            seq=seq,
-            started=_iso(started),
-            method=req.method,
-            url=redact_url(url),
-            host=(flow.metadata.get("goscope_host") or req.pretty_host).lower(),
+            seq=seq, started=_iso(started), method=method, url=redact_url(url), host=host.lower()
         )
         request_headers = _fields(req.headers)
-        user_agent = {"user-agent": req.headers.get("user-agent", "")}
-        event.apply(self.classify(req.method, url, user_agent, self.env))
+        user_agent = {"user-agent": header(req.headers, b"user-agent") or ""}
+        event.apply(self.classify(method, url, user_agent, self.env))
         origin = flow.metadata.get("goscope_origin", _UNLINKED)
         if origin is _UNLINKED:  # a flow that never passed requestheaders (tests)
             origin = self.redirects.take(url)
@@ -365,7 +369,7 @@ class GoscopeAddon:
             # go's 4xx retry asks the URL that redirected, not this one (web/http.go).
             self.retries.remember(origin.method, redact_url(origin.url))
         if resp is not None and 300 <= resp.status_code < 400:
-            self.redirects.note(event, url, resp.headers.get("location"))
+            self.redirects.note(event, url, header(resp.headers, b"location"))
         event.sender = flow.metadata.get("goscope_sender")
         self._transport(flow, event)
         return visible_event(event)
@@ -450,6 +454,15 @@ class GoscopeAddon:
                 out["recording_lost"] = sink.lost  # type: ignore[attr-defined]
                 out["recording_error"] = sink.error or "a write failed"  # type: ignore[attr-defined]
         return out
+
+
+def _url_and_host(flow: http.HTTPFlow) -> tuple[str, str]:
+    """The URL and host the client asked for (kept by requestheaders, before any routing)."""
+    url, host = flow.metadata.get("goscope_url"), flow.metadata.get("goscope_host")
+    if not url or not host:
+        pretty_url, pretty_host = pretty_url_and_host(flow.request)
+        return url or pretty_url, host or pretty_host
+    return url, host
 
 
 def _http_version(message: http.Message) -> str | None:

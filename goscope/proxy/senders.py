@@ -181,7 +181,10 @@ class SenderDirectory:
         program = _program(self.proc, pid) or "?"
         command = redact_argv(_read_nul(self.proc, pid, "cmdline", CMDLINE_LIMIT))
         try:
-            cwd: str | None = os.readlink(os.path.join(self.proc, str(pid), "cwd"))
+            # As bytes: a directory whose name is not UTF-8 must not become a lone
+            # surrogate, which no recording line can hold (core/safe/visible.py).
+            link = os.readlink(os.fsencode(os.path.join(self.proc, str(pid), "cwd")))
+            cwd: str | None = link.decode("utf-8", "replace")
         except OSError:
             cwd = None
         environ = _environ(self.proc, pid)
@@ -339,7 +342,7 @@ def _program(proc: str, pid: int) -> str | None:
     if args:
         return os.path.basename(args[0])
     try:
-        with open(os.path.join(proc, str(pid), "comm")) as fh:
+        with open(os.path.join(proc, str(pid), "comm"), errors="replace") as fh:
             return fh.read(64).strip()
     except OSError:
         return None

@@ -2,7 +2,8 @@
 
 A URL path, a module decoded from it, a header, a body preview or an error may
 carry ESC/CSI sequences, OSC 52 (clipboard), OSC 0 (title) or OSC 8 (links),
-C1 controls, or bidi overrides (U+202E) that reorder what the reader sees.
+C1 controls, or bidi overrides (U+202E) that reorder what the reader sees, or bytes that
+are not UTF-8 at all.
 `visible` turns each such character into its escape (`\\x1b`, `\\u202e`), so the
 text stays readable and nothing in it acts. The addon applies it to every
 event it writes; every display applies it again to whatever it prints, since
@@ -16,8 +17,10 @@ import re
 # C0 controls but tab and newline, DEL, C1 controls; and every invisible format
 # character (Unicode categories Cf, Zl, Zp: bidi marks, embeddings, overrides and
 # isolates, zero-width characters, the soft hyphen, interlinear annotations, tag
-# characters, the BOM), which reorder or hide text. Generated from unicodedata.
-_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+# characters, the BOM), which reorder or hide text. Generated from unicodedata. And lone
+# surrogates (category Cs): mitmproxy decodes a header's bytes that are not UTF-8 with
+# `surrogateescape` (0xff becomes U+DCFF), which no JSON encoder writes and no terminal shows.
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
 _FORMAT = (
     "\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
     "\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"

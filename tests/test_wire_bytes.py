@@ -1,0 +1,131 @@
+"""Bytes that are not UTF-8, from a client on the wire, through the real proxy.
+
+mitmproxy decodes a request's Host header and header values (an HTTP/1 request line must be
+ASCII: it answers 400 itself) with `surrogateescape`:
+a byte such as 0xff becomes the lone surrogate U+DCFF, which no JSON encoder writes. Such a
+request must still be an event (its text shown visibly), and a refused client that sends such
+bytes must still be told, never lost with the recording saying less than the wire did.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import subprocess
+import sys
+
+from goscope.core.traffic.recording import read_recording
+from goscope.proxy.launcher import ProxyConfig, ProxyProcess
+
+from .modserver import HostBehaviour, ModServer, Module
+
+LIB = Module("example.com/lib", "v1.0.0")
+SECRET = "s3cret-of-this-run-0123456789"
+
+
+def _ask(proxy: ProxyProcess, request: bytes) -> bytes:
+    with socket.create_connection((proxy.host, proxy.port), timeout=10) as raw:
+        raw.sendall(request)  # Connection: close: the proxy closes once it has answered
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_a_request_with_raw_bytes_in_its_path_and_host_is_an_event_shown_visibly(tmp_path):
+    auth = base64.b64encode(f"goscope:{SECRET}".encode())
+    with ModServer({"proxy.example": HostBehaviour([LIB])}) as server:
+        proxy = ProxyProcess(
+            ProxyConfig(
+                home=tmp_path / "home",
+                port=0,
+                routes=server.routes(),
+                recording=str(tmp_path / "r.jsonl"),
+                secret=SECRET,
+            )
+        ).start()
+        try:
+            answer = _ask(
+                proxy,
+                b"GET http://proxy.example/example.com/lib/@v/list HTTP/1.1\r\n"
+                b"Host: proxy.ex\xffample\r\nProxy-Authorization: Basic " + auth + b"\r\n"
+                b"User-Agent: GoCommand/1 \xfe\r\nConnection: close\r\n\r\n",
+            )
+        finally:
+            stats = proxy.stop()
+    assert answer.startswith(b"HTTP/1.1 "), answer[:200]
+    recording = read_recording(str(tmp_path / "r.jsonl"))
+    assert stats["internal_errors"] == 0
+    assert stats["events"] == len(recording.events) == 1
+    (event,) = recording.events
+    # The Host header names the host the client asked for (mitmproxy's pretty_host).
+    assert event.url == "http://proxy.ex\\udcffample/example.com/lib/@v/list"
+    assert event.host == "proxy.ex\\udcffample"
+
+
+def test_a_refused_client_with_raw_bytes_in_its_user_agent_is_still_told(tmp_path):
+    with ModServer({"proxy.example": HostBehaviour([LIB])}) as server:
+        proxy = ProxyProcess(
+            ProxyConfig(
+                home=tmp_path / "home",
+                port=0,
+                routes=server.routes(),
+                recording=str(tmp_path / "r.jsonl"),
+                secret=SECRET,
+            )
+        ).start()
+        try:
+            answer = _ask(
+                proxy,
+                b"GET http://proxy.example/example.com/lib/@v/list HTTP/1.1\r\n"
+                b"Host: proxy.example\r\nUser-Agent: stranger \xff\x1b[31m\r\n"
+                b"Connection: close\r\n\r\n",
+            )
+        finally:
+            stats = proxy.stop()
+    assert answer.startswith(b"HTTP/1.1 407"), answer[:200]
+    recording = read_recording(str(tmp_path / "r.jsonl"))
+    assert stats["foreign"] == len(recording.foreign) == 1
+    (attempt,) = recording.foreign[0]["attempts"]
+    assert attempt["user_agent"] == "stranger \\udcff\\x1b[31m"
+    assert not server.requests, "the refused request never went upstream"
+
+
+def test_a_client_in_a_directory_whose_name_is_not_utf8_is_still_a_sender(tmp_path):
+    # The sender line (its process) is written before its first event; a cwd read as a lone
+    # surrogate could not be written, and its events would be judged without it.
+    odd = os.fsencode(tmp_path) + b"/dir-\xff"
+    os.mkdir(odd)
+    auth = base64.b64encode(f"goscope:{SECRET}".encode()).decode()
+    with ModServer({"proxy.example": HostBehaviour([LIB])}) as server:
+        proxy = ProxyProcess(
+            ProxyConfig(
+                home=tmp_path / "home",
+                port=0,
+                routes=server.routes(),
+                recording=str(tmp_path / "r.jsonl"),
+                secret=SECRET,
+            )
+        ).start()
+        try:
+            client = (
+                "import socket, sys\n"
+                f"s = socket.create_connection(({proxy.host!r}, {proxy.port}), timeout=10)\n"
+                "s.sendall(b'GET http://proxy.example/example.com/lib/@v/list HTTP/1.1\\r\\n'\n"
+                f"          b'Host: proxy.example\\r\\nProxy-Authorization: Basic {auth}\\r\\n'\n"
+                "          b'Connection: close\\r\\n\\r\\n')\n"
+                "sys.stdout.buffer.write(s.recv(65536)[:12])\n"
+            )
+            done = subprocess.run(
+                [sys.executable, "-c", client], cwd=odd, capture_output=True, timeout=60
+            )
+        finally:
+            stats = proxy.stop()
+    assert done.stdout == b"HTTP/1.1 200", done
+    recording = read_recording(str(tmp_path / "r.jsonl"))
+    assert stats["internal_errors"] == 0
+    (event,) = recording.events
+    assert event.status == 200 and event.sender is not None
+    sender = recording.senders[event.sender]
+    assert sender["cwd"] == os.fsdecode(os.fsencode(tmp_path)) + "/dir-\ufffd"
