@@ -337,6 +337,30 @@ def test_header_values_remembered_as_clean_are_never_secrets():
     assert not redact._token_free
 
 
+def test_module_paths_and_proxy_bases_remembered_as_clean_are_never_secrets():
+    # The addon redacts an event's module, version and GOPROXY base through these; each
+    # repeats on every request to a module, so the clean ones are scanned once.
+    from goscope.core.safe import redact
+
+    for _ in range(2):
+        assert redact.redact_repeated_path(f"corp.example/{GH}/lib") == "corp.example/REDACTED/lib"
+        assert redact.redact_repeated_path("golang.org/x/mod") == "golang.org/x/mod"
+        assert redact.redact_repeated_url(f"https://{GH}@goproxy.corp.example") == (
+            "https://REDACTED@goproxy.corp.example"
+        )
+        assert redact.redact_repeated_url(f"https://goproxy.corp.example/{GH}") == (
+            "https://goproxy.corp.example/REDACTED"
+        )
+    assert "golang.org/x/mod" in redact._clean_paths
+    assert not any(GH in value for value in redact._clean_paths | redact._clean_urls)
+    # Clean as a path is not clean as a URL: each kind of text is remembered apart.
+    userinfo = "https://deploy:hunter2@goproxy.corp.example"
+    assert redact.redact_repeated_path(userinfo) == userinfo
+    assert redact.redact_repeated_url(userinfo) == "https://deploy:xxxxx@goproxy.corp.example"
+    redact.use_token_shapes(redact.token_shapes_source())
+    assert not redact._clean_paths and not redact._clean_urls
+
+
 def test_a_token_in_a_url_urlsplit_refuses_is_redacted():
     # A stray `[` makes urlsplit refuse a URL (an invalid IPv6 host): found by the property
     # test of redact_url's fast path, where the slow path kept the token.

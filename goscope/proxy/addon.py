@@ -28,7 +28,8 @@ from goscope.core.safe.redact import (
     redact_free_text,
     redact_goauth_headers,
     redact_headers,
-    redact_path,
+    redact_repeated_path,
+    redact_repeated_url,
     redact_url,
 )
 from goscope.core.traffic.classify import Classification, classify_request
@@ -327,11 +328,11 @@ class GoscopeAddon:
         if origin is not None:
             apply_origin(event, origin)
         if event.proxy:  # the GOPROXY entry's base, from the URL: a token in its path too
-            event.proxy = redact_url(event.proxy)
+            event.proxy = redact_repeated_url(event.proxy)
         if event.module:  # decoded from the path the client sent, secrets and all
-            event.module = redact_path(event.module)
+            event.module = redact_repeated_path(event.module)
         if event.version:
-            event.version = redact_path(event.version)
+            event.version = redact_repeated_path(event.version)
         resp = flow.response
         if resp is not None:
             event.status = resp.status_code

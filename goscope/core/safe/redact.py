@@ -141,7 +141,8 @@ def use_token_shapes(source: str) -> None:
         _shapes = re.compile(source)
     except re.error:
         return
-    _token_free.clear()  # found clean by other shapes: scanned again by these
+    for found in (_token_free, _clean_paths, _clean_urls):
+        found.clear()  # found clean by other shapes: scanned again by these
 
 
 def redact_url(url: str) -> str:
@@ -394,10 +395,37 @@ _token_free: set[str] = set()
 REMEMBERED_VALUE = 256
 
 
-def _remember_token_free(value: str) -> None:
-    if len(_token_free) >= 4096:
-        _token_free.clear()
-    _token_free.add(value)
+def _remember_token_free(value: str, found: set[str] = _token_free) -> None:
+    if len(found) >= 4096:
+        found.clear()
+    found.add(value)
+
+
+# The same for what repeats on every request to a module: its path and version, and the
+# GOPROXY entry's base. Each kind of text has its own set: clean as a path is not clean as
+# a URL (userinfo, a query).
+_clean_paths: set[str] = set()
+_clean_urls: set[str] = set()
+
+
+def redact_repeated_path(path: str) -> str:
+    """`redact_path` of text that repeats (a module path, a version), scanned once while clean."""
+    if path in _clean_paths:
+        return path
+    redacted = redact_path(path)
+    if redacted == path and len(path) <= REMEMBERED_VALUE:
+        _remember_token_free(path, _clean_paths)
+    return redacted
+
+
+def redact_repeated_url(url: str) -> str:
+    """`redact_url` of a URL that repeats (a GOPROXY entry's base), parsed once while clean."""
+    if url in _clean_urls:
+        return url
+    redacted = redact_url(url)
+    if redacted == url and len(url) <= REMEMBERED_VALUE:
+        _remember_token_free(url, _clean_urls)
+    return redacted
 
 
 # Every rule is linear in its input: wire text is hostile, and a pattern that backtracks

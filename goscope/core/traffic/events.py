@@ -91,7 +91,10 @@ class Event(msgspec.Struct, gc=False, forbid_unknown_fields=True):
         return {name: getattr(self, name) for name in _FIELD_ORDER}
 
     def to_json(self) -> str:
-        return orjson.dumps(self.to_dict()).decode()
+        # msgspec writes the Struct's fields in their order, in C, without the dict: the
+        # same line as orjson of to_dict (a property test; only a float of 1e16 or more is
+        # spelled 1e16, not 1e+16), at a third of the cost, once per request in the proxy.
+        return _encode(self).decode()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Event:
@@ -259,6 +262,7 @@ _valid = _compile_validator()
 
 
 _decode = msgspec.json.Decoder(Event).decode
+_encode = msgspec.json.Encoder().encode
 
 
 def decode_event(line: bytes) -> Event | None:
