@@ -92,13 +92,65 @@ def test_a_refused_client_with_raw_bytes_in_its_user_agent_is_still_told(tmp_pat
     assert not server.requests, "the refused request never went upstream"
 
 
+def _client(proxy: ProxyProcess, cwd: bytes | None = None, env: dict | None = None) -> bytes:
+    """A process of its own asks through the proxy (the sender goscope looks up)."""
+    auth = base64.b64encode(f"goscope:{SECRET}".encode()).decode()
+    client = (
+        "import socket, sys\n"
+        f"s = socket.create_connection(({proxy.host!r}, {proxy.port}), timeout=10)\n"
+        "s.sendall(b'GET http://proxy.example/corp.example/secret/@v/list HTTP/1.1\\r\\n'\n"
+        f"          b'Host: proxy.example\\r\\nProxy-Authorization: Basic {auth}\\r\\n'\n"
+        "          b'Connection: close\\r\\n\\r\\n')\n"
+        "sys.stdout.buffer.write(s.recv(65536)[:12])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", client], cwd=cwd, env=env, capture_output=True, timeout=60
+    )
+    return done.stdout
+
+
+def test_a_sender_whose_home_is_not_utf8_is_judged_by_its_go_env_file(tmp_path):
+    # go finds its `go env -w` file under $HOME/.config/go/env, whatever bytes HOME holds;
+    # read as text with replacement, the path led nowhere and the file's GOPRIVATE was lost:
+    # a leak of a private module passed as a clean run.
+    home = os.fsencode(tmp_path) + b"/home-\xff"
+    os.makedirs(home + b"/.config/go")
+    with open(home + b"/.config/go/env", "w") as fh:
+        fh.write("GOPRIVATE=corp.example\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GO", "XDG_"))}
+    env_bytes = {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
+    env_bytes[b"HOME"] = home
+    lib = Module("corp.example/secret", "v1.0.0")
+    with ModServer({"proxy.example": HostBehaviour([lib])}) as server:
+        proxy = ProxyProcess(
+            ProxyConfig(
+                home=tmp_path / "goscope-home",
+                port=0,
+                routes=server.routes(),
+                recording=str(tmp_path / "r.jsonl"),
+                secret=SECRET,
+            )
+        ).start()
+        try:
+            answer = _client(proxy, env=env_bytes)
+        finally:
+            stats = proxy.stop()
+    assert answer == b"HTTP/1.1 200", answer
+    recording = read_recording(str(tmp_path / "r.jsonl"))
+    assert stats["internal_errors"] == 0
+    (event,) = recording.events
+    sender = recording.senders[event.sender]
+    assert sender["environment"]["GOPRIVATE"] == {"value": "corp.example", "origin": "go env -w"}
+
+
 def test_a_client_in_a_directory_whose_name_is_not_utf8_is_still_a_sender(tmp_path):
     # The sender line (its process) is written before its first event; a cwd read as a lone
     # surrogate could not be written, and its events would be judged without it.
     odd = os.fsencode(tmp_path) + b"/dir-\xff"
     os.mkdir(odd)
-    auth = base64.b64encode(f"goscope:{SECRET}".encode()).decode()
-    with ModServer({"proxy.example": HostBehaviour([LIB])}) as server:
+    with ModServer(
+        {"proxy.example": HostBehaviour([Module("corp.example/secret", "v1.0.0")])}
+    ) as server:
         proxy = ProxyProcess(
             ProxyConfig(
                 home=tmp_path / "home",
@@ -109,20 +161,10 @@ def test_a_client_in_a_directory_whose_name_is_not_utf8_is_still_a_sender(tmp_pa
             )
         ).start()
         try:
-            client = (
-                "import socket, sys\n"
-                f"s = socket.create_connection(({proxy.host!r}, {proxy.port}), timeout=10)\n"
-                "s.sendall(b'GET http://proxy.example/example.com/lib/@v/list HTTP/1.1\\r\\n'\n"
-                f"          b'Host: proxy.example\\r\\nProxy-Authorization: Basic {auth}\\r\\n'\n"
-                "          b'Connection: close\\r\\n\\r\\n')\n"
-                "sys.stdout.buffer.write(s.recv(65536)[:12])\n"
-            )
-            done = subprocess.run(
-                [sys.executable, "-c", client], cwd=odd, capture_output=True, timeout=60
-            )
+            answer = _client(proxy, cwd=odd)
         finally:
             stats = proxy.stop()
-    assert done.stdout == b"HTTP/1.1 200", done
+    assert answer == b"HTTP/1.1 200", answer
     recording = read_recording(str(tmp_path / "r.jsonl"))
     assert stats["internal_errors"] == 0
     (event,) = recording.events

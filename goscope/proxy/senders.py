@@ -35,8 +35,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from goscope.core.gorules.goenv import GoEnv, judging_variables, loading_variables
+from goscope.core.gorules.goenv import (
+    LOCATING_ENV,
+    GoEnv,
+    judging_variables,
+    loading_variables,
+)
 from goscope.core.safe.redact import redact_argv
+from goscope.core.safe.visible import visible
 
 PROC = "/proc"
 VCS_HELPERS = ("git", "git-remote-http", "git-remote-https", "ssh", "hg", "svn", "bzr", "fossil")
@@ -44,6 +50,8 @@ MAX_PARENTS = 6
 FD_LIMIT = 1024  # open files checked per process: go holds a few dozen
 SCAN_GAP = 0.05  # seconds between two scans of /proc: lookups that miss share the next one
 MAX_SENDERS = 4096  # processes remembered
+# The variables that name the go env file's path (`env_file_path`): a process's own bytes.
+PATH_VARIABLES = LOCATING_ENV | {"GOENV"}
 ENVIRON_LIMIT = 1 << 22  # bytes of /proc/<pid>/environ read
 CMDLINE_LIMIT = 1 << 16
 
@@ -187,21 +195,26 @@ class SenderDirectory:
             cwd: str | None = link.decode("utf-8", "replace")
         except OSError:
             cwd = None
-        environ = _environ(self.proc, pid)
-        if environ is None:
+        raw = _environ(self.proc, pid)
+        if raw is None:
             return Sender(
                 sender_id, pid, program, command, cwd, None, {}, "environment not readable"
             )
+        environ = {var: _text(value) for var, value in raw.items()}
         shown = judging_variables(environ)
         # Its go env -w file, bounded, as go would find it (a relative GOENV in its own
-        # directory) and only if it could read it itself.
+        # directory) and only if it could read it itself: the variables that locate it are
+        # the process's own bytes, as go has them (a HOME that is not UTF-8 still leads to
+        # its file; replaced, it led nowhere and the file's GOPRIVATE was never judged).
+        loading = loading_variables(environ)
+        loading.update((var, raw[var]) for var in PATH_VARIABLES if var in raw)
         goenv = GoEnv.load(
-            loading_variables(environ),
+            loading,
             cwd=os.path.join(self.proc, str(pid), "cwd"),
             owner=_uid(self.proc, pid),
         )
         if goenv.env_file_error:
-            note = f"Go environment not readable: {goenv.env_file_error}"
+            note = visible(f"Go environment not readable: {goenv.env_file_error}")
             return Sender(sender_id, pid, program, command, cwd, None, shown, note)
         return Sender(sender_id, pid, program, command, cwd, goenv.to_dict(), shown)
 
@@ -323,6 +336,8 @@ def _read_nul(proc: str, pid: int, name: str, limit: int) -> list[str]:
 
 
 def _environ(proc: str, pid: int) -> dict[str, str] | None:
+    """The process's environment as Python decodes its own (`os.environ`): surrogateescape,
+    so that a path in it names the same file. Shown or judged, a value goes through `_text`."""
     path = os.path.join(proc, str(pid), "environ")
     try:
         with open(path, "rb") as fh:
@@ -331,10 +346,18 @@ def _environ(proc: str, pid: int) -> dict[str, str] | None:
         return None
     out = {}
     for item in data.split(b"\0"):
-        key, eq, value = item.decode("utf-8", "replace").partition("=")
+        key, eq, value = item.decode("utf-8", "surrogateescape").partition("=")
         if eq:
             out[key] = value
     return out
+
+
+def _text(value: str) -> str:
+    """A value from `_environ` as text: a byte that is not UTF-8 replaced (U+FFFD), as a
+    recording line can hold it."""
+    if value.isascii():
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _program(proc: str, pid: int) -> str | None:
