@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import socket
 import subprocess
 import sys
+
+import pytest
 
 from goscope.core.traffic.recording import read_recording
 from goscope.proxy.launcher import ProxyConfig, ProxyProcess
@@ -171,3 +174,68 @@ def test_a_client_in_a_directory_whose_name_is_not_utf8_is_still_a_sender(tmp_pa
     assert event.status == 200 and event.sender is not None
     sender = recording.senders[event.sender]
     assert sender["cwd"] == os.fsdecode(os.fsencode(tmp_path)) + "/dir-\ufffd"
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_a_run_from_a_directory_and_with_an_argument_that_are_not_utf8_still_finds_its_leak(
+    tmp_path,
+):
+    # The recording's header keeps the command line, the directory and the Go environment;
+    # a byte that is not UTF-8 in any of them made the header unwritable: every request of
+    # the run went unjudged ("0 leaks", the recording unreadable for ever after).
+    odd = os.fsencode(tmp_path) + b"/run-\xff"
+    os.mkdir(odd)
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    env_bytes = {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
+    env_bytes[b"GONOSUMDB"] = b"corp.example,ex\xff"
+    lib = Module("corp.example/secret", "v1.0.0")
+    with ModServer({"proxy.golang.org": HostBehaviour([lib])}) as server:
+        run = subprocess.run(
+            [
+                os.fsencode(sys.executable),
+                b"-m",
+                b"goscope",
+                b"run",
+                b"--headless",
+                b"--port",
+                b"0",
+                b"--fail-on-leak",
+                b"--private",
+                b"corp.example",
+                b"--jsonl",
+                os.fsencode(tmp_path / "r.jsonl"),
+                b"--json",
+                os.fsencode(tmp_path / "r.json"),
+                *[os.fsencode(a) for r in server.routes() for a in ("--route", r)],
+                b"--",
+                b"sh",
+                b"-c",
+                b'curl -s -o /dev/null "$1"; true',
+                b"arg-\xff",
+                b"https://proxy.golang.org/corp.example/secret/@v/list",
+            ],
+            cwd=odd,
+            env=env_bytes,
+            capture_output=True,
+            timeout=120,
+        )
+    assert run.returncode == 3, run.stderr.decode(errors="replace")
+    recording = read_recording(str(tmp_path / "r.jsonl"))
+    assert recording.incomplete() == []
+    assert recording.header["command"][-2] == "arg-\ufffd"
+    assert [e.module for e in recording.events] == ["corp.example/secret"]
+    report = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goscope",
+            "diff",
+            str(tmp_path / "r.json"),
+            str(tmp_path / "r.json"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert report.returncode == 0, report.stderr  # goscope reads back its own report

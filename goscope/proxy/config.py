@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from goscope.core.home import confdir
+from goscope.core.safe.jsontext import json_safe
 
 DEFAULT_PORT = 8080
 DEFAULT_LISTEN_HOST = "127.0.0.1"
@@ -66,6 +67,9 @@ class ProxyConfig:
         data = asdict(self)
         data["home"] = str(self.home)
         data["rundir"] = str(self.rundir) if self.rundir else None
+        # What the recording's header keeps, as text (safe/jsontext.py); paths keep their bytes.
+        for name in ("environment", "command", "judging", "context"):
+            data[name] = json_safe(data[name])
         return json.dumps(data)
 
     @classmethod

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 
 from goscope import __version__
 
+from ..safe.jsontext import json_safe
 from ..safe.redact import REDACTED, redact_headers, redact_url
 from ..traffic.events import Event
 from .report import Report, report_from_recording
@@ -132,7 +133,9 @@ def write_private(path: str | Path, data: str | bytes) -> None:
 
 
 def write_report(path: str | Path, report: Report) -> None:
-    write_private(path, json.dumps(report.to_dict(), indent=2) + "\n")
+    # json_safe: a byte of the command line or environment that is not UTF-8 would be
+    # written as a lone surrogate's escape, which goscope's readers (diff, audit) refuse.
+    write_private(path, json.dumps(json_safe(report.to_dict()), indent=2) + "\n")
 
 
 def export_session(

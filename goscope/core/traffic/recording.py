@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import orjson
 
+from ..safe.jsontext import json_safe
 from .events import SCHEMA_VERSION, Event, decode_event
 from .seqcheck import SeqCheck
 
@@ -49,26 +50,36 @@ def header_line(environment: Mapping[str, Any] | None = None, **extra: Any) -> s
     header: dict[str, Any] = {"format": RECORDING_FORMAT, "schema_version": SCHEMA_VERSION}
     header["environment"] = dict(environment or {})
     header.update(extra)
-    return orjson.dumps(header).decode()
+    return _dumps(header)
 
 
 def end_line(**extra: Any) -> str:
-    return orjson.dumps({"format": RECORDING_FORMAT, "end": True, **extra}).decode()
+    return _dumps({"format": RECORDING_FORMAT, "end": True, **extra})
+
+
+def _dumps(record: dict[str, Any]) -> str:
+    """A recording's own line. A command line, directory or Go variable holding a byte that
+    is not UTF-8 (a lone surrogate) is written with U+FFFD there (safe/jsontext.py): refused,
+    the header was lost and with it every request of the run."""
+    try:
+        return orjson.dumps(record).decode()
+    except TypeError:
+        return orjson.dumps(json_safe(record)).decode()
 
 
 def sender_line(sender: Mapping[str, Any]) -> str:
     """The process behind some events, written once, before the first of them."""
-    return orjson.dumps({"format": RECORDING_FORMAT, "sender": dict(sender)}).decode()
+    return _dumps({"format": RECORDING_FORMAT, "sender": dict(sender)})
 
 
 def foreign_line(foreign: Mapping[str, Any]) -> str:
     """A client the proxy refused (it lacked the run's secret): said, never judged."""
-    return orjson.dumps({"format": RECORDING_FORMAT, "foreign": dict(foreign)}).decode()
+    return _dumps({"format": RECORDING_FORMAT, "foreign": dict(foreign)})
 
 
 def guard_line(state: Mapping[str, Any]) -> str:
     """The guard turned on or off (`{"on": bool, "at": ISO time}`)."""
-    return orjson.dumps({"format": RECORDING_FORMAT, "guard": dict(state)}).decode()
+    return _dumps({"format": RECORDING_FORMAT, "guard": dict(state)})
 
 
 def check_guard(obj: Any) -> dict[str, Any]:
