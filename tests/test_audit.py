@@ -147,6 +147,23 @@ def test_the_text_verdict_counts_agree_and_the_exit_says_leak(run_set):
     assert text.count(" -> ") == len(audit.leaks)
 
 
+def test_a_recording_whose_file_name_is_not_utf8_is_audited(run_set, tmp_path):
+    # A CI artifact's name with a byte that is not UTF-8 (and a terminal control): the audit
+    # crashed writing its path (a lone surrogate) and hid every leak of the set.
+    odd = tmp_path / "set"
+    odd.mkdir()
+    for i, source in enumerate(sorted(run_set.iterdir())):
+        name = os.fsdecode(b"x\xff\x1b[2J-%d" % i) + source.suffix
+        (odd / name).write_bytes(source.read_bytes())
+    expected = run_audit(expand([str(run_set)]), jobs=1)
+    for extra in ([], ["--json", "-"], ["--jobs", "2"]):
+        out = goscope("audit", *extra, str(odd))
+        assert out.returncode == 3, out.stderr
+        assert "\x1b" not in out.stdout and "Traceback" not in out.stderr
+    audit = json.loads(goscope("audit", "--json", "-", str(odd)).stdout)
+    assert audit["files"] == 60 and len(audit["leaks"]) == len(expected.leaks)
+
+
 def test_markdown_and_sarif_one_result_per_path_and_host(run_set, tmp_path):
     import jsonschema
 

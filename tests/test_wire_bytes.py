@@ -18,6 +18,7 @@ import sys
 
 import pytest
 
+from goscope.core.gotool import go_version_of
 from goscope.core.traffic.recording import read_recording
 from goscope.proxy.launcher import ProxyConfig, ProxyProcess
 
@@ -239,3 +240,12 @@ def test_a_run_from_a_directory_and_with_an_argument_that_are_not_utf8_still_fin
         timeout=60,
     )
     assert report.returncode == 0, report.stderr  # goscope reads back its own report
+
+
+def test_a_go_that_prints_its_version_in_bytes_that_are_not_utf8(tmp_path):
+    # The run asks the command's go for its version on a thread: a decode error there was
+    # a traceback on the user's terminal.
+    fake = tmp_path / "go"
+    fake.write_bytes(b"#!/bin/sh\nprintf 'go version go1.22\\377 linux/amd64\\n'\n")
+    fake.chmod(0o755)
+    assert go_version_of([str(fake), "build"], dict(os.environ)) == "go1.22\ufffd"

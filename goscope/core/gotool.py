@@ -45,7 +45,7 @@ def go_version_of(command: list[str], env: dict[str, str]) -> str | None:
         return None
     try:
         out = subprocess.run(
-            [go, "version"], capture_output=True, text=True, timeout=30, env=env
+            [go, "version"], capture_output=True, text=True, errors="replace", timeout=30, env=env
         ).stdout.split()
     except (OSError, subprocess.SubprocessError):
         return None

@@ -37,6 +37,7 @@ from ..judging.leaks import Leak, group_leaks
 from ..outputs.diff import check_report
 from ..outputs.report import recorded_judging
 from ..safe.files import UnsafeFile, read_regular
+from ..safe.jsontext import json_text
 from ..safe.redact import redact_argv, redact_path, redact_url, redact_value
 from ..traffic.context import check_context, repository_of
 from ..traffic.recording import RecordingError, RecordingReader, command_environment
@@ -364,7 +365,7 @@ def _run_row(
     trusted = judging.get("trusted")
     return {
         "run": run_id,
-        "path": os.path.abspath(path),
+        "path": json_text(os.path.abspath(path)),  # a name that is not UTF-8: shown with U+FFFD
         "source": source,
         "started": started,
         "repository": repository,
