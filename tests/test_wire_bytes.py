@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -249,3 +250,67 @@ def test_a_go_that_prints_its_version_in_bytes_that_are_not_utf8(tmp_path):
     fake.write_bytes(b"#!/bin/sh\nprintf 'go version go1.22\\377 linux/amd64\\n'\n")
     fake.chmod(0o755)
     assert go_version_of([str(fake), "build"], dict(os.environ)) == "go1.22\ufffd"
+
+
+def _answering(status_line: bytes) -> socket.socket:
+    """A server on 127.0.0.1 that answers every request with `status_line`."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return  # closed
+            with conn:
+                conn.recv(65536)
+                conn.sendall(status_line + b"\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_a_status_code_beyond_64_bits_is_go_s_error_and_the_runs_leak_is_still_found(tmp_path):
+    # mitmproxy takes any integer as a status code. msgspec wrote it; orjson, which reads
+    # every recording, refused the line, and with it the whole recording: "0 leaks", exit 4.
+    hostile = _answering(b"HTTP/1.1 100000000000000000000 OK")
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    lib = Module("corp.example/secret", "v1.0.0")
+    with hostile, ModServer({"proxy.golang.org": HostBehaviour([lib])}) as server:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "goscope",
+                "run",
+                "--headless",
+                "--port",
+                "0",
+                "--fail-on-leak",
+                "--private",
+                "corp.example",
+                "--jsonl",
+                str(tmp_path / "r.jsonl"),
+                *[a for r in server.routes() for a in ("--route", r)],
+                "--route",
+                f"vanity.example=http://127.0.0.1:{hostile.getsockname()[1]}",
+                "--",
+                "sh",
+                "-c",
+                "curl -s -o /dev/null https://proxy.golang.org/corp.example/secret/@v/list; "
+                "curl -s -o /dev/null 'http://vanity.example/x?go-get=1'; true",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 3, run.stderr
+    recording = read_recording(str(tmp_path / "r.jsonl"))
+    assert recording.incomplete() == []
+    odd = next(e for e in recording.events if e.host == "vanity.example")
+    assert odd.status is None  # what go says of it (net/http ReadResponse)
+    assert odd.error == 'malformed HTTP status code "100000000000000000000"'

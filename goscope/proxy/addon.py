@@ -335,7 +335,13 @@ class GoscopeAddon:
             event.version = redact_repeated_path(event.version)
         resp = flow.response
         if resp is not None:
-            event.status = resp.status_code
+            status = resp.status_code  # any integer: mitmproxy does not check its range
+            if 100 <= status <= 999:
+                event.status = status
+            else:
+                # go refuses a status that is not three digits (net/http/response.go
+                # ReadResponse): it got no answer, only this error.
+                event.error = f'malformed HTTP status code "{str(status)[:40]}"'
             event.response_headers = redact_headers(_fields(resp.headers))
         # Any header its client does not send itself came from configuration (GOAUTH, git's
         # extraHeader, curl -H): a credential, whatever its name.

@@ -94,6 +94,19 @@ class Event(msgspec.Struct, gc=False, forbid_unknown_fields=True):
         # msgspec writes the Struct's fields in their order, in C, without the dict: the
         # same line as orjson of to_dict (a property test; only a float of 1e16 or more is
         # spelled 1e16, not 1e+16), at a third of the cost, once per request in the proxy.
+        # But msgspec writes any integer, and orjson, which reads every recording, refuses
+        # one beyond 64 bits (a status code a hostile server made up): refused here too,
+        # as orjson refused it (the addon then writes its fallback event).
+        for value in (
+            self.seq,
+            self.status,
+            self.duration_ms,
+            self.response_bytes,
+            self.sender,
+            self.redirected_from,
+        ):
+            if type(value) is int and not -(2**63) <= value < 2**64:
+                raise TypeError("Integer exceeds 64-bit range")
         return _encode(self).decode()
 
     @classmethod
