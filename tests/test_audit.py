@@ -14,6 +14,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -162,6 +163,11 @@ def test_a_recording_whose_file_name_is_not_utf8_is_audited(run_set, tmp_path):
         assert "\x1b" not in out.stdout and "Traceback" not in out.stderr
     audit = json.loads(goscope("audit", "--json", "-", str(odd)).stdout)
     assert audit["files"] == 60 and len(audit["leaks"]) == len(expected.leaks)
+    # A bad one of such a name is named in the JSON that orjson reads back.
+    (odd / os.fsdecode(b"bad-\xff.jsonl")).write_text("not a recording\n")
+    out = goscope("audit", "--skip-bad", "--json", "-", str(odd))
+    (skipped,) = orjson.loads(out.stdout)["skipped_files"]
+    assert "bad-\ufffd.jsonl" in json.dumps(skipped, ensure_ascii=False)
 
 
 def test_markdown_and_sarif_one_result_per_path_and_host(run_set, tmp_path):

@@ -10,6 +10,7 @@ bytes must still be told, never lost with the recording saying less than the wir
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import socket
@@ -17,11 +18,13 @@ import subprocess
 import sys
 import threading
 
+import orjson
 import pytest
 
 from goscope.core.gotool import go_version_of
 from goscope.core.traffic.recording import read_recording
 from goscope.proxy.launcher import ProxyConfig, ProxyProcess
+from goscope.proxy.outputs import redact_har_file
 
 from .modserver import HostBehaviour, ModServer, Module
 
@@ -314,3 +317,31 @@ def test_a_status_code_beyond_64_bits_is_go_s_error_and_the_runs_leak_is_still_f
     odd = next(e for e in recording.events if e.host == "vanity.example")
     assert odd.status is None  # what go says of it (net/http ReadResponse)
     assert odd.error == 'malformed HTTP status code "100000000000000000000"'
+
+
+@pytest.mark.parametrize(
+    "args", [["doctor", "--json"], ["route", "--json", "corp.example/secret"], ["config", "--json"]]
+)
+def test_json_a_command_prints_is_read_back_by_orjson_whatever_bytes_its_input_held(tmp_path, args):
+    # The standard json module writes a lone surrogate as "\udcff": valid to it, refused by
+    # orjson and by every reader that insists on UTF-8.
+    env = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
+    env[b"GOSCOPE_HOME"] = os.fsencode(tmp_path / "home")
+    env[b"GOPRIVATE"] = b"corp.example,x\xff"
+    env[b"GOSCOPE_PRIVATE"] = b"corp.example,y\xff"
+    out = subprocess.run(
+        [sys.executable, "-m", "goscope", *args], env=env, capture_output=True, timeout=60
+    )
+    assert out.stdout, out.stderr
+    text = json.dumps(orjson.loads(out.stdout))
+    assert "\\ufffd" in text  # the byte is still there, as U+FFFD
+
+
+def test_the_har_a_run_keeps_is_read_back_by_orjson(tmp_path):
+    # mitmproxy's savehar writes a header's byte that is not UTF-8 as "\udcfe".
+    raw = tmp_path / "raw.har"
+    entry = {"request": {"headers": [{"name": "User-Agent", "value": "GoCommand/1 \udcfe"}]}}
+    raw.write_text(json.dumps({"log": {"entries": [entry]}}))
+    redact_har_file(str(raw), str(tmp_path / "out.har"))
+    har = orjson.loads((tmp_path / "out.har").read_bytes())
+    assert har["log"]["entries"][0]["request"]["headers"][0]["value"] == "GoCommand/1 \ufffd"

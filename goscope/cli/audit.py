@@ -207,9 +207,10 @@ def _write(
     from goscope import __version__
     from goscope.core.audit.render import audit_markdown, audit_sarif, audit_text
     from goscope.core.outputs.export import OutputError, write_private
+    from goscope.core.safe.jsontext import json_safe
 
     outputs = {
-        json_out: lambda: json.dumps(result.to_dict(), indent=2) + "\n",
+        json_out: lambda: json.dumps(json_safe(result.to_dict()), indent=2) + "\n",
         markdown: lambda: audit_markdown(result),
     }
     try:
@@ -217,7 +218,9 @@ def _write(
             if target and target != "-":
                 write_private(target, text())
         if sarif:
-            write_private(sarif, json.dumps(audit_sarif(result, __version__), indent=2) + "\n")
+            write_private(
+                sarif, json.dumps(json_safe(audit_sarif(result, __version__)), indent=2) + "\n"
+            )
     except OutputError as exc:
         raise fail(str(exc)) from None
     if tui:

@@ -142,6 +142,7 @@ def diff(
 
     from goscope.core.outputs.diff import diff_markdown, diff_reports
     from goscope.core.outputs.export import OutputError, write_private
+    from goscope.core.safe.jsontext import json_safe
     from goscope.run.options import EXIT_INCOMPLETE
     from goscope.term.diff import render_diff
     from goscope.term.summary import stdout_console
@@ -157,7 +158,7 @@ def diff(
 
         DiffApp(found, a, b).run()
     elif as_json:
-        click.echo(json.dumps(found.to_dict(), indent=2))
+        click.echo(json.dumps(json_safe(found.to_dict()), indent=2))
     elif markdown == "-":
         click.echo(diff_markdown(found, a, b, full), nl=False)
     else:

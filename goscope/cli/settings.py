@@ -310,7 +310,9 @@ def config(as_json: bool) -> None:
         "user_file": str(settings.user_file),
     }
     if as_json:
-        click.echo(json.dumps({"settings": rows, **files}, indent=2))
+        from goscope.core.safe.jsontext import json_safe
+
+        click.echo(json.dumps(json_safe({"settings": rows, **files}), indent=2))
         return
     from goscope.core.safe.visible import visible
 

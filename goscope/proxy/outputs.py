@@ -21,6 +21,7 @@ from mitmproxy.addonmanager import Loader
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.outputs.export import OutputError, write_private
 from goscope.core.safe.har import redact_har
+from goscope.core.safe.jsontext import json_safe
 from goscope.core.safe.redact import redact_argv
 from goscope.core.traffic.context import check_context
 from goscope.core.traffic.events import Event
@@ -348,7 +349,7 @@ def redact_har_file(raw: str, final: str) -> None:
     try:
         with open(raw, encoding="utf-8") as fh:
             har = json.load(fh)
-        write_private(final, json.dumps(redact_har(har), indent=2))
+        write_private(final, json.dumps(json_safe(redact_har(har)), indent=2))
     except FileNotFoundError:
         return
     except (OSError, ValueError, OutputError) as exc:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..gorules.goerrors import TITLES, GoError
 from ..gorules.gomod import main_module_place, module_place
+from ..safe.jsontext import json_safe
 from ..safe.visible import markdown_cell, visible
 from ..traffic.explain import chain_line
 from .export import write_private
@@ -389,4 +390,4 @@ def write_ci_outputs(
         write_private(Path(markdown), summary_markdown(report))
     if sarif:
         document = sarif_document(report, version, where)
-        write_private(Path(sarif), json.dumps(document, indent=2) + "\n")
+        write_private(Path(sarif), json.dumps(json_safe(document), indent=2) + "\n")

@@ -161,5 +161,5 @@ def export_session(
     with open(recording, "rb") as fh:
         write_private(out_jsonl, fh.read())
     write_report(out_json, report)
-    write_private(out_har, json.dumps(har_document(report.events), indent=2) + "\n")
+    write_private(out_har, json.dumps(json_safe(har_document(report.events)), indent=2) + "\n")
     return [out_jsonl, out_json, out_har]
