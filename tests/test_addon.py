@@ -397,3 +397,24 @@ def test_a_dial_go_cancels_mid_handshake_is_not_a_client_that_distrusts_goscope(
     ):
         addon.tls_failed_client(SimpleNamespace(conn=SimpleNamespace(error=error)))
     assert addon.stats()["tls_failed"] == 3
+
+
+def test_a_header_that_cannot_be_written_stops_the_proxy_before_any_event(tmp_path, monkeypatch):
+    # Events after a lost header make a file no reader takes: the whole run unjudged. The
+    # proxy refuses to start instead (the run then fails in one line).
+    from goscope.proxy import outputs
+
+    def unwritable(*_args, **_kwargs):
+        raise TypeError("Type is not JSON serializable: bytes")
+
+    monkeypatch.setattr(outputs, "header_line", unwritable)
+    recorder = Recorder()
+    addon = GoscopeAddon([recorder], env=GoEnv.from_mapping({}))
+    path = tmp_path / "r.jsonl"
+    with (
+        taddons.context(addon, recorder) as tctx,
+        pytest.raises(exceptions.OptionsError) as refused,
+    ):
+        tctx.configure(recorder, goscope_jsonl=str(path))
+    assert "cannot write the recording's header" in str(refused.value)
+    assert path.read_bytes() == b""

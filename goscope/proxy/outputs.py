@@ -137,7 +137,13 @@ class Recorder:
                     raise exceptions.OptionsError(
                         f"cannot write the recording {path}: {exc.strerror or exc}"
                     ) from None
-                self._write(header_line(env.to_dict(), **header))
+                try:
+                    line = header_line(env.to_dict(), **header)
+                except (TypeError, ValueError) as exc:  # never events without their header
+                    raise exceptions.OptionsError(
+                        f"cannot write the recording's header: {exc}"
+                    ) from None
+                self._write(line)
                 if self.error is not None:
                     raise exceptions.OptionsError(
                         f"cannot write the recording {path}: {self.error}"
