@@ -10,6 +10,7 @@ bytes must still be told, never lost with the recording saying less than the wir
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -17,6 +18,8 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import orjson
 import pytest
@@ -32,6 +35,30 @@ LIB = Module("example.com/lib", "v1.0.0")
 SECRET = "s3cret-of-this-run-0123456789"
 
 
+SECRET_MODULE = Module("corp.example/secret", "v1.0.0")
+
+
+@contextlib.contextmanager
+def _proxy(tmp_path: Path, module: Module = LIB) -> Iterator[tuple[ProxyProcess, dict, ModServer]]:
+    """The real proxy, recording to tmp_path/r.jsonl, in front of a lab server for
+    proxy.example; its stats fill the dict once it has stopped."""
+    stats: dict = {}
+    with ModServer({"proxy.example": HostBehaviour([module])}) as server:
+        proxy = ProxyProcess(
+            ProxyConfig(
+                home=tmp_path / "goscope-home",
+                port=0,
+                routes=server.routes(),
+                recording=str(tmp_path / "r.jsonl"),
+                secret=SECRET,
+            )
+        ).start()
+        try:
+            yield proxy, stats, server
+        finally:
+            stats.update(proxy.stop())
+
+
 def _ask(proxy: ProxyProcess, request: bytes) -> bytes:
     with socket.create_connection((proxy.host, proxy.port), timeout=10) as raw:
         raw.sendall(request)  # Connection: close: the proxy closes once it has answered
@@ -43,25 +70,13 @@ def _ask(proxy: ProxyProcess, request: bytes) -> bytes:
 
 def test_a_request_with_raw_bytes_in_its_path_and_host_is_an_event_shown_visibly(tmp_path):
     auth = base64.b64encode(f"goscope:{SECRET}".encode())
-    with ModServer({"proxy.example": HostBehaviour([LIB])}) as server:
-        proxy = ProxyProcess(
-            ProxyConfig(
-                home=tmp_path / "home",
-                port=0,
-                routes=server.routes(),
-                recording=str(tmp_path / "r.jsonl"),
-                secret=SECRET,
-            )
-        ).start()
-        try:
-            answer = _ask(
-                proxy,
-                b"GET http://proxy.example/example.com/lib/@v/list HTTP/1.1\r\n"
-                b"Host: proxy.ex\xffample\r\nProxy-Authorization: Basic " + auth + b"\r\n"
-                b"User-Agent: GoCommand/1 \xfe\r\nConnection: close\r\n\r\n",
-            )
-        finally:
-            stats = proxy.stop()
+    with _proxy(tmp_path, LIB) as (proxy, stats, server):
+        answer = _ask(
+            proxy,
+            b"GET http://proxy.example/example.com/lib/@v/list HTTP/1.1\r\n"
+            b"Host: proxy.ex\xffample\r\nProxy-Authorization: Basic " + auth + b"\r\n"
+            b"User-Agent: GoCommand/1 \xfe\r\nConnection: close\r\n\r\n",
+        )
     assert answer.startswith(b"HTTP/1.1 "), answer[:200]
     recording = read_recording(str(tmp_path / "r.jsonl"))
     assert stats["internal_errors"] == 0
@@ -73,25 +88,13 @@ def test_a_request_with_raw_bytes_in_its_path_and_host_is_an_event_shown_visibly
 
 
 def test_a_refused_client_with_raw_bytes_in_its_user_agent_is_still_told(tmp_path):
-    with ModServer({"proxy.example": HostBehaviour([LIB])}) as server:
-        proxy = ProxyProcess(
-            ProxyConfig(
-                home=tmp_path / "home",
-                port=0,
-                routes=server.routes(),
-                recording=str(tmp_path / "r.jsonl"),
-                secret=SECRET,
-            )
-        ).start()
-        try:
-            answer = _ask(
-                proxy,
-                b"GET http://proxy.example/example.com/lib/@v/list HTTP/1.1\r\n"
-                b"Host: proxy.example\r\nUser-Agent: stranger \xff\x1b[31m\r\n"
-                b"Connection: close\r\n\r\n",
-            )
-        finally:
-            stats = proxy.stop()
+    with _proxy(tmp_path, LIB) as (proxy, stats, server):
+        answer = _ask(
+            proxy,
+            b"GET http://proxy.example/example.com/lib/@v/list HTTP/1.1\r\n"
+            b"Host: proxy.example\r\nUser-Agent: stranger \xff\x1b[31m\r\n"
+            b"Connection: close\r\n\r\n",
+        )
     assert answer.startswith(b"HTTP/1.1 407"), answer[:200]
     recording = read_recording(str(tmp_path / "r.jsonl"))
     assert stats["foreign"] == len(recording.foreign) == 1
@@ -128,21 +131,8 @@ def test_a_sender_whose_home_is_not_utf8_is_judged_by_its_go_env_file(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GO", "XDG_"))}
     env_bytes = {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
     env_bytes[b"HOME"] = home
-    lib = Module("corp.example/secret", "v1.0.0")
-    with ModServer({"proxy.example": HostBehaviour([lib])}) as server:
-        proxy = ProxyProcess(
-            ProxyConfig(
-                home=tmp_path / "goscope-home",
-                port=0,
-                routes=server.routes(),
-                recording=str(tmp_path / "r.jsonl"),
-                secret=SECRET,
-            )
-        ).start()
-        try:
-            answer = _client(proxy, env=env_bytes)
-        finally:
-            stats = proxy.stop()
+    with _proxy(tmp_path, SECRET_MODULE) as (proxy, stats, server):
+        answer = _client(proxy, env=env_bytes)
     assert answer == b"HTTP/1.1 200", answer
     recording = read_recording(str(tmp_path / "r.jsonl"))
     assert stats["internal_errors"] == 0
@@ -156,22 +146,8 @@ def test_a_client_in_a_directory_whose_name_is_not_utf8_is_still_a_sender(tmp_pa
     # surrogate could not be written, and its events would be judged without it.
     odd = os.fsencode(tmp_path) + b"/dir-\xff"
     os.mkdir(odd)
-    with ModServer(
-        {"proxy.example": HostBehaviour([Module("corp.example/secret", "v1.0.0")])}
-    ) as server:
-        proxy = ProxyProcess(
-            ProxyConfig(
-                home=tmp_path / "home",
-                port=0,
-                routes=server.routes(),
-                recording=str(tmp_path / "r.jsonl"),
-                secret=SECRET,
-            )
-        ).start()
-        try:
-            answer = _client(proxy, cwd=odd)
-        finally:
-            stats = proxy.stop()
+    with _proxy(tmp_path, SECRET_MODULE) as (proxy, stats, server):
+        answer = _client(proxy, cwd=odd)
     assert answer == b"HTTP/1.1 200", answer
     recording = read_recording(str(tmp_path / "r.jsonl"))
     assert stats["internal_errors"] == 0
@@ -193,8 +169,7 @@ def test_a_run_from_a_directory_and_with_an_argument_that_are_not_utf8_still_fin
     env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
     env_bytes = {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
     env_bytes[b"GONOSUMDB"] = b"corp.example,ex\xff"
-    lib = Module("corp.example/secret", "v1.0.0")
-    with ModServer({"proxy.golang.org": HostBehaviour([lib])}) as server:
+    with ModServer({"proxy.golang.org": HostBehaviour([SECRET_MODULE])}) as server:
         run = subprocess.run(
             [
                 os.fsencode(sys.executable),
@@ -281,8 +256,7 @@ def test_a_status_code_beyond_64_bits_is_go_s_error_and_the_runs_leak_is_still_f
     # every recording, refused the line, and with it the whole recording: "0 leaks", exit 4.
     hostile = _answering(b"HTTP/1.1 100000000000000000000 OK")
     env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
-    lib = Module("corp.example/secret", "v1.0.0")
-    with hostile, ModServer({"proxy.golang.org": HostBehaviour([lib])}) as server:
+    with hostile, ModServer({"proxy.golang.org": HostBehaviour([SECRET_MODULE])}) as server:
         run = subprocess.run(
             [
                 sys.executable,

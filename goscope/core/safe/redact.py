@@ -13,7 +13,7 @@ a GOAUTH command line).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -410,21 +410,20 @@ _clean_urls: set[str] = set()
 
 def redact_repeated_path(path: str) -> str:
     """`redact_path` of text that repeats (a module path, a version), scanned once while clean."""
-    if path in _clean_paths:
-        return path
-    redacted = redact_path(path)
-    if redacted == path and len(path) <= REMEMBERED_VALUE:
-        _remember_token_free(path, _clean_paths)
-    return redacted
+    return _once_while_clean(path, redact_path, _clean_paths)
 
 
 def redact_repeated_url(url: str) -> str:
     """`redact_url` of a URL that repeats (a GOPROXY entry's base), parsed once while clean."""
-    if url in _clean_urls:
-        return url
-    redacted = redact_url(url)
-    if redacted == url and len(url) <= REMEMBERED_VALUE:
-        _remember_token_free(url, _clean_urls)
+    return _once_while_clean(url, redact_url, _clean_urls)
+
+
+def _once_while_clean(text: str, redact: Callable[[str], str], clean: set[str]) -> str:
+    if text in clean:
+        return text
+    redacted = redact(text)
+    if redacted == text and len(text) <= REMEMBERED_VALUE:
+        _remember_token_free(text, clean)
     return redacted
 
 
