@@ -167,3 +167,18 @@ def test_a_value_with_a_credential_gets_no_fix_rather_than_a_wrong_one():
         assert "s3cretpw" not in f"{f.value} {f.message} {f.fix}"
         assert f.fix is None or "xxxxx" not in f.fix  # never a fix that sets the placeholder
     assert any("no fix shown: the value holds a credential" in f.message for f in with_goproxy)
+
+
+def test_a_value_with_a_byte_that_is_not_utf8_gets_no_fix_rather_than_a_wrong_one():
+    # GOPRIVATE=$'other.\xff' reaches goscope as a lone surrogate (or U+FFFD where a sender's
+    # environment was read): a fix quoting it would set other bytes than the user's.
+    for odd in ("other.\udcff", "other.\ufffd"):
+        values = {"GOPRIVATE": odd}
+        findings = diagnose(GoEnv.from_mapping(values), values, "corp.example")
+        covered = [f for f in findings if f.id.startswith("private-not-covered")]
+        assert covered, [f.id for f in findings]
+        for f in covered:
+            assert not f.fix and "holds a byte that is not UTF-8" in f.message
+        detector = LeakDetector(GoEnv.from_mapping(values), declared="corp.example")
+        leak = detector.check(event("https://proxy.golang.org/corp.example/x/@v/list", 200))
+        assert leak is not None and leak.fix == ""

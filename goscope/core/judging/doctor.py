@@ -16,7 +16,7 @@ from ..gorules.goenv import ORIGIN_ENV, GoEnv, ProxyEntry, parse_goproxy
 from ..gorules.patterns import glob_error, matching_pattern, split_patterns
 from ..hosts import is_public_service
 from ..safe.redact import redact_value
-from ..safe.shell import unset_env_command
+from ..safe.shell import NOT_TEXT, unset_env_command
 from ..traffic.chains import is_not_found
 from .findings import PUBLIC_SAMPLES, SEVERITIES, Context, Finding, Rule, Traffic
 
@@ -584,6 +584,10 @@ def diagnose(
             # secret; redacted, it would set `xxxxx`. So none is offered; the message says why.
             f.fix = None
             f.message += " (no fix shown: the value holds a credential; edit it yourself)"
+        elif not f.fix and NOT_TEXT.search(f.value or ""):
+            f.message += (
+                " (no fix shown: the value holds a byte that is not UTF-8; edit it yourself)"
+            )
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: order.get(f.severity, 9))
     return findings

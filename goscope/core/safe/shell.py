@@ -13,6 +13,9 @@ import re
 
 _SAFE = re.compile(r"[A-Za-z0-9_./,:@%+=^-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A byte that is not UTF-8: a lone surrogate (Python's surrogateescape), or U+FFFD where one
+# was replaced. No quoting that bash, zsh and fish share writes such a byte back.
+NOT_TEXT = re.compile("[\ud800-\udfff\ufffd]")
 
 
 def quote(value: str) -> str:
@@ -34,8 +37,9 @@ def set_env_command(var: str, value: str, in_environment: bool) -> str:
     """Set a Go variable where it takes effect: the process environment shadows go env -w.
 
     "" (no fix) for a value with a control character: go env -w cannot store it, and
-    no such value is worth suggesting."""
-    if _CONTROL.search(value):
+    no such value is worth suggesting; nor for one with a byte that is not UTF-8 (`NOT_TEXT`):
+    pasted, the fix would set other bytes than the value holds."""
+    if _CONTROL.search(value) or NOT_TEXT.search(value):
         return ""
     if in_environment:
         return f"export {var}={quote(value)}"
