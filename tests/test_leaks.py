@@ -118,3 +118,26 @@ def test_credentials_view_keeps_the_complete_netrc_entry_and_never_a_token():
     (view,) = credentials_view([sent], "netrc", netrc)
     assert view.source.startswith(".netrc entry for goproxy.corp.example") and view.problems == []
     assert view.schemes == ["credentials"]  # the scheme word only, never a token
+
+
+def test_a_url_asked_again_after_the_guard_was_turned_off_is_a_leak_that_left():
+    # The guard stopped the first request; turned off (the TUI's g), the same URL went out.
+    # A GOAUTH retry of a URL is one leak, but a blocked and a forwarded request are two:
+    # kept as one, the report said "blocked" for a private path that reached the proxy.
+    from goscope.core.judging.judge import Judge
+    from goscope.core.judging.leaks import group_leaks
+    from goscope.core.vocab import BLOCKED_FLAG
+
+    judge = Judge(GoEnv.from_mapping({"GOPRIVATE": "corp.example"}))
+    url = "https://proxy.golang.org/corp.example/x/@v/list"
+    stopped = event(url, 404, seq=1)
+    stopped.flags.append(BLOCKED_FLAG)
+    judge.add(stopped)
+    judge.add(event(url, 200, seq=2))
+    (group,) = group_leaks(judge.leaks)
+    assert not group.blocked
+    assert (group.requests, group.blocked_requests) == (2, 1)
+    # The GOAUTH retry of a forwarded request stays one leak.
+    judge.add(event(url, 200, seq=3))
+    (group,) = group_leaks(judge.leaks)
+    assert group.requests == 2

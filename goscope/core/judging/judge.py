@@ -117,7 +117,7 @@ class Judge:
         self.views: dict[int | None, SenderView] = {}
         self.default = self.views[None] = self._view(None, None, env)
         self.leaks: list[Leak] = []
-        self._leak_keys: set[tuple[str, str]] = set()
+        self._leak_keys: set[tuple[str, str, bool]] = set()
         self.go_output: list[str] = []
         self.command: list[str] | None = None  # the command goscope ran (its lookups)
         self._env_index: tuple[int, dict[int, GoEnv | None]] = (-1, {})
@@ -163,10 +163,12 @@ class Judge:
         return leak
 
     def _leak(self, view: SenderView, event: Event) -> Leak | None:
-        """The event's leak, if it is one; go's GOAUTH retry of a URL is not a second."""
+        """The event's leak, if it is one; go's GOAUTH retry of a URL is not a second. A
+        request the guard stopped and one that left are never one: the same URL asked again
+        after the guard was turned off went out, and its leak must not read "blocked"."""
         leak = view.detector.check(event)
-        if leak is not None and (leak.url, leak.kind) not in self._leak_keys:
-            self._leak_keys.add((leak.url, leak.kind))
+        if leak is not None and (key := (leak.url, leak.kind, leak.blocked)) not in self._leak_keys:
+            self._leak_keys.add(key)
             self.leaks.append(leak)
             view.leaks.append(leak)
         return leak
