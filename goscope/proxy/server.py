@@ -171,6 +171,11 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
     updates: dict[str, Any] = {
         # Resolve and connect only when a request needs it: --route must win.
         "connection_strategy": "lazy",
+        # Every connection is HTTP (or TLS, then HTTP): with rawtcp, mitmproxy passed one
+        # through as raw TCP when its first segment held fewer than three bytes or no space,
+        # unseen: no event, no guard, a clean verdict (next_layer.py). go, git and curl speak
+        # only HTTP through a proxy; anything else is refused as bad HTTP, never forwarded.
+        "rawtcp": False,
         "stream_large_bodies": config.stream_large_bodies,
         "goscope_route": list(config.routes),
         "goscope_environment": json.dumps(config.environment),
