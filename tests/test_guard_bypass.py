@@ -7,7 +7,10 @@ with the guard on, and every request is an event.
 from __future__ import annotations
 
 import base64
+import os
 import socket
+import subprocess
+import sys
 import time
 
 from goscope.core.traffic.recording import read_recording
@@ -60,3 +63,47 @@ def test_a_request_whose_first_bytes_come_alone_is_still_http_and_still_guarded(
     assert stats["events"] == len(recording.events) == 1
     (event,) = recording.events
     assert event.module == "corp.example/secret" and BLOCKED_FLAG in event.flags
+
+
+def test_a_lookup_at_the_senders_own_checksum_mirror_is_guarded(tmp_path):
+    # A URL is a checksum database's by the GOSUMDB of the process that sent it: classified
+    # by the command's environment instead, a child's mirror was "other" and was forwarded.
+    auth = base64.b64encode(f"goscope:{SECRET}".encode()).decode()
+    hosts = {"sumdb.mirror.example": HostBehaviour([PRIVATE])}
+    with ModServer(hosts) as server:
+        proxy = ProxyProcess(
+            ProxyConfig(
+                home=tmp_path / "home",
+                port=0,
+                routes=server.routes(),
+                recording=str(tmp_path / "r.jsonl"),
+                secret=SECRET,
+                guard=True,
+                judging={"private": "corp.example", "trusted": [], "guard": True},
+            )
+        ).start()
+        client = (
+            "import socket, sys\n"
+            f"s = socket.create_connection(({proxy.host!r}, {proxy.port}), timeout=10)\n"
+            "s.sendall(b'GET http://sumdb.mirror.example/base/lookup/corp.example/secret@v1.0.0"
+            " HTTP/1.1\\r\\n'\n"
+            f"          b'Host: sumdb.mirror.example\\r\\nProxy-Authorization: Basic {auth}\\r\\n'\n"
+            "          b'User-Agent: Go-http-client/1.1\\r\\nConnection: close\\r\\n\\r\\n')\n"
+            "sys.stdout.buffer.write(s.recv(65536)[:12])\n"
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GO") and k != "HOME"}
+        env["HOME"] = str(tmp_path)  # no go env -w file of the machine's
+        env["GOSUMDB"] = "sum.golang.org http://sumdb.mirror.example/base"
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", client], env=env, capture_output=True, timeout=60
+            )
+        finally:
+            stats = proxy.stop()
+    assert not server.requests, "the private path reached the checksum mirror"
+    assert done.stdout == b"HTTP/1.1 403", done
+    recording = read_recording(str(tmp_path / "r.jsonl"))
+    assert stats["events"] == len(recording.events) == 1
+    (event,) = recording.events
+    assert (event.kind, event.module) == ("sumdb", "corp.example/secret")
+    assert BLOCKED_FLAG in event.flags

@@ -207,7 +207,7 @@ class GoscopeAddon:
         method = req.method
         event = Event(seq=0, started="", method=method, url=url, host=host.lower())
         user_agent = {"user-agent": header(req.headers, b"user-agent") or ""}
-        event.apply(self.classify(method, url, user_agent, self.env))
+        event.apply(self.classify(method, url, user_agent, self._classifying_env(flow)))
         origin = flow.metadata.get("goscope_origin")
         if origin is not None:
             apply_origin(event, origin)
@@ -217,6 +217,17 @@ class GoscopeAddon:
             return event, self._sender_envs.get(sender) or self._nobody
         known = ctx.options.goscope_environment_source == "command" and self.env is not None
         return event, self.env if known and self.env is not None else self._nobody
+
+    def _classifying_env(self, flow: http.HTTPFlow) -> GoEnv | None:
+        """Whose GOPROXY and GOSUMDB say what a URL is: its sender's, as go asked its own
+        (a child's GOSUMDB mirror is a checksum database even if the command's is not);
+        the command's when the sender's is unknown."""
+        sender = flow.metadata.get("goscope_sender")
+        if sender is not None:
+            env = self._sender_envs.get(sender)
+            if env is not None:
+                return env
+        return self.env
 
     def done(self) -> None:
         """Requests still waiting for an answer when goscope stops are recorded too."""
@@ -321,7 +332,7 @@ class GoscopeAddon:
         )
         request_headers = _fields(req.headers)
         user_agent = {"user-agent": header(req.headers, b"user-agent") or ""}
-        event.apply(self.classify(method, url, user_agent, self.env))
+        event.apply(self.classify(method, url, user_agent, self._classifying_env(flow)))
         origin = flow.metadata.get("goscope_origin", _UNLINKED)
         if origin is _UNLINKED:  # a flow that never passed requestheaders (tests)
             origin = self.redirects.take(url)
