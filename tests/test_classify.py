@@ -7,7 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from goscope.core.gorules.goenv import GoEnv
+from goscope.core.judging.leaks import find_leaks
 from goscope.core.traffic.classify import OTHER, classify_request
+
+from .factories import event
 
 GO = {"User-Agent": "GoCommand/1 (+https://go.dev/cmd/go)"}
 GIT = {"User-Agent": "git/2.39.5"}
@@ -243,3 +246,30 @@ def test_the_base_split_finds_the_first_dotted_element(parts):
 
     prefix = "".join(parts)
     assert _split_base("https://p.example", prefix, None) == _split_base_by_elements(prefix)
+
+
+@pytest.mark.parametrize(
+    ("escaped", "plain"),
+    [
+        ("https://proxy.golang.org/corp.example/x/%40v/list", "/corp.example/x/@v/list"),
+        ("https://proxy.golang.org/corp.example/x/%40latest", "/corp.example/x/@latest"),
+        (
+            "https://proxy.golang.org/corp.example/x/@v/v1.0.0%2Einfo",
+            "/corp.example/x/@v/v1.0.0.info",
+        ),
+        ("https://proxy.golang.org/corp.example/x%2F%40v%2Flist", "/corp.example/x/@v/list"),
+        ("https://sum.golang.org/%6cookup/corp.example/x@v1.0.0", "/lookup/corp.example/x@v1.0.0"),
+        ("https://sum.golang.org/lookup/corp.example/x%40v1.0.0", "/lookup/corp.example/x@v1.0.0"),
+    ],
+)
+def test_a_percent_escaped_protocol_path_is_what_the_server_reads(escaped, plain):
+    # go never escapes these paths; curl or another client can, and net/http decodes them on
+    # the server: classified "other", such a request of a private path was forwarded by the
+    # guard and judged clean (an outside attack found it).
+    host = escaped.split("/")[2]
+    ua = {"user-agent": "curl/8.5.0"}
+    got = classify_request("GET", escaped, ua)
+    want = classify_request("GET", f"https://{host}{plain}", ua)
+    assert got == want and got.kind in ("proxy", "sumdb")
+    leaks = find_leaks([event(escaped)], GoEnv.from_mapping({"GOPRIVATE": "corp.example"}))
+    assert [leak.module for leak in leaks] == ["corp.example/x"]

@@ -98,6 +98,26 @@ def _classify(method: str, url: str, env: GoEnv | None, client: Client) -> Class
     if split is None:
         return None
     origin, host, raw_path, raw_query = split
+    found = _classify_split(method, origin, host, raw_path, raw_query, env, client)
+    if found is None and "%" in raw_path:
+        # go never percent-escapes its protocol's paths (a module path cannot hold `%`), but
+        # another client can (`/@v/list` as `/%40v/list`), and the server decodes them as
+        # net/http decodes r.URL.Path: such a request is what the server reads, a leak too.
+        decoded = unquote(raw_path)
+        if decoded != raw_path:
+            found = _classify_split(method, origin, host, decoded, raw_query, env, client)
+    return found
+
+
+def _classify_split(
+    method: str,
+    origin: str,
+    host: str,
+    raw_path: str,
+    raw_query: str,
+    env: GoEnv | None,
+    client: Client,
+) -> Classification | None:
     query = parse_qs(raw_query) if raw_query else _NO_QUERY
     if raw_query and query.get("go-get") == ["1"]:
         module = host + unquote(raw_path).rstrip("/")
