@@ -418,3 +418,21 @@ def test_a_header_that_cannot_be_written_stops_the_proxy_before_any_event(tmp_pa
         tctx.configure(recorder, goscope_jsonl=str(path))
     assert "cannot write the recording's header" in str(refused.value)
     assert path.read_bytes() == b""
+
+
+def test_only_the_process_that_was_redirected_follows_its_redirect():
+    # A redirect's target takes the meaning of the request that redirected, but only for the
+    # process go's client followed it in: another process asking the same URL inherited
+    # that meaning (a private path asked by the second passed as the first's public one).
+    addon, sink = listening(env=GoEnv.from_mapping({}))
+    addon._told.update({1, 2})  # their sender lines are not this test's
+    for flow, sender in (
+        (redirect_flow(ZIP, BLOB), 1),
+        (go_flow(BLOB, status=200), 2),
+        (go_flow(BLOB, status=200), 1),
+    ):
+        addon._sender_of[flow.client_conn.id] = sender  # as the sender lookup ties them
+        run(addon, flow)
+    _, theirs, ours = sink.events
+    assert theirs.kind == "other" and theirs.redirected_from is None
+    assert ours.kind == "proxy" and ours.redirected_from == sink.events[0].seq

@@ -260,11 +260,14 @@ def test_the_base_split_finds_the_first_dotted_element(parts):
         ("https://proxy.golang.org/corp.example/x%2F%40v%2Flist", "/corp.example/x/@v/list"),
         ("https://sum.golang.org/%6cookup/corp.example/x@v1.0.0", "/lookup/corp.example/x@v1.0.0"),
         ("https://sum.golang.org/lookup/corp.example/x%40v1.0.0", "/lookup/corp.example/x@v1.0.0"),
+        ("https://proxy.golang.org/x.y/../corp.example/x/@v/list", "/corp.example/x/@v/list"),
+        ("https://proxy.golang.org/./corp.example/x/@v/list", "/corp.example/x/@v/list"),
+        ("https://proxy.golang.org/x.y/%2e%2e/corp.example/x/@v/list", "/corp.example/x/@v/list"),
     ],
 )
 def test_a_percent_escaped_protocol_path_is_what_the_server_reads(escaped, plain):
-    # go never escapes these paths; curl or another client can, and net/http decodes them on
-    # the server: classified "other", such a request of a private path was forwarded by the
+    # go never escapes these paths nor sends dot segments; curl or another client can, and
+    # the server decodes and cleans them: classified "other", such a request of a private path was forwarded by the
     # guard and judged clean (an outside attack found it).
     host = escaped.split("/")[2]
     ua = {"user-agent": "curl/8.5.0"}
@@ -273,3 +276,16 @@ def test_a_percent_escaped_protocol_path_is_what_the_server_reads(escaped, plain
     assert got == want and got.kind in ("proxy", "sumdb")
     leaks = find_leaks([event(escaped)], GoEnv.from_mapping({"GOPRIVATE": "corp.example"}))
     assert [leak.module for leak in leaks] == ["corp.example/x"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", ".", "..", "x.y", "..b", ".c"]), max_size=8))
+def test_remove_dot_segments_is_rfc_3986s(segments):
+    # urljoin resolves a reference by RFC 3986 5.2, dot segments removed: the oracle (for
+    # paths without empty segments, which urljoin drops and the RFC keeps).
+    from urllib.parse import urljoin, urlsplit
+
+    from goscope.core.traffic.classify import remove_dot_segments
+
+    path = "/" + "/".join(segments)
+    assert remove_dot_segments(path) == urlsplit(urljoin("http://h/", path)).path

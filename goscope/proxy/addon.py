@@ -196,7 +196,7 @@ class GoscopeAddon:
             self._emit_sender(self._senders[sender].to_dict())
         # A redirect that sent go here gives this request its meaning, from the start
         # (the guard judges it before it leaves).
-        flow.metadata["goscope_origin"] = self.redirects.take(url)
+        flow.metadata["goscope_origin"] = self.redirects.take(url, sender=sender)
         self.in_flight[flow.id] = flow
 
     def event_for_request(self, flow: http.HTTPFlow) -> tuple[Event, GoEnv]:
@@ -335,7 +335,7 @@ class GoscopeAddon:
         event.apply(self.classify(method, url, user_agent, self._classifying_env(flow)))
         origin = flow.metadata.get("goscope_origin", _UNLINKED)
         if origin is _UNLINKED:  # a flow that never passed requestheaders (tests)
-            origin = self.redirects.take(url)
+            origin = self.redirects.take(url, sender=flow.metadata.get("goscope_sender"))
         if origin is not None:
             apply_origin(event, origin)
         if event.proxy:  # the GOPROXY entry's base, from the URL: a token in its path too
@@ -386,9 +386,9 @@ class GoscopeAddon:
         if origin is not None and event.status is not None and 400 <= event.status < 500:
             # go's 4xx retry asks the URL that redirected, not this one (web/http.go).
             self.retries.remember(origin.method, redact_url(origin.url))
+        event.sender = flow.metadata.get("goscope_sender")  # before note: only it follows
         if resp is not None and 300 <= resp.status_code < 400:
             self.redirects.note(event, url, header(resp.headers, b"location"))
-        event.sender = flow.metadata.get("goscope_sender")
         self._transport(flow, event)
         return visible_event(event)
 

@@ -98,15 +98,43 @@ def _classify(method: str, url: str, env: GoEnv | None, client: Client) -> Class
     if split is None:
         return None
     origin, host, raw_path, raw_query = split
+    if "/." in raw_path:
+        # go never sends a `.` or `..` segment (module.CheckPath refuses them), but another
+        # client can, and the server reads the path without them (RFC 3986 5.2.4; Go's
+        # ServeMux redirects to the clean path): `/x.y/../corp.example/x/@v/list` asks for
+        # corp.example/x.
+        raw_path = remove_dot_segments(raw_path)
     found = _classify_split(method, origin, host, raw_path, raw_query, env, client)
-    if found is None and "%" in raw_path:
-        # go never percent-escapes its protocol's paths (a module path cannot hold `%`), but
-        # another client can (`/@v/list` as `/%40v/list`), and the server decodes them as
-        # net/http decodes r.URL.Path: such a request is what the server reads, a leak too.
-        decoded = unquote(raw_path)
-        if decoded != raw_path:
-            found = _classify_split(method, origin, host, decoded, raw_query, env, client)
+    if "%" in raw_path and (found is None or _dot_element(found.module)):
+        # Nor does go percent-escape its protocol's paths (a module path cannot hold `%`),
+        # but another client can (`/@v/list` as `/%40v/list`, `..` as `%2e%2e`), and the
+        # server decodes them as net/http decodes r.URL.Path: what the server reads.
+        served = remove_dot_segments(unquote(raw_path))
+        if served != raw_path:
+            found = _classify_split(method, origin, host, served, raw_query, env, client) or found
     return found
+
+
+def _dot_element(module: str | None) -> bool:
+    return bool(module) and any(e in (".", "..") for e in module.split("/"))  # type: ignore[union-attr]
+
+
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 5.2.4: a path without its `.` and `..` segments, as a server reads it."""
+    if "/." not in path:
+        return path
+    segments = path.split("/")
+    out: list[str] = []
+    last = len(segments) - 1
+    for i, segment in enumerate(segments):
+        if segment in (".", ".."):
+            if segment == ".." and len(out) > 1:
+                out.pop()
+            if i == last:
+                out.append("")  # `/a/..` is `/`, a directory
+            continue
+        out.append(segment)
+    return "/".join(out)
 
 
 def _classify_split(

@@ -80,13 +80,22 @@ class RedirectLinker:
             apply_origin(event, origin)
         return origin
 
-    def take(self, raw_url: str, now: float | None = None) -> Origin | None:
-        """The redirect that sent go to `raw_url`, if one did (once: it is taken)."""
+    def take(
+        self, raw_url: str, now: float | None = None, sender: int | None = None
+    ) -> Origin | None:
+        """The redirect that sent go to `raw_url`, if one did (once: it is taken).
+
+        Only the process that was redirected follows its redirect: another that asks the
+        same URL asks it of its own accord, and is judged by what it asked."""
         if not self._targets:
             return None  # no redirect pending (the common case): nothing to parse
-        origin = self._targets.pop(normal_url(raw_url), None)
+        key = normal_url(raw_url)
+        origin = self._targets.get(key)
+        if origin is None or origin.event.sender != sender:
+            return None
+        del self._targets[key]
         at = time.monotonic() if now is None else now
-        if origin is None or at - origin.at > self.window_s:
+        if at - origin.at > self.window_s:
             return None
         return origin
 
