@@ -42,8 +42,8 @@ def test_a_request_whose_first_bytes_come_alone_is_still_http_and_still_guarded(
         ).start()
         try:
             with socket.create_connection((proxy.host, proxy.port), timeout=10) as raw:
-                raw.sendall(
-                    f"CONNECT 127.0.0.1:{server.port} HTTP/1.1\r\n"
+                raw.sendall(  # --route sends proxy.golang.org to the lab
+                    f"CONNECT proxy.golang.org:80 HTTP/1.1\r\n"
                     f"Proxy-Authorization: Basic {auth}\r\n\r\n".encode()
                 )
                 assert raw.recv(4096).startswith(b"HTTP/1.1 200")
@@ -107,3 +107,56 @@ def test_a_lookup_at_the_senders_own_checksum_mirror_is_guarded(tmp_path):
     (event,) = recording.events
     assert (event.kind, event.module) == ("sumdb", "corp.example/secret")
     assert BLOCKED_FLAG in event.flags
+
+
+def _guarded_proxy(tmp_path, server: ModServer) -> ProxyProcess:
+    return ProxyProcess(
+        ProxyConfig(
+            home=tmp_path / "home",
+            port=0,
+            routes=server.routes(),
+            recording=str(tmp_path / "r.jsonl"),
+            secret=SECRET,
+            guard=True,
+            judging={"private": "corp.example", "trusted": [], "guard": True},
+        )
+    ).start()
+
+
+def test_a_request_that_names_another_host_than_it_goes_to_is_refused(tmp_path):
+    # Judged by the host it names (corp.example, the module's own: no leak), but sent where
+    # it connected or its URL says (here the lab at 127.0.0.1; proxy.golang.org as easily):
+    # the private path went there past the guard, and the recording named corp.example.
+    auth = base64.b64encode(f"goscope:{SECRET}".encode()).decode()
+    ask = (
+        b"GET /corp.example/secret/@v/list HTTP/1.1\r\n"
+        b"Host: corp.example\r\nConnection: close\r\n\r\n"
+    )
+    answers = []
+    with ModServer({"proxy.golang.org": HostBehaviour([PRIVATE])}) as server:
+        proxy = _guarded_proxy(tmp_path, server)
+        try:
+            for connect, request in (
+                (f"CONNECT 127.0.0.1:{server.port} HTTP/1.1\r\n", ask),
+                (
+                    None,
+                    ask.replace(b"GET /", f"GET http://127.0.0.1:{server.port}/".encode()).replace(
+                        b"\r\n\r\n", f"\r\nProxy-Authorization: Basic {auth}\r\n\r\n".encode()
+                    ),
+                ),
+            ):
+                with socket.create_connection((proxy.host, proxy.port), timeout=10) as raw:
+                    if connect:
+                        raw.sendall(f"{connect}Proxy-Authorization: Basic {auth}\r\n\r\n".encode())
+                        assert raw.recv(4096).startswith(b"HTTP/1.1 200")
+                    raw.sendall(request)
+                    answers.append(raw.recv(4096))
+        finally:
+            stats = proxy.stop()
+    assert not server.requests, "the request went where it did not say"
+    assert all(a.startswith(b"HTTP/1.1 421") for a in answers), answers
+    recording = read_recording(str(tmp_path / "r.jsonl"))
+    assert stats["events"] == len(recording.events) == 2
+    for event in recording.events:
+        assert {"misdirected", BLOCKED_FLAG} <= set(event.flags)
+        assert event.error.startswith("refused by goscope: the request names corp.example")

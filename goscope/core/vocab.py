@@ -63,3 +63,5 @@ OFF: Literal["off"] = "off"
 # An event's flag: goscope's guard answered the request itself (proxy/guard.py), so it
 # never left the machine. Its leak is a prevented one.
 BLOCKED_FLAG = "blocked"
+# Refused by goscope: the host it named (Host, :authority) is not where it would have gone.
+MISDIRECTED_FLAG = "misdirected"

@@ -32,12 +32,13 @@ from goscope.core.safe.redact import (
     redact_repeated_url,
     redact_url,
 )
+from goscope.core.safe.visible import visible
 from goscope.core.traffic.classify import Classification, classify_request
 from goscope.core.traffic.events import Event, visible_event
 from goscope.core.traffic.recording import foreign_line, guard_line, sender_line
 from goscope.core.traffic.redirects import RedirectLinker, apply_origin
 from goscope.core.traffic.retries import AuthRetryMarker
-from goscope.core.vocab import Endpoint
+from goscope.core.vocab import MISDIRECTED_FLAG, Endpoint
 
 from .flowfacts import header, pretty_url_and_host
 from .guard import BLOCKED_FLAG, Guard
@@ -107,6 +108,7 @@ class GoscopeAddon:
         self._nobody = GoEnv.from_mapping({})  # an unknown sender: judged by --private only
         self.guard: Guard | None = None  # set by goscope_addons(): its count is in the stats
         self._sender_of: dict[str, int | None] = {}  # client connection id -> sender id
+        self._tunnel_to: dict[str, str] = {}  # client connection id -> its CONNECT's host
 
     # -- mitmproxy hooks ----------------------------------------------------
     def load(self, loader: Loader) -> None:
@@ -175,9 +177,12 @@ class GoscopeAddon:
     def http_connect(self, flow: http.HTTPFlow) -> None:
         if flow.metadata.get("goscope_foreign"):  # refused (407): it will ask nothing here
             self.handshaking.discard(flow.client_conn.id)
+        else:  # where every request of this tunnel goes, whatever its Host header says
+            self._tunnel_to[flow.client_conn.id] = flow.request.host
 
     def client_disconnected(self, client: connection.Client) -> None:
         self._sender_of.pop(client.id, None)
+        self._tunnel_to.pop(client.id, None)
         self.handshaking.discard(client.id)
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
@@ -198,6 +203,19 @@ class GoscopeAddon:
         # (the guard judges it before it leaves).
         flow.metadata["goscope_origin"] = self.redirects.take(url, sender=sender)
         self.in_flight[flow.id] = flow
+        # The request is judged by the host it names (Host, :authority), but mitmproxy sends
+        # it where the client connected (its CONNECT) or to its absolute URL's host. go names
+        # the same host; a request that names another is refused, never sent: judged as
+        # named, it could take a private path past the guard to the host it connects to.
+        going = self._tunnel_to.get(flow.client_conn.id) or flow.request.host
+        if not _same_host(going, host):
+            flow.metadata["goscope_misdirected"] = going
+            flow.metadata["goscope_blocked"] = True  # answered here: it never left
+            flow.response = http.Response.make(
+                421,
+                visible(f"goscope: this request names {host} but goes to {going}: refused\n"),
+                {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"},
+            )
 
     def event_for_request(self, flow: http.HTTPFlow) -> tuple[Event, GoEnv]:
         """What a request will be as an event, before it is sent, and the Go environment
@@ -359,6 +377,12 @@ class GoscopeAddon:
         event.request_headers = redact_goauth_headers(redact_headers(request_headers), event.client)
         if flow.metadata.get("goscope_blocked"):
             event.flags.append(BLOCKED_FLAG)  # answered by the guard: it never left
+        misdirected = flow.metadata.get("goscope_misdirected")
+        if misdirected is not None:
+            event.flags.append(MISDIRECTED_FLAG)
+            event.error = redact_free_text(
+                f"refused by goscope: the request names {host}, but would go to {misdirected}"
+            )
         if flow.metadata.get("goscope_interrupted"):
             event.error = "interrupted: goscope stopped before the answer came"
             event.flags.append("interrupted")
@@ -472,6 +496,11 @@ class GoscopeAddon:
                 out["recording_lost"] = sink.lost  # type: ignore[attr-defined]
                 out["recording_error"] = sink.error or "a write failed"  # type: ignore[attr-defined]
         return out
+
+
+def _same_host(going: str, named: str) -> bool:
+    """Whether the host a request goes to is the host it names (case and a final dot aside)."""
+    return going.lower().rstrip(".") == named.lower().rstrip(".")
 
 
 def _url_and_host(flow: http.HTTPFlow) -> tuple[str, str]:
