@@ -23,23 +23,27 @@ SECRET = "s3cret-of-this-run-0123456789"
 PRIVATE = Module("corp.example/secret", "v1.0.0")
 
 
+def _guarded_proxy(tmp_path, server: ModServer) -> ProxyProcess:
+    return ProxyProcess(
+        ProxyConfig(
+            home=tmp_path / "home",
+            port=0,
+            routes=server.routes(),
+            recording=str(tmp_path / "r.jsonl"),
+            secret=SECRET,
+            guard=True,
+            judging={"private": "corp.example", "trusted": [], "guard": True},
+        )
+    ).start()
+
+
 def test_a_request_whose_first_bytes_come_alone_is_still_http_and_still_guarded(tmp_path):
     # mitmproxy's rawtcp (on by default) passed a connection through as raw TCP when its
     # first segment held fewer than three bytes: no event, no guard, and a complete, clean
     # verdict for a private path that reached the proxy.
     auth = base64.b64encode(f"goscope:{SECRET}".encode()).decode()
     with ModServer({"proxy.golang.org": HostBehaviour([PRIVATE])}) as server:
-        proxy = ProxyProcess(
-            ProxyConfig(
-                home=tmp_path / "home",
-                port=0,
-                routes=server.routes(),
-                recording=str(tmp_path / "r.jsonl"),
-                secret=SECRET,
-                guard=True,
-                judging={"private": "corp.example", "trusted": [], "guard": True},
-            )
-        ).start()
+        proxy = _guarded_proxy(tmp_path, server)
         try:
             with socket.create_connection((proxy.host, proxy.port), timeout=10) as raw:
                 raw.sendall(  # --route sends proxy.golang.org to the lab
@@ -71,17 +75,7 @@ def test_a_lookup_at_the_senders_own_checksum_mirror_is_guarded(tmp_path):
     auth = base64.b64encode(f"goscope:{SECRET}".encode()).decode()
     hosts = {"sumdb.mirror.example": HostBehaviour([PRIVATE])}
     with ModServer(hosts) as server:
-        proxy = ProxyProcess(
-            ProxyConfig(
-                home=tmp_path / "home",
-                port=0,
-                routes=server.routes(),
-                recording=str(tmp_path / "r.jsonl"),
-                secret=SECRET,
-                guard=True,
-                judging={"private": "corp.example", "trusted": [], "guard": True},
-            )
-        ).start()
+        proxy = _guarded_proxy(tmp_path, server)
         client = (
             "import socket, sys\n"
             f"s = socket.create_connection(({proxy.host!r}, {proxy.port}), timeout=10)\n"
@@ -107,20 +101,6 @@ def test_a_lookup_at_the_senders_own_checksum_mirror_is_guarded(tmp_path):
     (event,) = recording.events
     assert (event.kind, event.module) == ("sumdb", "corp.example/secret")
     assert BLOCKED_FLAG in event.flags
-
-
-def _guarded_proxy(tmp_path, server: ModServer) -> ProxyProcess:
-    return ProxyProcess(
-        ProxyConfig(
-            home=tmp_path / "home",
-            port=0,
-            routes=server.routes(),
-            recording=str(tmp_path / "r.jsonl"),
-            secret=SECRET,
-            guard=True,
-            judging={"private": "corp.example", "trusted": [], "guard": True},
-        )
-    ).start()
 
 
 def test_a_request_that_names_another_host_than_it_goes_to_is_refused(tmp_path):
