@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 from goscope.core.traffic.recording import read_recording
 from goscope.core.vocab import BLOCKED_FLAG
@@ -37,32 +36,43 @@ def _guarded_proxy(tmp_path, server: ModServer) -> ProxyProcess:
     ).start()
 
 
+def _go_env(tmp_path, **variables: str) -> dict[str, str]:
+    """A client process's environment: no Go variable or go env -w file of the machine's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GO") and k != "HOME"}
+    return {**env, "HOME": str(tmp_path), **variables}
+
+
 def test_a_request_whose_first_bytes_come_alone_is_still_http_and_still_guarded(tmp_path):
     # mitmproxy's rawtcp (on by default) passed a connection through as raw TCP when its
     # first segment held fewer than three bytes: no event, no guard, and a complete, clean
-    # verdict for a private path that reached the proxy.
+    # verdict for a private path that reached the proxy. (The lab is the client's GOPROXY,
+    # so that nothing but 127.0.0.1 is dialled, even when the passthrough comes back.)
     auth = base64.b64encode(f"goscope:{SECRET}".encode()).decode()
-    with ModServer({"proxy.golang.org": HostBehaviour([PRIVATE])}) as server:
+    with ModServer({"127.0.0.1": HostBehaviour([PRIVATE])}) as server:
+        lab = f"127.0.0.1:{server.port}"
         proxy = _guarded_proxy(tmp_path, server)
+        client = (
+            "import socket, sys, time\n"
+            f"s = socket.create_connection(({proxy.host!r}, {proxy.port}), timeout=10)\n"
+            f"s.sendall(b'CONNECT {lab} HTTP/1.1\\r\\nProxy-Authorization: Basic {auth}"
+            "\\r\\n\\r\\n')\n"
+            "assert s.recv(4096).startswith(b'HTTP/1.1 200')\n"
+            "request = (b'GET /corp.example/secret/@v/list HTTP/1.1\\r\\n'\n"
+            f"           b'Host: {lab}\\r\\nConnection: close\\r\\n\\r\\n')\n"
+            "s.sendall(request[:2])\n"
+            "time.sleep(0.5)  # mitmproxy picks the layer on what has come so far\n"
+            "s.sendall(request[2:])\n"
+            "sys.stdout.buffer.write(s.recv(4096)[:12])\n"
+        )
+        env = _go_env(tmp_path, GOPROXY=f"http://{lab}")
         try:
-            with socket.create_connection((proxy.host, proxy.port), timeout=10) as raw:
-                raw.sendall(  # --route sends proxy.golang.org to the lab
-                    f"CONNECT proxy.golang.org:80 HTTP/1.1\r\n"
-                    f"Proxy-Authorization: Basic {auth}\r\n\r\n".encode()
-                )
-                assert raw.recv(4096).startswith(b"HTTP/1.1 200")
-                request = (
-                    b"GET /corp.example/secret/@v/list HTTP/1.1\r\n"
-                    b"Host: proxy.golang.org\r\nConnection: close\r\n\r\n"
-                )
-                raw.sendall(request[:2])
-                time.sleep(0.5)  # mitmproxy picks the layer on what has come so far
-                raw.sendall(request[2:])
-                answer = raw.recv(4096)
+            done = subprocess.run(
+                [sys.executable, "-c", client], env=env, capture_output=True, timeout=60
+            )
         finally:
             stats = proxy.stop()
     assert not server.requests, "the private path reached the proxy"
-    assert answer.startswith(b"HTTP/1.1 404"), answer[:200]
+    assert done.stdout == b"HTTP/1.1 404", done
     recording = read_recording(str(tmp_path / "r.jsonl"))
     assert stats["events"] == len(recording.events) == 1
     (event,) = recording.events
@@ -85,9 +95,7 @@ def test_a_lookup_at_the_senders_own_checksum_mirror_is_guarded(tmp_path):
             "          b'User-Agent: Go-http-client/1.1\\r\\nConnection: close\\r\\n\\r\\n')\n"
             "sys.stdout.buffer.write(s.recv(65536)[:12])\n"
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GO") and k != "HOME"}
-        env["HOME"] = str(tmp_path)  # no go env -w file of the machine's
-        env["GOSUMDB"] = "sum.golang.org http://sumdb.mirror.example/base"
+        env = _go_env(tmp_path, GOSUMDB="sum.golang.org http://sumdb.mirror.example/base")
         try:
             done = subprocess.run(
                 [sys.executable, "-c", client], env=env, capture_output=True, timeout=60

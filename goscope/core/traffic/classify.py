@@ -116,7 +116,7 @@ def _classify(method: str, url: str, env: GoEnv | None, client: Client) -> Class
 
 
 def _dot_element(module: str | None) -> bool:
-    return bool(module) and any(e in (".", "..") for e in module.split("/"))  # type: ignore[union-attr]
+    return module is not None and any(e in (".", "..") for e in module.split("/"))
 
 
 def remove_dot_segments(path: str) -> str:
