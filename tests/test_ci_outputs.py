@@ -149,3 +149,35 @@ def test_a_hostile_module_path_cannot_forge_a_workflow_command():
     assert lines and all("\n" not in line and "\r" not in line for line in lines)
     assert not any(line.startswith("::error::forged") for line in "\n".join(lines).splitlines())
     assert "\n::" not in summary_markdown(report).replace("\n### ", "")
+
+
+def test_a_mistake_two_go_processes_share_is_one_annotation_and_one_sarif_result(tmp_path):
+    """Two go processes (another terminal's, say) with the same GOSUMDB=off: one doctor
+    finding naming both, so CI shows one annotation and code scanning one alert; a third
+    process that sets the variable another way is a second finding with its own key.
+    Before, the report held the finding once per process, with equal fingerprints."""
+    from goscope.core.outputs.ci import sarif_document
+
+    same = {"GOPROXY": "https://proxy.golang.org,direct", "GOSUMDB": "off"}
+    other = same | {"GOFLAGS": "-insecure"}
+    senders = [
+        {"id": i, "pid": 100 + i, "program": "go", "environment": GoEnv.from_mapping(e).to_dict()}
+        for i, e in enumerate((same, same, other), 1)
+    ]
+    events = [
+        event(f"https://proxy.golang.org/github.com/a/b/@v/v1.0.{i}.info", sender=i)
+        for i in (1, 2, 3)
+    ]
+    report = build_report(events, None, senders=senders)
+    sumdb_off = [f for f in report.findings if f["id"] == "gosumdb-off"]
+    assert len(sumdb_off) == 1 and sumdb_off[0]["senders"] == [1, 2, 3]
+    insecure = [f for f in report.findings if f["id"] == "goflags-insecure"]
+    assert len(insecure) == 1 and insecure[0]["senders"] == [3]
+    annotations = [a for a in github_annotations(report) if "doctor%3A gosumdb-off::" in a]
+    assert len(annotations) == 1 and "(so configured in 3 go processes)" in annotations[0]
+    results = sarif_document(report, "0")["runs"][0]["results"]  # type: ignore[index]
+    prints = [r["partialFingerprints"]["goscopeResult/v1"] for r in results]
+    assert len(prints) == len(set(prints))
+    assert sum(r["ruleId"] == "doctor-gosumdb-off" for r in results) == 1
+    # Per process, each still has its own (the Senders view of the report).
+    assert [len(s["findings"]) > 0 for s in report.senders] == [True, True, True]

@@ -44,6 +44,24 @@ class Finding:
         return asdict(self)
 
 
+def merge_senders(per_sender: Iterable[tuple[int | None, list[Finding]]]) -> list[dict[str, Any]]:
+    """Each finding once, with the senders it holds for: two go processes with the same
+    configuration make one mistake, and CI shows one annotation and one SARIF result for it,
+    not one per process. Findings that differ in anything but their proof stay apart; the
+    proof is the union of the senders' requests."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for sender, findings in per_sender:
+        for f in findings:
+            key = (f.id, f.severity, f.variable, f.value, f.origin, f.message, f.fix)
+            entry = merged.get(key)
+            if entry is None:
+                merged[key] = f.to_dict() | {"senders": [sender]}
+            else:
+                entry["senders"].append(sender)
+                entry["evidence"] = sorted({*entry["evidence"], *f.evidence})
+    return list(merged.values())
+
+
 @dataclass
 class Traffic:
     """What a session saw, for evidence."""

@@ -113,13 +113,16 @@ def ci_results(report: Report) -> list[CiResult]:
     for finding in report.findings:
         if finding["severity"] in ("error", "warning"):
             fix = f". Fix: {finding['fix']}" if finding.get("fix") else ""
+            senders = len(finding.get("senders") or ())
+            where = f" (so configured in {senders} go processes)" if senders > 1 else ""
             out.append(
                 CiResult(
                     f"doctor-{finding['id']}",
                     _LEVELS[finding["severity"]],
                     f"goscope doctor: {finding['id']}",
-                    finding["message"] + fix,
-                    f"{finding['id']} {finding.get('variable') or ''}",
+                    finding["message"] + where + fix,
+                    # Two processes may set one variable two ways: two results, two keys.
+                    f"{finding['id']} {finding.get('variable') or ''} {finding.get('value') or ''}",
                 )
             )
     return sorted(out, key=lambda r: LEVEL_ORDER[r.level])

@@ -10,6 +10,7 @@ from typing import IO, Any
 from ..gorules.goenv import GoEnv
 from ..gorules.goerrors import GoError
 from ..judging.credentials import HostCredentials, credentials_view
+from ..judging.findings import merge_senders
 from ..judging.judge import Judge
 from ..judging.leaks import Leak, LeakGroup, group_leaks
 from ..safe.redact import redact_argv, redact_event
@@ -186,11 +187,10 @@ def build_report(
     judge.set_go_output(go_output or [])
     failed = judge.failures(exit_code)
     views = judge.senders()
-    findings = [
-        f.to_dict() | ({"sender": view.id} if len(views) > 1 else {})
-        for view in views
-        for f in view.findings(private)
-    ]
+    findings = merge_senders((view.id, view.findings(private)) for view in views)
+    if len(views) < 2:
+        for f in findings:
+            del f["senders"]  # one process: every finding is its own
     report = Report(
         env or GoEnv.from_mapping({}),
         events,
