@@ -23,15 +23,15 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from mitmproxy import connection, ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
 
 from goscope.core.safe.visible import visible
+
+from .stamps import iso_ms as _iso
 
 USER = "goscope"
 REALM = "goscope"
@@ -139,7 +139,3 @@ def _credentials(header: str) -> bytes | None:
         return base64.b64decode(value.strip(), validate=True)
     except (binascii.Error, ValueError):
         return None
-
-
-def _iso(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts or time.time(), UTC).isoformat(timespec="milliseconds")

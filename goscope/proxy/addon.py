@@ -16,7 +16,6 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 from mitmproxy import connection, ctx, http
@@ -45,6 +44,7 @@ from .guard import BLOCKED_FLAG, Guard
 from .outputs import EventSink, LiveStream, Recorder, environment_option
 from .router import Router
 from .senders import Sender, SenderDirectory
+from .stamps import iso_ms as _iso
 
 log = logging.getLogger("goscope")
 
@@ -527,10 +527,6 @@ def _issuer(chain: Sequence[Any]) -> tuple[str, bool]:
 def _fields(headers: http.Headers) -> list[tuple[str, str]]:
     """Header pairs straight from mitmproxy's raw fields (faster than items(multi=True))."""
     return [(k.decode("latin-1"), v.decode("latin-1", errors="replace")) for k, v in headers.fields]
-
-
-def _iso(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts or time.time(), UTC).isoformat(timespec="milliseconds")
 
 
 _ERRNO_WORDS = {

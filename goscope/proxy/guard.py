@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from mitmproxy import ctx, http
@@ -35,6 +34,8 @@ from goscope.core.gorules.patterns import matching_pattern
 from goscope.core.judging.leaks import Leak, LeakDetector
 from goscope.core.traffic.events import Event
 from goscope.core.vocab import BLOCKED_FLAG
+
+from .stamps import iso_ms as _iso
 
 __all__ = ["BLOCKED_FLAG", "Guard", "block_message", "private_by"]
 MAX_BODY = 600  # go shows at most 648 bytes of a server's answer
@@ -135,7 +136,3 @@ def block_message(leak: Leak, env: GoEnv, declared: str, event: Event) -> str:
         lines.append(leak.note)
     text = "\n".join(line.replace("\n", " ") for line in lines if line)
     return text[:MAX_BODY] + "\n"
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
