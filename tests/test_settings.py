@@ -39,6 +39,13 @@ def goscope(args, cwd, env):
     )
 
 
+def config_rows(cwd, env) -> dict[str, dict]:
+    """`goscope config --json`'s rows by key."""
+    return {
+        r["key"]: r for r in json.loads(goscope(["config", "--json"], cwd, env).stdout)["settings"]
+    }
+
+
 def private_of(cwd, env, *flags) -> str:
     """What `goscope route` calls the module's private pattern: the effective --private."""
     run = goscope(["route", "--json", *flags, f"{PRIVATE}/team/x@v1.0.0"], cwd, env)
@@ -48,13 +55,20 @@ def private_of(cwd, env, *flags) -> str:
 
 
 def test_a_flag_beats_the_environment_beats_the_project_beats_the_user(place):
+    """A project file's private patterns add to yours (yours named first): a clone may say
+    more is private, never less."""
     repo, user, env = place
     here = repo / "cmd" / "tool"  # the project file is found from a subdirectory
     assert private_of(here, env) == ""
-    user.write_text(f'private = "{PRIVATE}"\n')
-    assert private_of(here, env) == PRIVATE
     (repo / ".goscope.toml").write_text(f'private = ["*.invalid", "{PRIVATE}/team"]\n')
     assert private_of(here, env) == f"{PRIVATE}/team"
+    user.write_text('private = "other.example"\n')
+    assert private_of(here, env) == f"{PRIVATE}/team"  # before: the project's replaced yours
+    user.write_text(f'private = "{PRIVATE}"\n')
+    assert private_of(here, env) == PRIVATE
+    rows = config_rows(here, env)
+    assert rows["private"]["value"] == f"{PRIVATE},*.invalid,{PRIVATE}/team"
+    assert rows["private"]["origin"] == f"user file {user} + project file {repo / '.goscope.toml'}"
     env["GOSCOPE_PRIVATE"] = "*.corp.example.com"
     assert private_of(here, env) == "*.corp.example.com"
     assert private_of(here, env, "--private", PRIVATE) == PRIVATE
@@ -99,9 +113,11 @@ def test_the_project_file_is_the_repositorys_own(place, tmp_path):
         ("project", "route = 'proxy.golang.org=https://attacker.example'\n", "route is yours"),
         ("project", "upstream-proxy = 'http://u:p@proxy.example'\n", "upstream-proxy is yours"),
         ("project", "listen-host = '0.0.0.0'\n", "listen-host is yours"),
+        ("project", "trusted = ['proxy.golang.org']\n", "never judged"),
+        ("user", "private = " + "[" * 500 + "\n", "not a TOML file"),
         (
             "project",
-            "trusted = 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB'\n",
+            "private = 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB'\n",
             "looks like it holds a secret",
         ),
         ("env", "GOSCOPE_FAIL_ON_LEAK=sometimes", "GOSCOPE_FAIL_ON_LEAK must be true or false"),
@@ -150,3 +166,46 @@ def test_the_user_file_may_set_what_a_project_may_not(place):
     assert "pw" not in rows["upstream-proxy"]["value"]  # shown redacted
     assert rows["upstream-proxy"]["origin"] == f"user file {user}"
     assert Path(shown["user_file"]) == user
+
+
+def test_a_project_file_turns_on_what_you_left_off_never_off_what_you_turned_on(place, tmp_path):
+    """A pull request's .goscope.toml cannot silence the leak gate: guard and fail-on-leak
+    set in your user file stay on (before, guard = false in the clone turned them off)."""
+    repo, user, env = place
+    user.write_text("guard = true\nfail-on-leak = true\n")
+    (repo / ".goscope.toml").write_text("guard = false\nfail-on-leak = false\n")
+    rows = config_rows(repo, env)
+    assert (rows["guard"]["value"], rows["fail-on-leak"]["value"]) == ("true", "true")
+    assert rows["guard"]["origin"] == f"user file {user}"
+    report = tmp_path / "r.json"
+    run = goscope(["run", "--headless", "--json", str(report), "--", "true"], repo, env)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(report.read_text())["judging"]["guard"] is True
+    user.write_text("")
+    (repo / ".goscope.toml").write_text("guard = true\n")
+    rows = config_rows(repo, env)
+    assert rows["guard"]["value"] == "true"  # on from the project: stricter is welcome
+
+
+def test_private_and_route_together_reach_every_command(place):
+    """click's defaults for the bare goscope and for its `route` command share one table:
+    a `route` setting replaced the route command's, so `private` was lost there (exit 0,
+    no leak), and a `private` setting reached the bare goscope as its --route (exit 2)."""
+    from goscope.cli import cli
+    from goscope.cli.settings import load_settings
+
+    repo, user, env = place
+    user.write_text(f'private = "{PRIVATE}"\nroute = ["proxy.golang.org=http://127.0.0.1:9"]\n')
+    run = goscope(["route", f"{PRIVATE}/team/x"], repo, env)
+    assert run.returncode == 1 and "LEAK" in run.stdout, run.stdout + run.stderr
+    user.write_text(f'private = "{PRIVATE}"\n')
+    old = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        defaults = load_settings(repo).default_map()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    ctx = cli.make_context("goscope", ["--headless"], default_map=defaults)
+    assert ctx.params["routes"] == () and ctx.params["private"] == PRIVATE

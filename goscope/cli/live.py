@@ -151,7 +151,7 @@ def _running(port: int | None) -> tuple[Path, RunningGoscope]:
 def proxy(
     port: int,
     listen_host: str | None,
-    route: tuple[str, ...],
+    routes: tuple[str, ...],
     upstream_proxy: str | None,
     save_flows: str | None,
     ssl_insecure: bool,
@@ -178,7 +178,7 @@ def proxy(
     opts = RunOptions(
         port=port,
         listen_host=listen_host or DEFAULT_LISTEN_HOST,
-        routes=validate_routes(route),
+        routes=validate_routes(routes),
         upstream_proxy=upstream_proxy,
         jsonl=validate_output("--jsonl", jsonl),
         har=validate_har(har),

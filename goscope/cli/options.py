@@ -93,7 +93,7 @@ def run_options(**kw: Any) -> RunOptions:
         command=list(kw["command"]),
         port=kw["port"],
         listen_host=kw["listen_host"] or DEFAULT_LISTEN_HOST,
-        routes=validate_routes(kw["route"]),
+        routes=validate_routes(kw["routes"]),
         upstream_proxy=kw["upstream_proxy"],
         private=kw["private"] or "",
         trusted=split_list(kw["trusted"]),
@@ -125,6 +125,7 @@ def proxy_options(f):
         ),
         click.option(
             "--route",
+            "routes",  # not `route`: click's defaults for the group would meet the `route` command's
             multiple=True,
             metavar="HOST=URL",
             help="Forward requests for HOST to URL (events still show HOST).",

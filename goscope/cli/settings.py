@@ -5,9 +5,10 @@ project file (`.goscope.toml`, the nearest from the working directory up to the
 repository root), the user file (`config.toml` in platformdirs' user config directory:
 `$XDG_CONFIG_HOME/goscope/` on Linux). Keys are the long options' names.
 
-A project file arrives with a clone: it is someone else's. It may say what is private and
-how strict to be; it never decides where traffic goes (`route`, `upstream-proxy`,
-`listen-host`) and never holds a secret. Any bad file, key or value is one line naming
+A project file arrives with a clone: it is someone else's. It may add private patterns to
+yours and turn the guard or --fail-on-leak on (never off); it never trusts a host, never
+decides where traffic goes (`route`, `upstream-proxy`, `listen-host`) and never holds a
+secret. Any bad file, key or value is one line naming
 both, exit 2 (GoscopeError).
 """
 
@@ -87,11 +88,18 @@ class Setting:
     parse: Callable[[Any], Any]
     help: str
     project: bool = True  # a project file may set it
+    # What a project file may do over your user file: "" replace it, "add" add patterns to
+    # yours, "on" turn it on but never off. A clone must not make goscope see less.
+    over_user: str = ""
+    why_mine: str = "it decides where traffic goes"  # why a project file may not set it
     commands: tuple[str, ...] = ("", "run", "proxy")  # "" is bare `goscope`
+    # click's parameter name, where it is not the key's: in default_map a group's parameter
+    # and a command's table share one namespace (`route` is also a command).
+    name: str = ""
 
     @property
     def param(self) -> str:
-        return self.key.replace("-", "_")
+        return self.name or self.key.replace("-", "_")
 
     @property
     def env(self) -> str:
@@ -105,10 +113,18 @@ SETTINGS = (
         _patterns,
         "module path patterns that are private (GOPRIVATE syntax)",
         commands=JUDGING,
+        over_user="add",
     ),
-    Setting("trusted", _patterns, "hosts trusted with private paths", commands=JUDGING),
-    Setting("guard", _flag, "stop every would-be leak before it leaves"),
-    Setting("fail-on-leak", _flag, "exit 3 when a private module leaked"),
+    Setting(
+        "trusted",
+        _patterns,
+        "hosts trusted with private paths",
+        commands=JUDGING,
+        project=False,
+        why_mine="a host it names is never judged (trusting proxy.golang.org hides every leak)",
+    ),
+    Setting("guard", _flag, "stop every would-be leak before it leaves", over_user="on"),
+    Setting("fail-on-leak", _flag, "exit 3 when a private module leaked", over_user="on"),
     Setting("headless", _flag, "no TUI: a summary at the end", commands=("run",)),
     Setting(
         "port",
@@ -118,7 +134,7 @@ SETTINGS = (
     ),
     # Where traffic goes, and what may carry credentials: yours to say, never a clone's.
     Setting("listen-host", _text, "the address the proxy listens on", project=False),
-    Setting("route", _routes, "forward HOST to URL", project=False),
+    Setting("route", _routes, "forward HOST to URL", project=False, name="routes"),
     Setting("upstream-proxy", _text, "send traffic on through this proxy", project=False),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
@@ -206,6 +222,8 @@ def _read(path: Path, project: bool) -> dict[str, Any]:
         table = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise fail(f"{path}: not a TOML file ({exc})") from None
+    except RecursionError:  # tomllib recurses per nested array: 500 brackets are enough
+        raise fail(f"{path}: not a TOML file (nested too deeply)") from None
     out = {}
     for key, raw in table.items():
         setting = BY_KEY.get(key)
@@ -214,7 +232,7 @@ def _read(path: Path, project: bool) -> dict[str, Any]:
         if project and not setting.project:
             raise fail(
                 f"{path}: {key} is yours to set (a flag, {setting.env} or your user file), "
-                "never a project's: it decides where traffic goes"
+                f"never a project's: {setting.why_mine}"
             )
         out[key] = _parse(setting, raw, f"{path}: {key}")
         if project:
@@ -265,10 +283,26 @@ def load_settings(cwd: Path | None = None, env: Mapping[str, str] | None = None)
             from_env[setting.key] = _parse(setting, env[setting.env], setting.env)
     for origin, values in layers:
         for key, value in values.items():
-            settings.values[key] = Value(BY_KEY[key], value, origin)
+            setting, prior = BY_KEY[key], settings.values.get(key)
+            if prior is not None and origin.startswith("project"):
+                if setting.over_user == "add" and prior.value:
+                    # Yours first: the pattern a leak names is the one you wrote.
+                    merged = ",".join(dict.fromkeys(f"{prior.value},{value}".split(",")))
+                    value, origin = merged, f"{prior.origin} + {origin}"
+                elif setting.over_user == "on" and prior.value and not value:
+                    continue  # a clone never turns off what you turned on
+            settings.values[key] = Value(setting, value, origin)
     for key, value in from_env.items():
         settings.values[key] = Value(BY_KEY[key], value, BY_KEY[key].env)
     return settings
+
+
+_MARKS = {
+    "": "",
+    "never": "  (never from a project file)",
+    "add": "  (a project file adds to yours)",
+    "on": "  (a project file may turn it on, never off)",
+}
 
 
 def shown(value: Any, key: str) -> str:
@@ -321,7 +355,7 @@ def config(as_json: bool) -> None:
     )
     width = max(len(r["value"]) for r in rows)
     for r in rows:
-        mark = "" if r["project_may_set"] else "  (never from a project file)"
+        mark = _MARKS[BY_KEY[r["key"]].over_user if r["project_may_set"] else "never"]
         click.echo(visible(f"  {r['key']:<15} {r['value']:<{min(width, 40)}}  {r['origin']}{mark}"))
     user = settings.user_file
     click.echo(
