@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.hosts import looks_internal
 from goscope.core.judging.leaks import find_leaks
@@ -141,3 +143,26 @@ def test_a_url_asked_again_after_the_guard_was_turned_off_is_a_leak_that_left():
     judge.add(event(url, 200, seq=3))
     (group,) = group_leaks(judge.leaks)
     assert group.requests == 2
+
+
+@pytest.mark.parametrize("order", [(1, 2), (2, 1)])
+def test_one_url_from_two_processes_is_judged_by_each(order):
+    """Two go processes ask the public proxy for one private path: one has nothing private,
+    the other GOPRIVATE with an explicit GONOPROXY=none. The leak is the graver verdict with
+    its fix, and each process has its own, whichever asked first. Before, the second's
+    request was dropped as a repeat: 'suspected', a fix that would not work, and the
+    second process '0 leaks'."""
+    from goscope.core.outputs.report import build_report
+
+    plain = {"GOPROXY": "https://proxy.golang.org,direct"}
+    envs = {1: plain, 2: plain | {"GOPRIVATE": "git.corp.internal", "GONOPROXY": "none"}}
+    senders = [
+        {"id": i, "pid": 100 + i, "program": "go", "environment": GoEnv.from_mapping(e).to_dict()}
+        for i, e in envs.items()
+    ]
+    url = "https://proxy.golang.org/git.corp.internal/team/x/@v/v1.0.0.info"
+    report = build_report([event(url, sender=s) for s in order], None, senders=senders)
+    (group,) = report.leak_groups
+    assert (group.severity, group.matched, group.requests) == ("high", "git.corp.internal", 2)
+    assert group.fix == "export GONOPROXY=none,git.corp.internal"
+    assert [len(s["leaks"]) for s in report.senders] == [1, 1]

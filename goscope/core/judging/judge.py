@@ -165,9 +165,12 @@ class Judge:
     def _leak(self, view: SenderView, event: Event) -> Leak | None:
         """The event's leak, if it is one; go's GOAUTH retry of a URL is not a second. A
         request the guard stopped and one that left are never one: the same URL asked again
-        after the guard was turned off went out, and its leak must not read "blocked"."""
+        after the guard was turned off went out, and its leak must not read "blocked". Nor
+        are two processes' requests one: each is judged by its own environment, and the
+        second one's leak (its severity, its fix) was lost behind the first's."""
         leak = view.detector.check(event)
-        if leak is not None and (key := (leak.url, leak.kind, leak.blocked)) not in self._leak_keys:
+        key = (leak.url, leak.kind, leak.blocked, view.id) if leak is not None else None
+        if key is not None and leak is not None and key not in self._leak_keys:
             self._leak_keys.add(key)
             self.leaks.append(leak)
             view.leaks.append(leak)

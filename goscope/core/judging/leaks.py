@@ -116,7 +116,10 @@ def group_leaks(leaks: Iterable[Leak]) -> list[LeakGroup]:
                 blocked=True,
             )
         if _SEVERITY_RANK.get(leak.severity, 3) < _SEVERITY_RANK.get(group.severity, 3):
-            group.severity = leak.severity
+            # Two processes judged one request two ways: the graver verdict speaks, with
+            # the pattern it matched and its fix (the lesser one's fix would not do).
+            group.severity, group.matched, group.note = leak.severity, leak.matched, leak.note
+            group.fix = leak.fix or group.fix
         group.fix = group.fix or leak.fix
         group.blocked = group.blocked and leak.blocked
         group.blocked_requests += leak.blocked
