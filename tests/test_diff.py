@@ -168,3 +168,22 @@ async def test_the_tui_diff_of_an_incomplete_side_says_no_verdict():
     async with app.run_test(size=(120, 30)):
         head = app.query_one("#diff-head").content
         assert "INCOMPLETE: no verdict" in str(head) and "no regression" not in str(head)
+
+
+@pytest.mark.parametrize("failed_first", [True, False])
+def test_a_fetch_one_process_failed_is_a_regression_whatever_the_order(failed_first):
+    """B: two processes fetch one .mod, one gets a 502, the other a 200. Whichever line came
+    last, B has a failed fetch A did not. Before, the last line decided: 'no regression',
+    exit 0, under a totals line saying B had 1 failed."""
+    from goscope.core.outputs.diff import diff_reports
+    from goscope.core.outputs.report import build_report
+
+    from .factories import event
+
+    url = "https://proxy.golang.org/example.com/m/@v/v1.0.0.mod"
+    a = build_report([event(url, sender=1)], None).to_dict()
+    b_events = [event(url, status=502, sender=1), event(url, sender=2)]
+    b = build_report(b_events if failed_first else b_events[::-1], None).to_dict()
+    diff = diff_reports(a, b)
+    assert diff.regressed
+    assert [(c.a, c.b) for c in diff.fetches] == [("served by proxy.golang.org", "failed")]

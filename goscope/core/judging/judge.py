@@ -117,7 +117,7 @@ class Judge:
         self.views: dict[int | None, SenderView] = {}
         self.default = self.views[None] = self._view(None, None, env)
         self.leaks: list[Leak] = []
-        self._leak_keys: set[tuple[str, str, bool]] = set()
+        self._leak_keys: set[tuple[str, str, bool, int | None]] = set()
         self.go_output: list[str] = []
         self.command: list[str] | None = None  # the command goscope ran (its lookups)
         self._env_index: tuple[int, dict[int, GoEnv | None]] = (-1, {})

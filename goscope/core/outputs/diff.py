@@ -264,11 +264,15 @@ def _verdict(fetch: dict[str, Any] | None) -> str:
 
 
 def _fetches(report: dict[str, Any]) -> dict[Key, dict[str, Any]]:
-    out = {}
+    out: dict[Key, dict[str, Any]] = {}
     for fetch in report.get("fetches", []):
         if fetch.get("probe_of") and fetch["result"] != "served":
             continue  # a prefix probe's "no module here"
-        out[(fetch["module"], fetch["version"], fetch["endpoint"])] = fetch
+        key = (fetch["module"], fetch["version"], fetch["endpoint"])
+        # Two processes may fetch one file: a failure of either is the run's, whichever
+        # came last (before, the order of the lines decided whether B regressed).
+        if key not in out or fetch["result"] == "failed" or out[key]["result"] != "failed":
+            out[key] = fetch
     return out
 
 
