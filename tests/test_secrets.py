@@ -194,6 +194,18 @@ def test_a_crafted_recording_is_redacted_in_every_view(tmp_path):
     rec = tmp_path / "crafted.jsonl"
     with rec.open("w") as fh:
         write_recording(fh, [ev], {})
+    # The header's context and a sender line carry secrets too (before, the report printed
+    # them as they were: a token in a directory, a branch name and a command's argument).
+    header, *rest = rec.read_text().splitlines()
+    head = json.loads(header)
+    head["context"] = {
+        "cwd": "/home/x/glpat-xY9zXy9zXy9zXy9zXy9z",
+        "ci": {"provider": "github", "ref": "refs/heads/AKIAIOSFODNN7EXAMPLE"},
+    }
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+    sender = {"id": 1, "pid": 5, "program": "go", "command": ["go", f"-token={jwt}"], "cwd": "/w"}
+    sender_line = json.dumps({"format": "goscope-recording", "sender": sender})
+    rec.write_text("\n".join([json.dumps(head), sender_line, *rest]) + "\n")
     env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
     out = subprocess.run(
         [sys.executable, "-m", "goscope", "report", str(rec), "--json", str(tmp_path / "r.json")],
@@ -210,8 +222,10 @@ def test_a_crafted_recording_is_redacted_in_every_view(tmp_path):
     exported = export_session(str(rec), tmp_path / "export")
     texts = {"report": (tmp_path / "r.json").read_text(), "detail": shown, "summary": out.stderr}
     texts |= {p.name: p.read_text() for p in exported if p.suffix != ".jsonl"}  # .jsonl: a copy
+    assert '"-token=REDACTED"' in texts["report"]  # the sender was read, and redacted
     for name, text in texts.items():
-        for secret in ("sec-crafted-1", "supersecretvalue123", "hvs.sec", "sec-crafted-2"):
+        for secret in ("sec-crafted-1", "supersecretvalue123", "hvs.sec", "sec-crafted-2",
+                       "glpat-xY9z", "AKIAIOSFODNN7EXAMPLE", jwt):  # fmt: skip
             assert secret not in text, f"{secret} in {name}"
 
 

@@ -112,7 +112,7 @@ def check_context(obj: Any) -> dict[str, Any]:
         kept = {k: v for k, v in ((k, _bounded(v)) for k, v in ci.items()) if v is not None}
         if isinstance(kept.get("provider"), str):
             out["ci"] = {k: v for k, v in kept.items() if isinstance(k, str)}
-    return out
+    return _redacted(out)  # again: an older or crafted header is read as a new one is written
 
 
 def repository_of(context: Mapping[str, Any], cwd: str | None = None) -> str | None:

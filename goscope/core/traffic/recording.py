@@ -21,6 +21,7 @@ from typing import IO, Any
 import orjson
 
 from ..safe.jsontext import json_safe
+from ..safe.redact import redact_argv, redact_free_text
 from .events import SCHEMA_VERSION, Event, decode_event
 from .seqcheck import SeqCheck
 
@@ -136,6 +137,12 @@ def check_sender(obj: Any) -> dict[str, Any]:
     for key in ("program", "cwd", "note"):
         if sender.get(key) is not None and type(sender[key]) is not str:
             raise ValueError(f"a sender's {key} must be a string")
+    # Redacted again, as events are: an older or crafted recording's sender line is read
+    # into the report, its JSON and the TUI (a token in an argument or a directory name).
+    sender = dict(sender, command=redact_argv(command))
+    for key in ("program", "cwd", "note"):
+        if sender.get(key):
+            sender[key] = redact_free_text(sender[key])
     return sender
 
 
