@@ -216,6 +216,50 @@ def test_bad_route_and_missing_command_are_one_line(home_env):
     )
 
 
+def test_credentials_in_a_bad_route_or_upstream_proxy_are_never_echoed(home_env, tmp_path):
+    """A bad value is named in one line with its password redacted: mitmproxy's own error
+    echoed an upstream proxy without a scheme, password and all, into CI logs."""
+    cases = [
+        (["run", "--route", "x=ftp://bob:hunter2pass@h/p", "--", "true"], {}),
+        (
+            ["run", "--headless", "--upstream-proxy", "bob:hunter2pass@127.0.0.1:9", "--", "true"],
+            {},
+        ),
+        (["config"], {"GOSCOPE_UPSTREAM_PROXY": "bob:hunter2pass@proxy:3128"}),
+        (["config"], {"GOSCOPE_ROUTE": "x=ftp://bob:hunter2pass@h/p"}),
+    ]
+    for args, extra in cases:
+        out = goscope(*args, env={**home_env, **extra})
+        assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+        assert "hunter2pass" not in out.stderr and "bob:xxxxx@" in out.stderr, out.stderr
+    good = "proxy.golang.org=https://bob:hunter2pass@127.0.0.1:9/p?token=ghp_" + "a1" * 18
+    shown = goscope("config", env={**home_env, "GOSCOPE_ROUTE": good})
+    assert shown.returncode == 0 and "hunter2pass" not in shown.stdout
+    assert "ghp_" not in shown.stdout and "bob:xxxxx@127.0.0.1:9" in shown.stdout
+
+
+def test_save_flows_appends_through_no_link(home_env, tmp_path):
+    """mitmproxy reads `+PATH` as "append to PATH": the check was of the literal `+PATH`,
+    so the flows went through a link into someone else's file."""
+    victim = tmp_path / "victim"
+    victim.write_text("v\n")
+    (tmp_path / "fl.link").symlink_to(victim)
+    out = goscope(
+        "run", "--headless", "--port", "0", "--save-flows", f"+{tmp_path / 'fl.link'}", "--",
+        "true", env=home_env,
+    )  # fmt: skip
+    assert out.returncode == 2 and "symbolic link" in out.stderr
+    assert victim.read_text() == "v\n"
+
+
+def test_private_patterns_from_a_flag_are_read_as_from_a_setting(home_env):
+    """`--private "a, b"` is a and b, as GOSCOPE_PRIVATE="a, b" is: the flag kept " b", a
+    pattern no path matches, and the leak went unnamed (exit 0)."""
+    out = goscope("route", "--private", "other.example, corp.example.com", "corp.example.com/x",
+                  env=home_env)  # fmt: skip
+    assert out.returncode == 1 and "LEAK" in out.stdout, out.stdout + out.stderr
+
+
 def test_proxy_command_prints_the_env_line_and_stops_on_ctrl_c(home_env):
     proc = subprocess.Popen(
         [sys.executable, "-m", "goscope", "proxy", "--port", "0"],
@@ -279,6 +323,8 @@ def test_events_stream_over_a_private_socket_and_flows_are_saved(tmp_path):
     assert [(e.kind, e.endpoint, e.module) for e in received] == [
         ("proxy", "list", "example.com/lib")
     ]
+    # mitmproxy's flows hold the traffic as it was, credentials and all: 0600.
+    assert stat.S_IMODE((tmp_path / "flows.mitm").stat().st_mode) == 0o600
     with open(tmp_path / "flows.mitm", "rb") as fh:
         flows = list(mitm_io.FlowReader(fh).stream())
     assert [f.request.pretty_url for f in flows] == [

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 from .options import (
     fail,
     has_terminal,
+    patterns,
     proxy_options,
     run_flags,
     run_options,
@@ -24,6 +25,7 @@ from .options import (
     validate_har,
     validate_output,
     validate_routes,
+    validate_save_flows,
 )
 
 
@@ -141,7 +143,12 @@ def _running(port: int | None) -> tuple[Path, RunningGoscope]:
 @proxy_options
 @click.option("--jsonl", type=click.Path(dir_okay=False), help="Write the recording here.")
 @click.option("--har", type=click.Path(dir_okay=False), help="Write a HAR file when stopped.")
-@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option(
+    "--private",
+    metavar="PATTERNS",
+    callback=patterns,
+    help="Module path patterns that are private.",
+)
 @click.option(
     "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
 )
@@ -182,7 +189,7 @@ def proxy(
         upstream_proxy=upstream_proxy,
         jsonl=validate_output("--jsonl", jsonl),
         har=validate_har(har),
-        save_flows=validate_output("--save-flows", save_flows),
+        save_flows=validate_save_flows(save_flows),
         ssl_insecure=ssl_insecure,
         private=private or "",
         trusted=split_list(trusted),

@@ -52,13 +52,62 @@ def split_list(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
+def patterns(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """--private as its setting reads it: `a, b` is `a,b` (go would take ` b` for a pattern
+    no path matches; that a flag's space silently unmade a private path was a trap)."""
+    return None if value is None else ",".join(split_list(value))
+
+
+def check_upstream(value: str) -> str:
+    """http(s)://[user:password@]HOST[:PORT]; ValueError names a bad one with its password
+    redacted (mitmproxy's own error echoed it, into CI logs)."""
+    from urllib.parse import urlsplit
+
+    from goscope.core.safe.redact import redact_value
+
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 (a port that is no number raises)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        shown = redact_value(value if "//" in value else "//" + value).removeprefix("//")
+        raise ValueError(f"takes http(s)://[user:password@]HOST[:PORT], not {shown!r}")
+    return value
+
+
+def upstream_proxy(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """--upstream-proxy, checked before anything starts."""
+    try:
+        return check_upstream(value) if value else value
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    from urllib.parse import urlsplit
+
+    from goscope.core.safe.redact import redact_value
+
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 (a port that is no number raises)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        shown = redact_value(value if "//" in value else "//" + value).removeprefix("//")
+        raise click.BadParameter(f"takes http(s)://[user:password@]HOST[:PORT], not {shown!r}")
+    return value
+
+
 def validate_routes(routes: tuple[str, ...]) -> list[str]:
     from goscope.core.routes import RouteError, parse_routes
 
     try:
         parse_routes(routes)  # the addon parses them again with the same code
     except RouteError as exc:
-        raise fail(str(exc)) from None
+        from goscope.core.safe.redact import redact_value
+
+        raise fail(redact_value(str(exc))) from None  # a route's URL may carry a password
     return list(routes)
 
 
@@ -67,6 +116,13 @@ def validate_har(path: str | None) -> str | None:
     if path is not None and (path == "-" or path.endswith(".zhar")):
         raise fail("--har takes a path to a plain .har file (goscope redacts it after writing)")
     return validate_output("--har", path)
+
+
+def validate_save_flows(path: str | None) -> str | None:
+    """mitmproxy appends to `+PATH`: the file is PATH, checked as any output is."""
+    if path is not None:
+        validate_output("--save-flows", path.removeprefix("+"))
+    return path
 
 
 def validate_output(option: str, path: str | None) -> str | None:
@@ -102,7 +158,7 @@ def run_options(**kw: Any) -> RunOptions:
         sarif=validate_output("--sarif", kw.get("sarif")),
         jsonl=validate_output("--jsonl", kw["jsonl"]),
         har=validate_har(kw["har"]),
-        save_flows=validate_output("--save-flows", kw["save_flows"]),
+        save_flows=validate_save_flows(kw["save_flows"]),
         fail_on_leak=kw["fail_on_leak"],
         guard=kw["guard"],
         ssl_insecure=kw["ssl_insecure"],
@@ -130,7 +186,12 @@ def proxy_options(f):
             metavar="HOST=URL",
             help="Forward requests for HOST to URL (events still show HOST).",
         ),
-        click.option("--upstream-proxy", metavar="URL", help="Send traffic on through this proxy."),
+        click.option(
+            "--upstream-proxy",
+            metavar="URL",
+            callback=upstream_proxy,
+            help="Send traffic on through this proxy.",
+        ),
         click.option(
             "--save-flows",
             type=click.Path(dir_okay=False),
@@ -147,7 +208,10 @@ def judging_options(f):
     """`route` and `doctor`: what is private, who is trusted, which go env -w file."""
     options = [
         click.option(
-            "--private", metavar="PATTERNS", help="Module path patterns that are private."
+            "--private",
+            metavar="PATTERNS",
+            callback=patterns,
+            help="Module path patterns that are private.",
         ),
         click.option(
             "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
@@ -188,6 +252,7 @@ def run_flags(f):
         click.option(
             "--private",
             metavar="PATTERNS",
+            callback=patterns,
             help="Module path patterns that are private (GOPRIVATE syntax).",
         ),
         click.option(

@@ -8,14 +8,19 @@ from typing import Any
 
 import click
 
-from .options import fail, need_terminal, split_list, validate_output
+from .options import fail, need_terminal, patterns, split_list, validate_output
 
 CHECK_WHOLE_BYTES = 64 * 2**20  # `open` reads recordings up to this size whole before the TUI
 
 
 @click.command("open")
 @click.argument("recording", type=click.Path(dir_okay=False))
-@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option(
+    "--private",
+    metavar="PATTERNS",
+    callback=patterns,
+    help="Module path patterns that are private.",
+)
 @click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
 @click.option(
     "--skip-bad", is_flag=True, help="Skip unreadable lines instead of refusing the file."
@@ -45,7 +50,12 @@ def open_(recording: str, private: str | None, trusted: str | None, skip_bad: bo
 @click.option(
     "--json", "json_report", type=click.Path(dir_okay=False), help="Write the report JSON here."
 )
-@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option(
+    "--private",
+    metavar="PATTERNS",
+    callback=patterns,
+    help="Module path patterns that are private.",
+)
 @click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable lines (and say how many).")
 @click.option(
@@ -123,7 +133,12 @@ def report(
 @click.option(
     "--full", is_flag=True, help="Name every changed fetch (default: totals, a few per group)."
 )
-@click.option("--private", metavar="PATTERNS", help="Module path patterns that are private.")
+@click.option(
+    "--private",
+    metavar="PATTERNS",
+    callback=patterns,
+    help="Module path patterns that are private.",
+)
 @click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
 def diff(
     a: str,

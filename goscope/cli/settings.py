@@ -78,8 +78,16 @@ def _routes(value: Any) -> tuple[str, ...]:
     try:
         parse_routes(value)
     except RouteError as exc:
-        raise ValueError(str(exc)) from None
+        from goscope.core.safe.redact import redact_value
+
+        raise ValueError(redact_value(str(exc))) from None  # a route's URL may carry a password
     return tuple(value)
+
+
+def _upstream(value: Any) -> str:
+    from .options import check_upstream
+
+    return check_upstream(_text(value))
 
 
 @dataclass(frozen=True)
@@ -135,7 +143,7 @@ SETTINGS = (
     # Where traffic goes, and what may carry credentials: yours to say, never a clone's.
     Setting("listen-host", _text, "the address the proxy listens on", project=False),
     Setting("route", _routes, "forward HOST to URL", project=False, name="routes"),
-    Setting("upstream-proxy", _text, "send traffic on through this proxy", project=False),
+    Setting("upstream-proxy", _upstream, "send traffic on through this proxy", project=False),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 
@@ -311,8 +319,10 @@ def shown(value: Any, key: str) -> str:
 
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, tuple):
-        return " ".join(value) or "-"
+    if isinstance(value, tuple):  # routes: HOST=URL, the URL's credentials redacted
+        return (
+            " ".join(f"{h}={redact_url(u)}" for h, _, u in (r.partition("=") for r in value)) or "-"
+        )
     if key == "upstream-proxy" and value:
         return redact_url(str(value))
     return str(value) if value != "" else "-"

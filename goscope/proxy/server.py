@@ -197,6 +197,17 @@ def mitmproxy_options(config: ProxyConfig) -> dict[str, Any]:
         if auth:
             updates["upstream_auth"] = auth
     if config.save_flows:
+        # mitmproxy writes the flows as they are, credentials and all (they are for its
+        # replay): the file is made 0600 first, never through a link; `+PATH` appends to it.
+        fd = os.open(
+            config.save_flows.removeprefix("+"),
+            os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+            0o600,
+        )
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
         updates["save_stream_file"] = config.save_flows
     if config.har:
         # savehar writes into goscope's private directory; HarRedactor moves it, redacted.
