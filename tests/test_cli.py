@@ -196,11 +196,26 @@ def test_port_in_use_is_one_clear_line(tmp_path, home_env):
         port = busy.getsockname()[1]
         with pytest.raises(ProxyStartError, match=f"port {port} on 127.0.0.1 is already in use"):
             ProxyProcess(ProxyConfig(home=tmp_path / "home", port=port)).start()
-        out = goscope("run", "--headless", "--port", str(port), "--", "true", env=home_env)
+        kept = tmp_path / "kept.jsonl"
+        kept.write_text("yesterday's recording\n")
+        args = ["run", "--headless", "--port", str(port), "--jsonl", str(kept), "--", "true"]
+        out = goscope(*args, env=home_env)
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
         f"goscope: port {port} on 127.0.0.1 is already in use (choose another with --port, or --port 0)"
     ]
+    # Nothing lost: the run never started, so the file named by --jsonl is as it was (it held
+    # only a new header before), and nothing is left beside it.
+    assert kept.read_text() == "yesterday's recording\n"
+    missing = goscope(*args[:3], "0", *args[4:-1], "/no/such/command", env=home_env)
+    assert missing.returncode == 2 and "command not found: /no/such/command" in missing.stderr
+    assert kept.read_text() == "yesterday's recording\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["kept.jsonl"]
+    ok = goscope(*args[:3], "0", *args[4:], env=home_env)
+    assert ok.returncode == 0, ok.stderr
+    assert kept.read_text().startswith('{"format":"goscope-recording"')
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["kept.jsonl"]
 
 
 def test_bad_route_and_missing_command_are_one_line(home_env):

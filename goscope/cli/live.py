@@ -52,7 +52,7 @@ def _run(headless: bool, **kw: Any) -> None:
     from goscope.core.home import HomeError
     from goscope.core.outputs.export import OutputError
     from goscope.proxy.launcher import ProxyStartError
-    from goscope.run.engine import CommandNotFound
+    from goscope.run.engine import CommandNotFound, find_command
 
     from . import launch
 
@@ -71,6 +71,8 @@ def _run(headless: bool, **kw: Any) -> None:
         click.echo("goscope: no terminal: running headless (--headless)", err=True)
         headless = True
     try:
+        if opts.command:
+            find_command(opts.command[0], os.environ)  # before anything starts or is written
         code = launch.run_headless(opts) if headless else launch.run_live(opts)
     except (ProxyStartError, HomeError, CommandNotFound, OutputError) as exc:
         raise fail(str(exc)) from None

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
@@ -53,6 +53,18 @@ FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 class CommandNotFound(Exception):
     def __init__(self, name: str, why: str = "command not found"):
         super().__init__(f"{why}: {name}")
+
+
+def find_command(name: str, env: Mapping[str, str]) -> None:
+    """CommandNotFound now, as running it would raise it later: checked before the proxy
+    starts, so a mistyped command leaves a kept recording (--jsonl) as it was."""
+    if os.sep in name:
+        if not os.path.isfile(name):
+            raise CommandNotFound(name)
+        if not os.access(name, os.X_OK):
+            raise CommandNotFound(name, "permission denied")
+    elif shutil.which(name, path=env.get("PATH", os.defpath)) is None:
+        raise CommandNotFound(name)
 
 
 class RunEngine:
@@ -89,7 +101,15 @@ class RunEngine:
         claim(self.rundir)
         # Only the processes this run wires may use its proxy (proxy/access.py).
         self.secret = secrets.token_urlsafe(24)
-        self.recording = opts.jsonl or str(self.rundir / "recording.jsonl")
+        # A recording the user keeps (--jsonl) is written beside it under a new name and put
+        # in its place once the proxy listens: a run that cannot start (a port in use)
+        # leaves the file that was there as it was.
+        self.kept = opts.jsonl
+        if opts.jsonl:
+            where, name = os.path.split(os.path.abspath(opts.jsonl))
+            self.recording = os.path.join(where, f".{name}.{secrets.token_hex(4)}.goscope-partial")
+        else:
+            self.recording = str(self.rundir / "recording.jsonl")
         self.base_env = dict(os.environ if opts.env is None else opts.env)
         self.goenv = GoEnv.load(self.base_env, go=find_go())
         self.config = ProxyConfig(
@@ -158,6 +178,7 @@ class RunEngine:
             if not self._stopped:
                 self.proxy = proxy
                 self._hold_recording()
+                self._keep_recording()
                 if proxy.port is not None:  # for `goscope env` and `goscope shell`
                     proxy_pid = proxy.proc.pid if proxy.proc is not None else None
                     announce(self.rundir, proxy.port, proxy.host, self.secret, proxy_pid)
@@ -168,6 +189,26 @@ class RunEngine:
                 return self
         proxy.stop()  # stopped (the user quit) while the proxy was starting
         return self
+
+    def _keep_recording(self) -> None:
+        """The recording takes the place of the file the user named (the proxy writes on
+        through its descriptor; the engine holds its own)."""
+        if self.kept and self.recording != self.kept:
+            try:
+                os.replace(self.recording, self.kept)
+            except OSError as exc:
+                self.incomplete.append(
+                    f"the recording could not be put at {self.kept} ({exc.strerror}): it is "
+                    f"at {self.recording}"
+                )
+                return
+            self.recording = self.kept
+
+    def _drop_partial(self) -> None:
+        """A run that never started: its partial recording goes, the user's file stays."""
+        if self.kept and self.recording != self.kept:
+            with contextlib.suppress(OSError):
+                os.unlink(self.recording)
 
     def _hold_recording(self) -> None:
         with contextlib.suppress(OSError):
@@ -492,6 +533,8 @@ class RunEngine:
 
     def cleanup(self) -> None:
         """Remove the run directory (the recording too, unless --jsonl put it elsewhere)."""
+        if self.proxy is None:
+            self._drop_partial()
         fd, self._recording_fd = self._recording_fd, None
         if fd is not None:
             with contextlib.suppress(OSError):
