@@ -181,3 +181,12 @@ def test_a_mistake_two_go_processes_share_is_one_annotation_and_one_sarif_result
     assert sum(r["ruleId"] == "doctor-gosumdb-off" for r in results) == 1
     # Per process, each still has its own (the Senders view of the report).
     assert [len(s["findings"]) > 0 for s in report.senders] == [True, True, True]
+
+
+def test_the_job_summary_counts_in_words_a_person_reads():
+    """'1 request · 0 failed · 1 leak', never '1 requests' or '1 leaks'."""
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.golang.org,direct"})
+    url = "https://proxy.golang.org/git.corp.example.com/team/x/@v/v1.0.0.info"
+    report = build_report([event(url, env=env)], env, private="git.corp.example.com")
+    head = summary_markdown(report).splitlines()[2]
+    assert head.startswith("1 request · 0 failed · 1 leak"), head

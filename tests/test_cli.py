@@ -381,6 +381,14 @@ def test_demo_lists_scenarios_and_rejects_unknown_ones(home_env):
     )
 
 
+def test_a_checksum_mismatch_is_named_on_its_own_line(home_env):
+    """The summary's line break before the module is ours, not wire text: it was escaped
+    and printed as a literal backslash-n."""
+    out = goscope("demo", "checksum-mismatch", "--headless", env=home_env, timeout=120)
+    assert "\n      MISMATCH example.com/hello@v1.0.0" in out.stderr, out.stderr
+    assert "\\n" not in out.stderr
+
+
 def test_demo_runs_the_default_scenario_offline(home_env):
     out = goscope("demo", "--headless", env=home_env)
     assert out.returncode == 0, out.stderr

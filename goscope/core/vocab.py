@@ -65,3 +65,8 @@ OFF: Literal["off"] = "off"
 BLOCKED_FLAG = "blocked"
 # Refused by goscope: the host it named (Host, :authority) is not where it would have gone.
 MISDIRECTED_FLAG = "misdirected"
+
+
+def counted(n: int, word: str) -> str:
+    """`1 leak`, `2 leaks`: every count a person reads."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -14,6 +14,7 @@ from goscope.core.safe.visible import visible
 from goscope.core.traffic.chains import FallbackChain
 from goscope.core.traffic.explain import chain_line, duration_text, explain_attempt
 from goscope.core.traffic.verdicts import module_fetches, module_groups
+from goscope.core.vocab import counted
 
 from . import styles
 from .safe import safe_console
@@ -125,7 +126,9 @@ def _senders(console: Console, report: Report) -> None:
         line = Text(visible(f"  {command}"), style="bold")
         if sender.get("pid"):
             line.append(f" pid {sender['pid']}", style="dim")
-        line.append(f" · {sender['requests']} requests · {len(sender['leaks'])} leaks")
+        line.append(
+            f" · {counted(sender['requests'], 'request')} · {counted(len(sender['leaks']), 'leak')}"
+        )
         if not sender["known"]:
             line.append(f" · {UNKNOWN_SENDER}", style=styles.WARNING)
         console.print(line)
@@ -209,7 +212,8 @@ def _checksums(console: Console, report: Report) -> None:
             line.append(" · ")
         line.append(visible(f"{len(names)} {verdict}"), CHECKSUM_STYLE.get(verdict, styles.WARNING))
     for name in verdicts.get("MISMATCH", [])[:MAX_MODULE_LINES]:
-        line.append(visible(f"\n      MISMATCH {name}"), "bold red")
+        line.append("\n      ")  # our own line break; the name is wire text, escaped
+        line.append(visible(f"MISMATCH {name}"), "bold red")
     console.print(line)
 
 

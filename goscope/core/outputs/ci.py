@@ -20,6 +20,7 @@ from ..gorules.gomod import main_module_place, module_place
 from ..safe.jsontext import json_safe
 from ..safe.visible import markdown_cell, visible
 from ..traffic.explain import chain_line
+from ..vocab import counted
 from .export import write_private
 
 if TYPE_CHECKING:
@@ -203,11 +204,11 @@ def summary_markdown(report: Report) -> str:
     failures = f"{failed} failed" if failed or not report.exit_code else "go failed"
     groups = report.leak_groups
     blocked = sum(g.blocked for g in groups)
-    leaks = f"{len(groups)} leaks" + (f" ({blocked} blocked)" if blocked else "")
+    leaks = counted(len(groups), "leak") + (f" ({blocked} blocked)" if blocked else "")
     lines = [
         "### goscope",
         "",
-        f"{len(report.events)} requests · {failures} · {leaks}"
+        f"{counted(len(report.events), 'request')} · {failures} · {leaks}"
         + (f" · exit {report.exit_code}" if report.exit_code is not None else "")
         + (f" · {markdown_cell(report.go_version)}" if report.go_version else "")
         + (" · **INCOMPLETE**" if report.incomplete else ""),
