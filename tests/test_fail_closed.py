@@ -800,6 +800,39 @@ def test_events_removed_repeated_or_left_in_flight_make_it_incomplete(tmp_path):
     assert any("still waiting for an answer" in r for r in reasons)
 
 
+def test_a_second_end_line_or_lines_after_the_end_are_never_a_whole_run(tmp_path):
+    """goscope writes one end line, last. A file with two (the first counting internal
+    errors), or with an end line in its middle, was judged by the last one read: complete,
+    exit 0. Now the first end line stands, and what follows it makes the verdict
+    incomplete (exit 4)."""
+    from goscope.core.traffic.recording import end_line, header_line
+
+    from .factories import event
+
+    events = [event(f"https://proxy.golang.org/example.com/m{i}/@v/list", 200) for i in (1, 2)]
+    for i, e in enumerate(events, 1):
+        e.seq = i
+    bad_end = end_line(exit_code=0, stats={"events": 2, "internal_errors": 5})
+    good_end = end_line(exit_code=0, stats={"events": 2})
+    files = {
+        "two-ends": [header_line({}), *(e.to_json() for e in events), bad_end, good_end],
+        "mid-end": [header_line({}), events[0].to_json(), good_end, events[1].to_json()],
+    }
+    for name, lines in files.items():
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("\n".join(lines) + "\n")
+        reasons = read_recording(str(path)).incomplete()
+        assert reasons, name
+        out = subprocess.run(
+            [sys.executable, "-m", "goscope", "report", str(path)],
+            capture_output=True, text=True, timeout=60,
+            env={**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")},
+        )  # fmt: skip
+        assert out.returncode == 4, (name, out.stderr)
+    reasons = read_recording(str(tmp_path / "two-ends.jsonl")).incomplete()
+    assert any("could not be classified" in r for r in reasons), reasons  # the first end line
+
+
 def test_files_that_say_they_are_empty_or_belong_to_others_are_not_read(tmp_path):
     from goscope.core.safe.files import UnsafeFile, read_regular
 

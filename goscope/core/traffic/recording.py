@@ -222,6 +222,9 @@ class RecordingReader:
         self.cut: int | None = None  # the line the file ends in the middle of, if it does
         self.foreign: list[dict[str, Any]] = []  # clients refused: not the run's, not judged
         self.guard_changes: list[dict[str, Any]] = []  # the guard turned on or off
+        # What goscope never writes: a second end line, lines after the end line (two runs
+        # in one file, or a file pieced together). The verdict cannot be whole.
+        self.disorder: list[str] = []
         self._fh: IO[bytes] | None = None
         self._line = 0
         self._offset = 0
@@ -317,6 +320,8 @@ class RecordingReader:
         for number, raw, offset in self._lines():
             fast = decode_event(raw)  # nearly every line: decoded and checked in one C call
             if fast is not None:
+                if self.end is not None:
+                    self._after_end(number)
                 self.events_read += 1
                 seqs.add(fast)
                 yield fast, offset
@@ -333,8 +338,11 @@ class RecordingReader:
                 continue
             try:
                 if type(obj) is dict and obj.get("format") == RECORDING_FORMAT:
+                    if self.end is not None:
+                        self._after_end(number)
                     if is_end_line(obj):
-                        self.end = check_end(obj)
+                        # The first end line stands (a later one cannot unsay its reasons).
+                        self.end = self.end or check_end(obj)
                     elif "sender" in obj:
                         sender = check_sender(obj)
                         self.senders[sender["id"]] = sender
@@ -355,13 +363,24 @@ class RecordingReader:
             except ValueError as exc:
                 self._bad(number, f"not an event: {exc}")
                 continue
+            if self.end is not None:
+                self._after_end(number)
             self.events_read += 1
             self.seqs.add(event)
             yield event, offset
 
+    def _after_end(self, number: int) -> None:
+        if not self.disorder:
+            self.disorder.append(
+                f"line {number} comes after the recording's end line: goscope writes nothing "
+                "after it, so this file is not one run as goscope recorded it"
+            )
+
     def incomplete(self) -> list[str]:
         """Why what was read is not the whole run (empty: it is). Call after reading."""
-        return missing_from(self.end, self.events_read, len(self.skipped), self.cut, seqs=self.seqs)
+        return missing_from(
+            self.end, self.events_read, len(self.skipped), self.cut, seqs=self.seqs
+        ) + list(self.disorder)
 
 
 def _parse(raw: bytes) -> Any:
@@ -474,11 +493,12 @@ class Recording:
     foreign: list[dict[str, Any]] = field(default_factory=list)
     guard_changes: list[dict[str, Any]] = field(default_factory=list)
     seqs: SeqCheck | None = None
+    disorder: list[str] = field(default_factory=list)  # RecordingReader.disorder
 
     def incomplete(self, stats: Mapping[str, Any] | None = None) -> list[str]:
         return missing_from(
             self.end, len(self.events), len(self.skipped), self.cut, stats, self.seqs
-        )
+        ) + list(self.disorder)
 
 
 def read_recording(
@@ -497,6 +517,7 @@ def read_recording(
         reader.foreign,
         reader.guard_changes,
         reader.seqs,
+        reader.disorder,
     )
 
 
