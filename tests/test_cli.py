@@ -29,9 +29,12 @@ from .modserver import HostBehaviour, ModServer, Module
 
 
 def goscope(*args, env=None, timeout=60, **kw):
+    if "stdout" in kw:
+        kw.setdefault("stderr", subprocess.PIPE)
+    else:
+        kw["capture_output"] = True
     return subprocess.run(
         [sys.executable, "-m", "goscope", *args],
-        capture_output=True,
         text=True,
         env=env,
         timeout=timeout,
@@ -387,6 +390,25 @@ def test_a_checksum_mismatch_is_named_on_its_own_line(home_env):
     out = goscope("demo", "checksum-mismatch", "--headless", env=home_env, timeout=120)
     assert "\n      MISMATCH example.com/hello@v1.0.0" in out.stderr, out.stderr
     assert "\\n" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["doctor"],
+        ["config", "--json"],
+        ["route", "example.com/m"],
+        ["--version"],
+        ["demo", "--list"],
+    ],
+)
+def test_a_full_stdout_is_one_line_and_no_success(home_env, args):
+    """stdout on a full disk: one line on stderr and exit 2, as `report` does (it was the
+    interpreter's traceback, exit 1)."""
+    with open("/dev/full", "w") as full:
+        out = goscope(*args, env=home_env, stdout=full)
+    assert out.returncode == 2
+    assert out.stderr == "goscope: the output could not be written (No space left on device)\n"
 
 
 def test_demo_runs_the_default_scenario_offline(home_env):

@@ -9,6 +9,8 @@ summary or the TUI in `launch`. Errors are one line and exit status 2.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import sys
 from typing import Any
@@ -70,7 +72,27 @@ def main(argv: list[str] | None = None) -> None:
     except click.Abort:
         click.echo("goscope: aborted", err=True)
         sys.exit(130)
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError) or exc.errno not in _OUTPUT_FULL:
+            raise
+        # stdout on a full disk (doctor > /dev/full): one line, never a traceback, never 0.
+        _quiet_stdout()
+        with contextlib.suppress(OSError):
+            click.echo(f"goscope: the output could not be written ({exc.strerror})", err=True)
+        sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+_OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _quiet_stdout() -> None:
+    """What is still buffered for stdout goes nowhere: flushed at exit into the full
+    file, it would fail again and end in the interpreter's own traceback."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 for command in (
