@@ -411,6 +411,22 @@ def test_a_full_stdout_is_one_line_and_no_success(home_env, args):
     assert out.stderr == "goscope: the output could not be written (No space left on device)\n"
 
 
+def test_two_outputs_naming_one_file_are_refused_before_anything_is_written(home_env, tmp_path):
+    """`--json a --jsonl a` kept the report and lost the recording, exit 0."""
+    tour = str(Path(__file__).parent / "fixtures" / "tour.jsonl")
+    same = str(tmp_path / "same")
+    cases = [
+        ["run", "--headless", "--port", "0", "--json", same, "--jsonl", same, "--", "true"],
+        ["report", "--json", same, "--sarif", str(tmp_path / "." / "same"), tour],
+        ["audit", "--json", same, "--markdown", same, tour],
+    ]
+    for args in cases:
+        out = goscope(*args, env=home_env)
+        assert out.returncode == 2, out.stderr
+        assert out.stderr.strip().endswith("each output needs its own file"), out.stderr
+        assert not os.path.exists(same)
+
+
 def test_demo_runs_the_default_scenario_offline(home_env):
     out = goscope("demo", "--headless", env=home_env)
     assert out.returncode == 0, out.stderr

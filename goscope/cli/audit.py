@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import fail, need_terminal, validate_output
+from .options import distinct_outputs, fail, need_terminal, validate_output
 
 if TYPE_CHECKING:
     from goscope.core.audit.engine import Audit
@@ -157,6 +157,7 @@ def audit(
             validate_output(option, value)
     if sarif == "-":
         raise fail("--sarif takes a file")
+    distinct_outputs(("--json", json_out), ("--markdown", markdown), ("--sarif", sarif))
     if sum(v == "-" for v in (json_out, markdown)) > 1:
         raise fail("only one of --json and --markdown can go to stdout")
     if tui and "-" in (json_out, markdown):

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from goscope.run.rundirs import RunningGoscope
 
 from .options import (
+    distinct_outputs,
     fail,
     has_terminal,
     patterns,
@@ -184,6 +185,7 @@ def proxy(
             f"goscope: warning: listening on {listen_host}: others on the network can use this proxy",
             err=True,
         )
+    distinct_outputs(("--jsonl", jsonl), ("--har", har), ("--save-flows", save_flows))
     opts = RunOptions(
         port=port,
         listen_host=listen_host or DEFAULT_LISTEN_HOST,

@@ -118,6 +118,19 @@ def validate_har(path: str | None) -> str | None:
     return validate_output("--har", path)
 
 
+def distinct_outputs(*outputs: tuple[str, str | None]) -> None:
+    """Each output its own file: two options naming one file wrote one over the other and
+    said both were written (`--json a --jsonl a` kept the report, lost the recording)."""
+    seen: dict[str, str] = {}
+    for option, path in outputs:
+        if not path or path == "-":
+            continue
+        key = os.path.realpath(path.removeprefix("+") if option == "--save-flows" else path)
+        if key in seen:
+            raise fail(f"{seen[key]} and {option} both name {path}: each output needs its own file")
+        seen[key] = option
+
+
 def validate_save_flows(path: str | None) -> str | None:
     """mitmproxy appends to `+PATH`: the file is PATH, checked as any output is."""
     if path is not None:
@@ -145,6 +158,14 @@ def run_options(**kw: Any) -> RunOptions:
     """The options shared by `run` and the bare `goscope -- CMD`."""
     from goscope.run.options import RunOptions
 
+    distinct_outputs(
+        ("--json", kw["json_report"]),
+        ("--jsonl", kw["jsonl"]),
+        ("--markdown", kw.get("markdown")),
+        ("--sarif", kw.get("sarif")),
+        ("--har", kw["har"]),
+        ("--save-flows", kw["save_flows"]),
+    )
     return RunOptions(
         command=list(kw["command"]),
         port=kw["port"],

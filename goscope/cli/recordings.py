@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .options import fail, need_terminal, patterns, split_list, validate_output
+from .options import distinct_outputs, fail, need_terminal, patterns, split_list, validate_output
 
 CHECK_WHOLE_BYTES = 64 * 2**20  # `open` reads recordings up to this size whole before the TUI
 
@@ -93,6 +93,7 @@ def report(
     validate_output("--json", json_report)
     validate_output("--markdown", markdown)
     validate_output("--sarif", sarif)
+    distinct_outputs(("--json", json_report), ("--markdown", markdown), ("--sarif", sarif))
     try:
         rep = report_from_recording(recording, private, optional_list(trusted), skip_bad=skip_bad)
     except RecordingError as exc:
