@@ -132,7 +132,13 @@ SETTINGS = (
         why_mine="a host it names is never judged (trusting proxy.golang.org hides every leak)",
     ),
     Setting("guard", _flag, "stop every would-be leak before it leaves", over_user="on"),
-    Setting("fail-on-leak", _flag, "exit 3 when a private module leaked", over_user="on"),
+    Setting(
+        "fail-on-leak",
+        _flag,
+        "exit 3 when a private module leaked",
+        over_user="on",
+        commands=("", "run"),  # proxy gives no verdict to exit with
+    ),
     Setting("headless", _flag, "no TUI: a summary at the end", commands=("run",)),
     Setting(
         "port",
