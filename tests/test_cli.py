@@ -427,6 +427,50 @@ def test_two_outputs_naming_one_file_are_refused_before_anything_is_written(home
         assert not os.path.exists(same)
 
 
+@pytest.mark.parametrize(
+    ("args", "extra", "says"),
+    [
+        (["report", "--json", "-", "TOUR"], {}, "--json takes a file name here"),
+        (["run", "--headless", "--route", "a.example=http://127.0.0.1:1", "--route",
+          "A.example=http://127.0.0.1:2", "--", "true"], {}, "names a.example more than once"),
+        (["route", "--private", "https://corp.example.com", "corp.example.com/x"], {}, "not a URL"),
+        (["config"], {"GOSCOPE_PRIVATE": "https://corp.example.com"}, "not a URL"),
+        (["config"], {"GOSCOPE_PORT": "\u0663"}, "must be a port number"),
+        (["audit", "--since", "2027-01-01", "--until", "2026-01-01", "TOUR"], {}, "is after --until"),
+    ],
+)  # fmt: skip
+def test_more_bad_input_is_one_line_and_exit_2(home_env, tmp_path, args, extra, says):
+    """Each was taken before: a file named '-', the last of two routes, a URL that matched
+    no path, an Arabic-Indic digit as port 3, an empty window judged as no run (exit 4)."""
+    tour = str(Path(__file__).parent / "fixtures" / "tour.jsonl")
+    args = [tour if a == "TOUR" else a for a in args]
+    out = goscope(*args, env={**home_env, **extra}, cwd=tmp_path)
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    assert len(out.stderr.strip().splitlines()) == 1 and says in out.stderr, out.stderr
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_working_directory_removed_under_goscope_is_one_line(home_env, tmp_path):
+    script = f'mkdir gone && cd gone && rmdir ../gone && exec "{sys.executable}" -m goscope config'
+    out = subprocess.run(["sh", "-c", script], cwd=tmp_path, env=home_env, capture_output=True,
+                         text=True, timeout=60)  # fmt: skip
+    assert out.returncode == 2, out.stderr
+    assert (
+        out.stderr == "goscope: the working directory is gone (removed?): cd to one that exists\n"
+    )
+
+
+def test_options_before_a_bare_double_dash_are_runs(home_env, tmp_path):
+    """`goscope --headless --port 0 -- CMD` runs CMD (it said "No such command"), as
+    `goscope -- CMD` does; a port 0 setting leaves `goscope env` to find the newest."""
+    out = goscope("--headless", "--port", "0", "--json", str(tmp_path / "r.json"), "--", "true",
+                  env=home_env)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["command"] == ["true"]
+    env = goscope("env", env={**home_env, "GOSCOPE_PORT": "0"})
+    assert "Invalid value for '--port'" not in env.stderr, env.stderr
+
+
 def test_demo_runs_the_default_scenario_offline(home_env):
     out = goscope("demo", "--headless", env=home_env)
     assert out.returncode == 0, out.stderr

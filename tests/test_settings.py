@@ -209,3 +209,20 @@ def test_private_and_route_together_reach_every_command(place):
         os.environ.update(old)
     ctx = cli.make_context("goscope", ["--headless"], default_map=defaults)
     assert ctx.params["routes"] == () and ctx.params["private"] == PRIVATE
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user takes root")
+def test_a_file_another_user_left_above_you_is_passed_over(tmp_path):
+    """Outside a repository the walk reaches shared directories: another user's
+    .goscope.toml there is not this project's and must not stop goscope for everyone below
+    it (it was refused, exit 2, for every command, --version too)."""
+    shared = tmp_path / "shared"
+    (shared / "work").mkdir(parents=True)
+    planted = shared / ".goscope.toml"
+    planted.write_text('trusted = ["proxy.golang.org"]\n')
+    os.chown(planted, 65534, 65534)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOSCOPE_")}
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "xdg"), GOSCOPE_HOME=str(tmp_path / "home"))
+    out = goscope(["config", "--json"], shared / "work", env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["project_file"] is None

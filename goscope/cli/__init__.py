@@ -49,7 +49,9 @@ def cli(ctx: click.Context, **kw: Any) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: `goscope -- CMD` is `goscope run -- CMD`."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] == "--":
+    if "--" in args and not set(args[: args.index("--")]) & set(cli.commands):
+        # `goscope -- CMD` and `goscope --headless --port 0 -- CMD`: options of run, then its
+        # command (before, a `--` after an option made CMD a goscope command, or ran one).
         args = ["run", *args]
     try:
         # Settings from GOSCOPE_<OPTION>, the project file and the user file are click's

@@ -165,6 +165,8 @@ def audit(
     if tui:
         need_terminal("audit --tui")
     window = (parse_moment("--since", since, False), parse_moment("--until", until, True))
+    if window[0] is not None and window[1] is not None and window[0] > window[1]:
+        raise fail(f"--since {since} is after --until {until}: no run can be in between")
     memory = check_memory(memory_limit)
     found = _inputs(paths)
     progress = Progress(len(found.files), "judging runs")

@@ -54,8 +54,16 @@ def split_list(value: str | None) -> list[str]:
 
 def patterns(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """--private as its setting reads it: `a, b` is `a,b` (go would take ` b` for a pattern
-    no path matches; that a flag's space silently unmade a private path was a trap)."""
-    return None if value is None else ",".join(split_list(value))
+    no path matches; that a flag's space silently unmade a private path was a trap). A URL
+    is no module path pattern: it would match nothing, silently."""
+    if value is None:
+        return None
+    for pattern in split_list(value):
+        if "://" in pattern:
+            raise click.BadParameter(
+                f"takes module path patterns (GOPRIVATE syntax: corp.example.com), not a URL: {pattern!r}"
+            )
+    return ",".join(split_list(value))
 
 
 def check_upstream(value: str) -> str:
@@ -103,7 +111,11 @@ def validate_routes(routes: tuple[str, ...]) -> list[str]:
     from goscope.core.routes import RouteError, parse_routes
 
     try:
-        parse_routes(routes)  # the addon parses them again with the same code
+        parsed = parse_routes(routes)  # the addon parses them again with the same code
+        if len(parsed) != len(routes):  # the last would silently win
+            hosts = [spec.partition("=")[0].strip().lower() for spec in routes]
+            twice = next(h for h in hosts if hosts.count(h) > 1)
+            raise RouteError(f"--route names {twice} more than once: which URL is meant?")
     except RouteError as exc:
         from goscope.core.safe.redact import redact_value
 
@@ -142,6 +154,8 @@ def validate_output(option: str, path: str | None) -> str | None:
     """An output file goscope may write: checked before anything starts, never a symlink."""
     if path is None:
         return None
+    if path == "-":  # stdout for diff's and audit's outputs, which check it first; not here
+        raise fail(f"{option} takes a file name here (- would be a file named '-')")
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
         raise fail(f"{option} {path}: no such directory {parent}")

@@ -45,7 +45,11 @@ def _patterns(value: Any) -> str:
         value = ",".join(value)
     if not isinstance(value, str):
         raise ValueError("must be a string or a list of strings")
-    return ",".join(v.strip() for v in value.split(",") if v.strip())
+    kept = [v.strip() for v in value.split(",") if v.strip()]
+    for pattern in kept:
+        if "://" in pattern:
+            raise ValueError(f"takes names, not a URL: {pattern!r}")
+    return ",".join(kept)
 
 
 def _flag(value: Any) -> bool:
@@ -61,7 +65,7 @@ def _flag(value: Any) -> bool:
 
 
 def _port(value: Any) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
         raise ValueError("must be a port number, 0 to 65535")
@@ -189,6 +193,8 @@ class Settings:
         out: dict[str, Any] = {}
         for v in self.values.values():
             for command in v.setting.commands:
+                if v.setting.key == "port" and v.value == 0 and command in ("env", "shell"):
+                    continue  # "a free port" names no running goscope: theirs is the newest
                 target = out if command == "" else out.setdefault(command, {})
                 target[v.setting.param] = v.value
         return out
@@ -200,11 +206,23 @@ def find_project_file(start: Path) -> Path | None:
     here = start.resolve()
     for directory in (here, *here.parents):
         candidate = directory / PROJECT_FILE
-        if os.path.lexists(candidate):  # whatever it is: a FIFO or a link is refused, not skipped
-            return candidate
+        if os.path.lexists(candidate) and not _planted(candidate):
+            return candidate  # whatever it is: a FIFO or a link is refused, not skipped
         if (directory / ".git").exists():
             return None
     return None
+
+
+def _planted(path: Path) -> bool:
+    """Another user's file: outside a repository the walk reaches shared directories (/tmp),
+    where anyone may leave one. It is not this project's, and must not stop goscope for
+    everyone below it: passed over."""
+    if not hasattr(os, "getuid"):
+        return False
+    try:
+        return os.lstat(path).st_uid not in (os.getuid(), 0)
+    except OSError:
+        return False
 
 
 def user_file() -> Path:
@@ -280,7 +298,12 @@ def load_settings(cwd: Path | None = None, env: Mapping[str, str] | None = None)
     env = os.environ if env is None else env
     settings = Settings()
     settings.user_file = user_file()
-    settings.project_file = find_project_file(cwd or Path.cwd())
+    if cwd is None:
+        try:
+            cwd = Path.cwd()
+        except OSError:
+            raise fail("the working directory is gone (removed?): cd to one that exists") from None
+    settings.project_file = find_project_file(cwd)
     layers: list[tuple[str, dict[str, Any]]] = [
         (f"user file {settings.user_file}", _read(settings.user_file, project=False))
     ]
