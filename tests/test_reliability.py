@@ -396,6 +396,7 @@ def test_a_recording_cut_off_is_reported_as_incomplete_never_clean(tmp_path):
             {},
             "goscope: --env-file /nonexistent: no such file",
         ),
+        (["doctor", "--env-file", "/dev/zero"], {}, "goscope: --env-file /dev/zero: not a regular"),
     ],
 )
 def test_bad_invocations_are_one_line(args, env, message):

@@ -22,7 +22,8 @@ def effective_env(env_file: str | None) -> tuple[GoEnv, dict[str, str]]:
 
     process_env = dict(os.environ)
     if env_file and not os.path.isfile(env_file):
-        raise fail(f"--env-file {env_file}: no such file")
+        why = "not a regular file" if os.path.exists(env_file) else "no such file"
+        raise fail(f"--env-file {env_file}: {why}")
     if env_file:
         process_env["GOENV"] = env_file
     return GoEnv.load(process_env, go=find_go()), process_env
