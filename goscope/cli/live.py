@@ -53,7 +53,7 @@ def _run(headless: bool, **kw: Any) -> None:
     from goscope.core.home import HomeError
     from goscope.core.outputs.export import OutputError
     from goscope.proxy.launcher import ProxyStartError
-    from goscope.run.engine import CommandNotFound, find_command
+    from goscope.run.commands import CommandNotFound, find_command
 
     from . import launch
 

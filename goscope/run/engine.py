@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
@@ -40,6 +40,7 @@ from goscope.proxy.config import ProxyConfig
 from goscope.proxy.launcher import ProxyProcess, ProxyStartError, take_spawned
 from goscope.proxy.stream import EventListener, private_socket_path
 
+from .commands import CommandNotFound
 from .options import RunOptions
 from .rundirs import SESSION_FILE, announce, claim, clean_stale
 from .wiring import child_env, proxy_url
@@ -48,23 +49,6 @@ __all__ = ["CommandNotFound", "ProxyStartError", "RunEngine"]
 
 OUTPUT_CHUNK = 65536
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-class CommandNotFound(Exception):
-    def __init__(self, name: str, why: str = "command not found"):
-        super().__init__(f"{why}: {name}")
-
-
-def find_command(name: str, env: Mapping[str, str]) -> None:
-    """CommandNotFound now, as running it would raise it later: checked before the proxy
-    starts, so a mistyped command leaves a kept recording (--jsonl) as it was."""
-    if os.sep in name:
-        if not os.path.isfile(name):
-            raise CommandNotFound(name)
-        if not os.access(name, os.X_OK):
-            raise CommandNotFound(name, "permission denied")
-    elif shutil.which(name, path=env.get("PATH", os.defpath)) is None:
-        raise CommandNotFound(name)
 
 
 class RunEngine:
