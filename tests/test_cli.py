@@ -221,6 +221,27 @@ def test_port_in_use_is_one_clear_line(tmp_path, home_env):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["kept.jsonl"]
 
 
+def test_a_recording_that_cannot_be_moved_aside_is_written_in_place(home_env, tmp_path):
+    """A single-file bind mount (docker -v ./rec.jsonl:/out/rec.jsonl) cannot be renamed:
+    the recording is written there as before, never lost (a first version of the port-in-use
+    fix put it in a file beside it, then removed that when the rename failed)."""
+    source, target = tmp_path / "src.jsonl", tmp_path / "out" / "rec.jsonl"
+    source.write_text("old\n")
+    target.parent.mkdir()
+    target.touch()
+    mounted = subprocess.run(["mount", "--bind", str(source), str(target)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("no bind mounts here")
+    try:
+        out = goscope("run", "--headless", "--port", "0", "--jsonl", str(target), "--", "true",
+                      env=home_env)  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        assert target.read_text().startswith('{"format":"goscope-recording"')
+        assert sorted(p.name for p in target.parent.iterdir()) == ["rec.jsonl"]
+    finally:
+        subprocess.run(["umount", str(target)], check=False)
+
+
 def test_bad_route_and_missing_command_are_one_line(home_env):
     bad = goscope("run", "--route", "nourl", "--", "true", env=home_env)
     assert (

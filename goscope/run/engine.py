@@ -85,15 +85,10 @@ class RunEngine:
         claim(self.rundir)
         # Only the processes this run wires may use its proxy (proxy/access.py).
         self.secret = secrets.token_urlsafe(24)
-        # A recording the user keeps (--jsonl) is written beside it under a new name and put
-        # in its place once the proxy listens: a run that cannot start (a port in use)
-        # leaves the file that was there as it was.
-        self.kept = opts.jsonl
-        if opts.jsonl:
-            where, name = os.path.split(os.path.abspath(opts.jsonl))
-            self.recording = os.path.join(where, f".{name}.{secrets.token_hex(4)}.goscope-partial")
-        else:
-            self.recording = str(self.rundir / "recording.jsonl")
+        self.recording = opts.jsonl or str(self.rundir / "recording.jsonl")
+        # The file --jsonl names, moved aside while the proxy starts (`_set_aside`): put back
+        # if the run never starts (a port in use), so nothing is lost; dropped once it has.
+        self._previous: str | None = None
         self.base_env = dict(os.environ if opts.env is None else opts.env)
         self.goenv = GoEnv.load(self.base_env, go=find_go())
         self.config = ProxyConfig(
@@ -157,12 +152,17 @@ class RunEngine:
             spawned, self._spawned = self._spawned, None
         if self._stopped:  # the user quit first: stop() ended the spawned process already
             return self
-        proxy = (spawned or ProxyProcess()).start(config=self.config)
+        self._set_aside()
+        try:
+            proxy = (spawned or ProxyProcess()).start(config=self.config)
+        except BaseException:
+            self._put_back()
+            raise
         with self._lock:
             if not self._stopped:
                 self.proxy = proxy
                 self._hold_recording()
-                self._keep_recording()
+                self._drop_previous()
                 if proxy.port is not None:  # for `goscope env` and `goscope shell`
                     proxy_pid = proxy.proc.pid if proxy.proc is not None else None
                     announce(self.rundir, proxy.port, proxy.host, self.secret, proxy_pid)
@@ -172,27 +172,36 @@ class RunEngine:
                 self._watcher.start()
                 return self
         proxy.stop()  # stopped (the user quit) while the proxy was starting
+        self._put_back()
         return self
 
-    def _keep_recording(self) -> None:
-        """The recording takes the place of the file the user named (the proxy writes on
-        through its descriptor; the engine holds its own)."""
-        if self.kept and self.recording != self.kept:
-            try:
-                os.replace(self.recording, self.kept)
-            except OSError as exc:
-                self.incomplete.append(
-                    f"the recording could not be put at {self.kept} ({exc.strerror}): it is "
-                    f"at {self.recording}"
-                )
-                return
-            self.recording = self.kept
+    def _set_aside(self) -> None:
+        """The file --jsonl names, renamed beside itself before the proxy writes there. Where
+        it cannot be (a bind mount, another user's file in a sticky directory, a name at
+        the length limit) it is written over as before: the new recording is never at risk."""
+        kept = self.opts.jsonl
+        if not kept or not os.path.isfile(kept) or os.path.islink(kept):
+            return
+        where, name = os.path.split(os.path.abspath(kept))
+        aside = os.path.join(where, f".{name}.goscope-previous")
+        if os.path.lexists(aside):  # a killed run's: it may hold what this name held before
+            return
+        with contextlib.suppress(OSError):
+            os.rename(kept, aside)
+            self._previous = aside
 
-    def _drop_partial(self) -> None:
-        """A run that never started: its partial recording goes, the user's file stays."""
-        if self.kept and self.recording != self.kept:
+    def _put_back(self) -> None:
+        """The run never started: the file that was there is there again."""
+        aside, self._previous = self._previous, None
+        if aside is not None:
             with contextlib.suppress(OSError):
-                os.unlink(self.recording)
+                os.replace(aside, self.recording)
+
+    def _drop_previous(self) -> None:
+        aside, self._previous = self._previous, None
+        if aside is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(aside)
 
     def _hold_recording(self) -> None:
         with contextlib.suppress(OSError):
@@ -517,8 +526,7 @@ class RunEngine:
 
     def cleanup(self) -> None:
         """Remove the run directory (the recording too, unless --jsonl put it elsewhere)."""
-        if self.proxy is None:
-            self._drop_partial()
+        self._put_back()  # still aside: the proxy never started
         fd, self._recording_fd = self._recording_fd, None
         if fd is not None:
             with contextlib.suppress(OSError):

@@ -201,7 +201,6 @@ class GoscopeApp(FileActions):
     def _proxy_ready(self) -> None:
         engine = self.engine
         assert engine is not None
-        self.session.recording = engine.recording  # a kept one (--jsonl) is in place now
         port = engine.port
         port_arg = f" --port {port}" if port != 8080 else ""
         self.proxy_line = (
