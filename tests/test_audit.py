@@ -661,3 +661,34 @@ def test_a_crafted_reports_secrets_are_redacted_as_it_is_read(tmp_path, run_set)
     out = goscope("audit", str(tmp_path / "crafted.json"), "--json", "-")
     assert out.returncode == 3, out.stderr
     assert token not in out.stdout and "REDACTED" in out.stdout
+
+
+@pytest.mark.parametrize("order", [(1, 2), (2, 1)])
+def test_a_url_two_processes_asked_is_judged_as_the_report_judges_it(tmp_path, order):
+    """One process has nothing private, the other GOPRIVATE with GONOPROXY=none: the report
+    says 'high' with the fix that works; the audit kept the first request's verdict
+    ('suspected', a fix that would not work) whichever it was."""
+    from goscope.core.audit.facts import facts_from_recording
+    from goscope.core.gorules.goenv import GoEnv
+    from goscope.core.traffic.recording import end_line, header_line, sender_line
+
+    from .factories import event
+
+    plain = {"GOPROXY": "https://proxy.golang.org,direct"}
+    envs = {1: plain, 2: plain | {"GOPRIVATE": "git.corp.internal", "GONOPROXY": "none"}}
+    url = "https://proxy.golang.org/git.corp.internal/team/x/@v/v1.0.0.info"
+    events = [event(url, sender=s, seq=n) for n, s in enumerate(order, 1)]
+    lines = [header_line({})]
+    lines += [
+        sender_line({"id": i, "pid": 100 + i, "program": "go", "command": ["go"],
+                     "environment": GoEnv.from_mapping(e).to_dict()})
+        for i, e in envs.items()
+    ]  # fmt: skip
+    lines += [e.to_json() for e in events]
+    lines.append(end_line(exit_code=0, stats={"events": 2}))
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    (report_leak,) = report_from_recording(str(path)).leak_groups
+    (audit_leak,) = facts_from_recording(str(path)).leaks
+    assert report_leak.severity == "high"
+    assert (audit_leak["severity"], audit_leak["fix"]) == ("high", report_leak.fix)

@@ -229,22 +229,26 @@ def _judge_recording(
             group.to_dict(),
             [leak_times[s] for s in group.seqs if s in leak_times],
         )
-        for group in group_leaks(redacted_leaks(judge.leaks))
+        for group in group_leaks(redacted_leaks(judge))
     ]
     return _facts(run, leaks, hosts), early
 
 
-def redacted_leaks(leaks: list[Leak]) -> list[Leak]:
-    """The leaks with their URLs redacted, one per redacted URL and kind: the report's list
-    exactly (it dedupes after redacting; equal raw URLs are equal redacted, and the first
-    request of each redacted URL comes first either way)."""
-    out, seen = [], set()
-    for leak in leaks:
-        url = redact_url(leak.url)
-        if (url, leak.kind) not in seen:
-            seen.add((url, leak.kind))
-            out.append(leak if url == leak.url else replace(leak, url=url))
-    return out
+def redacted_leaks(judge: Judge) -> list[Leak]:
+    """The leaks with their URLs redacted, as the judge keeps them but by the redacted URL:
+    the report's list exactly (it redacts, then judges). Per sender and guard verdict, as
+    the judge: two processes asking one URL are each judged by their own environment, and
+    a request the guard stopped is never one that left (before, audit kept the first of
+    them, and so another severity, fix or 'blocked' than the report)."""
+    out: list[Leak] = []
+    for view in judge.views.values():
+        seen: set[tuple[str, str, bool]] = set()
+        for leak in view.leaks:
+            url = redact_url(leak.url)
+            if (url, leak.kind, leak.blocked) not in seen:
+                seen.add((url, leak.kind, leak.blocked))
+                out.append(leak if url == leak.url else replace(leak, url=url))
+    return sorted(out, key=lambda leak: (leak.seq is None, leak.seq or 0))
 
 
 def facts_from_report(path: str) -> RunFacts:
