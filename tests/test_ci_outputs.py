@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import jsonschema
@@ -181,6 +182,20 @@ def test_a_mistake_two_go_processes_share_is_one_annotation_and_one_sarif_result
     assert sum(r["ruleId"] == "doctor-gosumdb-off" for r in results) == 1
     # Per process, each still has its own (the Senders view of the report).
     assert [len(s["findings"]) > 0 for s in report.senders] == [True, True, True]
+    # The key is the id and variable, as before: alerts do not churn with a value.
+    key = hashlib.sha256(b"doctor-gosumdb-off\0gosumdb-off GOSUMDB").hexdigest()[:32]
+    assert key in prints
+    # A fourth process has the same value from its go env -w file: another finding, and
+    # now the two are told apart by value and origin (they shared one fingerprint).
+    from_file = GoEnv.from_mapping(same).to_dict()
+    from_file["GOSUMDB"]["origin"] = "go env -w"
+    senders.append({"id": 4, "pid": 104, "program": "go", "environment": from_file})
+    events.append(event("https://proxy.golang.org/github.com/a/b/@v/v1.0.4.info", sender=4))
+    report = build_report(events, None, senders=senders)
+    results = sarif_document(report, "0")["runs"][0]["results"]  # type: ignore[index]
+    off = [r for r in results if r["ruleId"] == "doctor-gosumdb-off"]
+    assert len(off) == 2
+    assert len({r["partialFingerprints"]["goscopeResult/v1"] for r in off}) == 2
 
 
 def test_the_job_summary_counts_in_words_a_person_reads():

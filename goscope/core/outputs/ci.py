@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -111,6 +112,11 @@ def ci_results(report: Report) -> list[CiResult]:
                 first.version,
             )
         )
+    # A finding's key is its id and variable, as in every run before: a value in it would
+    # churn alerts whenever a port or a temporary path in it changes. Only where one run
+    # holds two findings of one id and variable (processes that set it two ways) do their
+    # values and origins tell them apart.
+    shared = Counter((f["id"], f.get("variable")) for f in report.findings)
     for finding in report.findings:
         if finding["severity"] in ("error", "warning"):
             fix = f". Fix: {finding['fix']}" if finding.get("fix") else ""
@@ -122,8 +128,12 @@ def ci_results(report: Report) -> list[CiResult]:
                     _LEVELS[finding["severity"]],
                     f"goscope doctor: {finding['id']}",
                     finding["message"] + where + fix,
-                    # Two processes may set one variable two ways: two results, two keys.
-                    f"{finding['id']} {finding.get('variable') or ''} {finding.get('value') or ''}",
+                    f"{finding['id']} {finding.get('variable') or ''}"
+                    + (
+                        f" {finding.get('value') or ''} {finding.get('origin') or ''}"
+                        if shared[finding["id"], finding.get("variable")] > 1
+                        else ""
+                    ),
                 )
             )
     return sorted(out, key=lambda r: LEVEL_ORDER[r.level])
