@@ -488,6 +488,11 @@ def test_options_before_a_bare_double_dash_are_runs(home_env, tmp_path):
                   env=home_env)  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert json.loads((tmp_path / "r.json").read_text())["command"] == ["true"]
+    # An option's value that names a command is still a value (parsed as click parses it).
+    out = goscope("--headless", "--trusted", "proxy", "--port", "0", "--json",
+                  str(tmp_path / "r.json"), "--", "true", env=home_env)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["judging"]["trusted"] == ["proxy"]
     env = goscope("env", env={**home_env, "GOSCOPE_PORT": "0"})
     assert "Invalid value for '--port'" not in env.stderr, env.stderr
 

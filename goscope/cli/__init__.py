@@ -49,7 +49,7 @@ def cli(ctx: click.Context, **kw: Any) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: `goscope -- CMD` is `goscope run -- CMD`."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if "--" in args and not set(args[: args.index("--")]) & set(cli.commands):
+    if "--" in args and _only_options(args[: args.index("--")]):
         # `goscope -- CMD` and `goscope --headless --port 0 -- CMD`: options of run, then its
         # command (before, a `--` after an option made CMD a goscope command, or ran one).
         args = ["run", *args]
@@ -83,6 +83,24 @@ def main(argv: list[str] | None = None) -> None:
             click.echo(f"goscope: the output could not be written ({exc.strerror})", err=True)
         sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _only_options(head: list[str]) -> bool:
+    """Whether these arguments are the bare goscope's options and nothing else, as click
+    parses them: `--trusted proxy` is an option's value, not the `proxy` command."""
+    if not head:
+        return True
+    known = {o for p in cli.params for o in (*p.opts, *getattr(p, "secondary_opts", ()))}
+    if any(a.startswith("-") and a.split("=", 1)[0] not in known for a in head):
+        return False  # an unknown option: click names it (resilient parsing passes it over)
+    try:
+        ctx = cli.make_context("goscope", list(head), resilient_parsing=True)
+    except click.ClickException:
+        return False  # click says what is wrong, as it parses them for real
+    rest = getattr(ctx, "_protected_args", None)  # click 8.2+; 8.1 names it protected_args
+    if rest is None:
+        rest = getattr(ctx, "protected_args", [])
+    return not rest and not ctx.args
 
 
 _OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})

@@ -91,20 +91,6 @@ def upstream_proxy(_ctx: click.Context, _param: click.Parameter, value: str | No
         return check_upstream(value) if value else value
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    from urllib.parse import urlsplit
-
-    from goscope.core.safe.redact import redact_value
-
-    parts = urlsplit(value)
-    try:
-        parts.port  # noqa: B018 (a port that is no number raises)
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        ok = False
-    if not ok:
-        shown = redact_value(value if "//" in value else "//" + value).removeprefix("//")
-        raise click.BadParameter(f"takes http(s)://[user:password@]HOST[:PORT], not {shown!r}")
-    return value
 
 
 def validate_routes(routes: tuple[str, ...]) -> list[str]:

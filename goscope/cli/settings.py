@@ -324,7 +324,9 @@ def load_settings(cwd: Path | None = None, env: Mapping[str, str] | None = None)
             if prior is not None and origin.startswith("project"):
                 if setting.over_user == "add" and prior.value:
                     # Yours first: the pattern a leak names is the one you wrote.
-                    merged = ",".join(dict.fromkeys(f"{prior.value},{value}".split(",")))
+                    merged = ",".join(
+                        dict.fromkeys(p for p in f"{prior.value},{value}".split(",") if p)
+                    )
                     value, origin = merged, f"{prior.origin} + {origin}"
                 elif setting.over_user == "on" and prior.value and not value:
                     continue  # a clone never turns off what you turned on

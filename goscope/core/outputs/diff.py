@@ -263,6 +263,9 @@ def _verdict(fetch: dict[str, Any] | None) -> str:
     return fetch.get("rejected") or fetch["result"]
 
 
+_FAILED = ("failed", "rejected")  # go refused it: a fetch that failed, or a checksum it rejected
+
+
 def _fetches(report: dict[str, Any]) -> dict[Key, dict[str, Any]]:
     out: dict[Key, dict[str, Any]] = {}
     for fetch in report.get("fetches", []):
@@ -271,7 +274,7 @@ def _fetches(report: dict[str, Any]) -> dict[Key, dict[str, Any]]:
         key = (fetch["module"], fetch["version"], fetch["endpoint"])
         # Two processes may fetch one file: a failure of either is the run's, whichever
         # came last (before, the order of the lines decided whether B regressed).
-        if key not in out or fetch["result"] == "failed" or out[key]["result"] != "failed":
+        if key not in out or fetch["result"] in _FAILED or out[key]["result"] not in _FAILED:
             out[key] = fetch
     return out
 
