@@ -245,3 +245,29 @@ def go_env_after(fix: str, go: str, env: dict[str, str], var: str) -> str:
         check=True,
     )
     return shown.stdout.strip()
+
+
+def test_one_error_from_each_of_three_go_processes_finds_its_own_fetch():
+    """A script runs go three times and each fails on the same URL: each line of go's
+    output is tied to its own process's failed fetch, in order. Before, all three were
+    tied to the newest, and the job summary's first two failures showed no 'go said'."""
+    from goscope.core.outputs.report import build_report
+
+    from .factories import event
+
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.golang.org,direct"}).to_dict()
+    senders = [{"id": i, "pid": 100 + i, "program": "go", "environment": env} for i in (1, 2, 3)]
+    module = "git.corp.example.com/team/secret@v1.2.0"
+    url = f"https://sum.golang.org/lookup/{module}"
+    line = f"verifying {module}: {module}: reading {url}: 404 Not Found"
+    report = build_report(
+        [event(url, status=404, sender=i) for i in (1, 2, 3)],
+        None,
+        senders=senders,
+        go_output=[line] * 3,
+        exit_code=1,
+    )
+    assert [chain.go_errors for chain in report.failed] == [(line,)] * 3
+    assert [error.seqs for error in report.go_errors] == [
+        [chain.attempts[0].seqs[0]] for chain in report.failed
+    ]

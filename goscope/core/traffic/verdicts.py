@@ -9,6 +9,7 @@ else by the package path it looked for), and those fetches take go's verdict.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -52,9 +53,23 @@ def link_errors(
         for attempt in chain.attempts:
             if attempt.url:
                 by_url.setdefault(url_key(attempt.url), []).append(chain)
+    errors = list(errors)
+    # One URL named by several errors: several go processes (a script's `go mod download`
+    # twice) each failed on their own fetch of it. In the order go printed them, the errors
+    # take the newest unserved fetches of that URL in theirs; one error takes the newest,
+    # as before.
+    naming = Counter(url_key(e.url) for e in errors if e.url)
+    told: Counter[str] = Counter()
     for error in errors:
         explain(error, env)
         targets = _targets(error, chains, by_url, by_module, by_path)
+        found = by_url.get(url_key(error.url)) if error.url else None
+        unserved = [c for c in found or () if c.result != "served"]
+        if found and targets == found[-1:] and naming[url_key(error.url)] > 1 and unserved:
+            key = url_key(error.url)
+            index = len(unserved) - naming[key] + told[key]
+            told[key] += 1
+            targets = [unserved[max(index, 0)]]
         for chain in targets:
             _blame_redirect(error, chain)
             _blame_certificate(error, chain)
