@@ -187,3 +187,18 @@ def test_a_fetch_one_process_failed_is_a_regression_whatever_the_order(failed_fi
     diff = diff_reports(a, b)
     assert diff.regressed
     assert [(c.a, c.b) for c in diff.fetches] == [("served by proxy.golang.org", "failed")]
+
+
+def test_diff_counts_modules_as_the_report_does():
+    """The totals line of `diff A A` and the report's summary name the same number of
+    modules: diff counted a version-less ask (@v/list) as a module of its own."""
+    from pathlib import Path
+
+    from goscope.core.outputs.diff import diff_reports
+    from goscope.core.outputs.report import report_from_recording
+
+    fixtures = Path(__file__).parent / "fixtures"
+    for path in [fixtures / "tour.jsonl", *sorted((fixtures / "real").glob("*.jsonl"))]:
+        report = report_from_recording(str(path))
+        data = report.to_dict()
+        assert diff_reports(data, data).totals[0].modules == len(report.modules()), path.name

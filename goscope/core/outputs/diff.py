@@ -160,9 +160,12 @@ def _totals(report: dict[str, Any]) -> Totals:
     # Every fetch diff compares, checksum lookups included: the changes add up to these.
     fetches = list(_fetches(report).values())
     modules = {(f["module"], f["version"]) for f in fetches if f.get("kind") != "sumdb"}
+    # The report's own count where it has one: it joins a version-less ask (@v/list) to the
+    # version go chose, so diff's line and the report's summary say the same number.
+    listed = report.get("modules")
     return Totals(
         requests=len(report.get("events", [])),
-        modules=len(modules),
+        modules=len(listed) if isinstance(listed, list) else len(modules),
         fetches=len(fetches),
         failed=failed if type(failed := report.get("failed")) is int else 0,
         leaks=len(report.get("leaks", [])),
