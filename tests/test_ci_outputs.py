@@ -205,3 +205,18 @@ def test_the_job_summary_counts_in_words_a_person_reads():
     report = build_report([event(url, env=env)], env, private="git.corp.example.com")
     head = summary_markdown(report).splitlines()[2]
     assert head.startswith("1 request · 0 failed · 1 leak"), head
+
+
+def test_the_job_summary_says_when_it_was_judged_by_other_patterns():
+    """`report --private X` judges by X, not the run's own patterns: the Markdown kept in CI
+    says so (only stderr did, and '0 leaks' read as the run's verdict)."""
+    from pathlib import Path
+
+    from goscope.core.outputs.report import report_from_recording
+
+    tour = Path(__file__).parent / "fixtures" / "tour.jsonl"
+    report = report_from_recording(str(tour), private="other.example")
+    text = summary_markdown(report)
+    assert "Judged by what the command line gave" in text
+    assert "- `--private 'other.example' (recorded: '')`" in text
+    assert "Judged by" not in summary_markdown(report_from_recording(str(tour)))

@@ -226,6 +226,10 @@ def summary_markdown(report: Report) -> str:
     if report.incomplete:
         lines += ["", "**Incomplete: the counts above do not cover the whole run.**", ""]
         lines += [f"- {markdown_cell(reason)}" for reason in report.incomplete]
+    overridden = (report.judging or {}).get("overridden") or []
+    if overridden:  # judged by other patterns than the run's: the counts say so where kept
+        lines += ["", "Judged by what the command line gave, not by the recording's own:", ""]
+        lines += [f"- `{markdown_cell(str(note))}`" for note in overridden]
     if report.foreign:
         lines += [
             "",
