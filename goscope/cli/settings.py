@@ -135,7 +135,13 @@ SETTINGS = (
         project=False,
         why_mine="a host it names is never judged (trusting proxy.golang.org hides every leak)",
     ),
-    Setting("guard", _flag, "stop every would-be leak before it leaves", over_user="on"),
+    Setting(
+        "guard",
+        _flag,
+        "stop every would-be leak before it leaves",
+        over_user="on",
+        commands=("", "run", "proxy", "route"),  # route shows the steps it would answer
+    ),
     Setting(
         "fail-on-leak",
         _flag,
