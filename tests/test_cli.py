@@ -221,10 +221,10 @@ def test_port_in_use_is_one_clear_line(tmp_path, home_env):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["kept.jsonl"]
 
 
-def test_a_recording_that_cannot_be_moved_aside_is_written_in_place(home_env, tmp_path):
-    """A single-file bind mount (docker -v ./rec.jsonl:/out/rec.jsonl) cannot be renamed:
-    the recording is written there as before, never lost (a first version of the port-in-use
-    fix put it in a file beside it, then removed that when the rename failed)."""
+def test_a_recording_on_a_bind_mount_is_written_in_place(home_env, tmp_path):
+    """A single-file bind mount (docker -v ./rec.jsonl:/out/rec.jsonl) is written in place:
+    a first version of the port-in-use fix wrote the recording beside it and renamed it
+    there, and where the rename failed it removed the recording at cleanup."""
     source, target = tmp_path / "src.jsonl", tmp_path / "out" / "rec.jsonl"
     source.write_text("old\n")
     target.parent.mkdir()

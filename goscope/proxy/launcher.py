@@ -18,6 +18,32 @@ class ProxyStartError(Exception):
     """The proxy did not start; the message is one line for the user."""
 
 
+def port_taken(host: str, port: int) -> str | None:
+    """Why the proxy could not listen on host:port, found out by listening there a moment
+    first (as asyncio's server does, with SO_REUSEADDR): a port in use is said before the
+    proxy process starts the recording a --jsonl names over the file that was there. None
+    for port 0, or when nothing stands in the way (the proxy may still fail; it says why)."""
+    if not port:
+        return None
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError:
+        return None  # a name that does not resolve: the proxy's own error names it
+    for family, kind, proto, _, address in infos:
+        with contextlib.suppress(OSError), socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return f"port {port} on {host} is already in use (choose another with --port, or --port 0)"
+                return None
+    return None
+
+
 class ProxyProcess:
     """A running `python -m goscope.proxy.server`."""
 
@@ -41,6 +67,10 @@ class ProxyProcess:
         self.config = config or self.config
         assert self.config is not None, "a ProxyConfig is needed to start"
         self.host = self.config.listen_host
+        busy = port_taken(self.host, self.config.port)
+        if busy:  # said before the proxy opens the recording, which would start it anew
+            self.kill()
+            raise ProxyStartError(busy)
         try:
             self.spawn()
             assert self.proc is not None and self.proc.stdin is not None

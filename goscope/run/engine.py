@@ -86,9 +86,6 @@ class RunEngine:
         # Only the processes this run wires may use its proxy (proxy/access.py).
         self.secret = secrets.token_urlsafe(24)
         self.recording = opts.jsonl or str(self.rundir / "recording.jsonl")
-        # The file --jsonl names, moved aside while the proxy starts (`_set_aside`): put back
-        # if the run never starts (a port in use), so nothing is lost; dropped once it has.
-        self._previous: str | None = None
         self.base_env = dict(os.environ if opts.env is None else opts.env)
         self.goenv = GoEnv.load(self.base_env, go=find_go())
         self.config = ProxyConfig(
@@ -152,17 +149,11 @@ class RunEngine:
             spawned, self._spawned = self._spawned, None
         if self._stopped:  # the user quit first: stop() ended the spawned process already
             return self
-        self._set_aside()
-        try:
-            proxy = (spawned or ProxyProcess()).start(config=self.config)
-        except BaseException:
-            self._put_back()
-            raise
+        proxy = (spawned or ProxyProcess()).start(config=self.config)
         with self._lock:
             if not self._stopped:
                 self.proxy = proxy
                 self._hold_recording()
-                self._drop_previous()
                 if proxy.port is not None:  # for `goscope env` and `goscope shell`
                     proxy_pid = proxy.proc.pid if proxy.proc is not None else None
                     announce(self.rundir, proxy.port, proxy.host, self.secret, proxy_pid)
@@ -172,36 +163,7 @@ class RunEngine:
                 self._watcher.start()
                 return self
         proxy.stop()  # stopped (the user quit) while the proxy was starting
-        self._put_back()
         return self
-
-    def _set_aside(self) -> None:
-        """The file --jsonl names, renamed beside itself before the proxy writes there. Where
-        it cannot be (a bind mount, another user's file in a sticky directory, a name at
-        the length limit) it is written over as before: the new recording is never at risk."""
-        kept = self.opts.jsonl
-        if not kept or not os.path.isfile(kept) or os.path.islink(kept):
-            return
-        where, name = os.path.split(os.path.abspath(kept))
-        aside = os.path.join(where, f".{name}.goscope-previous")
-        if os.path.lexists(aside):  # a killed run's: it may hold what this name held before
-            return
-        with contextlib.suppress(OSError):
-            os.rename(kept, aside)
-            self._previous = aside
-
-    def _put_back(self) -> None:
-        """The run never started: the file that was there is there again."""
-        aside, self._previous = self._previous, None
-        if aside is not None:
-            with contextlib.suppress(OSError):
-                os.replace(aside, self.recording)
-
-    def _drop_previous(self) -> None:
-        aside, self._previous = self._previous, None
-        if aside is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(aside)
 
     def _hold_recording(self) -> None:
         with contextlib.suppress(OSError):
@@ -526,7 +488,6 @@ class RunEngine:
 
     def cleanup(self) -> None:
         """Remove the run directory (the recording too, unless --jsonl put it elsewhere)."""
-        self._put_back()  # still aside: the proxy never started
         fd, self._recording_fd = self._recording_fd, None
         if fd is not None:
             with contextlib.suppress(OSError):
