@@ -446,6 +446,12 @@ def test_two_outputs_naming_one_file_are_refused_before_anything_is_written(home
         assert out.returncode == 2, out.stderr
         assert out.stderr.strip().endswith("each output needs its own file"), out.stderr
         assert not os.path.exists(same)
+    # One file under two names (a hard link) is one file too.
+    (tmp_path / "a.json").write_text("{}")
+    os.link(tmp_path / "a.json", tmp_path / "b.md")
+    out = goscope("report", "--json", str(tmp_path / "a.json"), "--markdown",
+                  str(tmp_path / "b.md"), tour, env=home_env)  # fmt: skip
+    assert out.returncode == 2 and "each output needs its own file" in out.stderr
 
 
 @pytest.mark.parametrize(
@@ -455,6 +461,9 @@ def test_two_outputs_naming_one_file_are_refused_before_anything_is_written(home
         (["run", "--headless", "--route", "a.example=http://127.0.0.1:1", "--route",
           "A.example=http://127.0.0.1:2", "--", "true"], {}, "names a.example more than once"),
         (["route", "--private", "https://corp.example.com", "corp.example.com/x"], {}, "not a URL"),
+        (["report", "--trusted", "https://proxy.golang.org", "TOUR"], {}, "not a URL"),
+        (["run", "--headless", "--route", "proxy.golang.org:443=http://127.0.0.1:1", "--", "true"],
+         {}, "without a port"),
         (["config"], {"GOSCOPE_PRIVATE": "https://corp.example.com"}, "not a URL"),
         (["config"], {"GOSCOPE_PORT": "\u0663"}, "must be a port number"),
         (["audit", "--since", "2027-01-01", "--until", "2026-01-01", "TOUR"], {}, "is after --until"),
@@ -493,6 +502,13 @@ def test_options_before_a_bare_double_dash_are_runs(home_env, tmp_path):
                   str(tmp_path / "r.json"), "--", "true", env=home_env)  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert json.loads((tmp_path / "r.json").read_text())["judging"]["trusted"] == ["proxy"]
+    # A value that looks like an option is still the value (it made `-- doctor` goscope's).
+    out = goscope("--private", "-corp", "--headless", "--port", "0", "--json",
+                  str(tmp_path / "r.json"), "--", "true", env=home_env)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["judging"]["private"] == "-corp"
+    version = goscope("--version", "--", "x", env=home_env)
+    assert version.returncode == 0 and version.stdout.startswith("goscope, version")
     env = goscope("env", env={**home_env, "GOSCOPE_PORT": "0"})
     assert "Invalid value for '--port'" not in env.stderr, env.stderr
 

@@ -268,6 +268,37 @@ def test_one_error_from_each_of_three_go_processes_finds_its_own_fetch():
         exit_code=1,
     )
     assert [chain.go_errors for chain in report.failed] == [(line,)] * 3
+    # The summary shows each failure's line once (it printed it once per process).
+    import io
+
+    from rich.console import Console
+
+    from goscope.term.summary import render_summary
+
+    out = io.StringIO()
+    render_summary(report, Console(file=out, width=400, color_system=None))
+    assert out.getvalue().count("go said") == 3, out.getvalue()
     assert [error.seqs for error in report.go_errors] == [
         [chain.attempts[0].seqs[0]] for chain in report.failed
     ]
+
+
+def test_a_single_error_is_tied_to_the_fetch_that_failed_not_a_later_served_one():
+    """A 503 on a zip, then the same URL served (a later fetch of it): go's one error line
+    is the failure's. It was tied to the newest fetch, the served one, so the failure
+    showed no 'go said' and the error counted again as a failure of its own."""
+    from goscope.core.outputs.report import build_report
+
+    from .factories import event
+
+    url = "https://proxy.golang.org/example.com/m/@v/v1.0.0.zip"
+    line = f"go: example.com/m@v1.0.0: reading {url}: 503 Service Unavailable"
+    report = build_report(
+        [event(url, status=503, seq=1), event(url, status=200, seq=2)],
+        None,
+        go_output=[line],
+        exit_code=1,
+    )
+    failed = [c for c in report.chains if c.result != "served"]
+    assert failed and all(c.go_errors == (line,) for c in failed)
+    assert report.loose_errors == []

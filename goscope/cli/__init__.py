@@ -86,21 +86,20 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _only_options(head: list[str]) -> bool:
-    """Whether these arguments are the bare goscope's options and nothing else, as click
-    parses them: `--trusted proxy` is an option's value, not the `proxy` command."""
-    if not head:
-        return True
-    known = {o for p in cli.params for o in (*p.opts, *getattr(p, "secondary_opts", ()))}
-    if any(a.startswith("-") and a.split("=", 1)[0] not in known for a in head):
-        return False  # an unknown option: click names it (resilient parsing passes it over)
-    try:
-        ctx = cli.make_context("goscope", list(head), resilient_parsing=True)
-    except click.ClickException:
-        return False  # click says what is wrong, as it parses them for real
-    rest = getattr(ctx, "_protected_args", None)  # click 8.2+; 8.1 names it protected_args
-    if rest is None:
-        rest = getattr(ctx, "protected_args", [])
-    return not rest and not ctx.args
+    """Whether these arguments are the bare goscope's options and their values, nothing
+    else: `--trusted proxy` and `--private -corp` are an option and its value, not the
+    `proxy` command or another option. An eager option (--version, --help) or anything
+    else leaves the line to click as it is."""
+    options = {o: p for p in cli.params for o in (*p.opts, *getattr(p, "secondary_opts", ()))}
+    tokens = iter(head)
+    for token in tokens:
+        name = token.split("=", 1)[0] if token.startswith("--") else token
+        param = options.get(name)
+        if param is None or param.is_eager:
+            return False
+        if not getattr(param, "is_flag", False) and "=" not in token:
+            next(tokens, None)  # its value, whatever it looks like
+    return True
 
 
 _OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})

@@ -153,7 +153,10 @@ def _running(port: int | None) -> tuple[Path, RunningGoscope]:
     help="Module path patterns that are private.",
 )
 @click.option(
-    "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
+    "--trusted",
+    metavar="HOSTS",
+    callback=patterns,
+    help="Hosts trusted with private paths (comma-separated).",
 )
 @click.option(
     "--guard/--no-guard", default=False, help="Stop every would-be leak before it leaves."

@@ -60,9 +60,7 @@ def patterns(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
         return None
     for pattern in split_list(value):
         if "://" in pattern:
-            raise click.BadParameter(
-                f"takes module path patterns (GOPRIVATE syntax: corp.example.com), not a URL: {pattern!r}"
-            )
+            raise click.BadParameter(f"takes names (corp.example.com), not a URL: {pattern!r}")
     return ",".join(split_list(value))
 
 
@@ -94,12 +92,12 @@ def upstream_proxy(_ctx: click.Context, _param: click.Parameter, value: str | No
 
 
 def validate_routes(routes: tuple[str, ...]) -> list[str]:
-    from goscope.core.routes import RouteError, parse_routes
+    from goscope.core.routes import RouteError, parse_route, parse_routes
 
     try:
         parsed = parse_routes(routes)  # the addon parses them again with the same code
         if len(parsed) != len(routes):  # the last would silently win
-            hosts = [spec.partition("=")[0].strip().lower() for spec in routes]
+            hosts = [parse_route(spec)[0] for spec in routes]
             twice = next(h for h in hosts if hosts.count(h) > 1)
             raise RouteError(f"--route names {twice} more than once: which URL is meant?")
     except RouteError as exc:
@@ -123,7 +121,12 @@ def distinct_outputs(*outputs: tuple[str, str | None]) -> None:
     for option, path in outputs:
         if not path or path == "-":
             continue
-        key = os.path.realpath(path.removeprefix("+") if option == "--save-flows" else path)
+        name = path.removeprefix("+") if option == "--save-flows" else path
+        try:  # one file under two names (a hard link) is one file
+            info = os.stat(name)
+            key = f"{info.st_dev}:{info.st_ino}"
+        except OSError:
+            key = os.path.realpath(name)
         if key in seen:
             raise fail(f"{seen[key]} and {option} both name {path}: each output needs its own file")
         seen[key] = option
@@ -235,7 +238,10 @@ def judging_options(f):
             help="Module path patterns that are private.",
         ),
         click.option(
-            "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
+            "--trusted",
+            metavar="HOSTS",
+            callback=patterns,
+            help="Hosts trusted with private paths (comma-separated).",
         ),
         click.option(
             "--env-file",
@@ -277,7 +283,10 @@ def run_flags(f):
             help="Module path patterns that are private (GOPRIVATE syntax).",
         ),
         click.option(
-            "--trusted", metavar="HOSTS", help="Hosts trusted with private paths (comma-separated)."
+            "--trusted",
+            metavar="HOSTS",
+            callback=patterns,
+            help="Hosts trusted with private paths (comma-separated).",
         ),
         click.option(
             "--fail-on-leak/--no-fail-on-leak",

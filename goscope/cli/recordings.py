@@ -21,7 +21,9 @@ CHECK_WHOLE_BYTES = 64 * 2**20  # `open` reads recordings up to this size whole 
     callback=patterns,
     help="Module path patterns that are private.",
 )
-@click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
+@click.option(
+    "--trusted", metavar="HOSTS", callback=patterns, help="Hosts trusted with private paths."
+)
 @click.option(
     "--skip-bad", is_flag=True, help="Skip unreadable lines instead of refusing the file."
 )
@@ -56,7 +58,9 @@ def open_(recording: str, private: str | None, trusted: str | None, skip_bad: bo
     callback=patterns,
     help="Module path patterns that are private.",
 )
-@click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
+@click.option(
+    "--trusted", metavar="HOSTS", callback=patterns, help="Hosts trusted with private paths."
+)
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable lines (and say how many).")
 @click.option(
     "--markdown",
@@ -140,7 +144,9 @@ def report(
     callback=patterns,
     help="Module path patterns that are private.",
 )
-@click.option("--trusted", metavar="HOSTS", help="Hosts trusted with private paths.")
+@click.option(
+    "--trusted", metavar="HOSTS", callback=patterns, help="Hosts trusted with private paths."
+)
 def diff(
     a: str,
     b: str,

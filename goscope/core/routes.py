@@ -32,10 +32,13 @@ class Route:
 
 def parse_route(spec: str) -> tuple[str, Route]:
     host, eq, target = spec.partition("=")
-    if not eq or not host.strip():
+    host = host.strip().lower().removesuffix(".")  # proxy.golang.org. is proxy.golang.org
+    if not eq or not host:
         raise RouteError(f"--route takes HOST=URL with an http(s) URL, not {spec!r}")
+    if ":" in host or "/" in host:  # routes match the host a request names, never a port
+        raise RouteError(f"--route takes a host name before '=', without a port: not {spec!r}")
     try:
-        return host.strip().lower(), Route.parse(target)
+        return host, Route.parse(target)
     except RouteError:
         raise RouteError(f"--route takes HOST=URL with an http(s) URL, not {spec!r}") from None
 

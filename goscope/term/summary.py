@@ -252,9 +252,13 @@ def _failures(console: Console, report: Report) -> None:
             )
         if chain.rejected:
             console.print(Text(visible(f"    {'rejected':<12} {chain.rejected}"), style="red"))
+        # Each line once: several go processes may have printed the same line.
+        said: dict[str, GoError] = {}
         for error in report.go_errors:
             if error.line in chain.go_errors:
-                _go_error(console, error)
+                said.setdefault(error.line, error)
+        for error in said.values():
+            _go_error(console, error)
     for error in report.loose_errors:
         console.print(Text(visible(f"  {error.subject or 'go'}"), style="bold red"))
         _go_error(console, error)

@@ -131,6 +131,7 @@ def ci_results(report: Report) -> list[CiResult]:
                     f"{finding['id']} {finding.get('variable') or ''}"
                     + (
                         f" {finding.get('value') or ''} {finding.get('origin') or ''}"
+                        f" {finding.get('fix') or ''}"
                         if shared[finding["id"], finding.get("variable")] > 1
                         else ""
                     ),
@@ -229,7 +230,8 @@ def summary_markdown(report: Report) -> str:
     overridden = (report.judging or {}).get("overridden") or []
     if overridden:  # judged by other patterns than the run's: the counts say so where kept
         lines += ["", "Judged by what the command line gave, not by the recording's own:", ""]
-        lines += [f"- `{markdown_cell(str(note))}`" for note in overridden]
+        # In a code span nothing is markup and escapes would show: only its own quote goes.
+        lines += [f"- `{visible(str(note)).replace('`', chr(39))}`" for note in overridden]
     if report.foreign:
         lines += [
             "",

@@ -65,7 +65,7 @@ def link_errors(
         targets = _targets(error, chains, by_url, by_module, by_path)
         found = by_url.get(url_key(error.url)) if error.url else None
         unserved = [c for c in found or () if c.result != "served"]
-        if found and targets == found[-1:] and naming[url_key(error.url)] > 1 and unserved:
+        if unserved and targets == unserved[-1:] and naming[url_key(error.url)] > 1:
             key = url_key(error.url)
             index = len(unserved) - naming[key] + told[key]
             told[key] += 1
@@ -155,7 +155,9 @@ def _targets(
     if error.kind in TOOLCHAIN_KINDS:
         return [c for c in chains if c.module == "golang.org/toolchain" and c.failed]
     if error.url and (found := by_url.get(url_key(error.url))):
-        return found[-1:]  # the newest fetch of that URL: the one go reports
+        # The newest fetch of that URL that was not served: the one go reports (a later
+        # fetch of it that was served cannot be what failed).
+        return ([c for c in found if c.result != "served"] or found)[-1:]
     if error.module and error.version:
         same = by_module.get((error.module, error.version), [])
         failed = [c for c in same if c.result in ("failed", "unknown")]
