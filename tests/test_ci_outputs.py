@@ -220,3 +220,28 @@ def test_the_job_summary_says_when_it_was_judged_by_other_patterns():
     assert "Judged by what the command line gave" in text
     assert "- `--private 'other.example' (recorded: '')`" in text
     assert "Judged by" not in summary_markdown(report_from_recording(str(tour)))
+
+
+def test_findings_that_differ_only_in_their_fix_have_two_fingerprints():
+    from goscope.core.outputs.ci import sarif_document
+
+    report = build_report([], None)
+    base = {"id": "private-not-covered-proxy", "severity": "error", "variable": "GONOPROXY",
+            "value": "", "origin": "default", "message": "m", "evidence": []}  # fmt: skip
+    report.findings = [
+        base | {"fix": "export GOPRIVATE=a"},
+        base | {"fix": "go env -w GOPRIVATE=a"},
+    ]
+    results = sarif_document(report, "0")["runs"][0]["results"]  # type: ignore[index]
+    assert len({r["partialFingerprints"]["goscopeResult/v1"] for r in results}) == 2
+
+
+def test_the_override_note_shows_a_pattern_as_typed():
+    """In a code span nothing is markup: a bracket glob reads as typed, not `\\[ab\\]`."""
+    from pathlib import Path
+
+    from goscope.core.outputs.report import report_from_recording
+
+    tour = Path(__file__).parent / "fixtures" / "tour.jsonl"
+    text = summary_markdown(report_from_recording(str(tour), private="corp.example/[ab]*"))
+    assert "- `--private 'corp.example/[ab]*' (recorded: '')`" in text
