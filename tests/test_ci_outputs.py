@@ -17,7 +17,7 @@ from .e2e import goscope_run
 from .factories import event
 
 
-def run_leaking(tmp_path, go_binary, shared_gocache, name="leak-served"):
+def run_leaking(tmp_path, go_binary, shared_gocache, name="leak-served", extra=()):
     scenario = load_scenario(name)
     work = scenario.workspace(tmp_path)
     with scenario.lab(tmp_path / "lab") as lab:
@@ -28,9 +28,9 @@ def run_leaking(tmp_path, go_binary, shared_gocache, name="leak-served"):
         env.pop("GITHUB_WORKSPACE", None)
         args = [a for r in lab.routes() for a in ("--route", r)]
         args += ["--private", scenario.private, "--markdown", str(tmp_path / "summary.md")]
-        args += ["--sarif", str(tmp_path / "report.sarif")]
+        args += ["--sarif", str(tmp_path / "report.sarif"), *extra]
         run = goscope_run(args, scenario.command, work, env, tmp_path)
-    return run, work
+    return run, work, env
 
 
 def require_line(gomod, module) -> int:
@@ -46,7 +46,7 @@ def test_annotations_and_sarif_say_one_thing_per_module_and_host(
     annotation and one SARIF result per module and host (its endpoints listed), at the go.mod
     line requiring the module, errors before warnings, with fingerprints code scanning
     keeps from one run to the next."""
-    run, work = run_leaking(tmp_path / "one", go_binary, shared_gocache)
+    run, work, _ = run_leaking(tmp_path / "one", go_binary, shared_gocache)
     assert run.returncode == 0, run.stderr[-2000:]
     commands = [line for line in run.stdout.splitlines() if line.startswith("::")]
     gomod = work / "go.mod"
@@ -87,7 +87,7 @@ def test_annotations_and_sarif_say_one_thing_per_module_and_host(
     ]
     # A second run of the same project: the same fingerprints, so code scanning updates
     # its alerts instead of opening new ones.
-    again, _ = run_leaking(tmp_path / "two", go_binary, shared_gocache)
+    again, _, _ = run_leaking(tmp_path / "two", go_binary, shared_gocache)
     second = json.loads((tmp_path / "two" / "report.sarif").read_text())["runs"][0]["results"]
 
     def prints(rs):
@@ -98,7 +98,7 @@ def test_annotations_and_sarif_say_one_thing_per_module_and_host(
 
 @pytest.mark.e2e
 def test_go_errors_and_doctor_findings_in_ci(tmp_path, go_binary, shared_gocache):
-    run, _ = run_leaking(tmp_path, go_binary, shared_gocache, "private-leak")
+    run, _, _ = run_leaking(tmp_path, go_binary, shared_gocache, "private-leak")
     assert run.returncode == 1
     commands = [line for line in run.stdout.splitlines() if line.startswith("::")]
     assert any(
@@ -245,3 +245,33 @@ def test_the_override_note_shows_a_pattern_as_typed():
     tour = Path(__file__).parent / "fixtures" / "tour.jsonl"
     text = summary_markdown(report_from_recording(str(tour), private="corp.example/[ab]*"))
     assert "- `--private 'corp.example/[ab]*' (recorded: '')`" in text
+
+
+@pytest.mark.e2e
+def test_a_report_made_elsewhere_places_results_where_go_ran(tmp_path, go_binary, shared_gocache):
+    """`goscope report` run from another directory than go's places each leak at the go.mod
+    line of the directory the recording says go ran in (it placed them at line 1 of a go.mod
+    it could not find, where code scanning shows them on no line that names the module)."""
+    import subprocess
+    import sys
+
+    recording = tmp_path / "r.jsonl"
+    run, work, env = run_leaking(
+        tmp_path, go_binary, shared_gocache, extra=["--jsonl", str(recording)]
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    sarif = elsewhere / "again.sarif"
+    out = subprocess.run(
+        [sys.executable, "-m", "goscope", "report", str(recording), "--sarif", str(sarif)],
+        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    leaks = [r for r in results if r["ruleId"] == "private-module-leak"]
+    assert leaks
+    for result in leaks:
+        module = result["message"]["text"].split(" ", 1)[0]
+        line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
+        assert line == require_line(work / "go.mod", module)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,11 @@ def report(
     except OSError as exc:  # a full disk: the summary is cut short, which is no success
         unwritten = exc.strerror or type(exc).__name__
     try:
-        write_ci_outputs(rep, markdown, sarif, __version__)
+        # Results are placed at the go.mod lines of the directory go ran in, when it is
+        # here (the same checkout); else of this one, as before.
+        ran_in = rep.context.get("cwd")
+        here = ran_in if isinstance(ran_in, str) and os.path.isdir(ran_in) else None
+        write_ci_outputs(rep, markdown, sarif, __version__, workdir=here)
     except OutputError as exc:
         raise fail(str(exc)) from None
     if json_report:
