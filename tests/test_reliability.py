@@ -736,3 +736,34 @@ def test_a_proxy_whose_app_died_during_its_start_up_stops(tmp_path):
         assert proxy.proc.wait(timeout=15) == 0  # stopped itself, cleanly
     finally:
         proxy.kill()
+
+
+def test_modules_of_a_session_with_senders_walk_the_chains_a_bounded_number_of_times(
+    monkeypatch,
+):
+    """The Modules tab and the report's chain environments asked the judge for the
+    environment of each chain; with a sender line (every real run has one) that listed every
+    chain each time: quadratic, a minute for 20,000 modules. Counted here, not timed."""
+    from goscope.core.gorules.goenv import GoEnv
+    from goscope.core.judging.judge import Judge
+
+    from .factories import event
+
+    listed = 0
+    original = Judge.chains.fget
+
+    def counting(self):
+        nonlocal listed
+        listed += 1
+        return original(self)
+
+    monkeypatch.setattr(Judge, "chains", property(counting))
+    session = Session()
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.golang.org,direct"}).to_dict()
+    session.add_sender({"id": 1, "pid": 7, "program": "go", "environment": env})
+    for i in range(300):
+        url = f"https://proxy.golang.org/example.com/m{i}/@v/v1.0.0.mod"
+        session.add(event(url, sender=1, seq=i + 1))
+    listed = 0
+    assert len(session.modules()) == 300
+    assert listed <= 5, listed
