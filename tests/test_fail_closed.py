@@ -1071,3 +1071,45 @@ def test_at_stop_the_proxy_waits_for_handshakes_then_counts_what_is_left():
     assert stats["tls_failed"] == 1 and "handshaking_at_stop" not in stats
     _, stats = asyncio.run(stop_with(False))
     assert stats["tls_failed"] == 0 and stats["handshaking_at_stop"] == 1
+
+
+def test_a_sender_said_twice_or_after_its_requests_never_reads_clean(tmp_path):
+    """goscope describes each process once, before its first request. A sender line said
+    again erased that process in the TUI (a whole run's fetches gone, '0 leaks', complete);
+    a request before its sender's line was judged without that process's GOPRIVATE (the
+    TUI said '0 leaks' where the report found a high one, both complete)."""
+    from goscope.core.view.session import Session
+
+    kubectl = Path(__file__).parent / "fixtures" / "real" / "kubectl.jsonl"
+    header, sender, *events, end = kubectl.read_text().splitlines()
+
+    def session_of(path: Path) -> tuple[Session, list[str]]:
+        from goscope.core.traffic.recording import RecordingReader
+
+        session = Session()
+        with RecordingReader(str(path), on_sender=session.add_sender) as reader:
+            for event, offset in reader:
+                session.add(event, offset)
+        return session, reader.incomplete()
+
+    same = tmp_path / "same.jsonl"
+    same.write_text("\n".join([header, sender, *events, sender, end]) + "\n")
+    session, incomplete = session_of(same)
+    assert incomplete == [] and len(session.chains) == 380  # said again alike: harmless
+    changed = json.loads(sender)
+    changed["sender"]["pid"] += 1
+    other = tmp_path / "other.jsonl"
+    other.write_text("\n".join([header, sender, *events, json.dumps(changed), end]) + "\n")
+    session, incomplete = session_of(other)
+    assert len(session.chains) == 380
+    assert any("describes sender" in r for r in incomplete), incomplete
+    late = tmp_path / "late.jsonl"
+    late.write_text("\n".join([header, events[0], sender, *events[1:], end]) + "\n")
+    _, incomplete = session_of(late)
+    assert any("before that sender's line" in r for r in incomplete), incomplete
+    out = subprocess.run(
+        [sys.executable, "-m", "goscope", "report", str(late)],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")},
+    )  # fmt: skip
+    assert out.returncode == 4, out.stderr

@@ -141,6 +141,12 @@ class Judge:
         view.detector = LeakDetector(env or GoEnv.from_mapping({}), self.private, self.trusted)
 
     def add_sender(self, info: dict[str, Any]) -> SenderView:
+        known = self.views.get(info["id"])
+        if known is not None and info["id"] is not None:
+            # Said again (a file pieced together): its requests, chains and leaks so far stay
+            # (they were erased: a whole run's fetches gone from the TUI); the reader calls
+            # the recording incomplete when the second description differs.
+            return known
         raw = info.get("environment")
         env = GoEnv.from_dict(raw) if isinstance(raw, dict) and raw else None
         view = self.views[info["id"]] = self._view(info["id"], info, env)

@@ -225,6 +225,7 @@ class RecordingReader:
         # What goscope never writes: a second end line, lines after the end line (two runs
         # in one file, or a file pieced together). The verdict cannot be whole.
         self.disorder: list[str] = []
+        self._disorder_kinds: set[str] = set()
         self._fh: IO[bytes] | None = None
         self._line = 0
         self._offset = 0
@@ -322,6 +323,8 @@ class RecordingReader:
             if fast is not None:
                 if self.end is not None:
                     self._after_end(number)
+                if fast.sender is not None and fast.sender not in self.senders:
+                    self._before_sender(number, fast.sender)
                 self.events_read += 1
                 seqs.add(fast)
                 yield fast, offset
@@ -345,6 +348,15 @@ class RecordingReader:
                         self.end = self.end or check_end(obj)
                     elif "sender" in obj:
                         sender = check_sender(obj)
+                        known = self.senders.get(sender["id"])
+                        if known is not None:  # goscope describes each sender once
+                            if known != sender:
+                                self._disorder(
+                                    "sender-twice",
+                                    f"line {number} describes sender {sender['id']} a second "
+                                    "time, differently: which process sent what is unknown",
+                                )
+                            continue
                         self.senders[sender["id"]] = sender
                         if self.on_sender is not None:
                             self.on_sender(sender)
@@ -365,16 +377,31 @@ class RecordingReader:
                 continue
             if self.end is not None:
                 self._after_end(number)
+            if event.sender is not None and event.sender not in self.senders:
+                self._before_sender(number, event.sender)
             self.events_read += 1
             self.seqs.add(event)
             yield event, offset
 
     def _after_end(self, number: int) -> None:
-        if not self.disorder:
-            self.disorder.append(
-                f"line {number} comes after the recording's end line: goscope writes nothing "
-                "after it, so this file is not one run as goscope recorded it"
-            )
+        self._disorder(
+            "after-end",
+            f"line {number} comes after the recording's end line: goscope writes nothing "
+            "after it, so this file is not one run as goscope recorded it",
+        )
+
+    def _before_sender(self, number: int, sender: int) -> None:
+        self._disorder(
+            "before-sender",
+            f"line {number} is a request of sender {sender} before that sender's line: goscope "
+            "describes a process before its first request, so this one was judged without it",
+        )
+
+    def _disorder(self, kind: str, reason: str) -> None:
+        """What goscope never writes: said once per kind, at the first line that shows it."""
+        if kind not in self._disorder_kinds:
+            self._disorder_kinds.add(kind)
+            self.disorder.append(reason)
 
     def incomplete(self) -> list[str]:
         """Why what was read is not the whole run (empty: it is). Call after reading."""
