@@ -232,3 +232,33 @@ def test_every_character_escaped_is_one_printable_text_never_holds():
     for name, text in SEQUENCES.items():
         if name != "markup":
             assert visible(text) != text, name
+
+
+def test_a_proxy_base_that_does_not_parse_is_data_not_a_crash(tmp_path):
+    """An event whose `proxy` is `https://evil[bold]host.example` passes the schema; urlsplit
+    refuses it. report ended in a traceback and the TUI's loader died with it."""
+    import os
+    import subprocess
+    import sys
+
+    from goscope.core.traffic.recording import end_line, header_line
+    from goscope.core.view.session import Session
+
+    from .factories import event
+
+    ev = event("https://proxy.golang.org/example.com/m/@v/list", seq=1)
+    ev.proxy = "https://evil[bold]host.example"
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        "\n".join([header_line({}), ev.to_json(), end_line(exit_code=0, stats={"events": 1})])
+        + "\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "goscope", "report", str(path)],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")},
+    )  # fmt: skip
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    session = Session(recording=str(path))
+    session.add(ev)
+    assert len(session.modules()) <= 1

@@ -140,8 +140,13 @@ def _indices_of_base(entries: tuple[ProxyEntry, ...], base: str) -> tuple[int, .
 
 @lru_cache(maxsize=4096)
 def _norm_base(url: str) -> str:
-    parts = urlsplit(url)
-    return origin(parts) + parts.path.rstrip("/")
+    """A proxy base as go compares them; one that does not parse (a crafted recording's
+    `https://evil[bold]host`, a port that is no number) is itself, never an exception."""
+    try:
+        parts = urlsplit(url)
+        return origin(parts) + parts.path.rstrip("/")
+    except ValueError:
+        return url.rstrip("/")
 
 
 def proxy_url_error(url: str) -> str | None:
