@@ -103,6 +103,10 @@ async def test_leaks_modules_hosts_and_config_tabs(tmp_path):
         await pilot.press("4")
         host_table = app.tab("hosts").table
         assert host_table.row_count == 4
+        await pilot.press("8")  # Senders: leaks as the header counts them (it said 6 requests)
+        senders = app.tab("senders").table
+        column = [str(c.label) for c in senders.columns.values()].index("leaks")
+        assert [str(senders.get_row_at(r)[column]) for r in range(senders.row_count)] == ["2"]
         await pilot.press("5")
         config = app.tab("config")
         ids = [

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from goscope.core.judging.judge import UNKNOWN_SENDER, SenderView
+from goscope.core.judging.leaks import group_leaks
 from goscope.core.safe.visible import visible
 from goscope.core.view.session import Session
 from goscope.term import styles
@@ -46,7 +47,11 @@ class SendersTab(TableTab):
                 " ".join(info.get("command") or []),
                 info.get("cwd") or "",
                 str(view.requests),
-                Text(str(len(view.leaks)), style=styles.LEAK if view.leaks else styles.MUTED),
+                # Leaks as every count reads them: one per private path and host, not per request.
+                Text(
+                    str(len(group_leaks(view.leaks))),
+                    style=styles.LEAK if view.leaks else styles.MUTED,
+                ),
                 Text("known", styles.GOOD) if view.known else Text("unknown", styles.WARNING),
             )
         self.commit(self.table)
