@@ -694,3 +694,40 @@ async def test_a_loaded_recordings_failures_are_counted_by_the_loader_not_the_ui
         assert f"{app.counts.failed} failed" in header, header
     with_events = [thread for thread, size in counted_on if size]
     assert with_events and threading.main_thread().name not in with_events, counted_on
+
+
+async def test_an_incomplete_recording_never_reads_clean_in_a_tab(tmp_path):
+    """No end line: the header said INCOMPLETE, but the Leaks tab said in green that no
+    private path left and Config that the doctor found nothing to fix."""
+    lines = (REAL / "download.jsonl").read_text().splitlines()
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text("\n".join(lines[:-1]) + "\n")  # the end line removed
+    app = GoscopeApp(Launch(recording=str(cut)))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settled(pilot, app)
+        assert app.session.incomplete
+        await pilot.press("3")
+        text = plain(app.tab("leaks").detail.render())
+        assert "incomplete" in text and "No private module path left" not in text
+
+
+async def test_a_loaded_recording_says_unknown_where_the_report_does(tmp_path):
+    """A redirect go never followed: the report calls the fetch 'unknown'; the TUI left it
+    'pending', as if more could come from a recording that has ended."""
+    from goscope.core.outputs.report import report_from_recording
+    from goscope.core.traffic.recording import end_line, header_line
+
+    from .factories import event
+
+    ev = event("https://proxy.golang.org/example.com/m/@v/v1.0.0.zip", status=302, seq=1)
+    ev.flags = ["redirect"]
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        "\n".join([header_line({}), ev.to_json(), end_line(exit_code=1, stats={"events": 1})])
+        + "\n"
+    )
+    expected = [c.result for c in report_from_recording(str(path)).chains]
+    app = GoscopeApp(Launch(recording=str(path)))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, 1)
+        assert [c.result for c in app.session.chains] == expected == ["unknown"]

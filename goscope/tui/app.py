@@ -290,6 +290,9 @@ class GoscopeApp(FileActions):
                             time.sleep(0)
                 session.bad_lines = len(reader.skipped)
                 session.incomplete = reader.incomplete()
+                # Nothing more will come: what still waits was never answered, as the report
+                # says it ("unknown", not "pending").
+                session.judge.finish()
                 if reader.end is not None:
                     session.set_go_output(reader.end.get("go_output") or [])
                     code = reader.end.get("exit_code")

@@ -104,6 +104,14 @@ class ConfigTab(TableTab):
         if self.findings:
             self.findings_table.move_cursor(row=cursor)
             self.show(cursor)
+        elif session.incomplete:
+            self.detail.update(
+                Text(
+                    "The doctor found nothing to fix in what was seen; the verdict is "
+                    "incomplete: " + visible("; ".join(session.incomplete)),
+                    style=styles.WARNING,
+                )
+            )
         else:
             self.detail.update(Text("The doctor found nothing to fix.", style=styles.GOOD))
 

@@ -62,6 +62,14 @@ class LeaksTab(TableTab):
             self.detail.update(
                 Text(no_requests(session, self.goscope.command_running), styles.MUTED)
             )
+        elif session.incomplete:  # never a clean word on a verdict that is not whole
+            self.detail.update(
+                Text(
+                    "No leak among the requests shown, but the verdict is incomplete: "
+                    + visible("; ".join(session.incomplete)),
+                    styles.WARNING,
+                )
+            )
         else:
             self.detail.update(
                 Text(
