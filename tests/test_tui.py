@@ -537,6 +537,10 @@ async def test_the_route_panel_answers_as_you_type(tmp_path):
         app._dirty = True
         await pilot.pause(1.2)
         assert "go get probes every prefix" in plain(app.tab("config").detail.content)
+        # Esc leaves the box, cleared, back to the findings (it stayed in the box).
+        await pilot.press("escape")
+        box = app.query_one("#route-input")
+        assert box.value == "" and app.tab("config").findings_table.has_focus
 
 
 async def test_g_turns_the_guard_on_in_a_live_session_and_the_recording_notes_it(lab_launch):

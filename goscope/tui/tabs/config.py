@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Group
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widget import Widget
@@ -146,6 +147,15 @@ class ConfigTab(TableTab):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table is self.findings_table and not self.route_text:
             self.show(event.cursor_row)
+
+    def on_key(self, event: events.Key) -> None:
+        """Esc leaves the route box, as it leaves the filter bar: cleared, back to the
+        findings (it stayed in the box, and only Shift+Tab got out)."""
+        box = self.query_one("#route-input", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            box.value = ""
+            self.findings_table.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """The Route panel, live as you type: the selected sender's environment decides."""
