@@ -18,11 +18,12 @@ from .options import (
     distinct_outputs,
     fail,
     has_terminal,
-    patterns,
+    private_option,
     proxy_options,
     run_flags,
     run_options,
     split_list,
+    trusted_option,
     validate_har,
     validate_output,
     validate_routes,
@@ -146,18 +147,8 @@ def _running(port: int | None) -> tuple[Path, RunningGoscope]:
 @proxy_options
 @click.option("--jsonl", type=click.Path(dir_okay=False), help="Write the recording here.")
 @click.option("--har", type=click.Path(dir_okay=False), help="Write a HAR file when stopped.")
-@click.option(
-    "--private",
-    metavar="PATTERNS",
-    callback=patterns,
-    help="Module path patterns that are private.",
-)
-@click.option(
-    "--trusted",
-    metavar="HOSTS",
-    callback=patterns,
-    help="Hosts trusted with private paths (comma-separated).",
-)
+@private_option
+@trusted_option
 @click.option(
     "--guard/--no-guard", default=False, help="Stop every would-be leak before it leaves."
 )

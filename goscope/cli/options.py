@@ -64,6 +64,21 @@ def patterns(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     return ",".join(split_list(value))
 
 
+# Every command that judges takes these two, spelled and checked alike.
+private_option = click.option(
+    "--private",
+    metavar="PATTERNS",
+    callback=patterns,
+    help="Module path patterns that are private (GOPRIVATE syntax).",
+)
+trusted_option = click.option(
+    "--trusted",
+    metavar="HOSTS",
+    callback=patterns,
+    help="Hosts trusted with private paths (comma-separated).",
+)
+
+
 def check_upstream(value: str) -> str:
     """http(s)://[user:password@]HOST[:PORT]; ValueError names a bad one with its password
     redacted (mitmproxy's own error echoed it, into CI logs)."""
@@ -231,18 +246,8 @@ def proxy_options(f):
 def judging_options(f):
     """`route` and `doctor`: what is private, who is trusted, which go env -w file."""
     options = [
-        click.option(
-            "--private",
-            metavar="PATTERNS",
-            callback=patterns,
-            help="Module path patterns that are private.",
-        ),
-        click.option(
-            "--trusted",
-            metavar="HOSTS",
-            callback=patterns,
-            help="Hosts trusted with private paths (comma-separated).",
-        ),
+        private_option,
+        trusted_option,
         click.option(
             "--env-file",
             type=click.Path(dir_okay=False),
@@ -276,18 +281,8 @@ def run_flags(f):
         click.option(
             "--har", type=click.Path(dir_okay=False), help="Write a HAR file (mitmproxy's export)."
         ),
-        click.option(
-            "--private",
-            metavar="PATTERNS",
-            callback=patterns,
-            help="Module path patterns that are private (GOPRIVATE syntax).",
-        ),
-        click.option(
-            "--trusted",
-            metavar="HOSTS",
-            callback=patterns,
-            help="Hosts trusted with private paths (comma-separated).",
-        ),
+        private_option,
+        trusted_option,
         click.option(
             "--fail-on-leak/--no-fail-on-leak",
             default=False,

@@ -9,22 +9,23 @@ from typing import Any
 
 import click
 
-from .options import distinct_outputs, fail, need_terminal, patterns, split_list, validate_output
+from .options import (
+    distinct_outputs,
+    fail,
+    need_terminal,
+    private_option,
+    split_list,
+    trusted_option,
+    validate_output,
+)
 
 CHECK_WHOLE_BYTES = 64 * 2**20  # `open` reads recordings up to this size whole before the TUI
 
 
 @click.command("open")
 @click.argument("recording", type=click.Path(dir_okay=False))
-@click.option(
-    "--private",
-    metavar="PATTERNS",
-    callback=patterns,
-    help="Module path patterns that are private.",
-)
-@click.option(
-    "--trusted", metavar="HOSTS", callback=patterns, help="Hosts trusted with private paths."
-)
+@private_option
+@trusted_option
 @click.option(
     "--skip-bad", is_flag=True, help="Skip unreadable lines instead of refusing the file."
 )
@@ -53,15 +54,8 @@ def open_(recording: str, private: str | None, trusted: str | None, skip_bad: bo
 @click.option(
     "--json", "json_report", type=click.Path(dir_okay=False), help="Write the report JSON here."
 )
-@click.option(
-    "--private",
-    metavar="PATTERNS",
-    callback=patterns,
-    help="Module path patterns that are private.",
-)
-@click.option(
-    "--trusted", metavar="HOSTS", callback=patterns, help="Hosts trusted with private paths."
-)
+@private_option
+@trusted_option
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable lines (and say how many).")
 @click.option(
     "--markdown",
@@ -143,15 +137,8 @@ def report(
 @click.option(
     "--full", is_flag=True, help="Name every changed fetch (default: totals, a few per group)."
 )
-@click.option(
-    "--private",
-    metavar="PATTERNS",
-    callback=patterns,
-    help="Module path patterns that are private.",
-)
-@click.option(
-    "--trusted", metavar="HOSTS", callback=patterns, help="Hosts trusted with private paths."
-)
+@private_option
+@trusted_option
 def diff(
     a: str,
     b: str,
