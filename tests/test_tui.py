@@ -735,3 +735,56 @@ async def test_a_loaded_recording_says_unknown_where_the_report_does(tmp_path):
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app, 1)
         assert [c.result for c in app.session.chains] == expected == ["unknown"]
+
+
+async def test_config_says_other_processes_have_findings_of_their_own(tmp_path):
+    """Two go processes: the first has nothing to fix, the second a GOFLAGS=-insecure. Config
+    showed the first one's "The doctor found nothing to fix." in green, with no word that
+    another process had something to fix (only one Enter away in Senders)."""
+    from goscope.core.traffic.recording import end_line, header_line, sender_line
+
+    from .factories import event
+
+    def env(**values: str) -> dict[str, dict[str, str]]:
+        return {k: {"value": v, "origin": "environment"} for k, v in values.items()}
+
+    clean = env(
+        GOPROXY="https://proxy.golang.org,direct", GOSUMDB="sum.golang.org", GOTOOLCHAIN="local"
+    )
+    insecure = {**clean, **env(GOFLAGS="-insecure", GOINSECURE="*")}
+    lines = [header_line(clean)]
+    for sid, environment in ((1, clean), (2, insecure)):
+        lines.append(
+            sender_line(
+                {
+                    "id": sid,
+                    "pid": 100 + sid,
+                    "program": "go",
+                    "command": ["go", "mod", "download"],
+                    "cwd": str(tmp_path),
+                    "environment": environment,
+                    "variables": {},
+                    "note": None,
+                }
+            )
+        )
+        lines.append(
+            event(
+                f"https://proxy.golang.org/example.com/m{sid}/@v/v1.0.0.mod", seq=sid, sender=sid
+            ).to_json()
+        )
+    lines.append(end_line(exit_code=0, stats={"events": 2}))
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    app = GoscopeApp(Launch(recording=str(path)))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, 2)
+        views = app.session.judge.senders()
+        assert [bool(v.findings("")) for v in views] == [False, True]
+        await pilot.press("5")
+        await wait_for(pilot, lambda: app.refreshed_tab == "config")
+        text = plain(app.tab("config").detail.content)
+        assert "nothing to fix" in text
+        assert "1 other process has findings of its own (Senders, 8)" in text, text
+        title = plain(app.query_one("#config-sender", Static).render())
+        assert "1 of 2 processes" in title, title

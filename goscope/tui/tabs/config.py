@@ -19,12 +19,19 @@ from goscope.core.judging.judge import UNKNOWN_SENDER
 from goscope.core.safe.redact import redact_value
 from goscope.core.safe.visible import visible
 from goscope.core.view.session import Session
+from goscope.core.vocab import counted
 from goscope.term import styles
 from goscope.term.route import route_lines
 from goscope.term.safe import plain
 from goscope.tui.widgets.table import GoscopeTable
 
 from .base import TableTab
+
+
+def senders_key() -> str:
+    from . import tab_key  # the tabs package imports this module: asked when drawn
+
+    return tab_key("senders")
 
 
 class ConfigTab(TableTab):
@@ -66,6 +73,13 @@ class ConfigTab(TableTab):
         title.append(visible(sender.label), style="bold")
         if not sender.known:
             title.append(f" · {UNKNOWN_SENDER}", style=styles.WARNING)
+        views = session.judge.senders()
+        others = [view for view in views if view is not sender]
+        if others:
+            # Each process is judged by its own environment; Config shows one at a time.
+            title.append(
+                f" · 1 of {len(views)} processes (Senders, {senders_key()})", style=styles.MUTED
+            )
         self.query_one("#config-sender", Static).update(title)
         self.begin(self.table)
         env = session.env
@@ -105,11 +119,28 @@ class ConfigTab(TableTab):
         if self.findings:
             self.findings_table.move_cursor(row=cursor)
             self.show(cursor)
-        elif session.incomplete:
+            return
+        # Worked out only here, when this process's list is empty: a clean word must not
+        # stand for processes it does not cover.
+        flagged = sum(1 for view in others if view.findings(session.private))
+        elsewhere = (
+            f" {counted(flagged, 'other process')} {'has' if flagged == 1 else 'have'} "
+            f"findings of {'its' if flagged == 1 else 'their'} own (Senders, {senders_key()})."
+            if flagged
+            else ""
+        )
+        if session.incomplete:
             self.detail.update(
                 Text(
                     "The doctor found nothing to fix in what was seen; the verdict is "
-                    "incomplete: " + visible("; ".join(session.incomplete)),
+                    "incomplete: " + visible("; ".join(session.incomplete)) + "." + elsewhere,
+                    style=styles.WARNING,
+                )
+            )
+        elif flagged:
+            self.detail.update(
+                Text(
+                    "The doctor found nothing to fix for this process." + elsewhere,
                     style=styles.WARNING,
                 )
             )
