@@ -3,6 +3,7 @@ when B regressed."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -135,7 +136,7 @@ def test_a_cold_and_a_warm_real_download_start_with_totals_and_group(tmp_path):
     run = goscope("diff", str(cold), str(warm))
     assert run.returncode == 0, run.stderr
     out = run.stdout.splitlines()
-    assert out[1].startswith("  A: 380 requests · 208 modules · 380 fetches · 0 failed")
+    assert out[1].startswith("  A: 380 requests · 208 modules · 380 fetches · 0 lookups · 0 failed")
     assert out[2].startswith("  B: 0 requests · 0 modules · 0 fetches")
     assert out[3] == "Fetches: 380 differ (1 kind of change)"
     assert out[4].startswith("  380 fetches not made in B (served by proxy.golang.org in A)")
@@ -191,7 +192,19 @@ def test_a_fetch_one_process_failed_is_a_regression_whatever_the_order(failed_fi
 
 def test_diff_counts_modules_as_the_report_does():
     """The totals line of `diff A A` and the report's summary name the same number of
-    modules: diff counted a version-less ask (@v/list) as a module of its own."""
+    modules: diff counted a version-less ask (@v/list) as a module of its own. And of
+    fetches and checksum lookups: diff said 12 fetches where the report said 9 and 2."""
+    import re
+
+    from rich.console import Console
+
+    from goscope.term.summary import render_summary
+
+    def _summary_text(report) -> str:
+        console = Console(record=True, width=300, file=io.StringIO())
+        render_summary(report, console)
+        return console.export_text()
+
     from pathlib import Path
 
     from goscope.core.outputs.diff import diff_reports
@@ -201,4 +214,11 @@ def test_diff_counts_modules_as_the_report_does():
     for path in [fixtures / "tour.jsonl", *sorted((fixtures / "real").glob("*.jsonl"))]:
         report = report_from_recording(str(path))
         data = report.to_dict()
-        assert diff_reports(data, data).totals[0].modules == len(report.modules()), path.name
+        totals = diff_reports(data, data).totals[0]
+        assert totals.modules == len(report.modules()), path.name
+        summary = _summary_text(report)
+        fetches = re.search(r"(\d+) fetch(?:es)? ", summary)
+        assert fetches and int(fetches[1]) == totals.fetches, (path.name, summary[:200])
+        lookups = re.search(r"\n  (\d+) lookups?\b", summary)
+        assert (int(lookups[1]) if lookups else 0) == totals.lookups, (path.name, summary)
+        assert f"{totals.fetches} fetch" in totals.text()

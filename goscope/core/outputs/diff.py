@@ -60,6 +60,7 @@ class Totals:
     requests: int = 0
     modules: int = 0
     fetches: int = 0
+    lookups: int = 0  # checksum database lookups, which the report counts apart
     failed: int = 0
     leaks: int = 0
     exit_code: int | None = None
@@ -72,7 +73,8 @@ class Totals:
 
         return (
             f"{n(self.requests, 'request', 'requests')} · {n(self.modules, 'module', 'modules')}"
-            f" · {n(self.fetches, 'fetch', 'fetches')} · {self.failed} failed · "
+            f" · {n(self.fetches, 'fetch', 'fetches')} · {n(self.lookups, 'lookup', 'lookups')}"
+            f" · {self.failed} failed · "
             f"{n(self.leaks, 'leak', 'leaks')} · {exit_text}"
         )
 
@@ -157,7 +159,10 @@ def _why(c: FetchChange, b_stopped: bool) -> str:
 
 
 def _totals(report: dict[str, Any]) -> Totals:
-    # Every fetch diff compares, checksum lookups included: the changes add up to these.
+    # Counted as the report's summary counts them (term/summary.py: module_fetches, and the
+    # checksum database's lookups apart), so one recording reads the same in both: diff
+    # said 12 fetches where the report said 9 and 2 lookups.
+    listed_fetches = report.get("fetches", [])
     fetches = list(_fetches(report).values())
     modules = {(f["module"], f["version"]) for f in fetches if f.get("kind") != "sumdb"}
     # The report's own count where it has one: it joins a version-less ask (@v/list) to the
@@ -166,7 +171,12 @@ def _totals(report: dict[str, Any]) -> Totals:
     return Totals(
         requests=len(report.get("events", [])),
         modules=len(listed) if isinstance(listed, list) else len(modules),
-        fetches=len(fetches),
+        fetches=sum(
+            1 for f in listed_fetches if f.get("kind") != "sumdb" and f["result"] != "absent"
+        ),
+        lookups=sum(
+            1 for f in listed_fetches if f.get("kind") == "sumdb" and f["endpoint"] == "lookup"
+        ),
         failed=failed if type(failed := report.get("failed")) is int else 0,
         leaks=len(report.get("leaks", [])),
         exit_code=report.get("exit_code"),
@@ -375,13 +385,14 @@ def diff_markdown(diff: Diff, a_name: str, b_name: str, full: bool = False) -> s
     a_totals, b_totals = diff.totals
     lines += [
         "",
-        "| | requests | modules | fetches | failed | leaks | exit |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| | requests | modules | fetches | lookups | failed | leaks | exit |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for side, t in (("A", a_totals), ("B", b_totals)):
         code = "-" if t.exit_code is None else str(t.exit_code)
         lines.append(
-            f"| {side} | {t.requests} | {t.modules} | {t.fetches} | {t.failed} | {t.leaks} | {code} |"
+            f"| {side} | {t.requests} | {t.modules} | {t.fetches} | {t.lookups} | {t.failed} "
+            f"| {t.leaks} | {code} |"
         )
     groups = diff.groups()
     if groups:
