@@ -205,15 +205,14 @@ def audit_exit(result: Audit) -> int:
 def _write(
     result: Audit, json_out: str | None, markdown: str | None, sarif: str | None, tui: bool
 ) -> None:
-    import json
 
     from goscope import __version__
     from goscope.core.audit.render import audit_markdown, audit_sarif, audit_text
     from goscope.core.outputs.export import OutputError, write_private
-    from goscope.core.safe.jsontext import json_safe
+    from goscope.core.safe.jsontext import pretty_json
 
     outputs = {
-        json_out: lambda: json.dumps(json_safe(result.to_dict()), indent=2) + "\n",
+        json_out: lambda: pretty_json(result.to_dict()) + "\n",
         markdown: lambda: audit_markdown(result),
     }
     try:
@@ -221,9 +220,7 @@ def _write(
             if target and target != "-":
                 write_private(target, text())
         if sarif:
-            write_private(
-                sarif, json.dumps(json_safe(audit_sarif(result, __version__)), indent=2) + "\n"
-            )
+            write_private(sarif, pretty_json(audit_sarif(result, __version__)) + "\n")
     except OutputError as exc:
         raise fail(str(exc)) from None
     if tui:

@@ -69,10 +69,9 @@ def route(
     recording: str | None,
 ) -> None:
     """Where go will send PATH, step by step, without touching the network."""
-    import json
 
     from goscope.core.gorules.routing import guarded, predict_route
-    from goscope.core.safe.jsontext import json_safe
+    from goscope.core.safe.jsontext import pretty_json
     from goscope.core.safe.shell import is_module_path
     from goscope.term.route import render_route
     from goscope.term.summary import stdout_console
@@ -94,7 +93,7 @@ def route(
     if guard:
         found = guarded(found)
     if as_json:
-        click.echo(json.dumps(json_safe(found.to_dict()), indent=2))
+        click.echo(pretty_json(found.to_dict()))
     else:
         render_route(found, stdout_console())
     sys.exit(1 if found.error or any(s.leak for s in found.steps) else 0)
@@ -105,10 +104,9 @@ def route(
 @judging_options
 def doctor(as_json: bool, private: str | None, trusted: str | None, env_file: str | None) -> None:
     """Find Go module configuration mistakes. Exit 1 when any is an error."""
-    import json
 
     from goscope.core.judging.doctor import diagnose
-    from goscope.core.safe.jsontext import json_safe
+    from goscope.core.safe.jsontext import pretty_json
     from goscope.term.findings import render_findings
     from goscope.term.summary import stdout_console
 
@@ -118,7 +116,7 @@ def doctor(as_json: bool, private: str | None, trusted: str | None, env_file: st
     )
     if as_json:
         data = {"environment": env.to_dict(), "findings": [f.to_dict() for f in findings]}
-        click.echo(json.dumps(json_safe(data), indent=2))
+        click.echo(pretty_json(data))
     else:
         render_findings(findings, stdout_console())
     sys.exit(1 if any(f.severity == "error" for f in findings) else 0)

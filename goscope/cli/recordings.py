@@ -152,11 +152,10 @@ def diff(
     """What changed from run A to run B (recordings or reports). Exit 1 when B regressed:
     a leak, a failed fetch or a go error that A did not have, or its command failed;
     exit 4 when either side is incomplete and nothing regressed (no verdict)."""
-    import json
 
     from goscope.core.outputs.diff import diff_markdown, diff_reports
     from goscope.core.outputs.export import OutputError, write_private
-    from goscope.core.safe.jsontext import json_safe
+    from goscope.core.safe.jsontext import pretty_json
     from goscope.run.options import EXIT_INCOMPLETE
     from goscope.term.diff import render_diff
     from goscope.term.summary import stdout_console
@@ -172,7 +171,7 @@ def diff(
 
         DiffApp(found, a, b).run()
     elif as_json:
-        click.echo(json.dumps(json_safe(found.to_dict()), indent=2))
+        click.echo(pretty_json(found.to_dict()))
     elif markdown == "-":
         click.echo(diff_markdown(found, a, b, full), nl=False)
     else:

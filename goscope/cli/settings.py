@@ -15,7 +15,6 @@ both, exit 2 (GoscopeError).
 from __future__ import annotations
 
 import errno
-import json
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -391,9 +390,9 @@ def config(as_json: bool) -> None:
         "user_file": str(settings.user_file),
     }
     if as_json:
-        from goscope.core.safe.jsontext import json_safe
+        from goscope.core.safe.jsontext import pretty_json
 
-        click.echo(json.dumps(json_safe({"settings": rows, **files}), indent=2))
+        click.echo(pretty_json({"settings": rows, **files}))
         return
     from goscope.core.safe.visible import visible
 

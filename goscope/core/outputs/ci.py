@@ -8,7 +8,6 @@ wire is escaped for display first, so a hostile module path cannot forge a comma
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..gorules.goerrors import TITLES, GoError
 from ..gorules.gomod import main_module_place, module_place
-from ..safe.jsontext import json_safe
+from ..safe.jsontext import pretty_json
 from ..safe.visible import markdown_cell, visible
 from ..traffic.explain import chain_line
 from ..vocab import counted
@@ -410,4 +409,4 @@ def write_ci_outputs(
         write_private(Path(markdown), summary_markdown(report))
     if sarif:
         document = sarif_document(report, version, where)
-        write_private(Path(sarif), json.dumps(json_safe(document), indent=2) + "\n")
+        write_private(Path(sarif), pretty_json(document) + "\n")

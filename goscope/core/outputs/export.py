@@ -8,7 +8,6 @@ symlink at the destination is replaced, never written through.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shlex
 import tempfile
@@ -18,7 +17,7 @@ from urllib.parse import urljoin
 
 from goscope import __version__
 
-from ..safe.jsontext import json_safe
+from ..safe.jsontext import pretty_json
 from ..safe.redact import REDACTED, redact_headers, redact_url
 from ..traffic.events import Event
 from .report import Report, report_from_recording
@@ -133,9 +132,9 @@ def write_private(path: str | Path, data: str | bytes) -> None:
 
 
 def write_report(path: str | Path, report: Report) -> None:
-    # json_safe: a byte of the command line or environment that is not UTF-8 would be
+    # pretty_json: a byte of the command line or environment that is not UTF-8 would be
     # written as a lone surrogate's escape, which goscope's readers (diff, audit) refuse.
-    write_private(path, json.dumps(json_safe(report.to_dict()), indent=2) + "\n")
+    write_private(path, pretty_json(report.to_dict()) + "\n")
 
 
 def export_session(
@@ -161,5 +160,5 @@ def export_session(
     with open(recording, "rb") as fh:
         write_private(out_jsonl, fh.read())
     write_report(out_json, report)
-    write_private(out_har, json.dumps(json_safe(har_document(report.events)), indent=2) + "\n")
+    write_private(out_har, pretty_json(har_document(report.events)) + "\n")
     return [out_jsonl, out_json, out_har]
