@@ -817,6 +817,10 @@ def test_a_second_end_line_or_lines_after_the_end_are_never_a_whole_run(tmp_path
     files = {
         "two-ends": [header_line({}), *(e.to_json() for e in events), bad_end, good_end],
         "mid-end": [header_line({}), events[0].to_json(), good_end, events[1].to_json()],
+        # A run killed before its first request, then a whole run written into the same
+        # file: the second run's requests were judged by the first header (exit 0, its
+        # leaks gone).
+        "two-headers": [header_line({}), header_line({}), *(e.to_json() for e in events), good_end],
     }
     for name, lines in files.items():
         path = tmp_path / f"{name}.jsonl"
@@ -1113,3 +1117,71 @@ def test_a_sender_said_twice_or_after_its_requests_never_reads_clean(tmp_path):
         env={**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")},
     )  # fmt: skip
     assert out.returncode == 4, out.stderr
+
+
+def test_a_full_disk_at_the_end_line_is_never_a_clean_verdict(small_disk, tmp_path):
+    """The disk fills after the last request, so the end line cannot be written: the
+    summary said complete, exit 0, over a file `report` then called incomplete."""
+    mount, limit = small_disk
+    if limit is not None:
+        pytest.skip("needs a tmpfs (root) to fill the disk between a request and the end line")
+    hosts = {"proxy.example": HostBehaviour([Module("example.com/m", "v1.0.0", {})])}
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    # Filled to the last page; then lines of output, which the end line carries (go's
+    # output), so it cannot fit in what the recording's own last page has free.
+    fill = (
+        f"dd if=/dev/zero of={mount / 'fill'} bs=1k 2>/dev/null; "
+        "for i in $(seq 200); do echo line $i of what the command said >&2; done"
+    )
+    with ModServer(hosts) as server:
+        run = subprocess.run(
+            [
+                sys.executable, "-m", "goscope", "run", "--headless", "--port", "0",
+                "--jsonl", str(mount / "r.jsonl"), "--json", str(tmp_path / "r.json"),
+                *[a for r in server.routes() for a in ("--route", r)],
+                "--", "sh", "-c",
+                f"{CURL or 'curl'} -s -o /dev/null -A GoCommand/1 "
+                f"https://proxy.example/example.com/m/@v/v1.0.0.info && {fill}",
+            ],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert len(report["events"]) == 1, report["incomplete"]  # the request was recorded
+    assert run.returncode == 4, run.stderr[-3000:]
+    assert any("end line could not be written" in r for r in report["incomplete"]), report
+    assert "INCOMPLETE" in run.stderr
+
+
+def test_two_runs_never_share_one_recording(tmp_path):
+    """A second run given the same --jsonl emptied the first run's file in place: the first
+    was then judged on the second's traffic (same inode, counts agreed): complete, 0 leaks."""
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    rec, go_on = tmp_path / "r.jsonl", tmp_path / "go-on"
+    base = [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0"]
+    first = subprocess.Popen(
+        [*base, "--jsonl", str(rec), "--json", str(tmp_path / "a.json"), "--",
+         "sh", "-c", f"while [ ! -e {go_on} ]; do sleep 0.05; done"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (rec.exists() and rec.stat().st_size) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the first run's proxy has written its header
+        header = rec.read_bytes()
+        assert header
+        second = subprocess.run(
+            [*base, "--jsonl", str(rec), "--", "true"],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert second.returncode == 2, second.stderr
+        assert second.stderr.strip().splitlines() == [
+            f"goscope: cannot write the recording {rec}: another goscope run is writing it"
+        ]
+        assert rec.read_bytes() == header  # not emptied
+    finally:
+        go_on.touch()
+        out, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    report = json.loads((tmp_path / "a.json").read_text())
+    assert report["complete"] is True and report["context"]["id"] in header.decode()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import fcntl
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from mitmproxy.addonmanager import Loader
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.outputs.export import OutputError, write_private
 from goscope.core.safe.har import redact_har
-from goscope.core.safe.jsontext import json_safe
+from goscope.core.safe.jsontext import pretty_json
 from goscope.core.safe.redact import redact_argv
 from goscope.core.traffic.context import check_context
 from goscope.core.traffic.events import Event
@@ -196,9 +197,25 @@ class Recorder:
 
 
 def open_recording(path: str) -> int:
-    """A new recording file: never through a symlink, and no wider mode than 0600."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    os.fchmod(fd, 0o600)
+    """A new recording file: never through a symlink, no wider mode than 0600, ours alone.
+
+    Emptied only once this run holds its lock (flock, for the life of the proxy): a second
+    run given the same --jsonl emptied the first one's file in place, and the first was then
+    judged on the second's traffic (same inode, counts that agreed: complete, 0 leaks)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OSError(errno.EBUSY, "another goscope run is writing it") from None
+        if os.fstat(fd).st_uid != os.geteuid():
+            # root in a shared directory: the file's owner could read and rewrite it
+            raise OSError(errno.EPERM, "it belongs to another user")
+        os.ftruncate(fd, 0)
+        os.fchmod(fd, 0o600)
+    except OSError:
+        os.close(fd)
+        raise
     return fd
 
 
@@ -355,7 +372,7 @@ def redact_har_file(raw: str, final: str) -> None:
     try:
         with open(raw, encoding="utf-8") as fh:
             har = json.load(fh)
-        write_private(final, json.dumps(json_safe(redact_har(har)), indent=2))
+        write_private(final, pretty_json(redact_har(har)))
     except FileNotFoundError:
         return
     except (OSError, ValueError, OutputError) as exc:

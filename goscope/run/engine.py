@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import secrets
 import shutil
@@ -462,11 +463,23 @@ class RunEngine:
                 fd = self._recording_fd = os.open(
                     self.recording, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
                 )
+            try:
+                # The proxy's lock ended with it: held again here until goscope exits, so no
+                # other run empties the file before this one has read it back.
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OSError(errno.EBUSY, "another goscope run took the file") from None
             if os.write(fd, data) != len(data):
                 raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} (a short write)")
             self.end_written = True
         except OSError as exc:
             self.end_error = exc.strerror or str(exc)
+            # Without its end line the recording reads incomplete; so must this run's verdict
+            # (a full disk here gave a clean summary, exit 0).
+            self.incomplete.append(
+                f"the recording's end line could not be written ({self.end_error}): the file "
+                "left behind is incomplete"
+            )
 
     end_error: str | None = None  # why the end line could not be written
 

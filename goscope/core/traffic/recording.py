@@ -370,6 +370,14 @@ class RecordingReader:
                         self.foreign.append(foreign)
                         if self.on_sender is not None:
                             self.on_sender({"foreign": foreign})
+                    elif "schema_version" in obj or "environment" in obj:
+                        # A second header: the file was reopened and another run written
+                        # into it. Its requests would be judged by the first run's header.
+                        self._disorder(
+                            "second-header",
+                            f"line {number} is a second header: another run was written into "
+                            "this file, and its requests were judged by the first run's",
+                        )
                     continue
                 event = Event.from_dict(obj)
             except ValueError as exc:
