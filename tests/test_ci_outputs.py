@@ -275,3 +275,38 @@ def test_a_report_made_elsewhere_places_results_where_go_ran(tmp_path, go_binary
         module = result["message"]["text"].split(" ", 1)[0]
         line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
         assert line == require_line(work / "go.mod", module)
+
+
+def test_wire_text_never_becomes_a_workflow_command_in_the_log(tmp_path):
+    """A module path `::stop-commands::pause`, printed in the summary as a line of its own
+    (the runner trims the indent), stopped every workflow command after it: the leak
+    annotations were swallowed. `##[error]` is obeyed anywhere in a line."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lines = [json.loads(line) for line in (Path(__file__).parent / "fixtures/tour.jsonl").open()]
+    ev = dict(lines[1])
+    ev["seq"] = max(line.get("seq", 0) for line in lines) + 1
+    ev["module"] = "::stop-commands::pause"
+    ev["url"] = "https://old-mirror.example/::stop-commands::pause/@v/v1.0.0.mod"
+    lines[-1]["stats"]["events"] += 1
+    lines[-1]["go_output"] = ["go: ##[error]forged by a server", "::add-mask::x"]
+    lines.insert(-1, ev)
+    rec = tmp_path / "inj.jsonl"
+    rec.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    env = {**os.environ, "GITHUB_ACTIONS": "true", "GOSCOPE_HOME": str(tmp_path / "home")}
+    out = subprocess.run(
+        [sys.executable, "-m", "goscope", "report", str(rec)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    logged = (out.stdout + out.stderr).splitlines()
+    commands = [line for line in logged if line.lstrip().startswith("::")]
+    assert commands and all(
+        c.startswith(("::error title=goscope", "::warning title=goscope", "::notice title=goscope"))
+        for c in commands
+    ), commands
+    assert sum(c.startswith("::error title=goscope%3A private module leak") for c in commands) == 2
+    assert not [line for line in logged if "##[" in line]
+    assert any("\\x3a:stop-commands::pause@v1.0.0" in line for line in logged), logged

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..gorules.goerrors import TITLES, GoError
 from ..gorules.gomod import main_module_place, module_place
 from ..safe.jsontext import pretty_json
-from ..safe.visible import markdown_cell, visible
+from ..safe.visible import defuse_anywhere, markdown_cell, visible
 from ..traffic.explain import chain_line
 from ..vocab import counted
 from .export import write_private
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 
 def _data(text: str) -> str:
-    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = defuse_anywhere(visible(text))  # `##[` is obeyed anywhere in a line
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _prop(text: str) -> str:

@@ -70,3 +70,27 @@ def markdown_cell(text: object) -> str:
         .replace("[", "\\[")
         .replace("]", "\\]")
     )
+
+
+# The runner trims a line before it looks for `::` (ActionCommand.TryParseV2), and finds
+# `##[` and `##vso[` anywhere in it.
+_COMMAND_ANYWHERE = re.compile(r"##(?=(?:vso)?\[)")
+
+
+def defuse_commands(line: str) -> str:
+    """A printed line that a CI runner would take for a command, with the escape that makes
+    it text: the first `:` of a leading `::`, the second `#` of `##[` (as `\\x3a`, `\\x23`,
+    the way `visible` shows a control character)."""
+    body = line.lstrip()
+    if body.startswith("::"):
+        line = line[: len(line) - len(body)] + "\\x3a" + body[1:]
+    return defuse_anywhere(line)
+
+
+def defuse_anywhere(text: str) -> str:
+    """`##[` and `##vso[`, which a runner obeys anywhere in a line, as text."""
+    return _COMMAND_ANYWHERE.sub("#\\\\x23", text) if "##" in text else text
+
+
+def needs_defusing(line: str) -> bool:
+    return line.lstrip().startswith("::") or _COMMAND_ANYWHERE.search(line) is not None
