@@ -692,3 +692,85 @@ def test_a_url_two_processes_asked_is_judged_as_the_report_judges_it(tmp_path, o
     (audit_leak,) = facts_from_recording(str(path)).leaks
     assert report_leak.severity == "high"
     assert (audit_leak["severity"], audit_leak["fix"]) == ("high", report_leak.fix)
+
+
+# -- from an outside attack (each failed before its fix) -----------------------------------------
+def test_a_recording_with_a_second_header_never_hides_its_leaks(tmp_path):
+    """A run killed before its first request, then a whole leaking run written into the same
+    file: every request was judged by the first header, the leaks gone, exit 0."""
+    from .audit_runs import write_run
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    clean = write_run(clean_plan(), tmp_path / "a")
+    leaking = write_run(leaking_plan(), tmp_path / "b")
+    pieced = tmp_path / "pieced.jsonl"
+    pieced.write_text(clean.read_text().splitlines()[0] + "\n" + leaking.read_text())
+    out = goscope("audit", str(pieced))
+    assert out.returncode == 3, out.stdout  # leaks seen, and the verdict said incomplete
+    assert "INCOMPLETE" in out.stdout and "second header" in out.stdout
+
+
+def test_an_export_missing_a_tables_files_is_no_verdict(tmp_path):
+    """A partial copy of an export (its leaks directory gone) read as a clean set, exit 0."""
+    from .audit_runs import write_run
+
+    path = write_run(leaking_plan(), tmp_path)
+    lake = tmp_path / "lake"
+    assert goscope("export", "--parquet", str(lake), str(path)).returncode == 0
+    assert goscope("audit", str(lake)).returncode == 3
+    shutil.rmtree(lake / "leaks")
+    out = goscope("audit", str(lake))
+    assert out.returncode == 2 and "missing, so the run's leaks are unknown" in out.stderr
+    out = goscope("audit", str(lake), "--skip-bad")
+    assert out.returncode == 4, out.stdout
+
+
+def test_a_report_that_does_not_say_it_is_complete_is_not(tmp_path):
+    old = tmp_path / "old.json"
+    old.write_text('{"schema_version":1,"events":[],"fetches":[],"leaks":[],"go_errors":[]}')
+    out = goscope("audit", str(old))
+    assert out.returncode == 4, out.stdout
+    assert "does not say its verdict is complete" in out.stdout
+
+
+def test_what_a_bad_file_quotes_is_redacted(tmp_path, run_set):
+    token = "ghp_" + "A1b2C3d4" * 5
+    report = next(
+        r for p in sorted(run_set.glob("*.json")) if (r := json.loads(p.read_text()))["leaks"]
+    )
+    report["events"][0]["duration_ms"] = token  # refused, and quoted in the refusal
+    report.pop("context", None)
+    report["senders"] = [{"id": 1, "cwd": f"/w/{token}"}]
+    (tmp_path / "bad.json").write_text(json.dumps(report))
+    out = goscope("audit", str(tmp_path / "bad.json"))
+    assert out.returncode == 2 and "duration_ms" in out.stderr and token not in out.stderr
+    recording = next(run_set.glob("*.jsonl"))
+    out = goscope("audit", str(tmp_path / "bad.json"), str(recording), "--skip-bad",
+                  "--json", "-")  # fmt: skip
+    assert out.returncode in (3, 4) and token not in out.stdout + out.stderr
+    report["events"][0]["duration_ms"] = 1.0  # readable now: the directory is the repository
+    (tmp_path / "bad.json").write_text(json.dumps(report))
+    out = goscope("audit", str(tmp_path / "bad.json"), "--json", "-")
+    assert token not in out.stdout and "REDACTED" in out.stdout, out.stdout[:2000]
+
+
+def test_a_reports_leak_kind_is_one_goscope_names_and_a_huge_number_is_data(tmp_path, run_set):
+    from .audit_runs import write_run
+
+    path = write_run(leaking_plan(), tmp_path)
+    (tmp_path / "r.json").write_text(json.dumps(report_from_recording(str(path)).to_dict()))
+    report = json.loads((tmp_path / "r.json").read_text())
+    report["leaks"][0]["kind"] = "sumdb\x1b]0;PWNED\x07"
+    report["leaks"][0]["requests"] = 2**64
+    (tmp_path / "r.json").write_text(json.dumps(report))
+    out = goscope("audit", str(tmp_path / "r.json"))
+    assert out.returncode == 3, out.stderr
+    assert "\x1b" not in out.stdout and "PWNED" not in out.stdout
+    big = tmp_path / "big.jsonl"
+    lines = path.read_text().splitlines()
+    end = json.loads(lines[-1])
+    end["exit_code"] = 2**64 - 1
+    big.write_text("\n".join([*lines[:-1], json.dumps(end)]) + "\n")
+    out = goscope("audit", str(big))
+    assert out.returncode == 3 and "Traceback" not in out.stderr, out.stderr

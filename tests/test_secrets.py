@@ -384,3 +384,41 @@ def test_a_token_in_a_url_urlsplit_refuses_is_redacted():
     assert GH not in redact_url(f"https://u:pw@[x/{GH}")
     refused = redact_url("https://h]x/p?access_token=s3cr3t-77;jsessionid=abc123")
     assert "s3cr3t-77" not in refused and "abc123" not in refused
+
+
+def test_a_crafted_headers_end_lines_and_senders_secrets_are_redacted_as_read(tmp_path):
+    """A token in the header's judging patterns, the end line's reasons and go version, and a
+    sender's GOPROXY password reached the summary, annotations, Markdown, SARIF and JSON."""
+    from pathlib import Path
+
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    lines = [json.loads(line) for line in (Path(__file__).parent / "fixtures/tour.jsonl").open()]
+    lines[0]["judging"] = {"private": f"corp.example/{token}", "trusted": []}
+    lines[-1]["incomplete"] = [f"proxy died fetching https://bot:{token}@h.example/"]
+    lines[-1]["go_version"] = f"go1.26 {token}"
+    env = dict(lines[0]["environment"])
+    env["GOPROXY"] = {"value": f"https://bot:{token}@mirror.example", "origin": "environment"}
+    sender = {
+        "id": 1,
+        "pid": 7,
+        "program": "go",
+        "command": ["go", "mod", "download"],
+        "environment": env,
+        "variables": {"HTTPS_PROXY": f"http://u:{token}@p.example"},
+    }
+    for line in lines[1:-1]:
+        line["sender"] = 1
+    lines.insert(1, {"format": "goscope-recording", "sender": sender})
+    rec = tmp_path / "r.jsonl"
+    rec.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    outs = [tmp_path / n for n in ("r.json", "r.md", "r.sarif")]
+    run = subprocess.run(
+        [sys.executable, "-m", "goscope", "report", str(rec), "--json", str(outs[0]),
+         "--markdown", str(outs[1]), "--sarif", str(outs[2])],
+        env={**os.environ, "GITHUB_ACTIONS": "true", "GOSCOPE_HOME": str(tmp_path / "h")},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 4, run.stderr  # the end line says incomplete
+    for text in (run.stdout, run.stderr, *(p.read_text() for p in outs)):
+        assert token not in text
+    assert "REDACTED" in outs[0].read_text() or "xxxxx" in outs[0].read_text()

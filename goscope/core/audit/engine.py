@@ -21,6 +21,7 @@ from typing import IO, Any
 
 import orjson
 
+from ..vocab import KINDS
 from .facts import LOG_STEP, RunFacts
 
 TABLES = ("runs", "leaks", "hosts", "durations")
@@ -295,6 +296,17 @@ class AuditStore:
                 files.append(str(path))
             else:
                 self.bad_exports.append(f"{path}: not a regular file")
+        if table == "runs":
+            # Every table has a file for every run (parquet.py), so a run without leaks is
+            # visibly one: a run whose leaks file is gone (a partial copy or sync) is not.
+            for name in files:
+                part = Path(name).relative_to(root / "runs")
+                for other in ("leaks", "hosts", "durations"):
+                    if not os.path.lexists(root / other / part):
+                        self.bad_exports.append(
+                            f"{root / other / part}: missing, so the run's {other} are "
+                            "unknown (a partial copy of the export?)"
+                        )
         return files
 
     def _views(self, since: str | None, until: str | None) -> None:
@@ -373,7 +385,14 @@ class AuditStore:
             ).fetchall()
         ]
         audit.incomplete_runs = [
-            {"run": r, "path": p, "repository": repo, "started": s, "reasons": reasons}
+            # An export's NULLs (a column rewritten by another tool) read as nothing said.
+            {
+                "run": r,
+                "path": p or "?",
+                "repository": repo,
+                "started": s,
+                "reasons": [str(x) for x in reasons or [] if x is not None],
+            }
             for r, p, repo, s, reasons in con.execute(
                 "SELECT run, path, repository, strftime(started, '%Y-%m-%dT%H:%M:%SZ'), "
                 "incomplete FROM runs WHERE NOT complete ORDER BY started NULLS LAST, path"
@@ -417,11 +436,12 @@ class AuditStore:
                 {
                     "module": module,
                     "host": host,
-                    "kinds": kinds,
+                    # an export's column may hold anything: the kinds goscope names, no more
+                    "kinds": [k if k in KINDS else "other" for k in kinds or [] if k is not None],
                     "severity": names[min(rank, 3)],
                     "runs": runs,
-                    "requests": requests,
-                    "blocked_requests": blocked_requests,
+                    "requests": requests or 0,
+                    "blocked_requests": blocked_requests or 0,
                     "blocked": bool(blocked),
                     "first_seen": first,
                     "last_seen": last,

@@ -41,7 +41,7 @@ from ..safe.jsontext import json_text
 from ..safe.redact import redact_argv, redact_path, redact_url, redact_value
 from ..traffic.context import check_context, repository_of
 from ..traffic.recording import RecordingError, RecordingReader, command_environment
-from ..vocab import BLOCKED_FLAG
+from ..vocab import BLOCKED_FLAG, KINDS
 
 REPORT_LIMIT = 1 << 30  # bytes of a report JSON an audit reads (as `diff` does)
 LOG_STEP = math.log(1.01)  # duration buckets 1% wide: p50/p95 within 0.5%
@@ -291,6 +291,7 @@ def facts_from_report(path: str) -> RunFacts:
         (s.get("cwd") for s in senders if isinstance(s, dict) and isinstance(s.get("cwd"), str)),
         None,
     )
+    cwd = redact_value(cwd) if cwd else cwd  # a crafted or older report: never read as it is
     found = report.get("judging")
     judging: dict[str, Any] = found if isinstance(found, dict) else {}
     version = report.get("go_version")
@@ -304,7 +305,7 @@ def facts_from_report(path: str) -> RunFacts:
         report.get("command") if isinstance(report.get("command"), list) else None,
         version if isinstance(version, str) else None,
         report.get("exit_code"),
-        list(report.get("incomplete") or []),
+        _report_incomplete(report),
         len(events),
         judging,
     )
@@ -314,6 +315,22 @@ def facts_from_report(path: str) -> RunFacts:
         times = [t for t in (started.get(s) for s in seqs) if isinstance(t, str)]
         leaks.append(_leak_row(run_id, group, times))
     return _facts(run, leaks, hosts)
+
+
+def _report_incomplete(report: Mapping[str, Any]) -> list[str]:
+    """Why a report's verdict is incomplete. A report that does not say it is complete (an
+    older goscope's, or a crafted one) is not counted as complete."""
+    found = report.get("incomplete")
+    reasons = [str(r) for r in found] if isinstance(found, list) else []
+    if report.get("complete") is not True and not reasons:
+        reasons = ["the report does not say its verdict is complete (an older goscope's?)"]
+    return reasons
+
+
+def _int64(value: Any) -> int | None:
+    """An integer DuckDB's BIGINT holds, else None: one beyond 64 bits in one file aborted
+    the whole audit, --skip-bad or not."""
+    return value if type(value) is int and -(2**63) <= value < 2**63 else None
 
 
 def _digest(parts: Any) -> str:
@@ -385,7 +402,7 @@ def _run_row(
         if isinstance(command, list)
         else None,
         "go_version": redact_value(go_version) if go_version else None,
-        "exit_code": exit_code if type(exit_code) is int else None,
+        "exit_code": _int64(exit_code),
         "complete": not incomplete,
         "incomplete": [redact_value(str(r)) for r in incomplete],
         "events": events,
@@ -405,12 +422,12 @@ def _leak_row(run_id: str, group: Mapping[str, Any], times: list[str]) -> dict[s
         # A report's JSON may be crafted or from an older goscope: redacted as it is read.
         "module": redact_path(str(group.get("module"))),
         "host": str(group.get("host")),
-        "kind": str(group.get("kind")),
+        "kind": kind if (kind := str(group.get("kind"))) in KINDS else "other",
         "severity": str(group.get("severity")),
         "matched": redact_path(m) if (m := _text(group.get("matched"))) else None,
         "blocked": bool(group.get("blocked")),
-        "requests": requests if type(requests) is int else 0,
-        "blocked_requests": blocked_requests if type(blocked_requests) is int else 0,
+        "requests": _int64(requests) or 0,
+        "blocked_requests": _int64(blocked_requests) or 0,
         "first_seen": times[0] if times else None,
         "last_seen": times[-1] if times else None,
         "endpoints": [str(e) for e in endpoints] if isinstance(endpoints, list) else [],

@@ -99,7 +99,7 @@ def audit_text(audit: Audit) -> str:
         state = "stopped by the guard" if g["blocked"] else "sent"
         lines.append(
             f"  {g['severity'].upper():<9} {wire(g['module'])} -> {wire(g['host'])} "
-            f"({'/'.join(g['kinds'])}, {state}): {_n(g['runs'], 'run')}, "
+            f"({wire('/'.join(g['kinds']))}, {state}): {_n(g['runs'], 'run')}, "
             f"{_n(g['requests'], 'request')}, first {g['first_seen'] or '?'}, "
             f"last {g['last_seen'] or '?'}"
         )

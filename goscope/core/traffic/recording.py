@@ -21,7 +21,7 @@ from typing import IO, Any
 import orjson
 
 from ..safe.jsontext import json_safe
-from ..safe.redact import redact_argv, redact_free_text
+from ..safe.redact import redact_argv, redact_free_text, redact_value
 from .events import SCHEMA_VERSION, Event, decode_event
 from .seqcheck import SeqCheck
 
@@ -143,7 +143,28 @@ def check_sender(obj: Any) -> dict[str, Any]:
     for key in ("program", "cwd", "note"):
         if sender.get(key):
             sender[key] = redact_free_text(sender[key])
+    if environment:
+        sender["environment"] = _redacted_environment(environment)
+    variables = sender.get("variables")
+    if type(variables) is dict:
+        sender["variables"] = {
+            k: redact_value(v) if type(v) is str else v for k, v in variables.items()
+        }
     return sender
+
+
+def _redacted_environment(environment: dict[str, Any]) -> dict[str, Any]:
+    """Go variables as read from a recording, each value redacted again (a GOPROXY with a
+    password in a crafted or older file reached the report's JSON as it was)."""
+    out: dict[str, Any] = {}
+    for name, entry in environment.items():
+        if type(entry) is str:
+            out[name] = redact_value(entry)
+        elif type(entry) is dict and type(entry.get("value")) is str:
+            out[name] = dict(entry, value=redact_value(entry["value"]))
+        else:
+            out[name] = entry
+    return out
 
 
 def is_end_line(obj: Any) -> bool:
@@ -168,6 +189,21 @@ def check_header(obj: Any) -> dict[str, Any]:
         type(command) is not list or not all(type(a) is str for a in command)
     ):
         raise ValueError("command must be a list of strings")
+    # Redacted again as it is read, as events are: what a crafted or older header holds
+    # reaches the summary, every artifact and the TUI.
+    obj = dict(obj, environment=_redacted_environment(environment))
+    if command is not None:
+        obj["command"] = redact_argv(command)
+    judging = obj.get("judging")
+    if type(judging) is dict:
+        judging = dict(judging)
+        if type(judging.get("private")) is str:
+            judging["private"] = redact_free_text(judging["private"])
+        if type(judging.get("trusted")) is list:
+            judging["trusted"] = [
+                redact_free_text(t) if type(t) is str else t for t in judging["trusted"]
+            ]
+        obj["judging"] = judging
     return obj
 
 
@@ -189,6 +225,12 @@ def check_end(obj: dict[str, Any]) -> dict[str, Any]:
     output = obj.get("go_output", [])
     if type(output) is not list or not all(type(line) is str for line in output):
         raise ValueError("go_output must be a list of strings")
+    # Redacted again as read (the end line's reasons and go's words reach every artifact).
+    obj = dict(obj, go_output=[redact_value(line) for line in output])
+    if incomplete:
+        obj["incomplete"] = [redact_free_text(r) for r in incomplete]
+    if version:
+        obj["go_version"] = redact_free_text(version)
     return obj
 
 
