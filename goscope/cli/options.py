@@ -25,11 +25,11 @@ class GoscopeError(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file: object = None) -> None:
-        from goscope.core.safe.redact import redact_free_text
+        from goscope.core.safe.redact import redact_quoted
         from goscope.core.safe.visible import visible
 
         # A message may quote what it refuses (a recording's bad field): never a secret.
-        click.echo(f"goscope: {visible(redact_free_text(self.format_message()))}", err=True)
+        click.echo(f"goscope: {visible(redact_quoted(self.format_message()))}", err=True)
 
 
 def fail(message: str) -> GoscopeError:

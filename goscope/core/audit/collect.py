@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from ..safe.redact import redact_free_text
+from ..safe.redact import redact_quoted
 from .engine import Audit, AuditStore, engine_errors
 from .facts import AuditInputError, RunFacts, facts_of
 from .inputs import Inputs
@@ -85,7 +85,7 @@ def run_audit(
             for path, facts, why in judged(inputs.files, jobs or os.cpu_count() or 1, skip_bad):
                 # Why a file is bad may quote its bytes (a token where a number belongs):
                 # redacted before it reaches stderr, the JSON, Markdown or SARIF.
-                why = redact_free_text(why) if why else why
+                why = redact_quoted(why) if why else why
                 if on_file is not None:
                     on_file(path, why)
                 if facts is None:
@@ -104,7 +104,7 @@ def run_audit(
             if audit.skipped_files and not skip_bad:
                 raise AuditInputError(audit.skipped_files[0])
             audit.files = len(inputs.files)
-            audit.skipped_files = [redact_free_text(w) for w in skipped + audit.skipped_files]
+            audit.skipped_files = [redact_quoted(w) for w in skipped + audit.skipped_files]
             return audit
         finally:
             store.close()

@@ -238,6 +238,16 @@ def redact_userinfo(text: str) -> str:
     )
 
 
+def redact_quoted(text: str) -> str:
+    """goscope's own message quoting what it refused (a recording's bad field): passwords in
+    URLs and token shapes only, never its words ("expected a string key: line 1" is no
+    `key: value` pair to hide)."""
+    if not text:
+        return text
+    text = redact_userinfo(text)
+    return token_shapes().sub(REDACTED, text) if len(text) >= MIN_TOKEN else text
+
+
 def _password_in_url(match: re.Match[str]) -> str:
     user = match.group(1)[2:]
     return f"//{REDACTED if _looks_like_token(user) else user}:xxxxx@"
