@@ -132,8 +132,11 @@ def test_a_sender_whose_goenv_is_a_fifo_or_dev_zero_holds_up_no_one(tmp_path, go
     notes = [s.get("note") or "" for s in rec.senders.values()]
     kind = "a FIFO" if goenv == "fifo" else "a character device"
     assert any(f"not a regular file ({kind})" in n for n in notes), notes
-    judged = [s for s in rec.senders.values() if "not readable" in (s.get("note") or "")]
-    assert all(s["environment"] is None for s in judged)  # judged as unknown, not as empty
+    # Judged by its own variables (its GOENV among them), and the verdict says the file's
+    # patterns are unknown: its whole environment used to be dropped, a GONOPROXY with it.
+    judged = [s for s in rec.senders.values() if s.get("partial")]
+    assert judged and all(s["environment"] for s in judged), judged
+    assert any("known only in part" in r for r in rec.incomplete())
 
 
 def test_doctor_and_route_read_a_hostile_goenv_in_one_line(tmp_path):

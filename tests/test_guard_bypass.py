@@ -148,3 +148,103 @@ def test_a_request_that_names_another_host_than_it_goes_to_is_refused(tmp_path):
     for event in recording.events:
         assert {"misdirected", BLOCKED_FLAG} <= set(event.flags)
         assert event.error.startswith("refused by goscope: the request names corp.example")
+
+
+# -- senders goscope knows only in part (from an outside attack; each failed before its fix) --
+MIRROR = "sumdb.mirror.example"
+LOOKUP = (
+    "import socket, sys\n"
+    "def ask(port):\n"
+    "    s = socket.create_connection(('127.0.0.1', port), timeout=10)\n"
+    f"    s.sendall(b'GET http://{MIRROR}/base/lookup/corp.example/secret@v1.0.0 HTTP/1.1\\r\\n'\n"
+    f"              b'Host: {MIRROR}\\r\\nProxy-Authorization: Basic {{auth}}\\r\\n'\n"
+    "              b'User-Agent: Go-http-client/1.1\\r\\nConnection: close\\r\\n\\r\\n')\n"
+    "    return s.recv(65536)[:12]\n"
+)
+
+
+def _judged_by_senders(tmp_path, server: ModServer) -> ProxyProcess:
+    """Guarded, with no --private: only each sender's own environment calls a path private."""
+    return ProxyProcess(
+        ProxyConfig(
+            home=tmp_path / "home",
+            port=0,
+            routes=server.routes(),
+            recording=str(tmp_path / "r.jsonl"),
+            secret=SECRET,
+            guard=True,
+            judging={"private": "", "trusted": [], "guard": True},
+        )
+    ).start()
+
+
+def _client(script: str, proxy: ProxyProcess, env: dict[str, str]) -> bytes:
+    auth = base64.b64encode(f"goscope:{SECRET}".encode()).decode()
+    code = LOOKUP.replace("{auth}", auth) + script.replace("PORT", str(proxy.port))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_sender_whose_go_env_file_goscope_will_not_read_keeps_its_own_variables(tmp_path):
+    """A GOENV file over 1 MiB (go reads it): goscope dropped the whole environment of the
+    process, its GONOPROXY too, so the guard let the private lookup out; 0 leaks, complete."""
+    big = tmp_path / "goenv"
+    big.write_text(("# " + "x" * 98 + "\n") * 11000)
+    env = _go_env(
+        tmp_path, GONOPROXY="corp.example", GOENV=str(big),
+        GOSUMDB=f"sum.golang.org http://{MIRROR}/base",
+    )  # fmt: skip
+    with ModServer({MIRROR: HostBehaviour([PRIVATE])}) as server:
+        proxy = _judged_by_senders(tmp_path, server)
+        try:
+            said = _client("sys.stdout.buffer.write(ask(PORT))", proxy, env)
+        finally:
+            proxy.stop()
+    assert not server.requests, "the private path reached the checksum database"
+    assert said == b"HTTP/1.1 403"
+    reasons = read_recording(str(tmp_path / "r.jsonl")).incomplete()
+    assert any("known only in part" in r and "go env -w file" in r for r in reasons), reasons
+
+
+def test_a_process_that_execs_is_judged_by_its_new_environment(tmp_path):
+    """A process asked once, then exec'd itself with GONOPROXY set: it kept its pid and start
+    time, was judged by its first environment, and the private lookup left."""
+    env = _go_env(tmp_path, GOSUMDB=f"sum.golang.org http://{MIRROR}/base")
+    script = (
+        "import os\n"
+        "if 'GONOPROXY' not in os.environ:\n"
+        "    ask(PORT)  # before: nothing of its is private\n"
+        "    os.execve(sys.executable, sys.orig_argv, {**os.environ, 'GONOPROXY': 'corp.example'})\n"
+        "sys.stdout.buffer.write(ask(PORT))\n"
+    )
+    with ModServer({MIRROR: HostBehaviour([PRIVATE])}) as server:
+        proxy = _judged_by_senders(tmp_path, server)
+        try:
+            said = _client(script, proxy, env)
+        finally:
+            proxy.stop()
+    assert len(server.requests) == 1, server.requests  # the first ask only
+    assert said == b"HTTP/1.1 403"
+
+
+def test_a_connection_whose_process_is_not_found_makes_the_verdict_incomplete(tmp_path):
+    """A process holding more than 1,024 files is not searched: its requests were judged by
+    nobody's environment, silently, and the verdict was complete."""
+    env = _go_env(tmp_path, GOSUMDB=f"sum.golang.org http://{MIRROR}/base")
+    script = (
+        "import os, resource\n"
+        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))\n"
+        "held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]\n"
+        "sys.stdout.buffer.write(ask(PORT))\n"
+    )
+    with ModServer({MIRROR: HostBehaviour([PRIVATE])}) as server:
+        proxy = _judged_by_senders(tmp_path, server)
+        try:
+            _client(script, proxy, env)
+        finally:
+            stats = proxy.stop()
+    assert stats["sender_unknown"] == 1, stats
+    reasons = read_recording(str(tmp_path / "r.jsonl")).incomplete(stats)
+    assert any("could not find" in r for r in reasons), reasons

@@ -43,7 +43,7 @@ from .flowfacts import header, pretty_url_and_host
 from .guard import BLOCKED_FLAG, Guard
 from .outputs import EventSink, LiveStream, Recorder, environment_option
 from .router import Router
-from .senders import Sender, SenderDirectory
+from .senders import OwnerNotFound, Sender, SenderDirectory
 from .stamps import iso_ms as _iso
 
 log = logging.getLogger("goscope")
@@ -94,6 +94,8 @@ class GoscopeAddon:
         # Two threads: a lookup stuck on a hung file system leaves the other for the rest.
         self._lookups = ThreadPoolExecutor(2, thread_name_prefix="goscope-senders")
         self.sender_timeouts = 0
+        self.sender_unknown = 0  # connections that asked, from a process never found
+        self._unattributed: set[str] = set()  # such connections, until their first request
         self.foreign = 0  # clients refused for lacking the run's secret
         self.tls_failed = 0  # clients that failed TLS with goscope: nothing seen of them
         self.tls_abandoned = 0  # connections closed mid-handshake, no alert: dials go cancelled
@@ -145,6 +147,9 @@ class GoscopeAddon:
         except TimeoutError:
             self.sender_timeouts += 1
             sender, new = None, False
+        except OwnerNotFound:  # counted at its first request: a refused client asks nothing
+            self._unattributed.add(client.id)
+            sender, new = None, False
         except Exception as exc:  # attribution is a nicety: never break the connection
             log.debug("goscope: sender lookup failed: %r", exc)
             sender, new = None, False
@@ -182,6 +187,7 @@ class GoscopeAddon:
 
     def client_disconnected(self, client: connection.Client) -> None:
         self._sender_of.pop(client.id, None)
+        self._unattributed.discard(client.id)
         self._tunnel_to.pop(client.id, None)
         self.handshaking.discard(client.id)
 
@@ -194,6 +200,9 @@ class GoscopeAddon:
         url = flow.metadata.setdefault("goscope_url", url)
         flow.metadata.setdefault("goscope_host", host)
         sender = flow.metadata["goscope_sender"] = self._sender_of.get(flow.client_conn.id)
+        if self._unattributed and flow.client_conn.id in self._unattributed:
+            self._unattributed.discard(flow.client_conn.id)
+            self.sender_unknown += 1
         if sender is not None and sender not in self._told:
             # Told at its first request the proxy serves, never before: a process refused
             # for lacking the run's secret is no sender (its environment is not judged).
@@ -482,6 +491,7 @@ class GoscopeAddon:
             "internal_errors": self.internal_errors,
             "dropped_live": dropped,
             "sender_timeouts": self.sender_timeouts,
+            "sender_unknown": self.sender_unknown,
             "foreign": self.foreign,
             "tls_failed": self.tls_failed,
         }

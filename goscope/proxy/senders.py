@@ -10,7 +10,8 @@ is attributed to the go command that started it; gopls is named as gopls.
 
 Every sender is hostile until shown otherwise, and none may slow down another:
 - the proxy calls `identify` off its event loop, with a time limit (addon.py);
-- a process is described once per (pid, start time): a reused pid is a new process;
+- a process is described once per (pid, start time, image): a reused pid is a new
+  process, and so is one that execs (its exe and environ change);
 - another user's socket is known from /proc/net/tcp's uid column, without a scan;
 - only processes of the socket's owner are searched, each only up to FD_LIMIT open
   files; the processes seen before are checked first; a new one costs one scan of
@@ -20,8 +21,9 @@ Every sender is hostile until shown otherwise, and none may slow down another:
   without their sender's environment);
 - its `go env -w` file is read only if it is a regular file of bounded size that the
   sender itself could read, without blocking, never past the size it claims (a FIFO,
-  /dev/zero, /proc/kmsg: the environment is "not readable", judged as unknown); a
-  relative GOENV is the sender's, resolved in its own working directory;
+  /dev/zero, /proc/kmsg: the environment is known only in part, judged by the process's
+  own variables, and the verdict is incomplete); a relative GOENV is the sender's,
+  resolved in its own working directory;
 - of its environment only what judging needs is kept (gorules/goenv.py
   `judging_variables`): Go's own variables, the proxy and CA variables, redacted.
 """
@@ -66,9 +68,12 @@ class Sender:
     environment: dict[str, Any] | None  # GoEnv.to_dict(), None when not readable
     variables: dict[str, str] = field(default_factory=dict)  # what judging needs, redacted
     note: str | None = None  # why something is missing
+    # Why its environment is only part of go's (its go env -w file was not read): judged by
+    # what is known, and the verdict is incomplete.
+    partial: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "pid": self.pid,
             "program": self.program,
@@ -78,6 +83,15 @@ class Sender:
             "variables": self.variables,
             "note": self.note,
         }
+        if self.partial:
+            out["partial"] = self.partial
+        return out
+
+
+class OwnerNotFound(Exception):
+    """A connection from a socket of this machine whose process could not be found (it holds
+    more than FD_LIMIT files, say): its requests are judged without their sender's
+    environment, which the verdict must say."""
 
 
 class SenderDirectory:
@@ -87,7 +101,8 @@ class SenderDirectory:
         self.proc = proc
         self.available = os.path.isdir(os.path.join(proc, "net"))
         self.uid = os.geteuid()
-        self._by_process: dict[tuple[int, int], Sender] = {}  # (pid, start time)
+        # (pid, start time, what it runs): an exec is a new sender
+        self._by_process: dict[tuple[int, int, tuple[str, int]], Sender] = {}
         self._lock = threading.Lock()
         self._next = 1
         self._scan = threading.Condition()
@@ -112,9 +127,11 @@ class SenderDirectory:
         if pid is None:
             pid = self._scanned_owner(inode, uid, asked)
         if pid is None:
-            return None, False
+            raise OwnerNotFound(f"socket {inode}")
         pid = self._attributed(pid)
-        key = (pid, _start_time(self.proc, pid))
+        # Per image too: a process that execs go keeps its pid and start time, and was judged
+        # by the environment it had before (exe and environ change with the exec).
+        key = (pid, _start_time(self.proc, pid), _image(self.proc, pid))
         with self._lock:
             known = self._by_process.get(key)
             if known is not None:
@@ -135,7 +152,7 @@ class SenderDirectory:
     def _known_owner(self, inode: int, uid: int) -> int | None:
         """Among the processes seen before (most connections come from them)."""
         with self._lock:
-            recent = [pid for pid, _ in reversed(self._by_process)][:64]
+            recent = [key[0] for key in reversed(self._by_process)][:64]
         target = f"socket:[{inode}]"
         for pid in recent:
             if _uid(self.proc, pid) == uid and _holds(self.proc, pid, target):
@@ -214,8 +231,11 @@ class SenderDirectory:
             owner=_uid(self.proc, pid),
         )
         if goenv.env_file_error:
-            note = visible(f"Go environment not readable: {goenv.env_file_error}")
-            return Sender(sender_id, pid, program, command, cwd, None, shown, note)
+            # Its own variables stand (its GONOPROXY was thrown away with the file, and the
+            # guard let the leak out); what the file says is unknown: the verdict says so.
+            why = visible(f"its go env -w file was not read: {goenv.env_file_error}")
+            note = f"Go environment partly unknown: {why}"
+            return Sender(sender_id, pid, program, command, cwd, goenv.to_dict(), shown, note, why)
         return Sender(sender_id, pid, program, command, cwd, goenv.to_dict(), shown)
 
 
@@ -265,6 +285,21 @@ def _same(field_text: str, want: tuple[bytes, int]) -> bool:
     if len(words) == 4:
         words = b"\0" * 10 + b"\xff\xff" + words
     return words == want[0]
+
+
+def _image(proc: str, pid: int) -> tuple[str, int]:
+    """What the process runs, and a digest of the environment it was started with: both
+    change when it execs."""
+    try:
+        exe = os.readlink(os.path.join(proc, str(pid), "exe"))
+    except OSError:
+        exe = ""
+    try:
+        with open(os.path.join(proc, str(pid), "environ"), "rb") as fh:
+            environ = hash(fh.read(ENVIRON_LIMIT))
+    except OSError:
+        environ = 0
+    return exe, environ
 
 
 def _fds(proc: str, pid: int) -> list[str] | None:

@@ -354,7 +354,7 @@ class GoscopeApp(FileActions):
         if self.engine is not None:
             self.session.dropped_live = self.engine.dropped_live
             self.session.bad_lines = self.engine.bad_lines
-            reasons = list(self.engine.incomplete)
+            reasons = [*self.engine.incomplete, *self.session.partial.values()]
             if self.engine.stream_cut:
                 reasons.append(
                     "the live stream from the proxy broke off: later requests are not on this "

@@ -134,13 +134,13 @@ def check_sender(obj: Any) -> dict[str, Any]:
         )
     ):
         raise ValueError("a sender's environment must map variables to {value, origin} strings")
-    for key in ("program", "cwd", "note"):
+    for key in ("program", "cwd", "note", "partial"):
         if sender.get(key) is not None and type(sender[key]) is not str:
             raise ValueError(f"a sender's {key} must be a string")
     # Redacted again, as events are: an older or crafted recording's sender line is read
     # into the report, its JSON and the TUI (a token in an argument or a directory name).
     sender = dict(sender, command=redact_argv(command))
-    for key in ("program", "cwd", "note"):
+    for key in ("program", "cwd", "note", "partial"):
         if sender.get(key):
             sender[key] = redact_free_text(sender[key])
     if environment:
@@ -165,6 +165,17 @@ def _redacted_environment(environment: dict[str, Any]) -> dict[str, Any]:
         else:
             out[name] = entry
     return out
+
+
+def partial_reason(sender: Mapping[str, Any]) -> str:
+    """Why a sender whose environment goscope knows only in part leaves the verdict
+    incomplete (its go env -w file was not read: a pattern there is unknown)."""
+    who = " ".join(sender.get("command") or []) or sender.get("program") or "?"
+    return (
+        f"the Go environment of {who} (pid {sender.get('pid')}) is known only in part "
+        f"({sender.get('partial')}): it was judged by its own variables, and a pattern in that "
+        "file is unknown"
+    )
 
 
 def is_end_line(obj: Any) -> bool:
@@ -400,6 +411,8 @@ class RecordingReader:
                                 )
                             continue
                         self.senders[sender["id"]] = sender
+                        if type(sender.get("partial")) is str:
+                            self._disorder(f"partial-{sender['id']}", partial_reason(sender))
                         if self.on_sender is not None:
                             self.on_sender(sender)
                     elif "guard" in obj:
@@ -539,6 +552,13 @@ def _from_stats(stats: Any, events_read: int, skipped: int) -> list[str]:
         reasons.append(
             f"{counts['internal_errors']} request(s) could not be classified "
             "(goscope's own error): they are not judged"
+        )
+    unknown = _count(stats, "sender_unknown")
+    if unknown is None or unknown:
+        reasons.append(
+            f"{unknown if unknown is not None else 'some'} connection(s) came from a process of "
+            "this machine goscope could not find (one holding thousands of files?): their "
+            "requests were judged without their sender's Go environment"
         )
     if counts["sender_timeouts"]:
         reasons.append(

@@ -17,7 +17,7 @@ from ..judging.leaks import Leak, LeakGroup, group_leaks
 from ..safe.redact import redact_event
 from ..traffic.chains import FallbackChain
 from ..traffic.events import Event
-from ..traffic.recording import read_event_at
+from ..traffic.recording import partial_reason, read_event_at
 from ..traffic.verdicts import Failures, checksum_verdict, mismatched_modules, module_groups
 from ..vocab import BLOCKED_FLAG, Kind
 from .store import EventStore
@@ -123,6 +123,9 @@ class Session:
         self.live = False  # a running proxy's session (else a recording opened)
         # Why what is shown is not the whole run (the proxy died, a recording was cut).
         self.incomplete: list[str] = []
+        # Senders whose environment goscope knows only in part, and why (their go env -w file
+        # was not read): a live run's verdict is incomplete for them.
+        self.partial: dict[Any, str] = {}
         self.foreign: list[dict[str, Any]] = []  # clients refused: not the run's, not judged
         self.guard = False  # the guard's state (the recording's header, then its changes)
         self.guard_changes: list[dict[str, Any]] = []
@@ -157,6 +160,8 @@ class Session:
             self.guard_changes.append(info["guard"])
             self.guard = bool(info["guard"].get("on"))
             return
+        if type(info.get("partial")) is str and info.get("id") not in self.partial:
+            self.partial[info.get("id")] = partial_reason(info)  # a live run's: see the app
         view = self.judge.add_sender(info)
         if self.selected_sender is None and view.known:
             self.selected_sender = view.id  # the first go command seen: Config shows its env
