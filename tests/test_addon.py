@@ -381,13 +381,18 @@ def test_a_dial_go_cancels_mid_handshake_is_not_a_client_that_distrusts_goscope(
     from goscope.proxy.addon import GoscopeAddon
 
     addon = GoscopeAddon()
+
+    def refused(error: str | None) -> None:  # a client past its CONNECT (the run's secret)
+        addon.handshaking.add(cid := f"client-{len(addon.handshaking)}-{error}")
+        addon.tls_failed_client(SimpleNamespace(conn=SimpleNamespace(id=cid, error=error)))
+
     for error in (
         "The client disconnected during the handshake. If this happens consistently for "
         "proxy.golang.org, this may indicate that the client does not trust the proxy's "
         "certificate.",
         "connection closed early",
     ):
-        addon.tls_failed_client(SimpleNamespace(conn=SimpleNamespace(error=error)))
+        refused(error)
     assert addon.tls_failed == 0 and addon.stats()["tls_abandoned"] == 2
     for error in (
         "The client does not trust the proxy's certificate for proxy.golang.org "
@@ -395,8 +400,11 @@ def test_a_dial_go_cancels_mid_handshake_is_not_a_client_that_distrusts_goscope(
         "The client may not trust the proxy's certificate for proxy.golang.org (eof)",
         None,
     ):
-        addon.tls_failed_client(SimpleNamespace(conn=SimpleNamespace(error=error)))
+        refused(error)
     assert addon.stats()["tls_failed"] == 3
+    # TLS sent straight to the port, with no CONNECT: anyone's, never the run's verdict.
+    addon.tls_failed_client(SimpleNamespace(conn=SimpleNamespace(id="stray", error="unknown ca")))
+    assert addon.stats()["tls_failed"] == 3 and addon.stats()["tls_unwired"] == 1
 
 
 def test_a_header_that_cannot_be_written_stops_the_proxy_before_any_event(tmp_path, monkeypatch):

@@ -1188,3 +1188,32 @@ def test_two_runs_never_share_one_recording(tmp_path):
     assert first.returncode == 0, err
     report = json.loads((tmp_path / "a.json").read_text())
     assert report["complete"] is True and report["context"]["id"] in header.decode()
+
+
+def test_a_client_without_the_runs_secret_never_makes_the_verdict_incomplete(tmp_path):
+    """Any local process, of any user, turned a clean run INCOMPLETE (exit 4) by holding a bare
+    connection to the port open, or by sending TLS straight to it and refusing the
+    certificate: counted before it had shown the run's secret."""
+    import certifi
+
+    client = (
+        "import os, socket, ssl, time, urllib.parse\n"
+        "port = urllib.parse.urlsplit(os.environ['HTTPS_PROXY']).port\n"
+        "held = socket.create_connection(('127.0.0.1', port))  # never says a word\n"
+        "tls = socket.create_connection(('127.0.0.1', port))\n"
+        "try:  # straight to the port, trusting only the public roots: refused\n"
+        f"    ssl.create_default_context(cafile={certifi.where()!r}).wrap_socket(\n"
+        "        tls, server_hostname='x')\n"
+        "except (ssl.SSLError, OSError):\n"
+        "    pass\n"
+        "if os.fork() == 0:  # the bare connection outlives the command\n"
+        "    os.setsid(); time.sleep(4); os._exit(0)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0",
+         "--json", str(tmp_path / "r.json"), "--", sys.executable, "-c", client],
+        env={**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["incomplete"] == [] and run.returncode == 0, (report["incomplete"], run.stderr)

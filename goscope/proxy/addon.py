@@ -104,6 +104,7 @@ class GoscopeAddon:
         # those still open are counted (`handshaking_at_stop`): the verdict says so.
         self.handshaking: set[str] = set()
         self.handshaking_at_stop = 0
+        self.tls_unwired = 0  # TLS straight to the port, with no CONNECT: not the run's
         self._sender_envs: dict[int, GoEnv | None] = {}  # each sender's, for the guard
         self._senders: dict[int, Sender] = {}  # identified, told when first served
         self._told: set[int] = set()
@@ -135,7 +136,6 @@ class GoscopeAddon:
         files): the lookup runs in a worker thread with a time limit, so no sender can hold
         up another's traffic. Past the limit it is unknown, and counted.
         """
-        self.handshaking.add(client.id)
         loop = asyncio.get_running_loop()
         try:
             sender, new = await asyncio.wait_for(
@@ -169,7 +169,13 @@ class GoscopeAddon:
         one coming free, and closes the loser): counted apart, never incomplete. A client
         that distrusts a certificate says so with an alert (crypto/tls, OpenSSL, Java), which
         mitmproxy reports in other words (layers/tls.py `on_handshake_error`)."""
-        self.handshaking.discard(getattr(getattr(data, "conn", None), "id", None))
+        conn_id = getattr(getattr(data, "conn", None), "id", None)
+        if conn_id not in self.handshaking:
+            # No CONNECT the run's secret allowed: a process goscope did not wire (TLS sent
+            # straight to the port) may not turn a run's verdict incomplete.
+            self.tls_unwired += 1
+            return
+        self.handshaking.discard(conn_id)
         error = str(getattr(getattr(data, "conn", None), "error", "") or "")
         if error == "connection closed early" or error.startswith(ABANDONED):
             self.tls_abandoned += 1
@@ -184,6 +190,9 @@ class GoscopeAddon:
             self.handshaking.discard(flow.client_conn.id)
         else:  # where every request of this tunnel goes, whatever its Host header says
             self._tunnel_to[flow.client_conn.id] = flow.request.host
+            # Its TLS handshake with goscope starts now: counted from here, as a wired
+            # client's (a bare connection held open by anyone made the verdict incomplete).
+            self.handshaking.add(flow.client_conn.id)
 
     def client_disconnected(self, client: connection.Client) -> None:
         self._sender_of.pop(client.id, None)
@@ -497,6 +506,8 @@ class GoscopeAddon:
         }
         if self.tls_abandoned:
             out["tls_abandoned"] = self.tls_abandoned
+        if self.tls_unwired:
+            out["tls_unwired"] = self.tls_unwired
         if self.handshaking_at_stop:
             out["handshaking_at_stop"] = self.handshaking_at_stop
         if self.guard is not None and self.guard.blocked:
