@@ -310,3 +310,46 @@ def test_wire_text_never_becomes_a_workflow_command_in_the_log(tmp_path):
     assert sum(c.startswith("::error title=goscope%3A private module leak") for c in commands) == 2
     assert not [line for line in logged if "##[" in line]
     assert any("\\x3a:stop-commands::pause@v1.0.0" in line for line in logged), logged
+
+
+def test_findings_that_differ_only_in_their_message_have_two_fingerprints():
+    """Two bad GOPRIVATE patterns: one id, one variable, one value, origin and fix. Code
+    scanning kept one alert and dropped the other (equal fingerprints)."""
+    from goscope.core.outputs.ci import sarif_document
+
+    report = build_report([], None)
+    base = {"id": "bad-pattern", "severity": "error", "variable": "GOPRIVATE",
+            "value": "x[.example,y[.example", "origin": "environment", "fix": None,
+            "evidence": []}  # fmt: skip
+    report.findings = [base | {"message": "x[.example: bad"}, base | {"message": "y[.example"}]
+    results = sarif_document(report, "0")["runs"][0]["results"]  # type: ignore[index]
+    assert len({r["partialFingerprints"]["goscopeResult/v1"] for r in results}) == 2
+
+
+def test_an_incomplete_verdicts_fingerprint_does_not_change_with_its_counts():
+    """'1 connection(s) failed TLS' one run and '2 connection(s)' the next: code scanning
+    closed the alert and opened another."""
+    from goscope.core.outputs.ci import sarif_document
+
+    prints = set()
+    for n in (1, 2):
+        report = build_report([], None)
+        report.incomplete = [f"{n} connection(s) failed TLS with goscope before asking anything"]
+        (result,) = sarif_document(report, "0")["runs"][0]["results"]  # type: ignore[index]
+        prints.add(result["partialFingerprints"]["goscopeResult/v1"])
+    assert len(prints) == 1
+
+
+def test_a_failed_fetch_go_said_nothing_readable_about_is_annotated():
+    """`go mod download -json` prints its errors as JSON: the summary said 1 failed and listed
+    the fetch, while CI had no annotation and no SARIF result for it."""
+    from goscope.core.outputs.ci import sarif_document
+
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.golang.org"})
+    events = [event("https://proxy.golang.org/example.com/m/@v/v1.0.0.zip", 502, env=env)]
+    report = build_report(events, env, exit_code=1, go_output=['{"Error": "zip: 502"}'])
+    assert len(report.failed) == 1 and not report.failed[0].go_errors
+    lines = [line for line in github_annotations(report) if "a fetch failed" in line]
+    assert len(lines) == 1 and "example.com/m@v1.0.0 (zip) failed: proxy.golang.org 502" in lines[0]
+    rules = [r["ruleId"] for r in sarif_document(report, "0")["runs"][0]["results"]]  # type: ignore[index]
+    assert rules.count("fetch-failed") == 1

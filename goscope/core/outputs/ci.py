@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,7 +78,9 @@ def ci_results(report: Report) -> list[CiResult]:
                 "error",
                 "goscope: incomplete verdict",
                 f"the verdict does not cover the whole run: {reason}",
-                reason,
+                # Without its numbers ("2 connection(s)", a time): the same trouble next run
+                # is the same alert, not one closed and another opened.
+                _DIGITS.sub("N", reason),
             )
         )
     for leak in report.leak_groups:
@@ -98,6 +101,24 @@ def ci_results(report: Report) -> list[CiResult]:
     for error in report.go_errors:
         if error.line in failed_lines or error in report.loose_errors:
             by_subject.setdefault((error.kind, error.subject or ""), []).append(error)
+    loose = {e.module for e in report.loose_errors if e.module}
+    for chain in report.failed:
+        if chain.go_errors or chain.module in loose:
+            continue  # said below, in go's own words
+        # A failure go said nothing goscope could read about (`go mod download -json`
+        # prints its errors as JSON): the summary counted it; CI must say it too.
+        at = f"{chain.module}@{chain.version}" if chain.version else chain.module
+        out.append(
+            CiResult(
+                "fetch-failed",
+                "error",
+                "goscope: a fetch failed",
+                f"{at} ({chain.endpoint}) failed: {chain_line(chain)}",
+                f"{chain.module} {chain.version or ''} {chain.endpoint}",
+                chain.module,
+                chain.version,
+            )
+        )
     for (kind, subject), errors in by_subject.items():
         first = errors[0]
         lines = list(dict.fromkeys(e.line for e in errors))
@@ -137,7 +158,30 @@ def ci_results(report: Report) -> list[CiResult]:
                     ),
                 )
             )
-    return sorted(out, key=lambda r: LEVEL_ORDER[r.level])
+    return sorted(_distinct_keys(out), key=lambda r: LEVEL_ORDER[r.level])
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _distinct_keys(results: list[CiResult]) -> list[CiResult]:
+    """Two results one run holds under one key (two bad GOPRIVATE patterns: one id, one
+    variable, one value) were one alert to code scanning, the other dropped: the message,
+    then the order, tells them apart. Keys that are already distinct stay as they were."""
+    count = Counter((r.rule, r.key) for r in results)
+    if all(n == 1 for n in count.values()):
+        return results
+    out: list[CiResult] = []
+    seen: Counter[tuple[str, str]] = Counter()
+    for r in results:
+        if count[r.rule, r.key] > 1:
+            key = f"{r.key} {r.message}"
+            seen[r.rule, key] += 1
+            if seen[r.rule, key] > 1:
+                key += f" #{seen[r.rule, key]}"
+            r = replace(r, key=key)
+        out.append(r)
+    return out
 
 
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
