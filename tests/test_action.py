@@ -138,3 +138,22 @@ def test_the_action_runs_goscope_and_fails_the_step_on_a_leak(tmp_path, go_binar
     verdict = results["verdict"]
     assert verdict.returncode == 3
     assert "::error title=goscope::a private module path leaked" in verdict.stdout
+
+
+@pytest.mark.parametrize(("leaks", "said"), [
+    (0, "goscope: no leak, nothing failed"),
+    (2, "::warning title=goscope::2 private module leak(s) reported; fail-on-leak is off"),
+])  # fmt: skip
+def test_the_verdict_never_says_no_leak_over_leaks(tmp_path, leaks, said):
+    """With fail-on-leak off, goscope exits 0 over a leak: the Verdict step said 'no leak,
+    nothing failed' under the leak's own annotation."""
+    (step,) = [s for s in action()["runs"]["steps"] if s.get("name") == "Verdict"]
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"leaks": [{}] * leaks}))
+    outputs = {"run": {"exit-code": "0", "report": str(report)}}
+    env = {k: substitute(str(v), {}, outputs) for k, v in step["env"].items()}
+    run = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0 and run.stdout.startswith(said), run.stdout + run.stderr
