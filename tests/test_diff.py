@@ -222,3 +222,21 @@ def test_diff_counts_modules_as_the_report_does():
         lookups = re.search(r"\n  (\d+) lookups?\b", summary)
         assert (int(lookups[1]) if lookups else 0) == totals.lookups, (path.name, summary)
         assert f"{totals.fetches} fetch" in totals.text()
+
+
+def test_a_leak_the_guard_stopped_in_a_that_left_in_b_is_a_regression():
+    """Both sides read '1 leak': in A the guard stopped it, in B it reached the proxy. diff
+    said no regression, exit 0."""
+    from goscope.core.outputs.diff import diff_reports
+
+    def report(blocked: bool) -> dict:
+        leak = {"module": "corp.example/secret", "host": "proxy.golang.org", "kind": "proxy",
+                "severity": "high", "blocked": blocked}  # fmt: skip
+        return {"events": [], "fetches": [], "leaks": [leak], "go_errors": [], "exit_code": 0}
+
+    worse = diff_reports(report(True), report(False))
+    assert worse.regressed and [x["blocked"] for x in worse.new_leaks] == [False]
+    assert worse.gone_leaks == []  # not "gone": it got worse
+    better = diff_reports(report(False), report(True))
+    assert not better.regressed and better.new_leaks == []
+    assert [x["blocked"] for x in better.gone_leaks] == [False]

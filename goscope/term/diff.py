@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from goscope.core.outputs.diff import ChangeGroup, Diff
+from goscope.core.outputs.diff import ChangeGroup, Diff, leak_state
 from goscope.core.safe.visible import visible
 
 from . import styles
@@ -54,7 +54,9 @@ def render_diff(diff: Diff, console: Console, a_name: str, b_name: str, full: bo
             console.print(Text(title, style="bold underline"))
             for leak in items:
                 console.print(
-                    Text(visible(f"  {leak['module']} → {leak['host']} ({leak['kind']})"), style)
+                    Text(
+                        visible(f"  {leak['module']} → {leak['host']} ({leak_state(leak)})"), style
+                    )
                 )
     for title, items, style in (
         ("New go errors", diff.new_errors, styles.BAD),

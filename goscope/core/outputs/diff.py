@@ -292,8 +292,22 @@ def _fetches(report: dict[str, Any]) -> dict[Key, dict[str, Any]]:
     return out
 
 
-def _leak_key(leak: dict[str, Any]) -> tuple[str, str, str]:
-    return (leak["module"], leak["host"], leak["kind"])
+def _leak_key(leak: dict[str, Any]) -> tuple[str, str, str, bool]:
+    # Whether it left: a leak the guard stopped in A that reached the host in B is B's
+    # regression (both read "1 leak", and diff said no regression, exit 0).
+    return (leak["module"], leak["host"], leak["kind"], leak.get("blocked") is True)
+
+
+def leak_state(leak: dict[str, Any]) -> str:
+    """`proxy, sent` or `sumdb, stopped by the guard`: whether it left is the point."""
+    return f"{leak['kind']}, {'stopped by the guard' if leak.get('blocked') is True else 'sent'}"
+
+
+def _changed_leaks(
+    la: dict[tuple[str, str, str, bool], Any], lb: dict[tuple[str, str, str, bool], Any]
+) -> list[Any]:
+    """B's leaks A did not have, but not one the guard stopped in B that A let out."""
+    return [leak for k, leak in lb.items() if k not in la and not (k[3] and (*k[:3], False) in la)]
 
 
 def _error_key(error: dict[str, Any]) -> tuple[str, str]:
@@ -329,8 +343,8 @@ def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> Diff:
             diff.fetches.append(FetchChange(key[0], key[1], key[2], va, vb, ca, cb))
     la = {_leak_key(leak): leak for leak in a.get("leaks", [])}
     lb = {_leak_key(leak): leak for leak in b.get("leaks", [])}
-    diff.new_leaks = [lb[k] for k in lb.keys() - la.keys()]
-    diff.gone_leaks = [la[k] for k in la.keys() - lb.keys()]
+    diff.new_leaks = _changed_leaks(la, lb)
+    diff.gone_leaks = _changed_leaks(lb, la)
     ea = {_error_key(e): e for e in a.get("go_errors", [])}
     eb = {_error_key(e): e for e in b.get("go_errors", [])}
     diff.new_errors = [eb[k] for k in eb.keys() - ea.keys()]
@@ -425,7 +439,8 @@ def diff_markdown(diff: Diff, a_name: str, b_name: str, full: bool = False) -> s
         if items:
             lines += ["", f"**{title}**", ""]
             lines += [
-                f"- `{markdown_cell(x['module'])}` → {markdown_cell(x['host'])} ({markdown_cell(x['kind'])}, {markdown_cell(x['severity'])})"
+                f"- `{markdown_cell(x['module'])}` → {markdown_cell(x['host'])} "
+                f"({markdown_cell(leak_state(x))}, {markdown_cell(x['severity'])})"
                 for x in items
             ]
     for title, items in (("New go errors", diff.new_errors), ("Gone go errors", diff.gone_errors)):
