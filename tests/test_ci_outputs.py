@@ -62,7 +62,7 @@ def test_annotations_and_sarif_say_one_thing_per_module_and_host(
     assert any(c.startswith("::error file=go.mod,line=1,title=goscope doctor%3A") for c in commands)
     summary = (tmp_path / "one" / "summary.md").read_text()
     assert summary.startswith("### goscope\n")
-    row = "| `git.corp.example.com/team/secret` | proxy.golang.org (proxy) | mod, info, zip | high | no |"
+    row = "| `git.corp.example.com/team/secret` | `proxy.golang.org` (proxy) | mod, info, zip | high | no |"
     assert row in summary
     assert (tmp_path / "one" / "summary.md").stat().st_mode & 0o777 == 0o600
 
@@ -353,3 +353,39 @@ def test_a_failed_fetch_go_said_nothing_readable_about_is_annotated():
     assert len(lines) == 1 and "example.com/m@v1.0.0 (zip) failed: proxy.golang.org 502" in lines[0]
     rules = [r["ruleId"] for r in sarif_document(report, "0")["runs"][0]["results"]]  # type: ignore[index]
     assert rules.count("fetch-failed") == 1
+
+
+def test_a_fix_in_the_job_summary_pastes_as_it_reads_and_no_host_is_a_link(tmp_path):
+    """`go env -w 'GOPRIVATE=git.corp.example.co[m]'` read `…co\\[m\\]…` in the job summary
+    (escapes show inside a code span): pasted, it set a pattern that never matched. A host
+    from the wire in a failure's chain (a redirect's Location) was autolinked."""
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lines = [json.loads(line) for line in (Path(__file__).parent / "fixtures/tour.jsonl").open()]
+    lines[0]["environment"]["GONOSUMDB"] = {
+        "value": "git.corp.example.co[m]",
+        "origin": "environment",
+    }
+    rec = tmp_path / "r.jsonl"
+    rec.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = subprocess.run(
+        [sys.executable, "-m", "goscope", "report", str(rec), "--markdown", str(tmp_path / "r.md"),
+         "--json", str(tmp_path / "r.json")],
+        env={**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    md = (tmp_path / "r.md").read_text()
+    fixes = {leak["fix"] for leak in json.loads((tmp_path / "r.json").read_text())["leaks"]}
+    assert fixes and all("[m]" in fix for fix in fixes), fixes
+    for fix in fixes:
+        assert f"`{fix}`" in md, md  # as typed, nothing escaped
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.example"})
+    failed = event("https://www.evil-phish.com/example.com/m/@v/v1.0.0.zip", 502, env=env)
+    md = summary_markdown(build_report([failed], env, exit_code=1))
+    assert "www.evil-phish.com" in md
+    assert "www.evil-phish.com" not in re.sub(r"`[^`]*`", "", md), md  # only in code spans

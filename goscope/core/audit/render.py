@@ -12,7 +12,7 @@ import hashlib
 from typing import Any
 
 from ..outputs.ci import CiResult, sarif_log, sarif_rule
-from ..safe.visible import markdown_cell, visible
+from ..safe.visible import markdown_cell, markdown_code, visible
 from .engine import Audit
 
 HOSTS_SHOWN = 20
@@ -154,7 +154,7 @@ def audit_text(audit: Audit) -> str:
 def _code_list(names_total: tuple[list[str], int]) -> str:
     """Names from runs as code spans: no mention, link or emphasis can come of them."""
     names, total = names_total
-    shown = ", ".join(f"`{markdown_cell(n)}`" for n in names)
+    shown = ", ".join(f"{markdown_code(n)}" for n in names)
     return shown + (f" (+{total - len(names)} more)" if total > len(names) else "")
 
 
@@ -183,10 +183,10 @@ def audit_markdown(audit: Audit) -> str:
             state = " (stopped by the guard)" if g["blocked"] else ""
             repos = g["repositories"], g["repository_count"]
             out.append(
-                f"| {g['severity']}{state} | `{markdown_cell(g['module'])}` | "
-                f"`{markdown_cell(g['host'])}` | {g['runs']:,} | {g['requests']:,} | "
+                f"| {g['severity']}{state} | {markdown_code(g['module'])} | "
+                f"{markdown_code(g['host'])} | {g['runs']:,} | {g['requests']:,} | "
                 f"{g['first_seen'] or ''} | {g['last_seen'] or ''} | {_code_list(repos)} | "
-                f"{('`' + markdown_cell(g['fix']) + '`') if g['fix'] else ''} |"
+                f"{markdown_code(g['fix']) if g['fix'] else ''} |"
             )
     else:
         out.append("No private path reached a public proxy or checksum database.")
@@ -197,28 +197,29 @@ def audit_markdown(audit: Audit) -> str:
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         out += [
-            f"| `{markdown_cell(h['host'])}` | {h['runs']:,} | {h['requests']:,} | "
+            f"| {markdown_code(h['host'])} | {h['runs']:,} | {h['requests']:,} | "
             f"{_pct(h['failed_rate'])} | {_pct(h['not_found_rate'])} | {_ms(h['p50_ms'])} | "
             f"{_ms(h['p95_ms'])} |"
             for h in audit.hosts
         ]
     out += ["", f"### Go versions ({len(audit.go_versions):,})", ""]
     out += [
-        f"- `{markdown_cell(v['go_version'] or 'unknown')}`: {_n(v['runs'], 'run')}"
+        f"- {markdown_code(v['go_version'] or 'unknown', table=False)}: {_n(v['runs'], 'run')}"
         for v in audit.go_versions
     ]
     out += ["", f"### Incomplete runs ({audit.incomplete:,})", ""]
     out += [
-        f"- `{markdown_cell(r['path'])}` (`{markdown_cell(r['repository'] or 'unknown')}`): "
-        f"`{markdown_cell('; '.join(r['reasons']))}`"
+        f"- {markdown_code(r['path'], table=False)} "
+        f"({markdown_code(r['repository'] or 'unknown', table=False)}): "
+        f"{markdown_code('; '.join(r['reasons']), table=False)}"
         for r in audit.incomplete_runs
     ]
     if audit.skipped_files:
         out += ["", f"### Unreadable files ({len(audit.skipped_files):,})", ""]
-        out += [f"- `{markdown_cell(why)}`" for why in audit.skipped_files]
+        out += [f"- {markdown_code(why, table=False)}" for why in audit.skipped_files]
     if audit.conflicts:
         out += ["", f"### Runs saying two things ({len(audit.conflicts):,})", ""]
-        out += [f"- `{markdown_cell(why)}`" for why in audit.conflicts]
+        out += [f"- {markdown_code(why, table=False)}" for why in audit.conflicts]
     return "\n".join(out) + "\n"
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ..gorules.goerrors import TITLES, GoError
 from ..gorules.gomod import main_module_place, module_place
 from ..safe.jsontext import pretty_json
-from ..safe.visible import defuse_anywhere, markdown_cell, visible
+from ..safe.visible import defuse_anywhere, markdown_cell, markdown_code, visible
 from ..traffic.explain import chain_line
 from ..vocab import counted
 from .export import write_private
@@ -289,11 +289,11 @@ def summary_markdown(report: Report) -> str:
             hops = chain_line(chain)
             said = "; ".join(chain.go_errors) or chain.rejected or ""
             lines.append(
-                f"| `{markdown_cell(name)}` | {markdown_cell(chain.endpoint)} | {markdown_cell(hops)} | `{markdown_cell(said)}` |"
+                f"| {markdown_code(name)} | {markdown_cell(chain.endpoint)} | {markdown_code(hops)} | {markdown_code(said)} |"
             )
         for error in report.loose_errors:
             lines.append(
-                f"| `{markdown_cell(error.subject or 'go')}` | | | `{markdown_cell(error.line)}` |"
+                f"| {markdown_code(error.subject or 'go')} | | | {markdown_code(error.line)} |"
             )
     if groups:
         lines += [
@@ -303,10 +303,10 @@ def summary_markdown(report: Report) -> str:
         ]
         for leak in groups:
             lines.append(
-                f"| `{markdown_cell(leak.module)}` | {markdown_cell(leak.host)} ({markdown_cell(leak.kind)}) | "
+                f"| {markdown_code(leak.module)} | {markdown_code(leak.host)} ({markdown_cell(leak.kind)}) | "
                 f"{markdown_cell(', '.join(leak.endpoints) or '-')} | {markdown_cell(leak.severity)} | "
                 f"{'yes: prevented' if leak.blocked else 'no'} | "
-                + (f"`{markdown_cell(leak.fix)}` |" if leak.fix else "- |")
+                + (f"{markdown_code(leak.fix)} |" if leak.fix else "- |")
             )
     shown = [f for f in report.findings if f["severity"] in ("error", "warning")]
     if shown:

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..safe.visible import markdown_cell
+from ..safe.visible import markdown_cell, markdown_code
 
 Key = tuple[str, str | None, str]
 
@@ -382,7 +382,11 @@ MARKDOWN_EXAMPLES = 10  # fetches named per group without --full
 
 def diff_markdown(diff: Diff, a_name: str, b_name: str, full: bool = False) -> str:
     """For a pull request comment or a job summary; every value from the wire escaped."""
-    lines = [f"### goscope diff: `{markdown_cell(a_name)}` → `{markdown_cell(b_name)}`", ""]
+    lines = [
+        f"### goscope diff: {markdown_code(a_name, table=False)} → "
+        f"{markdown_code(b_name, table=False)}",
+        "",
+    ]
     lines.append(
         {
             "regressed": "**B regressed.**",
@@ -414,13 +418,13 @@ def diff_markdown(diff: Diff, a_name: str, b_name: str, full: bool = False) -> s
         lines += ["| fetches | what changed | A | B |", "| --- | --- | --- | --- |"]
         for g in groups:
             lines.append(
-                f"| {len(g.changes)} | {markdown_cell(g.why)} | {markdown_cell(g.a_chain or '-')} | "
-                f"{markdown_cell(g.b_chain or '-')} |"
+                f"| {len(g.changes)} | {markdown_cell(g.why)} | {markdown_code(g.a_chain or '-')} | "
+                f"{markdown_code(g.b_chain or '-')} |"
             )
         for g in groups:
             shown = g.changes if full else g.changes[:MARKDOWN_EXAMPLES]
             names = [
-                f"`{markdown_cell(f'{c.module}@{c.version}' if c.version else c.module)}` "
+                f"{markdown_code(f'{c.module}@{c.version}' if c.version else c.module)} "
                 f"{markdown_cell(c.endpoint)}"
                 for c in shown
             ]
@@ -439,19 +443,22 @@ def diff_markdown(diff: Diff, a_name: str, b_name: str, full: bool = False) -> s
         if items:
             lines += ["", f"**{title}**", ""]
             lines += [
-                f"- `{markdown_cell(x['module'])}` → {markdown_cell(x['host'])} "
+                f"- {markdown_code(x['module'], table=False)} → {markdown_code(x['host'], table=False)} "
                 f"({markdown_cell(leak_state(x))}, {markdown_cell(x['severity'])})"
                 for x in items
             ]
     for title, items in (("New go errors", diff.new_errors), ("Gone go errors", diff.gone_errors)):
         if items:
             lines += ["", f"**{title}**", ""]
-            lines += [f"- {markdown_cell(x['kind'])}: `{markdown_cell(x['line'])}`" for x in items]
+            lines += [
+                f"- {markdown_cell(x['kind'])}: {markdown_code(x['line'], table=False)}"
+                for x in items
+            ]
     if diff.environment:
         lines += ["", "| variable | A | B |", "| --- | --- | --- |"]
         for e in diff.environment:
             lines.append(
-                f"| {markdown_cell(e.variable)} | `{markdown_cell(e.a)}` ({markdown_cell(e.a_origin)}) | "
-                f"`{markdown_cell(e.b)}` ({markdown_cell(e.b_origin)}) |"
+                f"| {markdown_cell(e.variable)} | {markdown_code(e.a)} ({markdown_cell(e.a_origin)}) | "
+                f"{markdown_code(e.b)} ({markdown_cell(e.b_origin)}) |"
             )
     return "\n".join(lines) + "\n"

@@ -58,6 +58,18 @@ def visible(text: str | None, multiline: bool = False) -> str:
     return pattern.sub(_escape, text)
 
 
+def markdown_code(text: object, table: bool = True) -> str:
+    """Wire text as a Markdown code span, backticks included: shown as it is (a fix pasted
+    from it works: `\\[` in `markdown_cell` showed as typed there, and set a pattern that never
+    matched), never markup, a link or an autolinked host. Only its own quote is replaced,
+    and, in a table, its pipe escaped (GFM unescapes it inside the span)."""
+    # `##[` stays defused: `--markdown -` writes to stdout, maybe a CI log.
+    body = defuse_anywhere(visible(str(text)).replace("`", "'"))
+    if table:
+        body = body.replace("|", "\\|")
+    return f"`{body}`"
+
+
 def markdown_cell(text: object) -> str:
     """Wire text inside Markdown (a table cell, a code span): one line, no table break-out,
     no code-span escape, no HTML, links or images."""
