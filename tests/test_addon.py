@@ -246,6 +246,7 @@ def test_the_live_stream_counts_drops_but_the_recording_keeps_everything(tmp_pat
         "internal_errors": 0,
         "dropped_live": 3,
         "sender_timeouts": 0,
+        "sender_unknown": 0,
         "foreign": 0,
         "tls_failed": 0,
     }

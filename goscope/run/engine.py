@@ -128,7 +128,7 @@ class RunEngine:
         self.go_version: str | None = None  # `go version` of the go the command ran
         self._version_thread: threading.Thread | None = None
         # Why the verdict will not cover the whole run (the proxy died mid-run); the proxy's
-        # own count and the recording say the rest (recording.py `missing_from`).
+        # own count and the recording say the rest (gaps.py `missing_from`).
         self.incomplete: list[str] = []
         self.on_trouble: Callable[[str], None] | None = None  # the UI hears of it at once
         self.end_written = False
