@@ -242,3 +242,16 @@ def test_a_leak_the_guard_stopped_in_a_that_left_in_b_is_a_regression():
     better = diff_reports(report(False), report(True))
     assert not better.regressed and better.new_leaks == []
     assert [x["blocked"] for x in better.gone_leaks] == [False]
+
+
+def test_a_failed_command_never_reads_0_failed_in_diff():
+    """B's go failed before any fetch failed: its totals read '0 failed … exit 1' where the
+    report says 'go failed'."""
+    from goscope.core.outputs.diff import diff_markdown, diff_reports
+
+    a = {"events": [], "fetches": [], "leaks": [], "go_errors": [], "exit_code": 0, "failed": 0}
+    b = a | {"exit_code": 1}
+    diff = diff_reports(a, b)
+    assert diff.totals[0].text().count("0 failed") == 1
+    assert "go failed" in diff.totals[1].text() and "0 failed" not in diff.totals[1].text()
+    assert "| B | 0 | 0 | 0 | 0 | go failed | 0 | 1 |" in diff_markdown(diff, "a", "b")

@@ -65,6 +65,11 @@ class Totals:
     leaks: int = 0
     exit_code: int | None = None
 
+    @property
+    def failures(self) -> str:
+        """As the report's summary says it: a failed command never reads "0 failed"."""
+        return f"{self.failed} failed" if self.failed or not self.exit_code else "go failed"
+
     def text(self) -> str:
         exit_text = "exit -" if self.exit_code is None else f"exit {self.exit_code}"
 
@@ -74,7 +79,7 @@ class Totals:
         return (
             f"{n(self.requests, 'request', 'requests')} · {n(self.modules, 'module', 'modules')}"
             f" · {n(self.fetches, 'fetch', 'fetches')} · {n(self.lookups, 'lookup', 'lookups')}"
-            f" · {self.failed} failed · "
+            f" · {self.failures} · "
             f"{n(self.leaks, 'leak', 'leaks')} · {exit_text}"
         )
 
@@ -409,7 +414,8 @@ def diff_markdown(diff: Diff, a_name: str, b_name: str, full: bool = False) -> s
     for side, t in (("A", a_totals), ("B", b_totals)):
         code = "-" if t.exit_code is None else str(t.exit_code)
         lines.append(
-            f"| {side} | {t.requests} | {t.modules} | {t.fetches} | {t.lookups} | {t.failed} "
+            f"| {side} | {t.requests} | {t.modules} | {t.fetches} | {t.lookups} | "
+            f"{t.failed if t.failed or not t.exit_code else 'go failed'} "
             f"| {t.leaks} | {code} |"
         )
     groups = diff.groups()
