@@ -78,7 +78,7 @@ def _fixes() -> list[tuple[str, dict[str, str]]]:
                 "/tmp/goenv",
             )
             shadow = [f for f in diagnose(shadowed, process_env) if f.id == "env-shadows-go-env"]
-            assert shadow and shadow[0].fix == "unset GOPRIVATE"
+            assert shadow and shadow[0].fix == "export GOPRIVATE="
             fixes += [(f.fix, process_env) for f in shadow]
             detector = LeakDetector(env, declared="git.corp.example.com")
             leak = detector.check(
@@ -98,7 +98,9 @@ def _expected(fix: str) -> tuple[str, str | None]:
     return words[-1], None  # go env -u VAR / unset VAR
 
 
-def test_every_fix_sets_what_it_shows_and_runs_nothing_else(tmp_path, go_binary, go_env):
+@pytest.mark.parametrize("shell", SHELLS)
+def test_every_fix_sets_what_it_shows_and_runs_nothing_else(tmp_path, go_binary, go_env, shell):
+    """In bash, zsh and fish: `unset VAR`, fish has none (the variable stayed set)."""
     fixes = _fixes()
     assert len(fixes) > 20
     kinds = {f.split()[0] for f, _ in fixes}
@@ -111,7 +113,7 @@ def test_every_fix_sets_what_it_shows_and_runs_nothing_else(tmp_path, go_binary,
             PATH=f"{go_binary.rsplit('/', 1)[0]}:/usr/bin:/bin",
         )
         out = subprocess.run(
-            ["bash", "-c", f"{fix}\ngo env {var}"],
+            [shell, "-c", f"{fix}\ngo env {var}"],
             cwd=tmp_path,
             env=env,
             capture_output=True,

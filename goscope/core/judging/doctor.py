@@ -176,7 +176,7 @@ def rule_checksums_weakened(ctx: Context) -> Iterable[Finding]:
             ORIGIN_ENV,
             "GONOSUMCHECK is not a Go setting: go ignores it (GONOSUMDB is the one that skips "
             "the checksum database)",
-            "unset GONOSUMCHECK",
+            unset_env_command("GONOSUMCHECK", in_environment=True),
         )
     if "-insecure" in env.get("GOFLAGS").split():
         yield ctx.finding(

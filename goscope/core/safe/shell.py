@@ -47,7 +47,10 @@ def set_env_command(var: str, value: str, in_environment: bool) -> str:
 
 
 def unset_env_command(var: str, in_environment: bool) -> str:
-    return f"unset {var}" if in_environment else f"go env -u {var}"
+    """Take a variable out of go's way. In the process environment, `export VAR=`: fish has
+    no `unset` (pasted there, the fix failed and the variable stayed), and go reads an empty
+    variable as an unset one (cfg.go `Getenv`: the go env -w file, then the default)."""
+    return f"export {var}=" if in_environment else f"go env -u {var}"
 
 
 # module.CheckPath (golang.org/x/mod/module/module.go): what a module path may be.
