@@ -871,3 +871,22 @@ def test_without_a_terminal_a_run_goes_headless_and_a_tui_is_refused(tmp_path, h
     rec.write_text(header_line() + "\n")
     opened = goscope("open", str(rec), env=home_env, timeout=60)
     assert opened.returncode == 2 and "needs a terminal" in opened.stderr
+
+
+def test_an_output_naming_the_file_a_command_reads_is_refused(tmp_path, home_env):
+    """`report r.jsonl --json r.jsonl` replaced the recording with its report (audit too)."""
+    rec = tmp_path / "r.jsonl"
+    ev = event("https://proxy.golang.org/rsc.io/quote/@v/v1.5.2.info", 200, seq=1)
+    whole = (
+        header_line({}) + "\n" + ev.to_json() + "\n" + end_line(exit_code=0, stats={"events": 1})
+    )
+    rec.write_text(whole + "\n")
+    os.link(rec, tmp_path / "same.jsonl")
+    for args in (
+        ["report", str(rec), "--json", str(rec)],
+        ["report", str(rec), "--markdown", str(tmp_path / "same.jsonl")],
+        ["audit", str(rec), "--sarif", str(rec)],
+    ):
+        out = goscope(*args, env=home_env)
+        assert out.returncode == 2 and "which this command reads" in out.stderr, (args, out.stderr)
+        assert rec.read_text() == whole + "\n"

@@ -157,7 +157,9 @@ def audit(
             validate_output(option, value)
     if sarif == "-":
         raise fail("--sarif takes a file")
-    distinct_outputs(("--json", json_out), ("--markdown", markdown), ("--sarif", sarif))
+    distinct_outputs(
+        ("--json", json_out), ("--markdown", markdown), ("--sarif", sarif), inputs=paths
+    )
     if sum(v == "-" for v in (json_out, markdown)) > 1:
         raise fail("only one of --json and --markdown can go to stdout")
     if tui and "-" in (json_out, markdown):

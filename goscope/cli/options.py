@@ -6,6 +6,7 @@ A bad value is one line and exit status 2 (`GoscopeError`), before anything star
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -131,19 +132,26 @@ def validate_har(path: str | None) -> str | None:
     return validate_output("--har", path)
 
 
-def distinct_outputs(*outputs: tuple[str, str | None]) -> None:
+def _file_key(name: str) -> str:
+    try:  # one file under two names (a hard link) is one file
+        info = os.stat(name)
+        return f"{info.st_dev}:{info.st_ino}"
+    except OSError:
+        return os.path.realpath(name)
+
+
+def distinct_outputs(*outputs: tuple[str, str | None], inputs: Iterable[str] = ()) -> None:
     """Each output its own file: two options naming one file wrote one over the other and
-    said both were written (`--json a --jsonl a` kept the report, lost the recording)."""
+    said both were written (`--json a --jsonl a` kept the report, lost the recording); nor
+    one the command reads (`report r.jsonl --json r.jsonl` replaced the recording)."""
+    read = {_file_key(path): path for path in inputs if os.path.isfile(path)}
     seen: dict[str, str] = {}
     for option, path in outputs:
         if not path or path == "-":
             continue
-        name = path.removeprefix("+") if option == "--save-flows" else path
-        try:  # one file under two names (a hard link) is one file
-            info = os.stat(name)
-            key = f"{info.st_dev}:{info.st_ino}"
-        except OSError:
-            key = os.path.realpath(name)
+        key = _file_key(path.removeprefix("+") if option == "--save-flows" else path)
+        if key in read:
+            raise fail(f"{option} names {path}, which this command reads: it would be lost")
         if key in seen:
             raise fail(f"{seen[key]} and {option} both name {path}: each output needs its own file")
         seen[key] = option

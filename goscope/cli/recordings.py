@@ -92,7 +92,9 @@ def report(
     validate_output("--json", json_report)
     validate_output("--markdown", markdown)
     validate_output("--sarif", sarif)
-    distinct_outputs(("--json", json_report), ("--markdown", markdown), ("--sarif", sarif))
+    distinct_outputs(
+        ("--json", json_report), ("--markdown", markdown), ("--sarif", sarif), inputs=[recording]
+    )
     try:
         rep = report_from_recording(recording, private, optional_list(trusted), skip_bad=skip_bad)
     except RecordingError as exc:
