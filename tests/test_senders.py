@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -207,3 +208,49 @@ def test_an_unknown_sender_is_judged_by_private_patterns_and_traffic(tmp_path):
         ("old-mirror.example", "git.corp.example.com"),
         ("proxy.golang.org", "git.corp.example.com"),
     }
+
+
+def test_a_go_env_file_go_itself_ignores_leaves_nothing_unknown(tmp_path):
+    """GOENV=/dev/null (empty to go) or a directory (go's read fails and it goes on) made the
+    sender 'known only in part': a clean run read INCOMPLETE, exit 4. A FIFO and a file
+    over the limit, which go does read, are still unknown."""
+    from goscope.core.gorules.goenv import read_env_file_checked
+
+    assert read_env_file_checked("/dev/null") == ({}, None)
+    assert read_env_file_checked(str(tmp_path)) == ({}, None)
+    assert read_env_file_checked(str(tmp_path / "missing")) == ({}, None)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    big = tmp_path / "big"
+    big.write_text("# x\n" * 300_000)
+    for path in (fifo, big, "/dev/zero"):
+        values, why = read_env_file_checked(str(path))
+        assert values == {} and why, path
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv"
+)
+def test_another_users_process_root_may_not_look_into_is_not_an_unknown_sender(tmp_path):
+    """Root without CAP_SYS_PTRACE (Docker's default) cannot list another user's files: the
+    connection was counted as a process goscope could not find, and a clean run read
+    INCOMPLETE. Without root it is another user's process, never counted; so it is here."""
+    probe = (
+        "import socket, subprocess, sys\n"
+        "from goscope.proxy.senders import SenderDirectory\n"
+        "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen()\n"
+        "child = subprocess.Popen(['setpriv', '--reuid=65534', '--regid=65534', "
+        "'--clear-groups', sys.executable, '-c', 'import socket, time; s = "
+        'socket.create_connection(("127.0.0.1", %d)); time.sleep(30)\' % srv.getsockname()[1]])\n'
+        "conn, _ = srv.accept()\n"
+        "try:\n"
+        "    print(SenderDirectory().identify(conn.getpeername(), conn.getsockname()))\n"
+        "finally:\n"
+        "    child.kill()\n"
+    )
+    out = subprocess.run(
+        ["setpriv", "--inh-caps=-sys_ptrace", "--bounding-set=-sys_ptrace",
+         sys.executable, "-c", probe],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0 and out.stdout.strip() == "(None, False)", out.stdout + out.stderr

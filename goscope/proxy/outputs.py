@@ -202,13 +202,20 @@ def open_recording(path: str) -> int:
     Emptied only once this run holds its lock (flock, for the life of the proxy): a second
     run given the same --jsonl emptied the first one's file in place, and the first was then
     judged on the second's traffic (same inode, counts that agreed: complete, 0 leaks)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    flags = os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:  # a new file is ours, whoever the file system says owns it (NFS root_squash, vfat)
+        fd, made = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600), True
+    except FileExistsError:
+        fd, made = os.open(path, flags), False
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OSError(errno.EBUSY, "another goscope run is writing it") from None
-        if os.fstat(fd).st_uid != os.geteuid():
+        except OSError as exc:  # a file system without locks (NFS without lockd): said
+            log.warning("goscope: %s takes no lock (%s): a second run given it would "
+                        "write over this one", path, exc.strerror or exc)  # fmt: skip
+        if not made and os.fstat(fd).st_uid != os.geteuid():
             # root in a shared directory: the file's owner could read and rewrite it
             raise OSError(errno.EPERM, "it belongs to another user")
         os.ftruncate(fd, 0)

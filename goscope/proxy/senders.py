@@ -109,6 +109,7 @@ class SenderDirectory:
         self._scanning = False
         # Per uid: when its last scan started (monotonic), and socket inode -> pid.
         self._scanned: dict[int, tuple[float, dict[int, int]]] = {}
+        self._skipped_big: dict[int, bool] = {}  # uid -> its last scan passed over a process
         self._last_start = 0.0
         self.scans = 0  # for tests and stats: full scans of /proc made
 
@@ -127,7 +128,12 @@ class SenderDirectory:
         if pid is None:
             pid = self._scanned_owner(inode, uid, asked)
         if pid is None:
-            raise OwnerNotFound(f"socket {inode}")
+            if self._skipped_big.get(uid):
+                # A process of the socket's owner was passed over for its size: this may be
+                # it. A process whose files goscope may not see (root without ptrace, another
+                # user's) is another user's, as without root: not counted.
+                raise OwnerNotFound(f"socket {inode}")
+            return None, False
         pid = self._attributed(pid)
         # Per image too: a process that execs go keeps its pid and start time, and was judged
         # by the environment it had before (exe and environ change with the exec).
@@ -176,13 +182,14 @@ class SenderDirectory:
             if wait > 0:
                 time.sleep(wait)
             started = time.monotonic()
-            owners = _socket_owners(self.proc, uid)
+            owners, skipped_big = _socket_owners(self.proc, uid)
         finally:
             with self._scan:
                 self._scanning = False
                 self._scan.notify_all()
         with self._scan:
             self._scanned[uid] = (started, owners)
+            self._skipped_big[uid] = skipped_big
             self._last_start = started
             self.scans += 1
             return owners.get(inode)
@@ -325,14 +332,17 @@ def _holds(proc: str, pid: int, target: str) -> bool:
     return False
 
 
-def _socket_owners(proc: str, uid: int) -> dict[int, int]:
-    """Every socket inode of the uid's processes -> the process holding it, newest first."""
+def _socket_owners(proc: str, uid: int) -> tuple[dict[int, int], bool]:
+    """Every socket inode of the uid's processes -> the process holding it, newest first;
+    and whether a process was passed over for holding more than FD_LIMIT files."""
     owners: dict[int, int] = {}
+    skipped_big = False
     for pid in _newest_first(proc):
         if _uid(proc, pid) != uid:
             continue
         fds = _fds(proc, pid)
         if fds is None:
+            skipped_big = skipped_big or _holds_many(proc, pid)
             continue
         fd_dir = os.path.join(proc, str(pid), "fd")
         for fd in fds:
@@ -342,7 +352,15 @@ def _socket_owners(proc: str, uid: int) -> dict[int, int]:
                 continue
             if link.startswith("socket:["):
                 owners.setdefault(int(link[8:-1]), pid)
-    return owners
+    return owners, skipped_big
+
+
+def _holds_many(proc: str, pid: int) -> bool:
+    """Its files could be listed, and there were more than FD_LIMIT of them."""
+    try:
+        return len(os.listdir(os.path.join(proc, str(pid), "fd"))) > FD_LIMIT
+    except OSError:
+        return False  # not ours to see (another user's; root without ptrace)
 
 
 def _uid(proc: str, pid: int) -> int | None:

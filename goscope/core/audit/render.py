@@ -12,7 +12,7 @@ import hashlib
 from typing import Any
 
 from ..outputs.ci import CiResult, sarif_log, sarif_rule
-from ..safe.visible import markdown_cell, markdown_code, visible
+from ..safe.visible import defuse_commands, markdown_cell, markdown_code, visible
 from .engine import Audit
 
 HOSTS_SHOWN = 20
@@ -37,11 +37,7 @@ def wire(text: object) -> str:
     """Text from a run, for a line a CI log may show: escaped (`visible`), and never a
     workflow command. GitHub's runner (ActionCommand.cs) takes a line whose first non-space
     characters are `::` as a command, and `##[` anywhere in a line too."""
-    out = visible(str(text)).replace("##[", "#\\x23[")
-    if out.lstrip().startswith("::"):
-        at = out.index(":")
-        out = out[:at] + "\\x3a" + out[at + 1 :]
-    return out
+    return defuse_commands(visible(str(text)))  # `##vso[` (Azure Pipelines) too
 
 
 def _names(names: list[str], total: int) -> str:

@@ -14,6 +14,7 @@ import json
 import ntpath
 import os
 import posixpath
+import stat
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -494,10 +495,22 @@ def read_env_file_checked(
     if not path:
         return {}, None
     try:
+        info = os.stat(path)
+    except OSError:
+        info = None  # read_regular says why, below
+    if info is not None and (
+        stat.S_ISDIR(info.st_mode)  # os.ReadFile fails, and go goes on without it
+        or (stat.S_ISCHR(info.st_mode) and info.st_rdev == os.makedev(1, 3))  # /dev/null
+    ):
+        return {}, None  # what go reads there is nothing: its environment is whole
+    try:
         data = read_regular(path, ENV_FILE_LIMIT, owner).decode("utf-8", errors="replace")
     except UnsafeFile as exc:
-        missing = exc.errno in (errno.ENOENT, errno.ENOTDIR)
-        return {}, None if missing else str(exc)
+        # Missing, or one the process itself may not open: go ignores it too (cfg.go
+        # `readEnvFile` returns on any error), so nothing is unknown. Only a file go would
+        # read and goscope will not (a FIFO, a device, over the limit, another's) is.
+        ignored = exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EISDIR)
+        return {}, None if ignored else str(exc)
     values: dict[str, str] = {}
     for line in data.split("\n"):
         key, eq, val = line.partition("=")

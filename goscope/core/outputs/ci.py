@@ -166,8 +166,9 @@ _DIGITS = re.compile(r"\d+")
 
 def _distinct_keys(results: list[CiResult]) -> list[CiResult]:
     """Two results one run holds under one key (two bad GOPRIVATE patterns: one id, one
-    variable, one value) were one alert to code scanning, the other dropped: the message,
-    then the order, tells them apart. Keys that are already distinct stay as they were."""
+    variable, one value) were one alert to code scanning, the other dropped: the message
+    (without its numbers, which change from run to run), then the order, tells them apart.
+    Keys that are already distinct stay as they were."""
     count = Counter((r.rule, r.key) for r in results)
     if all(n == 1 for n in count.values()):
         return results
@@ -175,7 +176,7 @@ def _distinct_keys(results: list[CiResult]) -> list[CiResult]:
     seen: Counter[tuple[str, str]] = Counter()
     for r in results:
         if count[r.rule, r.key] > 1:
-            key = f"{r.key} {r.message}"
+            key = f"{r.key} {_DIGITS.sub('N', r.message)}"  # no pid or count: stable
             seen[r.rule, key] += 1
             if seen[r.rule, key] > 1:
                 key += f" #{seen[r.rule, key]}"

@@ -40,6 +40,7 @@ def json_safe(value: Any) -> Any:
 # raw characters below space are its own newlines between lines).
 _RAW = re.compile("[^\n\x20-\x7e]")
 _PRETTY = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+_RUNNER_COMMAND = re.compile(r"##(?=(?:vso)?\[)")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -60,5 +61,9 @@ def pretty_json(value: Any) -> str:
     try:
         text = orjson.dumps(value, option=_PRETTY).decode()
     except TypeError:
-        return json.dumps(json_safe(value), indent=2)
-    return _RAW.sub(_escape, text) if not text.isascii() or "\x7f" in text else text
+        text = json.dumps(json_safe(value), indent=2)
+    else:
+        text = _RAW.sub(_escape, text) if not text.isascii() or "\x7f" in text else text
+    # `##[` and `##vso[` are CI runners' commands anywhere in a line (`--json -` may print to
+    # a log): their second `#` as its JSON escape, which every reader reads back as `#`.
+    return _RUNNER_COMMAND.sub("#\\\\u0023", text) if "##" in text else text
