@@ -351,8 +351,14 @@ def test_a_failed_fetch_go_said_nothing_readable_about_is_annotated():
     assert len(report.failed) == 1 and not report.failed[0].go_errors
     lines = [line for line in github_annotations(report) if "a fetch failed" in line]
     assert len(lines) == 1 and "example.com/m@v1.0.0 (zip) failed: proxy.golang.org 502" in lines[0]
-    rules = [r["ruleId"] for r in sarif_document(report, "0")["runs"][0]["results"]]  # type: ignore[index]
+    document = sarif_document(report, "0")
+    rules = [r["ruleId"] for r in document["runs"][0]["results"]]  # type: ignore[index]
     assert rules.count("fetch-failed") == 1
+    (rule,) = [
+        r for r in document["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "fetch-failed"
+    ]  # type: ignore[index]
+    assert "configuration mistake" not in rule["fullDescription"]["text"]  # not the doctor's
+    jsonschema.validate(document, sarif_schema())
 
 
 def test_a_fix_in_the_job_summary_pastes_as_it_reads_and_no_host_is_a_link(tmp_path):

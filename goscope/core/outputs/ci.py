@@ -346,6 +346,13 @@ RULE_HELP: dict[str, tuple[str, str]] = {
         "A Go configuration mistake goscope's doctor names before go sends anything, with its fix.",
         f"{DOCS}/commands.md#doctor",
     ),
+    "fetch-failed": (
+        "A file go needed could not be fetched from any GOPROXY entry, and go said nothing "
+        "goscope could tie to it (its -json output, say): the chain shows what each entry "
+        "answered (cmd/go/internal/modfetch/proxy.go: 404 and 410 fall through, other errors "
+        "stop a `,` list).",
+        f"{DOCS}/go.md",
+    ),
 }
 
 
