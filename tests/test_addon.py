@@ -445,3 +445,48 @@ def test_only_the_process_that_was_redirected_follows_its_redirect():
     _, theirs, ours = sink.events
     assert theirs.kind == "other" and theirs.redirected_from is None
     assert ours.kind == "proxy" and ours.redirected_from == sink.events[0].seq
+
+
+def test_a_sender_whose_first_lookup_ran_late_is_known_on_its_next_connection(monkeypatch):
+    """The first lookup of a process ran past the limit and finished in its worker, which kept
+    the sender. Its next connection came back 'not new': never registered, so it was judged by
+    nobody's environment (the guard let its leak out) and telling it raised KeyError. And a
+    lookup that ran late is counted at a request, never for a connection that asks nothing."""
+    import asyncio
+    import threading
+    from types import SimpleNamespace
+
+    from goscope.proxy import addon as addon_module
+    from goscope.proxy.addon import GoscopeAddon
+    from goscope.proxy.senders import Sender
+
+    monkeypatch.setattr(addon_module, "SENDER_LOOKUP_SECONDS", 0.05)
+    go = Sender(1, 4242, "go", ["go", "mod", "download"], "/w", {"GONOPROXY": {
+        "value": "corp.example", "origin": "environment"}})  # fmt: skip
+    calls = []
+    release = threading.Event()
+
+    def identify(peer, local):
+        calls.append(peer)
+        if len(calls) == 1:
+            release.wait(5)  # the slow first scan: it ends after the limit
+            return go, True
+        return go, False
+
+    addon = GoscopeAddon()
+    addon.senders = SimpleNamespace(identify=identify)
+
+    async def connect(cid: str) -> None:
+        client = SimpleNamespace(id=cid, peername=("127.0.0.1", 1), sockname=("127.0.0.1", 2))
+        await addon.client_connected(client)  # type: ignore[arg-type]
+
+    async def main() -> None:
+        await connect("c1")  # times out
+        release.set()
+        await asyncio.sleep(0.1)
+        await connect("c2")
+
+    asyncio.run(main())
+    assert addon._sender_of == {"c1": None, "c2": 1}
+    assert 1 in addon._senders and addon._sender_envs[1] is not None
+    assert addon.stats()["sender_timeouts"] == 0  # c1 has asked nothing yet

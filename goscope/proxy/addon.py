@@ -95,7 +95,9 @@ class GoscopeAddon:
         self._lookups = ThreadPoolExecutor(2, thread_name_prefix="goscope-senders")
         self.sender_timeouts = 0
         self.sender_unknown = 0  # connections that asked, from a process never found
-        self._unattributed: set[str] = set()  # such connections, until their first request
+        # Connections not tied to a process (lookup too slow, process not found), until
+        # their first request, with the count they go to then.
+        self._unattributed: dict[str, str] = {}
         self.foreign = 0  # clients refused for lacking the run's secret
         self.tls_failed = 0  # clients that failed TLS with goscope: nothing seen of them
         self.tls_abandoned = 0  # connections closed mid-handshake, no alert: dials go cancelled
@@ -145,15 +147,20 @@ class GoscopeAddon:
                 SENDER_LOOKUP_SECONDS,
             )
         except TimeoutError:
-            self.sender_timeouts += 1
+            # Counted at its first request, as the ones below: a client refused for lacking
+            # the run's secret (thousands of bare connections) asks nothing here.
+            self._unattributed[client.id] = "sender_timeouts"
             sender, new = None, False
-        except OwnerNotFound:  # counted at its first request: a refused client asks nothing
-            self._unattributed.add(client.id)
+        except OwnerNotFound:
+            self._unattributed[client.id] = "sender_unknown"
             sender, new = None, False
         except Exception as exc:  # attribution is a nicety: never break the connection
             log.debug("goscope: sender lookup failed: %r", exc)
             sender, new = None, False
-        if sender is not None and new:
+        if sender is not None and (new or sender.id not in self._senders):
+            # Not new to the directory but new here: its first lookup ran past the limit and
+            # finished in its worker. Its other connections were judged by nobody's
+            # environment, and telling it raised KeyError (the guard let their leaks out).
             self._senders[sender.id] = sender
             self._sender_envs[sender.id] = (
                 GoEnv.from_dict(sender.environment) if sender.environment else None
@@ -196,7 +203,7 @@ class GoscopeAddon:
 
     def client_disconnected(self, client: connection.Client) -> None:
         self._sender_of.pop(client.id, None)
-        self._unattributed.discard(client.id)
+        self._unattributed.pop(client.id, None)
         self._tunnel_to.pop(client.id, None)
         self.handshaking.discard(client.id)
 
@@ -210,8 +217,8 @@ class GoscopeAddon:
         flow.metadata.setdefault("goscope_host", host)
         sender = flow.metadata["goscope_sender"] = self._sender_of.get(flow.client_conn.id)
         if self._unattributed and flow.client_conn.id in self._unattributed:
-            self._unattributed.discard(flow.client_conn.id)
-            self.sender_unknown += 1
+            counter = self._unattributed.pop(flow.client_conn.id)
+            setattr(self, counter, getattr(self, counter) + 1)
         if sender is not None and sender not in self._told:
             # Told at its first request the proxy serves, never before: a process refused
             # for lacking the run's secret is no sender (its environment is not judged).

@@ -396,7 +396,18 @@ class ChainTracker:
         state.seqs = (*state.seqs, event.seq)
         state.outcome = "served" if is_success(event.status, event.error) else "failed"
         linked = self._direct_chains.setdefault(root, {})
-        for chain in [c for c in self._awaiting_direct if _under(c.module, root)]:
+        # `P?go-get=1` asks about P as a module path (vcs.go RepoRootForImportPath; modload
+        # tries each prefix of a package path so): it answers for the fetch of P alone. A
+        # 404 for git.corp.example.com/team failed the fetch of team/tools, which go then got.
+        # Repository traffic (git, a verifying ?go-get=1 of the meta prefix) serves every
+        # module under its root.
+        exact = event.endpoint == "go-get"
+        waiting = [
+            c
+            for c in self._awaiting_direct
+            if (c.module == root if exact else _under(c.module, root))
+        ]
+        for chain in waiting:
             self._awaiting_direct.remove(chain)
             linked[chain.id] = chain
         success = is_success(event.status, event.error)
