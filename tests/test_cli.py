@@ -890,3 +890,24 @@ def test_an_output_naming_the_file_a_command_reads_is_refused(tmp_path, home_env
         out = goscope(*args, env=home_env)
         assert out.returncode == 2 and "which this command reads" in out.stderr, (args, out.stderr)
         assert rec.read_text() == whole + "\n"
+
+
+def test_env_refuses_a_value_a_shell_could_not_be_given_safely(tmp_path):
+    """A GOSCOPE_HOME holding ESC[0m: click took the sequence out of what it printed to a pipe
+    (`eval "$(goscope env)"`), so the shell trusted the CA bundle of another directory, one
+    anyone may create under /tmp."""
+    home = str(tmp_path / "home\x1b[0mx")
+    env = {**os.environ, "GOSCOPE_HOME": home}
+    proxy = subprocess.Popen(
+        [sys.executable, "-m", "goscope", "proxy", "--port", "0"],
+        env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proxy.stderr is not None
+        assert proxy.stderr.readline().startswith("goscope proxy listening on")
+        out = goscope("env", env=env)
+    finally:
+        proxy.send_signal(signal.SIGINT)
+        proxy.wait(timeout=60)
+    assert out.returncode == 2 and out.stdout == "", out.stdout
+    assert "would hold a control character" in out.stderr and "\x1b" not in out.stderr

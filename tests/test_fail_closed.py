@@ -1234,3 +1234,31 @@ def test_root_never_records_into_a_file_another_user_owns(tmp_path):
     )  # fmt: skip
     assert run.returncode == 2, run.stderr
     assert "it belongs to another user" in run.stderr and rec.read_text() == "theirs\n"
+
+
+@pytest.mark.skipif(CURL is None, reason="needs curl")
+def test_a_refused_client_is_not_traffic_in_the_har_either(tmp_path):
+    """A client without the run's secret got 407 and was no request in the report, but
+    mitmproxy's HAR writer put it in --har as traffic, private path and all."""
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    har = tmp_path / "out.har"
+    proxy = subprocess.Popen(
+        [sys.executable, "-m", "goscope", "proxy", "--port", "0", "--jsonl",
+         str(tmp_path / "r.jsonl"), "--har", str(har)],
+        env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proxy.stderr is not None
+        first = proxy.stderr.readline()
+        port = first.strip().rsplit(":", 1)[1]
+        code = subprocess.run(
+            [CURL or "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-x",
+             f"http://127.0.0.1:{port}", "http://proxy.golang.org/corp.example/secret/@v/list"],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert code.stdout == "407"
+    finally:
+        proxy.send_signal(signal.SIGINT)
+        proxy.wait(timeout=60)
+    entries = json.loads(har.read_text())["log"]["entries"]
+    assert entries == [] and "corp.example/secret" not in har.read_text()

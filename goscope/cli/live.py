@@ -94,11 +94,17 @@ def env(port: int | None, shell: str, as_json: bool) -> None:
 
     They wire go, git and curl to a running goscope (the newest, or the one on --port),
     with its secret: goscope serves no process it did not wire."""
-    from goscope.core.safe.visible import visible
+    from goscope.core.safe.visible import UNSAFE, visible
     from goscope.run.wiring import json_exports, no_proxy_warnings, proxy_env, shell_exports
 
     home, running = _running(port)
     variables = proxy_env(running.port, home, running.host, running.secret)
+    for name, value in variables.items():
+        # A control character (an ESC in GOSCOPE_HOME, say) is taken out by whatever shows
+        # or pipes the text: the shell would read back another path than the one quoted.
+        if UNSAFE.search(value):
+            raise fail(f"{name} would hold a control character ({visible(value)}): no shell "
+                       "can be given it safely; use a GOSCOPE_HOME without one")  # fmt: skip
     for warning in no_proxy_warnings(os.environ):
         click.echo(f"goscope: warning: {visible(warning)}", err=True)
     click.echo(json_exports(variables) if as_json else shell_exports(variables, shell))

@@ -28,6 +28,7 @@ from goscope.core.traffic.context import check_context
 from goscope.core.traffic.events import Event
 from goscope.core.traffic.recording import header_line
 
+from .access import REALM
 from .config import DEFAULT_QUEUE_SIZE
 
 log = logging.getLogger("goscope")
@@ -374,12 +375,35 @@ class HarRedactor:
             redact_har_file(raw, final)
 
 
+def without_refused(har: Any) -> Any:
+    """The HAR without the clients goscope refused for lacking the run's secret (its own 407,
+    access.py): never the run's traffic, as in every other output (mitmproxy's savehar
+    writes every flow it saw)."""
+    log_ = har.get("log") if isinstance(har, dict) else None
+    if isinstance(log_, dict) and isinstance(log_.get("entries"), list):
+        log_["entries"] = [e for e in log_["entries"] if not _refused_entry(e)]
+    return har
+
+
+def _refused_entry(entry: Any) -> bool:
+    response = entry.get("response") if isinstance(entry, dict) else None
+    if not isinstance(response, dict) or response.get("status") != 407:
+        return False
+    headers = response.get("headers")
+    return isinstance(headers, list) and any(
+        isinstance(h, dict)
+        and str(h.get("name", "")).lower() == "proxy-authenticate"
+        and f'realm="{REALM}"' in str(h.get("value", ""))
+        for h in headers
+    )
+
+
 def redact_har_file(raw: str, final: str) -> None:
     """Redact the HAR at `raw` into `final`; the unredacted one is removed either way."""
     try:
         with open(raw, encoding="utf-8") as fh:
             har = json.load(fh)
-        write_private(final, pretty_json(redact_har(har)))
+        write_private(final, pretty_json(redact_har(without_refused(har))))
     except FileNotFoundError:
         return
     except (OSError, ValueError, OutputError) as exc:
