@@ -254,3 +254,32 @@ def test_another_users_process_root_may_not_look_into_is_not_an_unknown_sender(t
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert out.returncode == 0 and out.stdout.strip() == "(None, False)", out.stdout + out.stderr
+
+
+def test_go_dash_c_reads_its_relative_goenv_where_it_started(tmp_path):
+    """`GOENV=goenv go -C work mod download`: go reads ./goenv before it moves to work/ (main.go
+    handleChdirFlag comes after cfg's variables), goscope read work/goenv when the connection
+    came: the GONOPROXY there was lost and the guard let the checksum lookup out."""
+    from goscope.proxy.senders import SenderDirectory
+
+    base, work = tmp_path / "start", tmp_path / "start" / "work"
+    work.mkdir(parents=True)
+    (base / "goenv").write_text("GONOPROXY=corp.example\n")
+    (work / "goenv").write_text("GONOPROXY=decoy.example\n")  # what go never read
+    proc = tmp_path / "proc"
+
+    def describe(environ: dict[str, str]):
+        (proc / "7").mkdir(parents=True, exist_ok=True)
+        (proc / "7" / "cmdline").write_bytes(b"go\0-C\0work\0mod\0download\0")
+        (proc / "7" / "environ").write_bytes(
+            b"".join(f"{k}={v}\0".encode() for k, v in environ.items())
+        )
+        link = proc / "7" / "cwd"
+        if not link.is_symlink():
+            link.symlink_to(work)
+        return SenderDirectory(str(proc))._describe(7, 1)
+
+    sender = describe({"GOENV": "goenv", "PWD": str(base), "HOME": str(tmp_path)})
+    assert sender.environment["GONOPROXY"]["value"] == "corp.example" and not sender.partial
+    sender = describe({"GOENV": "goenv", "HOME": str(tmp_path)})  # no PWD: where is unknown
+    assert sender.environment["GONOPROXY"]["value"] == "" and sender.partial, sender

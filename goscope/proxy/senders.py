@@ -34,7 +34,7 @@ import ipaddress
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from goscope.core.gorules.goenv import (
@@ -211,7 +211,8 @@ class SenderDirectory:
     # -- what the process is ------------------------------------------------------------
     def _describe(self, pid: int, sender_id: int) -> Sender:
         program = _program(self.proc, pid) or "?"
-        command = redact_argv(_read_nul(self.proc, pid, "cmdline", CMDLINE_LIMIT))
+        argv = _read_nul(self.proc, pid, "cmdline", CMDLINE_LIMIT)
+        command = redact_argv(argv)
         try:
             # As bytes: a directory whose name is not UTF-8 must not become a lone
             # surrogate, which no recording line can hold (core/safe/visible.py).
@@ -232,11 +233,11 @@ class SenderDirectory:
         # its file; replaced, it led nowhere and the file's GOPRIVATE was never judged).
         loading = loading_variables(environ)
         loading.update((var, raw[var]) for var in PATH_VARIABLES if var in raw)
-        goenv = GoEnv.load(
-            loading,
-            cwd=os.path.join(self.proc, str(pid), "cwd"),
-            owner=_uid(self.proc, pid),
-        )
+        started_in, moved = self._started_in(pid, program, argv, environ)
+        if moved:  # which file go read is unknown: its own variables, and the verdict says so
+            goenv = replace(GoEnv.from_mapping(loading_variables(environ)), env_file_error=moved)
+        else:
+            goenv = GoEnv.load(loading, cwd=started_in, owner=_uid(self.proc, pid))
         if goenv.env_file_error:
             # Its own variables stand (its GONOPROXY was thrown away with the file, and the
             # guard let the leak out); what the file says is unknown: the verdict says so.
@@ -244,6 +245,40 @@ class SenderDirectory:
             note = f"Go environment partly unknown: {why}"
             return Sender(sender_id, pid, program, command, cwd, goenv.to_dict(), shown, note, why)
         return Sender(sender_id, pid, program, command, cwd, goenv.to_dict(), shown)
+
+    def _started_in(
+        self, pid: int, program: str, argv: list[str], environ: dict[str, str]
+    ) -> tuple[str, str | None]:
+        """Where a relative GOENV is read from: the directory go started in, which `go -C
+        DIR` has left by the time goscope looks (go reads its env file at start, before it
+        handles -C: main.go `handleChdirFlag`). Its PWD says where, when it leads to DIR;
+        else why the file go read is unknown."""
+        now = os.path.join(self.proc, str(pid), "cwd")
+        goenv = environ.get("GOENV", "")
+        moved_to = _chdir_flag(argv) if program == "go" else None
+        if moved_to is None or not goenv or goenv == "off" or goenv.startswith("/"):
+            return now, None
+        pwd = environ.get("PWD", "")
+        try:
+            if pwd.startswith("/") and os.path.realpath(
+                os.path.join(pwd, moved_to)
+            ) == os.path.realpath(now):
+                return pwd, None
+        except OSError:
+            pass
+        return now, (
+            f"go -C {moved_to} left the directory its relative GOENV={goenv} is read from, "
+            "and nothing says which that was"
+        )
+
+
+def _chdir_flag(argv: list[str]) -> str | None:
+    """DIR of `go -C DIR …` / `go -C=DIR …` (only as go's first argument)."""
+    if len(argv) > 2 and argv[1] in ("-C", "--C"):
+        return argv[2]
+    if len(argv) > 1 and argv[1].startswith(("-C=", "--C=")):
+        return argv[1].split("=", 1)[1]
+    return None
 
 
 def socket_inode(
