@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +21,6 @@ from mitmproxy import connection, ctx, http
 from mitmproxy.addonmanager import Loader
 
 from goscope.core.gorules.goenv import GoEnv
-from goscope.core.gorules.roots import is_public_root
 from goscope.core.safe.redact import (
     redact_free_text,
     redact_goauth_headers,
@@ -39,6 +37,8 @@ from goscope.core.traffic.redirects import RedirectLinker, apply_origin
 from goscope.core.traffic.retries import AuthRetryMarker
 from goscope.core.vocab import MISDIRECTED_FLAG, Endpoint
 
+from .answers import error_text, fields, go_import_repo, http_version, preview
+from .answers import issuer as issuer_of
 from .flowfacts import header, pretty_url_and_host
 from .guard import BLOCKED_FLAG, Guard
 from .outputs import EventSink, LiveStream, Recorder, environment_option
@@ -51,12 +51,8 @@ log = logging.getLogger("goscope")
 PREVIEW_ENDPOINTS: frozenset[Endpoint] = frozenset(
     {"list", "info", "mod", "latest", "lookup", "supported", "sumdb-latest", "go-get"}
 )
-PREVIEW_BYTES = 4096
 SENDER_LOOKUP_SECONDS = 1.0  # past it, a connection's sender is unknown
 FOREIGN_RECORDS = 1000  # refused clients recorded in full per run; the rest only counted
-_GO_IMPORT = re.compile(
-    rb"""<meta\s+name=["']go-import["']\s+content=["']([^"']+)["']""", re.IGNORECASE
-)
 
 
 Classifier = Callable[[str, str, dict[str, str], GoEnv | None], Classification]
@@ -373,7 +369,7 @@ class GoscopeAddon:
         event = Event(
             seq=seq, started=_iso(started), method=method, url=redact_url(url), host=host.lower()
         )
-        request_headers = _fields(req.headers)
+        request_headers = fields(req.headers)
         user_agent = {"user-agent": header(req.headers, b"user-agent") or ""}
         event.apply(self.classify(method, url, user_agent, self._classifying_env(flow)))
         origin = flow.metadata.get("goscope_origin", _UNLINKED)
@@ -396,7 +392,7 @@ class GoscopeAddon:
                 # go refuses a status that is not three digits (net/http/response.go
                 # ReadResponse): it got no answer, only this error.
                 event.error = f'malformed HTTP status code "{str(status)[:40]}"'
-            event.response_headers = redact_headers(_fields(resp.headers))
+            event.response_headers = redact_headers(fields(resp.headers))
         # Any header its client does not send itself came from configuration (GOAUTH, git's
         # extraHeader, curl -H): a credential, whatever its name.
         event.request_headers = redact_goauth_headers(redact_headers(request_headers), event.client)
@@ -412,7 +408,7 @@ class GoscopeAddon:
             event.error = "interrupted: goscope stopped before the answer came"
             event.flags.append("interrupted")
         elif flow.error is not None:
-            event.error = redact_free_text(_error_text(flow.error.msg))
+            event.error = redact_free_text(error_text(flow.error.msg))
             if req.timestamp_end is None and resp is None:
                 # The client's own request was cut off or malformed (a bad Content-Length,
                 # a bad chunk): nothing went upstream, and nobody answered it 502.
@@ -426,9 +422,9 @@ class GoscopeAddon:
             event.duration_ms = round((end - started) * 1000, 3)
         event.response_bytes = self._response_bytes(flow)
         if resp is not None and event.endpoint in PREVIEW_ENDPOINTS and resp.raw_content:
-            event.preview = redact_free_text(_preview(resp.raw_content))
+            event.preview = redact_free_text(preview(resp.raw_content))
             if event.endpoint == "go-get":
-                repo = _go_import_repo(resp.raw_content, event.module)
+                repo = go_import_repo(resp.raw_content, event.module)
                 event.repo = redact_url(repo) if repo else None
         if self.retries.mark(event):
             event.auth_retry = True
@@ -444,9 +440,9 @@ class GoscopeAddon:
     def _transport(self, flow: http.HTTPFlow, event: Event) -> None:
         """HTTP versions on both sides, and the upstream's TLS and certificate issuer (the
         connection facts computed once per connection: a flow only looks them up)."""
-        event.client_http = _http_version(flow.request)
+        event.client_http = http_version(flow.request)
         if flow.response is not None and not flow.metadata.get("goscope_interrupted"):
-            event.upstream_http = _http_version(flow.response)
+            event.upstream_http = http_version(flow.response)
         server = flow.server_conn
         if server is None:
             return
@@ -455,7 +451,7 @@ class GoscopeAddon:
             if not server.tls_established:
                 return  # not yet, or plain HTTP: asked again by the next flow
             issuer, public = (
-                _issuer(server.certificate_list) if server.certificate_list else (None, None)
+                issuer_of(server.certificate_list) if server.certificate_list else (None, None)
             )
             facts = self._issuers[server.id] = (server.tls_version, issuer, public)
             if len(self._issuers) > 1024:  # one entry per upstream connection, bounded
@@ -538,54 +534,6 @@ def _url_and_host(flow: http.HTTPFlow) -> tuple[str, str]:
         pretty_url, pretty_host = pretty_url_and_host(flow.request)
         return url or pretty_url, host or pretty_host
     return url, host
-
-
-def _http_version(message: http.Message) -> str | None:
-    raw = message.data.http_version  # bytes: the property would decode and copy it
-    return raw.decode("ascii", "replace") if raw else None
-
-
-def _issuer(chain: Sequence[Any]) -> tuple[str, bool]:
-    """Who issued the top of the chain the server sent, and whether that is a public root."""
-    top = chain[-1]._cert  # mitmproxy's Cert wraps a cryptography certificate
-    issuer = top.issuer
-    return issuer.rfc4514_string(), is_public_root(issuer.public_bytes())
-
-
-def _fields(headers: http.Headers) -> list[tuple[str, str]]:
-    """Header pairs straight from mitmproxy's raw fields (faster than items(multi=True))."""
-    return [(k.decode("latin-1"), v.decode("latin-1", errors="replace")) for k, v in headers.fields]
-
-
-_ERRNO_WORDS = {
-    "[Errno 111]": "connection refused",
-    "[Errno 104]": "connection reset by peer",
-    "[Errno 110]": "connection timed out",
-    "[Errno -2]": "no such host",
-    "[Errno -3]": "name resolution failed",
-}
-
-
-def _error_text(msg: str) -> str:
-    """mitmproxy's error, with the plain words for errno-style messages first."""
-    msg = msg.strip() or "error"
-    for errno, words in _ERRNO_WORDS.items():
-        if errno in msg:
-            return f"{words}: {msg}"
-    return msg
-
-
-def _preview(raw: bytes) -> str:
-    return raw[:PREVIEW_BYTES].decode("utf-8", errors="replace")
-
-
-def _go_import_repo(body: bytes, module: str | None) -> str | None:
-    """The repository URL of the go-import meta tag that covers the module."""
-    for match in _GO_IMPORT.finditer(body[:65536]):
-        fields = match.group(1).decode("utf-8", errors="replace").split()
-        if len(fields) == 3 and (module is None or (module + "/").startswith(fields[0] + "/")):
-            return fields[2]
-    return None
 
 
 def goscope_addons() -> list[Any]:
