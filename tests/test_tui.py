@@ -788,3 +788,38 @@ async def test_config_says_other_processes_have_findings_of_their_own(tmp_path):
         assert "1 other process has findings of its own (Senders, 8)" in text, text
         title = plain(app.query_one("#config-sender", Static).render())
         assert "1 of 2 processes" in title, title
+
+
+@pytest.mark.skipif(not __import__("shutil").which("curl"), reason="needs curl")
+async def test_the_live_header_says_incomplete_when_the_proxy_counts_trouble(tmp_path, monkeypatch):
+    """A wired client that distrusts goscope's CA fails TLS: the report of the recording said
+    INCOMPLETE, the live header '0 leaks', since the proxy's counts came only in its end line."""
+    import subprocess
+
+    import certifi
+
+    from goscope.run.wiring import proxy_env
+    from goscope.tui.widgets.header import SessionHeader
+
+    monkeypatch.setenv("GOSCOPE_HOME", str(tmp_path / "home"))
+    launch = Launch.live(RunOptions(port=0, jsonl=str(tmp_path / "r.jsonl")))
+    app = GoscopeApp(launch)
+    try:
+        async with app.run_test(size=(200, 30)) as pilot:
+            await wait_for(pilot, lambda: bool(launch.engine and launch.engine.port))
+            engine = launch.engine
+            env = {**os.environ, **proxy_env(engine.port, engine.home, engine.proxy.host,
+                                             engine.secret)}  # fmt: skip
+            done = subprocess.run(
+                ["curl", "-s", "--cacert", certifi.where(), "https://proxy.golang.org/"],
+                env=env, capture_output=True, timeout=30,
+            )  # fmt: skip
+            assert done.returncode != 0  # it refused goscope's certificate
+            await wait_for(
+                pilot, lambda: "INCOMPLETE" in str(app.query_one(SessionHeader).render())
+            )
+            assert any("failed TLS with goscope" in r for r in app.session.incomplete)
+    finally:
+        if launch.engine is not None:
+            launch.engine.stop()
+            launch.engine.cleanup()

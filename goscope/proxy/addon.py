@@ -32,6 +32,7 @@ from goscope.core.safe.redact import (
 from goscope.core.safe.visible import visible
 from goscope.core.traffic.classify import Classification, classify_request
 from goscope.core.traffic.events import Event, visible_event
+from goscope.core.traffic.gaps import TROUBLE
 from goscope.core.traffic.recording import foreign_line, guard_line, sender_line
 from goscope.core.traffic.redirects import RedirectLinker, apply_origin
 from goscope.core.traffic.retries import AuthRetryMarker
@@ -184,6 +185,7 @@ class GoscopeAddon:
             self.tls_abandoned += 1
         else:
             self.tls_failed += 1
+            self._troubled()
 
     def tls_established_client(self, data: Any) -> None:
         self.handshaking.discard(data.conn.id)
@@ -215,6 +217,7 @@ class GoscopeAddon:
         if self._unattributed and flow.client_conn.id in self._unattributed:
             counter = self._unattributed.pop(flow.client_conn.id)
             setattr(self, counter, getattr(self, counter) + 1)
+            self._troubled()
         if sender is not None and sender not in self._told:
             # Told at its first request the proxy serves, never before: a process refused
             # for lacking the run's secret is no sender (its environment is not judged).
@@ -304,6 +307,7 @@ class GoscopeAddon:
             line = event.to_json()
         except Exception as exc:  # never let goscope break or lose traffic
             self.internal_errors += 1
+            self._troubled()
             log.debug("goscope: event failed: %r", exc)
             event = self._fallback_event(flow, self.seq, exc)
             line = event.to_json()
@@ -342,6 +346,7 @@ class GoscopeAddon:
             line = to_line(record)
         except Exception as exc:  # counted: the recording then says it is incomplete
             self.internal_errors += 1
+            self._troubled()
             log.error("goscope: %s record failed: %r", method, exc)
             return
         for sink in self.sinks:
@@ -351,6 +356,7 @@ class GoscopeAddon:
                     emit(record, line)
                 except Exception as exc:
                     self.internal_errors += 1
+                    self._troubled()
                     log.error("goscope: %s failed: %r", type(sink).__name__, exc)
 
     def _emit(self, event: Event, line: str) -> None:
@@ -359,6 +365,7 @@ class GoscopeAddon:
                 sink.emit(event, line)
             except Exception as exc:  # an output failing must not stop the others
                 self.internal_errors += 1
+                self._troubled()
                 log.error("goscope: %s failed: %r", type(sink).__name__, exc)
 
     def event_for(self, flow: http.HTTPFlow, seq: int) -> Event:
@@ -494,6 +501,12 @@ class GoscopeAddon:
         return event
 
     # -- stats --------------------------------------------------------------
+    def _troubled(self) -> None:
+        counts = {name: getattr(self, name) for name in TROUBLE}
+        for sink in self.sinks:
+            if (tell := getattr(sink, "emit_trouble", None)) is not None:
+                tell(counts)
+
     def stats(self) -> dict[str, int | str]:
         """The proxy's own count, for the recording's end line: what it saw, and what it
         could not do (a reader calls the verdict incomplete from these)."""

@@ -35,6 +35,7 @@ log = logging.getLogger("goscope")
 
 
 _END_OF_STREAM = ""  # put by done(): send the last stats line, then close
+_TROUBLE = "\0"  # put by emit_trouble(): send a stats line with the trouble counts
 
 
 class EventSink(Protocol):
@@ -256,6 +257,7 @@ class LiveStream:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[str] | None = None
         self.dropped = 0
+        self.trouble: dict[str, int] = {}  # what leaves the verdict incomplete, so far
         self.unconfirmed = 0  # lines written since the socket last took everything
         self.task: asyncio.Task[None] | None = None
 
@@ -286,6 +288,13 @@ class LiveStream:
 
     def emit_guard(self, state: dict[str, Any], line: str) -> None:
         self._put(line)
+
+    def emit_trouble(self, counts: dict[str, int]) -> None:
+        """The proxy's trouble counts (gaps.py TROUBLE), for the next stats line: the TUI
+        says INCOMPLETE as it happens. A nudge wakes the writer; a full queue will anyway."""
+        self.trouble = dict(counts)
+        if self.queue is not None and not self.queue.full():
+            self.queue.put_nowait(_TROUBLE)
 
     def _put(self, line: str) -> None:
         if self.queue is None:
@@ -333,15 +342,18 @@ async def stream_events(path: str, live: LiveStream) -> None:
     # whatever happens to goscope next.
     writer.transport.set_write_buffer_limits(0)
     reported = 0
+    told: dict[str, int] = {}
     try:
         while True:
             line = await live.queue.get()
-            if line is not _END_OF_STREAM:
+            if line is not _END_OF_STREAM and line is not _TROUBLE:
                 writer.write(line.encode() + b"\n")
                 live.unconfirmed += 1
-            if live.dropped != reported or line is _END_OF_STREAM:
-                reported = live.dropped
+            if live.dropped != reported or live.trouble != told or line is _END_OF_STREAM:
+                reported, told = live.dropped, dict(live.trouble)
                 stats: dict[str, Any] = {"type": "stats", "dropped_live": reported}
+                if told:
+                    stats["trouble"] = told
                 if line is _END_OF_STREAM:
                     stats["end"] = True  # the stream ends here: anything short of it was cut
                 writer.write(json.dumps(stats).encode() + b"\n")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from goscope.core.traffic.events import Event
+from goscope.core.traffic.gaps import TROUBLE
 from goscope.core.traffic.recording import check_foreign, check_guard, check_sender
 
 LINE_LIMIT = 16 * 2**20  # one event line; a longer one is skipped, not fatal
@@ -47,6 +48,7 @@ class EventListener:
         self.bad_lines = 0  # lines that were not events (shown by the UI)
         self.dropped_live = 0  # events the proxy could not stream (they are recorded)
         self.ended = False  # the proxy said the stream ends (its last stats line)
+        self.trouble: dict[str, int] = {}  # the proxy's counts that leave the verdict incomplete
         self.cut = False  # the stream broke off before that: the screen misses requests
         self._server: socket.socket | None = None
         self._threads: list[threading.Thread] = []
@@ -107,6 +109,11 @@ class EventListener:
                 stats = json.loads(line)
                 if stats.get("type") == "stats":
                     self.dropped_live = int(stats.get("dropped_live", 0))
+                    trouble = stats.get("trouble")
+                    if isinstance(trouble, dict):
+                        self.trouble = {
+                            k: v for k, v in trouble.items() if k in TROUBLE and type(v) is int
+                        }
                     self.ended = self.ended or stats.get("end") is True
                     return
             if line.startswith(b'{"format":'):  # a sender line, or a client refused (foreign)

@@ -492,6 +492,12 @@ class RunEngine:
         return listener is not None and listener.cut
 
     @property
+    def trouble(self) -> dict[str, int]:
+        """What the proxy has counted so far that leaves the verdict incomplete."""
+        listener = self.listener
+        return listener.trouble if listener is not None else {}
+
+    @property
     def dropped_live(self) -> int:
         listener = self.listener
         return listener.dropped_live if listener is not None else 0

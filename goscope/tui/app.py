@@ -27,6 +27,7 @@ from goscope.core.gorules.goenv import GoEnv
 from goscope.core.outputs.report import recorded_judging
 from goscope.core.safe.visible import visible
 from goscope.core.traffic.events import Event
+from goscope.core.traffic.gaps import trouble_reasons
 from goscope.core.traffic.recording import RecordingError, RecordingReader, command_environment
 from goscope.core.view.filters import Filter, FilterError, parse_filter
 from goscope.core.view.session import Session
@@ -354,7 +355,11 @@ class GoscopeApp(FileActions):
         if self.engine is not None:
             self.session.dropped_live = self.engine.dropped_live
             self.session.bad_lines = self.engine.bad_lines
-            reasons = [*self.engine.incomplete, *self.session.partial.values()]
+            reasons = [
+                *self.engine.incomplete,
+                *self.session.partial.values(),
+                *trouble_reasons(self.engine.trouble),
+            ]
             if self.engine.stream_cut:
                 reasons.append(
                     "the live stream from the proxy broke off: later requests are not on this "

@@ -72,32 +72,46 @@ def _from_stats(stats: Any, events_read: int, skipped: int) -> list[str]:
         reasons.append(
             f"the proxy saw {counts['events']} request(s), the recording holds {events_read}"
         )
-    if counts["internal_errors"]:
-        reasons.append(
-            f"{counts['internal_errors']} request(s) could not be classified "
-            "(goscope's own error): they are not judged"
-        )
-    unknown = _count(stats, "sender_unknown")
-    if unknown is None or unknown:
-        reasons.append(
-            f"{unknown if unknown is not None else 'some'} connection(s) came from a process of "
-            "this machine goscope could not find (one holding thousands of files?): their "
-            "requests were judged without their sender's Go environment"
-        )
-    if counts["sender_timeouts"]:
-        reasons.append(
-            f"{counts['sender_timeouts']} connection(s) could not be tied to their process in "
-            "time: their requests were judged without their sender's Go environment"
-        )
+    trouble = {name: counts[name] for name in TROUBLE if name in counts}
+    reasons += trouble_reasons(trouble | {"sender_unknown": _count(stats, "sender_unknown")})
     at_stop = _count(stats, "handshaking_at_stop")
     if at_stop is None or at_stop:
         reasons.append(
             f"{at_stop if at_stop is not None else 'some'} connection(s) were still in their TLS "
             "handshake when goscope stopped: whether they would have asked something is unknown"
         )
-    if counts["tls_failed"]:
+    return reasons
+
+
+# What the proxy counts as it goes that leaves the verdict incomplete: the live stream carries
+# these to the TUI as they happen (a screen said clean what the report then called incomplete).
+TROUBLE = ("internal_errors", "sender_unknown", "sender_timeouts", "tls_failed")
+
+
+def trouble_reasons(counts: Mapping[str, int | None]) -> list[str]:
+    """The proxy's trouble counts in words (None: the count is malformed, 'some')."""
+    reasons = []
+    errors, unknown = counts.get("internal_errors", 0), counts.get("sender_unknown", 0)
+    timeouts, tls = counts.get("sender_timeouts", 0), counts.get("tls_failed", 0)
+    if errors:
         reasons.append(
-            f"{counts['tls_failed']} connection(s) failed TLS with goscope before asking "
-            "anything (a client that does not trust goscope's CA?): goscope saw no request"
+            f"{errors} request(s) could not be classified (goscope's own error): they are not "
+            "judged"
+        )
+    if unknown is None or unknown:
+        reasons.append(
+            f"{unknown if unknown is not None else 'some'} connection(s) came from a process of "
+            "this machine goscope could not find (one holding thousands of files?): their "
+            "requests were judged without their sender's Go environment"
+        )
+    if timeouts:
+        reasons.append(
+            f"{timeouts} connection(s) could not be tied to their process in time: their "
+            "requests were judged without their sender's Go environment"
+        )
+    if tls:
+        reasons.append(
+            f"{tls} connection(s) failed TLS with goscope before asking anything (a client that "
+            "does not trust goscope's CA?): goscope saw no request"
         )
     return reasons
