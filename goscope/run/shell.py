@@ -18,25 +18,42 @@ from .wiring import proxy_env
 MARKER = "(goscope) "
 
 
+WIRED = "GOSCOPE_WIRE_"  # a copy of each wiring variable, put back after the user's rc
+
+
+def _rewire(syntax: str) -> str:
+    """Put the wiring back after the user's start-up file, which may set its own proxy (a
+    corporate HTTPS_PROXY in ~/.bashrc): the shell said it went through goscope while go
+    went around it. From copies in the environment: no secret in argv or in a file."""
+    names = sorted(proxy_env(1, Path("/")))
+    if syntax == "fish":
+        return "".join(f"; set -gx {n} ${WIRED}{n}; set -e {WIRED}{n}" for n in names)
+    return "".join(f'export {n}="${WIRED}{n}"; unset {WIRED}{n}\n' for n in names)
+
+
 def shell_command(shell: str, scratch: Path) -> list[str]:
-    """The shell, interactive, reading the user's own start-up file, with the marker."""
+    """The shell, interactive, reading the user's own start-up file, then goscope's wiring
+    again, with the marker."""
     name = os.path.basename(shell)
     if name == "fish":
         prompt = (
             "functions -c fish_prompt _goscope_prompt 2>/dev/null; "
             f"function fish_prompt; printf '{MARKER}'; _goscope_prompt; end"
         )
-        return [shell, "-i", "-C", prompt]
+        return [shell, "-i", "-C", prompt + _rewire("fish")]  # -C: after config.fish
     if name == "zsh":
         rc = scratch / ".zshrc"
         rc.write_text(
             '[ -f "${GOSCOPE_USER_ZDOTDIR:-$HOME}/.zshrc" ] && '
             '. "${GOSCOPE_USER_ZDOTDIR:-$HOME}/.zshrc"\n'
-            f'PROMPT="{MARKER}$PROMPT"\n'
+            + _rewire("sh")
+            + f'PROMPT="{MARKER}$PROMPT"\n'
         )
         return [shell, "-i"]
     rc = scratch / "bashrc"
-    rc.write_text(f'[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\nPS1="{MARKER}$PS1"\n')
+    rc.write_text(
+        f'[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n{_rewire("sh")}PS1="{MARKER}$PS1"\n'
+    )
     return [shell, "--rcfile", str(rc), "-i"]
 
 
@@ -44,7 +61,9 @@ def shell_environment(
     base: dict[str, str], home: Path, running: RunningGoscope, scratch: Path, shell: str
 ) -> dict[str, str]:
     env = dict(base)
-    env.update(proxy_env(running.port, home, running.host, running.secret))
+    wiring = proxy_env(running.port, home, running.host, running.secret)
+    env.update(wiring)
+    env.update((WIRED + name, value) for name, value in wiring.items())
     env["GOSCOPE_SHELL"] = str(running.port)
     if os.path.basename(shell) == "zsh":
         if "ZDOTDIR" in env:
