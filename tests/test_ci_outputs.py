@@ -74,12 +74,17 @@ def test_annotations_and_sarif_say_one_thing_per_module_and_host(
     leak_results = [r for r in results if r["ruleId"] == "private-module-leak"]
     assert len(leak_results) == 2
     for result in leak_results:
-        module = result["message"]["text"].split(" ", 1)[0]
+        title, _, said = result["message"]["text"].partition(": ")
+        assert title == "private module leak (high)"  # the result's own severity
+        module = said.split(" ", 1)[0]
         location = result["locations"][0]["physicalLocation"]
         assert location["artifactLocation"]["uri"] == "go.mod"
         assert location["region"]["startLine"] == require_line(gomod, module)
         assert result["level"] == "error"
     rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}
+    # The rule is every leak's: no one result's severity in its title (a medium leak sat
+    # under "private module leak (high)").
+    assert rules["private-module-leak"]["shortDescription"]["text"] == "private module leak"
     for rule in rules.values():
         assert rule["help"]["text"] and rule["helpUri"].startswith("https://")
     assert [results[i]["ruleIndex"] for i in range(len(results))] == [
@@ -272,7 +277,9 @@ def test_a_report_made_elsewhere_places_results_where_go_ran(tmp_path, go_binary
     leaks = [r for r in results if r["ruleId"] == "private-module-leak"]
     assert leaks
     for result in leaks:
-        module = result["message"]["text"].split(" ", 1)[0]
+        title, _, said = result["message"]["text"].partition(": ")
+        assert title == "private module leak (high)"  # the result's own severity
+        module = said.split(" ", 1)[0]
         line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
         assert line == require_line(work / "go.mod", module)
 

@@ -356,13 +356,24 @@ RULE_HELP: dict[str, tuple[str, str]] = {
 }
 
 
+def rule_title(result: CiResult) -> str:
+    """A rule's title for all its results: without one result's severity or state (a medium
+    leak sat under "private module leak (high)", the title of the run's first leak)."""
+    if result.rule == "private-module-leak":
+        return "private module leak"
+    return _SEVERITY_NOTE.sub("", result.title.removeprefix("goscope: "))
+
+
+_SEVERITY_NOTE = re.compile(r" \([^()]*\)$")
+
+
 def sarif_rule(result: CiResult) -> dict[str, object]:
     family = result.rule if result.rule in RULE_HELP else result.rule.split("-", 1)[0]
     text, uri = RULE_HELP.get(family, RULE_HELP["doctor"])
     return {
         "id": result.rule,
         "name": "".join(part.title() for part in result.rule.split("-")),
-        "shortDescription": {"text": result.title.removeprefix("goscope: ")},
+        "shortDescription": {"text": rule_title(result)},
         "fullDescription": {"text": text},
         "help": {"text": f"{text} {uri}", "markdown": f"{text}\n\n[goscope documentation]({uri})"},
         "helpUri": uri,
@@ -392,7 +403,9 @@ def sarif_document(report: Report, version: str, workdir: Path | None = None) ->
                 "ruleId": result.rule,
                 "ruleIndex": list(rules).index(result.rule),
                 "level": result.level,
-                "message": {"text": visible(f"{result.message}")},
+                # The result's own title first where the rule's leaves out its severity or
+                # state ("prevented private module leak (medium): …").
+                "message": {"text": visible(_titled(result))},
                 "locations": [{"physicalLocation": location}],
                 "partialFingerprints": {"goscopeResult/v1": fingerprint[:32]},
             }
@@ -401,6 +414,11 @@ def sarif_document(report: Report, version: str, workdir: Path | None = None) ->
         version, list(rules.values()), "goscope/", results, not report.incomplete,
         report.incomplete,
     )  # fmt: skip
+
+
+def _titled(result: CiResult) -> str:
+    title = result.title.removeprefix("goscope: ")
+    return result.message if title == rule_title(result) else f"{title}: {result.message}"
 
 
 def sarif_log(
