@@ -823,3 +823,33 @@ async def test_the_live_header_says_incomplete_when_the_proxy_counts_trouble(tmp
         if launch.engine is not None:
             launch.engine.stop()
             launch.engine.cleanup()
+
+
+async def test_the_hosts_tab_counts_what_the_guard_stopped(tmp_path):
+    """With the guard on, proxy.golang.org read 0 requests in role 'other', and the rows did
+    not add up to the header's count: the requests the guard answered were nowhere."""
+    from goscope.core.traffic.recording import end_line, header_line
+    from goscope.core.vocab import BLOCKED_FLAG
+    from goscope.tui.tabs import tab_key
+
+    from .factories import event
+
+    env = {"GOPRIVATE": {"value": "corp.example", "origin": "environment"}}
+    events = [event("https://proxy.golang.org/example.com/m/@v/list", 200, seq=1)]
+    for seq, path in ((2, "corp.example/x/@v/list"), (3, "corp.example/@v/list")):
+        ev = event(f"https://proxy.golang.org/{path}", 404, seq=seq)
+        ev.flags = [BLOCKED_FLAG]
+        events.append(ev)
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join([header_line(env), *(e.to_json() for e in events),
+                               end_line(exit_code=0, stats={"events": 3})]) + "\n")  # fmt: skip
+    app = GoscopeApp(Launch(recording=str(path)))
+    async with app.run_test(size=(200, 40)) as pilot:
+        await loaded(pilot, app, 3)
+        await pilot.press(tab_key("hosts"))
+        await wait_for(pilot, lambda: app.refreshed_tab == "hosts")
+        table = app.tab("hosts").table
+        names = [str(c.label) for c in table.columns.values()]
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[0] == "proxy.golang.org" and row[names.index("role")] == "proxy"
+        assert (row[names.index("requests")], row[names.index("blocked")]) == ("1", "2")

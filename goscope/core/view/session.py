@@ -45,8 +45,13 @@ class HostStats:
     _seen: int = 0
 
     def add(self, event: Event, rng: random.Random) -> None:
+        role = ROLES.get(event.kind)
         if BLOCKED_FLAG in event.flags:
+            # Answered by the guard: asked of this host in its role, never reached it (the
+            # Hosts tab said 0 requests, role "other", where audit counted them blocked).
             self.blocked += 1
+            if role:
+                self.roles.add(role)
             return
         self.requests += 1
         if event.error is None and event.status in (404, 410):
@@ -54,7 +59,6 @@ class HostStats:
         elif event.failed:
             self.errors += 1
         self.bytes += max(event.response_bytes or 0, 0)
-        role = ROLES.get(event.kind)
         if role:
             self.roles.add(role)
         if event.upstream_http:

@@ -24,12 +24,16 @@ def issuer_text(issuer: str | None, public_root: bool | None) -> Text:
 class HostsTab(TableTab):
     TAB_ID = "hosts"
     TITLE = "Hosts"
-    HELP = "every host: role, requests, errors, not-found answers, latency, HTTP, TLS, issuer"
+    HELP = (
+        "every host: role, requests, requests the guard stopped, errors, not-found answers, "
+        "latency, HTTP, TLS, issuer"
+    )
     COLUMNS = (
         "host",
         "role",
         "service",
         "requests",
+        "blocked",
         "errors",
         "not found",
         "p50 ms",
@@ -46,7 +50,7 @@ class HostsTab(TableTab):
     def refresh_from(self, session: Session) -> None:
         cursor = self.keep_cursor(len(session.hosts))
         self.begin(self.table)
-        for stats in sorted(session.hosts.values(), key=lambda s: -s.requests):
+        for stats in sorted(session.hosts.values(), key=lambda s: -(s.requests + s.blocked)):
             p50, p95 = stats.percentile(50), stats.percentile(95)
             self.add_safe_row(
                 self.table,
@@ -55,6 +59,8 @@ class HostsTab(TableTab):
                 # Known public services by name; goscope cannot know who runs the others.
                 Text("public", styles.WARNING) if stats.public else Text("-", styles.MUTED),
                 str(stats.requests),
+                # asked of it, answered by the guard: never reached it
+                Text(str(stats.blocked), style=styles.WARNING if stats.blocked else styles.MUTED),
                 Text(str(stats.errors), style="red" if stats.errors else styles.MUTED),
                 Text(str(stats.not_found), style=styles.MUTED),
                 f"{p50:.0f}" if p50 is not None else "-",
