@@ -224,6 +224,11 @@ def test_diff_counts_modules_as_the_report_does():
         lookups = re.search(r"\n  (\d+) lookups?\b", summary)
         assert (int(lookups[1]) if lookups else 0) == totals.lookups, (path.name, summary)
         assert f"{totals.fetches} fetch" in totals.text()
+        # Its timing rows are the report's modules: per event, a `go get` of one package
+        # read as five (every prefix probe and the version-less ask a row of its own).
+        modules = {f"{m['module']}@{m['version']}" if m["version"] else m["module"]
+                   for m in data["modules"]}  # fmt: skip
+        assert {t["module"] for t in diff_reports(data, data).timing} == modules, path.name
 
 
 def test_a_leak_the_guard_stopped_in_a_that_left_in_b_is_a_regression():

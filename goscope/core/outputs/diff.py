@@ -322,14 +322,28 @@ def _error_key(error: dict[str, Any]) -> tuple[str, str]:
 
 
 def _per_module(report: dict[str, Any]) -> dict[str, tuple[float, int]]:
+    """Time and bytes per module@version, for the modules the report lists: each fetch's
+    requests (its attempts' seqs), a version-less ask (@v/list) joined to the one version
+    go chose (its newest, as the report joins it), prefix probes and checksum lookups left out. Per event, a `go get` of one
+    package read as five modules where the report has one."""
+    events = {e.get("seq"): e for e in report.get("events", []) if isinstance(e, dict)}
+    fetches = report.get("fetches", [])
+    # As the report groups them (verdicts.py `module_groups`): a version-less ask joins the
+    # module's newest version.
+    newest = {f["module"]: f["version"] for f in fetches if f["version"]}
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-    for event in report.get("events", []):
-        if event.get("module"):
-            name = (
-                f"{event['module']}@{event['version']}" if event.get("version") else event["module"]
-            )
-            totals[name][0] += event.get("duration_ms") or 0.0
-            totals[name][1] += max(event.get("response_bytes") or 0, 0)
+    for fetch in fetches:
+        if fetch.get("kind") == "sumdb" or fetch.get("result") == "absent":
+            continue
+        module = fetch["module"]
+        version = fetch["version"] or newest.get(module)
+        name = f"{module}@{version}" if version else module
+        for attempt in fetch.get("attempts") or []:
+            for seq in attempt.get("seqs") or [] if isinstance(attempt, dict) else []:
+                event = events.get(seq)
+                if event is not None:
+                    totals[name][0] += event.get("duration_ms") or 0.0
+                    totals[name][1] += max(event.get("response_bytes") or 0, 0)
     return {k: (v[0], int(v[1])) for k, v in totals.items()}
 
 
