@@ -22,7 +22,7 @@ SECRET = "s3cret-of-this-run-0123456789"
 PRIVATE = Module("corp.example/secret", "v1.0.0")
 
 
-def _guarded_proxy(tmp_path, server: ModServer) -> ProxyProcess:
+def _guarded_proxy(tmp_path, server: ModServer, private: str = "corp.example") -> ProxyProcess:
     return ProxyProcess(
         ProxyConfig(
             home=tmp_path / "home",
@@ -31,7 +31,7 @@ def _guarded_proxy(tmp_path, server: ModServer) -> ProxyProcess:
             recording=str(tmp_path / "r.jsonl"),
             secret=SECRET,
             guard=True,
-            judging={"private": "corp.example", "trusted": [], "guard": True},
+            judging={"private": private, "trusted": [], "guard": True},
         )
     ).start()
 
@@ -165,17 +165,7 @@ LOOKUP = (
 
 def _judged_by_senders(tmp_path, server: ModServer) -> ProxyProcess:
     """Guarded, with no --private: only each sender's own environment calls a path private."""
-    return ProxyProcess(
-        ProxyConfig(
-            home=tmp_path / "home",
-            port=0,
-            routes=server.routes(),
-            recording=str(tmp_path / "r.jsonl"),
-            secret=SECRET,
-            guard=True,
-            judging={"private": "", "trusted": [], "guard": True},
-        )
-    ).start()
+    return _guarded_proxy(tmp_path, server, private="")
 
 
 def _client(script: str, proxy: ProxyProcess, env: dict[str, str]) -> bytes:
@@ -184,6 +174,18 @@ def _client(script: str, proxy: ProxyProcess, env: dict[str, str]) -> bytes:
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def _ask(tmp_path, script: str, env: dict[str, str]) -> tuple[bytes, dict, list]:
+    """`script` run as a client of a guarded proxy judged by senders alone, the checksum
+    mirror behind it: what the client was answered, the proxy's count, what reached it."""
+    with ModServer({MIRROR: HostBehaviour([PRIVATE])}) as server:
+        proxy = _judged_by_senders(tmp_path, server)
+        try:
+            said = _client(script, proxy, env)
+        finally:
+            stats = proxy.stop()
+    return said, stats, server.requests
 
 
 def test_a_sender_whose_go_env_file_goscope_will_not_read_keeps_its_own_variables(tmp_path):
@@ -195,13 +197,8 @@ def test_a_sender_whose_go_env_file_goscope_will_not_read_keeps_its_own_variable
         tmp_path, GONOPROXY="corp.example", GOENV=str(big),
         GOSUMDB=f"sum.golang.org http://{MIRROR}/base",
     )  # fmt: skip
-    with ModServer({MIRROR: HostBehaviour([PRIVATE])}) as server:
-        proxy = _judged_by_senders(tmp_path, server)
-        try:
-            said = _client("sys.stdout.buffer.write(ask(PORT))", proxy, env)
-        finally:
-            proxy.stop()
-    assert not server.requests, "the private path reached the checksum database"
+    said, _, reached = _ask(tmp_path, "sys.stdout.buffer.write(ask(PORT))", env)
+    assert not reached, "the private path reached the checksum database"
     assert said == b"HTTP/1.1 403"
     reasons = read_recording(str(tmp_path / "r.jsonl")).incomplete()
     assert any("known only in part" in r and "go env -w file" in r for r in reasons), reasons
@@ -218,13 +215,8 @@ def test_a_process_that_execs_is_judged_by_its_new_environment(tmp_path):
         "    os.execve(sys.executable, sys.orig_argv, {**os.environ, 'GONOPROXY': 'corp.example'})\n"
         "sys.stdout.buffer.write(ask(PORT))\n"
     )
-    with ModServer({MIRROR: HostBehaviour([PRIVATE])}) as server:
-        proxy = _judged_by_senders(tmp_path, server)
-        try:
-            said = _client(script, proxy, env)
-        finally:
-            proxy.stop()
-    assert len(server.requests) == 1, server.requests  # the first ask only
+    said, _, reached = _ask(tmp_path, script, env)
+    assert len(reached) == 1, reached  # the first ask only
     assert said == b"HTTP/1.1 403"
 
 
@@ -239,12 +231,7 @@ def test_a_connection_whose_process_is_not_found_makes_the_verdict_incomplete(tm
         "held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]\n"
         "sys.stdout.buffer.write(ask(PORT))\n"
     )
-    with ModServer({MIRROR: HostBehaviour([PRIVATE])}) as server:
-        proxy = _judged_by_senders(tmp_path, server)
-        try:
-            _client(script, proxy, env)
-        finally:
-            stats = proxy.stop()
+    _, stats, _ = _ask(tmp_path, script, env)
     assert stats["sender_unknown"] == 1, stats
     reasons = read_recording(str(tmp_path / "r.jsonl")).incomplete(stats)
     assert any("could not find" in r for r in reasons), reasons
