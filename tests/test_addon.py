@@ -490,3 +490,25 @@ def test_a_sender_whose_first_lookup_ran_late_is_known_on_its_next_connection(mo
     assert addon._sender_of == {"c1": None, "c2": 1}
     assert 1 in addon._senders and addon._sender_envs[1] is not None
     assert addon.stats()["sender_timeouts"] == 0  # c1 has asked nothing yet
+
+
+def test_trouble_wake_ups_are_never_counted_as_events_nor_take_their_places():
+    """Each change of the proxy's trouble counts queued a wake-up for the live stream's
+    writer: at the end they were counted as dropped events, and a full queue of them
+    dropped a real one."""
+    import asyncio
+
+    from goscope.proxy.outputs import LiveStream
+
+    async def main(size: int) -> int:
+        live = LiveStream()
+        live.queue = asyncio.Queue(size)
+        live.task = asyncio.get_running_loop().create_task(asyncio.sleep(0.2))  # a slow app
+        for n in range(1, 6):
+            live.emit_trouble({"tls_failed": n})
+        live.emit(None, '{"seq": 1}')  # type: ignore[arg-type]
+        await live.done()
+        return live.dropped
+
+    assert asyncio.run(main(10)) == 1  # the one event not streamed in time, no more
+    assert asyncio.run(main(2)) == 1

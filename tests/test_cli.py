@@ -604,17 +604,20 @@ def test_goscope_shell_is_wired_to_the_running_goscope(tmp_path, home_env, shell
     # The user's start-up files set a corporate proxy: the shell said it went through goscope
     # while go went around it (nothing recorded, a clean verdict, no guard).
     corp = "http://corp-proxy.example:3128"
-    (tmp_path / ".bashrc").write_text(f"export HTTPS_PROXY={corp}\n")
-    (tmp_path / ".zshrc").write_text(f"export HTTPS_PROXY={corp}\n")
+    (tmp_path / ".bashrc").write_text(f"export HTTPS_PROXY={corp} NO_PROXY='*'\n")
+    (tmp_path / ".zshrc").write_text(f"export HTTPS_PROXY={corp} NO_PROXY='*'\n")
     (tmp_path / ".config" / "fish").mkdir(parents=True)
-    (tmp_path / ".config" / "fish" / "config.fish").write_text(f"set -gx HTTPS_PROXY {corp}\n")
+    (tmp_path / ".config" / "fish" / "config.fish").write_text(
+        f"set -gx HTTPS_PROXY {corp}; set -gx NO_PROXY '*'\n"
+    )
     with running_proxy(home_env) as (port, _):
         env = {**home_env, "HOME": str(tmp_path), "SHELL": shell}
-        env.pop("XDG_CONFIG_HOME", None)
+        for name in ("XDG_CONFIG_HOME", "NO_PROXY", "no_proxy"):  # none at launch
+            env.pop(name, None)
         out = subprocess.run(
             [sys.executable, "-m", "goscope", "shell"],
             input='echo "proxy=$HTTPS_PROXY bundle=$SSL_CERT_FILE git=$GIT_SSL_CAINFO"\n'
-            'echo "copies=[$GOSCOPE_WIRE_HTTPS_PROXY]"\nexit 7\n',
+            'echo "copies=[$GOSCOPE_WIRE_HTTPS_PROXY] no_proxy=[$NO_PROXY]"\nexit 7\n',
             env=env,
             capture_output=True,
             text=True,
@@ -625,7 +628,7 @@ def test_goscope_shell_is_wired_to_the_running_goscope(tmp_path, home_env, shell
     assert re.search(
         rf"proxy=http://goscope:[\w-]+@127.0.0.1:{port} bundle={bundle} git={bundle}", out.stdout
     ), out.stdout
-    assert "copies=[]" in out.stdout  # the copies it was put back from are gone
+    assert "copies=[] no_proxy=[]" in out.stdout  # copies gone; no bypass of the user's
     if not shell.endswith("fish"):  # fish draws no prompt without a terminal
         assert "(goscope) " in out.stderr + out.stdout  # the prompt says where you are
     gone = subprocess.run(

@@ -283,3 +283,16 @@ def test_go_dash_c_reads_its_relative_goenv_where_it_started(tmp_path):
     assert sender.environment["GONOPROXY"]["value"] == "corp.example" and not sender.partial
     sender = describe({"GOENV": "goenv", "HOME": str(tmp_path)})  # no PWD: where is unknown
     assert sender.environment["GONOPROXY"]["value"] == "" and sender.partial, sender
+    # `go -C /abs/work`: a stale PWD (subprocess, env -C) said nothing, and was believed.
+    (proc / "7" / "cmdline").write_bytes(f"go\0-C\0{work}\0mod\0download\0".encode())
+    (proc / "7" / "stat").write_text("7 (go) S 6 7 7 0 -1\n")
+    (proc / "6").mkdir()
+    (proc / "6" / "cwd").symlink_to(tmp_path)  # its shell was elsewhere
+    stale = {"GOENV": "goenv", "PWD": str(base), "HOME": str(tmp_path)}
+    (proc / "7" / "environ").write_bytes(b"".join(f"{k}={v}\0".encode() for k, v in stale.items()))
+    sender = SenderDirectory(str(proc))._describe(7, 1)
+    assert sender.partial and sender.environment["GONOPROXY"]["value"] == "", sender
+    (proc / "6" / "cwd").unlink()
+    (proc / "6" / "cwd").symlink_to(base)  # its shell was where PWD says
+    sender = SenderDirectory(str(proc))._describe(7, 1)
+    assert sender.environment["GONOPROXY"]["value"] == "corp.example" and not sender.partial

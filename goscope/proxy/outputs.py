@@ -258,6 +258,7 @@ class LiveStream:
         self.queue: asyncio.Queue[str] | None = None
         self.dropped = 0
         self.trouble: dict[str, int] = {}  # what leaves the verdict incomplete, so far
+        self.nudged = False  # a wake-up for the writer is in the queue
         self.unconfirmed = 0  # lines written since the socket last took everything
         self.task: asyncio.Task[None] | None = None
 
@@ -293,7 +294,8 @@ class LiveStream:
         """The proxy's trouble counts (gaps.py TROUBLE), for the next stats line: the TUI
         says INCOMPLETE as it happens. A nudge wakes the writer; a full queue will anyway."""
         self.trouble = dict(counts)
-        if self.queue is not None and not self.queue.full():
+        if self.queue is not None and not self.nudged and not self.queue.full():
+            self.nudged = True  # one at a time: it never takes an event's place
             self.queue.put_nowait(_TROUBLE)
 
     def _put(self, line: str) -> None:
@@ -317,8 +319,8 @@ class LiveStream:
         # What could not be streamed in time is counted, like any other drop, and a last
         # stats line says so: every event is either shown live or counted as not shown.
         while not self.queue.empty():
-            self.queue.get_nowait()
-            self.dropped += 1
+            if self.queue.get_nowait() is not _TROUBLE:  # a wake-up is no event
+                self.dropped += 1
         self.queue.put_nowait(_END_OF_STREAM)
         try:
             await asyncio.wait_for(self.task, 10.0)
@@ -346,7 +348,9 @@ async def stream_events(path: str, live: LiveStream) -> None:
     try:
         while True:
             line = await live.queue.get()
-            if line is not _END_OF_STREAM and line is not _TROUBLE:
+            if line is _TROUBLE:
+                live.nudged = False
+            elif line is not _END_OF_STREAM:
                 writer.write(line.encode() + b"\n")
                 live.unconfirmed += 1
             if live.dropped != reported or live.trouble != told or line is _END_OF_STREAM:

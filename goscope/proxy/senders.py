@@ -260,10 +260,17 @@ class SenderDirectory:
             return now, None
         pwd = environ.get("PWD", "")
         try:
-            if pwd.startswith("/") and os.path.realpath(
-                os.path.join(pwd, moved_to)
-            ) == os.path.realpath(now):
-                return pwd, None
+            if pwd.startswith("/"):
+                if os.path.isabs(moved_to):
+                    # An absolute DIR says nothing of where go started: PWD is believed only
+                    # where it is its parent's directory (a shell's; subprocess and env -C
+                    # leave a stale one behind).
+                    parent = _parent(self.proc, pid)
+                    there = os.path.join(self.proc, str(parent), "cwd") if parent else None
+                    if there and os.path.realpath(pwd) == os.path.realpath(there):
+                        return pwd, None
+                elif os.path.realpath(os.path.join(pwd, moved_to)) == os.path.realpath(now):
+                    return pwd, None
         except OSError:
             pass
         return now, (

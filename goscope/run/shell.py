@@ -19,13 +19,16 @@ MARKER = "(goscope) "
 
 
 WIRED = "GOSCOPE_WIRE_"  # a copy of each wiring variable, put back after the user's rc
+# What sends go around any proxy: as it was when goscope started the shell (a NO_PROXY=* in
+# the user's rc beside its proxy undid the wiring as surely). Empty is no bypass for go.
+BYPASS = ("NO_PROXY", "no_proxy")
 
 
 def _rewire(syntax: str) -> str:
     """Put the wiring back after the user's start-up file, which may set its own proxy (a
     corporate HTTPS_PROXY in ~/.bashrc): the shell said it went through goscope while go
     went around it. From copies in the environment: no secret in argv or in a file."""
-    names = sorted(proxy_env(1, Path("/")))
+    names = sorted([*proxy_env(1, Path("/")), *BYPASS])
     if syntax == "fish":
         return "".join(f"; set -gx {n} ${WIRED}{n}; set -e {WIRED}{n}" for n in names)
     return "".join(f'export {n}="${WIRED}{n}"; unset {WIRED}{n}\n' for n in names)
@@ -64,6 +67,7 @@ def shell_environment(
     wiring = proxy_env(running.port, home, running.host, running.secret)
     env.update(wiring)
     env.update((WIRED + name, value) for name, value in wiring.items())
+    env.update((WIRED + name, base.get(name, "")) for name in BYPASS)
     env["GOSCOPE_SHELL"] = str(running.port)
     if os.path.basename(shell) == "zsh":
         if "ZDOTDIR" in env:
