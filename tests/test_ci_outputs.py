@@ -358,6 +358,9 @@ def test_a_failed_fetch_go_said_nothing_readable_about_is_annotated():
     assert len(report.failed) == 1 and not report.failed[0].go_errors
     lines = [line for line in github_annotations(report) if "a fetch failed" in line]
     assert len(lines) == 1 and "example.com/m@v1.0.0 (zip) failed: proxy.golang.org 502" in lines[0]
+    # Under a go that succeeded, goscope's word alone is no CI error: go's verdict stands.
+    fine = build_report(events, env, exit_code=0, go_output=[])
+    assert fine.failed and not [x for x in github_annotations(fine) if "a fetch failed" in x]
     document = sarif_document(report, "0")
     rules = [r["ruleId"] for r in document["runs"][0]["results"]]  # type: ignore[index]
     assert rules.count("fetch-failed") == 1

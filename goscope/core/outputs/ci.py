@@ -102,7 +102,9 @@ def ci_results(report: Report) -> list[CiResult]:
         if error.line in failed_lines or error in report.loose_errors:
             by_subject.setdefault((error.kind, error.subject or ""), []).append(error)
     loose = {e.module for e in report.loose_errors if e.module}
-    for chain in report.failed:
+    # Only when go failed: its verdict is the final word, and a fetch goscope calls failed
+    # under a go that succeeded (a probe it could not tell for one) is no CI error.
+    for chain in report.failed if report.exit_code != 0 else ():
         if chain.go_errors or chain.module in loose:
             continue  # said below, in go's own words
         # A failure go said nothing goscope could read about (`go mod download -json`

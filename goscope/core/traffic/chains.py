@@ -396,12 +396,12 @@ class ChainTracker:
         state.seqs = (*state.seqs, event.seq)
         state.outcome = "served" if is_success(event.status, event.error) else "failed"
         linked = self._direct_chains.setdefault(root, {})
-        # `P?go-get=1` asks about P as a module path (vcs.go RepoRootForImportPath; modload
-        # tries each prefix of a package path so): it answers for the fetch of P alone. A
-        # 404 for git.corp.example.com/team failed the fetch of team/tools, which go then got.
-        # Repository traffic (git, a verifying ?go-get=1 of the meta prefix) serves every
-        # module under its root.
-        exact = event.endpoint == "go-get"
+        # A `P?go-get=1` that fails says "no module at P" (modload tries each prefix of a
+        # package path as a module path): it answers for the fetch of P alone. A 404 for
+        # git.corp.example.com/team failed the fetch of team/tools, which go then got.
+        # Repository traffic (git, or a ?go-get=1 that go verifies a meta prefix with) serves
+        # every module under its root.
+        exact = event.endpoint == "go-get" and not is_success(event.status, event.error)
         waiting = [
             c
             for c in self._awaiting_direct

@@ -70,9 +70,8 @@ def find_lookups(
         if chain.kind == "proxy" and chain.endpoint in PROBE_ENDPOINTS:
             version = chain.version if chain.endpoint == "info" else None
             by_version[version][chain.module].append(chain)
-        elif chain.endpoint == "vcs":
-            # GONOPROXY paths are probed direct: `?go-get=1` for each prefix (vcs.go). The
-            # one served is the module found: without it, the others' 404s read as failures.
+        elif chain.endpoint == "vcs" and chain.result != "served":
+            # GONOPROXY paths are probed direct: `?go-get=1` for each prefix (vcs.go).
             by_version[None][chain.module].append(chain)
     lookups = []
     for version, paths in by_version.items():
