@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from .visible import RUNNER_COMMAND
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -40,7 +42,6 @@ def json_safe(value: Any) -> Any:
 # raw characters below space are its own newlines between lines).
 _RAW = re.compile("[^\n\x20-\x7e]")
 _PRETTY = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
-_RUNNER_COMMAND = re.compile(r"##(?=(?:vso)?\[)")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -66,4 +67,4 @@ def pretty_json(value: Any) -> str:
         text = _RAW.sub(_escape, text) if not text.isascii() or "\x7f" in text else text
     # `##[` and `##vso[` are CI runners' commands anywhere in a line (`--json -` may print to
     # a log): their second `#` as its JSON escape, which every reader reads back as `#`.
-    return _RUNNER_COMMAND.sub("#\\\\u0023", text) if "##" in text else text
+    return RUNNER_COMMAND.sub("#\\\\u0023", text) if "##" in text else text

@@ -86,7 +86,7 @@ def markdown_cell(text: object) -> str:
 
 # The runner trims a line before it looks for `::` (ActionCommand.TryParseV2), and finds
 # `##[` and `##vso[` anywhere in it.
-_COMMAND_ANYWHERE = re.compile(r"##(?=(?:vso)?\[)")
+RUNNER_COMMAND = re.compile(r"##(?=(?:vso)?\[)")
 
 
 def defuse_commands(line: str) -> str:
@@ -101,8 +101,8 @@ def defuse_commands(line: str) -> str:
 
 def defuse_anywhere(text: str) -> str:
     """`##[` and `##vso[`, which a runner obeys anywhere in a line, as text."""
-    return _COMMAND_ANYWHERE.sub("#\\\\x23", text) if "##" in text else text
+    return RUNNER_COMMAND.sub("#\\\\x23", text) if "##" in text else text
 
 
 def needs_defusing(line: str) -> bool:
-    return line.lstrip().startswith("::") or _COMMAND_ANYWHERE.search(line) is not None
+    return line.lstrip().startswith("::") or RUNNER_COMMAND.search(line) is not None
