@@ -264,6 +264,62 @@ def test_prefix_probes_form_one_lookup_and_their_404s_are_no_failure():
     assert len(failures(alone, [])) == 1
 
 
+def direct_lookup(env, git_status):
+    """go get vcs.example/team/tools/cmd/x direct: ?go-get=1 for each prefix; the meta tag
+    is found at team/tools, whose repository git then asks for."""
+    repo = "https://vcs.example/team/tools.git"
+    events = [
+        event("https://vcs.example/team/tools/cmd/x?go-get=1", 404, env=env),
+        event("https://vcs.example/team/tools/cmd?go-get=1", 404, env=env),
+        event("https://vcs.example/team/tools?go-get=1", 200, env=env, repo=repo),
+        event("https://vcs.example/team?go-get=1", 404, env=env),
+        event("https://vcs.example?go-get=1", 404, env=env),
+        event(f"{repo}/info/refs?service=git-upload-pack", git_status, env=env),
+    ]
+    return build_chains(events, env)
+
+
+def test_a_direct_prefix_probes_404_is_no_failure_when_go_found_the_module():
+    # modfetch/repo.go lookupDirect: a failed ?go-get=1 is notExistError, as a proxy's 404
+    # is to queryPrefixModules. go get of a GOPRIVATE package said "1 failed" while go got it.
+    from goscope.core.traffic.lookups import find_lookups
+    from goscope.core.traffic.verdicts import failures
+
+    env = env_of(f"{A},direct", GOPRIVATE="vcs.example")
+    chains = direct_lookup(env, 200)
+    (lookup,) = find_lookups(chains)
+    assert lookup.path == "vcs.example/team/tools/cmd/x"
+    assert lookup.found is not None and lookup.found.module == "vcs.example/team/tools"
+    assert len(failures(chains, [], exit_code=0)) == 0
+    served = [c for c in chains if c.result == "served"]
+    assert [c.module for c in served] == ["vcs.example/team/tools"]
+    assert served[0].attempts[-1].url.endswith("/info/refs?service=git-upload-pack")
+
+
+def test_a_git_failure_after_the_meta_tag_is_a_failure_not_a_probe():
+    # The meta tag named a repository and git failed: an error queryPrefixModules fails on,
+    # not "no module here". The prefixes' 404s above it stay answers.
+    from goscope.core.traffic.verdicts import failures
+
+    env = env_of(f"{A},direct", GOPRIVATE="vcs.example")
+    chains = direct_lookup(env, 403)
+    failed = failures(chains, [], exit_code=1).chains
+    assert [(c.module, c.attempts[-1].status) for c in failed] == [("vcs.example/team/tools", 403)]
+
+
+def test_a_meta_404_alone_is_the_lookups_failure():
+    from goscope.core.traffic.verdicts import failures
+
+    env = env_of(f"{A},direct", GOPRIVATE="vcs.example")
+    events = [
+        event("https://vcs.example/team/gone?go-get=1", 404, env=env),
+        event("https://vcs.example/team?go-get=1", 404, env=env),
+        event("https://vcs.example?go-get=1", 404, env=env),
+    ]
+    failed = failures(build_chains(events, env), [], exit_code=1).chains
+    assert [c.module for c in failed] == ["vcs.example/team/gone"]
+
+
 def test_a_mod_only_module_gets_the_same_checksum_verdict_live_and_reported():
     # go checks a go.mod against go.sum (or the database) as it does a zip (fetch.go
     # checkGoMod): a module whose .mod alone was fetched has a verdict, in the live TUI too

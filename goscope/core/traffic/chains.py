@@ -392,7 +392,11 @@ class ChainTracker:
         if event.endpoint == "go-get" and event.repo:
             self._repo_roots[_norm_repo(event.repo)] = root
         state = self._direct_state.setdefault(root, Attempt(event.host, "direct", event.url))
-        state.host, state.status, state.error = event.host, event.status, event.error
+        # The attempt is the root's newest request: its URL, host and answer together (a git
+        # 403 read as the ?go-get=1 URL that came first, and lookups.py could not tell a
+        # meta lookup's "no module here" from git's failure).
+        state.host, state.url = event.host, event.url
+        state.status, state.error = event.status, event.error
         state.seqs = (*state.seqs, event.seq)
         state.outcome = "served" if is_success(event.status, event.error) else "failed"
         linked = self._direct_chains.setdefault(root, {})

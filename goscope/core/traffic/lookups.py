@@ -20,10 +20,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
 from .chains import FallbackChain
 
 PROBE_ENDPOINTS = ("list", "info", "latest")
+
+
+def meta_not_found(chain: FallbackChain) -> bool:
+    """A direct fetch that ended at a failed `?go-get=1`: go's "no module at this path".
+
+    modfetch/repo.go `lookupDirect` wraps any error of `vcs.RepoRootForImportPath` in a
+    `notExistError` ("We don't know where to find code for a module with this path"), so
+    modload/query.go `queryPrefixModules` reads it as a proxy's 404, not as a failure.
+    """
+    attempt = chain.attempts[-1] if chain.attempts else None
+    if attempt is None or attempt.outcome == "served" or attempt.url is None:
+        return False
+    return parse_qs(urlsplit(attempt.url).query).get("go-get") == ["1"]
 
 
 @dataclass
@@ -70,8 +84,10 @@ def find_lookups(
         if chain.kind == "proxy" and chain.endpoint in PROBE_ENDPOINTS:
             version = chain.version if chain.endpoint == "info" else None
             by_version[version][chain.module].append(chain)
-        elif chain.endpoint == "vcs" and chain.result != "served":
-            # GONOPROXY paths are probed direct: `?go-get=1` for each prefix (vcs.go).
+        elif chain.endpoint == "vcs" and (chain.result == "served" or meta_not_found(chain)):
+            # GONOPROXY paths are probed direct: `?go-get=1` for each prefix (vcs.go). The
+            # one served is the module found. A failure in git, after the meta tag named a
+            # repository, is no "not found" (queryPrefixModules fails on it): not a probe.
             by_version[None][chain.module].append(chain)
     lookups = []
     for version, paths in by_version.items():
