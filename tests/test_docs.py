@@ -78,3 +78,17 @@ def test_a_broken_link_or_anchor_is_caught(tmp_path):
     page.write_text("# Title\n\n[ok](#title) [gone](#nope) [file](missing.md)\n")
     assert links(page) == ["#title", "#nope", "missing.md"]
     assert anchors(page) == {"title"}
+
+
+def test_the_labs_page_names_every_scenario():
+    # Nine scenarios had been added to the lab without a line in its table.
+    from goscope.lab.scenario import scenario_names
+
+    page = (Path(__file__).parent.parent / "docs" / "lab.md").read_text(encoding="utf-8")
+    table = {
+        name
+        for line in page.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`([a-z0-9-]+)`", line.split("|")[1])
+    }
+    assert set(scenario_names()) - table == set()
