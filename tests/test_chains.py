@@ -320,6 +320,112 @@ def test_a_meta_404_alone_is_the_lookups_failure():
     assert [c.module for c in failed] == ["vcs.example/team/gone"]
 
 
+GIT_REFS = "https://vcs.example/team/tools.git/info/refs?service=git-upload-pack"
+
+
+def test_a_meta_tag_for_a_package_path_is_no_module_go_found():
+    # go get vcs.example/team/tools/lint: the forge answers lint's ?go-get=1 with the
+    # repository's tag (prefix team/tools), go verifies the prefix and git asks the root.
+    # goscope named lint the module found, served by direct ("2 modules").
+    from goscope.core.traffic.lookups import find_lookups
+    from goscope.core.traffic.verdicts import failures, module_fetches
+
+    env = env_of(f"{A},direct", GOPRIVATE="vcs.example")
+    repo = "https://vcs.example/team/tools.git"
+    events = [
+        event("https://vcs.example/team/tools/lint?go-get=1", 200, env=env, repo=repo),
+        event("https://vcs.example/team/tools?go-get=1", 200, env=env, repo=repo),
+        event("https://vcs.example/team?go-get=1", 404, env=env),
+        event("https://vcs.example?go-get=1", 404, env=env),
+        event(GIT_REFS, 200, env=env),
+    ]
+    chains = build_chains(events, env)
+    (lookup,) = find_lookups(chains)
+    assert lookup.found is not None and lookup.found.module == "vcs.example/team/tools"
+    assert len(failures(chains, [], exit_code=0)) == 0
+    assert "vcs.example/team/tools" in {c.module for c in module_fetches(chains)}
+
+
+def test_a_go_get_page_without_a_meta_tag_finds_nothing():
+    # A login page answered 200 to ?go-get=1, no go-import tag: "no go-import meta tags",
+    # not found to go (vcs.go, modfetch/repo.go lookupDirect). It read "served by direct".
+    from goscope.core.traffic.lookups import find_lookups
+
+    env = env_of(f"{A},direct", GOPRIVATE="vcs.example")
+    repo = "https://vcs.example/team/tools.git"
+    events = [
+        event("https://vcs.example/team/tools?go-get=1", 200, env=env, repo=repo),
+        event("https://vcs.example/team?go-get=1", 200, env=env),
+        event("https://vcs.example?go-get=1", 200, env=env),
+        event(GIT_REFS, 200, env=env),
+    ]
+    chains = build_chains(events, env)
+    served = sorted(c.module for c in chains if c.result == "served")
+    assert served == ["vcs.example/team/tools"]
+    (lookup,) = find_lookups(chains)
+    assert lookup.found is not None and lookup.found.module == "vcs.example/team/tools"
+    # And a tag on a page that is not 200 OK is found, as go accepts it (web/http.go).
+    (chain,) = build_chains(
+        [event("https://vcs.example/team/x?go-get=1", 404, env=env, repo=repo)], env
+    )
+    assert chain.result == "served"
+
+
+def test_git_failing_after_the_meta_tag_is_one_fetch_failed_not_served_and_failed():
+    # It read "served by direct" in Fetches and failed in Failures, as two chains.
+    env = env_of(f"{A},direct", GOPRIVATE="vcs.example")
+    repo = "https://vcs.example/team/tools.git"
+    events = [
+        event("https://vcs.example/team/tools?go-get=1", 200, env=env, repo=repo),
+        event(GIT_REFS, 403, env=env),
+    ]
+    (chain,) = build_chains(events, env)
+    assert (chain.result, chain.attempts[-1].status) == ("failed", 403)
+
+
+@pytest.mark.parametrize(
+    ("git_status", "line", "failed_modules"),
+    [
+        # git failed: go's one error is the repository's, not the prefixes' 404s ("3 failed").
+        (
+            403,
+            "go: module vcs.example/team/tools: git ls-remote -q origin in /tmp/x: exit status"
+            " 128:\n\tfatal: unable to access 'https://vcs.example/team/tools.git/': The"
+            " requested URL returned error: 403",
+            ["vcs.example/team/tools"],
+        ),
+        # An unknown version of a module git served: go's error, not the 404 probes' (it
+        # read "2 failed", the probes).
+        (
+            200,
+            "go: vcs.example/team/tools@v9.9.9: invalid version: unknown revision v9.9.9",
+            [],
+        ),
+    ],
+)
+def test_gos_error_is_tied_to_the_fetch_it_is_about_not_the_prefix_probes(
+    git_status, line, failed_modules
+):
+    from goscope.core.gorules.goerrors import parse_go_output
+    from goscope.core.traffic.verdicts import failures, link_errors
+
+    env = env_of(f"{A},direct", GOPRIVATE="vcs.example")
+    repo = "https://vcs.example/team/tools.git"
+    events = [
+        event("https://vcs.example/team/tools?go-get=1", 200, env=env, repo=repo),
+        event("https://vcs.example/team?go-get=1", 404, env=env),
+        event("https://vcs.example?go-get=1", 404, env=env),
+        event(GIT_REFS, git_status, env=env),
+    ]
+    chains = build_chains(events, env)
+    errors = parse_go_output(line.split("\n"))
+    assert errors
+    link_errors(errors, chains, env)
+    found = failures(chains, errors, exit_code=1)
+    assert [c.module for c in found.chains] == failed_modules
+    assert len(found) == 1  # one error, one failure
+
+
 def test_a_mod_only_module_gets_the_same_checksum_verdict_live_and_reported():
     # go checks a go.mod against go.sum (or the database) as it does a zip (fetch.go
     # checkGoMod): a module whose .mod alone was fetched has a verdict, in the live TUI too

@@ -302,3 +302,30 @@ def test_a_single_error_is_tied_to_the_fetch_that_failed_not_a_later_served_one(
     failed = [c for c in report.chains if c.result != "served"]
     assert failed and all(c.go_errors == (line,) for c in failed)
     assert report.loose_errors == []
+
+
+@pytest.mark.parametrize(
+    ("said", "kind", "status", "words"),
+    [
+        ("The requested URL returned error: 403", "forbidden", 403, "refused git (403)"),
+        ("The requested URL returned error: 401", "auth", 401, "for git, which had none"),
+        (
+            "could not read Username for 'https://vcs.example': terminal prompts disabled",
+            "auth",
+            401,
+            "for git",
+        ),
+    ],
+)
+def test_gits_refusal_is_read_with_gits_own_status_and_words(said, kind, status, words):
+    # A git 403 read "credentials needed (401): go asked twice, the second time with GOAUTH's".
+    from goscope.core.gorules.goerrors import explain, parse_go_output
+
+    lines = [
+        "go: module vcs.example/team/tools: git ls-remote -q origin in /tmp/x: exit status 128:",
+        f"\tfatal: unable to access 'https://vcs.example/team/tools.git/': {said}",
+    ]
+    (error,) = parse_go_output(lines)
+    explain(error)
+    assert (error.kind, error.status) == (kind, status)
+    assert words in error.explanation and "GOAUTH" not in error.explanation

@@ -81,6 +81,11 @@ def test_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache):
     assert events == sorted((u, s) for u, s in trace), "events and go -x trace differ"
     if expect.no_events:
         assert run.events() == []
+    # Every ?go-get=1 page of the lab carries a go-import tag: each is read, gzipped or not
+    # (a gzipped page's tag went unread, and its path read as no module).
+    for e in run.go_events():
+        if e["endpoint"] == "go-get" and e["status"] == 200:
+            assert e["repo"], e["url"]
 
     # Each fetch asked the same hosts, in the same order, as the trace shows.
     traced = traced_hosts(run)

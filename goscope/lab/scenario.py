@@ -153,6 +153,7 @@ def _hosts(data: dict[str, Any], where: str) -> list[HostSpec]:
                 missing=int(spec.get("missing", 404)),
                 tls=bool(spec.get("tls", False)),
                 auth=str(spec.get("auth", "")),
+                gzip=bool(spec.get("gzip", False)),
             )
         )
     return hosts

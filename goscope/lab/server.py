@@ -7,6 +7,7 @@ single server plays every proxy, the checksum database and the git host.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import socket
 import struct
@@ -48,6 +49,8 @@ class HostSpec:
     missing: int = 404
     tls: bool = False  # served over TLS by the lab's inspecting CA (lab/tls.py)
     auth: str = ""  # "user:password": answers 401 without that Basic authorization
+    # Pages gzipped for a client that accepts it, as forges' web servers do (go asks for gzip).
+    gzip: bool = False
 
 
 @dataclass
@@ -273,7 +276,11 @@ class Lab:
         if "go-get=1" in query.split("&"):
             if module is None:
                 return Answer(404, b"no such repository\n")
-            return Answer(200, git.go_get_page(module), "text/html; charset=utf-8")
+            page = git.go_get_page(module)
+            if spec.gzip and "gzip" in headers.get("accept-encoding", ""):
+                extra = {"Content-Encoding": "gzip"}
+                return Answer(200, gzip.compress(page), "text/html; charset=utf-8", extra)
+            return Answer(200, page, "text/html; charset=utf-8")
         status, extra, payload = git.http_backend(method, unquote(path), query, headers, body)
         ctype = extra.pop("Content-Type", "application/octet-stream")
         return Answer(status, payload, ctype, extra)

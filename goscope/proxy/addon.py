@@ -38,7 +38,7 @@ from goscope.core.traffic.redirects import RedirectLinker, apply_origin
 from goscope.core.traffic.retries import AuthRetryMarker
 from goscope.core.vocab import MISDIRECTED_FLAG, Endpoint
 
-from .answers import error_text, fields, go_import_repo, http_version, preview
+from .answers import body_head, error_text, fields, go_import_repo, http_version, preview
 from .answers import issuer as issuer_of
 from .flowfacts import header, pretty_url_and_host
 from .guard import BLOCKED_FLAG, Guard
@@ -429,9 +429,10 @@ class GoscopeAddon:
             event.duration_ms = round((end - started) * 1000, 3)
         event.response_bytes = self._response_bytes(flow)
         if resp is not None and event.endpoint in PREVIEW_ENDPOINTS and resp.raw_content:
-            event.preview = redact_free_text(preview(resp.raw_content))
+            body = body_head(resp)
+            event.preview = redact_free_text(preview(body)) if body else None
             if event.endpoint == "go-get":
-                repo = go_import_repo(resp.raw_content, event.module)
+                repo = go_import_repo(body, event.module)
                 event.repo = redact_url(repo) if repo else None
         if self.retries.mark(event):
             event.auth_retry = True

@@ -6,12 +6,15 @@ the body's preview, and the repository a go-import meta tag names (vcs.go's
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
 from mitmproxy import http
 
 from goscope.core.gorules.roots import is_public_root
+
+from .flowfacts import header
 
 PREVIEW_BYTES = 4096
 _GO_IMPORT = re.compile(
@@ -52,6 +55,30 @@ def error_text(msg: str) -> str:
         if errno in msg:
             return f"{words}: {msg}"
     return msg
+
+
+BODY_HEAD = 65536  # bytes of a decoded body a preview and a go-import tag are read from
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+def body_head(message: http.Message) -> bytes:
+    """The head of the body as go reads it. go's HTTP client asks for gzip and decodes it
+    (net/http's transport, which cmd/go/internal/web uses), so a server's gzipped
+    `?go-get=1` page holds its meta tag, and a proxy's "not found" its words, only after
+    decoding: read raw, neither was seen. Bounded: a body that inflates to gigabytes
+    inflates only BODY_HEAD bytes here. An encoding go never asks for stays as sent; one
+    that does not decode gives nothing (never the compressed bytes as text)."""
+    raw = message.raw_content or b""
+    encoding = (header(message.headers, b"content-encoding") or "").strip().lower()
+    wbits = _WBITS.get(encoding)
+    if wbits is None:
+        return raw[:BODY_HEAD]
+    for bits in (wbits, -zlib.MAX_WBITS) if encoding == "deflate" else (wbits,):
+        try:  # deflate is zlib-wrapped by the RFC, raw by some servers: both, as browsers do
+            return zlib.decompressobj(bits).decompress(raw, BODY_HEAD)
+        except zlib.error:
+            continue
+    return b""
 
 
 def preview(raw: bytes) -> str:

@@ -224,10 +224,12 @@ def _refine(error: GoError) -> None:
             name, _, value = detail.partition(":")
             if name and name != "downloaded" and value.strip().startswith("h1:"):
                 error.checksum_source = name.strip()
-    if error.kind == "git-failed" and any(
-        "could not read Username" in d or "returned error: 40" in d for d in error.detail
-    ):
+    if error.kind == "git-failed" and _git_refused(error):
         error.kind = "auth"
+        for detail in error.detail:  # git's own status: a 403 is no request for credentials
+            said = _GIT_STATUS.search(detail)
+            if said and error.status is None:
+                error.status = int(said.group(1))
     for detail in error.detail:
         asked = re.search(r"could not read Username for '([^']+)'", detail)
         if asked and error.url is None:
@@ -238,6 +240,14 @@ def _refine(error: GoError) -> None:
         # A 403 is a refusal (a filtering mirror's "not available", credentials it does not
         # accept), not a request for credentials: its own kind, title and words.
         error.kind = "forbidden"
+
+
+_GIT_STATUS = re.compile(r"returned error: (\d{3})")
+
+
+def _git_refused(error: GoError) -> bool:
+    """git (not go's HTTP client) was refused: its own words in the detail lines."""
+    return any("could not read Username" in d or "returned error: 40" in d for d in error.detail)
 
 
 def server_response(error: GoError) -> list[str]:
@@ -302,6 +312,16 @@ EXPLANATIONS: dict[str, str] = {
 }
 
 
+# git's refusals: git asks once, with what a credential helper or .netrc gives it (go sets
+# GIT_TERMINAL_PROMPT=0, so nobody is asked: modload/init.go), not with GOAUTH's.
+GIT_EXPLANATIONS = {
+    "auth": "{host} wants credentials ({status}) for git, which had none to give: a git "
+    "credential helper or a .netrc entry for the host must hold them",
+    "forbidden": "{host} refused git (403): the credentials git sent (a credential helper's "
+    "or .netrc's) are not accepted there, or they may not read that repository",
+}
+
+
 def explain(error: GoError, env: GoEnv | None = None) -> None:
     """Fill `explanation` (plain words) and `fix` (a command safe to paste, or "")."""
     what = error.subject or "the module"
@@ -319,6 +339,8 @@ def explain(error: GoError, env: GoEnv | None = None) -> None:
             )
     else:
         template = EXPLANATIONS.get(error.kind, "go reported an error")
+        if error.kind in GIT_EXPLANATIONS and _git_refused(error):
+            template = GIT_EXPLANATIONS[error.kind]  # git has no GOAUTH retry
         text = template.format(what=what, host=host, status=error.status, query=error.query or what)
         if error.kind == "invalid-gosumdb":
             fix = _set(env, "GOSUMDB", "sum.golang.org")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import sys
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from ..gorules.goenv import GoEnv, ProxyEntry
 from ..vocab import BLOCKED_FLAG, ChainEndpoint, Kind
@@ -36,6 +36,22 @@ def is_success(status: int | None, error: str | None) -> bool:
 
 def is_not_found(status: int | None, error: str | None) -> bool:
     return error is None and status in NOT_FOUND
+
+
+def is_go_get(url: str | None) -> bool:
+    """A `?go-get=1` meta lookup's URL (vcs.go `repoRootForImportDynamic`)."""
+    return url is not None and parse_qs(urlsplit(url).query).get("go-get") == ["1"]
+
+
+def direct_ok(event: Event) -> bool:
+    """Whether a direct request did its part. A `?go-get=1` finds a repository when its
+    page has a go-import meta tag for the path, whatever the status: vcs.go
+    `repoRootForImportDynamic` reads the tags first (web/http.go accepts a page that is not
+    200 OK) and a 200 page without one is "no go-import meta tags", which modfetch/repo.go
+    `lookupDirect` calls not found. git's requests, by their status."""
+    if event.endpoint == "go-get":
+        return event.error is None and event.repo is not None
+    return is_success(event.status, event.error)
 
 
 class ChainTracker:
@@ -398,14 +414,15 @@ class ChainTracker:
         state.host, state.url = event.host, event.url
         state.status, state.error = event.status, event.error
         state.seqs = (*state.seqs, event.seq)
-        state.outcome = "served" if is_success(event.status, event.error) else "failed"
+        success = direct_ok(event)
+        state.outcome = "served" if success else "failed"
         linked = self._direct_chains.setdefault(root, {})
         # A `P?go-get=1` that fails says "no module at P" (modload tries each prefix of a
         # package path as a module path): it answers for the fetch of P alone. A 404 for
         # git.corp.example.com/team failed the fetch of team/tools, which go then got.
         # Repository traffic (git, or a ?go-get=1 that go verifies a meta prefix with) serves
         # every module under its root.
-        exact = event.endpoint == "go-get" and not is_success(event.status, event.error)
+        exact = event.endpoint == "go-get" and not success
         waiting = [
             c
             for c in self._awaiting_direct
@@ -414,11 +431,13 @@ class ChainTracker:
         for chain in waiting:
             self._awaiting_direct.remove(chain)
             linked[chain.id] = chain
-        success = is_success(event.status, event.error)
         changed = []
         for chain_id, chain in list(linked.items()):
-            if chain.attempts[-1].outcome == "served" and not success:
-                del linked[chain_id]  # that fetch is done: a later failure is a new one
+            served = chain.attempts[-1]
+            if served.outcome == "served" and not success and not is_go_get(served.url):
+                # That fetch is done: a later failure is a new one. A meta tag alone serves
+                # nothing yet: git's failure after it is that fetch's (it read "served").
+                del linked[chain_id]
                 continue
             self._copy_direct(chain.attempts[-1], state)
             self.by_seq[event.seq] = chain

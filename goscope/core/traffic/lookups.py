@@ -20,9 +20,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
 
-from .chains import FallbackChain
+from .chains import FallbackChain, is_go_get
 
 PROBE_ENDPOINTS = ("list", "info", "latest")
 
@@ -35,9 +34,22 @@ def meta_not_found(chain: FallbackChain) -> bool:
     modload/query.go `queryPrefixModules` reads it as a proxy's 404, not as a failure.
     """
     attempt = chain.attempts[-1] if chain.attempts else None
-    if attempt is None or attempt.outcome == "served" or attempt.url is None:
-        return False
-    return parse_qs(urlsplit(attempt.url).query).get("go-get") == ["1"]
+    return attempt is not None and attempt.outcome != "served" and is_go_get(attempt.url)
+
+
+def git_failed(chain: FallbackChain) -> bool:
+    """A direct fetch whose repository failed after its meta tag was found."""
+    return chain.endpoint == "vcs" and chain.result == "failed" and not meta_not_found(chain)
+
+
+def meta_only(chain: FallbackChain) -> bool:
+    """A direct fetch served by its meta tag alone: no git request of its own followed.
+
+    A forge answers `?go-get=1` for any path in a repository with the repository's tag, so
+    `go get host/team/tools/lint` finds tags at lint and at team/tools; git's traffic is the
+    repository root's (vcs.go verifies the tag's prefix), and that is the module go found.
+    """
+    return chain.kind == "direct" and bool(chain.attempts) and is_go_get(chain.attempts[-1].url)
 
 
 @dataclass
@@ -48,8 +60,10 @@ class ModuleLookup:
 
     @property
     def found(self) -> FallbackChain | None:
-        """The longest prefix that answered: the module go chose."""
-        return next((c for c in self.probes if c.result == "served"), None)
+        """The longest prefix that answered: the module go chose. Direct, the longest whose
+        repository go then asked for (a meta tag alone is no module: see meta_only)."""
+        served = [c for c in self.probes if c.result == "served"]
+        return next((c for c in served if not meta_only(c)), served[0] if served else None)
 
     def describe(self) -> str:
         found = self.found
@@ -84,10 +98,9 @@ def find_lookups(
         if chain.kind == "proxy" and chain.endpoint in PROBE_ENDPOINTS:
             version = chain.version if chain.endpoint == "info" else None
             by_version[version][chain.module].append(chain)
-        elif chain.endpoint == "vcs" and (chain.result == "served" or meta_not_found(chain)):
+        elif chain.endpoint == "vcs":
             # GONOPROXY paths are probed direct: `?go-get=1` for each prefix (vcs.go). The
-            # one served is the module found. A failure in git, after the meta tag named a
-            # repository, is no "not found" (queryPrefixModules fails on it): not a probe.
+            # one served is the module found.
             by_version[None][chain.module].append(chain)
     lookups = []
     for version, paths in by_version.items():
@@ -112,11 +125,15 @@ def find_lookups(
         # Found: every other prefix's "not found" is the expected answer, and the module
         # found is fetched, not probed. Found nowhere: the lookup failed, and its longest
         # path is that failure (go names it too).
+        # A failure in git, after a meta tag named a repository, is no "not found":
+        # queryPrefixModules fails on it (an error it cannot classify), so it is never a
+        # probe, and where it is, the longest path's "not found" is no longer the failure.
         found = lookup.found
+        real = {id(c) for c in lookup.probes if git_failed(c)}
         for chain in lookup.probes:
-            if chain.probe_of is not None:
+            if chain.probe_of is not None or id(chain) in real:
                 continue
-            if found is None and chain.module == lookup.path:
+            if found is None and not real and chain.module == lookup.path:
                 continue
             if found is not None and chain.module == found.module:
                 continue

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 from ..gorules.goenv import GoEnv
 from ..gorules.goerrors import TOOLCHAIN_KINDS, GoError, explain
 from ..urls import origin
-from .chains import FallbackChain
+from .chains import FallbackChain, is_not_found
 from .explain import CERT_FAILURE
-from .lookups import ModuleLookup, find_lookups
+from .lookups import ModuleLookup, find_lookups, meta_not_found
 
 CHECKSUM_KINDS = ("checksum-mismatch", "checksum-missing")
 
@@ -165,13 +165,28 @@ def _targets(
             return failed or same[-1:]
         # Fetched from version control, which knows no versions: the repository's chain
         # (git's own error names the repository, `git ls-remote … https://host/org/repo`).
-        vcs = [c for c in _under_path(error.module, by_path) if c.endpoint == "vcs"]
+        vcs = [
+            c
+            for c in _under_path(error.module, by_path)
+            if c.endpoint == "vcs" and not _not_here(c)
+        ]
         if vcs:
             return [c for c in vcs if c.result != "served"] or vcs[-1:]
     path = error.query or error.module
-    if path:  # a lookup: the probes of that path, or the direct fetch of its repository
-        return [c for c in _under_path(path, by_path) if c.result != "served"]
+    if path:  # a lookup: its failure, or the direct fetch of its repository
+        # One error, one failure: the prefixes' "no module here" answered the lookup (tied
+        # to them, go's git error read "3 failed"); where all are that, the longest path's.
+        unserved = [c for c in _under_path(path, by_path) if c.result != "served"]
+        return [c for c in unserved if not _not_here(c)] or unserved[:1]
     return []
+
+
+def _not_here(chain: FallbackChain) -> bool:
+    """A prefix's "no module here": an answer of the lookup, not what go's error is about."""
+    if meta_not_found(chain):
+        return True
+    last = chain.attempts[-1] if chain.attempts else None
+    return chain.probe_of is not None and last is not None and is_not_found(last.status, last.error)
 
 
 def _under_path(path: str, by_path: dict[str, list[FallbackChain]]) -> list[FallbackChain]:
