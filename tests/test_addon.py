@@ -512,3 +512,36 @@ def test_trouble_wake_ups_are_never_counted_as_events_nor_take_their_places():
 
     assert asyncio.run(main(10)) == 1  # the one event not streamed in time, no more
     assert asyncio.run(main(2)) == 1
+
+
+def test_a_fully_qualified_host_takes_its_route():
+    # `proxy.golang.org.` is proxy.golang.org: the route keyed without the dot missed it,
+    # and a routed (lab, test) run reached the real proxy.
+    router = Router()
+    flow = go_flow("https://proxy.golang.org./rsc.io/quote/@v/list")
+    with taddons.context(router) as tctx:
+        tctx.configure(router, goscope_route=["proxy.golang.org=http://127.0.0.1:9999"])
+        router.request(flow)
+    assert (flow.request.host, flow.request.port) == ("127.0.0.1", 9999)
+
+
+def test_a_guard_that_cannot_judge_a_request_answers_it_and_counts_the_failure():
+    # mitmproxy logs a hook's exception and forwards the flow: the guard failed open.
+    from goscope.proxy.guard import Guard
+
+    def judge_nothing(flow):
+        raise RuntimeError("cannot judge")
+
+    failures = []
+    guard = Guard(judge_nothing, on_error=failures.append)
+    guard.enabled = True
+    flow = go_flow("https://proxy.golang.org/corp.example/x/@v/list")
+    flow.response = None
+    guard.requestheaders(flow)
+    assert flow.response is not None and flow.response.status_code == 502
+    assert len(failures) == 1 and guard.blocked == 0
+    assert not flow.metadata.get("goscope_blocked")
+    # And the addon counts it: the verdict is incomplete.
+    addon, _ = listening()
+    addon.internal_error(RuntimeError("cannot judge"))
+    assert addon.stats()["internal_errors"] == 1

@@ -266,11 +266,15 @@ def test_credentials_in_a_bad_route_or_upstream_proxy_are_never_echoed(home_env,
         ),
         (["config"], {"GOSCOPE_UPSTREAM_PROXY": "bob:hunter2pass@proxy:3128"}),
         (["config"], {"GOSCOPE_ROUTE": "x=ftp://bob:hunter2pass@h/p"}),
+        # urlsplit's own refusal ("Invalid IPv6 URL") escaped as a traceback, exit 1.
+        (["run", "--route", "a.example=http://bob:hunter2pass@[x", "--", "true"], {}),
+        (["run", "--upstream-proxy", "http://bob:hunter2pass@[x", "--", "true"], {}),
     ]
     for args, extra in cases:
         out = goscope(*args, env={**home_env, **extra})
         assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
         assert "hunter2pass" not in out.stderr and "bob:xxxxx@" in out.stderr, out.stderr
+        assert "Traceback" not in out.stderr and "IPv6" not in out.stderr, out.stderr
     good = "proxy.golang.org=https://bob:hunter2pass@127.0.0.1:9/p?token=ghp_" + "a1" * 18
     shown = goscope("config", env={**home_env, "GOSCOPE_ROUTE": good})
     assert shown.returncode == 0 and "hunter2pass" not in shown.stdout

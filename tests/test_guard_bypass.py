@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from goscope.core.traffic.recording import read_recording
 from goscope.core.vocab import BLOCKED_FLAG
 from goscope.proxy.launcher import ProxyConfig, ProxyProcess
@@ -235,3 +237,88 @@ def test_a_connection_whose_process_is_not_found_makes_the_verdict_incomplete(tm
     assert stats["sender_unknown"] == 1, stats
     reasons = read_recording(str(tmp_path / "r.jsonl")).incomplete(stats)
     assert any("could not find" in r for r in reasons), reasons
+
+
+# -- request shapes that got past the guard (from an outside attack; each failed before) --
+def _ask_raw(tmp_path, host: str, path: bytes, private: str, env: dict[str, str]):
+    """One absolute-form GET of `path` at `host` (routed to the lab) through a guarded
+    proxy: what the client was answered, the proxy's count, the recording, what went out."""
+    auth = base64.b64encode(f"goscope:{SECRET}".encode()).decode()
+    with ModServer({host: HostBehaviour([PRIVATE])}) as server:
+        proxy = _guarded_proxy(tmp_path, server, private=private)
+        client = (  # a tunnel, as go's HTTPS requests come (here to the routed lab)
+            "import socket, sys\n"
+            f"s = socket.create_connection(({proxy.host!r}, {proxy.port}), timeout=10)\n"
+            f"s.sendall(b'CONNECT {host}:80 HTTP/1.1\\r\\nProxy-Authorization: Basic {auth}'\n"
+            "          b'\\r\\n\\r\\n')\n"
+            "assert s.recv(4096).startswith(b'HTTP/1.1 200')\n"
+            f"s.sendall(b'GET ' + {path!r} + b' HTTP/1.1\\r\\nHost: {host}\\r\\n'\n"
+            "          b'User-Agent: Go-http-client/1.1\\r\\nConnection: close\\r\\n\\r\\n')\n"
+            "sys.stdout.buffer.write(s.recv(65536)[:12])\n"
+        )
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", client],
+                env=_go_env(tmp_path, **env),
+                capture_output=True,
+                timeout=60,
+            )
+        finally:
+            stats = proxy.stop()
+    return done.stdout, stats, read_recording(str(tmp_path / "r.jsonl")), server.requests
+
+
+@pytest.mark.parametrize(
+    ("host", "path", "private", "env", "module"),
+    [
+        # A module path may hold `sumdb` and `lookup` elements: the proxy shape is read first
+        # (it was a "lookup" of api.v2/: no leak, checksums "verified", exit 0).
+        (
+            "proxy.golang.org",
+            b"/corp.example/sumdb/x/lookup/api.v2/@v/list",
+            "corp.example",
+            {"GOPROXY": "https://proxy.golang.org,direct"},
+            "corp.example/sumdb/x/lookup/api.v2",
+        ),
+        # And a direct lookup's operation follows the database's base, whatever the path
+        # holds after it.
+        (
+            "sum.golang.org",
+            b"/lookup/corp.example/sumdb/x/lookup/api.v2@v1.0.0",
+            "corp.example",
+            {"GONOSUMDB": "corp.example"},
+            "corp.example/sumdb/x/lookup/api.v2",
+        ),
+        # An empty element: the server reads github.com/corp/x (nginx merge_slashes).
+        (
+            "proxy.golang.org",
+            b"/github.com//corp/x/@v/list",
+            "github.com/corp",
+            {},
+            "github.com/corp/x",
+        ),
+    ],
+)
+def test_a_private_path_in_an_odd_shape_is_still_stopped(
+    tmp_path, host, path, private, env, module
+):
+    said, stats, recording, reached = _ask_raw(tmp_path, host, path, private, env)
+    assert not reached, "the private path left"
+    (event,) = recording.events
+    assert event.module == module and BLOCKED_FLAG in event.flags
+    assert said.startswith(b"HTTP/1.1 40"), said
+
+
+def test_a_request_the_guard_cannot_judge_is_not_sent_and_the_verdict_is_incomplete(tmp_path):
+    # A path byte that is not UTF-8 broke the guard's answer; mitmproxy logged the hook's
+    # exception and forwarded the request, and the report said "blocked", complete.
+    said, stats, recording, reached = _ask_raw(
+        tmp_path, "proxy.golang.org", b"/github.com/corp/x\xff/@v/list", "github.com/corp", {}
+    )
+    assert not reached, "the request left"
+    blocked = [e for e in recording.events if BLOCKED_FLAG in e.flags]
+    if not blocked:  # the guard could not judge it: not sent, and counted
+        assert said.startswith(b"HTTP/1.1 502"), said
+        assert stats["internal_errors"] >= 1
+    else:
+        assert said.startswith(b"HTTP/1.1 404"), said

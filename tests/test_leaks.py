@@ -166,3 +166,19 @@ def test_one_url_from_two_processes_is_judged_by_each(order):
     assert (group.severity, group.matched, group.requests) == ("high", "git.corp.internal", 2)
     assert group.fix == "export GONOPROXY=none,git.corp.internal"
     assert [len(s["leaks"]) for s in report.senders] == [1, 1]
+
+
+def test_a_fully_qualified_public_host_is_public():
+    # GOPROXY=https://proxy.golang.org./ reached the public proxy as a host that was not
+    # public: a prefix probe above a private pattern was no leak, and the guard let it out.
+    from goscope.core.hosts import host_key, is_public_service
+
+    assert host_key("Proxy.Golang.Org.") == "proxy.golang.org" and is_public_service(
+        "sum.golang.org."
+    )
+    env = GoEnv.from_mapping({"GOPRIVATE": "corp.example.com/team/tools"})
+    probe = event("https://proxy.golang.org./corp.example.com/team/@v/list", 404, env=env)
+    (leak,) = find_leaks([probe], env)
+    assert (leak.module, leak.severity) == ("corp.example.com/team", "medium")
+    trusted = event("https://goproxy.corp./corp.example.com/team/tools/@v/list", 200, env=env)
+    assert find_leaks([trusted], env, trusted=["goproxy.corp"]) == []

@@ -89,15 +89,18 @@ def check_upstream(value: str) -> str:
 
     from goscope.core.safe.redact import redact_value
 
-    parts = urlsplit(value)
-    try:
+    try:  # urlsplit raises too (`http://[x`), and said only "Invalid IPv6 URL"
+        parts = urlsplit(value)
         parts.port  # noqa: B018 (a port that is no number raises)
         ok = parts.scheme in ("http", "https") and bool(parts.hostname)
     except ValueError:
         ok = False
     if not ok:
         shown = redact_value(value if "//" in value else "//" + value).removeprefix("//")
-        raise ValueError(f"takes http(s)://[user:password@]HOST[:PORT], not {shown!r}")
+        # Worded so that the redaction of the message (by shape) leaves the template whole.
+        raise ValueError(
+            f"takes http(s)://HOST[:PORT], a login before HOST if needed, not {shown!r}"
+        )
     return value
 
 

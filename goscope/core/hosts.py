@@ -69,8 +69,16 @@ def is_public_code_host(path: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def is_public_service(host: str) -> bool:
-    host = host.lower()
+    host = host_key(host)
     return any(host == s or host.endswith("." + s) for s in PUBLIC_SERVICES)
+
+
+def host_key(host: str) -> str:
+    """A host as DNS reads it: `proxy.golang.org.` (fully qualified) is proxy.golang.org.
+    go sends the dot when GOPROXY has it, and it reached the public proxy as "not public":
+    its prefix probes were no leak and the guard let them out."""
+    host = host.lower()
+    return host[:-1] if host.endswith(".") and not host.endswith("..") else host
 
 
 @lru_cache(maxsize=65536)

@@ -19,11 +19,13 @@ class Route:
 
     @classmethod
     def parse(cls, target: str) -> Route:
-        parts = urlsplit(target)
-        try:
+        try:  # urlsplit itself refuses some (`http://[x`: "Invalid IPv6 URL"), .port others
+            parts = urlsplit(target)
             port = parts.port
         except ValueError:
-            port = -1
+            raise RouteError(
+                f"--route takes HOST=URL with an http(s) URL, not {target!r}"
+            ) from None
         if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
             raise RouteError(f"--route takes HOST=URL with an http(s) URL, not {target!r}")
         port = port or (443 if parts.scheme == "https" else 80)

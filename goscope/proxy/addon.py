@@ -502,6 +502,12 @@ class GoscopeAddon:
         return event
 
     # -- stats --------------------------------------------------------------
+    def internal_error(self, exc: Exception) -> None:
+        """goscope's own failure (the guard's): counted, so the verdict is incomplete."""
+        self.internal_errors += 1
+        self._troubled()
+        log.error("goscope: %r", exc)
+
     def _troubled(self) -> None:
         counts = {name: getattr(self, name) for name in TROUBLE}
         for sink in self.sinks:
@@ -557,5 +563,7 @@ def goscope_addons() -> list[Any]:
     after mitmproxy's own addons, since it must run after savehar."""
     recorder, live = Recorder(), LiveStream()
     addon = GoscopeAddon([recorder, live])
-    guard = addon.guard = Guard(addon.event_for_request, on_change=addon.emit_guard)
+    guard = addon.guard = Guard(
+        addon.event_for_request, on_change=addon.emit_guard, on_error=addon.internal_error
+    )
     return [Router(), addon, guard, recorder, live]

@@ -48,9 +48,11 @@ class Guard:
         self,
         event_for_request: Callable[[http.HTTPFlow], tuple[Event, GoEnv]],
         on_change: Callable[[dict[str, Any]], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
     ):
         self.event_for_request = event_for_request
         self.on_change = on_change
+        self.on_error = on_error  # counted as goscope's own error: the verdict is incomplete
         self.enabled = False
         self.blocked = 0
         self._private = ""
@@ -83,18 +85,36 @@ class Guard:
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         if not self.enabled or flow.response is not None or flow.metadata.get("goscope_foreign"):
             return
+        try:
+            self._judge(flow)
+        except Exception as exc:
+            # Fail closed: a request the guard could not judge is not sent. mitmproxy logs
+            # a hook's exception and forwards the flow: a path with a byte that is not
+            # UTF-8 failed the answer's encoding, went out, and the report said "blocked".
+            flow.response = http.Response.make(
+                502,
+                b"goscope guard: could not judge this request, so it was not sent\n",
+                {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"},
+            )
+            if self.on_error is not None:
+                self.on_error(exc)
+
+    def _judge(self, flow: http.HTTPFlow) -> None:
         event, env = self.event_for_request(flow)
         leak = self._detector(env).check(event)
         if leak is None:
             return
-        self.blocked += 1
         sumdb = event.kind == "sumdb"
-        flow.metadata["goscope_blocked"] = True
+        # Wire text may hold lone surrogates (mitmproxy decodes bytes that are not UTF-8
+        # with surrogateescape): replaced, never an exception.
+        body = block_message(leak, env, self._private, event).encode("utf-8", "replace")
         flow.response = http.Response.make(
             403 if sumdb else 404,
-            block_message(leak, env, self._private, event).encode(),
+            body,
             {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"},
         )
+        flow.metadata["goscope_blocked"] = True  # counted once the answer stands
+        self.blocked += 1
 
     def _detector(self, env: GoEnv) -> LeakDetector:
         known = self._detectors.get(id(env))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
 
+from goscope.core.hosts import host_key
 from goscope.core.routes import Route, RouteError, parse_routes
 
 
@@ -32,7 +33,9 @@ class Router:
                 raise exceptions.OptionsError(str(exc)) from None
 
     def request(self, flow: http.HTTPFlow) -> None:
-        route = self.routes.get(flow.request.pretty_host.lower())
+        # A fully qualified name (`proxy.golang.org.`) is the same host: a route keyed
+        # without its dot missed it, and a lab run reached the real proxy.
+        route = self.routes.get(host_key(flow.request.pretty_host))
         if route is None:
             return
         req = flow.request

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from ..gorules.goenv import ORIGIN_ENV, GoEnv
 from ..gorules.patterns import matching_pattern
-from ..hosts import is_public_code_host, is_public_service, looks_internal
+from ..hosts import host_key, is_public_code_host, is_public_service, looks_internal
 from ..safe.shell import is_module_path, set_env_command
 from ..traffic.events import Event
 from ..vocab import BLOCKED_FLAG
@@ -137,6 +137,10 @@ class LeakDetector:
     declared: str = ""  # private patterns the user declares (--private)
     trusted: frozenset[str] = frozenset()  # hosts the user trusts with private paths
 
+    def __post_init__(self) -> None:
+        # Compared as DNS reads a host (host_key): `goproxy.corp.` is goproxy.corp.
+        object.__setattr__(self, "trusted", frozenset(host_key(h) for h in self.trusted))
+
     @cached_property
     def private_patterns(self) -> str:
         parts = [
@@ -182,7 +186,7 @@ class LeakDetector:
 
     def _check(self, event: Event, kind: str, module: str) -> Leak | None:
         note = ""
-        host = event.host.lower()
+        host = host_key(event.host)
         if host == module.split("/", 1)[0].lower() or host in self.trusted:
             return None  # asked of the module's own host, or a host the user trusts
         if (
@@ -245,7 +249,7 @@ class LeakDetector:
 
 
 def _host_of(url: str | None) -> str:
-    return (urlsplit(url).hostname or "").lower() if url else ""
+    return host_key(urlsplit(url).hostname or "") if url else ""
 
 
 @lru_cache(maxsize=65536)
@@ -273,7 +277,7 @@ def find_leaks(
     trusted: Iterable[str] = (),
 ) -> list[Leak]:
     """One leak per request; go's GOAUTH retry of the same URL is not a second leak."""
-    detector = LeakDetector(env, declared, frozenset(h.lower() for h in trusted))
+    detector = LeakDetector(env, declared, frozenset(host_key(h) for h in trusted))
     leaks, seen = [], set()
     for event in events:
         leak = detector.check(event)

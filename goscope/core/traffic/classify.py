@@ -98,6 +98,11 @@ def _classify(method: str, url: str, env: GoEnv | None, client: Client) -> Class
     if split is None:
         return None
     origin, host, raw_path, raw_query = split
+    if "//" in raw_path:
+        # Nor an empty element (module.CheckPath), but another client can, and servers read
+        # `/github.com//corp/x/@v/list` as github.com/corp/x (nginx's merge_slashes, on by
+        # default; Go's ServeMux redirects to the clean path): judged as github.com/corp/x.
+        raw_path = _SLASHES.sub("/", raw_path)
     if "/." in raw_path:
         # go never sends a `.` or `..` segment (module.CheckPath refuses them), but another
         # client can, and the server reads the path without them (RFC 3986 5.2.4; Go's
@@ -109,10 +114,13 @@ def _classify(method: str, url: str, env: GoEnv | None, client: Client) -> Class
         # Nor does go percent-escape its protocol's paths (a module path cannot hold `%`),
         # but another client can (`/@v/list` as `/%40v/list`, `..` as `%2e%2e`), and the
         # server decodes them as net/http decodes r.URL.Path: what the server reads.
-        served = remove_dot_segments(unquote(raw_path))
+        served = remove_dot_segments(_SLASHES.sub("/", unquote(raw_path)))
         if served != raw_path:
             found = _classify_split(method, origin, host, served, raw_query, env, client) or found
     return found
+
+
+_SLASHES = re.compile(r"/{2,}")
 
 
 def _dot_element(module: str | None) -> bool:
@@ -154,10 +162,16 @@ def _classify_split(
         git = _classify_git(method, host, raw_path, query, client)
         if git:
             return git
-    sumdb = _classify_sumdb(origin, host, raw_path, env, client)
-    if sumdb:
-        return sumdb
-    return _classify_proxy(origin, raw_path, env, client)
+    # A module path may hold `sumdb` and `lookup` elements (module.CheckPath allows them):
+    # the proxy protocol's shape is read first, as no checksum database path has `/@v/`
+    # (x/mod/sumdb/client.go: lookup/PATH@VERSION, tile/…, latest). Read the other way,
+    # `corp.example.com/sumdb/x/lookup/api.v2/@v/list` was a lookup of "api.v2/": no leak,
+    # nothing for the guard to stop.
+    if "/@v/" in raw_path or raw_path.endswith("/@latest"):
+        proxy = _classify_proxy(origin, raw_path, env, client)
+        if proxy is not None:
+            return proxy
+    return _classify_sumdb(origin, host, raw_path, env, client)
 
 
 # go's plain URLs, in one match: scheme, a host with no userinfo, port, IPv6 brackets or
@@ -207,6 +221,24 @@ def _classify_git(
 def _classify_sumdb(
     origin: str, host: str, raw_path: str, env: GoEnv | None, client: Client
 ) -> Classification | None:
+    # Direct first: https://<name>/lookup/..., /tile/..., /latest (or GOSUMDB's URL), its
+    # operation right after the base. A `/sumdb/` inside the module path of a lookup is the
+    # module's (it read as a proxied lookup of the path's last element).
+    base_path, name = _direct_sumdb_base(origin, host, raw_path, env)
+    if base_path is not None:
+        found = _sumdb_op(raw_path[len(base_path) :].lstrip("/"))
+        if found and found[0] != "supported":  # `supported` is only ever asked of proxies
+            endpoint, module, version, bad = found
+            return Classification(
+                "sumdb",
+                endpoint,
+                module=module,
+                version=version,
+                proxy=None,
+                client=client,
+                sumdb=name,
+                bad_escape=bad,
+            )
     # Proxied: <proxy base>/sumdb/<name>/<op> (sumdb.go initBase).
     marker = raw_path.find("/sumdb/")
     if marker >= 0:
@@ -226,27 +258,7 @@ def _classify_sumdb(
                     sumdb=name,
                     bad_escape=bad,
                 )
-    # Direct: https://<name>/lookup/..., /tile/..., /latest (or GOSUMDB's URL).
-    base_path, name = _direct_sumdb_base(origin, host, raw_path, env)
-    if base_path is None:
-        return None
-    op = raw_path[len(base_path) :].lstrip("/")
-    found = _sumdb_op(op)
-    if not found:
-        return None
-    endpoint, module, version, bad = found
-    if endpoint == "supported":
-        return None  # only ever asked of proxies
-    return Classification(
-        "sumdb",
-        endpoint,
-        module=module,
-        version=version,
-        proxy=None,
-        client=client,
-        sumdb=name,
-        bad_escape=bad,
-    )
+    return None
 
 
 @lru_cache(maxsize=64)
