@@ -903,10 +903,32 @@ def test_an_output_naming_the_file_a_command_reads_is_refused(tmp_path, home_env
         ["report", str(rec), "--json", str(rec)],
         ["report", str(rec), "--markdown", str(tmp_path / "same.jsonl")],
         ["audit", str(rec), "--sarif", str(rec)],
+        # diff's B, and a file a directory or a glob gives the audit (each was replaced).
+        ["diff", str(tmp_path / "same.jsonl"), str(rec), "--markdown", str(rec)],
+        ["audit", str(tmp_path), "--markdown", str(rec)],
+        ["audit", str(tmp_path / "*.jsonl"), "--json", str(rec)],
     ):
         out = goscope(*args, env=home_env)
         assert out.returncode == 2 and "which this command reads" in out.stderr, (args, out.stderr)
         assert rec.read_text() == whole + "\n"
+    # Nor into a directory the audit reads: the next audit read the output as a run.
+    out = goscope("audit", str(tmp_path), "--json", str(tmp_path / "audit.json"), env=home_env)
+    assert out.returncode == 2 and "inside" in out.stderr and len(out.stderr.splitlines()) == 1
+    assert not (tmp_path / "audit.json").exists()
+
+
+def test_route_never_prints_a_goproxy_or_gosumdb_secret(home_env):
+    env = {
+        **home_env,
+        "GOPROXY": "https://user:hunter2pw@goproxy.corp.example/ghp_" + "a" * 36 + ",direct",
+        "GOSUMDB": "sum.golang.org https://u:sumpw@sumproxy.example",
+    }
+    for args in (["route", "example.com/x"], ["route", "example.com/x", "--json"]):
+        out = goscope(*args, env=env)
+        assert out.returncode == 0, out.stderr
+        assert "goproxy.corp.example" in out.stdout and "sumproxy.example" in out.stdout
+        for secret in ("hunter2pw", "sumpw", "ghp_aaaa"):
+            assert secret not in out.stdout, (args, out.stdout)
 
 
 def test_env_refuses_a_value_a_shell_could_not_be_given_safely(tmp_path):

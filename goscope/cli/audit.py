@@ -100,6 +100,17 @@ def _inputs(paths: tuple[str, ...]) -> Any:
     return found
 
 
+def _inside_input(output: str, paths: tuple[str, ...]) -> str | None:
+    """The directory among the inputs that `output` would be written into (or None)."""
+    where = os.path.realpath(output)
+    for path in paths:
+        if os.path.isdir(path):
+            root = os.path.realpath(path)
+            if os.path.commonpath([root, where]) == root:
+                return path
+    return None
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--json", "json_out", metavar="FILE", help="Write the audit as JSON (- for stdout).")
@@ -157,9 +168,17 @@ def audit(
             validate_output(option, value)
     if sarif == "-":
         raise fail("--sarif takes a file")
-    distinct_outputs(
-        ("--json", json_out), ("--markdown", markdown), ("--sarif", sarif), inputs=paths
-    )
+    outputs = (("--json", json_out), ("--markdown", markdown), ("--sarif", sarif))
+    found = _inputs(paths)
+    # The files a directory or a glob names are inputs too: `audit art --markdown
+    # art/run1.jsonl` replaced that recording. And nothing is written into a directory the
+    # audit reads: the next audit of it read its own output as a run, and stopped.
+    distinct_outputs(*outputs, inputs=[*paths, *found.files])
+    for option, value in outputs:
+        if value and value != "-":
+            inside = _inside_input(value, paths)
+            if inside is not None:
+                raise fail(f"{option} {value} is inside {inside}, which this audit reads")
     if sum(v == "-" for v in (json_out, markdown)) > 1:
         raise fail("only one of --json and --markdown can go to stdout")
     if tui and "-" in (json_out, markdown):
@@ -170,7 +189,6 @@ def audit(
     if window[0] is not None and window[1] is not None and window[0] > window[1]:
         raise fail(f"--since {since} is after --until {until}: no run can be in between")
     memory = check_memory(memory_limit)
-    found = _inputs(paths)
     progress = Progress(len(found.files), "judging runs")
     try:
         result = run_audit(

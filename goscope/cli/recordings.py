@@ -164,6 +164,12 @@ def diff(
 
     if markdown and markdown != "-":
         validate_output("--markdown", markdown)
+    # `diff a b --markdown b` replaced recording b with the Markdown.
+    distinct_outputs(("--markdown", markdown), inputs=[a, b])
+    if as_json and markdown == "-":
+        raise fail("only one of --json and --markdown can go to stdout")
+    if tui and (as_json or markdown == "-"):
+        raise fail("--tui takes the terminal: write --markdown to a file")
     if tui:
         need_terminal("diff --tui")
     sides = [load_run(path, private, optional_list(trusted)) for path in (a, b)]

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.text import Text
 
 from goscope.core.gorules.routing import Route
+from goscope.core.safe.redact import redact_value
 from goscope.core.safe.visible import visible
 
 from . import styles
@@ -16,12 +17,17 @@ def render_route(route: Route, console: Console) -> None:
         console.print(line)
 
 
+def _shown(text: str) -> str:
+    """Wire-free but secret-bearing: GOPROXY and GOSUMDB URLs hold passwords and tokens."""
+    return visible(redact_value(text))
+
+
 def route_lines(route: Route) -> list[Text]:
     """The route as lines of text (the CLI prints them, Config's Route panel shows them)."""
     name = f"{route.path}@{route.version}" if route.version else route.path
-    lines = [Text(visible(f"goscope route {name}"), style="bold")]
+    lines = [Text(_shown(f"goscope route {name}"), style="bold")]
     if route.error:
-        lines.append(Text(visible(route.error), style=styles.BAD))
+        lines.append(Text(_shown(route.error), style=styles.BAD))
         return lines
     probe = None
     for n, step in enumerate(route.steps, 1):
@@ -29,22 +35,22 @@ def route_lines(route: Route) -> list[Text]:
             probe = step.probe_of
             lines.append(
                 Text(
-                    visible(f"go get probes every prefix of {probe} at once (modload/query.go):"),
+                    _shown(f"go get probes every prefix of {probe} at once (modload/query.go):"),
                     style="bold",
                 )
             )
         line = Text(f"{n:>3}. ", style="dim")
-        line.append(visible(step.what))
+        line.append(_shown(step.what))
         if step.moves_on:
-            line.append(visible(f"; on to the next after {step.moves_on}"), style="dim")
+            line.append(_shown(f"; on to the next after {step.moves_on}"), style="dim")
         if step.variable:
             origin = f", {step.origin}" if step.origin else ""
-            line.append(visible(f"  [{step.variable}={step.value}{origin}]"), style="dim")
+            line.append(_shown(f"  [{step.variable}={step.value}{origin}]"), style="dim")
         if step.leak:
             line.append("\n       LEAK ", style=f"bold {styles.LEAK}")
-            line.append(visible(step.leak), style=styles.LEAK)
+            line.append(_shown(step.leak), style=styles.LEAK)
         if step.blocked:
             line.append("\n       BLOCKED ", style=f"bold {styles.GOOD}")
-            line.append(visible(step.blocked), style=styles.GOOD)
+            line.append(_shown(step.blocked), style=styles.GOOD)
         lines.append(line)
     return lines

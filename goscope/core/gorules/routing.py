@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..hosts import is_public_service
+from ..safe.redact import redact_value
 from .goenv import GoEnv, ProxyEntry
 from .patterns import matching_pattern
 
@@ -65,7 +66,8 @@ class RouteStep:
     blocked: str = ""  # under goscope's guard: what it answers here instead of the host
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Redacted as every output is: GOPROXY and GOSUMDB URLs carry passwords and tokens.
+        return {k: redact_value(v) if isinstance(v, str) else v for k, v in asdict(self).items()}
 
 
 @dataclass
@@ -79,7 +81,7 @@ class Route:
         return {
             "path": self.path,
             "version": self.version,
-            "error": self.error,
+            "error": redact_value(self.error) if self.error else self.error,
             "steps": [s.to_dict() for s in self.steps],
         }
 
