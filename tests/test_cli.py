@@ -950,3 +950,123 @@ def test_env_refuses_a_value_a_shell_could_not_be_given_safely(tmp_path):
         proxy.wait(timeout=60)
     assert out.returncode == 2 and out.stdout == "", out.stdout
     assert "would hold a control character" in out.stderr and "\x1b" not in out.stderr
+
+
+# -- the command line as a demanding user meets it (from an outside attack; each failed) --
+def test_run_leaves_every_word_after_the_command_to_it(home_env, tmp_path):
+    # `run go list -m --json all` gave --json to goscope: a report in a file named "all"
+    # (replacing any), and go ran `go list -m`.
+    script = tmp_path / "args.py"
+    script.write_text("import sys; print(sys.argv[1:])\n")
+    out = goscope(
+        "run",
+        "--headless",
+        "--port",
+        "0",
+        sys.executable,
+        str(script),
+        "--json",
+        "all",
+        env=home_env,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "['--json', 'all']" in out.stdout and not (tmp_path / "all").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--private", "corp.example.com", "route", "corp.example.com/x"],
+        ["--fail-on-leak", "--jsonl", "zz.jsonl", "report", "tests/fixtures/tour.jsonl"],
+    ],
+)
+def test_an_option_of_run_before_another_command_is_refused_not_dropped(home_env, args):
+    out = goscope(*args, env=home_env, cwd=Path(__file__).parent.parent)
+    assert out.returncode == 2 and len(out.stderr.splitlines()) == 1, out.stderr
+    assert "goes after the command it is for" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "extra"),
+    [
+        (
+            ["run", "--listen-host", "\x1b]0;PWNED\x07", "--port", "0", "--headless", "--", "true"],
+            {},
+        ),
+        (["ca"], {"GOSCOPE_HOME": "/tmp/goscope-test-\x1b]0;X\x07-home"}),
+    ],
+)
+def test_the_users_own_text_never_reaches_the_terminal_as_control(home_env, args, extra):
+    out = goscope(*args, env={**home_env, **extra})
+    assert "\x1b" not in out.stdout + out.stderr and "\x07" not in out.stdout + out.stderr
+    shutil.rmtree("/tmp/goscope-test-\x1b]0;X\x07-home", ignore_errors=True)
+
+
+def test_config_redacts_token_shapes_in_every_value(home_env):
+    token = "ghp_" + "a1" * 18
+    env = {**home_env, "GOSCOPE_TRUSTED": token, "GOSCOPE_PRIVATE": "glpat-" + "b" * 20}
+    for args in (["config"], ["config", "--json"]):
+        out = goscope(*args, env=env)
+        assert out.returncode == 0 and token not in out.stdout and "glpat-" not in out.stdout
+
+
+def test_settings_apply_unless_the_shell_is_really_completing(home_env, tmp_path):
+    # An empty _GOSCOPE_COMPLETE dropped the user's file: its private patterns, guard and
+    # fail-on-leak with them.
+    user = tmp_path / "xdg" / "goscope"
+    user.mkdir(parents=True)
+    (user / "config.toml").write_text('private = "corp.example.com"\n')
+    env = {**home_env, "XDG_CONFIG_HOME": str(tmp_path / "xdg"), "_GOSCOPE_COMPLETE": ""}
+    out = goscope("route", "corp.example.com/x", env=env, cwd=tmp_path)
+    assert out.returncode == 1 and "LEAK" in out.stdout, out.stdout + out.stderr
+
+
+def test_route_takes_no_guard_and_refuses_two_environments(home_env, tmp_path):
+    env = {**home_env, "GOSCOPE_GUARD": "1"}
+    on = goscope("route", "corp.example.com/x", "--private", "corp.example.com", env=env)
+    off = goscope(
+        "route", "corp.example.com/x", "--private", "corp.example.com", "--no-guard", env=env
+    )
+    assert "BLOCKED" in on.stdout and off.returncode == 1 and "BLOCKED" not in off.stdout
+    (tmp_path / "goenv").write_text("GOPROXY=off\n")
+    tour = str(Path(__file__).parent / "fixtures" / "tour.jsonl")
+    both = goscope("route", "x.example/m", "--from", tour, "--env-file", str(tmp_path / "goenv"))
+    assert both.returncode == 2 and "give one" in both.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--headless", "--port", "0", "--jsonl=", "--", "true"],
+        ["run", "--headless", "--port", "0", "--save-flows", "+", "--", "true"],
+        ["report", "tests/fixtures/tour.jsonl", "--json="],
+        ["diff", "tests/fixtures/tour.jsonl", "tests/fixtures/tour.jsonl", "--markdown="],
+        ["audit", "tests/fixtures/tour.jsonl", "--sarif="],
+    ],
+)
+def test_an_empty_output_name_is_refused(home_env, args):
+    # `--jsonl "$UNSET"` in CI: no recording, exit 0 (and --save-flows + a traceback).
+    out = goscope(*args, env=home_env, cwd=Path(__file__).parent.parent)
+    assert out.returncode == 2 and out.stderr.strip().endswith("(it was given an empty one)")
+
+
+def test_a_bad_project_file_leaves_help_and_version(home_env, tmp_path):
+    (tmp_path / ".goscope.toml").write_text('trusted = "x"\n')
+    for args in (["--version"], ["report", "--help"]):
+        assert goscope(*args, env=home_env, cwd=tmp_path).returncode == 0, args
+    assert goscope("config", env=home_env, cwd=tmp_path).returncode == 2
+
+
+def test_messages_are_lines_not_escapes_or_errnos(home_env):
+    lab = goscope("lab", env=home_env)
+    assert lab.returncode == 2 and "\\n" not in lab.stderr and "Usage:" in lab.stderr
+    missing = goscope(
+        "diff",
+        "tests/fixtures/tour.jsonl",
+        "/nonexist",
+        env=home_env,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == "goscope: /nonexist: No such file or directory"

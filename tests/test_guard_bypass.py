@@ -322,3 +322,18 @@ def test_a_request_the_guard_cannot_judge_is_not_sent_and_the_verdict_is_incompl
         assert stats["internal_errors"] >= 1
     else:
         assert said.startswith(b"HTTP/1.1 404"), said
+
+
+def test_a_sender_is_guarded_by_its_environment_not_the_redacted_copy(tmp_path):
+    # A GOPRIVATE element shaped like a token was redacted in the copy the guard judged by:
+    # the path matched nothing there, and went out (the report, redacted on both sides,
+    # called it a leak that was sent).
+    said, stats, recording, reached = _ask_raw(
+        tmp_path,
+        "proxy.golang.org",
+        b"/github.com/xoxb-1-acme/secret/@v/list",
+        "",
+        {"GOPRIVATE": "github.com/xoxb-1-acme,github.com/other"},
+    )
+    assert not reached, "the private path left"
+    assert said.startswith(b"HTTP/1.1 404"), said

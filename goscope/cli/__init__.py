@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from goscope import __version__
 
@@ -44,6 +45,19 @@ def cli(ctx: click.Context, **kw: Any) -> None:
     if ctx.invoked_subcommand is None:
         # `goscope` alone: the proxy and the TUI, waiting for go in another terminal.
         ctx.invoke(live.run, command=(), **kw)
+        return
+    # These are the bare goscope's (run's) options: before another command they were
+    # dropped without a word (`goscope --private corp route corp/x` judged nothing private).
+    given = [
+        p.opts[0]
+        for p in ctx.command.params
+        if p.name and ctx.get_parameter_source(p.name) == ParameterSource.COMMANDLINE
+    ]
+    if given:
+        raise click.UsageError(
+            f"{given[0]} goes after the command it is for, not before {ctx.invoked_subcommand}",
+            ctx=ctx,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -57,9 +71,15 @@ def main(argv: list[str] | None = None) -> None:
         # Settings from GOSCOPE_<OPTION>, the project file and the user file are click's
         # defaults: a flag still wins (cli/settings.py). A bad one is one line, exit 2.
         # (Not while the shell completes a word: a bad file must not print into it.)
-        completing = "_GOSCOPE_COMPLETE" in os.environ
-        defaults = None if completing else load_settings().default_map()
+        # Only a value click completes with (`bash_complete`, `zsh_source`…): an empty or
+        # stray _GOSCOPE_COMPLETE dropped every setting, --guard and --fail-on-leak with them.
+        shell = os.environ.get("_GOSCOPE_COMPLETE", "").partition("_")[0]
+        completing = shell in ("bash", "zsh", "fish")
+        defaults = None if completing else _settings(args)
         code = cli.main(args=args, prog_name="goscope", standalone_mode=False, default_map=defaults)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.format_message(), err=True)  # `goscope lab`: its help, as it is
+        sys.exit(EXIT_USAGE)
     except click.UsageError as exc:
         # One line, not click's three: what is wrong and where to look.
         where = exc.ctx.command_path if exc.ctx else "goscope"
@@ -83,6 +103,17 @@ def main(argv: list[str] | None = None) -> None:
             click.echo(f"goscope: the output could not be written ({exc.strerror})", err=True)
         sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _settings(args: list[str]) -> dict[str, Any] | None:
+    """Click's defaults from the settings. A bad project file still leaves --help and
+    --version working: a cloned repository's file made goscope unusable in its tree."""
+    try:
+        return load_settings().default_map()
+    except click.ClickException:
+        if any(a in ("-h", "--help", "--version") for a in args):
+            return None
+        raise
 
 
 def _only_options(head: list[str]) -> bool:

@@ -164,7 +164,7 @@ def audit(
     from goscope.core.audit.facts import AuditInputError
 
     for option, value in (("--json", json_out), ("--markdown", markdown), ("--sarif", sarif)):
-        if value and value != "-":
+        if value is not None and value != "-":
             validate_output(option, value)
     if sarif == "-":
         raise fail("--sarif takes a file")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from goscope.core.safe.visible import visible
+
 from .options import fail
 
 
@@ -19,6 +21,7 @@ def ca(show: bool, regenerate: bool) -> None:
         info = ensure_ca(home_dir(), regenerate=regenerate)
     except HomeError as exc:
         raise fail(str(exc)) from None
-    click.echo(f"certificate: {info.cert}")
-    click.echo(f"bundle:      {info.bundle}")
+    # GOSCOPE_HOME is the user's text: an escape sequence in it is shown, never sent.
+    click.echo(f"certificate: {visible(str(info.cert))}")
+    click.echo(f"bundle:      {visible(str(info.bundle))}")
     click.echo(f"sha256:      {info.fingerprint}")

@@ -51,7 +51,11 @@ def recorded_env(path: str) -> GoEnv:
 @click.option("--package", is_flag=True, help="A package path, as go get resolves it (probes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the route as JSON.")
 @judging_options
-@click.option("--guard", is_flag=True, help="Show which steps goscope's guard would answer itself.")
+@click.option(
+    "--guard/--no-guard",
+    default=False,
+    help="Show which steps goscope's guard would answer itself (--no-guard: a setting's off).",
+)
 @click.option(
     "--from",
     "recording",
@@ -81,6 +85,9 @@ def route(
         raise fail(
             f"{target}: not a module or package path (like example.com/mod/pkg, or go@1.27.0)"
         )
+    if recording and env_file:
+        # Alternatives: --env-file was ignored without a word.
+        raise fail("--from and --env-file each give the Go environment: give one")
     env = recorded_env(recording) if recording else effective_env(env_file)[0]
     found = predict_route(
         env,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from goscope.core.safe.visible import visible
 from goscope.proxy.config import DEFAULT_LISTEN_HOST, DEFAULT_PORT, LOOPBACK_HOSTS
 
 if TYPE_CHECKING:
@@ -31,7 +32,9 @@ from .options import (
 )
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
+# Options end where COMMAND begins, as for env, sudo and time: `run go list -m --json all`
+# gave --json to goscope (a report named "all", replacing any such file) and ran `go list -m`.
+@click.command(context_settings={"allow_interspersed_args": False})
 @run_flags
 @proxy_options
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
@@ -61,7 +64,8 @@ def _run(headless: bool, **kw: Any) -> None:
     opts = run_options(**kw)
     if kw["listen_host"] and kw["listen_host"] not in LOOPBACK_HOSTS:
         click.echo(
-            f"goscope: warning: listening on {kw['listen_host']}: others on the network can use this proxy",
+            f"goscope: warning: listening on {visible(kw['listen_host'])}: others on the network "
+            "can use this proxy",
             err=True,
         )
     if headless and not opts.command:
@@ -94,7 +98,7 @@ def env(port: int | None, shell: str, as_json: bool) -> None:
 
     They wire go, git and curl to a running goscope (the newest, or the one on --port),
     with its secret: goscope serves no process it did not wire."""
-    from goscope.core.safe.visible import UNSAFE, visible
+    from goscope.core.safe.visible import UNSAFE
     from goscope.run.wiring import json_exports, no_proxy_warnings, proxy_env, shell_exports
 
     home, running = _running(port)
@@ -182,7 +186,8 @@ def proxy(
 
     if listen_host and listen_host not in LOOPBACK_HOSTS:
         click.echo(
-            f"goscope: warning: listening on {listen_host}: others on the network can use this proxy",
+            f"goscope: warning: listening on {visible(listen_host)}: others on the network can "
+            "use this proxy",
             err=True,
         )
     distinct_outputs(("--jsonl", jsonl), ("--har", har), ("--save-flows", save_flows))

@@ -171,6 +171,8 @@ def validate_output(option: str, path: str | None) -> str | None:
     """An output file goscope may write: checked before anything starts, never a symlink."""
     if path is None:
         return None
+    if not path:  # `--jsonl "$UNSET"` in CI: no recording, and exit 0
+        raise fail(f"{option} needs a file name (it was given an empty one)")
     if path == "-":  # stdout for diff's and audit's outputs, which check it first; not here
         raise fail(f"{option} takes a file name here (- would be a file named '-')")
     parent = os.path.dirname(os.path.abspath(path))

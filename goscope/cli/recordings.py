@@ -162,7 +162,7 @@ def diff(
     from goscope.term.diff import render_diff
     from goscope.term.summary import stdout_console
 
-    if markdown and markdown != "-":
+    if markdown is not None and markdown != "-":
         validate_output("--markdown", markdown)
     # `diff a b --markdown b` replaced recording b with the Markdown.
     distinct_outputs(("--markdown", markdown), inputs=[a, b])

@@ -350,8 +350,9 @@ _MARKS = {
 
 
 def shown(value: Any, key: str) -> str:
-    """A value as `goscope config` prints it: credentials in a proxy URL redacted."""
-    from goscope.core.safe.redact import redact_url
+    """A value as `goscope config` prints it: credentials in a proxy URL redacted, and any
+    token shape in any value (a token pasted into --trusted or --private was printed)."""
+    from goscope.core.safe.redact import redact_url, redact_value
 
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -361,7 +362,7 @@ def shown(value: Any, key: str) -> str:
         )
     if key == "upstream-proxy" and value:
         return redact_url(str(value))
-    return str(value) if value != "" else "-"
+    return redact_value(str(value)) if value != "" else "-"
 
 
 @click.command("config")

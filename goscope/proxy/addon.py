@@ -159,7 +159,7 @@ class GoscopeAddon:
             # finished in its worker. Its other connections were judged by nobody's
             # environment, and telling it raised KeyError (the guard let their leaks out).
             self._senders[sender.id] = sender
-            self._sender_envs[sender.id] = (
+            self._sender_envs[sender.id] = sender.goenv or (
                 GoEnv.from_dict(sender.environment) if sender.environment else None
             )
         self._sender_of[client.id] = sender.id if sender is not None else None

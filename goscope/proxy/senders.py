@@ -71,6 +71,10 @@ class Sender:
     # Why its environment is only part of go's (its go env -w file was not read): judged by
     # what is known, and the verdict is incomplete.
     partial: str | None = None
+    # The environment itself, unredacted, for judging in this process only (never written):
+    # judged by the redacted copy, a GOPRIVATE element shaped like a token (xoxb-1-acme)
+    # matched nothing, and the guard let that path out.
+    goenv: GoEnv | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -243,8 +247,10 @@ class SenderDirectory:
             # guard let the leak out); what the file says is unknown: the verdict says so.
             why = visible(f"its go env -w file was not read: {goenv.env_file_error}")
             note = f"Go environment partly unknown: {why}"
-            return Sender(sender_id, pid, program, command, cwd, goenv.to_dict(), shown, note, why)
-        return Sender(sender_id, pid, program, command, cwd, goenv.to_dict(), shown)
+            return Sender(
+                sender_id, pid, program, command, cwd, goenv.to_dict(), shown, note, why, goenv
+            )
+        return Sender(sender_id, pid, program, command, cwd, goenv.to_dict(), shown, goenv=goenv)
 
     def _started_in(
         self, pid: int, program: str, argv: list[str], environ: dict[str, str]

@@ -16,6 +16,10 @@ import stat
 class UnsafeFile(OSError):
     """A file goscope will not read; the message is one line naming it and why."""
 
+    def __str__(self) -> str:
+        # Made with an errno too (callers test it): the message alone, no "[Errno 2] ".
+        return self.strerror if self.errno is not None and self.strerror else super().__str__()
+
 
 def read_regular(path: str, limit: int, owner: int | None = None) -> bytes:
     """The whole of a regular file of at most `limit` bytes (UnsafeFile otherwise).
