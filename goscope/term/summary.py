@@ -303,11 +303,23 @@ def _lookups(console: Console, report: Report) -> None:
     for lookup in report.lookups:
         found = lookup.found
         line = Text(visible(f"  {lookup.describe()}"), style="green" if found else "red")
-        absent = ", ".join(dict.fromkeys(c.module for c in lookup.probes if c.result != "served"))
+        unserved = [c for c in lookup.probes if c.result != "served"]
         line.append("\n      ")
-        why = "no module here (404/410)" if found is None else "not a module here (as expected)"
+        if found is None:  # each with its own answer: a 401 or a git 403 is no 404
+            why = "found nowhere"
+            absent = ", ".join(dict.fromkeys(f"{c.module} ({_answer(c)})" for c in unserved))
+        else:
+            why = "not a module here (as expected)"
+            absent = ", ".join(dict.fromkeys(c.module for c in unserved))
         line.append(visible(f"{why}: {absent or '-'}"), "dim")
         console.print(line)
+
+
+def _answer(chain: FallbackChain) -> str:
+    last = chain.attempts[-1] if chain.attempts else None
+    if last is None or (last.status is None and last.error is None):
+        return "no answer"
+    return str(last.status) if last.error is None else "error"
 
 
 def leak_count(leaks: int, blocked: int) -> str:
