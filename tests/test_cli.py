@@ -1070,3 +1070,23 @@ def test_messages_are_lines_not_escapes_or_errnos(home_env):
     )
     assert missing.returncode == 2
     assert missing.stderr.strip() == "goscope: /nonexist: No such file or directory"
+
+
+def test_the_job_summary_is_appended_to_as_github_says(home_env, tmp_path):
+    # A heading echoed into $GITHUB_STEP_SUMMARY, or a first goscope's summary, was replaced.
+    summary = tmp_path / "step_summary"
+    summary.write_text("## before\n")
+    env = {**home_env, "GITHUB_STEP_SUMMARY": str(summary)}
+    tour = str(Path(__file__).parent / "fixtures" / "tour.jsonl")
+    for args in (
+        ["report", tour, "--markdown", str(summary)],
+        ["diff", tour, tour, "--markdown", str(summary)],
+        ["audit", tour, "--markdown", str(summary)],
+    ):
+        goscope(*args, env=env)
+    text = summary.read_text()
+    assert text.startswith("## before\n") and text.count("goscope") >= 3, text[:300]
+    other = tmp_path / "other.md"  # any other file is written whole
+    other.write_text("old\n")
+    goscope("report", tour, "--markdown", str(other), env=env)
+    assert not other.read_text().startswith("old")

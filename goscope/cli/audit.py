@@ -228,7 +228,7 @@ def _write(
 
     from goscope import __version__
     from goscope.core.audit.render import audit_markdown, audit_sarif, audit_text
-    from goscope.core.outputs.export import OutputError, write_private
+    from goscope.core.outputs.export import OutputError, write_private, write_summary
     from goscope.core.safe.jsontext import pretty_json
 
     outputs = {
@@ -238,7 +238,7 @@ def _write(
     try:
         for target, text in outputs.items():
             if target and target != "-":
-                write_private(target, text())
+                (write_summary if target == markdown else write_private)(target, text())
         if sarif:
             write_private(sarif, pretty_json(audit_sarif(result, __version__)) + "\n")
     except OutputError as exc:

@@ -156,7 +156,7 @@ def diff(
     exit 4 when either side is incomplete and nothing regressed (no verdict)."""
 
     from goscope.core.outputs.diff import diff_markdown, diff_reports
-    from goscope.core.outputs.export import OutputError, write_private
+    from goscope.core.outputs.export import OutputError, write_summary
     from goscope.core.safe.jsontext import pretty_json
     from goscope.run.options import EXIT_INCOMPLETE
     from goscope.term.diff import render_diff
@@ -186,7 +186,7 @@ def diff(
         render_diff(found, stdout_console(), a, b, full)
     if markdown and markdown != "-":
         try:
-            write_private(Path(markdown), diff_markdown(found, a, b, full))
+            write_summary(Path(markdown), diff_markdown(found, a, b, full))
         except OutputError as exc:
             raise fail(str(exc)) from None
     sys.exit({"regressed": 1, "incomplete": EXIT_INCOMPLETE, "clean": 0}[found.verdict])

@@ -22,7 +22,7 @@ from ..safe.jsontext import pretty_json
 from ..safe.visible import defuse_anywhere, markdown_cell, markdown_code, visible
 from ..traffic.explain import chain_line
 from ..vocab import counted
-from .export import write_private
+from .export import write_private, write_summary
 
 if TYPE_CHECKING:
     from ..judging.leaks import LeakGroup
@@ -479,7 +479,7 @@ def write_ci_outputs(
         for line in github_annotations(report, where):
             print(line, flush=True)
     if markdown:
-        write_private(Path(markdown), summary_markdown(report))
+        write_summary(Path(markdown), summary_markdown(report))
     if sarif:
         document = sarif_document(report, version, where)
         write_private(Path(sarif), pretty_json(document) + "\n")

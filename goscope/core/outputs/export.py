@@ -131,6 +131,22 @@ def write_private(path: str | Path, data: str | bytes) -> None:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def write_summary(path: str | Path, text: str) -> None:
+    """Markdown for people. GitHub's job summary file ($GITHUB_STEP_SUMMARY) is appended
+    to, as GitHub says to write it: a second goscope in the step, or a heading echoed into
+    it first, was replaced. Any other file is written whole, as write_private writes."""
+    step = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not step or os.path.abspath(path) != os.path.abspath(step):
+        write_private(path, text)
+        return
+    try:  # never through a link: O_NOFOLLOW, as write_private's rename never follows one
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "ab") as fh:
+            fh.write(text.encode())
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def write_report(path: str | Path, report: Report) -> None:
     # pretty_json: a byte of the command line or environment that is not UTF-8 would be
     # written as a lone surrogate's escape, which goscope's readers (diff, audit) refuse.
