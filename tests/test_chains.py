@@ -504,3 +504,140 @@ def test_fetch_records_keep_rare_fields_apart_and_say_what_they_said():
     ]
     assert data["go_errors"] == ["go: m.example/x/pkg: no matching versions"]
     assert data["attempts"] == [attempt.to_dict()]
+
+
+# -- direct lookups, second round (from a re-attack and a second read; each failed) -----
+LINT = "https://vcs.example/team/tools/lint?go-get=1"
+TOOLS = "https://vcs.example/team/tools?go-get=1"
+REPO = "https://vcs.example/team/tools.git"
+
+
+def direct_env():
+    return env_of(f"{A},direct", GOPRIVATE="vcs.example")
+
+
+def test_git_refusing_the_repository_fails_every_path_whose_tag_named_it():
+    # go get …/tools/lint, git 403: lint's own ?go-get=1 chain read "served by direct" and
+    # the lookup "found lint", beside the 403 under Failures.
+    env = direct_env()
+    events = [
+        event(LINT, 200, env=env, repo=REPO),
+        event(TOOLS, 200, env=env, repo=REPO),
+        event(GIT_REFS, 403, env=env),
+    ]
+    chains = build_chains(events, env)
+    assert {c.module: c.result for c in chains} == {
+        "vcs.example/team/tools/lint": "failed",
+        "vcs.example/team/tools": "failed",
+    }
+
+
+def test_a_meta_tag_found_again_after_git_failed_does_not_undo_the_failure():
+    # A late lint?go-get=1 (and go's check of the tag's prefix) after git's 403 read
+    # "served", and go's error fell on a prefix's 404.
+    from goscope.core.gorules.goerrors import parse_go_output
+    from goscope.core.traffic.verdicts import failures, link_errors
+
+    env = direct_env()
+    events = [
+        event(TOOLS, 200, env=env, repo=REPO),
+        event("https://vcs.example/team?go-get=1", 404, env=env),
+        event(GIT_REFS, 403, env=env),
+        event(LINT, 200, env=env, repo=REPO),
+        event(TOOLS, 200, env=env, repo=REPO),
+    ]
+    chains = build_chains(events, env)
+    assert all(c.result == "failed" for c in chains), [(c.module, c.result) for c in chains]
+    errors = parse_go_output(
+        [
+            "go: module vcs.example/team/tools/lint: git ls-remote -q origin in /x: exit status"
+            " 128:",
+            f"\tfatal: unable to access '{REPO}/': The requested URL returned error: 403",
+        ]
+    )
+    from goscope.core.traffic.lookups import find_lookups
+
+    find_lookups(chains, True)  # go get probes (as the judge says of its command)
+    link_errors(errors, chains, env)
+    found = failures(chains, errors, exit_code=1)
+    assert len(found) == 1 and found.chains[0].attempts[-1].status == 403, found
+
+
+def test_a_package_paths_tag_is_no_second_module_when_go_names_the_one_it_added():
+    from goscope.core.traffic.lookups import find_lookups
+    from goscope.core.traffic.verdicts import module_groups
+
+    env = direct_env()
+    events = [
+        event(LINT, 200, env=env, repo=REPO),
+        event(TOOLS, 200, env=env, repo=REPO),
+        event("https://vcs.example/team?go-get=1", 404, env=env),
+        event("https://vcs.example?go-get=1", 404, env=env),
+        event(GIT_REFS, 200, env=env),
+    ]
+    chains = build_chains(events, env)
+    (lookup,) = find_lookups(chains, True, modules=frozenset({"vcs.example/team/tools"}))
+    assert lookup.found.module == "vcs.example/team/tools"
+    assert [m for m, _ in module_groups(chains)] == ["vcs.example/team/tools"]
+
+
+def test_a_nested_module_go_named_is_the_one_found_and_none_vanishes_unnamed():
+    from goscope.core.traffic.lookups import find_lookups
+    from goscope.core.traffic.verdicts import module_groups
+
+    env = direct_env()
+    repo = "https://vcs.example/sdk.git"
+    asks = ["https://vcs.example/sdk/s3/pkg?go-get=1", "https://vcs.example/sdk/s3?go-get=1"]
+    asks.append("https://vcs.example/sdk?go-get=1")
+    events = [event(u, 200, env=env, repo=repo) for u in asks]
+    events.append(event(f"{repo}/info/refs?service=git-upload-pack", 200, env=env))
+    chains = build_chains(events, env)
+    (lookup,) = find_lookups(chains, True, modules=frozenset({"vcs.example/sdk/s3"}))
+    assert lookup.found.module == "vcs.example/sdk/s3"  # go said: added …/sdk/s3
+    # Not named by go (go mod tidy of two nested modules): every served one stays a module.
+    chains = build_chains(events, env)
+    find_lookups(chains, True)
+    assert {"vcs.example/sdk", "vcs.example/sdk/s3"} <= {m for m, _ in module_groups(chains)}
+
+
+def test_a_git_failure_at_a_shorter_path_than_the_module_found_is_ignored_as_go_ignores_it():
+    # queryPrefixModules (golang.org/issue/34094): a forge guessing grp/sub is a project,
+    # git 401 there, the module found at grp/sub/mod: go exits 0; goscope said "1 failed".
+    from goscope.core.traffic.lookups import find_lookups
+    from goscope.core.traffic.verdicts import failures
+
+    env = env_of(f"{A},direct", GOPRIVATE="gl.corp")
+    sub = "https://gl.corp/grp/sub.git"
+    mod = "https://gl.corp/grp/sub/mod.git"
+    events = [
+        event("https://gl.corp/grp/sub/mod/pkg?go-get=1", 200, env=env, repo=mod),
+        event("https://gl.corp/grp/sub/mod?go-get=1", 200, env=env, repo=mod),
+        event("https://gl.corp/grp/sub?go-get=1", 200, env=env, repo=sub),
+        event("https://gl.corp/grp?go-get=1", 404, env=env),
+        event("https://gl.corp?go-get=1", 404, env=env),
+        event(f"{mod}/info/refs?service=git-upload-pack", 200, env=env),
+        event(f"{sub}/info/refs?service=git-upload-pack", 401, env=env),
+    ]
+    chains = build_chains(events, env)
+    find_lookups(chains, True)
+    assert len(failures(chains, [], exit_code=0)) == 0
+
+
+def test_a_redirected_go_get_is_answered_where_it_led():
+    # A vanity host's 301 from /tools to /tools/: web.Get follows it. The 301 read
+    # "failed" (no tag) and the page with the tag was dropped.
+    env = env_of("direct", GOPRIVATE="go.corp.example")
+    origin = event("https://go.corp.example/tools?go-get=1", 301, env=env, flags=["redirect"])
+    hop = event(
+        "https://go.corp.example/tools/?go-get=1",
+        200,
+        env=env,
+        repo="https://git.corp.example/tools.git",
+        redirected_from=origin.seq,
+    )
+    hop.kind, hop.endpoint, hop.module = origin.kind, origin.endpoint, origin.module
+    git = event(
+        "https://git.corp.example/tools.git/info/refs?service=git-upload-pack", 200, env=env
+    )
+    (chain,) = build_chains([origin, hop, git], env)
+    assert (chain.module, chain.result) == ("go.corp.example/tools", "served")

@@ -915,6 +915,11 @@ def test_an_output_naming_the_file_a_command_reads_is_refused(tmp_path, home_env
     out = goscope("audit", str(tmp_path), "--json", str(tmp_path / "audit.json"), env=home_env)
     assert out.returncode == 2 and "inside" in out.stderr and len(out.stderr.splitlines()) == 1
     assert not (tmp_path / "audit.json").exists()
+    # What a walk never reads back may go there (`audit . --markdown audit.md`).
+    out = goscope(
+        "audit", ".", "--markdown", "audit.md", "--sarif", "a.sarif", env=home_env, cwd=tmp_path
+    )
+    assert out.returncode != 2 and (tmp_path / "audit.md").exists(), out.stderr
 
 
 def test_route_never_prints_a_goproxy_or_gosumdb_secret(home_env):
@@ -1090,3 +1095,12 @@ def test_the_job_summary_is_appended_to_as_github_says(home_env, tmp_path):
     other.write_text("old\n")
     goscope("report", tour, "--markdown", str(other), env=env)
     assert not other.read_text().startswith("old")
+
+
+def test_a_help_flag_of_the_command_run_never_drops_the_settings(home_env, tmp_path):
+    # With a bad project file, `-h` anywhere (here sort's) dropped every setting, the
+    # guard from GOSCOPE_GUARD with them, and the command ran unguarded.
+    (tmp_path / ".goscope.toml").write_text('trusted = "x"\n')
+    env = {**home_env, "GOSCOPE_GUARD": "1"}
+    out = goscope("run", "--headless", "--port", "0", "--", "sort", "-h", env=env, cwd=tmp_path)
+    assert out.returncode == 2 and ".goscope.toml" in out.stderr, out.stderr

@@ -329,3 +329,39 @@ def test_gits_refusal_is_read_with_gits_own_status_and_words(said, kind, status,
     explain(error)
     assert (error.kind, error.status) == (kind, status)
     assert words in error.explanation and "GOAUTH" not in error.explanation
+
+
+def test_an_import_stack_is_the_error_of_its_innermost_line():
+    # `go: M imports` / `\tP: module …: git ls-remote …` read as two failures: the fetch,
+    # and "go reported an error" of its own.
+    from goscope.core.gorules.goerrors import parse_go_output
+
+    (error,) = parse_go_output(
+        [
+            "go: lab.example/demo imports",
+            "\tvcs.example/team/tools/lint imports",
+            "\tvcs.example/team/tools/lint/x: module vcs.example/team/tools/lint/x: git"
+            " ls-remote -q origin in /tmp/x: exit status 128:",
+            "\t\tfatal: unable to access 'https://vcs.example/team/tools.git/': The requested"
+            " URL returned error: 403",
+        ]
+    )
+    assert (error.kind, error.status, error.query) == (
+        "forbidden",
+        403,
+        "vcs.example/team/tools/lint/x",
+    )
+
+
+def test_a_git_404_is_no_request_for_credentials():
+    from goscope.core.gorules.goerrors import explain, parse_go_output
+
+    (error,) = parse_go_output(
+        [
+            "go: module vcs.example/x: git ls-remote -q origin in /tmp/x: exit status 128:",
+            "\tfatal: unable to access 'https://vcs.example/x.git/': The requested URL"
+            " returned error: 404",
+        ]
+    )
+    explain(error)
+    assert error.kind == "git-failed" and "credentials" not in error.explanation

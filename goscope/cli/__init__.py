@@ -111,7 +111,12 @@ def _settings(args: list[str]) -> dict[str, Any] | None:
     try:
         return load_settings().default_map()
     except click.ClickException:
-        if any(a in ("-h", "--help", "--version") for a in args):
+        # Only `goscope --help|--version` and `goscope COMMAND --help`: a `-h` anywhere
+        # else may be CMD's (`run -- sort -h`), and a run must never go without settings.
+        help_ = ("-h", "--help")
+        if (len(args) == 1 and args[0] in (*help_, "--version")) or (
+            len(args) == 2 and args[0] in cli.commands and args[1] in help_
+        ):
             return None
         raise
 

@@ -101,7 +101,12 @@ def _inputs(paths: tuple[str, ...]) -> Any:
 
 
 def _inside_input(output: str, paths: tuple[str, ...]) -> str | None:
-    """The directory among the inputs that `output` would be written into (or None)."""
+    """The directory among the inputs that `output` would be written into, where a walk
+    would read it back as a run (or None)."""
+    from goscope.core.audit.inputs import EXTENSIONS
+
+    if not output.endswith(EXTENSIONS):
+        return None
     where = os.path.realpath(output)
     for path in paths:
         if os.path.isdir(path):
@@ -171,8 +176,9 @@ def audit(
     outputs = (("--json", json_out), ("--markdown", markdown), ("--sarif", sarif))
     found = _inputs(paths)
     # The files a directory or a glob names are inputs too: `audit art --markdown
-    # art/run1.jsonl` replaced that recording. And nothing is written into a directory the
-    # audit reads: the next audit of it read its own output as a run, and stopped.
+    # art/run1.jsonl` replaced that recording. And nothing a directory walk reads back
+    # (.json, .jsonl) is written into a directory the audit reads: the next audit of it
+    # read its own output as a run, and stopped. `audit . --markdown audit.md` is fine.
     distinct_outputs(*outputs, inputs=[*paths, *found.files])
     for option, value in outputs:
         if value and value != "-":

@@ -5,6 +5,7 @@ the body's preview, and the repository a go-import meta tag names (vcs.go's
 
 from __future__ import annotations
 
+import html
 import re
 import zlib
 from collections.abc import Sequence
@@ -17,9 +18,11 @@ from goscope.core.gorules.roots import is_public_root
 from .flowfacts import header
 
 PREVIEW_BYTES = 4096
-_GO_IMPORT = re.compile(
-    rb"""<meta\s+name=["']go-import["']\s+content=["']([^"']+)["']""", re.IGNORECASE
-)
+# vcs/discovery.go parseMetaGoImports reads tags with a lenient XML decoder (d.Strict is
+# false): <meta> in any case, attributes in any order, quoted either way or not at all,
+# until <body> or </head>.
+_TAG = re.compile(rb"<(/?)(meta|body|head)\b([^>]*)>", re.IGNORECASE)
+_ATTR = re.compile(rb"""([^\s=/>]+)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 
 
 def http_version(message: http.Message) -> str | None:
@@ -58,27 +61,25 @@ def error_text(msg: str) -> str:
 
 
 BODY_HEAD = 65536  # bytes of a decoded body a preview and a go-import tag are read from
-_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 
 def body_head(message: http.Message) -> bytes:
-    """The head of the body as go reads it. go's HTTP client asks for gzip and decodes it
-    (net/http's transport, which cmd/go/internal/web uses), so a server's gzipped
-    `?go-get=1` page holds its meta tag, and a proxy's "not found" its words, only after
-    decoding: read raw, neither was seen. Bounded: a body that inflates to gigabytes
-    inflates only BODY_HEAD bytes here. An encoding go never asks for stays as sent; one
-    that does not decode gives nothing (never the compressed bytes as text)."""
+    """The head of the body as go reads it. go's HTTP client asks for gzip and decodes a
+    body whose Content-Encoding is gzip (net/http/transport.go, only when it asked itself,
+    as cmd/go/internal/web lets it), so a server's gzipped `?go-get=1` page holds its meta
+    tag, and a proxy's "not found" its words, only after decoding: read raw, neither was
+    seen. Bounded: a body that inflates to gigabytes inflates only BODY_HEAD bytes here.
+    Any other encoding go leaves as sent, and so does goscope; a gzip body that does not
+    decode gives nothing (never the compressed bytes as text)."""
     raw = message.raw_content or b""
-    encoding = (header(message.headers, b"content-encoding") or "").strip().lower()
-    wbits = _WBITS.get(encoding)
-    if wbits is None:
+    encoding = (header(message.headers, b"content-encoding") or "").strip()
+    if encoding.lower() != "gzip":
         return raw[:BODY_HEAD]
-    for bits in (wbits, -zlib.MAX_WBITS) if encoding == "deflate" else (wbits,):
-        try:  # deflate is zlib-wrapped by the RFC, raw by some servers: both, as browsers do
-            return zlib.decompressobj(bits).decompress(raw, BODY_HEAD)
-        except zlib.error:
-            continue
-    return b""
+    try:
+        return zlib.decompressobj(GZIP_WBITS).decompress(raw, BODY_HEAD)
+    except zlib.error:
+        return b""
 
 
 def preview(raw: bytes) -> str:
@@ -86,9 +87,23 @@ def preview(raw: bytes) -> str:
 
 
 def go_import_repo(body: bytes, module: str | None) -> str | None:
-    """The repository URL of the go-import meta tag that covers the module."""
-    for match in _GO_IMPORT.finditer(body[:65536]):
-        fields = match.group(1).decode("utf-8", errors="replace").split()
-        if len(fields) == 3 and (module is None or (module + "/").startswith(fields[0] + "/")):
+    """The repository URL of the go-import meta tag that covers the module, read as
+    parseMetaGoImports reads tags: `prefix vcs repo` or, with a subdirectory, four fields;
+    the first tag whose prefix covers the path (matchGoImport)."""
+    for tag in _TAG.finditer(body[:65536]):
+        closing, name = tag.group(1), tag.group(2).lower()
+        if (name == b"body" and not closing) or (name == b"head" and closing):
+            break
+        if name != b"meta" or closing:
+            continue
+        attrs: dict[bytes, bytes] = {}
+        for attr in _ATTR.finditer(tag.group(3)):
+            value = attr.group(2) if attr.group(2) is not None else attr.group(3)
+            value = value if value is not None else attr.group(4) or b""
+            attrs.setdefault(attr.group(1).lower(), value)
+        if html.unescape(attrs.get(b"name", b"").decode("utf-8", "replace")) != "go-import":
+            continue
+        fields = html.unescape(attrs.get(b"content", b"").decode("utf-8", "replace")).split()
+        if len(fields) in (3, 4) and (module is None or (module + "/").startswith(fields[0] + "/")):
             return fields[2]
     return None

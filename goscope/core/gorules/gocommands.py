@@ -50,6 +50,16 @@ def probes(argv: Iterable[str] | None, goflags: str = "") -> bool | None:
     return command in BUILDS and mod_mod
 
 
+_GOT = re.compile(
+    r"^go: (?:(?:added|downloading|upgraded|downgraded) (\S+) v|found \S+ in (\S+) v)"
+)
+
+
+def modules_got(go_output: Iterable[str]) -> frozenset[str]:
+    """The modules go said it added, downloaded or found a package in (modget, modload)."""
+    return frozenset(m.group(1) or m.group(2) for line in go_output if (m := _GOT.match(line)))
+
+
 def finding(go_output: Iterable[str]) -> set[str]:
     """The package paths go said it looked for (`go: finding module for package X`)."""
     return {m.group(1) for line in go_output if (m := FINDING.match(line))}

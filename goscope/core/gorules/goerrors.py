@@ -187,7 +187,32 @@ def parse_go_output(lines: Iterable[str]) -> list[GoError]:
         errors.append(current)
     for error in errors:
         _refine(error)
+        _import_stack(error)
     return errors
+
+
+_IMPORTS = re.compile(r"^go: \S+ imports$")
+
+
+def _import_stack(error: GoError) -> None:
+    """`go: M imports` then `\tP imports`… and `\tQ: <error>` (modload/import.go's
+    ImportMissingError under an import stack): the error is the innermost line's. Read by
+    its first line, it was an error of its own ("go reported an error") beside the fetch
+    it is about: two failures for one."""
+    if not _IMPORTS.match(error.line):
+        return
+    for at in range(len(error.detail) - 1, -1, -1):
+        line = error.detail[at]
+        if line.startswith("\t") or line.endswith(" imports") or ": " not in line:
+            continue
+        inner = GoError("other", "go: " + line.split(": ", 1)[1], list(error.detail[at + 1 :]))
+        inner.detail = [d[1:] if d.startswith("\t") else d for d in inner.detail]
+        inner.kind = _error(inner.line).kind
+        _refine(inner)
+        error.kind, error.module, error.version = inner.kind, inner.module, inner.version
+        error.query, error.url, error.status = inner.query, inner.url, inner.status
+        error.gomod = inner.gomod
+        return
 
 
 def _error(line: str) -> GoError:
@@ -230,6 +255,9 @@ def _refine(error: GoError) -> None:
             said = _GIT_STATUS.search(detail)
             if said and error.status is None:
                 error.status = int(said.group(1))
+            where = _GIT_URL.search(detail)
+            if where and error.url is None:
+                error.url = where.group(1)  # the host the explanation names
     for detail in error.detail:
         asked = re.search(r"could not read Username for '([^']+)'", detail)
         if asked and error.url is None:
@@ -242,12 +270,14 @@ def _refine(error: GoError) -> None:
         error.kind = "forbidden"
 
 
-_GIT_STATUS = re.compile(r"returned error: (\d{3})")
+_GIT_STATUS = re.compile(r"returned error: (40[13])\b")
+_GIT_URL = re.compile(r"unable to access '([^']+)'")
 
 
 def _git_refused(error: GoError) -> bool:
-    """git (not go's HTTP client) was refused: its own words in the detail lines."""
-    return any("could not read Username" in d or "returned error: 40" in d for d in error.detail)
+    """git (not go's HTTP client) was refused (401, 403, or no credentials to give): its
+    own words in the detail lines. A 404 or 405 is no refusal."""
+    return any("could not read Username" in d or _GIT_STATUS.search(d) for d in error.detail)
 
 
 def server_response(error: GoError) -> list[str]:

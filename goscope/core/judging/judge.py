@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..gorules.gocommands import finding, probes
+from ..gorules.gocommands import finding, modules_got, probes
 from ..gorules.goenv import GoEnv
 from ..gorules.goerrors import GoError, parse_go_output
 from ..safe.redact import redact_value
@@ -227,11 +227,12 @@ class Judge:
     def find_lookups(self) -> list[ModuleLookup]:
         """Each sender's prefix lookups: only where its command probes (gocommands.py)."""
         named = finding(self.go_output)
+        got = modules_got(self.go_output)
         lookups = []
         for view in self.views.values():
             command = (view.info or {}).get("command") if view.id is not None else self.command
             goflags = view.env.get("GOFLAGS") if view.env is not None else ""
-            lookups += find_lookups(view.tracker.chains, probes(command, goflags), named)
+            lookups += find_lookups(view.tracker.chains, probes(command, goflags), named, got)
         return lookups
 
     def relink(self) -> None:

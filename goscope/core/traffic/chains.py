@@ -68,6 +68,12 @@ class ChainTracker:
         self._awaiting_direct: list[FallbackChain] = []
         self._direct_state: dict[str, Attempt] = {}  # module root -> direct result
         self._repo_roots: dict[str, str] = {}  # repo URL -> module root (from go-get)
+        # A repository's own answer (its git traffic), and the fetches whose meta tags named
+        # it: a forge answers `?go-get=1` for every path in a repository with its tag, so
+        # `…/tools/lint` and `…/tools` both lead to tools.git, and git's answer is theirs.
+        self._repo_state: dict[str, Attempt] = {}
+        self._direct_redirects: set[int] = set()  # direct 3xx seqs whose hop is to come
+        self._repo_chains: dict[str, dict[int, FallbackChain]] = {}
         # root -> the chains its direct traffic serves (by chain id, in order)
         self._direct_chains: dict[str, dict[int, FallbackChain]] = {}
         self.by_seq: dict[int, FallbackChain] = {}  # direct (VCS) events only; see chain_for
@@ -87,6 +93,12 @@ class ChainTracker:
     def add(self, event: Event) -> list[FallbackChain]:
         """Feed one event; returns the chains it changed (maybe none)."""
         if event.redirected_from is not None:
+            if event.redirected_from in self._direct_redirects:
+                # Where a redirected `?go-get=1` (or git request) led: web.Get follows it,
+                # and the page there is the answer (a vanity host's 301 to `/tools/`).
+                self._direct_redirects.discard(event.redirected_from)
+                direct = event.kind == "direct" and event.endpoint in DIRECT_ENDPOINTS
+                return self._add_direct(event) if direct and event.module else []
             return self._add_hop(event)
         if event.kind in FETCH_KINDS and event.module and event.endpoint != "other":
             return [self._add_fetch(event)]
@@ -404,6 +416,9 @@ class ChainTracker:
 
     # -- direct (VCS) traffic ----------------------------------------------
     def _add_direct(self, event: Event) -> list[FallbackChain]:
+        if REDIRECT_FLAG in event.flags:
+            self._direct_redirects.add(event.seq)  # its hop answers (see add)
+            return []
         root = self._module_root(event)
         if event.endpoint == "go-get" and event.repo:
             self._repo_roots[_norm_repo(event.repo)] = root
@@ -459,6 +474,40 @@ class ChainTracker:
                 ),
             )
             self.by_seq[event.seq] = chain
+            self._settle_direct(chain)
+            changed.append(chain)
+        return self._by_repository(event, state, changed)
+
+    def _by_repository(
+        self, event: Event, state: Attempt, changed: list[FallbackChain]
+    ) -> list[FallbackChain]:
+        """What a repository answered is the answer of every fetch that led to it. A meta
+        tag found again after git failed does not undo the failure (a late `lint?go-get=1`
+        read "served", and go's error fell on a prefix's 404)."""
+        if event.endpoint == "go-get":
+            if not event.repo or not direct_ok(event):
+                return changed
+            repo = _norm_repo(event.repo)
+            members = self._repo_chains.setdefault(repo, {})
+            answered = self._repo_state.get(repo)
+            for chain in changed:
+                members[chain.id] = chain
+                if answered is not None:
+                    self._copy_direct(chain.attempts[-1], answered)
+                    self._settle_direct(chain)
+            return changed
+        repo = event.module or event.host
+        answer = Attempt(state.host, "direct", state.url, state.status, state.error, state.outcome)
+        answer.seqs = state.seqs
+        self._repo_state[repo] = answer
+        ids = {c.id for c in changed}
+        for chain in list(self._repo_chains.get(repo, {}).values()):
+            if chain.id in ids:
+                continue
+            last = chain.attempts[-1]
+            if last.outcome == "served" and answer.outcome != "served" and not is_go_get(last.url):
+                continue  # a fetch git served is done: a later failure is another's
+            self._copy_direct(last, answer)
             self._settle_direct(chain)
             changed.append(chain)
         return changed

@@ -57,13 +57,32 @@ class ModuleLookup:
     path: str  # the longest path asked: the package path (or the module path itself)
     version: str | None  # the version asked (`pkg@v1.2.3`), None for list/latest
     probes: list[FallbackChain] = field(default_factory=list)  # longest path first
+    modules: frozenset[str] = frozenset()  # the modules go said it added, got or found
 
     @property
     def found(self) -> FallbackChain | None:
-        """The longest prefix that answered: the module go chose. Direct, the longest whose
-        repository go then asked for (a meta tag alone is no module: see meta_only)."""
+        """The module go chose: the longest prefix that answered (queryPrefixModules).
+
+        Direct, one repository answers for every path in it (a forge serves its meta tag
+        for any of them), so the paths it served are one module: its root, the shortest,
+        which go verified the tag's prefix at — unless go named a longer one (a nested
+        module of the repository, which only the repository's contents tell)."""
         served = [c for c in self.probes if c.result == "served"]
-        return next((c for c in served if not meta_only(c)), served[0] if served else None)
+        if not served:
+            return None
+        named = next((c for c in served if c.module in self.modules), None)
+        if named is not None:
+            return named
+        first = next((c for c in served if not meta_only(c)), served[0])
+        answer = first.attempts[-1]
+        if answer.proxy != "direct":
+            return first
+        same = [
+            c
+            for c in served
+            if c.attempts[-1].proxy == "direct" and c.attempts[-1].seqs == answer.seqs
+        ]
+        return same[-1]
 
     def describe(self) -> str:
         found = self.found
@@ -80,6 +99,7 @@ def find_lookups(
     chains: list[FallbackChain],
     probing: bool | None = None,
     named: frozenset[str] | set[str] = frozenset(),
+    modules: frozenset[str] = frozenset(),
 ) -> list[ModuleLookup]:
     """Group the probe chains by the package path they look for; mark each probe.
 
@@ -87,7 +107,8 @@ def find_lookups(
     where one is a `/`-prefix of another. A path that no other path extends is
     a package path; each shorter path is a probe of every package path it prefixes.
     `probing`: whether the command that asked can probe (None: unknown, judge by the
-    shape); `named`: the package paths go said it looked for.
+    shape); `named`: the package paths go said it looked for; `modules`: the modules go
+    said it added, downloaded or found a package in.
     """
     if probing is False and not named:
         return []
@@ -117,7 +138,7 @@ def find_lookups(
                 continue  # one path asked: a plain fetch
             if path not in named and not probing and prefixes[-1] != parts[0]:
                 continue  # siblings of one repository, fetched: no lookup has this shape
-            lookup = ModuleLookup(path, version)
+            lookup = ModuleLookup(path, version, modules=modules)
             for prefix in prefixes:  # longest first
                 lookup.probes += paths[prefix]
             lookups.append(lookup)
@@ -126,16 +147,36 @@ def find_lookups(
         # found is fetched, not probed. Found nowhere: the lookup failed, and its longest
         # path is that failure (go names it too).
         # A failure in git, after a meta tag named a repository, is no "not found":
-        # queryPrefixModules fails on it (an error it cannot classify), so it is never a
-        # probe, and where it is, the longest path's "not found" is no longer the failure.
+        # queryPrefixModules fails on it (an error it cannot classify) at a path longer
+        # than any module found, so it is no probe there, and where it is, the longest
+        # path's "not found" is no longer the failure. At a shorter path, once a module is
+        # found, go ignores it (golang.org/issue/34094): a probe's answer, no failure.
         found = lookup.found
-        real = {id(c) for c in lookup.probes if git_failed(c)}
+        failing = [c for c in lookup.probes if git_failed(c)]
+        real = {id(c) for c in failing}
         for chain in lookup.probes:
-            if chain.probe_of is not None or id(chain) in real:
+            if chain.probe_of is not None:
+                continue
+            if id(chain) in real:
+                shorter = found is not None and len(chain.module) < len(found.module)
+                # One repository's refusal is one failure: go names the longest path's.
+                again = (
+                    found is None
+                    and chain is not failing[0]
+                    and chain.attempts[-1].seqs == failing[0].attempts[-1].seqs
+                )
+                if shorter or again:
+                    chain.probe_of = lookup.path
                 continue
             if found is None and not real and chain.module == lookup.path:
                 continue
             if found is not None and chain.module == found.module:
+                continue
+            if chain.result == "served" and not (
+                lookup.modules and chain.module not in lookup.modules
+            ):
+                # Served, and go did not say it chose another: a module of its own (a
+                # nested module of the repository looks as a package path's tag does).
                 continue
             chain.probe_of = lookup.path
     return lookups

@@ -177,7 +177,7 @@ def _targets(
         # One error, one failure: the prefixes' "no module here" answered the lookup (tied
         # to them, go's git error read "3 failed"); where all are that, the longest path's.
         unserved = [c for c in _under_path(path, by_path) if c.result != "served"]
-        return [c for c in unserved if not _not_here(c)] or unserved[:1]
+        return [c for c in unserved if not _not_here(c)][:1] or unserved[:1]
     return []
 
 
@@ -289,8 +289,10 @@ def module_groups(
 
 
 def absent_probe(chain: FallbackChain) -> bool:
-    """A prefix probe's \"no module here\": an answer of the lookup, no failure."""
-    return chain.probe_of is not None and chain.result != "served" and not chain.failed
+    """A prefix probe's \"no module here\": an answer of the lookup, no failure. A path
+    its repository served that is not the module go found is a probe too (a package
+    path's meta tag: it counted as a second module)."""
+    return chain.probe_of is not None and not chain.failed
 
 
 def module_fetches(chains: list[FallbackChain]) -> list[FallbackChain]:
