@@ -228,17 +228,7 @@ def _classify_sumdb(
     if base_path is not None:
         found = _sumdb_op(raw_path[len(base_path) :].lstrip("/"))
         if found and found[0] != "supported":  # `supported` is only ever asked of proxies
-            endpoint, module, version, bad = found
-            return Classification(
-                "sumdb",
-                endpoint,
-                module=module,
-                version=version,
-                proxy=None,
-                client=client,
-                sumdb=name,
-                bad_escape=bad,
-            )
+            return _lookup_class(found, None, name, client)
     # Proxied: <proxy base>/sumdb/<name>/<op> (sumdb.go initBase).
     marker = raw_path.find("/sumdb/")
     if marker >= 0:
@@ -247,18 +237,28 @@ def _classify_sumdb(
             name, op = split
             found = _sumdb_op(op)
             if found:
-                endpoint, module, version, bad = found
-                return Classification(
-                    "sumdb",
-                    endpoint,
-                    module=module,
-                    version=version,
-                    proxy=origin + raw_path[:marker],
-                    client=client,
-                    sumdb=name,
-                    bad_escape=bad,
-                )
+                return _lookup_class(found, origin + raw_path[:marker], name, client)
     return None
+
+
+def _lookup_class(
+    found: tuple[Endpoint, str | None, str | None, bool],
+    proxy: str | None,
+    name: str,
+    client: Client,
+) -> Classification:
+    """A checksum database request: straight to it (proxy None) or through a proxy."""
+    endpoint, module, version, bad = found
+    return Classification(
+        "sumdb",
+        endpoint,
+        module=module,
+        version=version,
+        proxy=proxy,
+        client=client,
+        sumdb=name,
+        bad_escape=bad,
+    )
 
 
 @lru_cache(maxsize=64)
