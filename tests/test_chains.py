@@ -641,3 +641,27 @@ def test_a_redirected_go_get_is_answered_where_it_led():
     )
     (chain,) = build_chains([origin, hop, git], env)
     assert (chain.module, chain.result) == ("go.corp.example/tools", "served")
+
+
+def test_a_served_proxy_probe_go_did_not_name_stays_a_module():
+    # go get example.com/Nest/sub/pkg with Nest's zip cached: go printed only "added
+    # …/Nest/sub", and Nest (its list 200, its checksum verified) read "absent", dropped
+    # from the modules while its row said served.
+    from goscope.core.traffic.lookups import find_lookups
+    from goscope.core.traffic.verdicts import absent_probe, module_groups
+
+    env = env_of(A)
+    paths = [
+        "example.com/!nest/sub/pkg",
+        "example.com/!nest/sub",
+        "example.com/!nest",
+        "example.com",
+    ]
+    status = {"example.com/!nest/sub": 200, "example.com/!nest": 200}
+    events = [event(f"{A}/{p}/@v/list", status.get(p, 404), env=env) for p in paths]
+    chains = build_chains(events, env)
+    (lookup,) = find_lookups(chains, True, modules=frozenset({"example.com/Nest/sub"}))
+    assert lookup.found.module == "example.com/Nest/sub"
+    nest = next(c for c in chains if c.module == "example.com/Nest")
+    assert not absent_probe(nest)
+    assert {"example.com/Nest", "example.com/Nest/sub"} <= {m for m, _ in module_groups(chains)}

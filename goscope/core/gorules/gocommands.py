@@ -50,14 +50,13 @@ def probes(argv: Iterable[str] | None, goflags: str = "") -> bool | None:
     return command in BUILDS and mod_mod
 
 
-_GOT = re.compile(
-    r"^go: (?:(?:added|downloading|upgraded|downgraded) (\S+) v|found \S+ in (\S+) v)"
-)
+_CHOSE = re.compile(r"^go: (?:(?:added|upgraded|downgraded) (\S+) v|found \S+ in (\S+) v)")
 
 
-def modules_got(go_output: Iterable[str]) -> frozenset[str]:
-    """The modules go said it added, downloaded or found a package in (modget, modload)."""
-    return frozenset(m.group(1) or m.group(2) for line in go_output if (m := _GOT.match(line)))
+def modules_chosen(go_output: Iterable[str]) -> frozenset[str]:
+    """The modules go said it chose: added, upgraded, downgraded, or found a package in
+    (modget, modload). Not `downloading`: go downloads the candidates it weighs, too."""
+    return frozenset(m.group(1) or m.group(2) for line in go_output if (m := _CHOSE.match(line)))
 
 
 def finding(go_output: Iterable[str]) -> set[str]:

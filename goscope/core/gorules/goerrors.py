@@ -201,12 +201,15 @@ def _import_stack(error: GoError) -> None:
     it is about: two failures for one."""
     if not _IMPORTS.match(error.line):
         return
-    for at in range(len(error.detail) - 1, -1, -1):
-        line = error.detail[at]
-        if line.startswith("\t") or line.endswith(" imports") or ": " not in line:
+    # Forward: the stack's `P imports` lines, then the error, then its own lines (git's
+    # `remote:` and `fatal:` lines, each one tab in, as the stack's are).
+    for at, line in enumerate(error.detail):
+        if line.endswith(" imports"):
             continue
+        if ": " not in line:
+            return
         inner = GoError("other", "go: " + line.split(": ", 1)[1], list(error.detail[at + 1 :]))
-        inner.detail = [d[1:] if d.startswith("\t") else d for d in inner.detail]
+        inner.detail = [d.removeprefix("\t") for d in inner.detail]
         inner.kind = _error(inner.line).kind
         _refine(inner)
         error.kind, error.module, error.version = inner.kind, inner.module, inner.version

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..gorules.gocommands import finding, modules_got, probes
+from ..gorules.gocommands import finding, modules_chosen, probes
 from ..gorules.goenv import GoEnv
 from ..gorules.goerrors import GoError, parse_go_output
 from ..safe.redact import redact_value
@@ -227,7 +227,7 @@ class Judge:
     def find_lookups(self) -> list[ModuleLookup]:
         """Each sender's prefix lookups: only where its command probes (gocommands.py)."""
         named = finding(self.go_output)
-        got = modules_got(self.go_output)
+        got = modules_chosen(self.go_output)
         lookups = []
         for view in self.views.values():
             command = (view.info or {}).get("command") if view.id is not None else self.command

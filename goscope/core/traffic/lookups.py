@@ -37,6 +37,25 @@ def meta_not_found(chain: FallbackChain) -> bool:
     return attempt is not None and attempt.outcome != "served" and is_go_get(attempt.url)
 
 
+def _inside_chosen(
+    chain: FallbackChain, found: FallbackChain | None, chosen: frozenset[str]
+) -> bool:
+    """A served path that is a package directory of the module go chose: direct, answered by
+    that module's repository, longer than it, and go said it chose that module (added, or
+    found the package in it). A forge's tag for `…/tools/lint` is then no second module.
+    Without go's word (a cached zip, go in another terminal) a served path stays a module:
+    a nested module looks the same, and a real module must never vanish."""
+    if found is None or found.module not in chosen or chain.module in chosen:
+        return False
+    mine, theirs = chain.attempts[-1], found.attempts[-1]
+    return (
+        mine.proxy == "direct"
+        and theirs.proxy == "direct"
+        and mine.seqs == theirs.seqs
+        and chain.module.startswith(found.module + "/")
+    )
+
+
 def git_failed(chain: FallbackChain) -> bool:
     """A direct fetch whose repository failed after its meta tag was found."""
     return chain.endpoint == "vcs" and chain.result == "failed" and not meta_not_found(chain)
@@ -57,7 +76,7 @@ class ModuleLookup:
     path: str  # the longest path asked: the package path (or the module path itself)
     version: str | None  # the version asked (`pkg@v1.2.3`), None for list/latest
     probes: list[FallbackChain] = field(default_factory=list)  # longest path first
-    modules: frozenset[str] = frozenset()  # the modules go said it added, got or found
+    modules: frozenset[str] = frozenset()  # the modules go said it chose (added, found in)
 
     @property
     def found(self) -> FallbackChain | None:
@@ -172,11 +191,7 @@ def find_lookups(
                 continue
             if found is not None and chain.module == found.module:
                 continue
-            if chain.result == "served" and not (
-                lookup.modules and chain.module not in lookup.modules
-            ):
-                # Served, and go did not say it chose another: a module of its own (a
-                # nested module of the repository looks as a package path's tag does).
-                continue
+            if chain.result == "served" and not _inside_chosen(chain, found, lookup.modules):
+                continue  # served: a module of its own (never hidden on a guess)
             chain.probe_of = lookup.path
     return lookups

@@ -289,10 +289,12 @@ def module_groups(
 
 
 def absent_probe(chain: FallbackChain) -> bool:
-    """A prefix probe's \"no module here\": an answer of the lookup, no failure. A path
-    its repository served that is not the module go found is a probe too (a package
-    path's meta tag: it counted as a second module)."""
-    return chain.probe_of is not None and not chain.failed
+    """A prefix probe's \"no module here\": an answer of the lookup, no failure. A served
+    path is one only inside the module go chose (lookups.py `_inside_chosen`: a package
+    path's meta tag counted as a second module); a served proxy probe is a module."""
+    if chain.probe_of is None or chain.failed:
+        return False
+    return chain.result != "served" or chain.attempts[-1].proxy == "direct"
 
 
 def module_fetches(chains: list[FallbackChain]) -> list[FallbackChain]:
