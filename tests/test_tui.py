@@ -853,3 +853,98 @@ async def test_the_hosts_tab_counts_what_the_guard_stopped(tmp_path):
         row = [str(cell) for cell in table.get_row_at(0)]
         assert row[0] == "proxy.golang.org" and row[names.index("role")] == "proxy"
         assert (row[names.index("requests")], row[names.index("blocked")]) == ("1", "2")
+
+
+TOKEN = "ghp_" + "A1b2" * 9
+
+
+def hostile_copy(tmp_path) -> Path:
+    """tour.jsonl with a token in an event's module, version and error (an older goscope's
+    recording, or a crafted one), and an escape sequence in its URL."""
+    lines = FIXTURE.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith('{"seq"'))
+    event = json.loads(lines[at])
+    event["module"] = f"example.com/{TOKEN}/x"
+    event["version"] = f"v1.0.0-{TOKEN}"
+    event["error"] = f"upstream said: Authorization: Bearer {TOKEN}"
+    event["url"] = event["url"] + "?q=\x1b]52;c;cm0gLXJmIH4=\x07"
+    lines[at] = json.dumps(event)
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+async def test_a_crafted_recordings_secrets_and_escapes_stay_out_of_the_tui(tmp_path):
+    # Its token was in the request list, the detail pane, the chain, Modules and Leaks
+    # (the report hid it); `c` put a raw OSC 52 on the clipboard.
+    app = GoscopeApp(Launch(recording=str(hostile_copy(tmp_path)), export_dir=str(tmp_path)))
+    app.animation_level = "none"
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, EVENTS)
+        store = app.session.store
+        kept = [*store.modules.values, *store.versions.values, *store.errors.values(), *store.url]
+        assert not any(TOKEN in text for text in kept)
+        await pilot.press("home")
+        assert TOKEN not in detail_text(app)
+        await pilot.press("c")
+        assert app.last_copied and "\x1b" not in app.last_copied and "\x07" not in app.last_copied
+
+
+def test_live_output_and_the_command_line_are_redacted_as_recorded_output_is():
+    # go's output and `$ env GOPROXY=https://bob:…@…` were shown as printed and typed.
+    app = GoscopeApp(Launch())
+    app._on_output(f"go: reading https://bob:hunter2@corp.example/x/@v/list: 401 {TOKEN}")
+    shown = "".join(str(t) for t in app.pending_output)
+    assert "hunter2" not in shown and TOKEN not in shown and "corp.example" in shown
+
+
+def test_a_row_with_wide_or_combining_characters_keeps_its_status_and_leak_flag():
+    # A 日本語 path (or a combining accent, or a wide host) from a client that is not go
+    # pushed status and the L flag off the row at 80 columns while the header said 2 leaks.
+    from rich.cells import cell_len
+
+    from goscope.core.view.store import FLAG_LEAK, Row
+    from goscope.tui.widgets.request_list import row_text
+
+    plain_row = Row(
+        0,
+        1,
+        0.0,
+        "GET",
+        "https://proxy.golang.org/x",
+        "proxy.golang.org",
+        "proxy",
+        "info",
+        "example.com/plain",
+        "v1.2.3",
+        404,
+        None,
+        1.0,
+        10,
+        FLAG_LEAK,
+    )
+    for module, host in (
+        ("日本語のモジュール/とても長い/パス", "proxy.golang.org"),
+        ("e\u0301" * 20, "プロキシ.example"),
+    ):
+        row = Row(
+            0,
+            1,
+            0.0,
+            "GET",
+            "https://proxy.golang.org/x",
+            host,
+            "proxy",
+            "info",
+            module,
+            "v1.2.3",
+            404,
+            None,
+            1.0,
+            10,
+            FLAG_LEAK,
+        )
+        for width in (80, 120):
+            text = row_text(row, width).plain
+            assert cell_len(text) == cell_len(row_text(plain_row, width).plain), (width, text)
+            assert "404" in text and text.rstrip().endswith("L"), text

@@ -25,6 +25,8 @@ from textual.worker import get_current_worker
 
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.outputs.report import recorded_judging
+from goscope.core.safe.event_redaction import redact_listed
+from goscope.core.safe.redact import redact_argv, redact_value
 from goscope.core.safe.visible import visible
 from goscope.core.traffic.events import Event
 from goscope.core.traffic.gaps import trouble_reasons
@@ -98,6 +100,7 @@ class GoscopeApp(FileActions):
         self._first_rows_painted = threading.Event()  # a load's first screenful is drawn
         self.counts = FailureCount()
         self._command_running = False
+        self._command_printed = False  # a line of the command's own (the Output tab's note)
         self._request_list: RequestList | None = None
         self.hangup: HangupGuard | None = None
         self.refreshed_tab: str | None = None
@@ -212,8 +215,10 @@ class GoscopeApp(FileActions):
             self.start_command(engine.opts.command)
 
     def start_command(self, command: list[str]) -> None:
-        self.session.set_command(command)
-        self.pending_output.append(plain(f"$ {shlex.join(command)}", "bold"))
+        shown = redact_argv(command)  # `env GOPROXY=https://bob:…@…` was shown as typed
+        self._command_printed = False
+        self.session.set_command(shown)
+        self.pending_output.append(plain(f"$ {shlex.join(shown)}", "bold"))
         self.exit_status = None
         self._command_running = True
         self._update_header()
@@ -234,8 +239,10 @@ class GoscopeApp(FileActions):
         self.call_from_thread(self._command_done, code)
 
     def _on_output(self, line: str) -> None:
-        # The command's thread: go echoes servers' answers, so this is wire text too.
-        self.pending_output.append(visible(line, multiline=True))
+        # The command's thread: go echoes servers' answers, so this is wire text too; and
+        # URLs with their passwords, as the recorded output is redacted (judge.py).
+        self.pending_output.append(visible(redact_value(line), multiline=True))
+        self._command_printed = True
 
     def _command_done(self, code: int) -> None:
         self.exit_status = code
@@ -249,6 +256,10 @@ class GoscopeApp(FileActions):
     @property
     def command_running(self) -> bool:
         return self._command_running
+
+    @property
+    def command_printed(self) -> bool:
+        return self._command_printed
 
     # -- recordings -----------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")
@@ -278,7 +289,7 @@ class GoscopeApp(FileActions):
                 session.set_env(GoEnv.from_dict(raw) if raw is not None else None)
                 session.set_command(reader.header.get("command"))
                 for event, offset in reader:
-                    index = session.add(event, offset)
+                    index = session.add(redact_listed(event), offset)
                     if index % LOAD_CHUNK == LOAD_CHUNK - 1:
                         if worker.is_cancelled:
                             return

@@ -62,7 +62,9 @@ class FileActions(App[int]):
         self.push_screen(
             PromptScreen(
                 "Export the recording, report and HAR to the directory (Enter confirms, Esc cancels):",
-                value=os.getcwd(),
+                # A directory name is the user's text: one an Input would show with its
+                # escape sequences is not offered (typed instead).
+                value=os.getcwd() if visible(os.getcwd()) == os.getcwd() else "",
             ),
             chosen,
         )
@@ -81,7 +83,11 @@ class FileActions(App[int]):
             self.notify(visible(str(exc)), title="export failed", severity="error", markup=False)
             return
         self.last_export = paths
-        self.notify("\n".join(str(p) for p in paths), title="exported", markup=False)
+        self.notify(
+            visible("\n".join(str(p) for p in paths), multiline=True),
+            title="exported",
+            markup=False,
+        )
 
     last_export: list[Path] | None = None
 

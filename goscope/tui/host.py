@@ -26,6 +26,11 @@ class TabHost(Protocol):
         """A command goscope runs has not ended yet."""
         ...
 
+    @property
+    def command_printed(self) -> bool:
+        """The command goscope runs printed a line (its log may not show it yet)."""
+        ...
+
     def action_tab(self, tab: str) -> None: ...
 
     def curl_proxy(self) -> tuple[str | None, str | None]:

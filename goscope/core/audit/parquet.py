@@ -32,7 +32,8 @@ from typing import Any
 
 import orjson
 
-from ..safe.redact import redact_event, redact_value
+from ..safe.event_redaction import redact_event
+from ..safe.redact import redact_value
 from ..traffic.recording import RecordingError, RecordingReader
 from .engine import COLUMNS, connect, engine_errors, facts_digest, sql_string
 from .facts import AuditInputError, RunFacts, facts_from_recording, sniff, utc

@@ -17,7 +17,7 @@ from ..gorules.patterns import glob_error, matching_pattern, split_patterns
 from ..hosts import is_public_service
 from ..safe.redact import redact_value
 from ..safe.shell import NOT_TEXT, unset_env_command
-from ..traffic.chains import is_not_found
+from ..traffic.answered import is_not_found
 from .findings import PUBLIC_SAMPLES, SEVERITIES, Context, Finding, Rule, Traffic
 
 

@@ -13,7 +13,8 @@ from ..judging.credentials import HostCredentials, credentials_view
 from ..judging.findings import merge_senders
 from ..judging.judge import Judge
 from ..judging.leaks import Leak, LeakGroup, group_leaks
-from ..safe.redact import redact_argv, redact_event
+from ..safe.event_redaction import redact_event
+from ..safe.redact import redact_argv
 from ..traffic.chains import FallbackChain
 from ..traffic.context import check_context
 from ..traffic.events import SCHEMA_VERSION, Event

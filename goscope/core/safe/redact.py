@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
@@ -549,26 +548,3 @@ def redact_free_text(text: str) -> str:
             text = _HEADER_LINE.sub(_header_line, text)
         text = _NETRC.sub(_netrc, text)
     return token_shapes().sub(REDACTED, text) if len(text) >= MIN_TOKEN else text
-
-
-def redact_event(event: Any) -> Any:
-    """Every text field of an event, redacted again: a recording may come from an older
-    goscope, or be crafted; what goscope shows or reports from it is redacted all the same."""
-    event.url = redact_url(event.url)
-    if event.proxy:
-        event.proxy = redact_url(event.proxy)
-    if event.repo:
-        event.repo = redact_url(event.repo)
-    if event.module:
-        event.module = redact_path(event.module)
-    if event.version:
-        event.version = redact_path(event.version)
-    event.request_headers = redact_goauth_headers(
-        redact_headers(event.request_headers), event.client
-    )
-    event.response_headers = redact_headers(event.response_headers)
-    if event.preview:
-        event.preview = redact_free_text(event.preview)
-    if event.error:
-        event.error = redact_free_text(event.error)
-    return event

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .chains import Attempt, FallbackChain, is_not_found
+from .answered import is_not_found
+from .chains import Attempt, FallbackChain
 
 BLOCKED = "blocked by goscope"
 

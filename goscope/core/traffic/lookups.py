@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .chains import FallbackChain, is_go_get
+from .answered import is_go_get
+from .chains import FallbackChain
 
 PROBE_ENDPOINTS = ("list", "info", "latest")
 
@@ -51,7 +52,7 @@ def _inside_chosen(
     return (
         mine.proxy == "direct"
         and theirs.proxy == "direct"
-        and mine.seqs == theirs.seqs
+        and mine.seqs[:1] == theirs.seqs[:1]  # one repository's answer (it grows as it goes)
         and chain.module.startswith(found.module + "/")
     )
 
@@ -99,7 +100,7 @@ class ModuleLookup:
         same = [
             c
             for c in served
-            if c.attempts[-1].proxy == "direct" and c.attempts[-1].seqs == answer.seqs
+            if c.attempts[-1].proxy == "direct" and c.attempts[-1].seqs[:1] == answer.seqs[:1]
         ]
         return same[-1]
 
@@ -182,7 +183,7 @@ def find_lookups(
                 again = (
                     found is None
                     and chain is not failing[0]
-                    and chain.attempts[-1].seqs == failing[0].attempts[-1].seqs
+                    and chain.attempts[-1].seqs[:1] == failing[0].attempts[-1].seqs[:1]
                 )
                 if shorter or again:
                     chain.probe_of = lookup.path

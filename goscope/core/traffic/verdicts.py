@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from ..gorules.goenv import GoEnv
 from ..gorules.goerrors import TOOLCHAIN_KINDS, GoError, explain
 from ..urls import origin
-from .chains import FallbackChain, is_not_found
+from .answered import is_not_found
+from .chains import FallbackChain
 from .explain import CERT_FAILURE
 from .lookups import ModuleLookup, find_lookups, meta_not_found
 

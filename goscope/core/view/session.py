@@ -14,7 +14,7 @@ from ..hosts import is_public_service
 from ..judging.findings import Finding
 from ..judging.judge import Judge, SenderView
 from ..judging.leaks import Leak, LeakGroup, group_leaks
-from ..safe.redact import redact_event
+from ..safe.event_redaction import redact_event
 from ..traffic.chains import FallbackChain
 from ..traffic.events import Event
 from ..traffic.recording import partial_reason, read_event_at

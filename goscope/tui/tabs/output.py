@@ -87,8 +87,13 @@ class OutputTab(GoscopeTab):
             for line in session.judge.go_output:
                 log.write(visible(line, multiline=True))
             self._replayed = True
-        # (RichLog keeps writes until it has a size: its lines may not be there yet.)
-        written = bool(log.lines) or (self._replayed and bool(session.judge.go_output))
+        # (RichLog keeps writes until it has a size: its lines may not be there yet, and
+        # the note said "printed nothing" above what the command printed.)
+        written = (
+            bool(log.lines)
+            or self.goscope.command_printed
+            or (self._replayed and bool(session.judge.go_output))
+        )
         why = empty_reason(session, written, self.goscope.command_running)
         self.note.update(Text(why, style="italic") if why else "")
         self.note.display = bool(why)

@@ -18,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from goscope.core.outputs.export import curl_command
+from goscope.core.safe.visible import visible
 from goscope.core.view.filters import Filter
 from goscope.core.view.session import Session
 from goscope.core.view.store import SORT_ORDERS, sorted_indices
@@ -73,7 +74,9 @@ class RequestsTab(GoscopeTab):
         event = app.session.event(index) if index is not None else None
         if event is None:
             return None
-        return curl_command(event, *app.curl_proxy())
+        # Pasted into a shell: no raw control or bidi character on the clipboard (a toast
+        # that showed them escaped let another command be pasted than the one seen).
+        return visible(curl_command(event, *app.curl_proxy()))
 
     def refresh_from(self, session: Session) -> None:
         if not len(session.store):  # nothing to select: say why, and what would fill it

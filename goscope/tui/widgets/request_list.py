@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -173,9 +174,18 @@ def row_text(row: Row, width: int) -> Text:
     for (value, style), w in zip(cells, widths, strict=True):
         if not w:
             continue
-        cell = value if len(value) <= w else value[: max(0, w - 1)] + "…"
-        text.append(cell.ljust(w) + " ", style=style)
+        text.append(_fit(value, w) + " ", style=style)
     return text
+
+
+def _fit(value: str, width: int) -> str:
+    """`value` in exactly `width` terminal cells. Counted in cells, not characters: a wide
+    or combining character in a host or path (a client that is not go) pushed the status
+    and the leak flag off the row."""
+    cells = cell_len(value)
+    if cells <= width:
+        return value + " " * (width - cells)
+    return set_cell_size(value, max(0, width - 1)) + "…"
 
 
 class RequestList(ScrollView, can_focus=True):

@@ -1,0 +1,69 @@
+"""An event read from a recording, redacted again: a recording may come from an older
+goscope, or be crafted; what goscope shows or reports from it is redacted all the same."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .redact import (
+    redact_free_text,
+    redact_goauth_headers,
+    redact_headers,
+    redact_path,
+    redact_url,
+)
+
+
+def redact_listed(event: Any) -> Any:
+    """The fields a recording's event keeps in the TUI's lists, chains and verdicts (its
+    URL, module, version, entry, repository and error), redacted again as redact_event does
+    them: an older or crafted recording showed its tokens there, while the detail pane's
+    read-back (redact_event) hid them. Headers and preview are read back, not kept."""
+    event.url = redact_url(event.url)
+    if event.proxy:
+        event.proxy = _listed(event.proxy, redact_url)
+    if event.repo:
+        event.repo = redact_url(event.repo)
+    if event.module:
+        event.module = _listed(event.module, redact_path)
+    if event.version:
+        event.version = _listed(event.version, redact_path)
+    if event.error:
+        event.error = redact_free_text(event.error)
+    return event
+
+
+_LISTED: dict[tuple[Any, str], str] = {}  # (how, text) -> redacted: modules, versions repeat
+
+
+def _listed(text: str, how: Any) -> str:
+    key = (how, text)
+    done = _LISTED.get(key)
+    if done is None:
+        if len(_LISTED) >= 65536:
+            _LISTED.clear()
+        done = _LISTED[key] = how(text)
+    return done
+
+
+def redact_event(event: Any) -> Any:
+    """Every text field of an event, redacted again: a recording may come from an older
+    goscope, or be crafted; what goscope shows or reports from it is redacted all the same."""
+    event.url = redact_url(event.url)
+    if event.proxy:
+        event.proxy = redact_url(event.proxy)
+    if event.repo:
+        event.repo = redact_url(event.repo)
+    if event.module:
+        event.module = redact_path(event.module)
+    if event.version:
+        event.version = redact_path(event.version)
+    event.request_headers = redact_goauth_headers(
+        redact_headers(event.request_headers), event.client
+    )
+    event.response_headers = redact_headers(event.response_headers)
+    if event.preview:
+        event.preview = redact_free_text(event.preview)
+    if event.error:
+        event.error = redact_free_text(event.error)
+    return event
