@@ -906,44 +906,17 @@ def test_a_row_with_wide_or_combining_characters_keeps_its_status_and_leak_flag(
     from goscope.core.view.store import FLAG_LEAK, Row
     from goscope.tui.widgets.request_list import row_text
 
-    plain_row = Row(
-        0,
-        1,
-        0.0,
-        "GET",
-        "https://proxy.golang.org/x",
-        "proxy.golang.org",
-        "proxy",
-        "info",
-        "example.com/plain",
-        "v1.2.3",
-        404,
-        None,
-        1.0,
-        10,
-        FLAG_LEAK,
-    )
+    def row_of(module: str, host: str) -> Row:
+        url = "https://proxy.golang.org/x"
+        return Row(0, 1, 0.0, "GET", url, host, "proxy", "info", module, "v1.2.3", 404, None,
+                   1.0, 10, FLAG_LEAK)  # fmt: skip
+
+    plain_row = row_of("example.com/plain", "proxy.golang.org")
     for module, host in (
         ("日本語のモジュール/とても長い/パス", "proxy.golang.org"),
         ("e\u0301" * 20, "プロキシ.example"),
     ):
-        row = Row(
-            0,
-            1,
-            0.0,
-            "GET",
-            "https://proxy.golang.org/x",
-            host,
-            "proxy",
-            "info",
-            module,
-            "v1.2.3",
-            404,
-            None,
-            1.0,
-            10,
-            FLAG_LEAK,
-        )
+        row = row_of(module, host)
         for width in (80, 120):
             text = row_text(row, width).plain
             assert cell_len(text) == cell_len(row_text(plain_row, width).plain), (width, text)
