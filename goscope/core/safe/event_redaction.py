@@ -10,6 +10,8 @@ from .redact import (
     redact_goauth_headers,
     redact_headers,
     redact_path,
+    redact_repeated_path,
+    redact_repeated_url,
     redact_url,
 )
 
@@ -21,29 +23,16 @@ def redact_listed(event: Any) -> Any:
     read-back (redact_event) hid them. Headers and preview are read back, not kept."""
     event.url = redact_url(event.url)
     if event.proxy:
-        event.proxy = _listed(event.proxy, redact_url)
+        event.proxy = redact_repeated_url(event.proxy)
     if event.repo:
         event.repo = redact_url(event.repo)
     if event.module:
-        event.module = _listed(event.module, redact_path)
+        event.module = redact_repeated_path(event.module)
     if event.version:
-        event.version = _listed(event.version, redact_path)
+        event.version = redact_repeated_path(event.version)
     if event.error:
         event.error = redact_free_text(event.error)
     return event
-
-
-_LISTED: dict[tuple[Any, str], str] = {}  # (how, text) -> redacted: modules, versions repeat
-
-
-def _listed(text: str, how: Any) -> str:
-    key = (how, text)
-    done = _LISTED.get(key)
-    if done is None:
-        if len(_LISTED) >= 65536:
-            _LISTED.clear()
-        done = _LISTED[key] = how(text)
-    return done
 
 
 def redact_event(event: Any) -> Any:
