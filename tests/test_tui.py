@@ -921,3 +921,17 @@ def test_a_row_with_wide_or_combining_characters_keeps_its_status_and_leak_flag(
             text = row_text(row, width).plain
             assert cell_len(text) == cell_len(row_text(plain_row, width).plain), (width, text)
             assert "404" in text and text.rstrip().endswith("L"), text
+
+
+async def test_the_output_tab_never_says_printed_nothing_of_a_command_that_printed(lab_launch):
+    # The Output tab's log keeps its lines back until it has a size: while the tab was not
+    # shown, the note read "… printed nothing." above what the command printed (seen at 80×24).
+    lab_launch.engine.opts.command = [sys.executable, "-c", "print('one'); print('two')"]
+    app = GoscopeApp(lab_launch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.exit_status is not None)
+        await pilot.pause(0.3)
+        output = app.tab("output")
+        output.refresh_from(app.session)
+        note = plain(output.note.content)
+        assert "printed nothing" not in note and not output.note.display, note
