@@ -202,7 +202,7 @@ def test_bad_files_are_one_line_each_and_skip_bad_counts_them(run_set, tmp_path)
     (mixed / "cut.jsonl").write_text('{"format":"goscope-recording","schema_ver')
     (mixed / "deep.json").write_text("[" * 100_000)
     os.mkfifo(mixed / "fifo.jsonl")
-    os.symlink("/dev/zero", mixed / "zero.jsonl")  # a link inside a directory: not followed
+    os.symlink("/dev/zero", mixed / "zero.jsonl")  # read as if named: not a regular file
     out = goscope("audit", str(mixed))
     assert out.returncode == 2
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
@@ -210,11 +210,12 @@ def test_bad_files_are_one_line_each_and_skip_bad_counts_them(run_set, tmp_path)
     out = goscope("audit", str(mixed), "--skip-bad", "--json", "-")
     assert out.returncode == 3, out.stderr  # leaks; else 4: never 0 with files skipped
     found = json.loads(out.stdout)
-    assert len(found["skipped_files"]) == 5 and found["complete"] is False
+    assert len(found["skipped_files"]) == 6 and found["complete"] is False
     assert found["runs"] == 60
     skipped = [line for line in out.stderr.splitlines() if line.startswith("goscope: skipped")]
-    assert len(skipped) == 5 and "Traceback" not in out.stderr
+    assert len(skipped) == 6 and "Traceback" not in out.stderr
     assert "fifo.jsonl: not a regular file" in out.stderr
+    assert "zero.jsonl: not a regular file" in out.stderr
     # A named FIFO is refused too, not waited on.
     alone = goscope("audit", str(mixed / "fifo.jsonl"))
     assert alone.returncode == 2 and "not a regular file" in alone.stderr
@@ -615,6 +616,33 @@ def test_a_hostile_export_is_one_line_never_a_hang(tmp_path, exported):
     out = goscope("audit", str(lake))
     assert out.returncode == 2 and out.stderr.startswith("goscope: DuckDB: ")
     assert "Traceback" not in out.stderr
+
+
+def test_a_link_in_a_walked_directory_is_never_a_run_silently_left_out(tmp_path):
+    # A linked recording and a linked directory of runs were skipped without a word: the
+    # audit said "no private path reached", complete, exit 0, over a run that leaked.
+    from .audit_runs import write_run
+
+    runs, arts = tmp_path / "runs", tmp_path / "arts"
+    runs.mkdir()
+    arts.mkdir()
+    leaky = write_run(leaking_plan(), runs)
+    write_run(clean_plan(), arts)
+    (arts / "leaky.jsonl").symlink_to(leaky)
+    out = goscope("audit", str(arts), "--json", "-")
+    assert out.returncode == 3, out.stdout + out.stderr
+    found = json.loads(out.stdout)
+    assert found["runs"] == 2 and found["leaks"], found
+    (arts / "leaky.jsonl").unlink()
+    (arts / "more").symlink_to(runs, target_is_directory=True)
+    out = goscope("audit", str(arts))
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert "more: a link to a directory, not followed" in out.stderr
+    out = goscope("audit", str(arts), "--skip-bad", "--json", "-")
+    assert out.returncode == 4, out.stdout + out.stderr
+    found = json.loads(out.stdout)
+    assert found["complete"] is False and found["runs"] == 1
+    assert any("more: a link to a directory" in why for why in found["skipped_files"])
 
 
 def test_a_symlink_loop_under_a_glob_is_not_followed(run_set, tmp_path):

@@ -2,8 +2,10 @@
 
 A file named outright is read whatever its name (and refused in one line if it is not a
 goscope recording or report). A directory is walked for `*.jsonl` and `*.json` files, the
-way CI artifacts are downloaded; symbolic links inside it are not followed (a link to
-/dev/zero or to a huge tree is not the audit's business). A directory holding a goscope
+way CI artifacts are downloaded. A link inside it to a `*.jsonl` or `*.json` file is read as
+that file named outright is (bounded, a regular file only), as a glob reads it; a link to a
+directory is not followed (a loop, or a huge tree, is not the audit's business) but named:
+what it holds is unknown, so the audit is incomplete. A directory holding a goscope
 Parquet export (its `goscope-export.json`) is read as an export. A glob (`runs/**/*.jsonl`)
 is expanded here, so it works quoted, on every shell. The same file reached twice is read
 once. A directory that cannot be read is named: the audit is then incomplete.
@@ -91,12 +93,22 @@ def expand(args: list[str]) -> Inputs:
         for root, dirs, names in os.walk(path, onerror=unreadable, followlinks=False):
             dirs.sort()
             for name in list(dirs):
-                if is_export(Path(root) / name):
+                if os.path.islink(os.path.join(root, name)):
+                    # os.walk lists a link to a directory among the directories and does
+                    # not enter it: skipped without a word, its runs read as none at all.
+                    dirs.remove(name)
+                    found.unreadable.append(
+                        f"{os.path.join(root, name)}: a link to a directory, not followed "
+                        "(name its target to audit it)"
+                    )
+                elif is_export(Path(root) / name):
                     dirs.remove(name)
                     add_dir(os.path.join(root, name))
             for name in sorted(names):
                 full = os.path.join(root, name)
-                if name.endswith(EXTENSIONS) and name != EXPORT_MARKER and not os.path.islink(full):
+                # A link is read as its file is when named (read_regular: never a FIFO or a
+                # device); skipped, its leaks were missing from a "complete" audit.
+                if name.endswith(EXTENSIONS) and name != EXPORT_MARKER:
                     add_file(full)
 
     for arg in args:
