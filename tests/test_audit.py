@@ -691,6 +691,54 @@ def test_a_crafted_reports_secrets_are_redacted_as_it_is_read(tmp_path, run_set)
     assert token not in out.stdout and "REDACTED" in out.stdout
 
 
+def test_a_crafted_host_never_shows_its_secret_in_any_output(tmp_path):
+    # An event's `host` was read as it stood: a crafted `bob:pw@…`, `…:ghp_…` or
+    # `…/?token=…` was in the Hosts table and the leaks of every output, text, JSON,
+    # Markdown and SARIF, of both audit and report, while the URL beside it was redacted.
+    from .audit_runs import write_run
+
+    token, password = "ghp_" + "E5f6G7h8" * 4 + "Yy11", "pw777777"
+    crafted = (
+        f"bob:{password}@h.example",
+        f"proxy.golang.org:{token}",
+        f"x.example/?token={token}",
+    )
+    path = write_run(leaking_plan(), tmp_path)
+
+    def forge(lines):
+        events = [line for line in lines if "seq" in line and "url" in line]
+        for n, line in enumerate(events):
+            line["host"] = crafted[n % len(crafted)]
+
+    rewrite(path, forge)
+    report_json = tmp_path / "r.json"
+    out = goscope("report", str(path), "--json", str(report_json), "--markdown",
+                  str(tmp_path / "r.md"), "--sarif", str(tmp_path / "r.sarif"))  # fmt: skip
+    assert out.returncode in (0, 4), out.stderr
+    texts = {"report": out.stdout + out.stderr}
+    data = json.loads(report_json.read_text())  # a crafted report too: its leak hosts and
+    for group in data["leaks"]:  # endpoints as the attacker writes them
+        group["host"], group["endpoints"] = crafted[0], [f"info?access_token={token}"]
+    for event in data["events"]:
+        event["host"] = crafted[1]
+    (tmp_path / "crafted.json").write_text(json.dumps(data))
+    for name in ("r.jsonl", "crafted.json"):
+        source = path if name == "r.jsonl" else tmp_path / name
+        out = goscope("audit", str(source), "--json", str(tmp_path / f"a-{name}.json"),
+                      "--markdown", str(tmp_path / f"a-{name}.md"),
+                      "--sarif", str(tmp_path / f"a-{name}.sarif"))  # fmt: skip
+        assert out.returncode in (3, 4), out.stderr
+        texts[f"audit {name}"] = out.stdout + out.stderr
+    for written in tmp_path.glob("[ar]*.*"):
+        if written.suffix in (".json", ".md", ".sarif") and written.name != "r.json":
+            texts[written.name] = written.read_text()
+    texts["r.json"] = report_json.read_text()
+    assert len(texts) == 12
+    for where, text in texts.items():
+        assert token not in text and password not in text, where
+    assert "h.example" in texts["audit r.jsonl"]  # the host itself is still named
+
+
 @pytest.mark.parametrize("order", [(1, 2), (2, 1)])
 def test_a_url_two_processes_asked_is_judged_as_the_report_judges_it(tmp_path, order):
     """One process has nothing private, the other GOPRIVATE with GONOPROXY=none: the report

@@ -38,7 +38,7 @@ from ..outputs.diff import check_report
 from ..outputs.report import recorded_judging
 from ..safe.files import UnsafeFile, read_regular
 from ..safe.jsontext import json_text
-from ..safe.redact import redact_argv, redact_path, redact_url, redact_value
+from ..safe.redact import redact_argv, redact_host, redact_path, redact_url, redact_value
 from ..traffic.context import check_context, repository_of
 from ..traffic.recording import RecordingError, RecordingReader, command_environment
 from ..vocab import BLOCKED_FLAG, KINDS
@@ -185,6 +185,8 @@ def _judge_recording(
                 if clean is None:
                     clean = modules[module] = redact_path(module)
                 event.module = clean
+            # The host too, as the report does (a crafted `bob:pw@…` or token shape).
+            event.host = redact_host(event.host)
             sender = event.sender
             if sender is not None and sender not in known:
                 early.add(sender)
@@ -271,9 +273,10 @@ def facts_from_report(path: str) -> RunFacts:
     for e in events:
         status, error = e.get("status"), e.get("error")
         flags = e.get("flags")
-        tally = hosts.get(str(e.get("host")))
+        host = redact_host(str(e.get("host")))  # crafted or older: redacted as it is read
+        tally = hosts.get(host)
         if tally is None:
-            tally = hosts[str(e.get("host"))] = HostTally()
+            tally = hosts[host] = HostTally()
         tally.add(
             status if type(status) is int else None,
             error if isinstance(error, str) else None,
@@ -421,16 +424,18 @@ def _leak_row(run_id: str, group: Mapping[str, Any], times: list[str]) -> dict[s
         "run": run_id,
         # A report's JSON may be crafted or from an older goscope: redacted as it is read.
         "module": redact_path(str(group.get("module"))),
-        "host": str(group.get("host")),
+        "host": redact_host(str(group.get("host"))),
         "kind": kind if (kind := str(group.get("kind"))) in KINDS else "other",
-        "severity": str(group.get("severity")),
+        "severity": redact_value(str(group.get("severity"))),
         "matched": redact_path(m) if (m := _text(group.get("matched"))) else None,
         "blocked": bool(group.get("blocked")),
         "requests": _int64(requests) or 0,
         "blocked_requests": _int64(blocked_requests) or 0,
         "first_seen": times[0] if times else None,
         "last_seen": times[-1] if times else None,
-        "endpoints": [str(e) for e in endpoints] if isinstance(endpoints, list) else [],
+        "endpoints": [redact_value(str(e)) for e in endpoints]
+        if isinstance(endpoints, list)
+        else [],
         "fix": redact_value(_text(group.get("fix")) or ""),
         "note": redact_value(_text(group.get("note")) or ""),
     }

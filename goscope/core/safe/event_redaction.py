@@ -9,6 +9,7 @@ from .redact import (
     redact_free_text,
     redact_goauth_headers,
     redact_headers,
+    redact_host,
     redact_path,
     redact_repeated_path,
     redact_repeated_url,
@@ -18,10 +19,11 @@ from .redact import (
 
 def redact_listed(event: Any) -> Any:
     """The fields a recording's event keeps in the TUI's lists, chains and verdicts (its
-    URL, module, version, entry, repository and error), redacted again as redact_event does
+    URL, host, module, version, entry, repository and error), redacted again as redact_event does
     them: an older or crafted recording showed its tokens there, while the detail pane's
     read-back (redact_event) hid them. Headers and preview are read back, not kept."""
     event.url = redact_url(event.url)
+    event.host = redact_host(event.host)
     if event.proxy:
         event.proxy = redact_repeated_url(event.proxy)
     if event.repo:
@@ -39,6 +41,7 @@ def redact_event(event: Any) -> Any:
     """Every text field of an event, redacted again: a recording may come from an older
     goscope, or be crafted; what goscope shows or reports from it is redacted all the same."""
     event.url = redact_url(event.url)
+    event.host = redact_host(event.host)
     if event.proxy:
         event.proxy = redact_url(event.proxy)
     if event.repo:

@@ -140,7 +140,7 @@ def use_token_shapes(source: str) -> None:
         _shapes = re.compile(source)
     except re.error:
         return
-    for found in (_token_free, _clean_paths, _clean_urls):
+    for found in (_token_free, _clean_paths, _clean_urls, _clean_hosts):
         found.clear()  # found clean by other shapes: scanned again by these
 
 
@@ -425,6 +425,24 @@ def redact_repeated_path(path: str) -> str:
 def redact_repeated_url(url: str) -> str:
     """`redact_url` of a URL that repeats (a GOPROXY entry's base), parsed once while clean."""
     return _once_while_clean(url, redact_url, _clean_urls)
+
+
+_clean_hosts: set[str] = set()
+
+
+def redact_host(host: str) -> str:
+    """An event's `host` as read back from a recording or report, which goscope writes as
+    the URL's host: a crafted one (`bob:pw@h`, `h/?token=…`, a token shape) showed its
+    secret in every output while the URL beside it was redacted. Userinfo never belongs in
+    a host: all of it before the last `@` goes; then what free text loses. Hosts repeat:
+    each is scanned once while clean."""
+    return _once_while_clean(host, _redact_host, _clean_hosts) if host else host
+
+
+def _redact_host(host: str) -> str:
+    if "@" in host:
+        host = f"{REDACTED}@{host.rpartition('@')[2]}"
+    return redact_value(host)
 
 
 def _once_while_clean(text: str, redact: Callable[[str], str], clean: set[str]) -> str:
