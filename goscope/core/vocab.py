@@ -41,7 +41,7 @@ Client = Literal["go", "git", "other"]
 CLIENTS: tuple[Client, ...] = get_args(Client)
 
 # One GOPROXY entry's part in a fetch, and the fetch's result.
-Outcome = Literal["served", "fell-through", "stopped", "failed", "pending", "unknown"]
+Outcome = Literal["served", "fell-through", "stopped", "failed", "pending", "unknown", "abandoned"]
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 ChainResult = Literal["served", "failed", "rejected", "pending", "unknown"]
 
@@ -65,6 +65,10 @@ OFF: Literal["off"] = "off"
 BLOCKED_FLAG = "blocked"
 # Refused by goscope: the host it named (Host, :authority) is not where it would have gone.
 MISDIRECTED_FLAG = "misdirected"
+# The client went away before the answer came (go interrupted, cancelled or killed): no
+# server answered it, and mitmproxy's 502 to a closed connection reached nobody.
+ABANDONED_FLAG = "abandoned"
+ABANDONED_ERROR = "abandoned: the client closed the connection before the answer came"
 
 
 def counted(n: int, word: str) -> str:

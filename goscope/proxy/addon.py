@@ -36,7 +36,7 @@ from goscope.core.traffic.gaps import TROUBLE
 from goscope.core.traffic.recording import foreign_line, guard_line, sender_line
 from goscope.core.traffic.redirects import RedirectLinker, apply_origin
 from goscope.core.traffic.retries import AuthRetryMarker
-from goscope.core.vocab import MISDIRECTED_FLAG, Endpoint
+from goscope.core.vocab import ABANDONED_ERROR, ABANDONED_FLAG, MISDIRECTED_FLAG, Endpoint
 
 from .answers import body_head, error_text, fields, go_import_repo, http_version, preview
 from .answers import issuer as issuer_of
@@ -421,7 +421,11 @@ class GoscopeAddon:
                 # a bad chunk): nothing went upstream, and nobody answered it 502.
                 event.error = f"the client's request was malformed or cut off: {event.error}"
                 event.flags.append("client-error")
-            elif resp is None and not flow.error.msg.startswith("Client disconnected"):
+            elif resp is None and client_went_away(flow):
+                # go stopped waiting (Ctrl-C, a CI timeout, killed): nobody answered 502.
+                event.error = f"{ABANDONED_ERROR} ({event.error})"
+                event.flags.append(ABANDONED_FLAG)
+            elif resp is None:
                 # mitmproxy answers the client itself when the upstream fails.
                 event.status = 502
         end = (resp.timestamp_end if resp and resp.timestamp_end else None) or time.time()
@@ -545,6 +549,21 @@ class GoscopeAddon:
 def _same_host(going: str, named: str) -> bool:
     """Whether the host a request goes to is the host it names (case and a final dot aside)."""
     return going.lower().rstrip(".") == named.lower().rstrip(".")
+
+
+def client_went_away(flow: http.HTTPFlow) -> bool:
+    """The flow's error is its client's leaving, not its server's failure. mitmproxy says
+    "Client disconnected." over HTTP/1 and "stream reset by client (…)" for an HTTP/2
+    stream go cancelled; when go's HTTP/2 connection closes it says "peer closed
+    connection", the words it uses of an upstream's closing too: the client's side is the
+    one that no longer reads (proxy/server.py marks it before the layers hear of it)."""
+    assert flow.error is not None
+    msg = flow.error.msg
+    if msg.startswith(("Client disconnected", "stream reset by client")):
+        return True
+    return msg == "peer closed connection" and not (
+        flow.client_conn.state & connection.ConnectionState.CAN_READ
+    )
 
 
 def _url_and_host(flow: http.HTTPFlow) -> tuple[str, str]:

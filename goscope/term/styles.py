@@ -31,6 +31,7 @@ OUTCOME: dict[Outcome, str] = {
     "failed": "red",
     "pending": "dim",
     "unknown": "dim",
+    "abandoned": "dim",
 }
 
 RESULT: dict[ChainResult, str] = {

@@ -167,6 +167,9 @@ def _served(console: Console, chains: list[FallbackChain]) -> None:
             line.append(visible("served by " + ", ".join(served_by)), style="green")
         else:
             line.append(group[-1].result, style="red")
+            last = group[-1].attempts[-1] if group[-1].attempts else None
+            if last is not None and last.outcome == "abandoned":  # why it is not known
+                line.append(visible(f": {explain_attempt(last, group[-1])}"), style="dim")
         if rejected:
             line.append(visible(f" · {rejected[0].rejected}"), style="bold red")
         for hop in hops:

@@ -19,12 +19,16 @@ from typing import cast
 from urllib.parse import urlsplit
 
 from ..gorules.goenv import GoEnv, ProxyEntry
-from ..vocab import BLOCKED_FLAG, ChainEndpoint, Kind
+from ..vocab import ABANDONED_ERROR, BLOCKED_FLAG, ChainEndpoint, Kind
 from .answered import NOT_FOUND, direct_ok, is_go_get, is_not_found, is_success
 from .entries import EntryIndex
 from .events import Event
 from .fetch import Attempt, FallbackChain
 from .redirects import REDIRECT_FLAG
+
+# A request its client left before any answer: goscope's words, and mitmproxy's HTTP/1
+# words in recordings made before goscope said so itself.
+_ABANDONED = (ABANDONED_ERROR, "Client disconnected")
 
 FETCH_KINDS = ("proxy", "toolchain")
 DIRECT_ENDPOINTS = ("go-get", "git-info-refs", "git-upload-pack")
@@ -333,6 +337,11 @@ class ChainTracker:
         if is_success(attempt.status, attempt.error):
             attempt.outcome = "served"
             chain.result, chain.served_by = "served", attempt.host
+            return
+        if attempt.status is None and (attempt.error or "").startswith(_ABANDONED):
+            # go left before any answer: what this entry, or the next, would have said is
+            # unknown (no server failed, and no separator's advice applies).
+            attempt.outcome, chain.result = "abandoned", "unknown"
             return
         index = self._entry.nth(attempt.proxy, self._through.get((chain.id, attempt.proxy), 1) - 1)
         if index is None:

@@ -106,6 +106,10 @@ def _explain_fetch(attempt: Attempt, who: str) -> str:
         return f"{answer} from {who}: the last entry, so go gives up"
     if attempt.outcome == "unknown":
         return "fell through to direct; no version control traffic seen (cached?)"
+    if attempt.outcome == "abandoned":
+        return (
+            f"no answer from {who} yet when go stopped waiting (interrupted, cancelled or killed)"
+        )
     return f"{answer} from {who}: waiting"
 
 

@@ -1,0 +1,66 @@
+"""A request go left before its answer (Ctrl-C, a CI timeout, go killed) is go's leaving, not
+the server's failure. Over HTTP/2, as go talks to goscope, mitmproxy says "peer closed
+connection" and answers 502 to a connection nobody reads: every artifact said the proxy
+failed with 502 and advised `|`, while the server was still thinking."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from goscope.lab.scenario import parse_scenario
+
+from .e2e import goscope_run
+
+pytestmark = pytest.mark.e2e
+
+SLOW = """
+description = "a proxy that takes its time"
+modules = ["example.com/hello@v1.0.0"]
+require = ["example.com/hello@v1.0.0"]
+[env]
+GOPROXY = "https://slow.example,direct"
+GOSUMDB = "off"
+[hosts."slow.example"]
+delay_ms = 6000
+"""
+
+
+def test_a_request_go_left_is_abandoned_never_a_502_from_the_server(
+    tmp_path, go_binary, shared_gocache
+):
+    scenario = parse_scenario(SLOW, "slow")
+    pidfile = tmp_path / "go.pid"
+    with scenario.lab(tmp_path / "lab") as lab:
+        env = scenario.go_env(lab, tmp_path, go_binary)
+        env.update(GOSCOPE_HOME=str(tmp_path / "home"), GOCACHE=str(shared_gocache))
+        args = [a for r in lab.routes() for a in ("--route", r)]
+        args += ["--markdown", str(tmp_path / "s.md"), "--har", str(tmp_path / "r.har")]
+        command = ["sh", "-c", f"go mod download & echo $! > {pidfile}; wait $!"]
+        with ThreadPoolExecutor(1) as pool:
+            running = pool.submit(
+                goscope_run, args, command, scenario.workspace(tmp_path), env, tmp_path
+            )
+            # go killed while slow.example thinks: as Ctrl-C, a CI timeout or the OOM killer.
+            deadline = time.monotonic() + 120
+            while not any(host == "slow.example" for host, _, _ in lab.log):
+                assert time.monotonic() < deadline and not running.done(), "go never asked"
+                time.sleep(0.05)
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
+            run = running.result(timeout=180)
+    assert run.returncode == 137, run.stdout + run.stderr  # go's verdict, as sh passed it on
+    (asked,) = [e for e in run.events() if e["host"] == "slow.example"]
+    assert asked["status"] is None and "abandoned" in asked["flags"], asked
+    (fetch,) = [f for f in run.report["fetches"] if f["attempts"][0]["host"] == "slow.example"]
+    assert fetch["attempts"][0]["outcome"] == "abandoned" and fetch["result"] == "unknown"
+    har = json.loads((tmp_path / "r.har").read_text())
+    assert [e["response"]["status"] for e in har["log"]["entries"]] == [0]
+    for text in (run.stderr, (tmp_path / "s.md").read_text()):
+        assert "502" not in text and "use `|`" not in text, text
+        assert "0 failed" not in text  # go failed: never a clean count
+    assert "go stopped waiting" in run.stderr, run.stderr
