@@ -1156,6 +1156,33 @@ def test_a_full_disk_at_the_end_line_is_never_a_clean_verdict(small_disk, tmp_pa
     assert "INCOMPLETE" in run.stderr
 
 
+def test_a_har_that_could_not_be_written_is_said_and_never_exit_0(small_disk, tmp_path):
+    """The proxy writes the HAR as it stops: on a full disk it only logged that, and the
+    run said complete, exit 0, with no HAR (--json, --sarif and --markdown said so, exit 4)."""
+    mount, limit = small_disk
+    if limit is not None:
+        pytest.skip("needs a tmpfs (root) to fill the disk before the HAR is written")
+    hosts = {"proxy.example": HostBehaviour([Module("example.com/m", "v1.0.0", {})])}
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    with ModServer(hosts) as server:
+        run = subprocess.run(
+            [
+                sys.executable, "-m", "goscope", "run", "--headless", "--port", "0",
+                "--har", str(mount / "r.har"), "--json", str(tmp_path / "r.json"),
+                *[a for r in server.routes() for a in ("--route", r)],
+                "--", "sh", "-c",
+                f"{CURL or 'curl'} -s -o /dev/null -A GoCommand/1 "
+                f"https://proxy.example/example.com/m/@v/v1.0.0.info && "
+                f"dd if=/dev/zero of={mount / 'fill'} bs=1k 2>/dev/null; true",
+            ],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert run.returncode == 4, run.stderr[-3000:]
+    assert "goscope: --har not written: " in run.stderr and "No space left" in run.stderr
+    assert not (mount / "r.har").exists()
+
+
 def test_two_runs_never_share_one_recording(tmp_path):
     """A second run given the same --jsonl emptied the first run's file in place: the first
     was then judged on the second's traffic (same inode, counts agreed): complete, 0 leaks."""

@@ -21,6 +21,7 @@ from goscope.core.outputs.ci import write_ci_outputs
 from goscope.core.outputs.export import OutputError, write_report
 from goscope.core.outputs.report import Report, build_report, report_from_recording
 from goscope.core.safe.redact import redact_value
+from goscope.core.safe.visible import visible
 from goscope.core.traffic.recording import RecordingError
 from goscope.run.engine import RunEngine
 from goscope.run.options import RunOptions, verdict_exit
@@ -55,6 +56,8 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
     except OSError:  # stderr closed (`… 2>&1 | head`): the files still get written
         pass
     failed_outputs = write_outputs(report, opts, console)
+    if har_not_written(stats, console):
+        failed_outputs.append("--har")
     return verdict_exit(
         exit_code, bool(report.leaks), opts.fail_on_leak, bool(report.incomplete or failed_outputs)
     )
@@ -123,6 +126,17 @@ def write_outputs(report: Report, opts: RunOptions, console: Console) -> list[st
     return failures
 
 
+def har_not_written(stats: dict[str, Any], console: Console) -> bool:
+    """The proxy writes the HAR as it stops; why it could not (a full disk) comes back in its
+    final stats: said in one line, and the run is no success."""
+    why = stats.get("har_error")
+    if not why:
+        return False
+    with contextlib.suppress(OSError):
+        console.print(Text(visible(f"goscope: --har not written: {why}"), style=BAD))
+    return True
+
+
 def start_live(opts: RunOptions) -> GoscopeApp:
     """The app (which wires itself to the engine's live stream), then the proxy: a port
     in use is one line, not a screen."""
@@ -168,13 +182,14 @@ def open_recording(
 
 def run_app(app: GoscopeApp) -> int:
     launch = app.launch
+    har_failed = False
     try:
         code = app.run()
     finally:
         if launch.engine is not None:
-            launch.engine.stop()
+            har_failed = har_not_written(launch.engine.stop(), stderr_console())
             launch.engine.cleanup()
     if app.load_error and launch.strict:
         print(f"goscope: {app.load_error}", file=sys.stderr)
         return 2
-    return code or 0
+    return code or (4 if har_failed else 0)

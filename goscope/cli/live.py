@@ -224,3 +224,9 @@ def proxy(
     click.echo(f"goscope: {stats.get('events', 0)} requests seen", err=True)
     for why in engine.incomplete:
         click.echo(f"goscope: incomplete: {why}", err=True)
+    from goscope.term.summary import stderr_console
+
+    from .launch import har_not_written
+
+    if har_not_written(stats, stderr_console()):
+        sys.exit(4)

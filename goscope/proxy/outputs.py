@@ -382,13 +382,18 @@ class HarRedactor:
     symlink there during the run.
     """
 
+    # Why the HAR asked for was not written: said in the proxy's final stats (server.py
+    # Lifecycle, whose `done` runs after this one), so the run says it and exits 4. Only
+    # logged before: a full disk gave no HAR, no word, a complete verdict and exit 0.
+    error: str | None = None
+
     def load(self, loader: Loader) -> None:
         loader.add_option("goscope_har", str, "", "Write mitmproxy's HAR here, redacted.")
 
     def done(self) -> None:
         raw, final = getattr(ctx.options, "hardump", ""), ctx.options.goscope_har
         if raw and final and raw != "-":
-            redact_har_file(raw, final)
+            self.error = redact_har_file(raw, final)
 
 
 def without_refused(har: Any) -> Any:
@@ -414,16 +419,20 @@ def _refused_entry(entry: Any) -> bool:
     )
 
 
-def redact_har_file(raw: str, final: str) -> None:
-    """Redact the HAR at `raw` into `final`; the unredacted one is removed either way."""
+def redact_har_file(raw: str, final: str) -> str | None:
+    """Redact the HAR at `raw` into `final`; the unredacted one is removed either way.
+    Returns why `final` was not written (None: it was)."""
     try:
         with open(raw, encoding="utf-8") as fh:
             har = json.load(fh)
         write_private(final, pretty_json(redact_har(without_refused(har))))
+        return None
     except FileNotFoundError:
-        return
+        # savehar wrote nothing: its own write failed (a full disk), which it only logs.
+        return "mitmproxy's HAR was never written (a full disk?)"
     except (OSError, ValueError, OutputError) as exc:
         log.error("goscope: cannot redact the HAR for %s (%s): none written", final, exc)
+        return str(exc) if isinstance(exc, OutputError) else f"cannot read it back ({exc})"
     finally:
         with contextlib.suppress(OSError):
             os.unlink(raw)

@@ -79,9 +79,10 @@ def say(obj: dict[str, Any]) -> None:
 class Lifecycle:
     """Reports readiness once the listening socket is bound, and the stats at the end."""
 
-    def __init__(self, config: ProxyConfig, addon: GoscopeAddon):
+    def __init__(self, config: ProxyConfig, addon: GoscopeAddon, har: HarRedactor | None = None):
         self.config = config
         self.addon = addon
+        self.har = har
         self.watch_task: asyncio.Task[None] | None = None
 
     async def running(self) -> None:
@@ -100,7 +101,10 @@ class Lifecycle:
         self.watch_task = asyncio.create_task(watch_parent(parent, self.config.command_pgid_file))
 
     def done(self) -> None:
-        say({"type": "stats", **self.addon.stats(), "shutdown": SHUTDOWN["why"]})
+        stats: dict[str, Any] = {"type": "stats", **self.addon.stats(), "shutdown": SHUTDOWN["why"]}
+        if self.har is not None and self.har.error:
+            stats["har_error"] = self.har.error
+        say(stats)
 
 
 SETTLE_SECONDS = 0.5  # at stop, how long connections still in their handshake are waited for
@@ -271,7 +275,8 @@ async def serve(config: ProxyConfig) -> int:
     master.addons.add(*mitmproxy_addons())
     # The check of the run's secret first: a refused client's requests reach no other member.
     access = ProxyAccess(on_foreign=addon.emit_foreign)
-    master.addons.add(AddonGroup(access, *ours[1:], HarRedactor(), Lifecycle(config, addon)))
+    har = HarRedactor()
+    master.addons.add(AddonGroup(access, *ours[1:], har, Lifecycle(config, addon, har)))
     try:
         opts.update(**mitmproxy_options(config))
     except exceptions.OptionsError as exc:
