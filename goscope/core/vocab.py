@@ -68,6 +68,8 @@ MISDIRECTED_FLAG = "misdirected"
 # The client went away before the answer came (go interrupted, cancelled or killed): no
 # server answered it, and mitmproxy's 502 to a closed connection reached nobody.
 ABANDONED_FLAG = "abandoned"
+# A direct fetch go found (its ?go-get=1 page) and refused to make: `chain.rejected` starts so.
+GOVCS_REFUSED = "refused by go: GOVCS"
 ABANDONED_ERROR = "abandoned: the client closed the connection before the answer came"
 
 

@@ -306,7 +306,7 @@ def _lookups(console: Console, report: Report) -> None:
     for lookup in report.lookups:
         found = lookup.found
         line = Text(visible(f"  {lookup.describe()}"), style="green" if found else "red")
-        unserved = [c for c in lookup.probes if c.result != "served"]
+        unserved = [c for c in lookup.probes if c.result != "served" and c is not found]
         line.append("\n      ")
         if found is None:  # each with its own answer: a 401 or a git 403 is no 404
             why = "found nowhere"

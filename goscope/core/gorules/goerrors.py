@@ -97,6 +97,8 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("refused", r"connect: connection refused|connection reset by peer|no such host"),
         ("sumdb-failed", r"verifying (?:module|go\.mod): "),
+        # vcs/vcs.go checkGOVCS: after the ?go-get=1 page, before any VCS request.
+        ("govcs", r"GOVCS disallows using \S+ for (?:private|public) "),
         ("unrecognized-import", r'unrecognized import path "'),
         ("auth", r"reading \S+: 40[13] |could not read Username for|terminal prompts disabled"),
         ("not-found", r"reading \S+: (?:404|410) "),
@@ -136,6 +138,7 @@ TITLES = {
     "sumdb-failed": "checksum database lookup failed",
     "checksum-mismatch": "checksum mismatch",
     "unrecognized-import": "repository not found",
+    "govcs": "refused by GOVCS",
     "unknown-revision": "unknown version",
     "git-failed": "git failed",
 }
@@ -236,10 +239,17 @@ def _refine(error: GoError) -> None:
     if query:
         error.query = query.group(1)
         error.module = error.module or query.group(1)
-    if error.kind == "unrecognized-import":
+    if error.kind in ("unrecognized-import", "govcs"):
         path = re.search(r'unrecognized import path "([^"]+)"', line)
         if path:
             error.query = path.group(1)
+    if error.kind == "govcs":
+        # The repository root go found and then refused (vcs/vcs.go checkGOVCS: "GOVCS
+        # disallows using %s for %s %s; see 'go help vcs'", the root of the go-import tag):
+        # the fetch that failed, whatever path was asked.
+        refused = _GOVCS.search(line)
+        if refused:
+            error.module = refused.group(3)
     read = _URL_READ.search(line)
     if read:
         error.url, error.status = read.group(1), int(read.group(2))
@@ -273,6 +283,7 @@ def _refine(error: GoError) -> None:
         error.kind = "forbidden"
 
 
+_GOVCS = re.compile(r"GOVCS disallows using (\S+) for (private|public) ([^\s;]+)")
 _GIT_STATUS = re.compile(r"returned error: (40[13])\b")
 _GIT_URL = re.compile(r"unable to access '([^']+)'")
 
@@ -327,6 +338,10 @@ EXPLANATIONS: dict[str, str] = {
     "refused": "go could not connect to {host} (refused, reset or no such host)",
     "unrecognized-import": "go could not find the repository of {query}: its ?go-get=1 page "
     "failed or named none",
+    "govcs": "GOVCS does not allow the version control tool of {what}'s repository, so go "
+    "fetched nothing from it (GOVCS's entries first, then the default private:all,public:"
+    "git|hg; `go help vcs`): allow that tool for the path in GOVCS, or let a GOPROXY entry "
+    "serve the module",
     "auth": "{host} wants credentials ({status}): go asked twice, the second time with "
     "GOAUTH's (a .netrc entry for the host by default), and was still refused. For git, a "
     "credential helper or .netrc must hold them",

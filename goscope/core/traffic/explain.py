@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..vocab import GOVCS_REFUSED
 from .answered import is_not_found
 from .chains import Attempt, FallbackChain
 
@@ -57,7 +58,8 @@ def explain_attempt(attempt: Attempt, chain: FallbackChain | None = None) -> str
         text = _explain_database(attempt, chain)
     else:
         repeated = chain is not None and _hosts_repeat(chain)
-        text = _explain_fetch(attempt, entry_label(attempt) if repeated else attempt.host)
+        refused = chain is not None and (chain.rejected or "").startswith(GOVCS_REFUSED)
+        text = _explain_fetch(attempt, entry_label(attempt) if repeated else attempt.host, refused)
     if attempt.not_found_for_s:
         text += (
             f' ({attempt.host} will keep answering "not found" for '
@@ -78,7 +80,7 @@ def duration_text(seconds: int) -> str:
 CERT_FAILURE = "certificate verify failed"
 
 
-def _explain_fetch(attempt: Attempt, who: str) -> str:
+def _explain_fetch(attempt: Attempt, who: str, refused: bool = False) -> str:
     answer = answer_text(attempt)
     if attempt.error and CERT_FAILURE in attempt.error.lower():
         return (
@@ -89,6 +91,8 @@ def _explain_fetch(attempt: Attempt, who: str) -> str:
     sep = f"`{attempt.separator}`" if attempt.separator else None
     if attempt.outcome == "served":
         if attempt.proxy == "direct":
+            if refused:  # GOVCS: the page named the repository; go asked nothing of it
+                return f"{who}'s ?go-get=1 page named the repository; go fetched nothing from it"
             return f"served direct from {who} (version control)"
         return f"{answer} from {who}: served"
     if attempt.outcome == "fell-through":

@@ -87,7 +87,8 @@ class ModuleLookup:
         for any of them), so the paths it served are one module: its root, the shortest,
         which go verified the tag's prefix at — unless go named a longer one (a nested
         module of the repository, which only the repository's contents tell)."""
-        served = [c for c in self.probes if c.result == "served"]
+        # Rejected is found too: go had it and refused it (GOVCS, a checksum mismatch).
+        served = [c for c in self.probes if c.result in ("served", "rejected")]
         if not served:
             return None
         named = next((c for c in served if c.module in self.modules), None)
@@ -109,10 +110,8 @@ class ModuleLookup:
         n = len(self.probes)
         if found is None:
             return f"go looked for the module of {self.path}: {n} probes, none found"
-        return (
-            f"go looked for the module of {self.path}: {n} probes, "
-            f"found {found.module} at {found.served_by}"
-        )
+        where = f"at {found.served_by}" if found.served_by else f"({found.rejected})"
+        return f"go looked for the module of {self.path}: {n} probes, found {found.module} {where}"
 
 
 def find_lookups(

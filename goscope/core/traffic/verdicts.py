@@ -78,13 +78,26 @@ def link_errors(
             if error.line not in chain.go_errors:
                 chain.go_errors = (*chain.go_errors, error.line)
             error.seqs += [s for a in chain.attempts for s in a.seqs if s not in error.seqs]
+            if error.kind == "govcs" and chain.endpoint == "vcs":
+                # Found, never fetched: go refused before any request to the repository.
+                chain.result, chain.served_by = "rejected", None
+                chain.rejected = f"refused by go: {_govcs_words(error.line)}"
             if error.kind in CHECKSUM_KINDS and chain.endpoint in ("zip", "mod", "vcs"):
                 chain.result = "rejected"
                 source = error.checksum_source or "go.sum"
-                chain.rejected = f"rejected by go: checksum mismatch ({source})"
+                chain.rejected = f"{CHECKSUM_REJECTED} mismatch ({source})"
                 if error.kind == "checksum-missing":
-                    chain.rejected = "rejected by go: checksum missing from the database"
+                    chain.rejected = f"{CHECKSUM_REJECTED} missing from the database"
     return lookups
+
+
+CHECKSUM_REJECTED = "rejected by go: checksum"
+
+
+def _govcs_words(line: str) -> str:
+    """go's own reason, from `GOVCS` to before its `; see 'go help vcs'`."""
+    start = line.find("GOVCS disallows")
+    return line[start:].split(";", 1)[0] if start >= 0 else "GOVCS disallows it"
 
 
 def _blame_redirect(error: GoError, chain: FallbackChain) -> None:
@@ -155,6 +168,10 @@ def _targets(
         return fetched + [c for c in same if c.endpoint == "lookup"][-1:]
     if error.kind in TOOLCHAIN_KINDS:
         return [c for c in chains if c.module == "golang.org/toolchain" and c.failed]
+    if error.kind == "govcs" and error.module:
+        # The repository go found (its ?go-get=1 page served) and then would not fetch:
+        # that path's direct fetch, never a prefix's "no module here".
+        return [c for c in by_path.get(error.module, []) if c.endpoint == "vcs"][-1:]
     if error.url and (found := by_url.get(url_key(error.url))):
         # The newest fetch of that URL that was not served: the one go reports (a later
         # fetch of it that was served cannot be what failed).
@@ -248,7 +265,10 @@ def checksum_verdict(
     `decided`: whether a lookup could still come (go looks up right after the fetch:
     decided once the command ended, or once later requests went by).
     """
-    if any(c.rejected for c in chains) or (module, version) in (mismatched or set()):
+    if any(c.rejected and c.rejected.startswith(CHECKSUM_REJECTED) for c in chains) or (
+        module,
+        version,
+    ) in (mismatched or set()):
         return "MISMATCH"
     lookups = [c for c in chains if c.endpoint == "lookup"]
     if any(c.result == "served" for c in lookups):
