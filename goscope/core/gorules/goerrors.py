@@ -239,6 +239,12 @@ def _refine(error: GoError) -> None:
     if query:
         error.query = query.group(1)
         error.module = error.module or query.group(1)
+    if error.kind in ("goproxy-off", "noproxy-disabled") and not error.module:
+        # `go: PATH: module lookup disabled by GOPROXY=off` (a lookup, modload/query.go):
+        # the path's fetch is what failed; untied, one failure was counted twice.
+        path = _PATH_FIRST.match(line)
+        if path:
+            error.query = error.module = path.group(1)
     if error.kind in ("unrecognized-import", "govcs"):
         path = re.search(r'unrecognized import path "([^"]+)"', line)
         if path:
@@ -283,6 +289,7 @@ def _refine(error: GoError) -> None:
         error.kind = "forbidden"
 
 
+_PATH_FIRST = re.compile(r"^go: ([^\s:@]+): ")
 _GOVCS = re.compile(r"GOVCS disallows using (\S+) for (private|public) ([^\s;]+)")
 _GIT_STATUS = re.compile(r"returned error: (40[13])\b")
 _GIT_URL = re.compile(r"unable to access '([^']+)'")
