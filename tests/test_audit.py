@@ -516,6 +516,28 @@ def test_a_run_id_saying_two_things_never_hides_a_leak(tmp_path):
     assert found["runs"] == 2 and found["leaks"] and found["complete"] is False
     assert len(found["conflicts"]) == 1 and "saying something else" in found["conflicts"][0]
     assert "goscope: conflict: " in out.stderr
+    assert found["conflicting_runs"] == [same_id]
+
+
+def test_three_copies_of_one_run_saying_three_things_are_one_run_id_in_conflict(tmp_path):
+    # It read "INCOMPLETE: 2 run ids saying two things" of one id read three times.
+    from .audit_runs import write_run
+
+    (tmp_path / "0").mkdir()
+    first = write_run(clean_plan(), tmp_path / "0")
+    for n in (1, 2):
+        copy = tmp_path / str(n) / first.name
+        copy.parent.mkdir()
+        copy.write_text(first.read_text())
+        rewrite(copy, lambda lines, n=n: lines[2].update(duration_ms=10.0**n))
+    out = goscope("audit", str(tmp_path), "--json", "-")
+    assert out.returncode == 4, out.stderr
+    found = json.loads(out.stdout)
+    assert len(found["conflicts"]) == 2 and len(found["conflicting_runs"]) == 1
+    text = goscope("audit", str(tmp_path)).stdout
+    assert (
+        "1 run id saying different things" in text and "Run ids saying different things: 1" in text
+    )
 
 
 def test_an_empty_export_marker_hides_nothing(tmp_path):

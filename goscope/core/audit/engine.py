@@ -157,6 +157,9 @@ class Audit:
     # --trusted than its recording, a crafted copy): both are counted, and the audit is
     # incomplete until someone looks.
     conflicts: list[str] = field(default_factory=list)
+    # The run ids those copies share: three copies of one run saying three things are one
+    # run id in conflict (it read "2 run ids saying two things").
+    conflicting_runs: list[str] = field(default_factory=list)
     since: str | None = None
     until: str | None = None
     leaks: list[dict[str, Any]] = field(default_factory=list)
@@ -192,6 +195,7 @@ class Audit:
             "skipped_files": self.skipped_files,
             "duplicates": self.duplicates,
             "conflicts": self.conflicts,
+            "conflicting_runs": self.conflicting_runs,
             "leaks": self.leaks,
             "hosts": self.hosts,
             "go_versions": self.go_versions,
@@ -211,6 +215,7 @@ class AuditStore:
         self.exports: list[Path] = []
         self.duplicates = 0
         self.conflicts: list[str] = []
+        self.conflict_ids: set[str] = set()
         self.bad_exports: list[str] = []
         self.runs_added = 0
 
@@ -231,6 +236,7 @@ class AuditStore:
                 self.duplicates += 1
                 return False
             known.add(digest)
+            self.conflict_ids.add(run_id)
             self.conflicts.append(
                 f"{facts.run['path']}: run {run_id} was read before, saying something else "
                 "(another verdict or other requests): both are counted"
@@ -353,24 +359,35 @@ class AuditStore:
             f"SELECT count(*) - count(DISTINCT ({SAME_RUN})) FROM all_runs"
         ).fetchone()
         audit.duplicates += row[0] if row else 0
+        repeated = [
+            run_id
+            for (run_id,) in con.execute(
+                "SELECT run FROM runs GROUP BY run HAVING count(*) > 1 ORDER BY run"
+            ).fetchall()
+            if run_id not in self.conflict_ids
+        ]
+        orphans = [
+            (table, run_id)
+            for table in ("leaks", "hosts")
+            for (run_id,) in con.execute(
+                f"SELECT DISTINCT run FROM all_{table} ANTI JOIN all_runs USING (run) ORDER BY run"
+            ).fetchall()
+        ]
         audit.conflicts = (
             list(self.conflicts)
             + [
                 f"run {run_id} is in the export(s) more than once, saying different things: "
                 "each is counted"
-                for (run_id,) in con.execute(
-                    "SELECT run FROM runs GROUP BY run HAVING count(*) > 1 ORDER BY run"
-                ).fetchall()
-                if not any(c.startswith(f"run {run_id} ") for c in self.conflicts)
+                for run_id in repeated
             ]
             + [
                 f"run {run_id}: rows in the export's {table} but no run row (the export was "
                 "altered?): its requests are not all counted"
-                for table in ("leaks", "hosts")
-                for (run_id,) in con.execute(
-                    f"SELECT DISTINCT run FROM all_{table} ANTI JOIN all_runs USING (run) ORDER BY run"
-                ).fetchall()
+                for table, run_id in orphans
             ]
+        )
+        audit.conflicting_runs = sorted(
+            self.conflict_ids | set(repeated) | {run_id for _, run_id in orphans}
         )
         audit.skipped_files = list(self.bad_exports)
         audit.leaks = self._leaks()

@@ -71,7 +71,7 @@ def verdict_line(audit: Audit) -> str:
         if audit.skipped_files:
             why.append(_n(len(audit.skipped_files), "file") + " unreadable, skipped")
         if audit.conflicts:
-            why.append(_n(len(audit.conflicts), "run id") + " saying two things")
+            why.append(_n(len(audit.conflicting_runs), "run id") + " saying different things")
         if not audit.runs:
             why.append("no run judged")
         parts.append("INCOMPLETE: " + ", ".join(why) + " (their requests may hide more)")
@@ -137,7 +137,7 @@ def audit_text(audit: Audit) -> str:
     if audit.incomplete > INCOMPLETE_SHOWN:
         lines.append(f"  … {audit.incomplete - INCOMPLETE_SHOWN:,} more (--json has all)")
     if audit.conflicts:
-        lines += ["", f"Runs saying two things: {len(audit.conflicts):,}"]
+        lines += ["", f"Run ids saying different things: {len(audit.conflicting_runs):,}"]
         lines += [f"  {wire(why)}" for why in audit.conflicts[:INCOMPLETE_SHOWN]]
     if audit.skipped_files:
         lines += ["", f"Unreadable files: {len(audit.skipped_files):,}"]
@@ -214,7 +214,7 @@ def audit_markdown(audit: Audit) -> str:
         out += ["", f"### Unreadable files ({len(audit.skipped_files):,})", ""]
         out += [f"- {markdown_code(why, table=False)}" for why in audit.skipped_files]
     if audit.conflicts:
-        out += ["", f"### Runs saying two things ({len(audit.conflicts):,})", ""]
+        out += ["", f"### Run ids saying different things ({len(audit.conflicting_runs):,})", ""]
         out += [f"- {markdown_code(why, table=False)}" for why in audit.conflicts]
     return "\n".join(out) + "\n"
 
