@@ -133,6 +133,11 @@ def test_since_and_until_keep_the_runs_of_their_window(run_set):
         expected["leaks"]
     )
     assert all(since <= g["first_seen"][:10] <= until for g in found["leaks"])
+    # The runs left out are said: before, a window took runs away without a word.
+    every = expected_from_reports(run_set)["runs"]
+    assert found["outside_window"] == every - found["runs"] > 0
+    text = goscope("audit", str(run_set), "--since", since, "--until", until).stdout
+    assert f"{every - found['runs']} runs outside " in text and " left out" in text
 
 
 def test_the_text_verdict_counts_agree_and_the_exit_says_leak(run_set):

@@ -162,6 +162,7 @@ class Audit:
     conflicting_runs: list[str] = field(default_factory=list)
     since: str | None = None
     until: str | None = None
+    outside: int = 0  # runs read but started outside --since/--until: left out, and said
     leaks: list[dict[str, Any]] = field(default_factory=list)
     hosts: list[dict[str, Any]] = field(default_factory=list)
     go_versions: list[dict[str, Any]] = field(default_factory=list)
@@ -191,6 +192,7 @@ class Audit:
             "last": self.last,
             "since": self.since,
             "until": self.until,
+            "outside_window": self.outside,
             "files": self.files,
             "skipped_files": self.skipped_files,
             "duplicates": self.duplicates,
@@ -355,6 +357,11 @@ class AuditStore:
         assert row is not None
         (audit.runs, audit.complete, audit.repositories, audit.events, audit.first,
          audit.last) = row  # fmt: skip
+        if since or until:
+            row = con.execute(
+                "SELECT count(DISTINCT run) FROM all_runs ANTI JOIN runs USING (run)"
+            ).fetchone()
+            audit.outside = row[0] if row else 0
         row = con.execute(
             f"SELECT count(*) - count(DISTINCT ({SAME_RUN})) FROM all_runs"
         ).fetchone()

@@ -78,6 +78,13 @@ def verdict_line(audit: Audit) -> str:
     return "; ".join(parts)
 
 
+def _window(audit: Audit) -> str:
+    """--since/--until as given: the runs outside it were read and left out."""
+    if audit.since and audit.until:
+        return f"{audit.since} to {audit.until}"
+    return f"since {audit.since}" if audit.since else f"until {audit.until}"
+
+
 def audit_text(audit: Audit) -> str:
     lines = [
         f"goscope audit: {_n(audit.runs, 'run')} ({audit.complete:,} complete, "
@@ -86,7 +93,12 @@ def audit_text(audit: Audit) -> str:
         f"  {_n(audit.files, 'file')} read"
         + (f", {_n(len(audit.skipped_files), 'bad file')} skipped" if audit.skipped_files else "")
         + (f", {_n(audit.duplicates, 'duplicate run')} counted once" if audit.duplicates else "")
-        + f", {_n(audit.events, 'request')}",
+        + f", {_n(audit.events, 'request')}"
+        + (
+            f"; {_n(audit.outside, 'run')} outside {_window(audit)} left out"
+            if audit.outside
+            else ""
+        ),
         f"verdict: {verdict_line(audit)}",
         "",
         f"Leaks: {len(audit.leaks):,} (one per private path and host)",
@@ -164,7 +176,12 @@ def audit_markdown(audit: Audit) -> str:
         f"from {_n(audit.repositories, 'repository', 'repositories')}"
         + (f", {audit.first[:10]} to {audit.last[:10]}" if audit.first and audit.last else "")
         + f"; {_n(audit.files, 'file')} read"
-        + (f", {len(audit.skipped_files):,} unreadable" if audit.skipped_files else ""),
+        + (f", {len(audit.skipped_files):,} unreadable" if audit.skipped_files else "")
+        + (
+            f"; {_n(audit.outside, 'run')} outside {_window(audit)} left out"
+            if audit.outside
+            else ""
+        ),
         "",
         f"### Leaks ({len(audit.leaks):,})",
         "",
