@@ -74,6 +74,7 @@ def link_errors(
         for chain in targets:
             _blame_redirect(error, chain)
             _blame_certificate(error, chain)
+            _blame_unreachable(error, chain)
             _blame_guard(error, chain)
             if error.line not in chain.go_errors:
                 chain.go_errors = (*chain.go_errors, error.line)
@@ -134,6 +135,24 @@ def _blame_guard(error: GoError, chain: FallbackChain) -> None:
             f"{error.status}; no later GOPROXY entry served it. Send private paths direct "
             "(GOPRIVATE or GONOPROXY)"
         )
+
+
+def _blame_unreachable(error: GoError, chain: FallbackChain) -> None:
+    """go saw goscope's 502 for a server goscope could not reach (no such host, refused,
+    reset): no server answered 502, and go alone would have failed to connect."""
+    unreached = [
+        a
+        for a in chain.attempts
+        if a.status == 502 and a.error and CERT_FAILURE not in a.error.lower()
+    ]
+    if error.status != 502 or not unreached:
+        return
+    attempt = unreached[-1]
+    error.explanation = (
+        f"goscope got no answer from {attempt.host} ({attempt.error}) and answered go 502 in "
+        f"its place: no server answered 502. Without goscope, go's own connection to "
+        f"{attempt.host} fails the same way"
+    )
 
 
 def _blame_certificate(error: GoError, chain: FallbackChain) -> None:

@@ -1,7 +1,10 @@
-"""A request go left before its answer (Ctrl-C, a CI timeout, go killed) is go's leaving, not
+"""Requests no server answered, told apart from a server's answer.
+
+A request go left before its answer (Ctrl-C, a CI timeout, go killed) is go's leaving, not
 the server's failure. Over HTTP/2, as go talks to goscope, mitmproxy says "peer closed
 connection" and answers 502 to a connection nobody reads: every artifact said the proxy
-failed with 502 and advised `|`, while the server was still thinking."""
+failed with 502 and advised `|`, while the server was still thinking. And a server goscope
+could not reach is answered 502 by goscope: go's error said the server answered it."""
 
 from __future__ import annotations
 
@@ -64,3 +67,22 @@ def test_a_request_go_left_is_abandoned_never_a_502_from_the_server(
         assert "502" not in text and "use `|`" not in text, text
         assert "0 failed" not in text  # go failed: never a clean count
     assert "go stopped waiting" in run.stderr, run.stderr
+
+
+def test_a_server_goscope_could_not_reach_is_never_said_to_have_answered_502(
+    tmp_path, go_binary, shared_gocache
+):
+    scenario = parse_scenario(SLOW.replace("delay_ms = 6000", ""), "closed")
+    with scenario.lab(tmp_path / "lab") as lab:
+        env = scenario.go_env(lab, tmp_path, go_binary)
+        env.update(GOSCOPE_HOME=str(tmp_path / "home"), GOCACHE=str(shared_gocache))
+        env["GOPROXY"] = "https://slow.example|off"
+        # Nothing listens on port 1: goscope's connection is refused, and it answers 502.
+        args = ["--route", "slow.example=http://127.0.0.1:1"]
+        run = goscope_run(
+            args, ["go", "mod", "download"], scenario.workspace(tmp_path), env, tmp_path
+        )
+    assert run.returncode == 1, run.stderr
+    (error,) = run.report["go_errors"]
+    assert error["status"] == 502 and "no server answered 502" in error["explanation"], error
+    assert "a server error" not in run.stderr
