@@ -122,6 +122,26 @@ def test_credentials_view_keeps_the_complete_netrc_entry_and_never_a_token():
     assert view.schemes == ["credentials"]  # the scheme word only, never a token
 
 
+def test_credentials_from_a_goproxy_urls_userinfo_are_never_credited_to_netrc():
+    # GOPROXY=https://bob:…@host: net/http sends the userinfo as Basic (GOAUTH=off too).
+    # It read "source: GOAUTH=netrc (no .netrc read)", and with GOAUTH=off "none".
+    from goscope.core.judging.credentials import credentials_view, userinfo_hosts
+
+    url = "https://bad.corp.example/example.com/x/@v/list"
+    sent = event(url, 401, request_headers=[["Authorization", "Basic REDACTED"]])
+    env = GoEnv.from_mapping({"GOPROXY": "https://bob:xxxxx@bad.corp.example,off"})
+    hosts = userinfo_hosts([env])
+    assert hosts == {"bad.corp.example"}
+    for goauth, netrc in (("netrc", None), ("off", None), ("netrc", "machine other login a")):
+        (view,) = credentials_view([sent], goauth, netrc, hosts)
+        assert "user:password@" in view.source and not view.problems, (goauth, view)
+    complete = "machine bad.corp.example login a password b"
+    (view,) = credentials_view([sent], "netrc", complete, hosts)
+    assert view.source.startswith(".netrc entry")  # GOAUTH's header comes first
+    (view,) = credentials_view([sent], "netrc", None)
+    assert view.source == "GOAUTH=netrc (no .netrc read)"
+
+
 def test_a_url_asked_again_after_the_guard_was_turned_off_is_a_leak_that_left():
     # The guard stopped the first request; turned off (the TUI's g), the same URL went out.
     # A GOAUTH retry of a URL is one leak, but a blocked and a forwarded request are two:

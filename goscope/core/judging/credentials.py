@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..gorules.goenv import GoEnv
 from ..gorules.netrc import NetrcEntry, parse_netrc
 from ..traffic.events import Event
 from ..vocab import BLOCKED_FLAG
@@ -53,10 +54,26 @@ def _authorization(event: Event) -> str | None:
     return None
 
 
+def userinfo_hosts(envs: Iterable[GoEnv]) -> frozenset[str]:
+    """host[:port] of each GOPROXY entry written with user@ (redacted or not: the name
+    says where it goes, never the secret)."""
+    found = set()
+    for env in envs:
+        for entry in env.proxy_list.proxies:
+            netloc = entry.url.partition("//")[2].partition("/")[0]
+            if "@" in netloc:
+                found.add(netloc.rpartition("@")[2].lower())
+    return frozenset(found)
+
+
 def credentials_view(
-    events: Iterable[Event], goauth: str = "netrc", netrc_text: str | None = None
+    events: Iterable[Event],
+    goauth: str = "netrc",
+    netrc_text: str | None = None,
+    userinfo: frozenset[str] = frozenset(),
 ) -> list[HostCredentials]:
-    """Hosts that asked for credentials or were sent them, and what goscope can tell."""
+    """Hosts that asked for credentials or were sent them, and what goscope can tell.
+    `userinfo`: hosts whose GOPROXY entry carries user:password@ (userinfo_hosts)."""
     hosts: dict[str, HostCredentials] = {}
     for event in events:
         if BLOCKED_FLAG in event.flags:
@@ -87,7 +104,22 @@ def credentials_view(
     entries = parse_netrc(netrc_text) if netrc_text is not None else None
     for view in hosts.values():
         _explain(view, goauth.strip() or "netrc", entries)
+        if view.host in userinfo and (view.sent_first or view.sent_on_retry):
+            _from_userinfo(view)
     return list(hosts.values())
+
+
+USERINFO_SOURCE = "the GOPROXY entry's user:password@ (net/http sends it as Basic)"
+
+
+def _from_userinfo(view: HostCredentials) -> None:
+    """A GOPROXY URL's userinfo: net/http turns it into Basic auth when GOAUTH set no
+    Authorization (net/http/client.go send; cmd/go/internal/auth loads GOAUTH's first),
+    so it is sent whatever GOAUTH says, GOAUTH=off included. It was credited to .netrc."""
+    if view.source.startswith(".netrc entry"):
+        return  # a complete .netrc entry comes first: its header wins
+    view.source = USERINFO_SOURCE
+    view.problems = [p for p in view.problems if "had none" not in p and "GOAUTH=off" not in p]
 
 
 def _explain(view: HostCredentials, goauth: str, entries: list[NetrcEntry] | None) -> None:

@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from ..gorules.goenv import GoEnv
 from ..gorules.goerrors import GoError
-from ..judging.credentials import HostCredentials, credentials_view
+from ..judging.credentials import HostCredentials, credentials_view, userinfo_hosts
 from ..judging.findings import merge_senders
 from ..judging.judge import Judge
 from ..judging.leaks import Leak, LeakGroup, group_leaks
@@ -205,7 +205,8 @@ def build_report(
     report.senders = [view.to_dict(private) for view in views]
     report.go_errors, report.lookups = judge.go_errors, judge.lookups
     goauth = (env.get("GOAUTH") if env is not None else "") or "netrc"
-    report.credentials = credentials_view(events, goauth, netrc_text)
+    envs = [e for e in (env, *(view.env for view in views)) if e is not None]
+    report.credentials = credentials_view(events, goauth, netrc_text, userinfo_hosts(envs))
     report.failed, report.loose_errors = failed.chains, failed.errors
     report.chain_envs = {id(c): judge.env_of(c) for c in judge.chains}
     return report
