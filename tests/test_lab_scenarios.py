@@ -12,6 +12,7 @@ import pytest
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.gorules.goerrors import FINDING_FOR_KIND
 from goscope.core.gorules.routing import predict_route
+from goscope.core.outputs.report import report_from_recording
 from goscope.core.traffic.classify import classify_request
 from goscope.lab.scenario import load_scenario, scenario_names
 
@@ -280,3 +281,23 @@ def test_the_credentials_view_says_why(
         assert host["sent_first"] == host["sent_on_retry"] == 0 and host["refused"] == 2
         assert any(problem in p for p in host["problems"]), host["problems"]
         assert sent in run.stderr and problem in run.stderr
+
+
+@pytest.mark.parametrize("name", ["netrc-login-only", "netrc-ok"])
+def test_report_of_the_recording_says_of_credentials_what_the_run_said(
+    name, tmp_path, go_binary, goscope_home, shared_gocache
+):
+    # The run read the .netrc; `goscope report` of its recording read none (another
+    # machine, another user): "source: GOAUTH=netrc (no .netrc read)" and no problem, where
+    # the run had said the entry has no password. The end line keeps what was read of it.
+    scenario = load_scenario(name)
+    with scenario.lab(tmp_path / "lab") as lab:
+        env = scenario.go_env(lab, tmp_path, go_binary)
+        env.update(GOSCOPE_HOME=str(goscope_home), GOCACHE=str(shared_gocache))
+        args = [a for r in lab.routes() for a in ("--route", r)]
+        args += ["--jsonl", str(tmp_path / "r.jsonl")]
+        run = goscope_run(args, scenario.command, scenario.workspace(tmp_path), env, tmp_path)
+    (tmp_path / "netrc").unlink()  # reopened where that file is not
+    again = report_from_recording(str(tmp_path / "r.jsonl")).to_dict()
+    assert again["credentials"] == run.report["credentials"] != []
+    assert "lab-secret-1" not in (tmp_path / "r.jsonl").read_text()

@@ -30,6 +30,7 @@ from typing import Any
 
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.gorules.goerrors import MAX_LINE, MAX_LINES, worth_keeping
+from goscope.core.gorules.netrc import netrc_facts, read_netrc
 from goscope.core.gorules.roots import go_roots
 from goscope.core.gotool import find_go, go_version_of
 from goscope.core.home import bundle_path, ensure_private_dir, home_dir
@@ -446,7 +447,10 @@ class RunEngine:
         """The recording's end line: the command's exit status, the proxy's count, go's
         output. Through the held descriptor; a full disk here is said, not raised."""
         output = [redact_value(line) for line in self.go_output]
-        extra = {"incomplete": list(self.incomplete)} if self.incomplete else {}
+        extra: dict[str, Any] = {"incomplete": list(self.incomplete)} if self.incomplete else {}
+        netrc = read_netrc(self.base_env)
+        if netrc is not None:  # what `goscope report` says of credentials later
+            extra["netrc"] = netrc_facts(netrc)
         line = end_line(
             exit_code=self.exit_code,
             stats=self.stats,

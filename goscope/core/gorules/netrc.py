@@ -49,6 +49,33 @@ def parse_netrc(text: str) -> list[NetrcEntry]:
     return entries
 
 
+def netrc_facts(text: str) -> list[dict[str, object]]:
+    """What a recording keeps of the .netrc (its end line): per entry, the machine and
+    whether it has a login and a password; never a value. `goscope report` then says what
+    the run said of credentials (it read the .netrc of whoever reopened it: nothing)."""
+    return [
+        {"machine": e.machine, "login": e.has_login, "password": e.has_password}
+        for e in parse_netrc(text)
+    ]
+
+
+def entries_from_facts(facts: object) -> list[NetrcEntry] | None:
+    """`netrc_facts` read back; None when they are not that (an older or crafted line)."""
+    if type(facts) is not list:
+        return None
+    entries = []
+    for fact in facts:
+        if not (
+            type(fact) is dict
+            and type(fact.get("machine")) is str
+            and type(fact.get("login")) is bool
+            and type(fact.get("password")) is bool
+        ):
+            return None
+        entries.append(NetrcEntry(fact["machine"], fact["login"], fact["password"]))
+    return entries
+
+
 def netrc_path(env: Mapping[str, str]) -> str | None:
     """netrc.go `netrcPath`: $NETRC, else ~/.netrc."""
     if env.get("NETRC"):

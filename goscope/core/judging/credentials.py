@@ -71,9 +71,11 @@ def credentials_view(
     goauth: str = "netrc",
     netrc_text: str | None = None,
     userinfo: frozenset[str] = frozenset(),
+    netrc_entries: list[NetrcEntry] | None = None,
 ) -> list[HostCredentials]:
     """Hosts that asked for credentials or were sent them, and what goscope can tell.
-    `userinfo`: hosts whose GOPROXY entry carries user:password@ (userinfo_hosts)."""
+    `userinfo`: hosts whose GOPROXY entry carries user:password@ (userinfo_hosts);
+    `netrc_entries`: the .netrc as the run read it (a recording's), when no text is given."""
     hosts: dict[str, HostCredentials] = {}
     for event in events:
         if BLOCKED_FLAG in event.flags:
@@ -101,7 +103,7 @@ def credentials_view(
                 view.sent_first += 1
         elif event.auth_retry:
             view.retries_without += 1
-    entries = parse_netrc(netrc_text) if netrc_text is not None else None
+    entries = parse_netrc(netrc_text) if netrc_text is not None else netrc_entries
     for view in hosts.values():
         _explain(view, goauth.strip() or "netrc", entries)
         if view.host in userinfo and (view.sent_first or view.sent_on_retry):

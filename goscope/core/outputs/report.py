@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from ..gorules.goenv import GoEnv
 from ..gorules.goerrors import GoError
+from ..gorules.netrc import NetrcEntry, entries_from_facts
 from ..judging.credentials import HostCredentials, credentials_view, userinfo_hosts
 from ..judging.findings import merge_senders
 from ..judging.judge import Judge
@@ -175,6 +176,7 @@ def build_report(
     senders: Iterable[dict[str, Any]] = (),
     go_output: list[str] | None = None,
     netrc_text: str | None = None,
+    netrc_entries: list[NetrcEntry] | None = None,
 ) -> Report:
     """`env`: the command's environment (None when goscope ran no command: unknown)."""
     events = list(events)
@@ -206,7 +208,9 @@ def build_report(
     report.go_errors, report.lookups = judge.go_errors, judge.lookups
     goauth = (env.get("GOAUTH") if env is not None else "") or "netrc"
     envs = [e for e in (env, *(view.env for view in views)) if e is not None]
-    report.credentials = credentials_view(events, goauth, netrc_text, userinfo_hosts(envs))
+    report.credentials = credentials_view(
+        events, goauth, netrc_text, userinfo_hosts(envs), netrc_entries
+    )
     report.failed, report.loose_errors = failed.chains, failed.errors
     report.chain_envs = {id(c): judge.env_of(c) for c in judge.chains}
     return report
@@ -262,6 +266,8 @@ def report_from_recording(
         senders=rec.senders.values(),
         go_output=go_output if go_output is not None else (rec.end or {}).get("go_output") or [],
         netrc_text=netrc_text,
+        # What the run read of its .netrc (the end line's): never the reopener's own.
+        netrc_entries=entries_from_facts((rec.end or {}).get("netrc")),
     )
     report.skipped = len(rec.skipped)
     version = (rec.end or {}).get("go_version")

@@ -21,7 +21,7 @@ from typing import IO, Any
 import orjson
 
 from ..safe.jsontext import json_safe
-from ..safe.redact import redact_argv, redact_free_text, redact_value
+from ..safe.redact import redact_argv, redact_free_text, redact_host, redact_value
 from .events import SCHEMA_VERSION, Event, decode_event
 from .gaps import missing_from
 from .seqcheck import SeqCheck
@@ -243,6 +243,13 @@ def check_end(obj: dict[str, Any]) -> dict[str, Any]:
         obj["incomplete"] = [redact_free_text(r) for r in incomplete]
     if version:
         obj["go_version"] = redact_free_text(version)
+    netrc = obj.get("netrc")
+    if netrc is not None:  # machines only (gorules/netrc.py netrc_facts), never a secret
+        if type(netrc) is not list or not all(
+            type(e) is dict and type(e.get("machine")) is str for e in netrc
+        ):
+            raise ValueError("netrc must be a list of entries")
+        obj["netrc"] = [dict(e, machine=redact_host(e["machine"])) for e in netrc]
     return obj
 
 
