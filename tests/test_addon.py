@@ -213,6 +213,60 @@ def test_upstream_failure_is_a_502_with_the_error():
     assert event.status == 502 and event.error == flow.error.msg
 
 
+def _failed_flow(msg: str, *, resp: bool = False, alpn: bytes | None = None, gone: bool = False):
+    from mitmproxy import connection
+    from mitmproxy.flow import Error
+
+    flow = tflow.tflow(resp=resp)
+    flow.request.url = "https://flaky.example/rsc.io/quote/@v/list"
+    flow.error = Error(msg)
+    flow.server_conn.alpn = alpn
+    if gone:  # what mitmproxy's server.py does before it tells the layers of the close
+        flow.client_conn.state &= ~connection.ConnectionState.CAN_READ
+    return flow
+
+
+@pytest.mark.parametrize(
+    ("msg", "alpn", "gone", "abandoned"),
+    [
+        ("Client disconnected.", None, False, True),  # HTTP/1: only the client says so
+        ("peer closed connection", b"h2", True, True),  # go's HTTP/2 connection closed
+        ("peer closed connection", b"h2", False, False),  # the upstream's did: a failure
+        # mitmproxy says "by client" of an HTTP/2 upstream's RST_STREAM too: with an h2
+        # upstream it is the server's failure (it read "abandoned", and `|` went on clean)
+        ("stream reset by client (INTERNAL_ERROR)", b"h2", False, False),
+        ("stream reset by client (CANCEL)", b"http/1.1", False, True),
+    ],
+)
+def test_only_a_client_that_left_is_abandoned_never_a_server_that_failed(
+    msg, alpn, gone, abandoned
+):
+    addon, sink = listening(env=GoEnv.from_mapping({}))
+    flow = _failed_flow(msg, alpn=alpn, gone=gone)
+    addon.requestheaders(flow)
+    addon.error(flow)
+    (event,) = sink.events
+    assert ("abandoned" in event.flags) is abandoned, event
+    assert event.status == (None if abandoned else 502)
+
+
+def test_a_buffered_answer_cut_short_is_goscopes_502_and_a_streamed_one_keeps_its_status():
+    # The body broke off before it was whole: mitmproxy answered go 502 (it had not sent the
+    # server's headers yet), so the 200 go never saw is not the recorded status.
+    addon, sink = listening(env=GoEnv.from_mapping({}))
+    flow = _failed_flow("peer closed connection", resp=True)
+    addon.requestheaders(flow)
+    addon.error(flow)
+    (event,) = sink.events
+    assert event.status == 502 and "after flaky.example began answering 200" in event.error
+    flow = _failed_flow("peer closed connection", resp=True)
+    addon.requestheaders(flow)
+    flow.response.stream = True  # a large body: mitmproxy streams it (stream_large_bodies)
+    addon.responseheaders(flow)  # go got the 200 and a body cut short
+    addon.error(flow)
+    assert sink.events[-1].status == 200 and sink.events[-1].error == "peer closed connection"
+
+
 def test_second_4xx_of_the_same_url_is_the_auth_retry():
     addon, sink = listening(env=GoEnv.from_mapping({}))
     url = "https://proxy.golang.org/rsc.io/quote/@v/list"

@@ -38,7 +38,15 @@ from goscope.core.traffic.redirects import RedirectLinker, apply_origin
 from goscope.core.traffic.retries import AuthRetryMarker
 from goscope.core.vocab import ABANDONED_ERROR, ABANDONED_FLAG, MISDIRECTED_FLAG, Endpoint
 
-from .answers import body_head, error_text, fields, go_import_repo, http_version, preview
+from .answers import (
+    body_head,
+    client_went_away,
+    error_text,
+    fields,
+    go_import_repo,
+    http_version,
+    preview,
+)
 from .answers import issuer as issuer_of
 from .flowfacts import header, pretty_url_and_host
 from .guard import BLOCKED_FLAG, Guard
@@ -80,6 +88,9 @@ class GoscopeAddon:
         self.env = env
         self.sinks = list(sinks)
         self.classify = classify
+        # Hosts sent credentials or asking for them (host[:port], as go looks them up): the
+        # .netrc entries a run's end line keeps are theirs only, never a user's whole file.
+        self.credential_hosts: set[str] = set()
         self.seq = 0
         self.internal_errors = 0
         self.retries = AuthRetryMarker()
@@ -403,6 +414,10 @@ class GoscopeAddon:
         # Any header its client does not send itself came from configuration (GOAUTH, git's
         # extraHeader, curl -H): a credential, whatever its name.
         event.request_headers = redact_goauth_headers(redact_headers(request_headers), event.client)
+        if (
+            event.status in (401, 403) or header(req.headers, b"authorization") is not None
+        ) and len(self.credential_hosts) < 1024:
+            self.credential_hosts.add(event.url.partition("//")[2].partition("/")[0].lower())
         if flow.metadata.get("goscope_blocked"):
             event.flags.append(BLOCKED_FLAG)  # answered by the guard: it never left
         misdirected = flow.metadata.get("goscope_misdirected")
@@ -421,13 +436,17 @@ class GoscopeAddon:
                 # a bad chunk): nothing went upstream, and nobody answered it 502.
                 event.error = f"the client's request was malformed or cut off: {event.error}"
                 event.flags.append("client-error")
-            elif resp is None and client_went_away(flow):
+            elif client_went_away(flow):
                 # go stopped waiting (Ctrl-C, a CI timeout, killed): nobody answered 502.
                 event.error = f"{ABANDONED_ERROR} ({event.error})"
                 event.flags.append(ABANDONED_FLAG)
-            elif resp is None:
-                # mitmproxy answers the client itself when the upstream fails.
+            elif resp is None or "goscope_streamed" not in flow.metadata:
+                # mitmproxy answers the client 502 itself when the upstream fails: before any
+                # answer, or while a buffered body came (go never saw the server's status).
+                if resp is not None:
+                    event.error += f" (after {host} began answering {resp.status_code})"
                 event.status = 502
+            # (Streamed: go got the server's status and a body cut short; it stays.)
         end = (resp.timestamp_end if resp and resp.timestamp_end else None) or time.time()
         if started:
             event.duration_ms = round((end - started) * 1000, 3)
@@ -549,21 +568,6 @@ class GoscopeAddon:
 def _same_host(going: str, named: str) -> bool:
     """Whether the host a request goes to is the host it names (case and a final dot aside)."""
     return going.lower().rstrip(".") == named.lower().rstrip(".")
-
-
-def client_went_away(flow: http.HTTPFlow) -> bool:
-    """The flow's error is its client's leaving, not its server's failure. mitmproxy says
-    "Client disconnected." over HTTP/1 and "stream reset by client (…)" for an HTTP/2
-    stream go cancelled; when go's HTTP/2 connection closes it says "peer closed
-    connection", the words it uses of an upstream's closing too: the client's side is the
-    one that no longer reads (proxy/server.py marks it before the layers hear of it)."""
-    assert flow.error is not None
-    msg = flow.error.msg
-    if msg.startswith(("Client disconnected", "stream reset by client")):
-        return True
-    return msg == "peer closed connection" and not (
-        flow.client_conn.state & connection.ConnectionState.CAN_READ
-    )
 
 
 def _url_and_host(flow: http.HTTPFlow) -> tuple[str, str]:

@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Sequence
 from typing import Any
 
-from mitmproxy import http
+from mitmproxy import connection, http
 
 from goscope.core.gorules.roots import is_public_root
 
@@ -107,3 +107,24 @@ def go_import_repo(body: bytes, module: str | None) -> str | None:
         if len(fields) in (3, 4) and (module is None or (module + "/").startswith(fields[0] + "/")):
             return fields[2]
     return None
+
+
+def client_went_away(flow: http.HTTPFlow) -> bool:
+    """The flow's error is its client's leaving, not its server's failure. mitmproxy says
+    "Client disconnected." over HTTP/1; when go's HTTP/2 connection closes it says "peer
+    closed connection", the words it uses of an upstream's closing too: the client's side
+    is the one that no longer reads (proxy/server.py marks it before the layers hear of
+    it). Where the words could be the upstream's, it is the upstream's: a failure hidden as
+    go's leaving would read clean."""
+    assert flow.error is not None
+    msg = flow.error.msg
+    if msg.startswith("Client disconnected"):
+        return True
+    if msg.startswith("stream reset by client"):
+        # mitmproxy's HTTP/2 layer says "by client" of its upstream's RST_STREAM too (the
+        # connection class is shared): only with no HTTP/2 upstream is it the client's.
+        # (go never cancels one request: cmd/go/internal/web sets no context.)
+        return flow.server_conn.alpn != b"h2"
+    return msg == "peer closed connection" and not (
+        flow.client_conn.state & connection.ConnectionState.CAN_READ
+    )

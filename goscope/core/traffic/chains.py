@@ -338,7 +338,7 @@ class ChainTracker:
             attempt.outcome = "served"
             chain.result, chain.served_by = "served", attempt.host
             return
-        if attempt.status is None and (attempt.error or "").startswith(_ABANDONED):
+        if (attempt.error or "").startswith(_ABANDONED):
             # go left before any answer: what this entry, or the next, would have said is
             # unknown (no server failed, and no separator's advice applies).
             attempt.outcome, chain.result = "abandoned", "unknown"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ..vocab import ABANDONED_FLAG
+
 SLACK_BYTES = 4096  # the bitmap may reach this far beyond 8 bytes per event
 
 
@@ -26,6 +28,9 @@ class SeqCheck:
         self.events = 0
         self.repeated = 0
         self.interrupted = 0  # in flight when goscope stopped: no answer seen
+        # Left by their client before the answer came (go killed while it waited): the run
+        # cannot read clean on their account, even when the command exits 0 (`cmd & …`).
+        self.abandoned = 0
 
     def add(self, event: _Numbered) -> None:
         # Per event (a million in a big recording): a test and a set of a bit; the count,
@@ -41,8 +46,12 @@ class SeqCheck:
                 bits[byte] |= mask
         else:
             self._add_beyond(seq)
-        if "interrupted" in event.flags:
-            self.interrupted += 1
+        flags = event.flags
+        if flags:
+            if "interrupted" in flags:
+                self.interrupted += 1
+            if ABANDONED_FLAG in flags:
+                self.abandoned += 1
 
     def _add_beyond(self, seq: int) -> None:
         """A number the bitmap does not reach yet: grow it (doubling, and never past 8 bytes
@@ -89,5 +98,10 @@ class SeqCheck:
             out.append(
                 f"{self.interrupted} request(s) were still waiting for an answer when goscope "
                 "stopped (a process the command left running?): how they ended is unknown"
+            )
+        if self.abandoned:
+            out.append(
+                f"{self.abandoned} request(s) were left by their client before the answer came "
+                "(go interrupted or killed): what they would have got is unknown"
             )
         return out

@@ -138,8 +138,8 @@ def _blame_guard(error: GoError, chain: FallbackChain) -> None:
 
 
 def _blame_unreachable(error: GoError, chain: FallbackChain) -> None:
-    """go saw goscope's 502 for a server goscope could not reach (no such host, refused,
-    reset): no server answered 502, and go alone would have failed to connect."""
+    """go saw goscope's 502: the server failed before a whole answer came (no such host,
+    refused, reset, a body cut short), and no server answered 502."""
     unreached = [
         a
         for a in chain.attempts
@@ -148,10 +148,11 @@ def _blame_unreachable(error: GoError, chain: FallbackChain) -> None:
     if error.status != 502 or not unreached:
         return
     attempt = unreached[-1]
+    who = attempt.hops[-1][0] if attempt.hops else attempt.host  # where a redirect led
     error.explanation = (
-        f"goscope got no answer from {attempt.host} ({attempt.error}) and answered go 502 in "
-        f"its place: no server answered 502. Without goscope, go's own connection to "
-        f"{attempt.host} fails the same way"
+        f"the 502 is goscope's: {who} failed before a whole answer came ({attempt.error}), "
+        f"and goscope answered go in its place. Without goscope, go's own request to {who} "
+        "fails the same way"
     )
 
 
@@ -189,8 +190,11 @@ def _targets(
         return [c for c in chains if c.module == "golang.org/toolchain" and c.failed]
     if error.kind == "govcs" and error.module:
         # The repository go found (its ?go-get=1 page served) and then would not fetch:
-        # that path's direct fetch, never a prefix's "no module here".
-        return [c for c in by_path.get(error.module, []) if c.endpoint == "vcs"][-1:]
+        # that path's direct fetch, never a prefix's "no module here". (A static host's
+        # root, github.com's, is refused before any request: then as any error.)
+        refused = [c for c in by_path.get(error.module, []) if c.endpoint == "vcs"][-1:]
+        if refused:
+            return refused
     if error.url and (found := by_url.get(url_key(error.url))):
         # The newest fetch of that URL that was not served: the one go reports (a later
         # fetch of it that was served cannot be what failed).
