@@ -137,10 +137,14 @@ def test_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache):
         assert [e["kind"] for e in report["go_errors"]] == expect.go_errors
     # A prefix probe's "no module here" is absent in the JSON, never failed (the summary
     # does not count it either).
-    assert all(f["result"] in ("served", "absent") for f in report["fetches"] if f["probe_of"])
+    # (One go found and then refused, GOVCS, is rejected: the lookup's found module.)
+    probes = [f["result"] for f in report["fetches"] if f["probe_of"]]
+    assert all(r in ("served", "absent", "rejected") for r in probes), probes
     if expect.no_lookups:  # go did not look a module up: nothing is a probe
         assert report["lookups"] == [] and not any(f["probe_of"] for f in report["fetches"])
         assert "go looked for the module" not in run.stderr
+    if expect.modules:  # a package path is no module of its own
+        assert sorted({m["module"] for m in report["modules"]}) == sorted(expect.modules)
     found = {lk["path"]: lk["found"] for lk in report["lookups"]}
     assert found == expect.lookups or not expect.lookups, found
     verdicts = {f"{m['module']}@{m['version']}": m["checksum"] for m in report["modules"]}

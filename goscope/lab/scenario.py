@@ -33,6 +33,7 @@ class Expect:
     go_errors: list[str] = field(default_factory=list)  # kinds of go's errors, in order
     failed: int | None = None  # failures the report counts (go's verdict)
     lookups: dict[str, str] = field(default_factory=dict)  # package path -> module found
+    modules: list[str] = field(default_factory=list)  # the module paths the report lists
     checksums: dict[str, str] = field(default_factory=dict)  # module@version -> verdict
     # With the guard: leaks it must have stopped (module, host, kind), and what the lab's
     # servers must never have received ([host, text in the path]: the proof).

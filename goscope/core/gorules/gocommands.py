@@ -53,10 +53,28 @@ def probes(argv: Iterable[str] | None, goflags: str = "") -> bool | None:
 _CHOSE = re.compile(r"^go: (?:(?:added|upgraded|downgraded) (\S+) v|found \S+ in (\S+) v)")
 
 
+# vcs/vcs.go checkGOVCS: the repository root go found for the path, then refused to fetch.
+_GOVCS = re.compile(r"GOVCS disallows using \S+ for (?:private|public) ([^\s;]+)")
+
+
 def modules_chosen(go_output: Iterable[str]) -> frozenset[str]:
     """The modules go said it chose: added, upgraded, downgraded, or found a package in
-    (modget, modload). Not `downloading`: go downloads the candidates it weighs, too."""
-    return frozenset(m.group(1) or m.group(2) for line in go_output if (m := _CHOSE.match(line)))
+    (modget, modload). Not `downloading`: go downloads the candidates it weighs, too. A root
+    GOVCS refused is the one go chose too: it found it, then would not fetch it (without
+    it a package path's ?go-get=1 page read as a second module, served)."""
+    chosen = set()
+    for line in go_output:
+        if m := _CHOSE.match(line):
+            chosen.add(m.group(1) or m.group(2))
+    return frozenset(chosen) | govcs_refused(go_output)
+
+
+def govcs_refused(go_output: Iterable[str]) -> frozenset[str]:
+    """The repository roots GOVCS kept go from fetching: each is the module go resolved
+    the path to (vcs.go checkGOVCS checks the go-import tag's root)."""
+    return frozenset(
+        m.group(1) for line in go_output if "GOVCS disallows" in line and (m := _GOVCS.search(line))
+    )
 
 
 def finding(go_output: Iterable[str]) -> set[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..gorules.gocommands import finding, modules_chosen, probes
+from ..gorules.gocommands import finding, govcs_refused, modules_chosen, probes
 from ..gorules.goenv import GoEnv
 from ..gorules.goerrors import GoError, parse_go_output
 from ..safe.redact import redact_value
@@ -227,12 +227,13 @@ class Judge:
     def find_lookups(self) -> list[ModuleLookup]:
         """Each sender's prefix lookups: only where its command probes (gocommands.py)."""
         named = finding(self.go_output)
-        got = modules_chosen(self.go_output)
+        got, refused = modules_chosen(self.go_output), govcs_refused(self.go_output)
         lookups = []
         for view in self.views.values():
             command = (view.info or {}).get("command") if view.id is not None else self.command
             goflags = view.env.get("GOFLAGS") if view.env is not None else ""
-            lookups += find_lookups(view.tracker.chains, probes(command, goflags), named, got)
+            asks = probes(command, goflags)
+            lookups += find_lookups(view.tracker.chains, asks, named, got, refused)
         return lookups
 
     def relink(self) -> None:

@@ -39,7 +39,10 @@ def meta_not_found(chain: FallbackChain) -> bool:
 
 
 def _inside_chosen(
-    chain: FallbackChain, found: FallbackChain | None, chosen: frozenset[str]
+    chain: FallbackChain,
+    found: FallbackChain | None,
+    chosen: frozenset[str],
+    refused: frozenset[str] = frozenset(),
 ) -> bool:
     """A served path that is a package directory of the module go chose: direct, answered by
     that module's repository, longer than it, and go said it chose that module (added, or
@@ -52,7 +55,9 @@ def _inside_chosen(
     return (
         mine.proxy == "direct"
         and theirs.proxy == "direct"
-        and mine.seqs[:1] == theirs.seqs[:1]  # one repository's answer (it grows as it goes)
+        # One repository's answer (its git traffic: it grows as it goes), or a root GOVCS
+        # refused before any git request: go resolved the path to it (its own words).
+        and (mine.seqs[:1] == theirs.seqs[:1] or found.module in refused)
         and chain.module.startswith(found.module + "/")
     )
 
@@ -78,6 +83,7 @@ class ModuleLookup:
     version: str | None  # the version asked (`pkg@v1.2.3`), None for list/latest
     probes: list[FallbackChain] = field(default_factory=list)  # longest path first
     modules: frozenset[str] = frozenset()  # the modules go said it chose (added, found in)
+    refused: frozenset[str] = frozenset()  # of those, the roots GOVCS kept go from fetching
 
     @property
     def found(self) -> FallbackChain | None:
@@ -119,6 +125,7 @@ def find_lookups(
     probing: bool | None = None,
     named: frozenset[str] | set[str] = frozenset(),
     modules: frozenset[str] = frozenset(),
+    refused: frozenset[str] = frozenset(),
 ) -> list[ModuleLookup]:
     """Group the probe chains by the package path they look for; mark each probe.
 
@@ -157,7 +164,7 @@ def find_lookups(
                 continue  # one path asked: a plain fetch
             if path not in named and not probing and prefixes[-1] != parts[0]:
                 continue  # siblings of one repository, fetched: no lookup has this shape
-            lookup = ModuleLookup(path, version, modules=modules)
+            lookup = ModuleLookup(path, version, modules=modules, refused=refused)
             for prefix in prefixes:  # longest first
                 lookup.probes += paths[prefix]
             lookups.append(lookup)
@@ -191,7 +198,8 @@ def find_lookups(
                 continue
             if found is not None and chain.module == found.module:
                 continue
-            if chain.result == "served" and not _inside_chosen(chain, found, lookup.modules):
+            inside = _inside_chosen(chain, found, lookup.modules, lookup.refused)
+            if chain.result == "served" and not inside:
                 continue  # served: a module of its own (never hidden on a guess)
             chain.probe_of = lookup.path
     return lookups
