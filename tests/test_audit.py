@@ -664,12 +664,29 @@ def test_a_link_in_a_walked_directory_is_never_a_run_silently_left_out(tmp_path)
     (arts / "more").symlink_to(runs, target_is_directory=True)
     out = goscope("audit", str(arts))
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
-    assert "more: a link to a directory, not followed" in out.stderr
+    assert "more: a link to a directory outside " in out.stderr
     out = goscope("audit", str(arts), "--skip-bad", "--json", "-")
     assert out.returncode == 4, out.stdout + out.stderr
     found = json.loads(out.stdout)
     assert found["complete"] is False and found["runs"] == 1
     assert any("more: a link to a directory" in why for why in found["skipped_files"])
+    # A link back into the walk (`latest -> run-42`) hides nothing: its runs are read.
+    (arts / "more").unlink()
+    (arts / "sub").mkdir()
+    write_run(leaking_plan(), arts / "sub")
+    (arts / "latest").symlink_to(arts / "sub", target_is_directory=True)
+    out = goscope("audit", str(arts), "--json", "-")
+    assert out.returncode == 3 and json.loads(out.stdout)["runs"] == 2, out.stderr
+
+
+def test_a_linked_export_in_a_walked_directory_is_read_as_an_export(tmp_path, exported):
+    arts = tmp_path / "arts"
+    arts.mkdir()
+    (arts / "lake").symlink_to(exported, target_is_directory=True)
+    linked = goscope("audit", str(arts), "--json", "-")
+    direct = goscope("audit", str(exported), "--json", "-")
+    assert linked.returncode == direct.returncode, linked.stderr
+    assert json.loads(linked.stdout)["runs"] == json.loads(direct.stdout)["runs"] > 0
 
 
 def test_a_symlink_loop_under_a_glob_is_not_followed(run_set, tmp_path):

@@ -5,8 +5,9 @@ goscope recording or report). A directory is walked for `*.jsonl` and `*.json` f
 way CI artifacts are downloaded. A link inside it to a `*.jsonl` or `*.json` file is read as
 that file named outright is (bounded, a regular file only), as a glob reads it; a link to a
 directory is not followed (a loop, or a huge tree, is not the audit's business) but named:
-what it holds is unknown, so the audit is incomplete. A directory holding a goscope
-Parquet export (its `goscope-export.json`) is read as an export. A glob (`runs/**/*.jsonl`)
+what it holds is unknown, so the audit is incomplete (unless it leads back into the walk,
+where its runs are read anyway). A directory holding a goscope Parquet export (its
+`goscope-export.json`) is read as an export, linked or not. A glob (`runs/**/*.jsonl`)
 is expanded here, so it works quoted, on every shell. The same file reached twice is read
 once. A directory that cannot be read is named: the audit is then incomplete.
 """
@@ -68,6 +69,10 @@ def _glob(pattern: str) -> list[str]:
         return []
 
 
+def _inside(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
 def expand(args: list[str]) -> Inputs:
     found = Inputs()
     seen: set[str] = set()
@@ -87,23 +92,29 @@ def expand(args: list[str]) -> Inputs:
             found.exports.append(Path(path).absolute())
             return
 
+        top = real
+
         def unreadable(error: OSError) -> None:
             found.unreadable.append(f"{error.filename}: {error.strerror or error}")
 
         for root, dirs, names in os.walk(path, onerror=unreadable, followlinks=False):
             dirs.sort()
             for name in list(dirs):
-                if os.path.islink(os.path.join(root, name)):
+                full = os.path.join(root, name)
+                if is_export(Path(full)):  # an export is read as it lies, linked or not
+                    dirs.remove(name)
+                    add_dir(full)
+                elif os.path.islink(full):
                     # os.walk lists a link to a directory among the directories and does
                     # not enter it: skipped without a word, its runs read as none at all.
+                    # One into this same walk (`latest -> run-42`) holds nothing unread.
                     dirs.remove(name)
-                    found.unreadable.append(
-                        f"{os.path.join(root, name)}: a link to a directory, not followed "
-                        "(name its target to audit it)"
-                    )
-                elif is_export(Path(root) / name):
-                    dirs.remove(name)
-                    add_dir(os.path.join(root, name))
+                    target = os.path.realpath(full)
+                    if not _inside(target, top) and target not in seen:
+                        found.unreadable.append(
+                            f"{full}: a link to a directory outside {path}, not followed "
+                            "(name its target to audit it)"
+                        )
             for name in sorted(names):
                 full = os.path.join(root, name)
                 # A link is read as its file is when named (read_regular: never a FIFO or a
