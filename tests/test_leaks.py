@@ -135,9 +135,13 @@ def test_credentials_from_a_goproxy_urls_userinfo_are_never_credited_to_netrc():
     for goauth, netrc in (("netrc", None), ("off", None), ("netrc", "machine other login a")):
         (view,) = credentials_view([sent], goauth, netrc, hosts)
         assert "user:password@" in view.source and not view.problems, (goauth, view)
+    # go looks GOAUTH's credentials up by the URL's text, userinfo included: a complete
+    # .netrc entry never matches it (auth.go loadCredential; go got 401 with one in place).
     complete = "machine bad.corp.example login a password b"
     (view,) = credentials_view([sent], "netrc", complete, hosts)
-    assert view.source.startswith(".netrc entry")  # GOAUTH's header comes first
+    assert "user:password@" in view.source
+    env443 = GoEnv.from_mapping({"GOPROXY": "https://bob:xxxxx@bad.corp.example:443"})
+    assert userinfo_hosts([env443]) == {"bad.corp.example"}
     (view,) = credentials_view([sent], "netrc", None)
     assert view.source == "GOAUTH=netrc (no .netrc read)"
 
@@ -202,3 +206,23 @@ def test_a_fully_qualified_public_host_is_public():
     assert (leak.module, leak.severity) == ("corp.example.com/team", "medium")
     trusted = event("https://goproxy.corp./corp.example.com/team/tools/@v/list", 200, env=env)
     assert find_leaks([trusted], env, trusted=["goproxy.corp"]) == []
+
+
+def test_the_recording_keeps_only_the_netrc_entries_of_hosts_the_run_met_and_no_token():
+    # Every machine of the user's .netrc went into the recording, token-shaped names too:
+    # a CI artifact named hosts the run never met (`oauth2:ghp_…@github.com`).
+    from goscope.core.gorules.netrc import entries_from_facts, netrc_facts
+
+    token = "ghp_" + "Z1b2C3d4" * 4 + "Qq77"
+    text = (
+        "machine goproxy.corp.example login a password b\n"
+        f"machine oauth2:{token}@github.com login x password y\n"
+        "machine unrelated.corp.example login c password d\n"
+        "machine git.corp.example:8443 login e\n"
+    )
+    facts = netrc_facts(text, {"goproxy.corp.example", "git.corp.example:8443", f"{token}.x"})
+    assert [f["machine"] for f in facts] == ["goproxy.corp.example", "git.corp.example:8443"]
+    assert token not in str(netrc_facts(text, {f"oauth2:{token}@github.com"}))
+    (ok, login_only) = entries_from_facts(facts)
+    assert (ok.has_password, login_only.has_password) == (True, False)
+    assert entries_from_facts([{"machine": "h", "login": "yes", "password": True}]) is None

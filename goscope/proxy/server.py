@@ -104,6 +104,8 @@ class Lifecycle:
         stats: dict[str, Any] = {"type": "stats", **self.addon.stats(), "shutdown": SHUTDOWN["why"]}
         if self.har is not None and self.har.error:
             stats["har_error"] = self.har.error
+        if self.addon.credential_hosts:  # the engine's, not the end line's stats
+            stats["credential_hosts"] = sorted(self.addon.credential_hosts)
         say(stats)
 
 

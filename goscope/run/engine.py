@@ -430,6 +430,10 @@ class RunEngine:
             self._version_thread.join(timeout=5)
         if proxy is not None:
             self.stats = proxy.stop()
+            hosts = self.stats.pop("credential_hosts", None)
+            self.credential_hosts = (
+                {h for h in hosts if isinstance(h, str)} if isinstance(hosts, list) else set()
+            )
             if self.stats.get("shutdown") == "signal" and not self._proxy_died:
                 self._proxy_died = True
                 self.incomplete.append(
@@ -450,7 +454,7 @@ class RunEngine:
         extra: dict[str, Any] = {"incomplete": list(self.incomplete)} if self.incomplete else {}
         netrc = read_netrc(self.base_env)
         if netrc is not None:  # what `goscope report` says of credentials later
-            extra["netrc"] = netrc_facts(netrc)
+            extra["netrc"] = netrc_facts(netrc, self.credential_hosts)
         line = end_line(
             exit_code=self.exit_code,
             stats=self.stats,
@@ -488,6 +492,7 @@ class RunEngine:
             )
 
     end_error: str | None = None  # why the end line could not be written
+    credential_hosts: set[str] = set()  # the proxy's: hosts sent or asking for credentials
 
     @property
     def stream_cut(self) -> bool:

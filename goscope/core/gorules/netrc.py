@@ -8,10 +8,11 @@ entries too, to say why go dropped them; it never keeps a secret.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..safe.files import UnsafeFile, read_regular
+from ..safe.redact import redact_host
 
 
 @dataclass
@@ -49,13 +50,17 @@ def parse_netrc(text: str) -> list[NetrcEntry]:
     return entries
 
 
-def netrc_facts(text: str) -> list[dict[str, object]]:
-    """What a recording keeps of the .netrc (its end line): per entry, the machine and
-    whether it has a login and a password; never a value. `goscope report` then says what
-    the run said of credentials (it read the .netrc of whoever reopened it: nothing)."""
+def netrc_facts(text: str, hosts: Iterable[str]) -> list[dict[str, object]]:
+    """What a recording keeps of the .netrc (its end line): per entry for one of `hosts`
+    (host[:port] sent credentials or asked for them; the rest of a user's file is not the
+    run's business), the machine and whether it has a login and a password; never a value.
+    `goscope report` then says what the run said of credentials (it read the .netrc of
+    whoever reopened it: nothing)."""
+    wanted = {h.lower() for h in hosts} | {h.lower().partition(":")[0] for h in hosts}
     return [
-        {"machine": e.machine, "login": e.has_login, "password": e.has_password}
+        {"machine": redact_host(e.machine), "login": e.has_login, "password": e.has_password}
         for e in parse_netrc(text)
+        if e.machine.lower() in wanted
     ]
 
 

@@ -62,7 +62,9 @@ def userinfo_hosts(envs: Iterable[GoEnv]) -> frozenset[str]:
         for entry in env.proxy_list.proxies:
             netloc = entry.url.partition("//")[2].partition("/")[0]
             if "@" in netloc:
-                found.add(netloc.rpartition("@")[2].lower())
+                host = netloc.rpartition("@")[2].lower()
+                # The request URL names no default port (mitmproxy's pretty_url), as keys do.
+                found.add(host.removesuffix(":443") if entry.url.startswith("https:") else host)
     return frozenset(found)
 
 
@@ -115,11 +117,11 @@ USERINFO_SOURCE = "the GOPROXY entry's user:password@ (net/http sends it as Basi
 
 
 def _from_userinfo(view: HostCredentials) -> None:
-    """A GOPROXY URL's userinfo: net/http turns it into Basic auth when GOAUTH set no
-    Authorization (net/http/client.go send; cmd/go/internal/auth loads GOAUTH's first),
-    so it is sent whatever GOAUTH says, GOAUTH=off included. It was credited to .netrc."""
-    if view.source.startswith(".netrc entry"):
-        return  # a complete .netrc entry comes first: its header wins
+    """A GOPROXY URL's userinfo is what go sends there, whatever GOAUTH holds: GOAUTH's
+    credentials are looked up by the request URL's text, userinfo included
+    (cmd/go/internal/auth/auth.go loadCredential), so no .netrc machine or GOAUTH prefix
+    matches it, and net/http turns the userinfo into Basic (net/http/client.go send). It
+    was credited to .netrc, and a complete entry was said to be sent while go was refused."""
     view.source = USERINFO_SOURCE
     view.problems = [p for p in view.problems if "had none" not in p and "GOAUTH=off" not in p]
 

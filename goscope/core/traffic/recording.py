@@ -246,10 +246,17 @@ def check_end(obj: dict[str, Any]) -> dict[str, Any]:
     netrc = obj.get("netrc")
     if netrc is not None:  # machines only (gorules/netrc.py netrc_facts), never a secret
         if type(netrc) is not list or not all(
-            type(e) is dict and type(e.get("machine")) is str for e in netrc
+            type(e) is dict
+            and type(e.get("machine")) is str
+            and type(e.get("login")) is bool
+            and type(e.get("password")) is bool
+            for e in netrc
         ):
-            raise ValueError("netrc must be a list of entries")
-        obj["netrc"] = [dict(e, machine=redact_host(e["machine"])) for e in netrc]
+            raise ValueError("netrc must be a list of {machine, login, password} entries")
+        obj["netrc"] = [
+            {"machine": redact_host(e["machine"]), "login": e["login"], "password": e["password"]}
+            for e in netrc
+        ]
     return obj
 
 
