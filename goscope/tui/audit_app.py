@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from goscope.core.audit.engine import Audit
-from goscope.core.audit.render import verdict_line
+from goscope.core.audit.render import verdict_line, window_text
 from goscope.core.safe.visible import visible
 from goscope.core.view.elide import elide_middle
 from goscope.term import styles
@@ -61,7 +61,8 @@ class AuditApp(App[int]):
         span = f", {a.first[:10]} to {a.last[:10]}" if a.first and a.last else ""
         head.append(
             f"\n{a.runs:,} runs ({a.complete:,} complete, {a.incomplete:,} incomplete) from "
-            f"{a.repositories:,} repositories{span}; {a.files:,} files read",
+            f"{a.repositories:,} repositories{span}; {a.files:,} files read"
+            + (f"; {a.outside:,} runs outside {window_text(a)} left out" if a.outside else ""),
             style="dim",
         )
         yield Static(head, id="audit-head")

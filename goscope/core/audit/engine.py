@@ -157,8 +157,9 @@ class Audit:
     # --trusted than its recording, a crafted copy): both are counted, and the audit is
     # incomplete until someone looks.
     conflicts: list[str] = field(default_factory=list)
-    # The run ids those copies share: three copies of one run saying three things are one
-    # run id in conflict (it read "2 run ids saying two things").
+    # The run ids in conflict: those copies share (three copies of one run saying three
+    # things are one id: it read "2 run ids saying two things"), and an export's rows whose
+    # run row is gone.
     conflicting_runs: list[str] = field(default_factory=list)
     since: str | None = None
     until: str | None = None

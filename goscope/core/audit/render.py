@@ -71,14 +71,14 @@ def verdict_line(audit: Audit) -> str:
         if audit.skipped_files:
             why.append(_n(len(audit.skipped_files), "file") + " unreadable, skipped")
         if audit.conflicts:
-            why.append(_n(len(audit.conflicting_runs), "run id") + " saying different things")
+            why.append(_n(len(audit.conflicting_runs), "run id") + " in conflict")
         if not audit.runs:
             why.append("no run judged")
         parts.append("INCOMPLETE: " + ", ".join(why) + " (their requests may hide more)")
     return "; ".join(parts)
 
 
-def _window(audit: Audit) -> str:
+def window_text(audit: Audit) -> str:
     """--since/--until as given: the runs outside it were read and left out."""
     if audit.since and audit.until:
         return f"{audit.since} to {audit.until}"
@@ -95,7 +95,7 @@ def audit_text(audit: Audit) -> str:
         + (f", {_n(audit.duplicates, 'duplicate run')} counted once" if audit.duplicates else "")
         + f", {_n(audit.events, 'request')}"
         + (
-            f"; {_n(audit.outside, 'run')} outside {_window(audit)} left out"
+            f"; {_n(audit.outside, 'run')} outside {window_text(audit)} left out"
             if audit.outside
             else ""
         ),
@@ -149,7 +149,7 @@ def audit_text(audit: Audit) -> str:
     if audit.incomplete > INCOMPLETE_SHOWN:
         lines.append(f"  … {audit.incomplete - INCOMPLETE_SHOWN:,} more (--json has all)")
     if audit.conflicts:
-        lines += ["", f"Run ids saying different things: {len(audit.conflicting_runs):,}"]
+        lines += ["", f"Run ids in conflict: {len(audit.conflicting_runs):,}"]
         lines += [f"  {wire(why)}" for why in audit.conflicts[:INCOMPLETE_SHOWN]]
     if audit.skipped_files:
         lines += ["", f"Unreadable files: {len(audit.skipped_files):,}"]
@@ -178,7 +178,7 @@ def audit_markdown(audit: Audit) -> str:
         + f"; {_n(audit.files, 'file')} read"
         + (f", {len(audit.skipped_files):,} unreadable" if audit.skipped_files else "")
         + (
-            f"; {_n(audit.outside, 'run')} outside {_window(audit)} left out"
+            f"; {_n(audit.outside, 'run')} outside {window_text(audit)} left out"
             if audit.outside
             else ""
         ),
@@ -231,7 +231,7 @@ def audit_markdown(audit: Audit) -> str:
         out += ["", f"### Unreadable files ({len(audit.skipped_files):,})", ""]
         out += [f"- {markdown_code(why, table=False)}" for why in audit.skipped_files]
     if audit.conflicts:
-        out += ["", f"### Run ids saying different things ({len(audit.conflicting_runs):,})", ""]
+        out += ["", f"### Run ids in conflict ({len(audit.conflicting_runs):,})", ""]
         out += [f"- {markdown_code(why, table=False)}" for why in audit.conflicts]
     return "\n".join(out) + "\n"
 

@@ -48,6 +48,8 @@ def explain_attempt(attempt: Attempt, chain: FallbackChain | None = None) -> str
     """Why this attempt ended as it did, in go's terms (`chain`: what it fetched)."""
     if attempt.blocked:
         return _explain_blocked(attempt, chain)
+    if attempt.outcome == "abandoned":  # after a redirect, at the database, anywhere
+        return _explain_fetch(attempt, attempt.hops[-1][0] if attempt.hops else attempt.host)
     if attempt.hops:
         text = _explain_redirected(attempt)
     elif (
