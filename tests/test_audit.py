@@ -540,9 +540,7 @@ def test_three_copies_of_one_run_saying_three_things_are_one_run_id_in_conflict(
     found = json.loads(out.stdout)
     assert len(found["conflicts"]) == 2 and len(found["conflicting_runs"]) == 1
     text = goscope("audit", str(tmp_path)).stdout
-    assert (
-        "1 run id saying different things" in text and "Run ids saying different things: 1" in text
-    )
+    assert "1 run id in conflict" in text and "Run ids in conflict: 1" in text
 
 
 def test_an_empty_export_marker_hides_nothing(tmp_path):
