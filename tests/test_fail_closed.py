@@ -1122,33 +1122,40 @@ def test_a_sender_said_twice_or_after_its_requests_never_reads_clean(tmp_path):
     assert out.returncode == 4, out.stderr
 
 
+def one_request_then(then: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`run --headless` of one request through goscope (curl, as go asks), then `then` (a
+    shell line: fill the disk, say); its report JSON is tmp_path/r.json."""
+    hosts = {"proxy.example": HostBehaviour([Module("example.com/m", "v1.0.0", {})])}
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    with ModServer(hosts) as server:
+        run = subprocess.run(
+            [
+                sys.executable, "-m", "goscope", "run", "--headless", "--port", "0",
+                "--json", str(tmp_path / "r.json"), *args,
+                *[a for r in server.routes() for a in ("--route", r)],
+                "--", "sh", "-c",
+                f"{CURL or 'curl'} -s -o /dev/null -A GoCommand/1 "
+                f"https://proxy.example/example.com/m/@v/v1.0.0.info && {then}",
+            ],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    return run
+
+
 def test_a_full_disk_at_the_end_line_is_never_a_clean_verdict(small_disk, tmp_path):
     """The disk fills after the last request, so the end line cannot be written: the
     summary said complete, exit 0, over a file `report` then called incomplete."""
     mount, limit = small_disk
     if limit is not None:
         pytest.skip("needs a tmpfs (root) to fill the disk between a request and the end line")
-    hosts = {"proxy.example": HostBehaviour([Module("example.com/m", "v1.0.0", {})])}
-    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
     # Filled to the last page; then lines of output, which the end line carries (go's
     # output), so it cannot fit in what the recording's own last page has free.
     fill = (
         f"dd if=/dev/zero of={mount / 'fill'} bs=1k 2>/dev/null; "
         "for i in $(seq 200); do echo line $i of what the command said >&2; done"
     )
-    with ModServer(hosts) as server:
-        run = subprocess.run(
-            [
-                sys.executable, "-m", "goscope", "run", "--headless", "--port", "0",
-                "--jsonl", str(mount / "r.jsonl"), "--json", str(tmp_path / "r.json"),
-                *[a for r in server.routes() for a in ("--route", r)],
-                "--", "sh", "-c",
-                f"{CURL or 'curl'} -s -o /dev/null -A GoCommand/1 "
-                f"https://proxy.example/example.com/m/@v/v1.0.0.info && {fill}",
-            ],
-            env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    run = one_request_then(fill, tmp_path, "--jsonl", str(mount / "r.jsonl"))
     report = json.loads((tmp_path / "r.json").read_text())
     assert len(report["events"]) == 1, report["incomplete"]  # the request was recorded
     assert run.returncode == 4, run.stderr[-3000:]
@@ -1162,22 +1169,8 @@ def test_a_har_that_could_not_be_written_is_said_and_never_exit_0(small_disk, tm
     mount, limit = small_disk
     if limit is not None:
         pytest.skip("needs a tmpfs (root) to fill the disk before the HAR is written")
-    hosts = {"proxy.example": HostBehaviour([Module("example.com/m", "v1.0.0", {})])}
-    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
-    with ModServer(hosts) as server:
-        run = subprocess.run(
-            [
-                sys.executable, "-m", "goscope", "run", "--headless", "--port", "0",
-                "--har", str(mount / "r.har"), "--json", str(tmp_path / "r.json"),
-                *[a for r in server.routes() for a in ("--route", r)],
-                "--", "sh", "-c",
-                f"{CURL or 'curl'} -s -o /dev/null -A GoCommand/1 "
-                f"https://proxy.example/example.com/m/@v/v1.0.0.info && "
-                f"dd if=/dev/zero of={mount / 'fill'} bs=1k 2>/dev/null; true",
-            ],
-            env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    fill = f"dd if=/dev/zero of={mount / 'fill'} bs=1k 2>/dev/null; true"
+    run = one_request_then(fill, tmp_path, "--har", str(mount / "r.har"))
     assert run.returncode == 4, run.stderr[-3000:]
     assert "goscope: --har not written: " in run.stderr and "No space left" in run.stderr
     assert not (mount / "r.har").exists()
