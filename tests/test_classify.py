@@ -289,3 +289,73 @@ def test_remove_dot_segments_is_rfc_3986s(segments):
 
     path = "/" + "/".join(segments)
     assert remove_dot_segments(path) == urlsplit(urljoin("http://h/", path)).path
+
+
+def test_a_proxy_request_with_a_query_is_the_proxy_protocol_never_a_go_get_page():
+    # go keeps a GOPROXY entry's query on every request (`https://proxy/?go-get=1`): it read
+    # as a ?go-get=1 page, and a private path went out past the guard, exit 0.
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.golang.org/?go-get=1,direct"})
+    url = "https://proxy.golang.org/git.corp.example.com/team/secret/@v/list?go-get=1"
+    for known in (env, None):
+        c = classify_request("GET", url, env=known)
+        assert (c.kind, c.endpoint, c.module) == (
+            "proxy",
+            "list",
+            "git.corp.example.com/team/secret",
+        )
+    lookup = "https://sum.golang.org/lookup/git.corp.example.com/team/secret@v1.2.0?go-get=1"
+    assert classify_request("GET", lookup).kind == "sumdb"
+    page = classify_request("GET", "https://git.corp.example.com/team/secret?go-get=1")
+    assert (page.kind, page.endpoint) == ("direct", "go-get")
+
+
+@pytest.mark.parametrize(
+    ("base", "wire"),
+    [
+        ("/café.x", "/caf%C3%A9.x"),
+        ("/a b.c", "/a%20b.c"),
+        ("/a%20b.c", "/a%20b.c"),
+        ("/m!x", "/m!x"),
+    ],
+)
+def test_a_goproxy_base_path_is_matched_as_go_escapes_it_on_the_wire(base, wire):
+    # go asks `https://proxy.golang.org/café.x` as `/caf%C3%A9.x/…` (url.URL.EscapedPath):
+    # compared as written, the private path under it read as the module `café.x/git.corp…`.
+    env = GoEnv.from_mapping({"GOPROXY": f"https://proxy.golang.org{base}|direct"})
+    url = f"https://proxy.golang.org{wire}/git.corp.example.com/team/secret/@v/v1.2.0.zip"
+    c = classify_request("GET", url, env=env)
+    assert (c.kind, c.module, c.version) == ("proxy", "git.corp.example.com/team/secret", "v1.2.0")
+    assert c.proxy == f"https://proxy.golang.org{wire}"
+
+
+def test_a_redirect_to_a_proxys_module_request_is_judged_as_what_it_asks():
+    # A private host's ?go-get=1 page answered 302 to a public proxy's `…/secret/@v/list`:
+    # the target took the page's meaning, was never judged, and the guard let it out.
+    from goscope.core.traffic.redirects import Origin, apply_origin
+
+    page = event("https://git.corp.example.com/team/secret?go-get=1", 302)
+    page.apply(classify_request("GET", page.url))
+    target = event("https://proxy.golang.org/git.corp.example.com/team/secret/@v/list", 200)
+    target.apply(classify_request("GET", target.url))
+    apply_origin(target, Origin(page.seq, page.url, "GET", page, 0.0))
+    assert (target.kind, target.module, target.redirected_from) == (
+        "proxy", "git.corp.example.com/team/secret", page.seq)  # fmt: skip
+    env = GoEnv.from_mapping({"GOPRIVATE": "git.corp.example.com"})
+    (leak,) = find_leaks([target], env)
+    assert leak.host == "proxy.golang.org" and leak.severity == "high"
+    # A proxy's redirect to its storage keeps the proxy's meaning, as before.
+    fetch = event("https://proxy.golang.org/example.com/m/@v/v1.0.0.zip", 302)
+    fetch.apply(classify_request("GET", fetch.url))
+    blob = event("https://storage.example/blobs/abc", 200)
+    blob.apply(classify_request("GET", blob.url))
+    apply_origin(blob, Origin(fetch.seq, fetch.url, "GET", fetch, 0.0))
+    assert (blob.kind, blob.endpoint, blob.module) == ("proxy", "zip", "example.com/m")
+
+
+def test_a_space_in_a_goproxy_path_is_no_url_go_rejects_but_one_in_its_host_is():
+    # The doctor said go rejects `https://proxy.golang.org/a b.c`; go sends it as /a%20b.c.
+    from goscope.core.gorules.goenv import proxy_url_error
+
+    assert proxy_url_error("https://proxy.golang.org/a b.c") is None
+    assert "space in its host" in (proxy_url_error("https://proxy golang.org/x") or "")
+    assert "control characters" in (proxy_url_error("https://proxy.golang.org/a\tb") or "")

@@ -53,11 +53,12 @@ def run_scenario(
     return run, scenario, env
 
 
-def traced_hosts(run: GoRun) -> dict[tuple, list[str]]:
-    """For each (module, version, endpoint) go fetched from a proxy: the hosts, in order."""
+def traced_hosts(run: GoRun, env: GoEnv | None = None) -> dict[tuple, list[str]]:
+    """For each (module, version, endpoint) go fetched from a proxy: the hosts, in order
+    (read with the run's GOPROXY: a base path go escapes is known only from it)."""
     hosts = defaultdict(list)
     for url, _ in TRACE_DONE.findall(run.stderr):
-        c = classify_request("GET", url)
+        c = classify_request("GET", url, env=env)
         if c.kind in ("proxy", "toolchain") or (c.kind, c.endpoint) == ("sumdb", "lookup"):
             hosts[(c.module, c.version, c.endpoint)].append(urlsplit(url).hostname)
         elif (c.kind, c.endpoint) == ("sumdb", "supported"):
@@ -89,7 +90,7 @@ def test_scenario(name, tmp_path, go_binary, goscope_home, shared_gocache):
             assert e["repo"], e["url"]
 
     # Each fetch asked the same hosts, in the same order, as the trace shows.
-    traced = traced_hosts(run)
+    traced = traced_hosts(run, GoEnv.from_mapping(env))
     for fetch in run.report["fetches"]:
         if fetch["endpoint"] == "vcs":
             continue

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from ..safe.files import UnsafeFile, read_regular
 from ..safe.redact import redact_url, redact_value
@@ -141,13 +141,34 @@ def _indices_of_base(entries: tuple[ProxyEntry, ...], base: str) -> tuple[int, .
 
 @lru_cache(maxsize=4096)
 def _norm_base(url: str) -> str:
-    """A proxy base as go compares them; one that does not parse (a crafted recording's
-    `https://evil[bold]host`, a port that is no number) is itself, never an exception."""
+    """A proxy base as go sends it (its path escaped as go escapes it); one that does not
+    parse (a crafted recording's `https://evil[bold]host`, a port that is no number) is
+    itself, never an exception."""
     try:
         parts = urlsplit(url)
-        return origin(parts) + parts.path.rstrip("/")
+        return origin(parts) + go_escaped_path(parts.path).rstrip("/")
     except ValueError:
         return url.rstrip("/")
+
+
+# net/url's validEncoded (encodePath): the bytes a written path may keep as they are.
+_VALID_ENCODED = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!$&'()*+,;=:@[]%/"
+)
+# net/url's shouldEscape(c, encodePath): all but these (and letters and digits) escaped.
+_PATH_SAFE = "-_.~$&+,/:;=@"
+
+
+@lru_cache(maxsize=256)
+def go_escaped_path(path: str) -> str:
+    """A GOPROXY entry's path as go puts it on the wire (net/url URL.EscapedPath, which
+    modfetch/proxy.go's requests use): kept as written when that is a valid encoding, else
+    escaped. `https://proxy.golang.org/café.x` is asked as `/caf%C3%A9.x/…`: compared as
+    written, no entry matched, and a private path under it read as another module (no leak,
+    nothing for the guard to stop)."""
+    if all(c in _VALID_ENCODED for c in path):
+        return path
+    return quote(unquote(path), safe=_PATH_SAFE)
 
 
 def proxy_url_error(url: str) -> str | None:
@@ -157,8 +178,10 @@ def proxy_url_error(url: str) -> str | None:
         _ = parts.port
     except ValueError as exc:
         return f"invalid proxy URL: {url}: {exc}"
-    if any(ord(c) < 0x20 or c == "\x7f" for c in url) or " " in url:
-        return f"invalid proxy URL: {url!r} contains spaces or control characters"
+    # net/url Parse refuses a control character anywhere, and a space only in the host: one
+    # in the path go sends escaped (`/a b.c` as `/a%20b.c`), as the doctor said it would not.
+    if any(ord(c) < 0x20 or c == "\x7f" for c in url) or " " in parts.netloc:
+        return f"invalid proxy URL: {url!r} contains control characters or a space in its host"
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         return None

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import msgspec
 
 from ..gorules.escaping import decode_wire
-from ..gorules.goenv import GoEnv
+from ..gorules.goenv import GoEnv, go_escaped_path
 from ..vocab import ENDPOINTS, KINDS, Client, Endpoint, Kind
 
 __all__ = ["ENDPOINTS", "KINDS", "Classification", "classify_request", "client_of"]
@@ -154,23 +154,29 @@ def _classify_split(
     env: GoEnv | None,
     client: Client,
 ) -> Classification | None:
+    # A module path may hold `sumdb` and `lookup` elements (module.CheckPath allows them):
+    # the proxy protocol's shape is read first, as no checksum database path has `/@v/`
+    # (x/mod/sumdb/client.go: lookup/PATH@VERSION, tile/…, latest). Read the other way,
+    # `corp.example.com/sumdb/x/lookup/api.v2/@v/list` was a lookup of "api.v2/": no leak,
+    # nothing for the guard to stop. A query changes no shape: a proxy ignores it, and go
+    # keeps a GOPROXY entry's own (`https://proxy/?go-get=1` asked `…/@v/list?go-get=1`,
+    # which read as a ?go-get=1 page: a private path left past the guard, exit 0).
+    if "/@v/" in raw_path or raw_path.endswith("/@latest"):
+        proxy = _classify_proxy(origin, raw_path, env, client)
+        if proxy is not None:
+            return proxy
     query = parse_qs(raw_query) if raw_query else _NO_QUERY
     if raw_query and query.get("go-get") == ["1"]:
+        # After the checksum database's shapes too: its lookup with a go-get query is one.
+        database = _classify_sumdb(origin, host, raw_path, env, client)
+        if database is not None and database.kind == "sumdb":
+            return database
         module = host + unquote(raw_path).rstrip("/")
         return Classification("direct", "go-get", module=module, client=client)
     if raw_path.endswith(("/info/refs", "/git-upload-pack")):
         git = _classify_git(method, host, raw_path, query, client)
         if git:
             return git
-    # A module path may hold `sumdb` and `lookup` elements (module.CheckPath allows them):
-    # the proxy protocol's shape is read first, as no checksum database path has `/@v/`
-    # (x/mod/sumdb/client.go: lookup/PATH@VERSION, tile/…, latest). Read the other way,
-    # `corp.example.com/sumdb/x/lookup/api.v2/@v/list` was a lookup of "api.v2/": no leak,
-    # nothing for the guard to stop.
-    if "/@v/" in raw_path or raw_path.endswith("/@latest"):
-        proxy = _classify_proxy(origin, raw_path, env, client)
-        if proxy is not None:
-            return proxy
     return _classify_sumdb(origin, host, raw_path, env, client)
 
 
@@ -263,8 +269,8 @@ def _lookup_class(
 
 @lru_cache(maxsize=64)
 def _url_path(url: str) -> str:
-    """A GOPROXY entry's base path, without its trailing slash."""
-    return urlsplit(url).path.rstrip("/")
+    """A GOPROXY entry's base path as go sends it (escaped), without its trailing slash."""
+    return go_escaped_path(urlsplit(url).path).rstrip("/")
 
 
 @lru_cache(maxsize=64)
