@@ -944,3 +944,46 @@ async def test_the_output_tab_never_says_printed_nothing_of_a_command_that_print
         output.refresh_from(app.session)
         note = plain(output.note.content)
         assert "printed nothing" not in note and not output.note.display, note
+
+
+async def test_the_live_header_says_incomplete_when_go_left_a_request_unanswered(
+    tmp_path, go_binary, shared_gocache
+):
+    # go killed while a proxy thought: the recording read INCOMPLETE, the live header and
+    # Leaks said clean and complete (an outside attack).
+    import signal
+    import time
+
+    from goscope.lab.scenario import parse_scenario
+
+    from .test_unanswered import SLOW
+
+    scenario = parse_scenario(SLOW, "slow")
+    lab = scenario.lab(tmp_path / "lab").start()
+    env = scenario.go_env(lab, tmp_path, go_binary)
+    env["GOCACHE"] = str(shared_gocache)
+    os.environ["GOSCOPE_HOME"] = str(tmp_path / "home")
+    pidfile = tmp_path / "go.pid"
+    command = ["sh", "-c", f"go mod download & echo $! > {pidfile}; wait $!"]
+    opts = RunOptions(
+        command=command, port=0, routes=lab.routes(), env=env, cwd=str(scenario.workspace(tmp_path))
+    )
+    launch = Launch.live(opts)
+    try:
+        app = GoscopeApp(launch)
+        async with app.run_test(size=(160, 45)) as pilot:
+            deadline = time.monotonic() + 60
+            while not any(host == "slow.example" for host, _, _ in lab.log):
+                assert time.monotonic() < deadline, "go never asked"
+                await pilot.pause(0.05)
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
+            await wait_for(pilot, lambda: app.exit_status is not None and len(app.session) == 1)
+            await wait_for(
+                pilot, lambda: "INCOMPLETE" in plain(app.query_one("#header-info", Static).content)
+            )
+            assert any("left by their client" in why for why in app.session.incomplete)
+    finally:
+        launch.engine.stop()
+        launch.engine.cleanup()
+        lab.stop()
+        os.environ.pop("GOSCOPE_HOME", None)

@@ -31,6 +31,7 @@ from goscope.core.safe.visible import visible
 from goscope.core.traffic.events import Event
 from goscope.core.traffic.gaps import trouble_reasons
 from goscope.core.traffic.recording import RecordingError, RecordingReader, command_environment
+from goscope.core.traffic.seqcheck import abandoned_reason
 from goscope.core.view.filters import Filter, FilterError, parse_filter
 from goscope.core.view.session import Session
 from goscope.run.engine import CommandNotFound, ProxyStartError
@@ -371,6 +372,8 @@ class GoscopeApp(FileActions):
                 *self.session.partial.values(),
                 *trouble_reasons(self.engine.trouble),
             ]
+            if self.session.abandoned:  # as the recording's reader will say it
+                reasons.append(abandoned_reason(self.session.abandoned))
             if self.engine.stream_cut:
                 reasons.append(
                     "the live stream from the proxy broke off: later requests are not on this "

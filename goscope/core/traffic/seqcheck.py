@@ -100,8 +100,13 @@ class SeqCheck:
                 "stopped (a process the command left running?): how they ended is unknown"
             )
         if self.abandoned:
-            out.append(
-                f"{self.abandoned} request(s) were left by their client before the answer came "
-                "(go interrupted or killed): what they would have got is unknown"
-            )
+            out.append(abandoned_reason(self.abandoned))
         return out
+
+
+def abandoned_reason(count: int) -> str:
+    """Why a run with requests their client left is incomplete (a recording's, a live one's)."""
+    return (
+        f"{count} request(s) were left by their client before the answer came "
+        "(go interrupted or killed): what they would have got is unknown"
+    )

@@ -19,7 +19,7 @@ from ..traffic.chains import FallbackChain
 from ..traffic.events import Event
 from ..traffic.recording import partial_reason, read_event_at
 from ..traffic.verdicts import Failures, checksum_verdict, mismatched_modules, module_groups
-from ..vocab import BLOCKED_FLAG, Kind
+from ..vocab import ABANDONED_FLAG, BLOCKED_FLAG, Kind
 from .store import EventStore
 
 RESERVOIR = 4096  # latency samples kept per host for percentiles
@@ -130,6 +130,9 @@ class Session:
         # Senders whose environment goscope knows only in part, and why (their go env -w file
         # was not read): a live run's verdict is incomplete for them.
         self.partial: dict[Any, str] = {}
+        # Requests their client left before the answer (go killed while it waited): a live
+        # run's verdict is incomplete for them, as the recording's reader says (seqcheck.py).
+        self.abandoned = 0
         self.foreign: list[dict[str, Any]] = []  # clients refused: not the run's, not judged
         self.guard = False  # the guard's state (the recording's header, then its changes)
         self.guard_changes: list[dict[str, Any]] = []
@@ -192,6 +195,8 @@ class Session:
         return self._groups[1]
 
     def add(self, event: Event, offset: int = -1) -> int:
+        if event.flags and ABANDONED_FLAG in event.flags:
+            self.abandoned += 1
         leak = self.judge.add(event)
         if self.finished:
             self._relink = True
