@@ -987,3 +987,42 @@ async def test_the_live_header_says_incomplete_when_go_left_a_request_unanswered
         launch.engine.cleanup()
         lab.stop()
         os.environ.pop("GOSCOPE_HOME", None)
+
+
+async def test_a_live_tui_run_writes_the_files_it_was_asked_for_and_exits_by_the_verdict(
+    lab_launch, tmp_path
+):
+    # `goscope run --tui --json R --markdown M --sarif S` wrote none of them, and quitting
+    # while go waited exited 0 over an incomplete run (an outside attack).
+    from goscope.cli.launch import live_outputs
+
+    opts = lab_launch.engine.opts
+    opts.json_report, opts.markdown, opts.sarif = (
+        str(tmp_path / n) for n in ("r.json", "s.md", "r.sarif")
+    )
+    opts.command = ["sh", "-c", "go mod download && exit 3"]
+    app = GoscopeApp(lab_launch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.exit_status is not None)
+        await pilot.press("q")
+    engine = lab_launch.engine
+    assert live_outputs(engine, engine.stop()) == 3  # the command's own failure first
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["exit_code"] == 3 and report["events"]
+    assert (tmp_path / "s.md").read_text() and json.loads((tmp_path / "r.sarif").read_text())[
+        "runs"
+    ]
+
+
+async def test_quitting_a_live_run_while_its_command_runs_never_exits_0(lab_launch):
+    from goscope.cli.launch import live_outputs
+
+    lab_launch.engine.opts.command = ["sleep", "30"]
+    app = GoscopeApp(lab_launch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.command_running)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+    engine = lab_launch.engine
+    assert live_outputs(engine, engine.stop()) == engine.exit_code != 0

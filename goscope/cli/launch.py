@@ -63,7 +63,9 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
     )
 
 
-def _report(engine: RunEngine, opts: RunOptions, exit_code: int, stats: dict[str, Any]) -> Report:
+def _report(
+    engine: RunEngine, opts: RunOptions, exit_code: int | None, stats: dict[str, Any]
+) -> Report:
     """The run's report, from the recording as the engine holds it; from nothing (and
     incomplete) when even that cannot be read."""
     go_output = [redact_value(line) for line in engine.go_output]
@@ -182,14 +184,37 @@ def open_recording(
 
 def run_app(app: GoscopeApp) -> int:
     launch = app.launch
-    har_failed = False
+    engine = launch.engine
+    verdict: int | None = None
     try:
         code = app.run()
     finally:
-        if launch.engine is not None:
-            har_failed = har_not_written(launch.engine.stop(), stderr_console())
-            launch.engine.cleanup()
+        if engine is not None:
+            try:
+                verdict = live_outputs(engine, engine.stop())
+            finally:
+                engine.cleanup()
     if app.load_error and launch.strict:
         print(f"goscope: {app.load_error}", file=sys.stderr)
         return 2
-    return code or (4 if har_failed else 0)
+    return verdict if verdict is not None else code or 0
+
+
+def live_outputs(engine: RunEngine, stats: dict[str, Any]) -> int | None:
+    """A live run's files, written when the TUI ends as `run --headless` writes them, and its
+    exit status by the same rule (verdict_exit); None when it was asked for neither (goscope
+    alone, watching go in other terminals). `run --tui --json R` wrote no R, and quitting
+    while go waited exited 0 over an incomplete run (an outside attack)."""
+    opts, console = engine.opts, stderr_console()
+    har_failed = har_not_written(stats, console)
+    if not opts.command and not (opts.json_report or opts.markdown or opts.sarif):
+        return 4 if har_failed else None
+    exit_code = engine.exit_code
+    report = _report(engine, opts, exit_code, stats)
+    failed = write_outputs(report, opts, console)
+    return verdict_exit(
+        exit_code or 0,
+        bool(report.leaks),
+        opts.fail_on_leak,
+        bool(report.incomplete or failed or har_failed),
+    )
