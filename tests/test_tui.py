@@ -1026,3 +1026,30 @@ async def test_quitting_a_live_run_while_its_command_runs_never_exits_0(lab_laun
         await pilot.press("y")
     engine = lab_launch.engine
     assert live_outputs(engine, engine.stop()) == engine.exit_code != 0
+
+
+async def test_an_incomplete_recording_shows_gos_exit_status_at_80_columns(tmp_path):
+    # The INCOMPLETE reason came first and the width cut "exit 137" off, and the Output tab
+    # of a recording never said it: 137 was nowhere on the screen (an outside attack).
+    from goscope.tui.tabs import tab_key
+
+    lines = Path(REAL / "missing.jsonl").read_text().splitlines()
+    end = json.loads(lines[-1])
+    end["exit_code"] = 137
+    end["incomplete"] = ["the proxy was stopped by a signal from another process " * 3]
+    path = tmp_path / "cut.jsonl"
+    path.write_text("\n".join([*lines[:-1], json.dumps(end)]) + "\n")
+    app = GoscopeApp(Launch(recording=str(path)))
+    app.animation_level = "none"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app, 2)
+        await wait_for(pilot, lambda: app.exit_status == 137)
+        await wait_for(
+            pilot, lambda: "exit 137" in plain(app.query_one("#header-info", Static).content)
+        )
+        # (The header fits itself to the width: what it holds is what is seen.)
+        assert "INCOMPLETE" in plain(app.query_one("#header-info", Static).content)
+        await pilot.press(tab_key("output"))
+        await wait_for(pilot, lambda: app.refreshed_tab == "output")
+        log = app.query_one("#output-log")
+        await wait_for(pilot, lambda: any("exit status 137" in s.text for s in log.lines))

@@ -17,6 +17,7 @@ class TabHost(Protocol):
     """What a tab reads and does: the session it draws, the request list, switching tabs."""
 
     session: Session
+    exit_status: int | None  # the command's, live or as its recording's end line says
 
     @property
     def request_list(self) -> RequestList: ...

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, RichLog, Static
 from goscope.core.gorules.goerrors import GoError
 from goscope.core.safe.visible import visible
 from goscope.core.view.session import Session
+from goscope.term import styles
 from goscope.term.safe import plain
 from goscope.tui.widgets.table import GoscopeTable
 
@@ -67,6 +68,7 @@ class OutputTab(GoscopeTab):
         self._shown: list[str] = []
         self._session = 0  # id of the session the log shows (another recording: a new log)
         self._replayed = False  # a recording's go output is in the log
+        self._exit_shown = False  # and its exit status after it
         self.note = Static("", id="output-note")
 
     def compose(self) -> ComposeResult:
@@ -81,16 +83,22 @@ class OutputTab(GoscopeTab):
         if id(session) != self._session:
             if self._session:  # another recording was opened: its own output only
                 log.clear()
-            self._session, self._replayed = id(session), False
+            self._session, self._replayed, self._exit_shown = id(session), False, False
         if not session.live and session.finished and not self._replayed:
             # A recording's end line carries go's output (redacted when recorded).
             for line in session.judge.go_output:
                 log.write(visible(line, multiline=True))
             self._replayed = True
+        code = self.goscope.exit_status
+        if self._replayed and code is not None and not self._exit_shown:
+            # And its exit status, as a live run's log ends (a recording's was nowhere).
+            log.write(Text(f"exit status {code}", style=f"bold {styles.exit_status(code)}"))
+            self._exit_shown = True
         # (RichLog keeps writes until it has a size: its lines may not be there yet, and
         # the note said "printed nothing" above what the command printed.)
+        # (A recording's log ends with its exit status: that line is goscope's, not go's.)
         written = (
-            bool(log.lines)
+            (session.live and bool(log.lines))
             or self.goscope.command_printed
             or (self._replayed and bool(session.judge.go_output))
         )

@@ -71,6 +71,9 @@ def header_lines(facts: HeaderFacts) -> tuple[Text, Text]:
         f" · {leak_count(facts.leaks, facts.blocked)}",
         style=styles.LEAK if facts.leaks else styles.GOOD,
     )
+    if facts.incomplete and facts.exit_status is not None and not facts.running:
+        # go's status first: short, and a long reason after it cut it off at any width.
+        text.append(f" · exit {facts.exit_status}", style=styles.exit_status(facts.exit_status))
     if facts.incomplete:  # before anything that reads as clean: never cut off by the width
         text.append(f" · INCOMPLETE: {visible(facts.incomplete[0])}", style=styles.BAD)
     if facts.guard is not None:
@@ -82,7 +85,7 @@ def header_lines(facts: HeaderFacts) -> tuple[Text, Text]:
         text.append(" · loading…", style=styles.WARNING)
     if facts.running:
         text.append(" · command running", style=styles.WARNING)
-    elif facts.exit_status is not None:
+    elif facts.exit_status is not None and not facts.incomplete:
         text.append(f" · exit {facts.exit_status}", style=styles.exit_status(facts.exit_status))
     text.append(
         " · follow" if facts.follow else " · follow off (f)",
