@@ -90,3 +90,33 @@ def test_a_server_goscope_could_not_reach_is_never_said_to_have_answered_502(
     (error,) = run.report["go_errors"]
     assert error["status"] == 502 and "the 502 is goscope's" in error["explanation"], error
     assert "a server error" not in run.stderr
+
+
+def test_a_request_go_left_is_no_failure_of_its_server_in_any_view():
+    # The report said "no answer … go stopped waiting", while the request list said ERR, the
+    # Hosts tab "errors 1", the timeline drew it failed and audit said "failed 100%".
+    from goscope.core.audit.facts import HostTally
+    from goscope.core.view.session import Session
+    from goscope.core.view.store import FLAG_ERROR
+    from goscope.core.vocab import ABANDONED_ERROR
+    from goscope.tui.widgets.request_list import row_text
+
+    from .factories import event
+
+    left = event("https://slow.example/example.com/hello/@v/v1.0.0.mod", None)
+    left.error, left.flags = f"{ABANDONED_ERROR} (peer closed connection)", ["abandoned"]
+    failed = event("https://slow.example/example.com/hello/@v/v1.0.0.info", 502, seq=2)
+    failed.error = "connection refused"
+    assert not left.failed and failed.failed
+    session = Session()
+    session.add(left)
+    session.add(failed)
+    assert session.hosts["slow.example"].errors == 1 and session.abandoned == 1
+    store = session.store
+    assert not store.flags[0] & FLAG_ERROR and store.flags[1] & FLAG_ERROR
+    text = row_text(store.row(0), 120).plain
+    assert "ERR" not in text and " — " in text
+    tally = HostTally()
+    tally.add(left.status, left.error, left.flags, 10.0)
+    tally.add(failed.status, failed.error, failed.flags, 10.0)
+    assert tally.failed == 1

@@ -41,7 +41,7 @@ from ..safe.jsontext import json_text
 from ..safe.redact import redact_argv, redact_host, redact_path, redact_url, redact_value
 from ..traffic.context import check_context, repository_of
 from ..traffic.recording import RecordingError, RecordingReader, command_environment
-from ..vocab import BLOCKED_FLAG, KINDS
+from ..vocab import ABANDONED_FLAG, BLOCKED_FLAG, KINDS
 
 REPORT_LIMIT = 1 << 30  # bytes of a report JSON an audit reads (as `diff` does)
 LOG_STEP = math.log(1.01)  # duration buckets 1% wide: p50/p95 within 0.5%
@@ -75,6 +75,8 @@ class HostTally:
         if BLOCKED_FLAG in flags:
             self.blocked += 1
             return  # the guard's answer says nothing of the host
+        if ABANDONED_FLAG in flags:
+            return  # nor does go's leaving before the answer (it read "failed 100%")
         if status in NOT_FOUND:
             self.not_found += 1
         elif error is not None or status is None or status >= 400:

@@ -23,7 +23,7 @@ import msgspec
 import orjson
 
 from ..safe.visible import UNSAFE, UNSAFE_MULTILINE, visible
-from ..vocab import CLIENTS, ENDPOINTS, KINDS, Client, Endpoint, Kind
+from ..vocab import ABANDONED_FLAG, CLIENTS, ENDPOINTS, KINDS, Client, Endpoint, Kind
 from .classify import Classification
 
 SCHEMA_VERSION = 1
@@ -84,6 +84,10 @@ class Event(msgspec.Struct, gc=False, forbid_unknown_fields=True):
 
     @property
     def failed(self) -> bool:
+        """A failure or a 4xx/5xx answer; never a request its client left before the
+        answer (go killed while it waited): that says nothing of the server."""
+        if self.flags and ABANDONED_FLAG in self.flags:
+            return False
         return self.error is not None or self.status is None or self.status >= 400
 
     def to_dict(self) -> dict[str, Any]:

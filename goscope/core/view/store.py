@@ -15,7 +15,7 @@ from typing import Any
 
 from ..traffic.classify import ENDPOINTS, KINDS
 from ..traffic.events import Event
-from ..vocab import BLOCKED_FLAG
+from ..vocab import ABANDONED_FLAG, BLOCKED_FLAG
 
 FLAG_AUTH_RETRY = 1
 FLAG_ERROR = 2
@@ -134,6 +134,8 @@ class EventStore:
                 flags |= FLAG_BAD_ESCAPE
             if BLOCKED_FLAG in event.flags:
                 flags |= FLAG_BLOCKED
+            if ABANDONED_FLAG in event.flags:  # the client left: no failure of the server
+                flags &= ~FLAG_ERROR
         self.flags.append(flags)
         # The interners' common case inline (a known string): three calls per event saved.
         host, module, version = event.host, event.module, event.version

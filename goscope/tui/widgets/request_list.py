@@ -32,6 +32,7 @@ from goscope.core.view.store import (
     EventStore,
     Row,
 )
+from goscope.core.vocab import ABANDONED_ERROR
 from goscope.term import styles
 
 # (name, width, priority): the lower the priority number, the longer a column stays as
@@ -152,7 +153,10 @@ def row_text(row: Row, width: int) -> Text:
         time.strftime("%H:%M:%S", time.localtime(row.started))
         + f".{int(row.started % 1 * 1000):03d}"
     )
-    status = "ERR" if row.status is None else str(row.status)
+    status = str(row.status) if row.status is not None else "ERR"
+    status_style = styles.status(row.status, row.error)
+    if row.status is None and (row.error or "").startswith(ABANDONED_ERROR):
+        status, status_style = "—", "dim"  # go left before any answer: no server's error
     what = (
         elide_module(visible(row.module), visible(row.version), room)
         if row.module
@@ -165,7 +169,7 @@ def row_text(row: Row, width: int) -> Text:
         (SHORT_ENDPOINTS.get(row.endpoint, row.endpoint), ""),
         (what, "bold" if row.module else "dim"),
         (visible(row.host), ""),
-        (status, styles.status(row.status, row.error)),
+        (status, status_style),
         (f"{row.duration_ms:.0f}".rjust(5), "dim"),
         (human_size(row.size).rjust(6), "dim"),
         (flags_text(row.flags), "bold magenta" if row.flags & FLAG_LEAK else "dim"),
