@@ -431,6 +431,20 @@ async def test_the_audit_in_the_tui(run_set):
     assert app.return_value == 3
 
 
+async def test_an_audit_tui_of_an_empty_window_says_why_it_is_incomplete(run_set):
+    # The Leaks pane said "see Incomplete" over an empty Incomplete tab (no run in the
+    # window), and the head read "1 runs … from 1 repositories".
+    from goscope.tui.audit_app import AuditApp
+
+    audit = run_audit(expand([str(run_set)]), jobs=1, since="2030-01-01")
+    app = AuditApp(audit)
+    async with app.run_test(size=(100, 30)):
+        said = str(app.query_one("#leak-text").render())
+        assert "nothing was judged" in said and "see Incomplete" not in said
+        head = str(app.query_one("#audit-head").render())
+        assert "0 runs" in head and "runs outside since 2030-01-01" in head
+
+
 # -- the docs' queries ----------------------------------------------------------------------
 
 

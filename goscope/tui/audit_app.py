@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from goscope.core.audit.engine import Audit
-from goscope.core.audit.render import verdict_line, window_text
+from goscope.core.audit.render import counted, verdict_line, window_text
 from goscope.core.safe.visible import visible
 from goscope.core.view.elide import elide_middle
 from goscope.term import styles
@@ -60,8 +60,9 @@ class AuditApp(App[int]):
         head.append(verdict_line(a), style=styles.GOOD if a.whole and not a.leaks else styles.BAD)
         span = f", {a.first[:10]} to {a.last[:10]}" if a.first and a.last else ""
         head.append(
-            f"\n{a.runs:,} runs ({a.complete:,} complete, {a.incomplete:,} incomplete) from "
-            f"{a.repositories:,} repositories{span}; {a.files:,} files read"
+            f"\n{counted(a.runs, 'run')} ({a.complete:,} complete, {a.incomplete:,} incomplete) "
+            f"from {counted(a.repositories, 'repository', 'repositories')}{span}; "
+            f"{counted(a.files, 'file')} read"
             + (f"; {a.outside:,} runs outside {window_text(a)} left out" if a.outside else ""),
             style="dim",
         )
@@ -139,9 +140,12 @@ class AuditApp(App[int]):
         text = self.query_one("#leak-text", Static)
         if not self.audit.leaks:
             text.update(
-                "No private path reached a public proxy or checksum database in these runs."
-                if self.audit.whole
-                else "No leak in what was read, but the audit is incomplete: see Incomplete."
+                Text(
+                    "No private path reached a public proxy or checksum database in these runs."
+                    if self.audit.whole
+                    else "No leak in what was read, but the audit is incomplete: "
+                    + verdict_line(self.audit).rpartition("INCOMPLETE: ")[2]
+                )
             )
             return
         g = self.audit.leaks[min(index, len(self.audit.leaks) - 1)]

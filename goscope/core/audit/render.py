@@ -19,8 +19,12 @@ HOSTS_SHOWN = 20
 INCOMPLETE_SHOWN = 10
 
 
-def _n(count: int, one: str, many: str | None = None) -> str:
+def counted(count: int, one: str, many: str | None = None) -> str:
+    """`1 run`, `2 runs`, `1 repository`, `2 repositories`."""
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+_n = counted
 
 
 def _ms(value: float | None) -> str:
