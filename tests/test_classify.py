@@ -316,6 +316,11 @@ def test_a_proxy_request_with_a_query_is_the_proxy_protocol_never_a_go_get_page(
         ("/a b.c", "/a%20b.c"),
         ("/a%20b.c", "/a%20b.c"),
         ("/m!x", "/m!x"),
+        # path.Join in modfetch/proxy.go getBody cleans the base; a byte not UTF-8 stays itself
+        ("/a//b.x", "/a/b.x"),
+        ("/x/../m.x", "/m.x"),
+        ("/m.x/./", "/m.x"),
+        ("/a%FF b.x", "/a%FF%20b.x"),
     ],
 )
 def test_a_goproxy_base_path_is_matched_as_go_escapes_it_on_the_wire(base, wire):
@@ -359,3 +364,39 @@ def test_a_space_in_a_goproxy_path_is_no_url_go_rejects_but_one_in_its_host_is()
     assert proxy_url_error("https://proxy.golang.org/a b.c") is None
     assert "space in its host" in (proxy_url_error("https://proxy golang.org/x") or "")
     assert "control characters" in (proxy_url_error("https://proxy.golang.org/a\tb") or "")
+
+
+def test_another_clients_escaped_request_under_an_escaped_base_is_still_the_module():
+    # `…/caf%C3%A9.x/corp.example.com/secret/%40v/list` is read as the server reads it,
+    # decoded: then the base is `/café.x`, which must still match the entry (it read as
+    # the module `café.x/corp.example.com/secret`: no leak).
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.golang.org/café.x|direct"})
+    for tail in ("%40v/list", "@v/v1.0.0%2Ezip"):
+        url = f"https://proxy.golang.org/caf%C3%A9.x/corp.example.com/secret/{tail}"
+        c = classify_request("GET", url, env=env)
+        assert (c.kind, c.module) == ("proxy", "corp.example.com/secret"), tail
+
+
+def test_a_redirect_to_another_modules_request_is_judged_as_what_it_asks():
+    # Through a proxy or checksum database request too: a proxied `supported` (no module)
+    # or a public module's zip answered 302 to a private path's `@v/list`.
+    from goscope.core.traffic.redirects import Origin, apply_origin
+
+    env = GoEnv.from_mapping({"GOPRIVATE": "corp.example.com"})
+    for origin_url in (
+        "https://proxy.golang.org/sumdb/sum.golang.org/supported",
+        "https://proxy.golang.org/github.com/x/y/@v/v1.0.0.zip",
+    ):
+        origin = event(origin_url, 302)
+        origin.apply(classify_request("GET", origin.url))
+        target = event("https://proxy.golang.org/corp.example.com/secret/@v/list", 200, seq=2)
+        target.apply(classify_request("GET", target.url))
+        apply_origin(target, Origin(origin.seq, origin.url, "GET", origin, 0.0))
+        (leak,) = find_leaks([target], env)
+        assert leak.module == "corp.example.com/secret" and leak.severity == "high", origin_url
+
+
+def test_an_import_path_shaped_like_a_database_operation_is_still_a_go_get_page():
+    for path in ("corp.example.com/sumdb/x/latest", "corp.example.com/sumdb/x/supported"):
+        c = classify_request("GET", f"https://corp.example.com/{path.partition('/')[2]}?go-get=1")
+        assert (c.kind, c.endpoint) == ("direct", "go-get"), path

@@ -1053,3 +1053,21 @@ async def test_an_incomplete_recording_shows_gos_exit_status_at_80_columns(tmp_p
         await wait_for(pilot, lambda: app.refreshed_tab == "output")
         log = app.query_one("#output-log")
         await wait_for(pilot, lambda: any("exit status 137" in s.text for s in log.lines))
+
+
+@pytest.mark.parametrize("command", [["no-such-command-goscope"], []])
+async def test_a_live_run_never_exits_0_without_a_verdict(lab_launch, command):
+    # A command not found showed "exit status 127" and exited 0; bare goscope with
+    # --fail-on-leak returned no verdict at all (leaks or none, exit 0).
+    from goscope.cli.launch import live_outputs
+
+    opts = lab_launch.engine.opts
+    opts.command, opts.fail_on_leak = command, True
+    app = GoscopeApp(lab_launch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "listening on" in app.proxy_line)  # the proxy is up
+        if command:
+            await wait_for(pilot, lambda: app.exit_status is not None)
+    engine = lab_launch.engine
+    verdict = live_outputs(engine, engine.stop())
+    assert verdict == (127 if command else 0), verdict

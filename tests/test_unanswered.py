@@ -108,6 +108,10 @@ def test_a_request_go_left_is_no_failure_of_its_server_in_any_view():
     failed = event("https://slow.example/example.com/hello/@v/v1.0.0.info", 502, seq=2)
     failed.error = "connection refused"
     assert not left.failed and failed.failed
+    # go left after the server had answered 503: that answer is the server's failure.
+    late = event("https://slow.example/example.com/hello/@v/v1.0.0.zip", 503, seq=3)
+    late.error, late.flags = left.error, ["abandoned"]
+    assert late.failed
     session = Session()
     session.add(left)
     session.add(failed)

@@ -192,6 +192,11 @@ def run_app(app: GoscopeApp) -> int:
         if engine is not None:
             try:
                 verdict = live_outputs(engine, engine.stop())
+            except Exception as exc:  # never instead of the app's own error, never 0
+                with contextlib.suppress(OSError):
+                    why = visible(redact_value(repr(exc)))
+                    print(f"goscope: the run's files could not be written: {why}", file=sys.stderr)
+                verdict = 4
             finally:
                 engine.cleanup()
     if app.load_error and launch.strict:
@@ -207,7 +212,7 @@ def live_outputs(engine: RunEngine, stats: dict[str, Any]) -> int | None:
     while go waited exited 0 over an incomplete run (an outside attack)."""
     opts, console = engine.opts, stderr_console()
     har_failed = har_not_written(stats, console)
-    if not opts.command and not (opts.json_report or opts.markdown or opts.sarif):
+    if not (opts.command or opts.json_report or opts.markdown or opts.sarif or opts.fail_on_leak):
         return 4 if har_failed else None
     exit_code = engine.exit_code
     report = _report(engine, opts, exit_code, stats)

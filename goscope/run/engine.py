@@ -302,7 +302,8 @@ class RunEngine:
         own_group = capture or not _foreground_terminal()
         with self._lock:
             if self._stopped:
-                return 128 + signal.SIGTERM
+                self.exit_code = 128 + signal.SIGTERM
+                return self.exit_code
             if self.interrupted:  # a signal came before the command could start
                 self.exit_code = 128 + self.interrupted
                 return self.exit_code
@@ -319,8 +320,10 @@ class RunEngine:
                     process_group=0 if own_group and not capture else None,
                 )
             except FileNotFoundError:
+                self.exit_code = 127  # as a shell says it: the run's status, not 0
                 raise CommandNotFound(argv[0]) from None
             except PermissionError:
+                self.exit_code = 126
                 raise CommandNotFound(argv[0], "permission denied") from None
             self.exit_code = None
             self._proc, self._own_group = proc, own_group
@@ -333,9 +336,10 @@ class RunEngine:
             elif proc.stderr is not None:
                 _tee(proc.stderr, self._keeper(None))
             code = proc.wait()
+            # Before it reads as stopped: whoever saw the command end sees its status.
+            self.exit_code = 128 - code if code < 0 else code
         finally:
             self._proc = None
-        self.exit_code = 128 - code if code < 0 else code
         return self.exit_code
 
     def _learn_go_version(self, argv: list[str]) -> None:

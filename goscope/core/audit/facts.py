@@ -75,8 +75,8 @@ class HostTally:
         if BLOCKED_FLAG in flags:
             self.blocked += 1
             return  # the guard's answer says nothing of the host
-        if ABANDONED_FLAG in flags:
-            return  # nor does go's leaving before the answer (it read "failed 100%")
+        if status is None and ABANDONED_FLAG in flags:
+            return  # nor does go's leaving before any answer (it read "failed 100%")
         if status in NOT_FOUND:
             self.not_found += 1
         elif error is not None or status is None or status >= 400:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from ..safe.files import UnsafeFile, read_regular
 from ..safe.redact import redact_url, redact_value
@@ -161,14 +161,26 @@ _PATH_SAFE = "-_.~$&+,/:;=@"
 
 @lru_cache(maxsize=256)
 def go_escaped_path(path: str) -> str:
-    """A GOPROXY entry's path as go puts it on the wire (net/url URL.EscapedPath, which
-    modfetch/proxy.go's requests use): kept as written when that is a valid encoding, else
-    escaped. `https://proxy.golang.org/café.x` is asked as `/caf%C3%A9.x/…`: compared as
-    written, no entry matched, and a private path under it read as another module (no leak,
-    nothing for the guard to stop)."""
-    if all(c in _VALID_ENCODED for c in path):
+    """A GOPROXY entry's path as go puts it on the wire. modfetch/proxy.go's getBody joins
+    it (path.Join: `//`, `.` and `..` cleaned away) and net/url's URL.EscapedPath writes it:
+    as written when that is a valid encoding of the same path, else escaped byte for byte.
+    `https://proxy.golang.org/café.x` is asked as `/caf%C3%A9.x/…`: compared as written,
+    no entry matched, and a private path under it read as another module (no leak, nothing
+    for the guard to stop). A byte that is not UTF-8 (from the environment) stays itself."""
+    if not path:
         return path
-    return quote(unquote(path), safe=_PATH_SAFE)
+    raw = path.encode("utf-8", "surrogateescape")
+    clean = _go_clean(unquote_to_bytes(raw))
+    written = _go_clean(raw)
+    if all(chr(b) in _VALID_ENCODED for b in written) and unquote_to_bytes(written) == clean:
+        return written.decode()
+    return quote(clean, safe=_PATH_SAFE)
+
+
+def _go_clean(path: bytes) -> bytes:
+    """path.Clean of a rooted path (posixpath keeps a leading `//`; Go does not)."""
+    cleaned = posixpath.normpath(path)
+    return b"/" + cleaned.lstrip(b"/") if path.startswith(b"/") else cleaned
 
 
 def proxy_url_error(url: str) -> str | None:

@@ -168,8 +168,9 @@ def _classify_split(
     query = parse_qs(raw_query) if raw_query else _NO_QUERY
     if raw_query and query.get("go-get") == ["1"]:
         # After the checksum database's shapes too: its lookup with a go-get query is one.
+        # (Only a lookup that names a module: an import path may end in `/latest`.)
         database = _classify_sumdb(origin, host, raw_path, env, client)
-        if database is not None and database.kind == "sumdb":
+        if database is not None and database.endpoint == "lookup" and database.module:
             return database
         module = host + unquote(raw_path).rstrip("/")
         return Classification("direct", "go-get", module=module, client=client)
@@ -360,11 +361,19 @@ def _classify_proxy(
 def _split_base(origin: str, prefix: str, env: GoEnv | None) -> tuple[str, str]:
     """Split `/<base path>/<module>` into the proxy's base path and the module."""
     if env is not None:
-        entry = env.proxy_list.find_base_for_path(origin, prefix)
-        if entry is not None:
-            base_path = _url_path(entry.url)
-            if prefix.startswith(base_path + "/"):
-                return base_path, prefix[len(base_path) + 1 :]
+        # As sent, and as go would send it: a decoded path (another client's `%40v`, read
+        # as the server reads it) holds the entry's base decoded too (`/café.x`).
+        wires = (
+            (prefix,)
+            if prefix.isascii() and " " not in prefix
+            else (prefix, go_escaped_path(prefix))
+        )
+        for wire in wires:
+            entry = env.proxy_list.find_base_for_path(origin, wire)
+            if entry is not None:
+                base_path = _url_path(entry.url)
+                if wire.startswith(base_path + "/"):
+                    return base_path, wire[len(base_path) + 1 :]
     # A module path's first element contains a dot (module.CheckPath); the
     # elements before it belong to the proxy's base path (/goproxy/ mirrors).
     # The first element with a dot holds the path's first dot (go never percent-encodes one).

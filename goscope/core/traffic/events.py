@@ -86,8 +86,8 @@ class Event(msgspec.Struct, gc=False, forbid_unknown_fields=True):
     def failed(self) -> bool:
         """A failure or a 4xx/5xx answer; never a request its client left before the
         answer (go killed while it waited): that says nothing of the server."""
-        if self.flags and ABANDONED_FLAG in self.flags:
-            return False
+        if self.status is None and self.flags and ABANDONED_FLAG in self.flags:
+            return False  # (a status the server sent before go left is its own answer)
         return self.error is not None or self.status is None or self.status >= 400
 
     def to_dict(self) -> dict[str, Any]:

@@ -106,14 +106,18 @@ _SENDS_A_PATH = ("proxy", "sumdb")
 
 def apply_origin(event: Event, origin: Origin) -> None:
     """A redirect target means what the request that redirected meant, unless the target
-    is itself a proxy's or a checksum database's request for a module and the origin was no
-    such request: then it is judged as what it asks. A private host's `?go-get=1` page
+    is itself a proxy's or a checksum database's request for another module than the
+    origin's (or the origin was no such request): then it is judged as what it asks. A private host's `?go-get=1` page
     redirected go to a public proxy's `…/secret/@v/list`; taken as the page's meaning it
     was never judged, and the guard let the path out (an outside attack)."""
     root = origin.event
     event.redirected_from = origin.seq
-    if event.kind in _SENDS_A_PATH and event.module and root.kind not in _SENDS_A_PATH:
-        return
+    if (
+        event.kind in _SENDS_A_PATH
+        and event.module
+        and (root.kind not in _SENDS_A_PATH or event.module != root.module)
+    ):
+        return  # (a proxy's redirect to its storage asks no module: it keeps the meaning)
     event.kind, event.endpoint = root.kind, root.endpoint
     event.module, event.version, event.proxy = root.module, root.version, root.proxy
     event.sumdb = root.sumdb

@@ -134,8 +134,8 @@ class EventStore:
                 flags |= FLAG_BAD_ESCAPE
             if BLOCKED_FLAG in event.flags:
                 flags |= FLAG_BLOCKED
-            if ABANDONED_FLAG in event.flags:  # the client left: no failure of the server
-                flags &= ~FLAG_ERROR
+            if status is None and ABANDONED_FLAG in event.flags:
+                flags &= ~FLAG_ERROR  # the client left before any answer: no server's error
         self.flags.append(flags)
         # The interners' common case inline (a known string): three calls per event saved.
         host, module, version = event.host, event.module, event.version
