@@ -367,3 +367,18 @@ def test_a_git_404_is_no_request_for_credentials():
     )
     explain(error)
     assert error.kind == "git-failed" and "credentials" not in error.explanation
+
+
+def test_a_refusal_of_a_goproxy_urls_own_credentials_is_said_as_such():
+    # It said go retried with GOAUTH's .netrc entry; go sends the URL's user:password@.
+    line = (
+        "go: example.com/Azure/kit@v0.3.0-Beta.2: reading https://bob:xxxxx@bad.corp.example"
+        "/example.com/%21azure/kit/@v/v0.3.0-%21beta.2.mod: 401 Unauthorized"
+    )
+    (error,) = parse_go_output([line])
+    explain(error)
+    assert error.kind == "auth" and "user:password@" in error.explanation
+    assert "bad.corp.example refused" in error.explanation and "xxxxx" not in error.explanation
+    (plain,) = parse_go_output([line.replace("bob:xxxxx@", "")])
+    explain(plain)
+    assert "user:password@" not in plain.explanation

@@ -313,6 +313,13 @@ def server_response(error: GoError) -> list[str]:
 
 
 # -- what it means, and what to do ----------------------------------------------------
+def _has_userinfo(url: str | None) -> bool:
+    try:
+        return bool(url) and urlsplit(url or "").username is not None
+    except ValueError:
+        return False
+
+
 def _host(url: str | None) -> str:
     """The host a URL names (never its userinfo)."""
     if not url:
@@ -397,6 +404,14 @@ def explain(error: GoError, env: GoEnv | None = None) -> None:
         if error.kind in GIT_EXPLANATIONS and _git_refused(error):
             template = GIT_EXPLANATIONS[error.kind]  # git has no GOAUTH retry
         text = template.format(what=what, host=host, status=error.status, query=error.query or what)
+        if error.kind == "auth" and _has_userinfo(error.url) and not _git_refused(error):
+            # go sends a GOPROXY URL's own user:password@ there, never GOAUTH's: those are
+            # looked up by the URL's text, userinfo included (auth/auth.go loadCredential).
+            text = (
+                f"{host} refused the credentials in the GOPROXY URL's user:password@ "
+                f"({error.status}): go sends those, not GOAUTH's (.netrc), on both asks. "
+                "Check them, or take them out of the URL and give them to GOAUTH"
+            )
         if error.kind == "invalid-gosumdb":
             fix = _set(env, "GOSUMDB", "sum.golang.org")
         elif error.kind == "empty-goproxy":
