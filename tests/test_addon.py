@@ -599,3 +599,37 @@ def test_a_guard_that_cannot_judge_a_request_answers_it_and_counts_the_failure()
     addon, _ = listening()
     addon.internal_error(RuntimeError("cannot judge"))
     assert addon.stats()["internal_errors"] == 1
+
+
+def test_a_request_the_classifier_cannot_read_is_refused_by_the_guard_and_counted_once(
+    monkeypatch, tmp_path
+):
+    # The classifier never raises into the proxy: what it could not read was "other", which
+    # no leak rule judges, so the guard forwarded it and the verdict stayed complete.
+    from goscope.core.traffic import classify
+
+    def unreadable(*args, **kwargs):
+        raise UnicodeError("a shape nobody foresaw")
+
+    monkeypatch.setattr(classify, "_classify", unreadable)
+    router, addon, guard, recorder, live = goscope_addons()
+    with taddons.context(router, addon, guard, recorder, live) as tctx:
+        tctx.configure(recorder, goscope_jsonl=str(tmp_path / "r.jsonl"))
+        tctx.configure(guard, goscope_judging='{"private": "corp.example"}', goscope_guard=True)
+        guarded = go_flow("https://proxy.golang.org/corp.example/x/@v/list")
+        guarded.response = None
+        addon.requestheaders(guarded)
+        guard.requestheaders(guarded)
+        assert guarded.response is not None and guarded.response.status_code == 502
+        addon.response(guarded)
+        tctx.configure(guard, goscope_guard=False)
+        unguarded = go_flow("https://proxy.golang.org/corp.example/y/@v/list")
+        run(addon, unguarded)
+        recorder.done()
+    assert addon.stats()["internal_errors"] == 2  # one each: the verdict is incomplete
+    first, second = (e for e in recorder_events(tmp_path / "r.jsonl"))
+    assert "goscope-error" in first["flags"] and "goscope-error" in second["flags"]
+
+
+def recorder_events(path) -> list[dict]:
+    return [line for line in map(json.loads, path.read_text().splitlines()) if "seq" in line]

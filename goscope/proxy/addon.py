@@ -30,7 +30,7 @@ from goscope.core.safe.redact import (
     redact_url,
 )
 from goscope.core.safe.visible import visible
-from goscope.core.traffic.classify import Classification, classify_request
+from goscope.core.traffic.classify import UNREAD, Classification, Unread, classify_request
 from goscope.core.traffic.events import Event, visible_event
 from goscope.core.traffic.gaps import TROUBLE
 from goscope.core.traffic.recording import foreign_line, guard_line, sender_line
@@ -123,7 +123,6 @@ class GoscopeAddon:
         self._sender_of: dict[str, int | None] = {}  # client connection id -> sender id
         self._tunnel_to: dict[str, str] = {}  # client connection id -> its CONNECT's host
 
-    # -- mitmproxy hooks ----------------------------------------------------
     def load(self, loader: Loader) -> None:
         loader.add_option(
             "goscope_environment",
@@ -260,7 +259,10 @@ class GoscopeAddon:
         method = req.method
         event = Event(seq=0, started="", method=method, url=url, host=host.lower())
         user_agent = {"user-agent": header(req.headers, b"user-agent") or ""}
-        event.apply(self.classify(method, url, user_agent, self._classifying_env(flow)))
+        found = self.classify(method, url, user_agent, self._classifying_env(flow))
+        if found is UNREAD:  # the guard refuses what it cannot judge
+            raise Unread("the classifier could not read this request")
+        event.apply(found)
         origin = flow.metadata.get("goscope_origin")
         if origin is not None:
             apply_origin(event, origin)
@@ -306,7 +308,6 @@ class GoscopeAddon:
     def error(self, flow: http.HTTPFlow) -> None:
         self._finish(flow)
 
-    # -- events -------------------------------------------------------------
     def _finish(self, flow: http.HTTPFlow) -> None:
         self.in_flight.pop(flow.id, None)
         if flow.metadata.get("goscope_done") or flow.metadata.get("goscope_foreign"):
@@ -389,7 +390,13 @@ class GoscopeAddon:
         )
         request_headers = fields(req.headers)
         user_agent = {"user-agent": header(req.headers, b"user-agent") or ""}
-        event.apply(self.classify(method, url, user_agent, self._classifying_env(flow)))
+        found = self.classify(method, url, user_agent, self._classifying_env(flow))
+        if found is UNREAD:
+            # Unjudged: goscope's own failure, the verdict incomplete (counted once).
+            event.flags.append("goscope-error")
+            if not flow.metadata.get("goscope_unjudged"):
+                self.internal_error(Unread(f"could not classify {event.url}"))
+        event.apply(found)
         origin = flow.metadata.get("goscope_origin", _UNLINKED)
         if origin is _UNLINKED:  # a flow that never passed requestheaders (tests)
             origin = self.redirects.take(url, sender=flow.metadata.get("goscope_sender"))

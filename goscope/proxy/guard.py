@@ -91,6 +91,7 @@ class Guard:
             # Fail closed: a request the guard could not judge is not sent. mitmproxy logs
             # a hook's exception and forwards the flow: a path with a byte that is not
             # UTF-8 failed the answer's encoding, went out, and the report said "blocked".
+            flow.metadata["goscope_unjudged"] = True  # counted here, once
             flow.response = http.Response.make(
                 502,
                 b"goscope guard: could not judge this request, so it was not sent\n",

@@ -21,7 +21,15 @@ from ..gorules.escaping import decode_wire
 from ..gorules.goenv import GoEnv, go_escaped_path
 from ..vocab import ENDPOINTS, KINDS, Client, Endpoint, Kind
 
-__all__ = ["ENDPOINTS", "KINDS", "Classification", "classify_request", "client_of"]
+__all__ = [
+    "ENDPOINTS",
+    "KINDS",
+    "UNREAD",
+    "Classification",
+    "Unread",
+    "classify_request",
+    "client_of",
+]
 
 
 TOOLCHAIN_MODULE = "golang.org/toolchain"
@@ -48,6 +56,14 @@ class Classification(msgspec.Struct, frozen=True):
 
 
 OTHER = Classification()
+# What the classifier could not read (it raised): "other" to every reader, but not the same
+# object. The addon counts it as goscope's own failure (the verdict is incomplete) and the
+# guard refuses the request: unjudged, it could carry a private path past the guard.
+UNREAD = Classification()
+
+
+class Unread(ValueError):
+    """A request the classifier could not read: never judged, never called clean."""
 
 
 def client_of(headers: Mapping[str, str] | None) -> Client:
@@ -79,7 +95,7 @@ def classify_request(
     headers: Mapping[str, str] | None = None,
     env: GoEnv | None = None,
 ) -> Classification:
-    """What this request is, in go's terms. Never raises."""
+    """What this request is, in go's terms. Never raises: what it cannot read is UNREAD."""
     try:
         client = client_of(headers)
         # Each Classification is built once, with who asked.
@@ -87,7 +103,7 @@ def classify_request(
             OTHER if client == "other" else Classification(client=client)
         )
     except Exception:  # the core must never raise into the proxy
-        return OTHER
+        return UNREAD
 
 
 _NO_QUERY: dict[str, list[str]] = {}
