@@ -162,8 +162,14 @@ def test_the_user_file_may_set_what_a_project_may_not(place):
     )
     shown = json.loads(goscope(["config", "--json"], repo, env).stdout)
     rows = {r["key"]: r for r in shown["settings"]}
-    assert rows["route"]["value"] == "proxy.golang.org=http://127.0.0.1:1"
-    assert "pw" not in rows["upstream-proxy"]["value"]  # shown redacted
+    assert rows["route"]["value"] == ["proxy.golang.org=http://127.0.0.1:1"]  # a list, typed
+    assert rows["upstream-proxy"]["value"] == "http://u:xxxxx@corp:3128"  # shown redacted
+    # Typed as the settings are (they were all text: "false", "8080", "-" for unset).
+    assert (rows["guard"]["value"], rows["port"]["value"], rows["private"]["value"]) == (
+        False,
+        8080,
+        "",
+    )
     assert rows["upstream-proxy"]["origin"] == f"user file {user}"
     assert Path(shown["user_file"]) == user
 
@@ -175,7 +181,7 @@ def test_a_project_file_turns_on_what_you_left_off_never_off_what_you_turned_on(
     user.write_text("guard = true\nfail-on-leak = true\n")
     (repo / ".goscope.toml").write_text("guard = false\nfail-on-leak = false\n")
     rows = config_rows(repo, env)
-    assert (rows["guard"]["value"], rows["fail-on-leak"]["value"]) == ("true", "true")
+    assert (rows["guard"]["value"], rows["fail-on-leak"]["value"]) == (True, True)
     assert rows["guard"]["origin"] == f"user file {user}"
     report = tmp_path / "r.json"
     run = goscope(["run", "--headless", "--json", str(report), "--", "true"], repo, env)
@@ -184,7 +190,7 @@ def test_a_project_file_turns_on_what_you_left_off_never_off_what_you_turned_on(
     user.write_text("")
     (repo / ".goscope.toml").write_text("guard = true\n")
     rows = config_rows(repo, env)
-    assert rows["guard"]["value"] == "true"  # on from the project: stricter is welcome
+    assert rows["guard"]["value"] is True  # on from the project: stricter is welcome
 
 
 def test_private_and_route_together_reach_every_command(place):

@@ -365,6 +365,16 @@ def shown(value: Any, key: str) -> str:
     return redact_value(str(value)) if value != "" else "-"
 
 
+def json_value(value: Any, key: str) -> Any:
+    """A value as `goscope config --json` gives it: typed as the setting is (a flag a
+    boolean, the port a number, routes a list; unset text ""), redacted as `shown` is."""
+    if isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, tuple):
+        return [shown((route,), key) for route in value]
+    return "" if value == "" else shown(value, key)
+
+
 @click.command("config")
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 def config(as_json: bool) -> None:
@@ -376,10 +386,11 @@ def config(as_json: bool) -> None:
     rows: list[dict[str, Any]] = []
     for setting in SETTINGS:
         value = settings.values.get(setting.key)
+        effective = value.value if value else base[setting.key]
         rows.append(
             {
                 "key": setting.key,
-                "value": shown(value.value if value else base[setting.key], setting.key),
+                "value": (json_value if as_json else shown)(effective, setting.key),
                 "origin": value.origin if value else "default",
                 "env": setting.env,
                 "project_may_set": setting.project,
