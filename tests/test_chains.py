@@ -694,3 +694,27 @@ def test_a_repository_of_many_modules_loads_in_linear_work(monkeypatch):
     chains = build_chains(events, env)
     assert all(c.result == "served" for c in chains)
     assert copies < 10 * 300, copies  # linear: it was about 300² / 2
+
+
+def test_a_go_get_redirected_to_a_proxys_request_keeps_its_hop_and_its_fetch():
+    # A private host's ?go-get=1 page sent go (web.Get follows it) to a public proxy's
+    # `…/@v/list`. The target is judged as what it asks (a leak; redirects.py), and the
+    # chains dropped it: the 302 awaited a hop that never came, so the fetch go failed
+    # ("no go-import meta tags" in the proxy's text answer) was in no chain at all.
+    from goscope.core.traffic.redirects import Origin, apply_origin
+
+    env = env_of("direct", GOPRIVATE="go.corp.example")
+    origin = event("https://go.corp.example/tools?go-get=1", 302, env=env, flags=["redirect"])
+    hop = event("https://proxy.golang.org/go.corp.example/tools/@v/list", 200, env=env)
+    apply_origin(hop, Origin(origin.seq, origin.url, "GET", origin, 0.0))
+    assert (hop.kind, hop.endpoint) == ("proxy", "list")  # judged as what it asks
+    tracker = ChainTracker(env).extend([origin, hop])
+    tracker.finish()
+    (chain,) = tracker.chains
+    assert (chain.module, chain.endpoint, chain.result) == (
+        "go.corp.example/tools",
+        "vcs",
+        "failed",
+    )
+    assert tracker.chain_for(hop.seq) is chain
+    assert chain.attempts[-1].status == 200 and chain.attempts[-1].host == "proxy.golang.org"

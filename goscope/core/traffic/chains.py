@@ -24,7 +24,7 @@ from .answered import NOT_FOUND, direct_ok, is_go_get, is_not_found, is_success
 from .entries import EntryIndex
 from .events import Event
 from .fetch import Attempt, FallbackChain
-from .redirects import REDIRECT_FLAG
+from .redirects import REDIRECT_FLAG, as_asked
 
 # A request its client left before any answer: goscope's words, and mitmproxy's HTTP/1
 # words in recordings made before goscope said so itself.
@@ -54,7 +54,7 @@ class ChainTracker:
         # it: a forge answers `?go-get=1` for every path in a repository with its tag, so
         # `…/tools/lint` and `…/tools` both lead to tools.git, and git's answer is theirs.
         self._repo_state: dict[str, Attempt] = {}
-        self._direct_redirects: set[int] = set()  # direct 3xx seqs whose hop is to come
+        self._direct_redirects: dict[int, Event] = {}  # direct 3xx seq -> it, till its hop
         self._repo_chains: dict[str, dict[int, FallbackChain]] = {}
         # root -> the chains its direct traffic serves (by chain id, in order)
         self._direct_chains: dict[str, dict[int, FallbackChain]] = {}
@@ -75,13 +75,16 @@ class ChainTracker:
     def add(self, event: Event) -> list[FallbackChain]:
         """Feed one event; returns the chains it changed (maybe none)."""
         if event.redirected_from is not None:
-            if event.redirected_from in self._direct_redirects:
-                # Where a redirected `?go-get=1` (or git request) led: web.Get follows it,
-                # and the page there is the answer (a vanity host's 301 to `/tools/`).
-                self._direct_redirects.discard(event.redirected_from)
-                direct = event.kind == "direct" and event.endpoint in DIRECT_ENDPOINTS
-                return self._add_direct(event) if direct and event.module else []
-            return self._add_hop(event)
+            origin = self._direct_redirects.pop(event.redirected_from, None)
+            if origin is None:
+                return self._add_hop(event)
+            # Where a redirected `?go-get=1` (or git request) led: web.Get follows it, and
+            # the page there is the answer (a vanity host's 301 to `/tools/`). A target that
+            # asks a proxy for a module is judged as that (redirects.py), but its answer is
+            # still the page go asked for: without it the fetch was in no chain at all.
+            if not (event.kind == "direct" and event.endpoint in DIRECT_ENDPOINTS):
+                event = as_asked(event, origin)
+            return self._add_direct(event) if event.module else []
         if event.kind in FETCH_KINDS and event.module and event.endpoint != "other":
             return [self._add_fetch(event)]
         if event.kind == "sumdb" and event.sumdb:
@@ -403,7 +406,7 @@ class ChainTracker:
     # -- direct (VCS) traffic ----------------------------------------------
     def _add_direct(self, event: Event) -> list[FallbackChain]:
         if REDIRECT_FLAG in event.flags:
-            self._direct_redirects.add(event.seq)  # its hop answers (see add)
+            self._direct_redirects[event.seq] = event  # its hop answers (see add)
             return []
         root = self._module_root(event)
         if event.endpoint == "go-get" and event.repo:

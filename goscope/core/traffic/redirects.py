@@ -18,6 +18,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import msgspec
+
 from ..urls import origin
 from .events import Event
 
@@ -107,9 +109,10 @@ _SENDS_A_PATH = ("proxy", "sumdb")
 def apply_origin(event: Event, origin: Origin) -> None:
     """A redirect target means what the request that redirected meant, unless the target
     is itself a proxy's or a checksum database's request for another module than the
-    origin's (or the origin was no such request): then it is judged as what it asks. A private host's `?go-get=1` page
-    redirected go to a public proxy's `…/secret/@v/list`; taken as the page's meaning it
-    was never judged, and the guard let the path out (an outside attack)."""
+    origin's (or the origin was no such request): then it is judged as what it asks. A
+    private host's `?go-get=1` page redirected go to a public proxy's `…/secret/@v/list`;
+    taken as the page's meaning it was never judged, and the guard let the path out (an
+    outside attack). Its fetch still reads the answer as the page's (chains.py, as_asked)."""
     root = origin.event
     event.redirected_from = origin.seq
     if (
@@ -123,3 +126,18 @@ def apply_origin(event: Event, origin: Origin) -> None:
     event.sumdb = root.sumdb
     if event.client == "other":
         event.client = root.client
+
+
+def as_asked(event: Event, asked: Event) -> Event:
+    """`event`'s answer to what `asked` asked: a copy (the event keeps its own meaning).
+    A `?go-get=1` page's redirect to a proxy's request for a module is judged as what it
+    asks (apply_origin), but web.Get reads its answer as the page go asked for."""
+    return msgspec.structs.replace(
+        event,
+        kind=asked.kind,
+        endpoint=asked.endpoint,
+        module=asked.module,
+        version=asked.version,
+        proxy=asked.proxy,
+        sumdb=asked.sumdb,
+    )
