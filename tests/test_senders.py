@@ -296,3 +296,55 @@ def test_go_dash_c_reads_its_relative_goenv_where_it_started(tmp_path):
     (proc / "6" / "cwd").symlink_to(base)  # its shell was where PWD says
     sender = SenderDirectory(str(proc))._describe(7, 1)
     assert sender.environment["GONOPROXY"]["value"] == "corp.example" and not sender.partial
+
+
+def _fake_go(proc: Path, environ: list[tuple[str, str]], exe: Path, cwd: Path) -> None:
+    (proc / "7").mkdir(parents=True, exist_ok=True)
+    (proc / "7" / "cmdline").write_bytes(b"go\0mod\0download\0")
+    (proc / "7" / "environ").write_bytes(b"".join(f"{k}={v}\0".encode() for k, v in environ))
+    for name, target in (("cwd", cwd), ("exe", exe)):
+        link = proc / "7" / name
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(target)
+
+
+def _goroot(where: Path, go_env: str, bin_dir: str = "bin") -> Path:
+    (where / "pkg" / "tool").mkdir(parents=True)
+    (where / bin_dir).mkdir(parents=True)
+    (where / bin_dir / "go").write_bytes(b"")
+    (where / "go.env").write_text(go_env)
+    return where / bin_dir / "go"
+
+
+def test_a_sender_is_judged_with_its_own_goroots_go_env_and_first_variables(tmp_path):
+    """go reads $GOROOT/go.env below its environment and go env -w file (cfg.go
+    initEnvCache), its GOROOT found from its own binary (findGOROOT). goscope never read a
+    sender's: a toolchain whose go.env said GONOSUMDB sent the private path to the public
+    proxy, and the guard, judging by the defaults, let it out ("0 leaks", exit 0)."""
+    from goscope.proxy.senders import SenderDirectory
+
+    proc, home = tmp_path / "proc", tmp_path / "home"
+    home.mkdir()
+    exe = _goroot(tmp_path / "sdk", "GONOSUMDB=corp.example\nGOPROXY=https://p.example\n")
+    other = _goroot(tmp_path / "other", "GONOSUMDB=other.example\n")
+    cross = _goroot(tmp_path / "cross", "GONOSUMDB=cross.example\n", "bin/linux_arm64")
+
+    def judged(environ: list[tuple[str, str]], binary: Path) -> dict:
+        _fake_go(proc, [("HOME", str(home)), *environ], binary, tmp_path)
+        sender = SenderDirectory(str(proc))._describe(7, 1)
+        assert not sender.partial, sender
+        return sender.environment
+
+    env = judged([], exe)  # found from its binary
+    assert env["GONOSUMDB"] == {"value": "corp.example", "origin": "GOROOT/go.env"}
+    assert env["GOPROXY"]["value"] == "https://p.example"
+    assert judged([], cross)["GONOSUMDB"]["value"] == "cross.example"  # bin/GOOS_GOARCH
+    # $GOROOT wins over the binary's place; the environment over go.env.
+    assert judged([("GOROOT", str(other.parent.parent))], exe)["GONOSUMDB"]["value"] == (
+        "other.example"
+    )
+    assert judged([("GONOSUMDB", "mine.example")], exe)["GONOSUMDB"]["value"] == "mine.example"
+    # A variable given twice: go keeps the first (syscall copyenv); goscope kept the last.
+    twice = [("GONOSUMDB", "first.example"), ("GONOSUMDB", "")]
+    assert judged(twice, exe)["GONOSUMDB"]["value"] == "first.example"

@@ -53,7 +53,7 @@ FD_LIMIT = 1024  # open files checked per process: go holds a few dozen
 SCAN_GAP = 0.05  # seconds between two scans of /proc: lookups that miss share the next one
 MAX_SENDERS = 4096  # processes remembered
 # The variables that name the go env file's path (`env_file_path`): a process's own bytes.
-PATH_VARIABLES = LOCATING_ENV | {"GOENV"}
+PATH_VARIABLES = LOCATING_ENV | {"GOENV", "GOROOT"}
 ENVIRON_LIMIT = 1 << 22  # bytes of /proc/<pid>/environ read
 CMDLINE_LIMIT = 1 << 16
 
@@ -241,16 +241,26 @@ class SenderDirectory:
         if moved:  # which file go read is unknown: its own variables, and the verdict says so
             goenv = replace(GoEnv.from_mapping(loading_variables(environ)), env_file_error=moved)
         else:
-            goenv = GoEnv.load(loading, cwd=started_in, owner=_uid(self.proc, pid))
+            goenv = GoEnv.load(
+                loading, cwd=started_in, owner=_uid(self.proc, pid), executable=self._exe(pid)
+            )
         if goenv.env_file_error:
             # Its own variables stand (its GONOPROXY was thrown away with the file, and the
             # guard let the leak out); what the file says is unknown: the verdict says so.
-            why = visible(f"its go env -w file was not read: {goenv.env_file_error}")
+            why = visible(f"a Go environment file was not read: {goenv.env_file_error}")
             note = f"Go environment partly unknown: {why}"
             return Sender(
                 sender_id, pid, program, command, cwd, goenv.to_dict(), shown, note, why, goenv
             )
         return Sender(sender_id, pid, program, command, cwd, goenv.to_dict(), shown, goenv=goenv)
+
+    def _exe(self, pid: int) -> str:
+        """Its binary, which locates its GOROOT's go.env (cfg.go findGOROOT reads
+        os.Executable: /proc/self/exe). "" when unknown: then only a GOROOT says where."""
+        try:
+            return os.readlink(os.path.join(self.proc, str(pid), "exe"))
+        except OSError:
+            return ""
 
     def _started_in(
         self, pid: int, program: str, argv: list[str], environ: dict[str, str]
@@ -445,11 +455,13 @@ def _environ(proc: str, pid: int) -> dict[str, str] | None:
             data = fh.read(ENVIRON_LIMIT)
     except OSError:
         return None
-    out = {}
+    out: dict[str, str] = {}
     for item in data.split(b"\0"):
         key, eq, value = item.decode("utf-8", "surrogateescape").partition("=")
         if eq:
-            out[key] = value
+            # A variable given twice is its first (syscall/env_unix.go copyenv, as go reads
+            # it): with the last, GONOSUMDB=x ahead of an inherited empty one was lost.
+            out.setdefault(key, value)
     return out
 
 

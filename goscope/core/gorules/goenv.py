@@ -290,20 +290,33 @@ class GoEnv:
         go: str | None = None,
         cwd: str | None = None,
         owner: int | None = None,
+        executable: str | None = None,
     ) -> GoEnv:
         """The environment a go command started with `env` would see.
 
-        Reads the go env -w file itself; when `go` is given, asks `go env -json`
-        for GOROOT's go.env values. Never raises. For another process's environment:
-        `cwd`, its working directory (for a relative GOENV), and `owner`, its uid (a file
-        it could not read is not read for it).
+        Reads the go env -w file itself; when `go` is given, GOROOT's go.env too (found
+        as go finds it, asking `go env -json` only as a last resort). Never raises. For
+        another process's environment: `cwd`, its working directory (for a relative
+        GOENV), `owner`, its uid (a file it could not read is not read for it), and
+        `executable`, its binary (/proc/PID/exe), which locates its GOROOT's go.env.
         """
         env = dict(os.environ if env is None else env)
         path = env_file_path(env)
         if path and cwd and not os.path.isabs(path):
             path = os.path.join(cwd, path)  # go resolves a relative GOENV in its own directory
         file_values, error = read_env_file_checked(path, owner)
-        goroot_values = read_env_file(go_root_env_file(go, env)) if go else {}
+        # initEnvCache (cfg.go): GOROOT as the user's file or the environment says, else
+        # where the executable is, then that GOROOT's go.env under both.
+        goroot_var = file_values.get("GOROOT") or env.get("GOROOT", "")
+        goroot_values: dict[str, str] = {}
+        if executable is not None:  # another process: its own binary, never run
+            root = find_goroot(goroot_var, executable)
+            goroot_values, root_error = read_env_file_checked(
+                os.path.join(root, "go.env") if root else None, owner
+            )
+            error = error or root_error
+        elif go:
+            goroot_values = read_env_file(go_root_env_file(go, {**env, "GOROOT": goroot_var}))
         loaded = cls.from_mapping(env, file_values, goroot_values, path)
         return replace(loaded, env_file_error=error) if error else loaded
 
@@ -555,23 +568,36 @@ def read_env_file_checked(
     return values, None
 
 
-def go_root_env_file(go: str | None, env: Mapping[str, str]) -> str | None:
-    """$GOROOT/go.env for the given go binary.
+def find_goroot(goroot: str, executable: str) -> str | None:
+    """cfg.go `findGOROOT`, without running go: `goroot` (the user file's GOROOT, else the
+    environment's) cleaned; else the directory two levels above the executable, or three
+    (GOROOT/bin/GOOS_GOARCH), that holds pkg/tool (`isGOROOT`), as the path is and then
+    with its symlinks resolved. None where go falls back to the GOROOT built into it
+    (runtime.GOROOT), which only running it would tell."""
+    if goroot:
+        return os.path.normpath(goroot)
+    if not executable:
+        return None
+    try:
+        exe = os.path.abspath(executable)
+        for path in (exe, os.path.realpath(exe)):
+            for up in ("../..", "../../.."):
+                root = os.path.normpath(os.path.join(path, up))
+                if os.path.isdir(os.path.join(root, "pkg", "tool")):
+                    return root
+    except (OSError, ValueError):
+        pass
+    return None
 
-    As cmd/go/internal/cfg/cfg.go `findGOROOT` does: $GOROOT when set, else the
-    directory above the (symlink-resolved) executable's bin/ when it holds pkg/tool;
-    only otherwise is the binary asked (`go env GOROOT`, some 50 ms a run).
-    """
+
+def go_root_env_file(go: str | None, env: Mapping[str, str]) -> str | None:
+    """$GOROOT/go.env for the given go binary: as `find_goroot` finds it, and only
+    otherwise by asking the binary (`go env GOROOT`, some 50 ms a run)."""
     if not go:
         return None
-    if env.get("GOROOT"):
-        return str(Path(env["GOROOT"]) / "go.env")
-    try:
-        root = Path(os.path.realpath(go)).parent.parent
-        if (root / "pkg" / "tool").is_dir():
-            return str(root / "go.env")
-    except OSError:
-        pass
+    root = find_goroot(env.get("GOROOT", ""), go)
+    if root is not None:
+        return os.path.join(root, "go.env")
     try:
         out = subprocess.run(
             [go, "env", "-json", "GOROOT"],
