@@ -421,3 +421,13 @@ def test_two_incomplete_reasons_that_differ_by_a_pid_keep_their_fingerprints():
 
     first, second = prints((4101, 4107)), prints((5202, 5209))
     assert len(set(first)) == 2 and first == second
+
+
+def test_a_failure_go_said_nothing_of_has_a_dash_in_the_job_summary_not_two_backticks():
+    # `go list -e` exits 0 and says nothing of the 404: an empty code span (``) renders as
+    # two literal backticks on GitHub.
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.golang.org"})
+    url = "https://proxy.golang.org/example.com/nothere/@v/v1.0.0.info"
+    report = build_report([event(url, 404, env=env)], env)
+    (row,) = [line for line in summary_markdown(report).splitlines() if "nothere" in line]
+    assert row.endswith("| - |") and "``" not in row, row

@@ -422,3 +422,24 @@ def test_a_crafted_headers_end_lines_and_senders_secrets_are_redacted_as_read(tm
     for text in (run.stdout, run.stderr, *(p.read_text() for p in outs)):
         assert token not in text
     assert "REDACTED" in outs[0].read_text() or "xxxxx" in outs[0].read_text()
+
+
+def test_a_credential_in_any_headers_value_is_redacted_by_its_scheme():
+    # A server's `X-Api: Bearer sk-live-…` (a shape no token rule knows) stayed as sent in
+    # the recording, the report and the HAR; the same words in free text were redacted.
+    from goscope.core.safe.redact import redact_headers
+
+    out = redact_headers(
+        [
+            ("X-Api", "Bearer sk-live-0123456789abcdef0123456789"),
+            ("X-Hint", "basic dXNlcjpwYXNzd29yZA=="),
+            ("X-Callback", "https://bob:hunter2@mirror.example/x"),
+            ("Content-Type", "text/plain; charset=utf-8"),
+        ]
+    )
+    assert out == [
+        ["X-Api", "Bearer REDACTED"],
+        ["X-Hint", "basic REDACTED"],
+        ["X-Callback", "https://bob:xxxxx@mirror.example/x"],
+        ["Content-Type", "text/plain; charset=utf-8"],
+    ]

@@ -279,7 +279,9 @@ def redact_headers(
         elif rule is _URL:
             value = redact_free_text(redact_url(value) if name.lower() != "link" else value)
         elif len(value) >= MIN_TOKEN and value not in _token_free:
-            redacted = token_shapes().sub(REDACTED, value)
+            # Any header may carry a credential in a scheme's words (`X-Api: Bearer sk-…`):
+            # redacted as free text is, not only by the token shapes.
+            redacted = token_shapes().sub(REDACTED, redact_free_text(value))
             if redacted == value and len(value) <= REMEMBERED_VALUE:
                 _remember_token_free(value)
             value = redacted

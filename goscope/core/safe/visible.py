@@ -65,6 +65,8 @@ def markdown_code(text: object, table: bool = True) -> str:
     and, in a table, its pipe escaped (GFM unescapes it inside the span)."""
     # `##[` stays defused: `--markdown -` writes to stdout, maybe a CI log.
     body = defuse_anywhere(visible(str(text)).replace("`", "'"))
+    if not body:
+        return "-"  # an empty span (two backticks) renders as the backticks themselves
     if table:
         body = body.replace("|", "\\|")
     return f"`{body}`"
