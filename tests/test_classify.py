@@ -245,7 +245,8 @@ def test_the_base_split_finds_the_first_dotted_element(parts):
     from goscope.core.traffic.classify import _split_base
 
     prefix = "".join(parts)
-    assert _split_base("https://p.example", prefix, None) == _split_base_by_elements(prefix)
+    base, module, guessed = _split_base("https://p.example", prefix, None)
+    assert (base, module) == _split_base_by_elements(prefix) and guessed
 
 
 @pytest.mark.parametrize(

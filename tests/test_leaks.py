@@ -6,7 +6,7 @@ import pytest
 
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.hosts import looks_internal
-from goscope.core.judging.leaks import find_leaks
+from goscope.core.judging.leaks import LeakDetector, find_leaks
 
 from .factories import event
 
@@ -226,3 +226,29 @@ def test_the_recording_keeps_only_the_netrc_entries_of_hosts_the_run_met_and_no_
     (ok, login_only) = entries_from_facts(facts)
     assert (ok.has_password, login_only.has_password) == (True, False)
     assert entries_from_facts([{"machine": "h", "login": "yes", "password": True}]) is None
+
+
+@pytest.mark.parametrize(
+    ("proxy", "module", "flagged", "leaked"),
+    [
+        # A go-import `mod` URL with a dot in its path: v1.0 was taken for the module's start.
+        ("https://proxy.golang.org", "v1.0/git.corp.example.com/team/x", True, True),
+        # A page naming a base that holds the private host: the module read `team/x`.
+        ("https://proxy.golang.org/git.corp.example.com", "team/x", True, True),
+        # Split at a GOPROXY entry, the module is what go asked: a public one stays public.
+        ("https://proxy.golang.org", "github.com/a/git.corp.example.com/x", False, False),
+    ],
+)
+def test_where_a_proxys_base_was_guessed_every_start_of_the_module_is_judged(
+    proxy, module, flagged, leaked
+):
+    from goscope.core.vocab import BASE_GUESSED_FLAG
+
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.golang.org,direct"})
+    ev = event(f"{proxy}/{module}/@v/list", env=env)
+    ev.module, ev.proxy = module, proxy
+    ev.flags = [BASE_GUESSED_FLAG] if flagged else []
+    leak = LeakDetector(env, "git.corp.example.com").check(ev)
+    assert (leak is not None) == leaked
+    if leak is not None:
+        assert leak.module.startswith("git.corp.example.com/team/x")

@@ -68,6 +68,10 @@ MISDIRECTED_FLAG = "misdirected"
 # The client went away before the answer came (go interrupted, cancelled or killed): no
 # server answered it, and mitmproxy's 502 to a closed connection reached nobody.
 ABANDONED_FLAG = "abandoned"
+# A proxy request at a base none of the sender's GOPROXY entries has (a go-import `mod`
+# URL, a redirect, another client): where the module starts was guessed (its first element
+# with a dot), so the leak rules also judge the later elements with a dot (judging/leaks.py).
+BASE_GUESSED_FLAG = "base-guessed"
 # A direct fetch go found (its ?go-get=1 page) and refused to make: `chain.rejected` starts so.
 GOVCS_REFUSED = "refused by go: GOVCS"
 ABANDONED_ERROR = "abandoned: the client closed the connection before the answer came"

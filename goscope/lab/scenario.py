@@ -155,6 +155,7 @@ def _hosts(data: dict[str, Any], where: str) -> list[HostSpec]:
                 tls=bool(spec.get("tls", False)),
                 auth=str(spec.get("auth", "")),
                 gzip=bool(spec.get("gzip", False)),
+                mod_import=str(spec.get("mod_import", "")),
             )
         )
     return hosts

@@ -51,6 +51,8 @@ class HostSpec:
     auth: str = ""  # "user:password": answers 401 without that Basic authorization
     # Pages gzipped for a client that accepts it, as forges' web servers do (go asks for gzip).
     gzip: bool = False
+    # A vcs host whose ?go-get=1 pages name this module proxy (`PREFIX mod URL`), not git.
+    mod_import: str = ""
 
 
 @dataclass
@@ -276,7 +278,7 @@ class Lab:
         if "go-get=1" in query.split("&"):
             if module is None:
                 return Answer(404, b"no such repository\n")
-            page = git.go_get_page(module)
+            page = git.go_get_page(module, spec.mod_import)
             if spec.gzip and "gzip" in headers.get("accept-encoding", ""):
                 extra = {"Content-Encoding": "gzip"}
                 return Answer(200, gzip.compress(page), "text/html; charset=utf-8", extra)

@@ -79,11 +79,11 @@ class GitHost:
                 return module
         return None
 
-    def go_get_page(self, module: str) -> bytes:
-        repo = f"https://{module}.git"
+    def go_get_page(self, module: str, mod_import: str = "") -> bytes:
+        vcs, repo = ("mod", mod_import) if mod_import else ("git", f"https://{module}.git")
         return (
             "<!DOCTYPE html>\n<html><head>\n"
-            f'<meta name="go-import" content="{module} git {repo}">\n'
+            f'<meta name="go-import" content="{module} {vcs} {repo}">\n'
             f"</head><body>go get {module}</body></html>\n"
         ).encode()
 

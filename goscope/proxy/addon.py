@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import msgspec
 from mitmproxy import connection, ctx, http
 from mitmproxy.addonmanager import Loader
 
@@ -43,13 +44,14 @@ from .answers import (
     client_went_away,
     error_text,
     fields,
-    go_import_repo,
+    go_import,
     http_version,
     preview,
 )
 from .answers import issuer as issuer_of
 from .flowfacts import header, pretty_url_and_host
 from .guard import BLOCKED_FLAG, Guard
+from .modimports import ModImports
 from .outputs import EventSink, LiveStream, Recorder, environment_option
 from .router import Router
 from .senders import OwnerNotFound, Sender, SenderDirectory
@@ -95,6 +97,7 @@ class GoscopeAddon:
         self.internal_errors = 0
         self.retries = AuthRetryMarker()
         self.redirects = RedirectLinker()
+        self.mod_imports = ModImports()  # go-import `mod` bases: proxies GOPROXY never named
         # server connection -> (TLS version, certificate issuer, issued under a public root)
         self._issuers: dict[str, tuple[str | None, str | None, bool | None]] = {}
         self.in_flight: dict[str, http.HTTPFlow] = {}  # asked, not yet answered
@@ -254,12 +257,10 @@ class GoscopeAddon:
     def event_for_request(self, flow: http.HTTPFlow) -> tuple[Event, GoEnv]:
         """What a request will be as an event, before it is sent, and the Go environment
         it is judged by (its sender's, exactly as the judge does: judging/judge.py)."""
-        req = flow.request
         url, host = _url_and_host(flow)
-        method = req.method
+        method = flow.request.method
         event = Event(seq=0, started="", method=method, url=url, host=host.lower())
-        user_agent = {"user-agent": header(req.headers, b"user-agent") or ""}
-        found = self.classify(method, url, user_agent, self._classifying_env(flow))
+        found = self._classified(flow, method, url)
         if found is UNREAD:  # the guard refuses what it cannot judge
             raise Unread("the classifier could not read this request")
         event.apply(found)
@@ -273,16 +274,18 @@ class GoscopeAddon:
         known = ctx.options.goscope_environment_source == "command" and self.env is not None
         return event, self.env if known and self.env is not None else self._nobody
 
-    def _classifying_env(self, flow: http.HTTPFlow) -> GoEnv | None:
-        """Whose GOPROXY and GOSUMDB say what a URL is: its sender's, as go asked its own
-        (a child's GOSUMDB mirror is a checksum database even if the command's is not);
-        the command's when the sender's is unknown."""
+    def _classified(self, flow: http.HTTPFlow, method: str, url: str) -> Classification:
+        """What the request is, by whose GOPROXY and GOSUMDB: its sender's, as go asked its
+        own (a child's GOSUMDB mirror is a checksum database even if the command's is not);
+        the command's when the sender's is unknown. And the go-import `mod` bases seen."""
         sender = flow.metadata.get("goscope_sender")
-        if sender is not None:
-            env = self._sender_envs.get(sender)
-            if env is not None:
-                return env
-        return self.env
+        env = self._sender_envs.get(sender) if sender is not None else None
+        env = self.mod_imports.env_for(env or self.env)
+        user_agent = {"user-agent": header(flow.request.headers, b"user-agent") or ""}
+        found = self.classify(method, url, user_agent, env)
+        if found is not UNREAD and self.mod_imports.split_by_one(found):
+            return msgspec.structs.replace(found, base_guessed=True)
+        return found
 
     def done(self) -> None:
         """Requests still waiting for an answer when goscope stops are recorded too."""
@@ -383,14 +386,12 @@ class GoscopeAddon:
     def event_for(self, flow: http.HTTPFlow, seq: int) -> Event:
         req = flow.request
         url, host = _url_and_host(flow)
-        started = req.timestamp_start
-        method = req.method
+        started, method = req.timestamp_start, req.method
         event = Event(
             seq=seq, started=_iso(started), method=method, url=redact_url(url), host=host.lower()
         )
         request_headers = fields(req.headers)
-        user_agent = {"user-agent": header(req.headers, b"user-agent") or ""}
-        found = self.classify(method, url, user_agent, self._classifying_env(flow))
+        found = self._classified(flow, method, url)
         if found is UNREAD:
             # Unjudged: goscope's own failure, the verdict incomplete (counted once).
             event.flags.append("goscope-error")
@@ -461,9 +462,9 @@ class GoscopeAddon:
         if resp is not None and event.endpoint in PREVIEW_ENDPOINTS and resp.raw_content:
             body = body_head(resp)
             event.preview = redact_free_text(preview(body)) if body else None
-            if event.endpoint == "go-get":
-                repo = go_import_repo(body, event.module)
-                event.repo = redact_url(repo) if repo else None
+            if event.endpoint == "go-get" and (tag := go_import(body, event.module)):
+                self.mod_imports.learn(*tag)
+                event.repo = redact_url(tag[1])
         if self.retries.mark(event):
             event.auth_retry = True
         if origin is not None and event.status is not None and 400 <= event.status < 500:

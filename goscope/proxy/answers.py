@@ -87,7 +87,13 @@ def preview(raw: bytes) -> str:
 
 
 def go_import_repo(body: bytes, module: str | None) -> str | None:
-    """The repository URL of the go-import meta tag that covers the module, read as
+    """The repository URL of the go-import meta tag that covers the module."""
+    found = go_import(body, module)
+    return found[1] if found else None
+
+
+def go_import(body: bytes, module: str | None) -> tuple[str, str] | None:
+    """(vcs, repository URL) of the go-import meta tag that covers the module, read as
     parseMetaGoImports reads tags: `prefix vcs repo` or, with a subdirectory, four fields;
     the first tag whose prefix covers the path (matchGoImport)."""
     for tag in _TAG.finditer(body[:65536]):
@@ -105,7 +111,7 @@ def go_import_repo(body: bytes, module: str | None) -> str | None:
             continue
         fields = html.unescape(attrs.get(b"content", b"").decode("utf-8", "replace")).split()
         if len(fields) in (3, 4) and (module is None or (module + "/").startswith(fields[0] + "/")):
-            return fields[2]
+            return fields[1], fields[2]
     return None
 
 

@@ -144,7 +144,7 @@ def private_by(env: GoEnv, declared: str, module: str) -> str:
 def block_message(leak: Leak, env: GoEnv, declared: str, event: Event) -> str:
     """What go prints as `server response:`: the block, why, and the fix, in a few lines."""
     where = "checksum database" if event.kind == "sumdb" else "proxy"
-    subject = event.module or leak.module
+    subject = leak.module  # (a guessed base: the private tail the rules judged, leaks.py)
     lines = [
         f"goscope guard: not sent to the {where} {event.host}:",
         f"{subject} is private by {private_by(env, declared, subject)}",

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from goscope.core.gorules.goenv import (
+    GOROOT_ENV_UNREAD,
     LOCATING_ENV,
     GoEnv,
     judging_variables,
@@ -247,7 +248,9 @@ class SenderDirectory:
         if goenv.env_file_error:
             # Its own variables stand (its GONOPROXY was thrown away with the file, and the
             # guard let the leak out); what the file says is unknown: the verdict says so.
-            why = visible(f"a Go environment file was not read: {goenv.env_file_error}")
+            error = goenv.env_file_error
+            whose = error.startswith(GOROOT_ENV_UNREAD)
+            why = visible(error if whose else f"its go env -w file was not read: {error}")
             note = f"Go environment partly unknown: {why}"
             return Sender(
                 sender_id, pid, program, command, cwd, goenv.to_dict(), shown, note, why, goenv

@@ -99,12 +99,12 @@ class ProxyList:
 
     def find_base_for(self, url: str) -> ProxyEntry | None:
         """The URL entry whose base is a prefix of url (longest first)."""
-        return _longest_base(self.entries, _norm_base(url))
+        return _longest_base(self.entries, norm_base(url))
 
     def find_base_for_path(self, origin: str, path: str) -> ProxyEntry | None:
         """`find_base_for(origin + path)` for a path with no query or fragment: the origin
         (one of a few) is normalised once, not every request's whole URL."""
-        return _longest_base(self.entries, _norm_base(origin) + path.rstrip("/"))
+        return _longest_base(self.entries, norm_base(origin) + path.rstrip("/"))
 
 
 def _longest_base(entries: tuple[ProxyEntry, ...], target: str) -> ProxyEntry | None:
@@ -118,7 +118,7 @@ def _longest_base(entries: tuple[ProxyEntry, ...], target: str) -> ProxyEntry | 
 def _bases_longest_first(entries: tuple[ProxyEntry, ...]) -> tuple[tuple[str, ProxyEntry], ...]:
     """The URL entries' normalised bases, longest first (the first of equals keeps its
     place: the earlier entry wins, as it did when scanned in order)."""
-    bases = [(_norm_base(e.url), e) for e in entries if not e.is_keyword]
+    bases = [(norm_base(e.url), e) for e in entries if not e.is_keyword]
     return tuple(sorted(bases, key=lambda pair: -len(pair[0])))
 
 
@@ -129,18 +129,18 @@ def _indices_of_base(entries: tuple[ProxyEntry, ...], base: str) -> tuple[int, .
     while the environment may hold the entry as go has it. An entry written twice is one:
     go caches each (proxy, module) lookup with its answers and errors (modfetch/repo.go
     lookupCache), so the second copy never sends a request."""
-    norm, seen, found = _norm_base(redact_url(base)), set(), []
+    norm, seen, found = norm_base(redact_url(base)), set(), []
     for i, entry in enumerate(entries):
         if entry.is_keyword or entry.url in seen:
             continue
         seen.add(entry.url)
-        if _norm_base(redact_url(entry.url)) == norm:
+        if norm_base(redact_url(entry.url)) == norm:
             found.append(i)
     return tuple(found)
 
 
 @lru_cache(maxsize=4096)
-def _norm_base(url: str) -> str:
+def norm_base(url: str) -> str:
     """A proxy base as go sends it (its path escaped as go escapes it); one that does not
     parse (a crafted recording's `https://evil[bold]host`, a port that is no number) is
     itself, never an exception."""
@@ -314,7 +314,7 @@ class GoEnv:
             goroot_values, root_error = read_env_file_checked(
                 os.path.join(root, "go.env") if root else None, owner
             )
-            error = error or root_error
+            error = error or (root_error and f"{GOROOT_ENV_UNREAD}: {root_error}")
         elif go:
             goroot_values = read_env_file(go_root_env_file(go, {**env, "GOROOT": goroot_var}))
         loaded = cls.from_mapping(env, file_values, goroot_values, path)
@@ -566,6 +566,9 @@ def read_env_file_checked(
             continue
         values[key] = val
     return values, None
+
+
+GOROOT_ENV_UNREAD = "its GOROOT's go.env was not read"
 
 
 def find_goroot(goroot: str, executable: str) -> str | None:

@@ -15,12 +15,13 @@ from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..gorules.escaping import decode_wire
 from ..gorules.goenv import ORIGIN_ENV, GoEnv
 from ..gorules.patterns import matching_pattern
 from ..hosts import host_key, is_public_code_host, is_public_service, looks_internal
 from ..safe.shell import is_module_path, set_env_command
 from ..traffic.events import Event
-from ..vocab import BLOCKED_FLAG
+from ..vocab import BASE_GUESSED_FLAG, BLOCKED_FLAG
 
 LEAK_KINDS = {"proxy": "proxy", "toolchain": "proxy", "sumdb": "sumdb"}
 CLEAN_LIMIT = 65536  # remembered clean requests per detector (then it starts over)
@@ -186,6 +187,8 @@ class LeakDetector:
 
     def _check(self, event: Event, kind: str, module: str) -> Leak | None:
         note = ""
+        if event.flags and BASE_GUESSED_FLAG in event.flags:
+            module = self._private_tail(module, event.proxy) or module
         host = host_key(event.host)
         if host == module.split("/", 1)[0].lower() or host in self.trusted:
             return None  # asked of the module's own host, or a host the user trusts
@@ -217,6 +220,13 @@ class LeakDetector:
             severity = "suspected"
         else:
             return None
+        if not note and (
+            self.env.is_noproxy(module) if kind == "proxy" else self.env.is_nosumdb(module)
+        ):
+            # go's own settings kept it home: a go-import tag (`mod`) or a redirect sent go
+            # here, which no variable changes (vcs.go checkGOVCS always allows `mod`).
+            why = "a redirect" if event.redirected_from is not None else "its go-import tag (mod)"
+            note = f"go was sent here by {why} although the path is private: fix the server"
         fix = self.fix_for(module, kind, matched) if is_module_path(module) and not note else ""
         blocked = BLOCKED_FLAG in event.flags
         return Leak(
@@ -232,6 +242,24 @@ class LeakDetector:
             blocked,
             event.endpoint,
         )
+
+    def _private_tail(self, module: str, base: str | None) -> str | None:
+        """Where a proxy's base was guessed (BASE_GUESSED_FLAG: no GOPROXY entry's, so the
+        module was taken to start at the first element with a dot, or where a go-import
+        tag said its base ends), any other element with a dot of the whole path may start
+        it: a `mod` URL `https://proxy.golang.org/v1.0` read `v1.0/corp.example/x`, and a
+        page naming `https://proxy.golang.org/corp.example` as its base would make
+        `team/x` of corp.example/team/x. Judged fail-closed: the first tail a private
+        pattern covers."""
+        base_path = decode_wire(urlsplit(base).path)[0] if base else ""
+        before = [e for e in base_path.split("/") if e]
+        elements = before + module.split("/")
+        for i, element in enumerate(elements):
+            if i != len(before) and "." in element:
+                tail = "/".join(elements[i:])
+                if _matching(self.private_patterns, tail) is not None:
+                    return tail
+        return None
 
     def fix_for(self, module: str, kind: str, matched: str | None) -> str:
         """The go env -w line that keeps this path away from this kind of service."""

@@ -53,6 +53,7 @@ class Classification(msgspec.Struct, frozen=True):
     client: Client = "other"
     sumdb: str | None = None  # checksum database name for sumdb requests
     bad_escape: bool = False  # the path's case-encoding was invalid
+    base_guessed: bool = False  # the proxy's base is no GOPROXY entry's (BASE_GUESSED_FLAG)
 
 
 OTHER = Classification()
@@ -357,7 +358,7 @@ def _classify_proxy(
         prefix, endpoint, version_wire = raw_path[: -len("/@latest")], "latest", None
     else:
         return None
-    base_path, module_wire = _split_base(origin, prefix, env)
+    base_path, module_wire, guessed = _split_base(origin, prefix, env)
     if not module_wire:
         return None
     module, ok_m = decode_wire(module_wire)
@@ -371,11 +372,13 @@ def _classify_proxy(
         proxy=origin + base_path,
         client=client,
         bad_escape=not (ok_m and ok_v),
+        base_guessed=guessed,
     )
 
 
-def _split_base(origin: str, prefix: str, env: GoEnv | None) -> tuple[str, str]:
-    """Split `/<base path>/<module>` into the proxy's base path and the module."""
+def _split_base(origin: str, prefix: str, env: GoEnv | None) -> tuple[str, str, bool]:
+    """Split `/<base path>/<module>` into the proxy's base path and the module, and
+    whether the split was guessed (the base is no GOPROXY entry's)."""
     if env is not None:
         # As sent, and as go would send it: a decoded path (another client's `%40v`, read
         # as the server reads it) holds the entry's base decoded too (`/café.x`).
@@ -389,13 +392,13 @@ def _split_base(origin: str, prefix: str, env: GoEnv | None) -> tuple[str, str]:
             if entry is not None:
                 base_path = _url_path(entry.url)
                 if wire.startswith(base_path + "/"):
-                    return base_path, wire[len(base_path) + 1 :]
+                    return base_path, wire[len(base_path) + 1 :], False
     # A module path's first element contains a dot (module.CheckPath); the
     # elements before it belong to the proxy's base path (/goproxy/ mirrors).
     # The first element with a dot holds the path's first dot (go never percent-encodes one).
     path = prefix.strip("/")
     dot = path.find(".")
     if dot < 0:
-        return "", ""
+        return "", "", True
     start = path.rfind("/", 0, dot) + 1
-    return ("/" + path[: start - 1] if start else ""), path[start:]
+    return ("/" + path[: start - 1] if start else ""), path[start:], True

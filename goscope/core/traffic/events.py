@@ -23,7 +23,16 @@ import msgspec
 import orjson
 
 from ..safe.visible import UNSAFE, UNSAFE_MULTILINE, visible
-from ..vocab import ABANDONED_FLAG, CLIENTS, ENDPOINTS, KINDS, Client, Endpoint, Kind
+from ..vocab import (
+    ABANDONED_FLAG,
+    BASE_GUESSED_FLAG,
+    CLIENTS,
+    ENDPOINTS,
+    KINDS,
+    Client,
+    Endpoint,
+    Kind,
+)
 from .classify import Classification
 
 SCHEMA_VERSION = 1
@@ -80,6 +89,8 @@ class Event(msgspec.Struct, gc=False, forbid_unknown_fields=True):
         self.client, self.sumdb = c.client, c.sumdb
         if c.bad_escape and "bad-escape" not in self.flags:
             self.flags.append("bad-escape")
+        if c.base_guessed and BASE_GUESSED_FLAG not in self.flags:
+            self.flags.append(BASE_GUESSED_FLAG)
         return self
 
     @property

@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import msgspec
 
 from ..urls import origin
+from ..vocab import BASE_GUESSED_FLAG
 from .events import Event
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -120,7 +121,12 @@ def apply_origin(event: Event, origin: Origin) -> None:
         and event.module
         and (root.kind not in _SENDS_A_PATH or event.module != root.module)
     ):
-        return  # (a proxy's redirect to its storage asks no module: it keeps the meaning)
+        # (A proxy's redirect to its storage asks no module: it keeps the meaning.) Its base
+        # is where the redirect led, none that go chose: the leak rules judge every place
+        # its module could start (judging/leaks.py).
+        if event.kind != "sumdb" and BASE_GUESSED_FLAG not in event.flags:
+            event.flags.append(BASE_GUESSED_FLAG)
+        return
     event.kind, event.endpoint = root.kind, root.endpoint
     event.module, event.version, event.proxy = root.module, root.version, root.proxy
     event.sumdb = root.sumdb
