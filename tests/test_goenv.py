@@ -139,7 +139,7 @@ def test_goroot_found_as_go_finds_it_without_asking_it():
     import os
     import subprocess
 
-    from goscope.core.gorules.goenv import go_root_env_file
+    from goscope.core.gorules.goroot import go_root_env_file
 
     from .conftest import go_binaries
 

@@ -38,12 +38,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from goscope.core.gorules.goenv import (
-    GOROOT_ENV_UNREAD,
     LOCATING_ENV,
     GoEnv,
     judging_variables,
     loading_variables,
 )
+from goscope.core.gorules.goroot import GOROOT_ENV_UNREAD
 from goscope.core.safe.redact import redact_argv
 from goscope.core.safe.visible import visible
 

@@ -10,22 +10,20 @@ Nothing here raises on bad input: errors are values on the result.
 from __future__ import annotations
 
 import errno
-import json
 import ntpath
 import os
 import posixpath
 import stat
-import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
-from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from ..safe.files import UnsafeFile, read_regular
 from ..safe.redact import redact_url, redact_value
 from ..urls import origin
+from .goroot import GOROOT_ENV_UNREAD, find_goroot, go_root_env_file
 from .gosumdb import SumDB, parse_gosumdb
 from .patterns import matching_pattern
 
@@ -566,51 +564,3 @@ def read_env_file_checked(
             continue
         values[key] = val
     return values, None
-
-
-GOROOT_ENV_UNREAD = "its GOROOT's go.env was not read"
-
-
-def find_goroot(goroot: str, executable: str) -> str | None:
-    """cfg.go `findGOROOT`, without running go: `goroot` (the user file's GOROOT, else the
-    environment's) cleaned; else the directory two levels above the executable, or three
-    (GOROOT/bin/GOOS_GOARCH), that holds pkg/tool (`isGOROOT`), as the path is and then
-    with its symlinks resolved. None where go falls back to the GOROOT built into it
-    (runtime.GOROOT), which only running it would tell."""
-    if goroot:
-        return os.path.normpath(goroot)
-    if not executable:
-        return None
-    try:
-        exe = os.path.abspath(executable)
-        for path in (exe, os.path.realpath(exe)):
-            for up in ("../..", "../../.."):
-                root = os.path.normpath(os.path.join(path, up))
-                if os.path.isdir(os.path.join(root, "pkg", "tool")):
-                    return root
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def go_root_env_file(go: str | None, env: Mapping[str, str]) -> str | None:
-    """$GOROOT/go.env for the given go binary: as `find_goroot` finds it, and only
-    otherwise by asking the binary (`go env GOROOT`, some 50 ms a run)."""
-    if not go:
-        return None
-    root = find_goroot(env.get("GOROOT", ""), go)
-    if root is not None:
-        return os.path.join(root, "go.env")
-    try:
-        out = subprocess.run(
-            [go, "env", "-json", "GOROOT"],
-            capture_output=True,
-            text=True,
-            env=dict(env),
-            timeout=30,
-            check=False,
-        )
-        goroot = json.loads(out.stdout or "{}").get("GOROOT", "")
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return None
-    return str(Path(goroot) / "go.env") if goroot else None

@@ -251,7 +251,9 @@ class LeakDetector:
         page naming `https://proxy.golang.org/corp.example` as its base would make
         `team/x` of corp.example/team/x. Judged fail-closed: the first tail a private
         pattern covers."""
-        base_path = decode_wire(urlsplit(base).path)[0] if base else ""
+        # The path after scheme://host, split by hand: a crafted recording's base need not
+        # parse (`https://evil[bold]host`: urlsplit raises), and is data all the same.
+        base_path = decode_wire(base.partition("://")[2].partition("/")[2])[0] if base else ""
         before = [e for e in base_path.split("/") if e]
         elements = before + module.split("/")
         for i, element in enumerate(elements):
