@@ -1282,3 +1282,59 @@ def test_a_refused_client_is_not_traffic_in_the_har_either(tmp_path):
         proxy.wait(timeout=60)
     entries = json.loads(har.read_text())["log"]["entries"]
     assert entries == [] and "corp.example/secret" not in har.read_text()
+
+
+def test_a_job_summary_the_disk_cut_short_is_cut_back_to_what_it_held(tmp_path):
+    """The job summary is appended to in place: a full disk cut it after '0 failed ·
+    0 leaks', before '**INCOMPLETE**' and its reasons, and what stayed read clean. A file
+    size limit (EFBIG, as a full disk's ENOSPC) stands in for the full disk."""
+    step = tmp_path / "step.md"
+    step.write_text("## build\n")
+    code = (
+        "import resource, sys\n"
+        "from goscope.core.outputs.export import OutputError, write_summary\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100))\n"
+        "try:\n"
+        f"    write_summary({str(step)!r}, '3 requests · 0 failed · 0 leaks' + ' ' * 80"
+        " + ' · **INCOMPLETE**\\n')\n"
+        "except OutputError as exc:\n"
+        "    print(exc)\n"
+        "    sys.exit(3)\n"
+    )
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(step)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 3 and "File too large" in done.stdout, done.stdout + done.stderr
+    assert step.read_text() == "## build\n"  # all or nothing: no clean-reading half
+
+
+@pytest.mark.parametrize("command", ["report", "audit"])
+def test_a_file_the_disk_refuses_is_one_line_and_the_others_are_still_written(tmp_path, command):
+    """report and audit stopped at the first file they could not write, exit 2: the SARIF
+    and the JSON report after it were never written, and audit's leak exit (3) was lost. A
+    4 KiB file size limit stands in for a full disk: the Markdown fits, the others do not."""
+    import resource
+
+    tour = Path(__file__).parent / "fixtures" / "tour.jsonl"
+    args = ["--markdown", "m.md", "--sarif", "s.sarif", "--json", "r.json"]
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "goscope", command, str(tour), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limited,
+    )
+    said = [line for line in done.stderr.splitlines() if "not written" in line]
+    assert said and all("File too large" in line for line in said), done.stderr
+    unwritten = {line.split()[1] for line in said}
+    assert "--sarif" in unwritten  # the second of the three: the third was still tried
+    for option, name in (("--markdown", "m.md"), ("--sarif", "s.sarif"), ("--json", "r.json")):
+        assert (option in unwritten) != (tmp_path / name).is_file(), option  # said, or there
+    # No whole answer: 4, or audit's leak (tour has one), 3; never 2 (bad input), never 0.
+    assert done.returncode == (3 if command == "audit" else 4), done.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -216,49 +217,64 @@ def audit(
         click.echo(f"goscope: skipped {wire(why)}", err=True)
     for why in result.conflicts:
         click.echo(f"goscope: conflict: {wire(why)}", err=True)
-    _write(result, json_out, markdown, sarif, tui)
-    sys.exit(audit_exit(result))
+    failed = _write(result, json_out, markdown, sarif, tui)
+    sys.exit(audit_exit(result, bool(failed)))
 
 
-def audit_exit(result: Audit) -> int:
+def audit_exit(result: Audit, unwritten: bool = False) -> int:
+    """3 on a leak, else 4 when the answer is not whole (a run incomplete, or a file asked
+    for not written), else 0."""
     from goscope.run.options import EXIT_INCOMPLETE, EXIT_LEAK
 
     if result.leaks:
         return EXIT_LEAK
-    return 0 if result.whole else EXIT_INCOMPLETE
+    return 0 if result.whole and not unwritten else EXIT_INCOMPLETE
 
 
 def _write(
     result: Audit, json_out: str | None, markdown: str | None, sarif: str | None, tui: bool
-) -> None:
-
+) -> list[str]:
+    """Every file asked for, each on its own (cli/outputs.py); then the TUI or stdout.
+    Returns the options whose file was not written."""
     from goscope import __version__
     from goscope.core.audit.render import audit_markdown, audit_sarif, audit_text
-    from goscope.core.outputs.export import OutputError, write_private, write_summary
+    from goscope.core.outputs.export import write_private, write_summary
     from goscope.core.safe.jsontext import pretty_json
+    from goscope.term.summary import stderr_console
 
-    outputs = {
-        json_out: lambda: pretty_json(result.to_dict()) + "\n",
-        markdown: lambda: audit_markdown(result),
-    }
-    try:
-        for target, text in outputs.items():
-            if target and target != "-":
-                (write_summary if target == markdown else write_private)(target, text())
-        if sarif:
-            write_private(sarif, pretty_json(audit_sarif(result, __version__)) + "\n")
-    except OutputError as exc:
-        raise fail(str(exc)) from None
+    from .outputs import write_each
+
+    def json_text() -> str:
+        return pretty_json(result.to_dict()) + "\n"
+
+    def markdown_text() -> str:
+        return audit_markdown(result)
+
+    def sarif_text() -> str:
+        return pretty_json(audit_sarif(result, __version__)) + "\n"
+
+    steps: list[tuple[str, Callable[[], object]]] = []
+    if json_out and json_out != "-":
+        steps.append(("--json", lambda: write_private(json_out, json_text())))
+    if markdown and markdown != "-":
+        steps.append(("--markdown", lambda: write_summary(markdown, markdown_text())))
+    if sarif:
+        steps.append(("--sarif", lambda: write_private(sarif, sarif_text())))
+    failed = write_each(steps, stderr_console())
     if tui:
         from goscope.tui.audit_app import AuditApp
 
         AuditApp(result).run()
-        return
-    stdout = next((text for target, text in outputs.items() if target == "-"), None)
+        return failed
+    if json_out == "-":
+        text = json_text()
+    else:
+        text = markdown_text() if markdown == "-" else audit_text(result)
     try:
-        click.echo((stdout or (lambda: audit_text(result)))(), nl=False)
+        click.echo(text, nl=False)
     except BrokenPipeError:  # `goscope audit … | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return failed
 
 
 @click.command("export")

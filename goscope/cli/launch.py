@@ -15,10 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
-from goscope import __version__
 from goscope.core.gorules.netrc import read_netrc
-from goscope.core.outputs.ci import write_ci_outputs
-from goscope.core.outputs.export import OutputError, write_report
 from goscope.core.outputs.report import Report, build_report, report_from_recording
 from goscope.core.safe.redact import redact_value
 from goscope.core.safe.visible import visible
@@ -28,6 +25,8 @@ from goscope.run.options import RunOptions, verdict_exit
 from goscope.run.wiring import no_proxy_warnings
 from goscope.term.styles import BAD, WARNING
 from goscope.term.summary import render_summary, stderr_console
+
+from .outputs import report_outputs
 
 if TYPE_CHECKING:
     from goscope.tui.app import GoscopeApp
@@ -104,28 +103,8 @@ def _report(
 
 
 def write_outputs(report: Report, opts: RunOptions, console: Console) -> list[str]:
-    """Every output asked for, each on its own: one that fails (a full disk) is said in one
-    line and never keeps the others from being written. Returns the failures."""
-    failures = []
-    cwd = opts.cwd  # where the command ran: its go.mod places annotations and SARIF results
-    steps = [
-        ("annotations", lambda: write_ci_outputs(report, None, None, __version__, workdir=cwd)),
-        (
-            "--markdown",
-            lambda: write_ci_outputs(report, opts.markdown, None, __version__, False, cwd),
-        ),
-        ("--sarif", lambda: write_ci_outputs(report, None, opts.sarif, __version__, False, cwd)),
-    ]
-    if opts.json_report:
-        steps.append(("--json", lambda: write_report(opts.json_report or "", report)))
-    for name, step in steps:
-        try:
-            step()
-        except (OutputError, OSError) as exc:
-            failures.append(name)
-            with contextlib.suppress(OSError):
-                console.print(Text(f"goscope: {name} not written: {exc}", style=BAD))
-    return failures
+    """Every output asked for, each on its own (cli/outputs.py). Returns the failures."""
+    return report_outputs(report, console, opts.markdown, opts.sarif, opts.json_report, opts.cwd)
 
 
 def har_not_written(stats: dict[str, Any], console: Console) -> bool:

@@ -77,17 +77,17 @@ def report(
     sarif: str | None,
 ) -> None:
     """Summarise a recording (JSON lines) as `run` does. Exit 4 when the recording does
-    not hold the whole run (cut off, events lost, the proxy killed)."""
+    not hold the whole run (cut off, events lost, the proxy killed) or a file asked for
+    could not be written (each is said, and the others are written)."""
     from rich.text import Text
 
-    from goscope import __version__
-    from goscope.core.outputs.ci import write_ci_outputs
-    from goscope.core.outputs.export import OutputError, write_report
     from goscope.core.outputs.report import report_from_recording
     from goscope.core.traffic.recording import RecordingError
     from goscope.run.options import EXIT_INCOMPLETE
     from goscope.term import styles
     from goscope.term.summary import render_summary, stderr_console, stdout_console
+
+    from .outputs import report_outputs
 
     validate_output("--json", json_report)
     validate_output("--markdown", markdown)
@@ -112,22 +112,15 @@ def report(
         pass
     except OSError as exc:  # a full disk: the summary is cut short, which is no success
         unwritten = exc.strerror or type(exc).__name__
-    try:
-        # Results are placed at the go.mod lines of the directory go ran in, when it is
-        # here (the same checkout); else of this one, as before.
-        ran_in = rep.context.get("cwd")
-        here = ran_in if isinstance(ran_in, str) and os.path.isdir(ran_in) else None
-        write_ci_outputs(rep, markdown, sarif, __version__, workdir=here)
-    except OutputError as exc:
-        raise fail(str(exc)) from None
-    if json_report:
-        try:
-            write_report(json_report, rep)
-        except OutputError as exc:
-            raise fail(str(exc)) from None
+    # Results are placed at the go.mod lines of the directory go ran in, when it is here
+    # (the same checkout); else of this one, as before.
+    ran_in = rep.context.get("cwd")
+    here = ran_in if isinstance(ran_in, str) and os.path.isdir(ran_in) else None
+    failed = report_outputs(rep, warn, markdown, sarif, json_report, here)
     if unwritten is not None:  # after the files, which may still have room
         raise fail(f"the summary could not be written to stdout ({unwritten})")
-    sys.exit(EXIT_INCOMPLETE if rep.incomplete else 0)
+    # A file asked for and not written is no whole answer, as for `run` (exit 4).
+    sys.exit(EXIT_INCOMPLETE if rep.incomplete or failed else 0)
 
 
 @click.command()

@@ -141,10 +141,23 @@ def write_summary(path: str | Path, text: str) -> None:
         return
     try:  # never through a link: O_NOFOLLOW, as write_private's rename never follows one
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "ab") as fh:
-            fh.write(text.encode())
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        start = os.fstat(fd).st_size
+        data = memoryview(text.encode())
+        try:
+            while data:
+                data = data[os.write(fd, data) :]
+        except OSError as exc:
+            # All or nothing, as a rename gives the other files: a full disk cut the summary
+            # after "0 failed · 0 leaks", before the INCOMPLETE and its reasons, and what
+            # stayed read clean. Cut back to what the file held before.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
 
 
 def write_report(path: str | Path, report: Report) -> None:
