@@ -213,3 +213,29 @@ def test_route_says_why_a_gonoproxy_paths_checksum_is_still_looked_up():
         "GONOPROXY keeps c.example/x from the proxies, not from the checksum database" in note.what
     )
     assert any(s.leak and "sum.golang.org" in s.leak for s in route.steps)
+
+
+def test_route_from_a_recording_judges_by_its_private_unless_the_command_line_says(tmp_path):
+    # route --from took the recording's Go environment and dropped its --private: "no leak",
+    # exit 0, for a run that report (and open, and diff) judge leaking.
+    from pathlib import Path
+
+    lines = (Path(__file__).parent / "fixtures" / "tour.jsonl").read_text().splitlines()
+    header = json.loads(lines[0])
+    header["judging"] = {"private": "git.corp.example.com", "trusted": [], "guard": False}
+    recording = tmp_path / "r.jsonl"
+    recording.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+
+    def route(*flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "goscope", "route", "--json", "--from", str(recording),
+             *flags, "git.corp.example.com/team/secret@v1.2.0"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    recorded = route()
+    assert recorded.returncode == 1 and any(s["leak"] for s in json.loads(recorded.stdout)["steps"])
+    assert recorded.stderr == ""
+    other = route("--private", "other.example")  # the command line's word, said
+    assert other.returncode == 0 and not any(s["leak"] for s in json.loads(other.stdout)["steps"])
+    assert "--private 'other.example' (recorded: 'git.corp.example.com')" in other.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,8 +29,9 @@ def effective_env(env_file: str | None) -> tuple[GoEnv, dict[str, str]]:
     return GoEnv.load(process_env, go=find_go()), process_env
 
 
-def recorded_env(path: str) -> GoEnv:
-    """The Go environment a recording holds: the command's, else its first known sender's."""
+def recorded_env(path: str) -> tuple[GoEnv, dict[str, Any]]:
+    """The Go environment a recording holds (the command's, else its first known
+    sender's), and its header."""
     from goscope.core.gorules.goenv import GoEnv
     from goscope.core.traffic.recording import RecordingError, command_environment, read_recording
 
@@ -43,7 +44,7 @@ def recorded_env(path: str) -> GoEnv:
         raw = next((s["environment"] for s in rec.senders.values() if s.get("environment")), None)
     if not raw:
         raise fail(f"{path}: the recording holds no Go environment (its senders are unknown)")
-    return GoEnv.from_dict(raw)
+    return GoEnv.from_dict(raw), rec.header
 
 
 @click.command()
@@ -60,7 +61,7 @@ def recorded_env(path: str) -> GoEnv:
     "--from",
     "recording",
     metavar="RECORDING",
-    help="Judge by a recording's Go environment: the command's, or its first sender's.",
+    help="Judge by a recording's Go environment (the command's, or its first sender's) and its --private, --trusted and guard.",
 )
 def route(
     target: str,
@@ -88,14 +89,32 @@ def route(
     if recording and env_file:
         # Alternatives: --env-file was ignored without a word.
         raise fail("--from and --env-file each give the Go environment: give one")
-    env = recorded_env(recording) if recording else effective_env(env_file)[0]
+    hosts = split_list(trusted)
+    if recording:
+        # Judged as the recording was, as report and open judge it, unless the command line
+        # says otherwise (a setting is no reason: it is here, the recording's is the run's).
+        # Its --private dropped, route said "no leak", exit 0, of a run report called leaking.
+        from goscope.core.outputs.report import recorded_judging
+
+        env, header = recorded_env(recording)
+        ctx = click.get_current_context()
+        given = {n for n in ("private", "trusted", "guard") if _on_command_line(ctx, n)}
+        judging = recorded_judging(
+            header, private if "private" in given else None, hosts if "trusted" in given else None
+        )
+        private, hosts = judging["private"], judging["trusted"]
+        guard = guard if "guard" in given else judging["guard"]
+        for note in judging["overridden"]:
+            click.echo(f"goscope: {note} overrides the recording's", err=True)
+    else:
+        env = effective_env(env_file)[0]
     found = predict_route(
         env,
         path,
         version or None,
         package=package,
         private=private or "",
-        trusted=frozenset(h.lower() for h in split_list(trusted)),
+        trusted=frozenset(h.lower() for h in hosts),
     )
     if guard:
         found = guarded(found)
@@ -104,6 +123,12 @@ def route(
     else:
         render_route(found, stdout_console())
     sys.exit(1 if found.error or any(s.leak for s in found.steps) else 0)
+
+
+def _on_command_line(ctx: click.Context, name: str) -> bool:
+    from click.core import ParameterSource
+
+    return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
 
 
 @click.command()
