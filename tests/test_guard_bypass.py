@@ -337,3 +337,51 @@ def test_a_sender_is_guarded_by_its_environment_not_the_redacted_copy(tmp_path):
     )
     assert not reached, "the private path left"
     assert said.startswith(b"HTTP/1.1 404"), said
+
+
+@pytest.mark.parametrize("toggle", [False, True])
+def test_only_the_tuis_proxy_turns_its_guard_off_by_signal(tmp_path, toggle):
+    # Any process of the user's could send SIGUSR2 to a headless run's proxy: the guard went
+    # off, the private path left, and the summary never said so (an outside attack). Only
+    # the TUI's proxy (`g`) takes the signals; elsewhere they are ignored.
+    import signal
+    import time
+
+    auth = base64.b64encode(f"goscope:{SECRET}".encode()).decode()
+    with ModServer({"proxy.golang.org": HostBehaviour([PRIVATE])}) as server:
+        proxy = ProxyProcess(
+            ProxyConfig(
+                home=tmp_path / "home",
+                port=0,
+                routes=server.routes(),
+                recording=str(tmp_path / "r.jsonl"),
+                secret=SECRET,
+                guard=True,
+                guard_toggle=toggle,
+                judging={"private": "corp.example", "trusted": [], "guard": True},
+            )
+        ).start()
+        client = (
+            "import socket, sys\n"
+            f"s = socket.create_connection(({proxy.host!r}, {proxy.port}), timeout=10)\n"
+            "s.sendall(b'GET http://proxy.golang.org/corp.example/secret/@v/list HTTP/1.1\\r\\n'\n"
+            f"          b'Host: proxy.golang.org\\r\\nProxy-Authorization: Basic {auth}\\r\\n'\n"
+            "          b'User-Agent: Go-http-client/1.1\\r\\nConnection: close\\r\\n\\r\\n')\n"
+            "sys.stdout.buffer.write(s.recv(65536)[:12])\n"
+        )
+        try:
+            os.kill(proxy.proc.pid, signal.SIGUSR2)
+            time.sleep(0.5)  # the signal handled (or ignored) before the request
+            done = subprocess.run(
+                [sys.executable, "-c", client], env=_go_env(tmp_path), capture_output=True,
+                timeout=60,
+            )  # fmt: skip
+            alive = proxy.proc.poll() is None
+        finally:
+            proxy.stop()
+    assert alive, "the signal ended the proxy"
+    if toggle:  # the TUI turned it off: the request goes out, as the user asked
+        assert server.requests and done.stdout == b"HTTP/1.1 200", done
+    else:
+        assert not server.requests, "the guard was turned off from outside"
+        assert done.stdout == b"HTTP/1.1 404", done

@@ -56,6 +56,9 @@ class ProxyConfig:
     context: dict[str, Any] = field(default_factory=dict)
     # Answer every would-be leak locally, never forward it (guard.py).
     guard: bool = False
+    # The TUI's `g`: SIGUSR1 and SIGUSR2 turn the guard on and off. Else they are ignored:
+    # any process of the user's could send one, and `run --guard` went on unguarded.
+    guard_toggle: bool = False
     # The run's secret: clients must send it as the proxy password (access.py). Never
     # recorded; the run directory keeps it 0600 for `goscope env` and `goscope shell`.
     secret: str | None = None

@@ -11,6 +11,7 @@ final `stats` line.
 from __future__ import annotations
 
 import asyncio
+import functools
 import contextlib
 import json
 import logging
@@ -303,9 +304,14 @@ async def serve(config: ProxyConfig) -> int:
         daemon=True,
         name="goscope-stdin",
     ).start()
-    # The TUI's `g`: the guard on (SIGUSR1) or off (SIGUSR2) while the proxy runs.
-    loop.add_signal_handler(signal.SIGUSR1, lambda: opts.update(goscope_guard=True))
-    loop.add_signal_handler(signal.SIGUSR2, lambda: opts.update(goscope_guard=False))
+    # The TUI's `g`: the guard on (SIGUSR1) or off (SIGUSR2) while the proxy runs. Only
+    # there: another process of the user's turned a headless run's guard off (an outside
+    # attack); ignored, the signals neither toggle nor end the proxy.
+    for sig, on in ((signal.SIGUSR1, True), (signal.SIGUSR2, False)):
+        if config.guard_toggle:
+            loop.add_signal_handler(sig, functools.partial(opts.update, goscope_guard=on))
+        else:
+            signal.signal(sig, signal.SIG_IGN)
     await master.run()
     return 0
 

@@ -109,6 +109,7 @@ class RunEngine:
             judging={"private": opts.private, "trusted": list(opts.trusted), "guard": opts.guard},
             context=run_context(self.base_env, opts.cwd),
             guard=opts.guard,
+            guard_toggle=prefix == "tui-",  # the TUI's `g` (Launch.live), never a headless run
             secret=self.secret,
             rundir=self.rundir,
         )
@@ -238,6 +239,8 @@ class RunEngine:
     def set_guard(self, on: bool) -> bool:
         """Turn the running proxy's guard on or off (it tells the sinks when it has)."""
         proxy = self.proxy
+        if not self.config.guard_toggle:
+            return False
         if proxy is None or proxy.proc is None or proxy.proc.poll() is not None:
             return False
         os.kill(proxy.proc.pid, signal.SIGUSR1 if on else signal.SIGUSR2)
