@@ -260,3 +260,25 @@ def test_a_failed_command_never_reads_0_failed_in_diff():
     assert diff.totals[0].text().count("0 failed") == 1
     assert "go failed" in diff.totals[1].text() and "0 failed" not in diff.totals[1].text()
     assert "| B | 0 | 0 | 0 | 0 | go failed | 0 | 1 |" in diff_markdown(diff, "a", "b")
+
+
+def test_two_runs_judged_by_different_patterns_say_so(tmp_path):
+    # The same traffic under two --private said "New leaks … B regressed" and nothing of
+    # why: a changed .goscope.toml read as a change in what go sent (an outside attack).
+    from pathlib import Path
+
+    lines = (Path(__file__).parent / "fixtures" / "tour.jsonl").read_text().splitlines()
+    header = json.loads(lines[0])
+    header["judging"] = {"private": "example.com", "trusted": [], "guard": False}
+    b = tmp_path / "b.jsonl"
+    b.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    a = str(Path(__file__).parent / "fixtures" / "tour.jsonl")
+    text = goscope("diff", a, str(b))
+    assert (
+        "A and B were judged by different patterns (--private (none) in A, example.com in B)"
+        in (text.stdout)
+    ), text.stdout
+    data = json.loads(goscope("diff", "--json", a, str(b)).stdout)
+    assert data["judged_apart"] and data["judging"]["b"]["private"] == "example.com"
+    alike = goscope("diff", "--private", "example.com", a, str(b))  # both judged alike
+    assert "judged by different" not in alike.stdout and alike.returncode == 0, alike.stdout

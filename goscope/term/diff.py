@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from goscope.core.outputs.diff import ChangeGroup, Diff, leak_state
+from goscope.core.outputs.diff import JUDGED_APART, JUDGED_APART_WHY, ChangeGroup, Diff, leak_state
 from goscope.core.safe.visible import visible
 
 from . import styles
@@ -35,6 +35,9 @@ def render_diff(diff: Diff, console: Console, a_name: str, b_name: str, full: bo
     for side, reasons in (("A", diff.incomplete_a), ("B", diff.incomplete_b)):
         for reason in reasons:
             console.print(Text(visible(f"  {side} is incomplete: {reason}"), styles.BAD))
+    if diff.judged_apart:
+        said = f"  {JUDGED_APART} ({diff.judged_apart}): {JUDGED_APART_WHY}"
+        console.print(Text(visible(said), styles.WARNING))
     groups = diff.groups()
     if groups:
         kinds = f"{len(groups)} kind{'s' if len(groups) != 1 else ''} of change"

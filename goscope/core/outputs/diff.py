@@ -97,6 +97,19 @@ class Diff:
     exit_codes: tuple[int | None, int | None] = (None, None)
     incomplete_a: list[str] = field(default_factory=list)
     incomplete_b: list[str] = field(default_factory=list)
+    # What each side's leaks were judged by (--private, --trusted): leaks compared under two
+    # patterns are no change in the traffic, and said so.
+    judging: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+
+    @property
+    def judged_apart(self) -> str:
+        """How A's and B's judging differ, in words; "" when they do not."""
+        parts = []
+        for key in ("private", "trusted"):
+            a, b = (_judged_by(side, key) for side in self.judging)
+            if a != b:
+                parts.append(f"--{key} {a or '(none)'} in A, {b or '(none)'} in B")
+        return "; ".join(parts)
 
     @property
     def command_failed(self) -> bool:
@@ -138,12 +151,27 @@ class Diff:
             "regressed": self.regressed,
             "verdict": self.verdict,
             "command_failed": self.command_failed,
+            "judging": {"a": self.judging[0], "b": self.judging[1]},
+            "judged_apart": self.judged_apart,
             "totals": {"a": asdict(self.totals[0]), "b": asdict(self.totals[1])},
             "groups": [
                 {k: v for k, v in asdict(g).items() if k != "changes"} | {"count": len(g.changes)}
                 for g in self.groups()
             ],
         }
+
+
+def _judged_by(judging: dict[str, Any], key: str) -> str:
+    value = judging.get(key) or ""
+    if isinstance(value, list):
+        return ",".join(sorted(str(v) for v in value))
+    return str(value)
+
+
+JUDGED_APART = "A and B were judged by different patterns"
+JUDGED_APART_WHY = (
+    "a leak in one may be none in the other: give --private and --trusted to judge both alike"
+)
 
 
 def _why(c: FetchChange, b_stopped: bool) -> str:
@@ -353,6 +381,8 @@ def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> Diff:
     diff.exit_codes = (a.get("exit_code"), b.get("exit_code"))
     diff.incomplete_a = list(a.get("incomplete") or [])
     diff.incomplete_b = list(b.get("incomplete") or [])
+    judged = [side.get("judging") for side in (a, b)]
+    diff.judging = tuple(j if isinstance(j, dict) else {} for j in judged)  # type: ignore[assignment]
     fa, fb = _fetches(a), _fetches(b)
     for key in sorted(fa.keys() | fb.keys(), key=lambda k: (k[0], k[1] or "", k[2])):
         x, y = fa.get(key), fb.get(key)
@@ -415,6 +445,8 @@ def diff_markdown(diff: Diff, a_name: str, b_name: str, full: bool = False) -> s
     )
     if diff.command_failed:
         lines += ["", f"B's command failed (exit {diff.exit_codes[1]}); A's did not."]
+    if diff.judged_apart:
+        lines += ["", f"{JUDGED_APART} ({markdown_cell(diff.judged_apart)}): {JUDGED_APART_WHY}."]
     for side, reasons in (("A", diff.incomplete_a), ("B", diff.incomplete_b)):
         if reasons:
             lines += ["", f"**{side} is incomplete:**", ""]
