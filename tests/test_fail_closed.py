@@ -302,15 +302,20 @@ def test_a_proxy_killed_mid_run_is_an_incomplete_verdict(go_module_workspace, tm
         "pkill -KILL -P \"$PPID\" -f 'goscope[.]proxy[.]server'; sleep 0.5; "
         "go mod download; true"
     )
+    har = tmp_path / "out.har"
+    har.write_text("{}\n")  # the last run's: a killed proxy left it, and said nothing
+    har.chmod(0o600)
     with ModServer(hosts) as server:
         run = goscope_run(
-            [*[a for r in server.routes() for a in ("--route", r)], "--fail-on-leak"],
+            [*[a for r in server.routes() for a in ("--route", r)], "--fail-on-leak"]
+            + ["--har", str(har)],
             ["sh", "-c", script],
             work,
             env,
             tmp_path,
         )
     assert run.returncode == 4, run.stderr[-3000:]  # the command exited 0; the verdict did not
+    assert "--har not written: the proxy ended before writing it" in run.stderr
     assert "proxyconnect" in run.stderr  # go's own words: it could not reach the proxy
     assert "INCOMPLETE" in run.stderr and "the proxy process ended" in run.stderr
     assert run.report["complete"] is False

@@ -55,7 +55,7 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
     except OSError:  # stderr closed (`… 2>&1 | head`): the files still get written
         pass
     failed_outputs = write_outputs(report, opts, console)
-    if har_not_written(stats, console):
+    if har_not_written(stats, console, engine):
         failed_outputs.append("--har")
     return verdict_exit(
         exit_code, bool(report.leaks), opts.fail_on_leak, bool(report.incomplete or failed_outputs)
@@ -107,10 +107,13 @@ def write_outputs(report: Report, opts: RunOptions, console: Console) -> list[st
     return report_outputs(report, console, opts.markdown, opts.sarif, opts.json_report, opts.cwd)
 
 
-def har_not_written(stats: dict[str, Any], console: Console) -> bool:
+def har_not_written(stats: dict[str, Any], console: Console, engine: RunEngine) -> bool:
     """The proxy writes the HAR as it stops; why it could not (a full disk) comes back in its
-    final stats: said in one line, and the run is no success."""
-    why = stats.get("har_error")
+    final stats: said in one line, and the run is no success. A proxy that never stopped
+    (killed) said nothing, and left no HAR, or the last run's, without a word."""
+    why = stats.get("har_error") or (
+        "the proxy ended before writing it" if engine.har_missing else None
+    )
     if not why:
         return False
     with contextlib.suppress(OSError):
@@ -190,7 +193,7 @@ def live_outputs(engine: RunEngine, stats: dict[str, Any]) -> int | None:
     alone, watching go in other terminals). `run --tui --json R` wrote no R, and quitting
     while go waited exited 0 over an incomplete run (an outside attack)."""
     opts, console = engine.opts, stderr_console()
-    har_failed = har_not_written(stats, console)
+    har_failed = har_not_written(stats, console, engine)
     if not (opts.command or opts.json_report or opts.markdown or opts.sarif or opts.fail_on_leak):
         return 4 if har_failed else None
     exit_code = engine.exit_code

@@ -228,5 +228,5 @@ def proxy(
 
     from .launch import har_not_written
 
-    if har_not_written(stats, stderr_console()):
+    if har_not_written(stats, stderr_console(), engine):
         sys.exit(4)

@@ -34,6 +34,7 @@ from goscope.core.gorules.netrc import netrc_facts, read_netrc
 from goscope.core.gorules.roots import go_roots
 from goscope.core.gotool import find_go, go_version_of
 from goscope.core.home import bundle_path, ensure_private_dir, home_dir
+from goscope.core.safe.files import file_identity
 from goscope.core.safe.redact import redact_value, token_shapes_source
 from goscope.core.traffic.context import run_context
 from goscope.core.traffic.events import Event
@@ -88,6 +89,7 @@ class RunEngine:
         # Only the processes this run wires may use its proxy (proxy/access.py).
         self.secret = secrets.token_urlsafe(24)
         self.recording = opts.jsonl or str(self.rundir / "recording.jsonl")
+        self._har_before = file_identity(opts.har)  # the proxy writes it anew as it stops
         self.base_env = dict(os.environ if opts.env is None else opts.env)
         self.goenv = GoEnv.load(self.base_env, go=find_go())
         self.config = ProxyConfig(
@@ -246,6 +248,10 @@ class RunEngine:
         os.kill(proxy.proc.pid, signal.SIGUSR1 if on else signal.SIGUSR2)
         self.opts.guard = on
         return True
+
+    @property
+    def har_missing(self) -> bool:  # not there, or the file that was there before the run
+        return bool(self.opts.har) and file_identity(self.opts.har) in (None, self._har_before)
 
     @property
     def proxy_alive(self) -> bool:

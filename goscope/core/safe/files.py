@@ -76,3 +76,13 @@ def _size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.0f} {unit}"
     return f"{n} bytes"
+
+
+def file_identity(path: str | None) -> tuple[int, int] | None:
+    """(inode, mtime) of the file at `path`, None when there is none: a file written anew
+    (write_private renames) has another."""
+    try:
+        info = os.stat(path) if path else None
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns) if info else None
