@@ -1343,3 +1343,24 @@ def test_a_file_the_disk_refuses_is_one_line_and_the_others_are_still_written(tm
         assert (option in unwritten) != (tmp_path / name).is_file(), option  # said, or there
     # No whole answer: 4, or audit's leak (tour has one), 3; never 2 (bad input), never 0.
     assert done.returncode == (3 if command == "audit" else 4), done.stderr
+
+
+def test_a_line_the_disk_cuts_short_is_cut_back_and_says_the_disks_reason(tmp_path):
+    """The recording's end line was left half written past a file size limit (a reader then
+    called the run "killed"), and the limit's EFBIG was said as "No space left on device"."""
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"seq": 1}\n')
+    code = (
+        "import os, resource\n"
+        "from goscope.core.safe.files import write_all\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))\n"
+        f"fd = os.open({str(path)!r}, os.O_WRONLY | os.O_APPEND)\n"
+        "try:\n"
+        "    write_all(fd, b'{\"format\": \"goscope-recording\", \"end\": true' + b' ' * 80 + b'}\\n',"
+        " cut_back=True)\n"
+        "except OSError as exc:\n"
+        "    print(exc.strerror)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "File too large", done.stdout + done.stderr
+    assert path.read_text() == '{"seq": 1}\n'  # no half line

@@ -21,6 +21,7 @@ from mitmproxy.addonmanager import Loader
 
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.outputs.export import OutputError, write_private
+from goscope.core.safe.files import write_all
 from goscope.core.safe.har import redact_har
 from goscope.core.safe.jsontext import pretty_json
 from goscope.core.safe.redact import redact_argv
@@ -175,9 +176,7 @@ class Recorder:
             return False
         data = (line + "\n").encode()
         try:
-            done = os.write(fd, data)
-            if done != len(data):
-                raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} (a short write)")
+            write_all(fd, data)  # the disk's reason when it fails (ENOSPC, EFBIG)
         except OSError as exc:
             self.error = exc.strerror or str(exc)
             log.error("goscope: the recording stopped: %s", self.error)

@@ -34,7 +34,7 @@ from goscope.core.gorules.netrc import netrc_facts, read_netrc
 from goscope.core.gorules.roots import go_roots
 from goscope.core.gotool import find_go, go_version_of
 from goscope.core.home import bundle_path, ensure_private_dir, home_dir
-from goscope.core.safe.files import file_identity
+from goscope.core.safe.files import file_identity, write_all
 from goscope.core.safe.redact import redact_value, token_shapes_source
 from goscope.core.traffic.context import run_context
 from goscope.core.traffic.events import Event
@@ -492,8 +492,7 @@ class RunEngine:
                 raise OSError(errno.EBUSY, "another goscope run took the file") from None
             except OSError:
                 pass  # a file system without locks: the proxy said so when it opened it
-            if os.write(fd, data) != len(data):
-                raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} (a short write)")
+            write_all(fd, data, cut_back=True)
             self.end_written = True
         except OSError as exc:
             self.end_error = exc.strerror or str(exc)

@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 
 from goscope import __version__
 
+from ..safe.files import write_all
 from ..safe.jsontext import pretty_json
 from ..safe.redact import REDACTED, redact_headers, redact_url
 from ..traffic.events import Event
@@ -144,18 +145,12 @@ def write_summary(path: str | Path, text: str) -> None:
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        start = os.fstat(fd).st_size
-        data = memoryview(text.encode())
-        try:
-            while data:
-                data = data[os.write(fd, data) :]
-        except OSError as exc:
-            # All or nothing, as a rename gives the other files: a full disk cut the summary
-            # after "0 failed · 0 leaks", before the INCOMPLETE and its reasons, and what
-            # stayed read clean. Cut back to what the file held before.
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, start)
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        # All or nothing, as a rename gives the other files: a full disk cut the summary
+        # after "0 failed · 0 leaks", before the INCOMPLETE and its reasons, and what stayed
+        # read clean. Cut back to what the file held before.
+        write_all(fd, text.encode(), cut_back=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
 

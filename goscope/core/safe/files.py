@@ -9,6 +9,8 @@ what it opened (not what the path said a moment before), and reads at most
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import stat
 
@@ -86,3 +88,23 @@ def file_identity(path: str | None) -> tuple[int, int] | None:
     except OSError:
         return None
     return (info.st_ino, info.st_mtime_ns) if info else None
+
+
+def write_all(fd: int, data: bytes, cut_back: bool = False) -> None:
+    """All of `data`, or OSError with the disk's own reason: a short write is followed by
+    the write that says why (ENOSPC, or EFBIG past a file size limit; both were called "no
+    space"). `cut_back`: on failure the file is cut back to its size before, so no half
+    line stays (a recording's end line was left half written, and read as "killed")."""
+    start = os.fstat(fd).st_size if cut_back else 0
+    view = memoryview(data)
+    try:
+        while view:
+            done = os.write(fd, view)
+            if not done:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            view = view[done:]
+    except OSError:
+        if cut_back:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)
+        raise
