@@ -1364,3 +1364,38 @@ def test_a_line_the_disk_cuts_short_is_cut_back_and_says_the_disks_reason(tmp_pa
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "File too large", done.stdout + done.stderr
     assert path.read_text() == '{"seq": 1}\n'  # no half line
+
+
+def test_a_flow_file_on_a_full_disk_says_why_the_proxy_ended(small_disk, tmp_path):
+    """mitmproxy ends the proxy when its flow file cannot be written (--save-flows on a full
+    disk): goscope said only "exit status 1", and the cause stayed in a log it removed."""
+    import hashlib
+
+    mount, limit = small_disk
+
+    def noise(i: int) -> str:  # what deflate cannot shrink: each zip holds its bytes
+        return "".join(hashlib.sha256(f"{i}-{n}".encode()).hexdigest() for n in range(150))
+
+    modules = [Module(f"example.com/z{i:02d}", "v1.0.0", {"pad.txt": noise(i)}) for i in range(24)]
+    hosts = {"proxy.example": HostBehaviour(modules)}
+    urls = " ".join(f"https://proxy.example/{m.path}/@v/v1.0.0.zip" for m in modules)
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    preexec = None
+    if limit is not None:
+        import resource
+
+        def preexec() -> None:  # noqa: F811
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    with ModServer(hosts) as server:
+        run = subprocess.run(
+            [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0",
+             "--save-flows", str(mount / "flows"), "--json", str(tmp_path / "r.json"),
+             *[a for r in server.routes() for a in ("--route", r)], "--", "sh", "-c",
+             f"for u in {urls}; do {CURL or 'curl'} -s -o /dev/null -A GoCommand/1 $u; done"],
+            env=env, capture_output=True, text=True, timeout=300, preexec_fn=preexec,
+        )  # fmt: skip
+    assert run.returncode != 0, run.stderr[-3000:]  # curl's own failure (7), else 4
+    ended = [line for line in run.stderr.splitlines() if "the proxy process ended" in line]
+    assert ended and "its last error:" in ended[0], run.stderr[-3000:]
+    assert "No space left" in ended[0] or "too large" in ended[0].lower(), ended[0]

@@ -10,6 +10,9 @@ import subprocess
 import time
 from typing import Any
 
+from goscope.core.safe.redact import redact_free_text
+from goscope.core.safe.visible import visible
+
 from .config import DEFAULT_LISTEN_HOST, ProxyConfig
 from .spawn import popen_proxy, take
 
@@ -189,3 +192,27 @@ def take_spawned() -> ProxyProcess:
     if early is not None and early.proc is not None and early.proc.poll() is None:
         return early
     return ProxyProcess().spawn()
+
+
+LOG_TAIL = 16384  # bytes of the proxy's log read for its last error
+
+
+def last_logged_error(path: str | None) -> str | None:
+    """The last ERROR the proxy logged (server.py setup_logging's format), redacted and
+    made plain: why it ended, when it ended on its own. mitmproxy's flow file on a full
+    disk ends the process, and goscope said only "exit status 1"."""
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - LOG_TAIL))
+            tail = fh.read(LOG_TAIL).decode("utf-8", "replace")
+    except OSError:
+        return None
+    errors = [m.strip() for _, e, m in (ln.partition(" ERROR ") for ln in tail.splitlines()) if e]
+    # The system's own words first ("[Errno 28] No space left on device"): what follows them
+    # is asyncio's noise of a loop stopped mid-callback.
+    said = next((m for m in reversed(errors) if "[Errno " in m), None) or next(
+        (m for m in reversed(errors) if m), None
+    )
+    return visible(redact_free_text(said))[:300] if said else None

@@ -40,7 +40,7 @@ from goscope.core.traffic.context import run_context
 from goscope.core.traffic.events import Event
 from goscope.core.traffic.recording import end_line
 from goscope.proxy.config import ProxyConfig
-from goscope.proxy.launcher import ProxyProcess, ProxyStartError, take_spawned
+from goscope.proxy.launcher import ProxyProcess, ProxyStartError, last_logged_error, take_spawned
 from goscope.proxy.stream import EventListener, private_socket_path
 
 from .commands import CommandNotFound
@@ -189,13 +189,14 @@ class RunEngine:
             time.sleep(0.25)
 
     def _note_proxy_exit(self, code: int | None) -> None:
-        """The proxy ended before goscope asked it to (killed, or stopped by someone else):
-        the verdict is incomplete, `goscope env` must no longer wire shells to its port,
-        and the UI hears of it at once."""
+        """The proxy ended before goscope asked it to (killed, stopped by someone else): the
+        verdict is incomplete, `goscope env` no longer wires shells to it, the UI is told."""
         if code is None or self._proxy_died:
             return
         self._proxy_died = True
         how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+        if code >= 0 and (said := last_logged_error(self.config.log)):
+            how += f"; its last error: {said}"  # (a flow file on a full disk ends it)
         reason = (
             f"the proxy process ended at {time.strftime('%H:%M:%S')} ({how}) before goscope "
             "stopped it: requests after that never reached goscope"
