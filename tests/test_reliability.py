@@ -312,8 +312,10 @@ HEADER = '{"format":"goscope-recording","schema_version":1,"environment":{}}\n'
             b'{"format":"goscope-recording","schema_version":7}\n',
             ":1: schema_version 7 is not supported",
         ),
+        # A run's --json report given for its recording: "invalid JSON (unexpected end…)".
+        (b'{\n  "complete": true\n}\n', ":1: a JSON document, not a recording"),
     ],
-    ids=["corrupt", "empty", "not-utf8", "schema"],
+    ids=["corrupt", "empty", "not-utf8", "schema", "a-report"],
 )
 @pytest.mark.parametrize("command", ["report", "open"])
 def test_bad_recordings_are_one_line(tmp_path, content, message, command):

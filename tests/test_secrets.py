@@ -443,3 +443,14 @@ def test_a_credential_in_any_headers_value_is_redacted_by_its_scheme():
         ["X-Callback", "https://bob:xxxxx@mirror.example/x"],
         ["Content-Type", "text/plain; charset=utf-8"],
     ]
+
+
+def test_a_setting_named_like_a_secret_keeps_its_plain_value():
+    # go's -x trace of git, kept in go_output: `git -c log.showsignature=false` was written
+    # `log.showsignature=REDACTED` ("sig" sounds secret); a value of true/false/0/1 is none.
+    from goscope.core.safe.redact import redact_free_text
+
+    line = "cd /w; git -c log.showsignature=false ls-remote -q https://x/r?token=ghx0123456789"
+    assert redact_free_text(line) == (
+        "cd /w; git -c log.showsignature=false ls-remote -q https://x/r?token=REDACTED"
+    )

@@ -471,6 +471,9 @@ _KEY_AT = re.compile(r"(?:(?<==)|(?<![\w.-]))(?=([\w.-]{1,100})=)")
 _VALUE = re.compile(r"[^&\s\"'<>,|;]*[^&\s\"'<>,|;:]")
 
 
+_SETTINGS_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", "none"})
+
+
 def _redact_keyed(text: str) -> str:
     """`key=value` where the key sounds secret: the value redacted, keys nested in values
     included. Linear: each start position tries one key of at most 100 characters."""
@@ -481,8 +484,8 @@ def _redact_keyed(text: str) -> str:
             continue
         value_at = start + len(key) + 1
         value = _VALUE.match(text, value_at)
-        if value is None:
-            continue
+        if value is None or value.group().lower() in _SETTINGS_WORDS:
+            continue  # `git -c log.showsignature=false`: a setting, no secret
         out += [text[last:value_at], REDACTED]
         last = value.end()
     return "".join(out) + text[last:] if out else text

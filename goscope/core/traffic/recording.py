@@ -340,6 +340,10 @@ class RecordingReader:
 
     def _read_header(self) -> None:
         for number, raw, _ in self._lines():
+            if raw.strip() in (b"{", b"["):  # a report's pretty JSON, "invalid JSON" said
+                raise RecordingError(
+                    self.path, number, "a JSON document, not a recording (JSON lines: --jsonl)"
+                )
             try:
                 self.header = check_header(_parse(raw))
             except ValueError as exc:
