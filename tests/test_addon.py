@@ -633,3 +633,28 @@ def test_a_request_the_classifier_cannot_read_is_refused_by_the_guard_and_counte
 
 def recorder_events(path) -> list[dict]:
     return [line for line in map(json.loads, path.read_text().splitlines()) if "seq" in line]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "refused"),
+    [
+        (b"X-Evil", b"a\x01b", "invalid header field value for 'X-Evil'"),
+        (b"X-Evil", b"a\x7fb", "invalid header field value for 'X-Evil'"),
+        (b"Bad Name", b"x", "malformed header field name 'Bad Name'"),
+        (b"X-Fine", b"tab\tand obs-text \xe9", None),
+    ],
+)
+def test_an_answer_whose_header_go_refuses_never_gave_go_its_status(name, value, refused):
+    # go refuses a header value with a control character (net/textproto over HTTP/1,
+    # http2 frame.go over HTTP/2): it got a protocol error, never the 404, and stopped. The
+    # recording said 404, a fall-through after `,`, while go had stopped.
+    addon, sink = listening(env=GoEnv.from_mapping({}))
+    flow = go_flow("https://evil.example/example.com/lib/@v/v1.0.0.info", status=404)
+    flow.response.headers.fields = (*flow.response.headers.fields, (name, value))
+    run(addon, flow)
+    (event,) = sink.events
+    if refused is None:
+        assert (event.status, event.error) == (404, None)
+    else:
+        assert event.status is None and event.error.startswith(refused), event.error
+        assert event.error.endswith("go refused the server's 404")

@@ -10,7 +10,6 @@ the order mitmproxy must run them; the proxy process and the mitmdump script
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -47,8 +46,10 @@ from .answers import (
     go_import,
     http_version,
     preview,
+    refused_header,
 )
 from .answers import issuer as issuer_of
+from .fallback import fallback_event
 from .flowfacts import header, pretty_url_and_host
 from .guard import BLOCKED_FLAG, Guard
 from .modimports import ModImports
@@ -324,7 +325,7 @@ class GoscopeAddon:
             self.internal_errors += 1
             self._troubled()
             log.debug("goscope: event failed: %r", exc)
-            event = self._fallback_event(flow, self.seq, exc)
+            event = fallback_event(flow, self.seq)
             line = event.to_json()
         self._emit(event, line)
 
@@ -418,6 +419,10 @@ class GoscopeAddon:
                 # go refuses a status that is not three digits (net/http/response.go
                 # ReadResponse): it got no answer, only this error.
                 event.error = f'malformed HTTP status code "{str(status)[:40]}"'
+            refused = refused_header(resp.headers.fields) if event.client == "go" else None
+            if refused is not None:  # go refuses the whole answer: its status never reached it
+                event.status = None
+                event.error = f"{refused}: go refused the server's {status}"
             event.response_headers = redact_headers(fields(resp.headers))
         # Any header its client does not send itself came from configuration (GOAUTH, git's
         # extraHeader, curl -H): a credential, whatever its name.
@@ -505,32 +510,6 @@ class GoscopeAddon:
         if flow.response is not None and flow.response.raw_content is not None:
             return len(flow.response.raw_content)
         return None
-
-    @staticmethod
-    def _fallback_event(flow: http.HTTPFlow, seq: int, exc: Exception) -> Event:
-        """The minimum we can say, built so that it cannot fail again."""
-        try:
-            url = redact_url(flow.metadata.get("goscope_url") or flow.request.pretty_url)
-            host = flow.request.pretty_host
-            method = flow.request.method
-        except Exception:
-            url, host, method = "", "", ""
-        status = None
-        with contextlib.suppress(Exception):
-            status = flow.response.status_code if flow.response else None
-        event = Event(
-            seq=seq,
-            started=_iso(time.time()),
-            method=method,
-            url=url,
-            host=host,
-            status=status,
-            flags=["goscope-error"],
-            error=None,
-        )
-        with contextlib.suppress(Exception):
-            visible_event(event)
-        return event
 
     # -- stats --------------------------------------------------------------
     def internal_error(self, exc: Exception) -> None:

@@ -51,6 +51,25 @@ _ERRNO_WORDS = {
 }
 
 
+# Bytes go refuses in a header value: a control character but tab (net/textproto reader.go
+# validHeaderValueByte over HTTP/1, httpguts.ValidHeaderFieldValue in http2 frame.go
+# readMetaFrame), and a name that is no token (validHeaderFieldByte, validWireHeaderFieldName).
+_BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_BAD_NAME = re.compile(rb"[^!#$%&'*+\-.^_`|~0-9A-Za-z]")
+
+
+def refused_header(fields: Sequence[tuple[bytes, bytes]]) -> str | None:
+    """go's error for an answer whose header it will not read, or None. It gets no status
+    then, only this error (HTTP/1 "malformed MIME header line", HTTP/2 a stream error): a
+    404 recorded as received read as a fall-through where go had stopped."""
+    for name, value in fields:
+        if not name or _BAD_NAME.search(name):
+            return f"malformed header field name {name.decode('latin-1')[:40]!r}"
+        if _BAD_VALUE.search(value):
+            return f"invalid header field value for {name.decode('latin-1')[:40]!r}"
+    return None
+
+
 def error_text(msg: str) -> str:
     """mitmproxy's error, with the plain words for errno-style messages first."""
     msg = msg.strip() or "error"
