@@ -658,3 +658,41 @@ def test_an_answer_whose_header_go_refuses_never_gave_go_its_status(name, value,
     else:
         assert event.status is None and event.error.startswith(refused), event.error
         assert event.error.endswith("go refused the server's 404")
+
+
+@pytest.mark.parametrize(
+    ("looked_up", "asked", "module", "base"),
+    [
+        # A go-import `mod` tag naming a proxy at a base with a dot: v1.0 was the module's start.
+        (
+            "git.corp.example.com/team/secret",
+            "https://proxy.golang.org/v1.0/git.corp.example.com/team/secret/@v/list",
+            "git.corp.example.com/team/secret",
+            "https://proxy.golang.org/v1.0",
+        ),
+        # Case-encoded as go asks it (module.EscapePath), whatever the page said.
+        (
+            "git.corp.example.com/Team/X",
+            "https://mirror.example/a.b/git.corp.example.com/!team/!x/@latest",
+            "git.corp.example.com/Team/X",
+            "https://mirror.example/a.b",
+        ),
+    ],
+)
+def test_a_proxy_asked_for_a_path_go_just_looked_up_is_read_at_that_path(
+    looked_up, asked, module, base
+):
+    # However the page's tags are written (mod after git, in a comment's shadow, namespaced,
+    # past 64 KiB, streamed), go asks the proxy for the path it looked up: that is the module.
+    from goscope.core.vocab import BASE_GUESSED_FLAG
+
+    addon, sink = listening(env=GoEnv.from_mapping({}))
+    host, _, path = looked_up.partition("/")
+    run(addon, go_flow(f"https://{host}/{path}?go-get=1"))
+    run(addon, go_flow(asked))
+    _, event = sink.events
+    assert (event.module, event.proxy) == (module, base)
+    assert BASE_GUESSED_FLAG in event.flags
+    # A public module at a GOPROXY entry is untouched.
+    run(addon, go_flow("https://proxy.golang.org/gopkg.in/yaml.v3/@v/list"))
+    assert (sink.events[-1].module, sink.events[-1].flags) == ("gopkg.in/yaml.v3", [])

@@ -282,3 +282,15 @@ def test_two_runs_judged_by_different_patterns_say_so(tmp_path):
     assert data["judged_apart"] and data["judging"]["b"]["private"] == "example.com"
     alike = goscope("diff", "--private", "example.com", a, str(b))  # both judged alike
     assert "judged by different" not in alike.stdout and alike.returncode == 0, alike.stdout
+
+
+def test_trusted_hosts_spelled_apart_are_one_judging():
+    # Judging lowercases trusted hosts (and drops a trailing dot): two spellings of one
+    # host read as "judged by different patterns".
+    from goscope.core.outputs.diff import diff_reports
+
+    a = {"judging": {"private": "x", "trusted": ["Goproxy.Corp."]}}
+    b = {"judging": {"private": "x", "trusted": ["goproxy.corp"]}}
+    assert diff_reports(a, b).judged_apart == ""
+    b["judging"]["trusted"] = ["other.corp"]
+    assert "--trusted goproxy.corp in A, other.corp in B" in diff_reports(a, b).judged_apart

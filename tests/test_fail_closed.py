@@ -1399,3 +1399,15 @@ def test_a_flow_file_on_a_full_disk_says_why_the_proxy_ended(small_disk, tmp_pat
     ended = [line for line in run.stderr.splitlines() if "the proxy process ended" in line]
     assert ended and "its last error:" in ended[0], run.stderr[-3000:]
     assert "No space left" in ended[0] or "too large" in ended[0].lower(), ended[0]
+
+
+def test_the_proxys_last_error_is_an_error_it_logged_not_words_it_quoted(tmp_path):
+    from goscope.proxy.launcher import last_logged_error
+
+    log = tmp_path / "proxy.log"
+    log.write_text(
+        "2026-12-08 03:26:11,100 mitmproxy.addonmanager ERROR Addon error: [Errno 28] No space left on device\n"
+        "2026-12-08 03:26:11,200 goscope WARNING upstream said: x ERROR [Errno 5] made up\n"
+        "2026-12-08 03:26:11,300 asyncio ERROR Exception in callback …\n"
+    )
+    assert last_logged_error(str(log)) == "Addon error: [Errno 28] No space left on device"

@@ -252,3 +252,32 @@ def test_where_a_proxys_base_was_guessed_every_start_of_the_module_is_judged(
     assert (leak is not None) == leaked
     if leak is not None:
         assert leak.module.startswith("git.corp.example.com/team/x")
+
+
+def test_the_server_is_blamed_only_where_go_was_sent_there():
+    # A leak of a path the judged settings already keep home said "its go-import tag sent go
+    # here: fix the server" of any request, a checksum lookup included: where the sender's
+    # own settings were not the ones judged, the server did nothing. Only a redirect or a
+    # guessed base is the server's doing; a private host may be trusted instead.
+    from goscope.core.vocab import BASE_GUESSED_FLAG
+
+    env = GoEnv.from_mapping(
+        {"GOPROXY": "https://proxy.golang.org,direct", "GOPRIVATE": "corp.example"}
+    )
+    detector = LeakDetector(env)
+    plain = detector.check(event("https://proxy.golang.org/corp.example/x/@v/list", env=env))
+    assert plain is not None and plain.fix and not plain.note
+    lookup = detector.check(event("https://sum.golang.org/lookup/corp.example/x@v1.0.0", env=env))
+    assert lookup is not None and lookup.fix and not lookup.note
+    for host, told in (
+        ("proxy.golang.org", "fix the server"),
+        ("mods.internal.example", "--trusted"),
+    ):
+        ev = event(f"https://{host}/v1.0/corp.example/y/@v/list", env=env)
+        ev.module, ev.proxy, ev.flags = (
+            "corp.example/y",
+            f"https://{host}/v1.0",
+            [BASE_GUESSED_FLAG],
+        )
+        leak = LeakDetector(env).check(ev)
+        assert leak is not None and not leak.fix and told in leak.note, leak

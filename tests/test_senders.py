@@ -348,3 +348,25 @@ def test_a_sender_is_judged_with_its_own_goroots_go_env_and_first_variables(tmp_
     # A variable given twice: go keeps the first (syscall copyenv); goscope kept the last.
     twice = [("GONOSUMDB", "first.example"), ("GONOSUMDB", "")]
     assert judged(twice, exe)["GONOSUMDB"]["value"] == "first.example"
+
+
+def test_a_relative_goroot_is_its_own_directorys_and_a_built_in_one_is_unknown(tmp_path):
+    """A relative GOROOT was looked up from goscope's directory (its go.env's GONOSUMDB never
+    read, "0 leaks", exit 0); a GOROOT built into the binary (none set, none above it) left
+    go.env unread without a word. Both from an outside re-attack."""
+    from goscope.proxy.senders import SenderDirectory
+
+    proc, home, work = tmp_path / "proc", tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    exe = _goroot(tmp_path / "sdk", "GONOSUMDB=sdk.example\n")
+    _goroot(work / "relroot", "GONOSUMDB=relative.example\n")
+    _fake_go(proc, [("HOME", str(home)), ("GOROOT", "relroot")], exe, work)
+    sender = SenderDirectory(str(proc))._describe(7, 1)
+    assert not sender.partial and sender.environment["GONOSUMDB"]["value"] == "relative.example"
+    bare = tmp_path / "bare" / "bin" / "go"  # built with its GOROOT inside: no pkg/tool above
+    bare.parent.mkdir(parents=True)
+    bare.write_bytes(b"")
+    _fake_go(proc, [("HOME", str(home))], bare, work)
+    sender = SenderDirectory(str(proc))._describe(7, 1)
+    assert sender.partial and "GOROOT's go.env was not read" in sender.partial, sender

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import msgspec
 from mitmproxy import connection, ctx, http
 from mitmproxy.addonmanager import Loader
 
@@ -43,7 +42,7 @@ from .answers import (
     client_went_away,
     error_text,
     fields,
-    go_import,
+    go_import_repo,
     http_version,
     preview,
     refused_header,
@@ -278,15 +277,14 @@ class GoscopeAddon:
     def _classified(self, flow: http.HTTPFlow, method: str, url: str) -> Classification:
         """What the request is, by whose GOPROXY and GOSUMDB: its sender's, as go asked its
         own (a child's GOSUMDB mirror is a checksum database even if the command's is not);
-        the command's when the sender's is unknown. And the go-import `mod` bases seen."""
+        the command's when the sender's is unknown. And the paths go looked up directly:
+        a go-import `mod` tag sends go to ask them of a proxy GOPROXY never named."""
         sender = flow.metadata.get("goscope_sender")
         env = self._sender_envs.get(sender) if sender is not None else None
-        env = self.mod_imports.env_for(env or self.env)
         user_agent = {"user-agent": header(flow.request.headers, b"user-agent") or ""}
-        found = self.classify(method, url, user_agent, env)
-        if found is not UNREAD and self.mod_imports.split_by_one(found):
-            return msgspec.structs.replace(found, base_guessed=True)
-        return found
+        found = self.classify(method, url, user_agent, env or self.env)
+        self.mod_imports.looked_up(found)
+        return self.mod_imports.resplit(found, url)
 
     def done(self) -> None:
         """Requests still waiting for an answer when goscope stops are recorded too."""
@@ -467,9 +465,9 @@ class GoscopeAddon:
         if resp is not None and event.endpoint in PREVIEW_ENDPOINTS and resp.raw_content:
             body = body_head(resp)
             event.preview = redact_free_text(preview(body)) if body else None
-            if event.endpoint == "go-get" and (tag := go_import(body, event.module)):
-                self.mod_imports.learn(*tag)
-                event.repo = redact_url(tag[1])
+            if event.endpoint == "go-get":
+                repo = go_import_repo(body, event.module)
+                event.repo = redact_url(repo) if repo else None
         if self.retries.mark(event):
             event.auth_retry = True
         if origin is not None and event.status is not None and 400 <= event.status < 500:

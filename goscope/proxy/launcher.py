@@ -209,7 +209,10 @@ def last_logged_error(path: str | None) -> str | None:
             tail = fh.read(LOG_TAIL).decode("utf-8", "replace")
     except OSError:
         return None
-    errors = [m.strip() for _, e, m in (ln.partition(" ERROR ") for ln in tail.splitlines()) if e]
+    # "date time name LEVEL message" (setup_logging's format): ERROR as the level, never
+    # inside a message that quotes an upstream's words.
+    fields = (line.split(" ", 4) for line in tail.splitlines())
+    errors = [f[4].strip() for f in fields if len(f) == 5 and f[3] == "ERROR"]
     # The system's own words first ("[Errno 28] No space left on device"): what follows them
     # is asyncio's noise of a loop stopped mid-callback.
     said = next((m for m in reversed(errors) if "[Errno " in m), None) or next(

@@ -1,63 +1,58 @@
-"""Module proxies that go-import tags name: go asks them as it asks a GOPROXY entry.
+"""Module proxies that go-import tags name, found from what go asks of them.
 
 A `?go-get=1` page's `<meta name="go-import" content="PREFIX mod URL">` makes go fetch the
-module from URL with the proxy protocol (modfetch/repo.go `lookupDirect`: `newProxyRepo(
-rr.Repo, path)`), a base no GOPROXY names. Read with the sender's entries alone, the module
-was guessed to start at the path's first element with a dot: `https://proxy.golang.org/v1.0`
-made `v1.0/corp.example/x` of a private module (no leak, exit 0; an outside attack). The
-bases seen in go-import answers are added to the entries the classifier splits by, and a
-request split by one is still flagged: a page's own words say where its base ends, so the
-leak rules also judge every other place the module could start (judging/leaks.py).
+path it looked up from URL with the proxy protocol (modfetch/repo.go `lookupDirect`:
+`newProxyRepo(rr.Repo, path)`), at a base no GOPROXY names. Read with the sender's entries,
+the module was guessed to start at the first element with a dot: a base
+`https://proxy.golang.org/v1.0` made `v1.0/corp.example/x` of a private module (no leak,
+exit 0; an outside attack). Reading the page's tags as go does would need go's whole HTML
+reading (its order of `mod` over `git`, comments, namespaced attributes, pages of any size,
+streamed ones); what go asks next needs none: its request ends with the escaped path it just
+looked up, `…/<path>/@v/…`, and the base is whatever comes before. Such a request is flagged
+`base-guessed`, and the leak rules judge every place its module could start (leaks.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import msgspec
 
-from goscope.core.gorules.goenv import GoEnv, norm_base
+from goscope.core.gorules.escaping import decode_wire, escape
 from goscope.core.traffic.classify import Classification
 
 __all__ = ["ModImports"]
-LIMIT = 64  # bases kept: a run names a few; a hostile page naming thousands costs nothing
+LIMIT = 4096  # paths remembered: a `go get` probes a few per path; the oldest go first
 
 
 class ModImports:
     def __init__(self) -> None:
-        self._bases: dict[str, str] = {}  # normalised base -> the URL as the tag gave it
-        self._envs: dict[int, tuple[GoEnv | None, int, GoEnv]] = {}
+        self._paths: dict[str, None] = {}  # escaped import paths go looked up (?go-get=1)
 
-    def learn(self, vcs: str, url: str) -> None:
-        if vcs != "mod" or not url.startswith(("https://", "http://")):
+    def looked_up(self, found: Classification) -> None:
+        """Remember the path of a `?go-get=1` request, escaped as go will ask a proxy."""
+        if found.endpoint != "go-get" or not found.module:
             return
-        base = norm_base(url)
-        if base in self._bases:
+        escaped = escape(found.module)
+        if escaped is None or escaped in self._paths:
             return
-        if len(self._bases) >= LIMIT:
-            self._bases.pop(next(iter(self._bases)))
-        self._bases[base] = url.rstrip("/")
-        self._envs.clear()
+        if len(self._paths) >= LIMIT:
+            self._paths.pop(next(iter(self._paths)))
+        self._paths[escaped] = None
 
-    def env_for(self, env: GoEnv | None) -> GoEnv | None:
-        """`env` with the learned bases among its GOPROXY entries (the longest base wins;
-        first, as the entries after `direct` or `off` are none go would ask)."""
-        if not self._bases:
-            return env
-        known = self._envs.get(id(env))
-        if known is not None and known[0] is env and known[1] == len(self._bases):
-            return known[2]
-        values = dict(env.values) if env is not None else {}
-        listed = values.get("GOPROXY") or "https://proxy.golang.org,direct"
-        values["GOPROXY"] = ",".join([*self._bases.values(), listed])
-        extended = replace(env, values=values) if env is not None else GoEnv.from_mapping(values)
-        if len(self._envs) > 256:
-            self._envs.clear()
-        self._envs[id(env)] = (env, len(self._bases), extended)
-        return extended
-
-    def split_by_one(self, found: Classification) -> bool:
-        """Whether this request's base is a learned one (its module's start guessed)."""
-        return (
-            bool(self._bases)
-            and found.proxy is not None
-            and norm_base(found.proxy) in (self._bases)
-        )
+    def resplit(self, found: Classification, url: str) -> Classification:
+        """A proxy request for a path go looked up directly: that path is its module, the
+        rest of the URL before it its base (flagged, unless the classifier read it so)."""
+        if not self._paths or found.kind not in ("proxy", "toolchain") or not found.proxy:
+            return found
+        path = url.partition("://")[2].partition("/")[2].partition("?")[0]
+        head = path.rpartition("/@v/")[0] if "/@v/" in path else path.removesuffix("/@latest")
+        elements = head.split("/")
+        for i in range(len(elements)):
+            candidate = "/".join(elements[i:])
+            if candidate in self._paths:
+                module = decode_wire(candidate)[0]
+                if module == found.module:
+                    return found  # read as the classifier read it
+                origin = "/".join(found.proxy.split("/")[:3])
+                base = "/".join([origin, *elements[:i]])
+                return msgspec.structs.replace(found, module=module, proxy=base, base_guessed=True)
+        return found

@@ -268,14 +268,19 @@ class SenderDirectory:
     def _started_in(
         self, pid: int, program: str, argv: list[str], environ: dict[str, str]
     ) -> tuple[str, str | None]:
-        """Where a relative GOENV is read from: the directory go started in, which `go -C
-        DIR` has left by the time goscope looks (go reads its env file at start, before it
-        handles -C: main.go `handleChdirFlag`). Its PWD says where, when it leads to DIR;
-        else why the file go read is unknown."""
+        """Where a relative GOENV or GOROOT is read from: the directory go started in,
+        which `go -C DIR` has left by the time goscope looks (go reads its env files at
+        start, before it handles -C: main.go `handleChdirFlag`). Its PWD says where, when it
+        leads to DIR; else why the file go read is unknown."""
         now = os.path.join(self.proc, str(pid), "cwd")
-        goenv = environ.get("GOENV", "")
+        goenv, goroot = environ.get("GOENV", ""), environ.get("GOROOT", "")
         moved_to = _chdir_flag(argv) if program == "go" else None
-        if moved_to is None or not goenv or goenv == "off" or goenv.startswith("/"):
+        relative = [
+            f"{var}={value}"
+            for var, value in (("GOENV", goenv if goenv != "off" else ""), ("GOROOT", goroot))
+            if value and not value.startswith("/")
+        ]
+        if moved_to is None or not relative:
             return now, None
         pwd = environ.get("PWD", "")
         try:
@@ -293,8 +298,8 @@ class SenderDirectory:
         except OSError:
             pass
         return now, (
-            f"go -C {moved_to} left the directory its relative GOENV={goenv} is read from, "
-            "and nothing says which that was"
+            f"go -C {moved_to} left the directory its relative {' and '.join(relative)} is "
+            "read from, and nothing says which that was"
         )
 
 

@@ -11,8 +11,8 @@ final `stats` line.
 from __future__ import annotations
 
 import asyncio
-import functools
 import contextlib
+import functools
 import json
 import logging
 import os

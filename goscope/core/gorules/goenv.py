@@ -309,9 +309,14 @@ class GoEnv:
         goroot_values: dict[str, str] = {}
         if executable is not None:  # another process: its own binary, never run
             root = find_goroot(goroot_var, executable)
+            if root and cwd and not os.path.isabs(root):
+                root = os.path.join(cwd, root)  # as a relative GOENV: where go started
             goroot_values, root_error = read_env_file_checked(
                 os.path.join(root, "go.env") if root else None, owner
             )
+            if root is None and os.path.basename(executable) == "go":
+                # runtime.GOROOT, built into the binary: only running it would tell.
+                root_error = f"no GOROOT is set and none is above {executable}"
             error = error or (root_error and f"{GOROOT_ENV_UNREAD}: {root_error}")
         elif go:
             goroot_values = read_env_file(go_root_env_file(go, {**env, "GOROOT": goroot_var}))

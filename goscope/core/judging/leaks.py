@@ -154,7 +154,7 @@ class LeakDetector:
 
     # Requests found clean, by what decides it (the same module asked of the same host again
     # and again: .info, .mod, .zip, every run of a fallthrough): a lookup, not a pattern scan.
-    _clean: dict[tuple[str, str, str, bool, str | None], bool] = field(
+    _clean: dict[tuple[str, str, str, bool, str | None, bool], bool] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -167,6 +167,7 @@ class LeakDetector:
             event.host,
             event.redirected_from is None,
             event.proxy,
+            bool(event.flags) and BASE_GUESSED_FLAG in event.flags,
         ) in self._clean
 
     def check(self, event: Event) -> Leak | None:
@@ -175,7 +176,8 @@ class LeakDetector:
         if kind is None or not module or module == "golang.org/toolchain":
             return None
         # Everything below depends on these alone (and on the detector's own settings).
-        key = (event.kind, module, event.host, event.redirected_from is None, event.proxy)
+        guessed = bool(event.flags) and BASE_GUESSED_FLAG in event.flags
+        key = (event.kind, module, event.host, event.redirected_from is None, event.proxy, guessed)
         if key in self._clean:
             return None
         leak = self._check(event, kind, module)
@@ -220,13 +222,14 @@ class LeakDetector:
             severity = "suspected"
         else:
             return None
-        if not note and (
-            self.env.is_noproxy(module) if kind == "proxy" else self.env.is_nosumdb(module)
-        ):
-            # go's own settings kept it home: a go-import tag (`mod`) or a redirect sent go
-            # here, which no variable changes (vcs.go checkGOVCS always allows `mod`).
-            why = "a redirect" if event.redirected_from is not None else "its go-import tag (mod)"
-            note = f"go was sent here by {why} although the path is private: fix the server"
+        sent = event.redirected_from is not None or BASE_GUESSED_FLAG in event.flags
+        if not note and sent and kind == "proxy" and self.env.is_noproxy(module):
+            # go's own settings keep it home, and it was sent here all the same: by a redirect
+            # or a go-import tag (`mod`), which no variable changes (vcs.go checkGOVCS always
+            # allows `mod`). (Unflagged, the sender's settings were not the ones judged.)
+            why = "a redirect" if event.redirected_from is not None else "a go-import tag (mod)"
+            trust = "" if public else f"--trusted {host} if it may hold it, else "
+            note = f"go was sent here by {why} although the path is private: {trust}fix the server"
         fix = self.fix_for(module, kind, matched) if is_module_path(module) and not note else ""
         blocked = BLOCKED_FLAG in event.flags
         return Leak(

@@ -163,8 +163,8 @@ class Diff:
 
 def _judged_by(judging: dict[str, Any], key: str) -> str:
     value = judging.get(key) or ""
-    if isinstance(value, list):
-        return ",".join(sorted(str(v) for v in value))
+    if isinstance(value, list):  # hosts: compared as judging compares them
+        return ",".join(sorted({str(v).lower().rstrip(".") for v in value}))
     return str(value)
 
 

@@ -406,6 +406,8 @@ class ChainTracker:
     # -- direct (VCS) traffic ----------------------------------------------
     def _add_direct(self, event: Event) -> list[FallbackChain]:
         if REDIRECT_FLAG in event.flags:
+            if len(self._direct_redirects) >= 4096:  # never followed: the oldest go first
+                self._direct_redirects.pop(next(iter(self._direct_redirects)))
             self._direct_redirects[event.seq] = event  # its hop answers (see add)
             return []
         root = self._module_root(event)
