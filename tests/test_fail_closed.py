@@ -1343,6 +1343,9 @@ def test_a_file_the_disk_refuses_is_one_line_and_the_others_are_still_written(tm
         assert (option in unwritten) != (tmp_path / name).is_file(), option  # said, or there
     # No whole answer: 4, or audit's leak (tour has one), 3; never 2 (bad input), never 0.
     assert done.returncode == (3 if command == "audit" else 4), done.stderr
+    if command == "report":  # the job summary, written last, says why (it read clean)
+        summary = (tmp_path / "m.md").read_text()
+        assert all(line.split("goscope: ", 1)[1] in summary for line in said), summary
 
 
 def test_a_line_the_disk_cuts_short_is_cut_back_and_says_the_disks_reason(tmp_path):

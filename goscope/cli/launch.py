@@ -54,11 +54,15 @@ def run_headless(opts: RunOptions, console: Console | None = None) -> int:
         render_summary(report, console, dropped=int(stats.get("dropped_live", 0)))
     except OSError:  # stderr closed (`… 2>&1 | head`): the files still get written
         pass
+    har_failed = har_not_written(stats, console, engine)
+    if har_failed:
+        report.unwritten.append(har_failed)
     failed_outputs = write_outputs(report, opts, console)
-    if har_not_written(stats, console, engine):
-        failed_outputs.append("--har")
     return verdict_exit(
-        exit_code, bool(report.leaks), opts.fail_on_leak, bool(report.incomplete or failed_outputs)
+        exit_code,
+        bool(report.leaks),
+        opts.fail_on_leak,
+        bool(report.incomplete or failed_outputs or har_failed),
     )
 
 
@@ -107,7 +111,7 @@ def write_outputs(report: Report, opts: RunOptions, console: Console) -> list[st
     return report_outputs(report, console, opts.markdown, opts.sarif, opts.json_report, opts.cwd)
 
 
-def har_not_written(stats: dict[str, Any], console: Console, engine: RunEngine) -> bool:
+def har_not_written(stats: dict[str, Any], console: Console, engine: RunEngine) -> str | None:
     """The proxy writes the HAR as it stops; why it could not (a full disk) comes back in its
     final stats: said in one line, and the run is no success. A proxy that never stopped
     (killed) said nothing, and left no HAR, or the last run's, without a word."""
@@ -115,10 +119,11 @@ def har_not_written(stats: dict[str, Any], console: Console, engine: RunEngine) 
         "the proxy ended before writing it" if engine.har_missing else None
     )
     if not why:
-        return False
+        return None
+    said = f"--har not written: {why}"
     with contextlib.suppress(OSError):
-        console.print(Text(visible(f"goscope: --har not written: {why}"), style=BAD))
-    return True
+        console.print(Text(visible(f"goscope: {said}"), style=BAD))
+    return said
 
 
 def start_live(opts: RunOptions) -> GoscopeApp:
@@ -198,6 +203,8 @@ def live_outputs(engine: RunEngine, stats: dict[str, Any]) -> int | None:
         return 4 if har_failed else None
     exit_code = engine.exit_code
     report = _report(engine, opts, exit_code, stats)
+    if har_failed:
+        report.unwritten.append(har_failed)
     failed = write_outputs(report, opts, console)
     return verdict_exit(
         exit_code or 0,

@@ -21,16 +21,24 @@ from goscope.term.styles import BAD
 __all__ = ["report_outputs", "write_each"]
 
 
-def write_each(steps: list[tuple[str, Callable[[], object]]], console: Console) -> list[str]:
-    """Run every (option, write) step; the options whose file was not written."""
+def write_each(
+    steps: list[tuple[str, Callable[[], object]]],
+    console: Console,
+    said: list[str] | None = None,
+) -> list[str]:
+    """Run every (option, write) step; the options whose file was not written (and, in
+    `said`, why, for the files written after them)."""
     failures = []
     for name, step in steps:
         try:
             step()
         except (OutputError, OSError) as exc:
             failures.append(name)
+            line = f"{name} not written: {exc}"
+            if said is not None:
+                said.append(line)
             with contextlib.suppress(OSError):
-                console.print(Text(visible(f"goscope: {name} not written: {exc}"), style=BAD))
+                console.print(Text(visible(f"goscope: {line}"), style=BAD))
     return failures
 
 
@@ -42,11 +50,18 @@ def report_outputs(
     json_report: str | None,
     cwd: str | None,
 ) -> list[str]:
-    """A run's annotations (under GitHub Actions), Markdown, SARIF and JSON report. `cwd`:
-    where the command ran (its go.mod places annotations and SARIF results)."""
+    """A run's annotations (under GitHub Actions), JSON report, SARIF and Markdown, in that
+    order: the last two say which files before them were not written (report.unwritten).
+    `cwd`: where the command ran (its go.mod places annotations and SARIF results)."""
     steps: list[tuple[str, Callable[[], object]]] = [
         ("annotations", lambda: write_ci_outputs(report, None, None, __version__, workdir=cwd))
     ]
+    if json_report:
+        steps.append(("--json", lambda: write_report(json_report, report)))
+    if sarif:
+        steps.append(
+            ("--sarif", lambda: write_ci_outputs(report, None, sarif, __version__, False, cwd))
+        )
     if markdown:
         steps.append(
             (
@@ -54,10 +69,4 @@ def report_outputs(
                 lambda: write_ci_outputs(report, markdown, None, __version__, False, cwd),
             )
         )
-    if sarif:
-        steps.append(
-            ("--sarif", lambda: write_ci_outputs(report, None, sarif, __version__, False, cwd))
-        )
-    if json_report:
-        steps.append(("--json", lambda: write_report(json_report, report)))
-    return write_each(steps, console)
+    return write_each(steps, console, report.unwritten)

@@ -274,6 +274,9 @@ def summary_markdown(report: Report) -> str:
     if report.incomplete:
         lines += ["", "**Incomplete: the counts above do not cover the whole run.**", ""]
         lines += [f"- {markdown_cell(reason)}" for reason in report.incomplete]
+    if report.unwritten:  # why the job fails (exit 4) where the counts read clean
+        lines += ["", "**Files goscope could not write (so the run is no success):**", ""]
+        lines += [f"- {markdown_cell(line)}" for line in report.unwritten]
     overridden = (report.judging or {}).get("overridden") or []
     if overridden:  # judged by other patterns than the run's: the counts say so where kept
         lines += ["", "Judged by what the command line gave, not by the recording's own:", ""]
@@ -412,10 +415,8 @@ def sarif_document(report: Report, version: str, workdir: Path | None = None) ->
                 "partialFingerprints": {"goscopeResult/v1": fingerprint[:32]},
             }
         )
-    return sarif_log(
-        version, list(rules.values()), "goscope/", results, not report.incomplete,
-        report.incomplete,
-    )  # fmt: skip
+    notes = [*report.incomplete, *report.unwritten]
+    return sarif_log(version, list(rules.values()), "goscope/", results, not notes, notes)
 
 
 def _titled(result: CiResult) -> str:

@@ -62,6 +62,9 @@ class Report:
     # recording was cut): never empty-and-clean by accident; empty means complete.
     incomplete: list[str] = field(default_factory=list)
     judging: dict[str, Any] = field(default_factory=dict)  # the context it was judged in
+    # Files asked for and not written ("--json not written: …"): the job summary and SARIF,
+    # written after them, say why the run exits 4 (they read clean, exit 4 unexplained).
+    unwritten: list[str] = field(default_factory=list)
     chain_envs: dict[int, GoEnv | None] = field(default_factory=dict)  # id(chain) -> env
     # Clients the proxy refused for lacking the run's secret: not the run's, never judged.
     foreign: list[dict[str, Any]] = field(default_factory=list)
