@@ -696,3 +696,26 @@ def test_a_proxy_asked_for_a_path_go_just_looked_up_is_read_at_that_path(
     # A public module at a GOPROXY entry is untouched.
     run(addon, go_flow("https://proxy.golang.org/gopkg.in/yaml.v3/@v/list"))
     assert (sink.events[-1].module, sink.events[-1].flags) == ("gopkg.in/yaml.v3", [])
+
+
+def test_another_processs_lookups_never_rename_or_unflag_a_request():
+    # A wired client looked up `hello` (the public example.com/hello then read as module
+    # hello, a false leak the guard blocked) or the classifier's own reading
+    # `v1.0/corp.example/x` (left unflagged: the private path went out). Only the process's
+    # own lookups count, only a path that could be a module's, and a match is always flagged.
+    from goscope.core.vocab import BASE_GUESSED_FLAG
+
+    addon, sink = listening(env=GoEnv.from_mapping({}))
+
+    def flow_of(url: str, client: str):
+        flow = go_flow(url)
+        flow.metadata["goscope_sender"] = {"curl": 1, "go": 2}[client]
+        return flow
+
+    run(addon, flow_of("http://hello/?go-get=1", "curl"))
+    run(addon, flow_of("https://v1.0/corp.example/x?go-get=1", "curl"))
+    run(addon, flow_of("https://proxy.golang.org/example.com/hello/@v/v1.0.0.mod", "go"))
+    assert (sink.events[-1].module, sink.events[-1].flags) == ("example.com/hello", [])
+    run(addon, flow_of("https://v1.0/corp.example/x?go-get=1", "go"))
+    run(addon, flow_of("https://proxy.golang.org/v1.0/corp.example/x/@v/list", "go"))
+    assert BASE_GUESSED_FLAG in sink.events[-1].flags  # the tails are judged (leaks.py)

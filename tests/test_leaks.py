@@ -235,8 +235,11 @@ def test_the_recording_keeps_only_the_netrc_entries_of_hosts_the_run_met_and_no_
         ("https://proxy.golang.org", "v1.0/git.corp.example.com/team/x", True, True),
         # A page naming a base that holds the private host: the module read `team/x`.
         ("https://proxy.golang.org/git.corp.example.com", "team/x", True, True),
-        # Split at a GOPROXY entry, the module is what go asked: a public one stays public.
-        ("https://proxy.golang.org", "github.com/a/git.corp.example.com/x", False, False),
+        # Split at a GOPROXY entry too, fail-closed: go may have been sent to a base there (a
+        # `mod` tag) without goscope seeing the lookup; a public module that names a private
+        # host inside its path is the price (none is known).
+        ("https://proxy.golang.org", "github.com/a/git.corp.example.com/x", False, True),
+        ("https://proxy.golang.org", "github.com/a/public.example/x", False, False),
     ],
 )
 def test_where_a_proxys_base_was_guessed_every_start_of_the_module_is_judged(
@@ -251,7 +254,7 @@ def test_where_a_proxys_base_was_guessed_every_start_of_the_module_is_judged(
     leak = LeakDetector(env, "git.corp.example.com").check(ev)
     assert (leak is not None) == leaked
     if leak is not None:
-        assert leak.module.startswith("git.corp.example.com/team/x")
+        assert leak.module.startswith("git.corp.example.com/")
 
 
 def test_the_server_is_blamed_only_where_go_was_sent_there():
@@ -281,3 +284,17 @@ def test_the_server_is_blamed_only_where_go_was_sent_there():
         )
         leak = LeakDetector(env).check(ev)
         assert leak is not None and not leak.fix and told in leak.note, leak
+
+
+def test_a_private_path_under_any_proxy_base_is_a_leak_even_unflagged():
+    # goscope need not have seen the lookup that sent go to a `mod` proxy (NO_PROXY for the
+    # private host, a loopback host go never proxies): the request reads `v1.0/corp.example/x`
+    # at the GOPROXY entry, unflagged, and left with "0 leaks", exit 0 (an outside attack).
+    env = GoEnv.from_mapping({"GOPROXY": "https://proxy.golang.org,direct"})
+    ev = event("https://proxy.golang.org/v1.0/corp.example/x/@v/v1.0.0.info", env=env)
+    assert ev.module == "v1.0/corp.example/x" and not ev.flags
+    leak = LeakDetector(env, "corp.example").check(ev)
+    assert leak is not None and leak.module == "corp.example/x" and "fix the server" in leak.note
+    # A public module whose later elements hold nothing private stays clean.
+    ok = event("https://proxy.golang.org/gopkg.in/yaml.v3/@v/list", env=env)
+    assert LeakDetector(env, "corp.example").check(ok) is None

@@ -283,8 +283,8 @@ class GoscopeAddon:
         env = self._sender_envs.get(sender) if sender is not None else None
         user_agent = {"user-agent": header(flow.request.headers, b"user-agent") or ""}
         found = self.classify(method, url, user_agent, env or self.env)
-        self.mod_imports.looked_up(found)
-        return self.mod_imports.resplit(found, url)
+        self.mod_imports.looked_up(found, sender)
+        return self.mod_imports.resplit(found, url, sender)
 
     def done(self) -> None:
         """Requests still waiting for an answer when goscope stops are recorded too."""

@@ -10,6 +10,10 @@ reading (its order of `mod` over `git`, comments, namespaced attributes, pages o
 streamed ones); what go asks next needs none: its request ends with the escaped path it just
 looked up, `…/<path>/@v/…`, and the base is whatever comes before. Such a request is flagged
 `base-guessed`, and the leak rules judge every place its module could start (leaks.py).
+This names the module rightly; it is not what keeps the guard closed: the leak rules judge
+every dotted tail of any proxy request, since goscope need not see the lookup (NO_PROXY, a
+loopback host), and only the process's own lookups count (another's could rename its
+requests).
 """
 
 from __future__ import annotations
@@ -25,34 +29,45 @@ LIMIT = 4096  # paths remembered: a `go get` probes a few per path; the oldest g
 
 class ModImports:
     def __init__(self) -> None:
-        self._paths: dict[str, None] = {}  # escaped import paths go looked up (?go-get=1)
+        # (sender, escaped path) of each ?go-get=1 lookup (sender None: unknown), oldest
+        # first. go asks the proxy from the process that asked the page: another process's
+        # lookups must not rename (or unflag) its requests.
+        self._paths: dict[tuple[int | None, str], None] = {}
+        self._senders: dict[int | None, int] = {}  # how many paths each sender has
 
-    def looked_up(self, found: Classification) -> None:
-        """Remember the path of a `?go-get=1` request, escaped as go will ask a proxy."""
+    def looked_up(self, found: Classification, sender: int | None) -> None:
+        """Remember the path of a `?go-get=1` request, escaped as go will ask a proxy. Only
+        a path that could be a module's (its first element has a dot: module.CheckPath)."""
         if found.endpoint != "go-get" or not found.module:
             return
         escaped = escape(found.module)
-        if escaped is None or escaped in self._paths:
+        if escaped is None or "." not in escaped.partition("/")[0]:
+            return
+        key = (sender, escaped)
+        if key in self._paths:
             return
         if len(self._paths) >= LIMIT:
-            self._paths.pop(next(iter(self._paths)))
-        self._paths[escaped] = None
+            gone = next(iter(self._paths))
+            del self._paths[gone]
+            self._senders[gone[0]] -= 1
+        self._paths[key] = None
+        self._senders[sender] = self._senders.get(sender, 0) + 1
 
-    def resplit(self, found: Classification, url: str) -> Classification:
-        """A proxy request for a path go looked up directly: that path is its module, the
-        rest of the URL before it its base (flagged, unless the classifier read it so)."""
-        if not self._paths or found.kind not in ("proxy", "toolchain") or not found.proxy:
+    def resplit(self, found: Classification, url: str, sender: int | None) -> Classification:
+        """A proxy request for a path its process looked up directly: that path is its
+        module, the rest of the URL before it its base, and the request is flagged."""
+        if not self._senders.get(sender) or found.kind not in ("proxy", "toolchain"):
+            return found
+        if not found.proxy:
             return found
         path = url.partition("://")[2].partition("/")[2].partition("?")[0]
         head = path.rpartition("/@v/")[0] if "/@v/" in path else path.removesuffix("/@latest")
         elements = head.split("/")
         for i in range(len(elements)):
             candidate = "/".join(elements[i:])
-            if candidate in self._paths:
-                module = decode_wire(candidate)[0]
-                if module == found.module:
-                    return found  # read as the classifier read it
+            if (sender, candidate) in self._paths:
                 origin = "/".join(found.proxy.split("/")[:3])
                 base = "/".join([origin, *elements[:i]])
+                module = decode_wire(candidate)[0]
                 return msgspec.structs.replace(found, module=module, proxy=base, base_guessed=True)
         return found

@@ -189,8 +189,20 @@ class LeakDetector:
 
     def _check(self, event: Event, kind: str, module: str) -> Leak | None:
         note = ""
-        if event.flags and BASE_GUESSED_FLAG in event.flags:
-            module = self._private_tail(module, event.proxy) or module
+        if kind == "proxy" and event.kind != "sumdb":
+            # Every place the module could start: over the base too where it was guessed,
+            # else past the first element. A go-import `mod` tag sends go to a proxy at any
+            # base (`https://proxy.golang.org/v1.0`), and goscope need not have seen the
+            # lookup that named it (NO_PROXY, a loopback host, another process's table).
+            guessed = bool(event.flags) and BASE_GUESSED_FLAG in event.flags
+            tail = self._private_tail(module, event.proxy if guessed else None)
+            if tail is not None and tail != module:
+                if not guessed:
+                    note = (
+                        f"the path names the private {tail} after {module[: -len(tail) - 1]}/, "
+                        "as go asks a proxy that a go-import tag (mod) names: fix the server"
+                    )
+                module = tail
         host = host_key(event.host)
         if host == module.split("/", 1)[0].lower() or host in self.trusted:
             return None  # asked of the module's own host, or a host the user trusts
@@ -247,13 +259,12 @@ class LeakDetector:
         )
 
     def _private_tail(self, module: str, base: str | None) -> str | None:
-        """Where a proxy's base was guessed (BASE_GUESSED_FLAG: no GOPROXY entry's, so the
-        module was taken to start at the first element with a dot, or where a go-import
-        tag said its base ends), any other element with a dot of the whole path may start
-        it: a `mod` URL `https://proxy.golang.org/v1.0` read `v1.0/corp.example/x`, and a
-        page naming `https://proxy.golang.org/corp.example` as its base would make
-        `team/x` of corp.example/team/x. Judged fail-closed: the first tail a private
-        pattern covers."""
+        """Any other element with a dot may start the module: a go-import `mod` URL
+        `https://proxy.golang.org/v1.0` made `v1.0/corp.example/x` of a request that asks
+        corp.example/x. With `base` (BASE_GUESSED_FLAG: no GOPROXY entry's, or read at a
+        path go looked up), the base's elements too: `team/x` at a base ending in
+        `/corp.example` asks corp.example/team/x. Judged fail-closed: the first tail a
+        private pattern covers."""
         # The path after scheme://host, split by hand: a crafted recording's base need not
         # parse (`https://evil[bold]host`: urlsplit raises), and is data all the same.
         base_path = decode_wire(base.partition("://")[2].partition("/")[2])[0] if base else ""
