@@ -177,7 +177,7 @@ def proxy(
 ) -> None:
     """Run the proxy alone until Ctrl-C, for go commands in other terminals."""
     import signal
-    import threading
+    import time
 
     from goscope.core.home import HomeError
     from goscope.proxy.launcher import ProxyStartError
@@ -204,11 +204,13 @@ def proxy(
         trusted=split_list(trusted),
         guard=guard,
     )
-    stop = threading.Event()
     # Handlers first: a Ctrl-C (or a closed terminal) right after the banner still stops
-    # cleanly, with the recording's end line written and the run directory removed.
+    # cleanly, with the recording's end line written and the run directory removed. A flag
+    # the loop polls, not an Event: Event.set() in a handler takes the lock Event.wait()
+    # may hold in the very bytecode the signal lands on, and `goscope proxy` hung on SIGINT.
+    stopping: list[int] = []
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda signum, _frame: stopping.append(signum))
     try:
         with RunEngine(opts, prefix="proxy-") as engine:  # no command: senders judge
             engine.on_trouble = lambda why: click.echo(f"goscope: {why}", err=True)
@@ -216,8 +218,8 @@ def proxy(
             port_arg = f" --port {engine.port}" if engine.port != DEFAULT_PORT else ""
             click.echo(f"goscope proxy listening on {engine.url}", err=True)
             click.echo(f'In another terminal: eval "$(goscope env{port_arg})"', err=True)
-            while not stop.wait(0.2) and engine.proxy_alive:
-                pass
+            while not stopping and engine.proxy_alive:
+                time.sleep(0.2)
             stats = engine.stop()
     except (ProxyStartError, HomeError) as exc:
         raise fail(str(exc)) from None
