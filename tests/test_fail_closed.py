@@ -323,6 +323,15 @@ def test_a_proxy_killed_mid_run_is_an_incomplete_verdict(go_module_workspace, tm
 
 
 # -- 5. a full disk loses no verdict ---------------------------------------------------------
+def size_limit(limit: int | None):
+    """A preexec_fn holding goscope's processes to `limit` bytes a file (None: no limit)."""
+    if limit is None:
+        return None
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 64 KiB tmpfs where goscope may mount one (root); else a file-size limit."""
@@ -350,12 +359,7 @@ def test_a_full_disk_loses_events_but_never_the_verdict(small_disk, tmp_path):
         for m in modules
     )
     env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
-    preexec = None
-    if limit is not None:
-        import resource
-
-        def preexec() -> None:  # noqa: F811
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    preexec = size_limit(limit)
 
     with ModServer(hosts) as server:
         run = subprocess.run(
@@ -1383,12 +1387,7 @@ def test_a_flow_file_on_a_full_disk_says_why_the_proxy_ended(small_disk, tmp_pat
     hosts = {"proxy.example": HostBehaviour(modules)}
     urls = " ".join(f"https://proxy.example/{m.path}/@v/v1.0.0.zip" for m in modules)
     env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
-    preexec = None
-    if limit is not None:
-        import resource
-
-        def preexec() -> None:  # noqa: F811
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    preexec = size_limit(limit)
 
     with ModServer(hosts) as server:
         run = subprocess.run(

@@ -24,7 +24,9 @@ SECRET = "s3cret-of-this-run-0123456789"
 PRIVATE = Module("corp.example/secret", "v1.0.0")
 
 
-def _guarded_proxy(tmp_path, server: ModServer, private: str = "corp.example") -> ProxyProcess:
+def _guarded_proxy(
+    tmp_path, server: ModServer, private: str = "corp.example", guard_toggle: bool = False
+) -> ProxyProcess:
     return ProxyProcess(
         ProxyConfig(
             home=tmp_path / "home",
@@ -33,6 +35,7 @@ def _guarded_proxy(tmp_path, server: ModServer, private: str = "corp.example") -
             recording=str(tmp_path / "r.jsonl"),
             secret=SECRET,
             guard=True,
+            guard_toggle=guard_toggle,
             judging={"private": private, "trusted": [], "guard": True},
         )
     ).start()
@@ -349,18 +352,7 @@ def test_only_the_tuis_proxy_turns_its_guard_off_by_signal(tmp_path, toggle):
 
     auth = base64.b64encode(f"goscope:{SECRET}".encode()).decode()
     with ModServer({"proxy.golang.org": HostBehaviour([PRIVATE])}) as server:
-        proxy = ProxyProcess(
-            ProxyConfig(
-                home=tmp_path / "home",
-                port=0,
-                routes=server.routes(),
-                recording=str(tmp_path / "r.jsonl"),
-                secret=SECRET,
-                guard=True,
-                guard_toggle=toggle,
-                judging={"private": "corp.example", "trusted": [], "guard": True},
-            )
-        ).start()
+        proxy = _guarded_proxy(tmp_path, server, guard_toggle=toggle)
         client = (
             "import socket, sys\n"
             f"s = socket.create_connection(({proxy.host!r}, {proxy.port}), timeout=10)\n"
