@@ -50,6 +50,8 @@ class ModImports:
             gone = next(iter(self._paths))
             del self._paths[gone]
             self._senders[gone[0]] -= 1
+            if not self._senders[gone[0]]:
+                del self._senders[gone[0]]
         self._paths[key] = None
         self._senders[sender] = self._senders.get(sender, 0) + 1
 

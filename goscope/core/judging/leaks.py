@@ -189,7 +189,7 @@ class LeakDetector:
 
     def _check(self, event: Event, kind: str, module: str) -> Leak | None:
         note = ""
-        if kind == "proxy" and event.kind != "sumdb":
+        if kind == "proxy":
             # Every place the module could start: over the base too where it was guessed,
             # else past the first element. A go-import `mod` tag sends go to a proxy at any
             # base (`https://proxy.golang.org/v1.0`), and goscope need not have seen the
