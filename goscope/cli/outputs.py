@@ -1,7 +1,8 @@
 """The files a command was asked for, each written on its own: one that fails (a full disk)
 is one line on stderr and never keeps the others from being written (docs/security.md).
-`run`, `report` and `audit` wrote theirs in turn and stopped at the first failure, exit 2:
-the SARIF and the report were never written, and audit's leak (exit 3) read as bad input."""
+`report` and `audit` wrote theirs in turn and stopped at the first failure, exit 2: the
+SARIF and the report were never written, and audit's leak (exit 3) read as bad input. The
+JSON report goes first: the SARIF and the Markdown after it say which files were not."""
 
 from __future__ import annotations
 

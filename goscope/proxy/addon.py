@@ -97,7 +97,7 @@ class GoscopeAddon:
         self.internal_errors = 0
         self.retries = AuthRetryMarker()
         self.redirects = RedirectLinker()
-        self.mod_imports = ModImports()  # go-import `mod` bases: proxies GOPROXY never named
+        self.mod_imports = ModImports()  # paths looked up directly: a `mod` proxy's modules
         # server connection -> (TLS version, certificate issuer, issued under a public root)
         self._issuers: dict[str, tuple[str | None, str | None, bool | None]] = {}
         self.in_flight: dict[str, http.HTTPFlow] = {}  # asked, not yet answered
@@ -126,6 +126,7 @@ class GoscopeAddon:
         self._sender_of: dict[str, int | None] = {}  # client connection id -> sender id
         self._tunnel_to: dict[str, str] = {}  # client connection id -> its CONNECT's host
 
+    # -- mitmproxy hooks ----------------------------------------------------
     def load(self, loader: Loader) -> None:
         loader.add_option(
             "goscope_environment",
@@ -310,6 +311,7 @@ class GoscopeAddon:
     def error(self, flow: http.HTTPFlow) -> None:
         self._finish(flow)
 
+    # -- events -------------------------------------------------------------
     def _finish(self, flow: http.HTTPFlow) -> None:
         self.in_flight.pop(flow.id, None)
         if flow.metadata.get("goscope_done") or flow.metadata.get("goscope_foreign"):
