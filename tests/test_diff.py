@@ -294,3 +294,7 @@ def test_trusted_hosts_spelled_apart_are_one_judging():
     assert diff_reports(a, b).judged_apart == ""
     b["judging"]["trusted"] = ["other.corp"]
     assert "--trusted goproxy.corp in A, other.corp in B" in diff_reports(a, b).judged_apart
+    # A report's JSON is anyone's file: what it holds is redacted as read (it was printed).
+    b["judging"] = {"private": "ghp_0123456789abcdefghijABCDEFGHIJ012345", "trusted": []}
+    said = diff_reports(a, b).judged_apart
+    assert "ghp_" not in said and "REDACTED" in said

@@ -316,6 +316,7 @@ def test_a_proxy_killed_mid_run_is_an_incomplete_verdict(go_module_workspace, tm
         )
     assert run.returncode == 4, run.stderr[-3000:]  # the command exited 0; the verdict did not
     assert "--har not written: the proxy ended before writing it" in run.stderr
+    assert run.report["unwritten"] == ["--har not written: the proxy ended before writing it"]
     assert "proxyconnect" in run.stderr  # go's own words: it could not reach the proxy
     assert "INCOMPLETE" in run.stderr and "the proxy process ended" in run.stderr
     assert run.report["complete"] is False
@@ -1347,7 +1348,7 @@ def test_a_file_the_disk_refuses_is_one_line_and_the_others_are_still_written(tm
         assert (option in unwritten) != (tmp_path / name).is_file(), option  # said, or there
     # No whole answer: 4, or audit's leak (tour has one), 3; never 2 (bad input), never 0.
     assert done.returncode == (3 if command == "audit" else 4), done.stderr
-    if command == "report":  # the job summary, written last, says why (it read clean)
+    if "--markdown" not in unwritten:  # the job summary, written last, says why (read clean)
         summary = (tmp_path / "m.md").read_text()
         assert all(line.split("goscope: ", 1)[1] in summary for line in said), summary
 
@@ -1413,3 +1414,24 @@ def test_the_proxys_last_error_is_an_error_it_logged_not_words_it_quoted(tmp_pat
         "2026-12-08 03:26:11,300 asyncio ERROR Exception in callback …\n"
     )
     assert last_logged_error(str(log)) == "Addon error: [Errno 28] No space left on device"
+
+
+def test_a_file_not_written_is_said_without_the_secrets_of_its_path():
+    # The unwritten-file lines go to stderr, the job summary and SARIF: a token in the path
+    # (a directory named by a CI variable) was printed as it was.
+    import io
+
+    from rich.console import Console
+
+    from goscope.cli.outputs import write_each
+    from goscope.core.outputs.export import OutputError
+
+    def fails() -> None:
+        raise OutputError(
+            "cannot write /ci/ghp_0123456789abcdefghijABCDEFGHIJ012345/r.json: ENOSPC"
+        )
+
+    said: list[str] = []
+    out = io.StringIO()
+    assert write_each([("--json", fails)], Console(file=out), said) == ["--json"]
+    assert said and all("ghp_" not in line for line in [*said, out.getvalue()]), said

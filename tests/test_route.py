@@ -236,6 +236,14 @@ def test_route_from_a_recording_judges_by_its_private_unless_the_command_line_sa
     recorded = route()
     assert recorded.returncode == 1 and any(s["leak"] for s in json.loads(recorded.stdout)["steps"])
     assert recorded.stderr == ""
+    # A recorded trusted host is read as judging reads it (`Old-Mirror.example.` is
+    # old-mirror.example): route said LEAK where report said none.
+    header["judging"]["trusted"] = ["OLD-MIRROR.example.", "Proxy.Golang.Org."]
+    recording.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    trusted = route()
+    assert trusted.returncode == 0, trusted.stdout
+    header["judging"]["trusted"] = []
+    recording.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
     other = route("--private", "other.example")  # the command line's word, said
     assert other.returncode == 0 and not any(s["leak"] for s in json.loads(other.stdout)["steps"])
     assert "--private 'other.example' (recorded: 'git.corp.example.com')" in other.stderr

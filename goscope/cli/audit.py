@@ -253,14 +253,15 @@ def _write(
     def sarif_text() -> str:
         return pretty_json(audit_sarif(result, __version__)) + "\n"
 
+    # The JSON first: the SARIF and the Markdown after it say which files were not written.
     steps: list[tuple[str, Callable[[], object]]] = []
     if json_out and json_out != "-":
         steps.append(("--json", lambda: write_private(json_out, json_text())))
-    if markdown and markdown != "-":
-        steps.append(("--markdown", lambda: write_summary(markdown, markdown_text())))
     if sarif:
         steps.append(("--sarif", lambda: write_private(sarif, sarif_text())))
-    failed = write_each(steps, stderr_console())
+    if markdown and markdown != "-":
+        steps.append(("--markdown", lambda: write_summary(markdown, markdown_text())))
+    failed = write_each(steps, stderr_console(), result.unwritten)
     if tui:
         from goscope.tui.audit_app import AuditApp
 

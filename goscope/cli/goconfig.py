@@ -76,6 +76,7 @@ def route(
     """Where go will send PATH, step by step, without touching the network."""
 
     from goscope.core.gorules.routing import guarded, predict_route
+    from goscope.core.hosts import host_key
     from goscope.core.safe.jsontext import pretty_json
     from goscope.core.safe.shell import is_module_path
     from goscope.term.route import render_route
@@ -114,7 +115,7 @@ def route(
         version or None,
         package=package,
         private=private or "",
-        trusted=frozenset(h.lower() for h in hosts),
+        trusted=frozenset(host_key(h) for h in hosts),  # as judging reads them (a dot too)
     )
     if guard:
         found = guarded(found)

@@ -16,6 +16,7 @@ from goscope import __version__
 from goscope.core.outputs.ci import write_ci_outputs
 from goscope.core.outputs.export import OutputError, write_report
 from goscope.core.outputs.report import Report
+from goscope.core.safe.redact import redact_value
 from goscope.core.safe.visible import visible
 from goscope.term.styles import BAD
 
@@ -35,7 +36,7 @@ def write_each(
             step()
         except (OutputError, OSError) as exc:
             failures.append(name)
-            line = f"{name} not written: {exc}"
+            line = redact_value(f"{name} not written: {exc}")  # a path may hold a token
             if said is not None:
                 said.append(line)
             with contextlib.suppress(OSError):

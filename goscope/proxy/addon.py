@@ -419,10 +419,14 @@ class GoscopeAddon:
                 # go refuses a status that is not three digits (net/http/response.go
                 # ReadResponse): it got no answer, only this error.
                 event.error = f'malformed HTTP status code "{str(status)[:40]}"'
-            refused = refused_header(resp.headers.fields) if event.client == "go" else None
+            refused = (
+                refused_header(resp.headers.fields, req.http_version == "HTTP/2.0")
+                if event.client == "go"
+                else None
+            )
             if refused is not None:  # go refuses the whole answer: its status never reached it
                 event.status = None
-                event.error = f"{refused}: go refused the server's {status}"
+                event.error = redact_free_text(f"{refused}: go refused the server's {status}")
             event.response_headers = redact_headers(fields(resp.headers))
         # Any header its client does not send itself came from configuration (GOAUTH, git's
         # extraHeader, curl -H): a credential, whatever its name.

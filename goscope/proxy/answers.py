@@ -53,18 +53,25 @@ _ERRNO_WORDS = {
 
 # Bytes go refuses in a header value: a control character but tab (net/textproto reader.go
 # validHeaderValueByte over HTTP/1, httpguts.ValidHeaderFieldValue in http2 frame.go
-# readMetaFrame), and a name that is no token (validHeaderFieldByte, validWireHeaderFieldName).
+# readMetaFrame), and a name that is no token (validHeaderFieldByte; over HTTP/1 a space is
+# let through, go issue 34540; over HTTP/2 validWireHeaderFieldName is strict).
 _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_FOLD = re.compile(rb"\r?\n[ \t]")  # HTTP/1 obs-fold: textproto joins the lines
 _BAD_NAME = re.compile(rb"[^!#$%&'*+\-.^_`|~0-9A-Za-z]")
+_BAD_NAME_H1 = re.compile(rb"[^!#$%&'*+\-.^_`|~0-9A-Za-z ]")
 
 
-def refused_header(fields: Sequence[tuple[bytes, bytes]]) -> str | None:
+def refused_header(fields: Sequence[tuple[bytes, bytes]], http2: bool) -> str | None:
     """go's error for an answer whose header it will not read, or None. It gets no status
     then, only this error (HTTP/1 "malformed MIME header line", HTTP/2 a stream error): a
-    404 recorded as received read as a fall-through where go had stopped."""
+    404 recorded as received read as a fall-through where go had stopped. Over HTTP/1 a
+    folded value (mitmproxy keeps `\\r\\n ` in it) is one go reads (readContinuedLineSlice)."""
+    bad_name = _BAD_NAME if http2 else _BAD_NAME_H1
     for name, value in fields:
-        if not name or _BAD_NAME.search(name):
+        if not name or bad_name.search(name):
             return f"malformed header field name {name.decode('latin-1')[:40]!r}"
+        if not http2 and b"\n" in value:
+            value = _FOLD.sub(b" ", value)
         if _BAD_VALUE.search(value):
             return f"invalid header field value for {name.decode('latin-1')[:40]!r}"
     return None

@@ -376,9 +376,7 @@ class RunEngine:
 
     def signal_command(self, signum: int) -> bool:
         """Send a signal to the command (its whole group when it has one); False if none runs.
-
-        Safe in a signal handler: it takes no lock.
-        """
+        Safe in a signal handler: it takes no lock."""
         proc = self._proc
         if proc is None or proc.poll() is not None:
             return False
@@ -425,11 +423,9 @@ class RunEngine:
 
     # -- the end --------------------------------------------------------------------
     def stop(self, grace: float = 3.0) -> dict[str, Any]:
-        """Stop the command and the proxy, write the end line, close the stream.
-
-        Safe to call twice and from two threads (the TUI's quit and its start worker).
-        `grace`: how long the command has between SIGTERM and SIGKILL.
-        """
+        """Stop the command and the proxy, write the end line, close the stream. Safe to call
+        twice and from two threads (the TUI's quit and its start worker). `grace`: how long
+        the command has between SIGTERM and SIGKILL."""
         with self._lock:
             self._stopped = True
             proxy, self.proxy = self.proxy, None
@@ -444,6 +440,8 @@ class RunEngine:
             self._version_thread.join(timeout=5)
         if proxy is not None:
             self.stats = proxy.stop()
+            if proxy.proc is not None and (proxy.proc.returncode or 0) > 0:  # failed meanwhile
+                self._note_proxy_exit(proxy.proc.returncode)  # (a full --save-flows disk)
             hosts = self.stats.pop("credential_hosts", None)
             self.credential_hosts = (
                 {h for h in hosts if isinstance(h, str)} if isinstance(hosts, list) else set()

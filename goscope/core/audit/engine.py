@@ -157,6 +157,9 @@ class Audit:
     # --trusted than its recording, a crafted copy): both are counted, and the audit is
     # incomplete until someone looks.
     conflicts: list[str] = field(default_factory=list)
+    # Files the audit was asked for and could not write (cli/outputs.py): the SARIF and the
+    # Markdown, written after the JSON, say so (they read clean while audit exited 4).
+    unwritten: list[str] = field(default_factory=list)
     # The run ids in conflict: those copies share (three copies of one run saying three
     # things are one id: it read "2 run ids saying two things"), and an export's rows whose
     # run row is gone.

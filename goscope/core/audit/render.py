@@ -176,6 +176,8 @@ def audit_markdown(audit: Audit) -> str:
         "",
         f"**{markdown_cell(verdict_line(audit))}**",
         "",
+        *[f"- Not written: {markdown_cell(line)}" for line in audit.unwritten],
+        *([""] if audit.unwritten else []),
         f"{_n(audit.runs, 'run')} ({audit.complete:,} complete, {audit.incomplete:,} incomplete) "
         f"from {_n(audit.repositories, 'repository', 'repositories')}"
         + (f", {audit.first[:10]} to {audit.last[:10]}" if audit.first and audit.last else "")
@@ -292,4 +294,6 @@ def audit_sarif(audit: Audit, version: str) -> dict[str, Any]:
     notes += [*audit.skipped_files, *audit.conflicts]
     if not audit.runs:
         notes.append("no run was judged: nothing says no private path left")
-    return sarif_log(version, [rule] if rule else [], "goscope-audit/", results, audit.whole, notes)
+    notes += audit.unwritten
+    whole = audit.whole and not audit.unwritten
+    return sarif_log(version, [rule] if rule else [], "goscope-audit/", results, whole, notes)

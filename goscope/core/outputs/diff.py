@@ -16,6 +16,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..hosts import host_key
+from ..safe.redact import redact_host, redact_value
 from ..safe.visible import markdown_cell, markdown_code
 
 Key = tuple[str, str | None, str]
@@ -162,10 +164,11 @@ class Diff:
 
 
 def _judged_by(judging: dict[str, Any], key: str) -> str:
+    """As judging reads it, redacted (a report's JSON is anyone's file: a token in it)."""
     value = judging.get(key) or ""
     if isinstance(value, list):  # hosts: compared as judging compares them
-        return ",".join(sorted({str(v).lower().rstrip(".") for v in value}))
-    return str(value)
+        return ",".join(sorted({redact_host(host_key(str(v))) for v in value}))
+    return redact_value(str(value))
 
 
 JUDGED_APART = "A and B were judged by different patterns"

@@ -87,6 +87,7 @@ class Report:
             "exit_code": self.exit_code,
             "complete": not self.incomplete,
             "incomplete": list(self.incomplete),
+            "unwritten": list(self.unwritten),  # files the run was asked for and lacks
             "judging": self.judging,
             "context": self.context,
             "go_version": self.go_version,

@@ -272,6 +272,11 @@ def redact_headers(
     out = []
     for name, value in items:
         name, value = str(name), str(value)
+        if len(name) >= MIN_TOKEN and name not in _token_free:  # a name is wire text too
+            clean = token_shapes().sub(REDACTED, name)
+            if clean == name and len(name) <= REMEMBERED_VALUE:
+                _remember_token_free(name)
+            name = clean
         rule = _header_rule(name)
         if rule is _SECRET:
             scheme = value.split(" ", 1)[0] if " " in value else ""
