@@ -1435,3 +1435,25 @@ def test_a_file_not_written_is_said_without_the_secrets_of_its_path():
     out = io.StringIO()
     assert write_each([("--json", fails)], Console(file=out), said) == ["--json"]
     assert said and all("ghp_" not in line for line in [*said, out.getvalue()]), said
+
+
+def test_a_ca_bundle_the_disk_refuses_is_one_line_and_leaves_no_half(tmp_path):
+    """`goscope: OSError: [Errno 27] File too large` named no file, and left ca-bundle.tmp."""
+    from goscope.proxy.ca import system_bundle
+
+    system = system_bundle()
+    if not system or os.path.getsize(system) < 64 * 1024:
+        pytest.skip("no system bundle big enough to pass the file size limit")
+    home = tmp_path / "home"
+    run = subprocess.run(
+        [sys.executable, "-m", "goscope", "run", "--headless", "--port", "0", "--", "true"],
+        env={**os.environ, "GOSCOPE_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=size_limit(30 * 1024),  # the CA's files fit; the system's roots do not
+    )
+    assert run.returncode == 2, run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert line == f"goscope: cannot write {home / 'ca-bundle.pem'}: File too large", line
+    assert not list(home.glob("*.tmp"))

@@ -6,6 +6,7 @@ system's roots *and* goscope's CA: go and git keep trusting every real server.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -130,14 +131,19 @@ def _ensure_ca_locked(home: Path, conf: Path, regenerate: bool) -> CA:
     cert = ca_cert_path(home)
     bundle = bundle_path(home)
     tmp = bundle.with_suffix(".tmp")
-    with open(tmp, "w") as out:
-        system = system_bundle()
-        if system:
-            with open(system) as src:
-                shutil.copyfileobj(src, out)
-            out.write("\n")
-        out.write(pem)
-    os.replace(tmp, bundle)
+    try:
+        with open(tmp, "w") as out:
+            system = system_bundle()
+            if system:
+                with open(system) as src:
+                    shutil.copyfileobj(src, out)
+                out.write("\n")
+            out.write(pem)
+        os.replace(tmp, bundle)
+    except OSError as exc:  # a full disk: one line naming the file, no half bundle left
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise HomeError(f"cannot write {bundle}: {exc.strerror or exc}") from None
     digest = hashlib.sha256(der).hexdigest().upper()
     fingerprint = ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
     return CA(cert, bundle, fingerprint)

@@ -49,7 +49,7 @@ from mitmproxy.addons import (
 )
 from mitmproxy.master import Master
 
-from goscope.core.home import ensure_private_dir
+from goscope.core.home import HomeError, ensure_private_dir
 from goscope.core.safe.redact import use_token_shapes
 
 from .access import ProxyAccess
@@ -355,7 +355,9 @@ def main() -> int:
         setup_logging(config.log)
         return asyncio.run(serve(config))
     except Exception as exc:  # one line for the parent, never a traceback
-        say({"type": "error", "error": f"{type(exc).__name__}: {exc}"})
+        # goscope's own errors say what they are already; others are named by their type.
+        said = str(exc) if isinstance(exc, HomeError) else f"{type(exc).__name__}: {exc}"
+        say({"type": "error", "error": said})
         return 2
 
 
