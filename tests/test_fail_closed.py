@@ -1457,3 +1457,24 @@ def test_a_ca_bundle_the_disk_refuses_is_one_line_and_leaves_no_half(tmp_path):
     (line,) = run.stderr.strip().splitlines()
     assert line == f"goscope: cannot write {home / 'ca-bundle.pem'}: File too large", line
     assert not list(home.glob("*.tmp"))
+
+
+def test_a_ca_the_disk_cut_while_it_was_made_is_said_and_made_again_later(tmp_path):
+    """A full disk cut the new CA's key: goscope said it "cannot be read (OSError)", and every
+    later run failed on the half key until the user regenerated it."""
+    env = {**os.environ, "GOSCOPE_HOME": str(tmp_path / "home")}
+    cut = subprocess.run(
+        [sys.executable, "-m", "goscope", "ca"],
+        env=env, capture_output=True, text=True, timeout=120, preexec_fn=size_limit(1000),
+    )  # fmt: skip
+    assert cut.returncode == 2 and "cannot create goscope's CA in" in cut.stderr, cut.stderr
+    assert "File too large" in cut.stderr and len(cut.stderr.strip().splitlines()) == 1
+    assert not list((tmp_path / "home").rglob("mitmproxy-*"))  # no half key left behind
+    made = subprocess.run(
+        [sys.executable, "-m", "goscope", "ca"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr

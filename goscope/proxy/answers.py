@@ -59,6 +59,11 @@ _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _FOLD = re.compile(rb"\r?\n[ \t]")  # HTTP/1 obs-fold: textproto joins the lines
 _BAD_NAME = re.compile(rb"[^!#$%&'*+\-.^_`|~0-9A-Za-z]")
 _BAD_NAME_H1 = re.compile(rb"[^!#$%&'*+\-.^_`|~0-9A-Za-z ]")
+# What mitmproxy never sends go over HTTP/2 (h2's CONNECTION_HEADERS, stripped by
+# normalize_outbound_headers): go never sees these, so they never make it refuse.
+_H2_STRIPPED = frozenset(
+    {b"connection", b"proxy-connection", b"keep-alive", b"transfer-encoding", b"upgrade"}
+)
 
 
 def refused_header(fields: Sequence[tuple[bytes, bytes]], http2: bool) -> str | None:
@@ -68,6 +73,8 @@ def refused_header(fields: Sequence[tuple[bytes, bytes]], http2: bool) -> str | 
     folded value (mitmproxy keeps `\\r\\n ` in it) is one go reads (readContinuedLineSlice)."""
     bad_name = _BAD_NAME if http2 else _BAD_NAME_H1
     for name, value in fields:
+        if http2 and name.lower() in _H2_STRIPPED:
+            continue
         if not name or bad_name.search(name):
             return f"malformed header field name {name.decode('latin-1')[:40]!r}"
         if not http2 and b"\n" in value:

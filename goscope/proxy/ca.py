@@ -113,13 +113,26 @@ def _ensure_ca_locked(home: Path, conf: Path, regenerate: bool) -> CA:
     if regenerate:
         for child in conf.glob("mitmproxy-*"):
             child.unlink()
+    creating = not any(conf.glob("mitmproxy-*"))
     try:
         store = CertStore.from_store(str(conf), "mitmproxy", 2048)
         _checked.clear()  # under the lock: no goscope replaces these files meanwhile
         _checked[conf.resolve()] = (_signature(conf), store)
         pem = ca_cert_path(home).read_text()
         der = ssl.PEM_cert_to_DER_cert(pem)
-    except (OSError, ValueError, TypeError) as exc:
+    except OSError as exc:
+        if creating:  # a full disk cut the new key: nothing half made stays to be read later
+            for child in conf.glob("mitmproxy-*"):
+                with contextlib.suppress(OSError):
+                    child.unlink()
+            raise HomeError(
+                f"cannot create goscope's CA in {conf}: {exc.strerror or exc}"
+            ) from None
+        raise HomeError(
+            f"goscope's CA in {conf} cannot be read ({exc.strerror or type(exc).__name__}); "
+            "replace it with: goscope ca --regenerate"
+        ) from None
+    except (ValueError, TypeError) as exc:
         raise HomeError(
             f"goscope's CA in {conf} cannot be read ({type(exc).__name__}); "
             "replace it with: goscope ca --regenerate"
