@@ -363,7 +363,14 @@ def test_only_the_tuis_proxy_turns_its_guard_off_by_signal(tmp_path, toggle):
         )
         try:
             os.kill(proxy.proc.pid, signal.SIGUSR2)
-            time.sleep(0.5)  # the signal handled (or ignored) before the request
+            # The TUI's proxy writes the change to the recording once it has made it: waited
+            # for, not timed. Elsewhere nothing comes; a late signal is ignored all the same.
+            deadline = time.monotonic() + (30 if toggle else 0.5)
+            recording = tmp_path / "r.jsonl"
+            while time.monotonic() < deadline:
+                if recording.exists() and '"guard":{"on":false' in recording.read_text():
+                    break
+                time.sleep(0.05)
             done = subprocess.run(
                 [sys.executable, "-c", client], env=_go_env(tmp_path), capture_output=True,
                 timeout=60,

@@ -120,7 +120,7 @@ def har_not_written(stats: dict[str, Any], console: Console, engine: RunEngine) 
     )
     if not why:
         return None
-    said = f"--har not written: {why}"
+    said = redact_value(f"--har not written: {why}")  # kept in every artifact: a path's token
     with contextlib.suppress(OSError):
         console.print(Text(visible(f"goscope: {said}"), style=BAD))
     return said
