@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+from pathlib import Path
 
 from goscope.core.gorules.goenv import GoEnv
 from goscope.core.traffic.classify import classify_request
@@ -30,3 +32,15 @@ def event(
         **extra,
     )
     return ev.apply(classify_request(method, url, headers, env))
+
+
+TOUR = Path(__file__).parent / "fixtures" / "tour.jsonl"
+
+
+def tour_judged_by(path: Path, private: str, trusted: list[str] | None = None) -> Path:
+    """The tour's recording at `path`, its header's judging replaced (as another run's)."""
+    lines = TOUR.read_text().splitlines()
+    header = json.loads(lines[0])
+    header["judging"] = {"private": private, "trusted": trusted or [], "guard": False}
+    path.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    return path

@@ -265,14 +265,10 @@ def test_a_failed_command_never_reads_0_failed_in_diff():
 def test_two_runs_judged_by_different_patterns_say_so(tmp_path):
     # The same traffic under two --private said "New leaks … B regressed" and nothing of
     # why: a changed .goscope.toml read as a change in what go sent (an outside attack).
-    from pathlib import Path
+    from .factories import TOUR, tour_judged_by
 
-    lines = (Path(__file__).parent / "fixtures" / "tour.jsonl").read_text().splitlines()
-    header = json.loads(lines[0])
-    header["judging"] = {"private": "example.com", "trusted": [], "guard": False}
-    b = tmp_path / "b.jsonl"
-    b.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
-    a = str(Path(__file__).parent / "fixtures" / "tour.jsonl")
+    b = tour_judged_by(tmp_path / "b.jsonl", "example.com")
+    a = str(TOUR)
     text = goscope("diff", a, str(b))
     assert (
         "A and B were judged by different patterns (--private (none) in A, example.com in B)"

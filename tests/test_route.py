@@ -218,13 +218,9 @@ def test_route_says_why_a_gonoproxy_paths_checksum_is_still_looked_up():
 def test_route_from_a_recording_judges_by_its_private_unless_the_command_line_says(tmp_path):
     # route --from took the recording's Go environment and dropped its --private: "no leak",
     # exit 0, for a run that report (and open, and diff) judge leaking.
-    from pathlib import Path
+    from .factories import tour_judged_by
 
-    lines = (Path(__file__).parent / "fixtures" / "tour.jsonl").read_text().splitlines()
-    header = json.loads(lines[0])
-    header["judging"] = {"private": "git.corp.example.com", "trusted": [], "guard": False}
-    recording = tmp_path / "r.jsonl"
-    recording.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    recording = tour_judged_by(tmp_path / "r.jsonl", "git.corp.example.com")
 
     def route(*flags: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -238,12 +234,10 @@ def test_route_from_a_recording_judges_by_its_private_unless_the_command_line_sa
     assert recorded.stderr == ""
     # A recorded trusted host is read as judging reads it (`Old-Mirror.example.` is
     # old-mirror.example): route said LEAK where report said none.
-    header["judging"]["trusted"] = ["OLD-MIRROR.example.", "Proxy.Golang.Org."]
-    recording.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    tour_judged_by(recording, "git.corp.example.com", ["OLD-MIRROR.example.", "Proxy.Golang.Org."])
     trusted = route()
     assert trusted.returncode == 0, trusted.stdout
-    header["judging"]["trusted"] = []
-    recording.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    tour_judged_by(recording, "git.corp.example.com")
     other = route("--private", "other.example")  # the command line's word, said
     assert other.returncode == 0 and not any(s["leak"] for s in json.loads(other.stdout)["steps"])
     assert "--private 'other.example' (recorded: 'git.corp.example.com')" in other.stderr
